@@ -1,0 +1,38 @@
+/* The issuing operator CA: certificates for requested public keys, revocation with
+ * RFC 5280 reason codes, and CRLs signed by the CA key. */
+#ifndef ES_CA_H
+#define ES_CA_H
+
+#include <glib.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+typedef struct EsCa EsCa;
+
+typedef enum {
+  ES_REVOKE_UNSPECIFIED = 0,    /* CRL reason codes of RFC 5280 5.3.1 */
+  ES_REVOKE_KEY_COMPROMISE = 1,
+  ES_REVOKE_SUPERSEDED = 4,
+  ES_REVOKE_CESSATION = 5,
+} EsRevokeReason;
+
+/* Up-refs both. Serial numbers count up from 1 so runs repeat. */
+EsCa *es_ca_new(X509 *cert, EVP_PKEY *key);
+void es_ca_free(EsCa *ca);
+X509 *es_ca_get0_cert(const EsCa *ca);
+
+/* Issues a certificate for `subject` and `pubkey`, valid from `now` (seconds since the
+ * epoch) for `validity_s`; end-entity extensions (keyUsage digitalSignature, SKI/AKI).
+ * The caller frees the result. */
+X509 *es_ca_issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, gint64 now,
+                  gint64 validity_s, GError **error);
+/* Adds the serial to the revocation list (once; a second call returns FALSE). */
+gboolean es_ca_revoke(EsCa *ca, const ASN1_INTEGER *serial, EsRevokeReason reason, gint64 when);
+gboolean es_ca_is_revoked(const EsCa *ca, const ASN1_INTEGER *serial);
+guint es_ca_revoked_count(const EsCa *ca);
+/* A signed CRL v2 of everything revoked so far, with reason codes, a CRL number and AKI. */
+X509_CRL *es_ca_get1_crl(EsCa *ca, gint64 this_update, gint64 next_update, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsCa, es_ca_free)
+
+#endif

@@ -1,0 +1,75 @@
+/* The late-binding hierarchy of the enrolment profile: vendor root (VPKI) and its device
+ * certificates, operator root (OPKI), the RA/CA certificate and its VPKI cross certificate. */
+#ifndef ES_PKI_H
+#define ES_PKI_H
+
+#include <glib.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#define ES_PKI_ERROR (es_pki_error_quark())
+GQuark es_pki_error_quark(void);
+typedef enum { ES_PKI_ERROR_CRYPTO, ES_PKI_ERROR_IO, ES_PKI_ERROR_INVALID } EsPkiError;
+
+typedef enum { ES_KEY_P256, ES_KEY_P384, ES_KEY_RSA2048 } EsKeyType;
+
+/* "p256", "p384", "rsa2048" */
+gboolean es_key_type_parse(const char *name, EsKeyType *out, GError **error);
+const char *es_key_type_name(EsKeyType type);
+EVP_PKEY *es_key_generate(EsKeyType type, GError **error);
+
+/* Appends OpenSSL's error queue (and clears it) to a message: for GError texts. */
+char *es_ossl_errors(const char *what);
+
+/* Keys made ahead of time: RSA-2048 keygen costs ~140 ms, so a run makes its pool once.
+ * es_key_pool_get1 hands out keys in order and wraps around when the pool is exhausted. */
+typedef struct EsKeyPool EsKeyPool;
+EsKeyPool *es_key_pool_new(EsKeyType type, guint size, GError **error);
+void es_key_pool_free(EsKeyPool *pool);
+EVP_PKEY *es_key_pool_get1(EsKeyPool *pool);
+guint es_key_pool_size(const EsKeyPool *pool);
+
+typedef struct EsPki EsPki;
+
+/* Generates the whole hierarchy; validity starts at `not_before` (seconds since the epoch)
+ * so a simulated run gives the same certificates for the same seed. */
+EsPki *es_pki_generate(EsKeyType type, gint64 not_before, GError **error);
+/* Reads what es_pki_save wrote (the devices/ folder is not read). */
+EsPki *es_pki_load(const char *dir, GError **error);
+/* Writes vendor-root.pem/.key, operator-root.pem/.key, raca.pem/.key, raca-cross.pem. */
+gboolean es_pki_save(const EsPki *pki, const char *dir, GError **error);
+void es_pki_free(EsPki *pki);
+
+EsKeyType es_pki_get_key_type(const EsPki *pki);
+gint64 es_pki_get_not_before(const EsPki *pki);
+X509 *es_pki_get0_vendor_root(const EsPki *pki);
+EVP_PKEY *es_pki_get0_vendor_root_key(const EsPki *pki);
+X509 *es_pki_get0_operator_root(const EsPki *pki);
+EVP_PKEY *es_pki_get0_operator_root_key(const EsPki *pki);
+X509 *es_pki_get0_raca_cert(const EsPki *pki);
+EVP_PKEY *es_pki_get0_raca_key(const EsPki *pki);
+/* Same subject and key as the RA/CA certificate, issued by the vendor root. */
+X509 *es_pki_get0_raca_cross(const EsPki *pki);
+
+/* A vendor device certificate for eNB `index` (subject CN=enb-<index>) for `key`, issued
+ * by the vendor root. The caller frees the result. */
+X509 *es_pki_issue_device(const EsPki *pki, guint index, EVP_PKEY *key, GError **error);
+/* DIR/devices/enb-<index>.pem and .key */
+gboolean es_pki_save_device(const char *dir, guint index, X509 *cert, EVP_PKEY *key,
+                            GError **error);
+gboolean es_pki_load_device(const char *dir, guint index, X509 **cert, EVP_PKEY **key,
+                            GError **error);
+
+/* PEM helpers; the *_load ones name the file in their errors. */
+X509 *es_pem_load_cert(const char *path, GError **error);
+EVP_PKEY *es_pem_load_key(const char *path, GError **error);
+gboolean es_pem_save_cert(const char *path, X509 *cert, GError **error);
+gboolean es_pem_save_key(const char *path, EVP_PKEY *key, GError **error);
+
+/* Serial in upper-case hex as `openssl x509 -serial` prints it. */
+char *es_serial_hex(const ASN1_INTEGER *serial);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsPki, es_pki_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsKeyPool, es_key_pool_free)
+
+#endif

@@ -1,0 +1,72 @@
+/* Per-eNB enrolment timelines and outcomes, and the files a run leaves behind:
+ * enrolments.csv (one row per eNB) and summary.json. Knows only GLib. */
+#ifndef ES_RECORDER_H
+#define ES_RECORDER_H
+
+#include <glib.h>
+
+#define ES_RESULTS_ERROR (es_results_error_quark())
+GQuark es_results_error_quark(void);
+typedef enum { ES_RESULTS_ERROR_IO } EsResultsError;
+
+typedef enum {
+  ES_MARK_START,           /* the eNB powered on and began enrolling */
+  ES_MARK_IR_SENT,
+  ES_MARK_IP_RECEIVED,
+  ES_MARK_CERTCONF_SENT,
+  ES_MARK_PKICONF_RECEIVED,
+  ES_MARK_DONE,            /* enrolled, or gave up */
+  ES_MARK_COUNT
+} EsMark;
+
+typedef struct EsRecorder EsRecorder;
+
+/* eNBs are numbered 1..n_enbs. */
+EsRecorder *es_recorder_new(guint n_enbs);
+void es_recorder_free(EsRecorder *rec);
+guint es_recorder_get_enbs(const EsRecorder *rec);
+
+/* Records the time of a step; only the first mark of each step counts (a retransmitted
+ * ir keeps the first ir_sent_s). Steps never reached stay empty in the CSV. */
+void es_recorder_mark(EsRecorder *rec, guint enb, EsMark mark, double t_s);
+/* "enrolled" or a short failure reason without commas or newlines (others are replaced). */
+void es_recorder_set_outcome(EsRecorder *rec, guint enb, const char *outcome);
+void es_recorder_set_attempts(EsRecorder *rec, guint enb, guint attempts);
+/* Upper-case hex, as `openssl x509 -serial` prints it. */
+void es_recorder_set_serial(EsRecorder *rec, guint enb, const char *serial_hex);
+void es_recorder_set_revoked(EsRecorder *rec, guint enb, gboolean revoked);
+
+const char *es_recorder_get_outcome(const EsRecorder *rec, guint enb); /* NULL: none yet */
+const char *es_recorder_get_serial(const EsRecorder *rec, guint enb);
+double es_recorder_get_mark(const EsRecorder *rec, guint enb, EsMark mark); /* NaN: none */
+
+typedef struct {
+  guint enbs, enrolled, failed, revoked;
+  /* done_s - start_s over enrolled eNBs; 0 when none enrolled */
+  double p50, p90, p99, max;
+} EsRecorderStats;
+void es_recorder_stats(const EsRecorder *rec, EsRecorderStats *stats);
+
+/* Header `enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,pkiconf_received_s,done_s,
+ * outcome,attempts,serial,revoked`, then one row per eNB in order; times with 6 decimals. */
+gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError **error);
+
+/* What summary.json says beyond the recorder's own numbers. */
+typedef struct {
+  const char *scenario;   /* scenario name */
+  guint64 seed;
+  double sim_time_s;
+  double wall_time_s;     /* the only wall-clock field */
+  guint64 events;         /* simulator events executed */
+} EsRunInfo;
+
+/* {"scenario":..,"seed":..,"enbs":..,"enrolled":..,"failed":..,"revoked":..,
+ *  "latency_s":{"p50":..,"p90":..,"p99":..,"max":..},"sim_time_s":..,"events":..,
+ *  "wall_time_s":..} — numbers printed so the same run gives the same text. Written to a
+ * temporary file and renamed, so a failure leaves no half-written file. */
+gboolean es_recorder_write_summary(const EsRecorder *rec, const EsRunInfo *info,
+                                   const char *path, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsRecorder, es_recorder_free)
+
+#endif
