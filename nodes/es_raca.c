@@ -1,0 +1,529 @@
+/* The operator RA/CA on OpenSSL's CMP server. Each transaction has its own OSSL_CMP_SRV_CTX
+ * (one holds exactly one transaction's IDs, nonces and status), freed when it ends. */
+#include "es_raca.h"
+
+#include <string.h>
+
+#include <openssl/cmp.h>
+#include <openssl/crmf.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "es_cmp.h"
+#include "es_rand.h"
+
+G_DEFINE_QUARK(es-raca-error-quark, es_raca_error)
+
+typedef struct Transaction Transaction;
+
+struct EsRaca {
+  EsRacaConfig config;
+  const EsPki *pki;
+  EsEngine *engine;
+  EsCa *ca;
+  X509_STORE *vendor_trust;     /* authenticates requests: the vendor root only */
+  STACK_OF(X509) *extra_out;    /* the cross certificate, sent after our own certificate */
+  EsRand *rand;
+  GHashTable *transactions;     /* transactionID (GBytes) -> Transaction */
+  EsRacaObserver observer;
+  void *observer_arg;
+  guint index;
+  GQueue waiting;               /* Job, for a free worker */
+  GQueue serving;               /* Job, holding a worker */
+  guint busy;
+  EsRacaStats stats;
+};
+
+struct Transaction {
+  EsRaca *raca;
+  GBytes *id;
+  OSSL_CMP_SRV_CTX *srv;
+  X509 *cert;                   /* issued, awaiting certConf */
+  guint64 confirm_timer;
+  gboolean rejected;            /* the certConf carried a rejection */
+  GBytes *last_request, *last_response;
+};
+
+typedef struct {
+  EsRaca *raca;
+  EsExchange *exchange;
+  GBytes *request;
+  guint64 timer;
+} Job;
+
+/* A GError carrying OpenSSL's error queue (which it clears). */
+static void set_ossl_error(GError **error, EsRacaError code, const char *what)
+{
+  char *text = es_ossl_errors(what);
+  g_set_error_literal(error, ES_RACA_ERROR, code, text);
+  g_free(text);
+}
+
+const char *es_raca_revoke_cause_name(EsRacaRevokeCause cause)
+{
+  switch (cause) {
+  case ES_RACA_REVOKED_CERTCONF_FAILED: return "certconf_failed";
+  case ES_RACA_REVOKED_REJECTED: return "rejected_by_enb";
+  case ES_RACA_REVOKED_CONFIRM_TIMEOUT: return "confirm_timeout";
+  }
+  return "unknown";
+}
+
+static double now_s(EsRaca *raca)
+{
+  return raca->engine != NULL ? es_engine_now(raca->engine) : 0.0;
+}
+
+static gint64 wall_now(EsRaca *raca)
+{
+  return raca->config.epoch + (gint64)now_s(raca);
+}
+
+static void revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause)
+{
+  EsRevokeReason reason = cause == ES_RACA_REVOKED_REJECTED ? ES_REVOKE_CESSATION
+                                                              : ES_REVOKE_UNSPECIFIED;
+  if (!es_ca_revoke(raca->ca, X509_get0_serialNumber(cert), reason, wall_now(raca)))
+    return;
+  raca->stats.revoked++;
+  if (raca->observer.revoked != NULL)
+    raca->observer.revoked(raca->observer_arg, cert, cause, now_s(raca));
+}
+
+static void transaction_free(Transaction *t)
+{
+  if (t->confirm_timer != 0 && t->raca->engine != NULL)
+    es_engine_timer_cancel(t->raca->engine, t->confirm_timer);
+  OSSL_CMP_SRV_CTX_free(t->srv);
+  X509_free(t->cert);
+  g_bytes_unref(t->id);
+  if (t->last_request != NULL)
+    g_bytes_unref(t->last_request);
+  if (t->last_response != NULL)
+    g_bytes_unref(t->last_response);
+  g_free(t);
+}
+
+static void transaction_end(Transaction *t)
+{
+  g_hash_table_remove(t->raca->transactions, t->id);
+}
+
+/* Ends a transaction whose certificate (if any) never got a valid confirmation. */
+static void transaction_fail(Transaction *t, EsRacaRevokeCause cause)
+{
+  if (t->cert != NULL)
+    revoke(t->raca, t->cert, cause);
+  transaction_end(t);
+}
+
+/* Ends a transaction whose certificate its owner confirmed (or implicitly accepted). */
+static void transaction_confirm(Transaction *t)
+{
+  t->raca->stats.confirmed++;
+  transaction_end(t);
+}
+
+static void on_confirm_wait_expired(void *arg)
+{
+  Transaction *t = arg;
+  t->confirm_timer = 0;
+  transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
+}
+
+static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
+                                       int cert_req_id, const OSSL_CRMF_MSG *crm,
+                                       const X509_REQ *p10cr, X509 **cert_out,
+                                       STACK_OF(X509) **chain_out, STACK_OF(X509) **ca_pubs)
+{
+  Transaction *t = OSSL_CMP_SRV_CTX_get0_custom_ctx(srv);
+  EsRaca *raca = t->raca;
+  const X509_NAME *subject;
+  EVP_PKEY *pubkey;
+  (void)req, (void)cert_req_id, (void)chain_out;
+
+  if (crm != NULL) {
+    const OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_MSG_get0_tmpl(crm);
+    subject = tmpl != NULL ? OSSL_CRMF_CERTTEMPLATE_get0_subject(tmpl) : NULL;
+    pubkey = tmpl != NULL ? es_cmp_template_get1_pubkey(tmpl) : NULL;
+  } else {
+    subject = X509_REQ_get_subject_name(p10cr);
+    pubkey = X509_REQ_get_pubkey((X509_REQ *)p10cr);
+  }
+  if (subject == NULL || X509_NAME_entry_count(subject) == 0 || pubkey == NULL) {
+    EVP_PKEY_free(pubkey);
+    return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection,
+                                   1 << OSSL_CMP_PKIFAILUREINFO_badCertTemplate,
+                                   "certificate template lacks subject or public key");
+  }
+
+  GError *error = NULL;
+  X509 *cert = es_ca_issue(raca->ca, subject, pubkey, wall_now(raca),
+                           raca->config.cert_validity_s, &error);
+  EVP_PKEY_free(pubkey);
+  if (cert == NULL) {
+    OSSL_CMP_PKISI *si = OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection,
+                                                 1 << OSSL_CMP_PKIFAILUREINFO_systemFailure,
+                                                 error->message);
+    g_error_free(error);
+    return si;
+  }
+  /* The operator root reaches the eNB only inside an ip it authenticated through the
+   * cross certificate: that is what makes late binding safe. */
+  *ca_pubs = sk_X509_new_null();
+  X509 *root = es_pki_get0_operator_root(raca->pki);
+  if (*ca_pubs == NULL || !X509_up_ref(root) || !sk_X509_push(*ca_pubs, root)) {
+    X509_free(cert);
+    return NULL;
+  }
+  X509_up_ref(cert);
+  X509_free(t->cert);
+  t->cert = cert;
+  *cert_out = cert;
+  raca->stats.issued++;
+  if (raca->observer.issued != NULL)
+    raca->observer.issued(raca->observer_arg, cert, now_s(raca));
+  return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
+}
+
+static int on_cert_conf(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int cert_req_id,
+                        const ASN1_OCTET_STRING *cert_hash, const OSSL_CMP_PKISI *si)
+{
+  Transaction *t = OSSL_CMP_SRV_CTX_get0_custom_ctx(srv);
+  (void)req, (void)cert_req_id;
+  if (t->cert == NULL) {
+    ERR_raise_data(ERR_LIB_CMP, CMP_R_UNEXPECTED_PKIBODY, "no certificate awaits confirmation");
+    return 0;
+  }
+  ASN1_OCTET_STRING *digest = X509_digest_sig(t->cert, NULL, NULL);
+  gboolean match = digest != NULL && cert_hash != NULL && ASN1_OCTET_STRING_cmp(digest, cert_hash) == 0;
+  ASN1_OCTET_STRING_free(digest);
+  if (!match) {
+    ERR_raise(ERR_LIB_CMP, CMP_R_CERTHASH_UNMATCHED);
+    return 0;
+  }
+  if (si != NULL) {
+    int status = es_cmp_pkisi_get_status(si);
+    t->rejected = status != OSSL_CMP_PKISTATUS_accepted && status != OSSL_CMP_PKISTATUS_grantedWithMods;
+  }
+  return 1;
+}
+
+static void on_error_msg(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
+                         const OSSL_CMP_PKISI *si, const ASN1_INTEGER *code,
+                         const OSSL_CMP_PKIFREETEXT *details)
+{
+  (void)srv, (void)req, (void)si, (void)code, (void)details;
+}
+
+static Transaction *transaction_new(EsRaca *raca, GBytes *id)
+{
+  Transaction *t = g_new0(Transaction, 1);
+  t->raca = raca;
+  t->id = g_bytes_ref(id);
+  t->srv = OSSL_CMP_SRV_CTX_new(NULL, NULL);
+  OSSL_CMP_CTX *ctx = t->srv != NULL ? OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv) : NULL;
+  if (ctx == NULL
+      || !OSSL_CMP_SRV_CTX_init(t->srv, t, on_cert_request, NULL, NULL, on_error_msg,
+                                on_cert_conf, NULL)
+      || !OSSL_CMP_SRV_CTX_set_grant_implicit_confirm(t->srv, raca->config.grant_implicit)
+      || !OSSL_CMP_CTX_set1_cert(ctx, es_pki_get0_raca_cert(raca->pki))
+      || !OSSL_CMP_CTX_set1_pkey(ctx, es_pki_get0_raca_key(raca->pki))
+      || !X509_STORE_up_ref(raca->vendor_trust)
+      || !OSSL_CMP_CTX_set0_trustedStore(ctx, raca->vendor_trust)
+      || !OSSL_CMP_CTX_set1_extraCertsOut(ctx, raca->extra_out)) {
+    transaction_free(t);
+    return NULL;
+  }
+  es_cmp_ctx_quiet(ctx);
+  return t;
+}
+
+EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engine,
+                    GError **error)
+{
+  EsRaca *raca = g_new0(EsRaca, 1);
+  raca->config = *config;
+  if (raca->config.workers == 0)
+    raca->config.workers = 1;
+  raca->pki = pki;
+  raca->engine = engine;
+  raca->ca = es_ca_new(es_pki_get0_operator_root(pki), es_pki_get0_operator_root_key(pki));
+  raca->vendor_trust = X509_STORE_new();
+  raca->extra_out = sk_X509_new_null();
+  raca->rand = es_rand_new(config->seed, G_GUINT64_CONSTANT(0x7ac0000000000000));
+  raca->transactions = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
+                                             (GDestroyNotify)transaction_free);
+  X509 *cross = es_pki_get0_raca_cross(pki);
+  if (raca->ca == NULL || raca->vendor_trust == NULL || raca->extra_out == NULL
+      || !X509_STORE_add_cert(raca->vendor_trust, es_pki_get0_vendor_root(pki))
+      || (cross != NULL && (!X509_up_ref(cross) || !sk_X509_push(raca->extra_out, cross)))) {
+    set_ossl_error(error, ES_RACA_ERROR_INTERNAL, "RA/CA set-up");
+    es_raca_free(raca);
+    return NULL;
+  }
+  return raca;
+}
+
+static void job_free(Job *job)
+{
+  g_bytes_unref(job->request);
+  g_free(job);
+}
+
+void es_raca_free(EsRaca *raca)
+{
+  if (raca == NULL)
+    return;
+  g_queue_clear_full(&raca->waiting, (GDestroyNotify)job_free);
+  for (GList *l = raca->serving.head; l != NULL; l = l->next)
+    es_engine_timer_cancel(raca->engine, ((Job *)l->data)->timer);
+  g_queue_clear_full(&raca->serving, (GDestroyNotify)job_free);
+  if (raca->transactions != NULL)
+    g_hash_table_destroy(raca->transactions);
+  es_rand_free(raca->rand);
+  sk_X509_pop_free(raca->extra_out, X509_free);
+  X509_STORE_free(raca->vendor_trust);
+  es_ca_free(raca->ca);
+  g_free(raca);
+}
+
+void es_raca_set_observer(EsRaca *raca, const EsRacaObserver *observer, void *arg)
+{
+  raca->observer = *observer;
+  raca->observer_arg = arg;
+}
+
+EsCa *es_raca_get0_ca(EsRaca *raca) { return raca->ca; }
+
+X509_CRL *es_raca_get1_crl(EsRaca *raca, gint64 validity_s, GError **error)
+{
+  gint64 now = wall_now(raca);
+  return es_ca_get1_crl(raca->ca, now, now + validity_s, error);
+}
+
+void es_raca_get_stats(const EsRaca *raca, EsRacaStats *stats)
+{
+  *stats = raca->stats;
+  stats->open_transactions = g_hash_table_size(raca->transactions);
+}
+
+static GBytes *encode(const OSSL_CMP_MSG *msg)
+{
+  unsigned char *der = NULL;
+  int len = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)msg, &der);
+  if (len <= 0)
+    return NULL;
+  GBytes *b = g_bytes_new(der, (gsize)len);
+  OPENSSL_free(der);
+  return b;
+}
+
+/* Answers a request that belongs to no open transaction with the CMP error the library
+ * makes for it, from a context that lives only for this answer. */
+static GBytes *answer_stray(EsRaca *raca, GBytes *id, const OSSL_CMP_MSG *req)
+{
+  Transaction *t = transaction_new(raca, id);
+  if (t == NULL)
+    return NULL;
+  OSSL_CMP_MSG *rsp = OSSL_CMP_SRV_process_request(t->srv, req);
+  GBytes *out = rsp != NULL ? encode(rsp) : NULL;
+  OSSL_CMP_MSG_free(rsp);
+  transaction_free(t);
+  return out;
+}
+
+static gboolean is_cert_request(int type)
+{
+  return type == ES_CMP_IR || type == ES_CMP_CR || type == ES_CMP_KUR || type == ES_CMP_P10CR;
+}
+
+static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **error)
+{
+  const unsigned char *p = der;
+  OSSL_CMP_MSG *req = len <= G_MAXLONG ? d2i_OSSL_CMP_MSG(NULL, &p, (long)len) : NULL;
+  if (req == NULL || p != der + len) {
+    OSSL_CMP_MSG_free(req);
+    set_ossl_error(error, ES_RACA_ERROR_DECODE, "request is not a DER-encoded CMP message");
+    return NULL;
+  }
+  raca->stats.requests++;
+  int type = OSSL_CMP_MSG_get_bodytype(req);
+  const ASN1_OCTET_STRING *tid = OSSL_CMP_HDR_get0_transactionID(OSSL_CMP_MSG_get0_header(req));
+  GBytes *id = tid != NULL ? g_bytes_new(ASN1_STRING_get0_data(tid), ASN1_STRING_length(tid))
+                           : g_bytes_new(NULL, 0);
+  Transaction *t = g_hash_table_lookup(raca->transactions, id);
+  GBytes *request = g_bytes_new_static(der, len);
+  GBytes *out = NULL;
+
+  if (t != NULL && t->last_request != NULL && g_bytes_equal(t->last_request, request)) {
+    /* The same bytes again (a resend after a lost response): answer as before, never
+     * issue twice for one transaction. */
+    raca->stats.duplicates++;
+    out = g_bytes_ref(t->last_response);
+    goto done;
+  }
+  if (t != NULL && is_cert_request(type)) {
+    transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT); /* abandoned by its client */
+    t = NULL;
+  }
+  if (t == NULL && (!is_cert_request(type) || tid == NULL)) {
+    out = answer_stray(raca, id, req);
+    raca->stats.errors++;
+    goto done;
+  }
+  if (t == NULL) {
+    t = transaction_new(raca, id);
+    if (t == NULL) {
+      set_ossl_error(error, ES_RACA_ERROR_INTERNAL, "new CMP server context");
+      goto done;
+    }
+    g_hash_table_insert(raca->transactions, t->id, t);
+  }
+
+  OSSL_CMP_MSG *rsp = OSSL_CMP_SRV_process_request(t->srv, req);
+  int rsp_type = rsp != NULL ? OSSL_CMP_MSG_get_bodytype(rsp) : -1;
+  out = rsp != NULL ? encode(rsp) : NULL;
+  OSSL_CMP_MSG_free(rsp);
+  if (out == NULL) {
+    set_ossl_error(error, ES_RACA_ERROR_INTERNAL, "CMP server made no response");
+    transaction_fail(t, ES_RACA_REVOKED_CERTCONF_FAILED);
+    goto done;
+  }
+  if (rsp_type == ES_CMP_ERROR)
+    raca->stats.errors++;
+
+  if (is_cert_request(type)) {
+    OSSL_CMP_CTX *ctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv);
+    if (t->cert == NULL || rsp_type == ES_CMP_ERROR) {
+      transaction_fail(t, ES_RACA_REVOKED_CERTCONF_FAILED);
+      goto done;
+    }
+    if (OSSL_CMP_CTX_get_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM) == 1) {
+      transaction_confirm(t);
+      goto done;
+    }
+    if (raca->engine != NULL)
+      t->confirm_timer = es_engine_timer_add(raca->engine, raca->config.confirm_wait_s,
+                                             on_confirm_wait_expired, t);
+  } else if (type == ES_CMP_CERTCONF) {
+    /* "certConf in, error out": the library rejected it (bad protection, wrong hash)
+     * before or inside our callback, so the certificate cannot be trusted to its owner. */
+    if (rsp_type != ES_CMP_PKICONF)
+      transaction_fail(t, ES_RACA_REVOKED_CERTCONF_FAILED);
+    else if (t->rejected)
+      transaction_fail(t, ES_RACA_REVOKED_REJECTED);
+    else
+      transaction_confirm(t);
+    goto done;
+  } else if (rsp_type == ES_CMP_ERROR || rsp_type == ES_CMP_PKICONF) {
+    transaction_fail(t, ES_RACA_REVOKED_CERTCONF_FAILED);
+    goto done;
+  }
+  if (t->last_request != NULL)
+    g_bytes_unref(t->last_request);
+  if (t->last_response != NULL)
+    g_bytes_unref(t->last_response);
+  t->last_request = g_bytes_new(der, len);
+  t->last_response = g_bytes_ref(out);
+
+done:
+  g_bytes_unref(request);
+  g_bytes_unref(id);
+  OSSL_CMP_MSG_free(req);
+  return out;
+}
+
+GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **error)
+{
+  /* Verification happens at simulated time, so results do not depend on the wall clock. */
+  X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->vendor_trust), (time_t)wall_now(raca));
+  EsRand *prev = es_rand_set_current(raca->rand);
+  ERR_clear_error();
+  GBytes *out = process(raca, der, len, error);
+  ERR_clear_error();
+  g_free(es_cmp_take_last_error());
+  es_rand_set_current(prev);
+  return out;
+}
+
+void es_raca_expire_all(EsRaca *raca)
+{
+  GList *open = g_hash_table_get_values(raca->transactions);
+  for (GList *l = open; l != NULL; l = l->next) {
+    Transaction *t = l->data;
+    if (t->cert != NULL)
+      transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
+  }
+  g_list_free(open);
+}
+
+/* The service queue: K workers, FIFO; a job holds a worker for its service time, then
+ * its request is processed and answered. */
+static void start_jobs(EsRaca *raca);
+
+static void on_job_done(void *arg)
+{
+  Job *job = arg;
+  EsRaca *raca = job->raca;
+  gsize len;
+  const guint8 *der = g_bytes_get_data(job->request, &len);
+  GError *error = NULL;
+  GBytes *rsp = es_raca_process(raca, der, len, &error);
+  if (rsp != NULL) {
+    gsize n;
+    const guint8 *body = g_bytes_get_data(rsp, &n);
+    es_engine_reply(raca->engine, job->exchange, 200, "application/pkixcmp", body, n);
+    g_bytes_unref(rsp);
+  } else {
+    int status = error->code == ES_RACA_ERROR_DECODE ? 400 : 500;
+    es_engine_reply(raca->engine, job->exchange, status, "text/plain",
+                    (const guint8 *)error->message, strlen(error->message));
+    g_error_free(error);
+  }
+  g_queue_remove(&raca->serving, job);
+  job_free(job);
+  raca->busy--;
+  start_jobs(raca);
+}
+
+static void start_jobs(EsRaca *raca)
+{
+  while (raca->busy < raca->config.workers && !g_queue_is_empty(&raca->waiting)) {
+    Job *job = g_queue_pop_head(&raca->waiting);
+    gsize len;
+    const guint8 *der = g_bytes_get_data(job->request, &len);
+    int type = es_cmp_peek_body_type(der, len);
+    double service = is_cert_request(type) ? raca->config.ir_service_s
+                                           : raca->config.certconf_service_s;
+    raca->busy++;
+    raca->stats.busy_s += service;
+    g_queue_push_tail(&raca->serving, job);
+    job->timer = es_engine_timer_add(raca->engine, service, on_job_done, job);
+  }
+}
+
+static void on_request(void *arg, EsExchange *exchange, const char *content_type,
+                       const guint8 *body, gsize len)
+{
+  EsRaca *raca = arg;
+  if (content_type == NULL || g_ascii_strncasecmp(content_type, "application/pkixcmp", 19) != 0) {
+    static const char msg[] = "expected Content-Type: application/pkixcmp";
+    es_engine_reply(raca->engine, exchange, 415, "text/plain", (const guint8 *)msg, sizeof msg - 1);
+    return;
+  }
+  Job *job = g_new0(Job, 1);
+  job->raca = raca;
+  job->exchange = exchange;
+  job->request = g_bytes_new(body, len);
+  g_queue_push_tail(&raca->waiting, job);
+  raca->stats.max_queue = MAX(raca->stats.max_queue, g_queue_get_length(&raca->waiting));
+  start_jobs(raca);
+}
+
+void es_raca_attach(EsRaca *raca, guint index)
+{
+  g_return_if_fail(raca->engine != NULL);
+  raca->index = index;
+  es_engine_server_set(raca->engine, index, on_request, raca);
+}
