@@ -121,7 +121,9 @@ static gboolean make_device(EsEnb *enb)
   if (enb->device_cert != NULL)
     return TRUE;
   GError *error = NULL;
-  EVP_PKEY *key = es_key_generate(es_pki_get_key_type(enb->pki), &error);
+  EVP_PKEY *key = enb->config->device_key_pool != NULL
+                      ? es_key_pool_get1(enb->config->device_key_pool)
+                      : es_key_generate(es_pki_get_key_type(enb->pki), &error);
   X509 *cert = key != NULL ? es_pki_issue_device(enb->pki, enb->number, key, &error) : NULL;
   if (cert == NULL) {
     g_clear_error(&error);
@@ -145,7 +147,9 @@ static void session(void *arg)
   g_snprintf(cn, sizeof cn, "enb-%u", enb->number);
 
   if (ctx == NULL || subject == NULL || !make_device(enb)
-      || (new_key = es_key_generate(enb->config->new_key, &error)) == NULL
+      || (new_key = enb->config->new_key_pool != NULL
+                        ? es_key_pool_get1(enb->config->new_key_pool)
+                        : es_key_generate(enb->config->new_key, &error)) == NULL
       || !X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0)
       || !X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, (const unsigned char *)"Operator", -1, -1, 0)
       || !X509_STORE_up_ref(e->trust)

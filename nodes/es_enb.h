@@ -18,6 +18,8 @@ typedef struct {
   gint64 epoch;              /* wall-clock seconds of engine time 0 */
   guint64 seed;              /* per-eNB randomness streams in a simulated run */
   gboolean deterministic;    /* read the eNB's own stream (simulation); FALSE: OpenSSL's DRBG */
+  EsKeyPool *new_key_pool;   /* when set, new keys come from it (RSA keygen is slow) */
+  EsKeyPool *device_key_pool;/* likewise for factory device keys made at start */
 } EsEnbConfig;
 
 typedef struct EsEnb EsEnb;

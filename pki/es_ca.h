@@ -16,7 +16,8 @@ typedef enum {
   ES_REVOKE_CESSATION = 5,
 } EsRevokeReason;
 
-/* Up-refs both. Serial numbers count up from 1 so runs repeat. */
+/* Up-refs both (NULL if either is NULL). Serial numbers count up from 0x100 so runs repeat
+ * and never equal the hierarchy's own small serials (the RA/CA certificate is 3). */
 EsCa *es_ca_new(X509 *cert, EVP_PKEY *key);
 void es_ca_free(EsCa *ca);
 X509 *es_ca_get0_cert(const EsCa *ca);
@@ -26,7 +27,8 @@ X509 *es_ca_get0_cert(const EsCa *ca);
  * The caller frees the result. */
 X509 *es_ca_issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, gint64 now,
                   gint64 validity_s, GError **error);
-/* Adds the serial to the revocation list (once; a second call returns FALSE). */
+/* Adds the serial to the revocation list (once; a second call returns FALSE, as does a
+ * reason code RFC 5280 does not define). */
 gboolean es_ca_revoke(EsCa *ca, const ASN1_INTEGER *serial, EsRevokeReason reason, gint64 when);
 gboolean es_ca_is_revoked(const EsCa *ca, const ASN1_INTEGER *serial);
 guint es_ca_revoked_count(const EsCa *ca);

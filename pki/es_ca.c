@@ -1,0 +1,214 @@
+/* The issuing operator CA: end-entity certificates with deterministic serials, the list of
+ * revoked serials with RFC 5280 reasons, and numbered v2 CRLs signed by the CA key. */
+#include "es_ca.h"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "es_pki.h"
+#include "es_pki_priv.h"
+
+/* Issued serials start at 0x100, not 1: the operator root (serial 2) also signed the RA/CA
+ * certificate (serial 3), and an eNB certificate sharing its issuer and serial would make
+ * revoking one revoke the other in every CRL-checking verifier. */
+#define ES_CA_FIRST_SERIAL 0x100
+
+typedef struct {
+  ASN1_INTEGER *serial;
+  EsRevokeReason reason;
+  gint64 when;
+} EsRevoked;
+
+struct EsCa {
+  X509 *cert;
+  EVP_PKEY *key;
+  guint64 next_serial;
+  guint64 crl_number;            /* of the last CRL issued; 0 before the first */
+  GPtrArray *revoked;            /* EsRevoked*, in order of revocation; owns them */
+  GHashTable *revoked_by_serial; /* serial hex -> EsRevoked* (borrowed from `revoked`) */
+};
+
+static void revoked_free(EsRevoked *r)
+{
+  ASN1_INTEGER_free(r->serial);
+  g_free(r);
+}
+
+EsCa *es_ca_new(X509 *cert, EVP_PKEY *key)
+{
+  if (cert == NULL || key == NULL)
+    return NULL;
+  EsCa *ca = g_new0(EsCa, 1);
+  X509_up_ref(cert);
+  EVP_PKEY_up_ref(key);
+  ca->cert = cert;
+  ca->key = key;
+  ca->next_serial = ES_CA_FIRST_SERIAL;
+  ca->revoked = g_ptr_array_new_with_free_func((GDestroyNotify)revoked_free);
+  ca->revoked_by_serial = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  return ca;
+}
+
+void es_ca_free(EsCa *ca)
+{
+  if (ca == NULL)
+    return;
+  g_hash_table_unref(ca->revoked_by_serial);
+  g_ptr_array_unref(ca->revoked);
+  X509_free(ca->cert);
+  EVP_PKEY_free(ca->key);
+  g_free(ca);
+}
+
+X509 *es_ca_get0_cert(const EsCa *ca)
+{
+  return ca->cert;
+}
+
+X509 *es_ca_issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, gint64 now,
+                  gint64 validity_s, GError **error)
+{
+  if (ca == NULL || subject == NULL || pubkey == NULL || validity_s <= 0) {
+    g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+                        "issuing needs a subject, a public key and a positive validity");
+    return NULL;
+  }
+  EsCertSpec spec = {
+      .profile = ES_CERT_ENTITY,
+      .serial = ca->next_serial,
+      .subject = subject,
+      .pubkey = pubkey,
+      .issuer = ca->cert,
+      .issuer_key = ca->key,
+      .not_before = now,
+      .not_after = now + validity_s,
+  };
+  X509 *cert = es_cert_build(&spec, error);
+  /* A failed issue does not use up a serial: the run stays the same whatever failed. */
+  if (cert != NULL)
+    ca->next_serial++;
+  return cert;
+}
+
+gboolean es_ca_revoke(EsCa *ca, const ASN1_INTEGER *serial, EsRevokeReason reason, gint64 when)
+{
+  /* RFC 5280 5.3.1 codes are 0-10 with 7 unused; anything else would make a CRL that
+   * relying parties reject as a whole. */
+  if (ca == NULL || serial == NULL || (int)reason < 0 || (int)reason > 10 || (int)reason == 7)
+    return FALSE;
+  char *hex = es_serial_hex(serial);
+  if (*hex == '\0' || g_hash_table_contains(ca->revoked_by_serial, hex)) {
+    g_free(hex);
+    return FALSE;
+  }
+  ASN1_INTEGER *copy = ASN1_INTEGER_dup(serial);
+  if (copy == NULL) {
+    ERR_clear_error();
+    g_free(hex);
+    return FALSE;
+  }
+  EsRevoked *r = g_new0(EsRevoked, 1);
+  r->serial = copy;
+  r->reason = reason;
+  r->when = when;
+  g_ptr_array_add(ca->revoked, r);
+  g_hash_table_insert(ca->revoked_by_serial, hex, r);
+  return TRUE;
+}
+
+gboolean es_ca_is_revoked(const EsCa *ca, const ASN1_INTEGER *serial)
+{
+  if (ca == NULL || serial == NULL)
+    return FALSE;
+  char *hex = es_serial_hex(serial);
+  gboolean found = g_hash_table_contains(ca->revoked_by_serial, hex);
+  g_free(hex);
+  return found;
+}
+
+guint es_ca_revoked_count(const EsCa *ca)
+{
+  return ca->revoked->len;
+}
+
+static gboolean add_revoked(X509_CRL *crl, const EsRevoked *r)
+{
+  X509_REVOKED *rev = X509_REVOKED_new();
+  ASN1_TIME *date = ASN1_TIME_set(NULL, (time_t)r->when);
+  gboolean ok = rev != NULL && date != NULL && X509_REVOKED_set_serialNumber(rev, r->serial) &&
+                X509_REVOKED_set_revocationDate(rev, date);
+  /* RFC 5280 5.3.1: the reason code unspecified (0) SHOULD be absent, so we leave it out. */
+  if (ok && r->reason != ES_REVOKE_UNSPECIFIED) {
+    ASN1_ENUMERATED *code = ASN1_ENUMERATED_new();
+    ok = code != NULL && ASN1_ENUMERATED_set(code, r->reason) &&
+         X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, code, 0, 0) == 1;
+    ASN1_ENUMERATED_free(code);
+  }
+  ASN1_TIME_free(date);
+  if (ok && X509_CRL_add0_revoked(crl, rev))
+    return TRUE;
+  X509_REVOKED_free(rev);
+  return FALSE;
+}
+
+/* AKI from the CA certificate's SKI, or the RFC 5280 method-1 hash of its key when an
+ * externally made CA certificate has none, so a verifier can pick the right CA key. */
+static gboolean add_aki(X509_CRL *crl, X509 *ca_cert)
+{
+  AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
+  if (akid == NULL)
+    return FALSE;
+  const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(ca_cert);
+  if (ski != NULL) {
+    akid->keyid = ASN1_OCTET_STRING_dup(ski);
+  } else {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (X509_pubkey_digest(ca_cert, EVP_sha1(), md, &len) &&
+        (akid->keyid = ASN1_OCTET_STRING_new()) != NULL &&
+        !ASN1_OCTET_STRING_set(akid->keyid, md, (int)len)) {
+      ASN1_OCTET_STRING_free(akid->keyid);
+      akid->keyid = NULL;
+    }
+  }
+  gboolean ok = akid->keyid != NULL &&
+                X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier, akid, 0, 0) == 1;
+  AUTHORITY_KEYID_free(akid);
+  return ok;
+}
+
+X509_CRL *es_ca_get1_crl(EsCa *ca, gint64 this_update, gint64 next_update, GError **error)
+{
+  if (ca == NULL || next_update <= this_update) {
+    g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+                        "a CRL needs nextUpdate after thisUpdate");
+    return NULL;
+  }
+  ERR_clear_error();
+  X509_CRL *crl = X509_CRL_new();
+  ASN1_TIME *last = ASN1_TIME_set(NULL, (time_t)this_update);
+  ASN1_TIME *next = ASN1_TIME_set(NULL, (time_t)next_update);
+  ASN1_INTEGER *number = ASN1_INTEGER_new();
+  /* Version value 1 is v2, required for the CRL number, AKI and reason extensions. */
+  gboolean ok = crl != NULL && last != NULL && next != NULL && number != NULL &&
+                X509_CRL_set_version(crl, X509_CRL_VERSION_2) &&
+                X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) &&
+                X509_CRL_set1_lastUpdate(crl, last) && X509_CRL_set1_nextUpdate(crl, next) &&
+                ASN1_INTEGER_set_uint64(number, ca->crl_number + 1) &&
+                X509_CRL_add1_ext_i2d(crl, NID_crl_number, number, 0, 0) == 1 &&
+                add_aki(crl, ca->cert);
+  for (guint i = 0; ok && i < ca->revoked->len; i++)
+    ok = add_revoked(crl, g_ptr_array_index(ca->revoked, i));
+  ok = ok && X509_CRL_sort(crl) && X509_CRL_sign(crl, ca->key, es_sig_md(ca->key)) > 0;
+  ASN1_TIME_free(last);
+  ASN1_TIME_free(next);
+  ASN1_INTEGER_free(number);
+  if (!ok) {
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, "cannot make CRL");
+    X509_CRL_free(crl);
+    return NULL;
+  }
+  /* Counted only once signed: CRL numbers stay gap-free and monotonic (RFC 5280 5.2.3). */
+  ca->crl_number++;
+  return crl;
+}

@@ -1,0 +1,655 @@
+/* The late-binding hierarchy: vendor root and device certificates, operator root, RA/CA
+ * certificate and its vendor cross certificate; generated deterministically, saved as PEM. */
+#include "es_pki.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/obj_mac.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "es_pki_priv.h"
+
+G_DEFINE_QUARK(es - pki - error - quark, es_pki_error)
+
+/* Small fixed serials: the hierarchy is made once per run and must repeat byte for byte.
+ * The operator CA (es_ca.c) numbers its own certificates from 0x100 upwards, above these;
+ * device certificates (vendor root) use 0x1000 + index, above the cross certificate. */
+enum {
+  SERIAL_VENDOR_ROOT = 1,
+  SERIAL_OPERATOR_ROOT = 2,
+  SERIAL_RACA = 3,
+  SERIAL_RACA_CROSS = 4,
+  SERIAL_DEVICE_BASE = 0x1000,
+};
+
+#define ROOT_YEARS 30
+#define RACA_YEARS 20
+#define DEVICE_YEARS 20
+
+struct EsPki {
+  EsKeyType type;
+  gint64 not_before;
+  X509 *vendor_root;
+  EVP_PKEY *vendor_root_key;
+  X509 *operator_root;
+  EVP_PKEY *operator_root_key;
+  X509 *raca;
+  EVP_PKEY *raca_key;
+  X509 *raca_cross;
+};
+
+void es_set_ossl_error(GError **error, int code, const char *what)
+{
+  char *msg = es_ossl_errors(what);
+  g_set_error_literal(error, ES_PKI_ERROR, code, msg);
+  g_free(msg);
+}
+
+const EVP_MD *es_sig_md(EVP_PKEY *key)
+{
+  if (EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) >= 384)
+    return EVP_sha384();
+  return EVP_sha256();
+}
+
+/* Calendar years, so a 30-year root made on 1 November ends on 1 November. */
+static gint64 years_later(gint64 t, int years)
+{
+  GDateTime *start = g_date_time_new_from_unix_utc(t);
+  if (start == NULL)
+    return t + (gint64)years * 31556952; /* out of GDateTime's range: mean Gregorian year */
+  GDateTime *end = g_date_time_add_years(start, years);
+  gint64 result = end != NULL ? g_date_time_to_unix(end) : t + (gint64)years * 31556952;
+  g_date_time_unref(start);
+  if (end != NULL)
+    g_date_time_unref(end);
+  return result;
+}
+
+static X509_NAME *make_name(const char *cn, const char *o)
+{
+  /* DER order O then CN: the RFC 4514 string is "CN=<cn>,O=<o>". */
+  X509_NAME *name = X509_NAME_new();
+  if (name == NULL ||
+      !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)o, -1, -1, 0) ||
+      !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
+                                  0)) {
+    X509_NAME_free(name);
+    return NULL;
+  }
+  return name;
+}
+
+static gboolean add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value, GError **error)
+{
+  X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
+  if (ext == NULL || !X509_add_ext(cert, ext, -1)) {
+    X509_EXTENSION_free(ext);
+    char *what = g_strdup_printf("cannot add extension %s = %s", OBJ_nid2sn(nid), value);
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, what);
+    g_free(what);
+    return FALSE;
+  }
+  X509_EXTENSION_free(ext);
+  return TRUE;
+}
+
+X509 *es_cert_build(const EsCertSpec *spec, GError **error)
+{
+  if (spec->subject == NULL || spec->pubkey == NULL || spec->issuer_key == NULL) {
+    g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+                        "certificate needs a subject, a public key and an issuer key");
+    return NULL;
+  }
+  ERR_clear_error();
+  X509 *cert = X509_new();
+  ASN1_INTEGER *serial = ASN1_INTEGER_new();
+  ASN1_TIME *nb = ASN1_TIME_set(NULL, (time_t)spec->not_before);
+  ASN1_TIME *na = ASN1_TIME_set(NULL, (time_t)spec->not_after);
+  const X509_NAME *issuer_name =
+      spec->issuer != NULL ? X509_get_subject_name(spec->issuer) : spec->subject;
+  gboolean ok = cert != NULL && serial != NULL && nb != NULL && na != NULL &&
+                X509_set_version(cert, X509_VERSION_3) &&
+                ASN1_INTEGER_set_uint64(serial, spec->serial) &&
+                X509_set_serialNumber(cert, serial) && X509_set_subject_name(cert, spec->subject) &&
+                X509_set_issuer_name(cert, issuer_name) && X509_set1_notBefore(cert, nb) &&
+                X509_set1_notAfter(cert, na) && X509_set_pubkey(cert, spec->pubkey);
+  ASN1_INTEGER_free(serial);
+  ASN1_TIME_free(nb);
+  ASN1_TIME_free(na);
+  if (!ok) {
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, "cannot fill in certificate");
+    X509_free(cert);
+    return NULL;
+  }
+
+  X509V3_CTX ctx;
+  /* Self-signed: the certificate is its own issuer, so AKI copies the SKI added before it. */
+  X509V3_set_ctx(&ctx, spec->issuer != NULL ? spec->issuer : cert, cert, NULL, NULL, 0);
+  switch (spec->profile) {
+  case ES_CERT_ROOT:
+    ok = add_ext(cert, &ctx, NID_basic_constraints, "critical,CA:TRUE", error) &&
+         add_ext(cert, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign", error);
+    break;
+  case ES_CERT_RACA:
+    /* id-kp-cmcRA (RFC 6402) marks the CMP RA signer; `openssl verify` with its default
+     * purpose accepts it (checked in test_pki). */
+    ok = add_ext(cert, &ctx, NID_basic_constraints, "critical,CA:FALSE", error) &&
+         add_ext(cert, &ctx, NID_key_usage, "critical,digitalSignature", error) &&
+         add_ext(cert, &ctx, NID_ext_key_usage, "cmcRA", error);
+    break;
+  case ES_CERT_ENTITY:
+    ok = add_ext(cert, &ctx, NID_basic_constraints, "critical,CA:FALSE", error) &&
+         add_ext(cert, &ctx, NID_key_usage, "critical,digitalSignature", error);
+    break;
+  }
+  ok = ok && add_ext(cert, &ctx, NID_subject_key_identifier, "hash", error) &&
+       add_ext(cert, &ctx, NID_authority_key_identifier, "keyid:always", error);
+  if (!ok) {
+    X509_free(cert);
+    return NULL;
+  }
+  if (X509_sign(cert, spec->issuer_key, es_sig_md(spec->issuer_key)) <= 0) {
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, "cannot sign certificate");
+    X509_free(cert);
+    return NULL;
+  }
+  return cert;
+}
+
+/* ---- the hierarchy ---- */
+
+void es_pki_free(EsPki *pki)
+{
+  if (pki == NULL)
+    return;
+  X509_free(pki->vendor_root);
+  EVP_PKEY_free(pki->vendor_root_key);
+  X509_free(pki->operator_root);
+  EVP_PKEY_free(pki->operator_root_key);
+  X509_free(pki->raca);
+  EVP_PKEY_free(pki->raca_key);
+  X509_free(pki->raca_cross);
+  g_free(pki);
+}
+
+static X509 *make_root(const char *cn, const char *o, EVP_PKEY *key, guint64 serial,
+                       gint64 not_before, GError **error)
+{
+  X509_NAME *name = make_name(cn, o);
+  if (name == NULL) {
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, "cannot make name");
+    return NULL;
+  }
+  EsCertSpec spec = {
+      .profile = ES_CERT_ROOT,
+      .serial = serial,
+      .subject = name,
+      .pubkey = key,
+      .issuer = NULL,
+      .issuer_key = key,
+      .not_before = not_before,
+      .not_after = years_later(not_before, ROOT_YEARS),
+  };
+  X509 *cert = es_cert_build(&spec, error);
+  X509_NAME_free(name);
+  return cert;
+}
+
+EsPki *es_pki_generate(EsKeyType type, gint64 not_before, GError **error)
+{
+  EsPki *pki = g_new0(EsPki, 1);
+  pki->type = type;
+  pki->not_before = not_before;
+  /* Fixed order of key generation and signing: with es_rand installed, the same seed
+   * gives the same bytes. */
+  if ((pki->vendor_root_key = es_key_generate(type, error)) == NULL ||
+      (pki->operator_root_key = es_key_generate(type, error)) == NULL ||
+      (pki->raca_key = es_key_generate(type, error)) == NULL)
+    goto fail;
+  if ((pki->vendor_root = make_root("Vendor Root CA", "Vendor", pki->vendor_root_key,
+                                    SERIAL_VENDOR_ROOT, not_before, error)) == NULL ||
+      (pki->operator_root = make_root("Operator Root CA", "Operator", pki->operator_root_key,
+                                      SERIAL_OPERATOR_ROOT, not_before, error)) == NULL)
+    goto fail;
+
+  X509_NAME *raca_name = make_name("Operator RA/CA", "Operator");
+  if (raca_name == NULL) {
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, "cannot make name");
+    goto fail;
+  }
+  EsCertSpec spec = {
+      .profile = ES_CERT_RACA,
+      .serial = SERIAL_RACA,
+      .subject = raca_name,
+      .pubkey = pki->raca_key,
+      .issuer = pki->operator_root,
+      .issuer_key = pki->operator_root_key,
+      .not_before = not_before,
+      .not_after = years_later(not_before, RACA_YEARS),
+  };
+  pki->raca = es_cert_build(&spec, error);
+  /* The cross certificate: same subject and key, vouched for by the vendor root, so an eNB
+   * that trusts only the vendor root can verify the RA/CA's responses. */
+  spec.serial = SERIAL_RACA_CROSS;
+  spec.issuer = pki->vendor_root;
+  spec.issuer_key = pki->vendor_root_key;
+  if (pki->raca != NULL)
+    pki->raca_cross = es_cert_build(&spec, error);
+  X509_NAME_free(raca_name);
+  if (pki->raca == NULL || pki->raca_cross == NULL)
+    goto fail;
+  return pki;
+
+fail:
+  es_pki_free(pki);
+  return NULL;
+}
+
+X509 *es_pki_issue_device(const EsPki *pki, guint index, EVP_PKEY *key, GError **error)
+{
+  if (pki == NULL || key == NULL) {
+    g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+                        "device certificate needs the hierarchy and a key");
+    return NULL;
+  }
+  char *cn = g_strdup_printf("enb-%u", index);
+  X509_NAME *name = make_name(cn, "Vendor");
+  g_free(cn);
+  if (name == NULL) {
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, "cannot make name");
+    return NULL;
+  }
+  EsCertSpec spec = {
+      .profile = ES_CERT_ENTITY,
+      .serial = SERIAL_DEVICE_BASE + (guint64)index,
+      .subject = name,
+      .pubkey = key,
+      .issuer = pki->vendor_root,
+      .issuer_key = pki->vendor_root_key,
+      .not_before = pki->not_before,
+      .not_after = years_later(pki->not_before, DEVICE_YEARS),
+  };
+  X509 *cert = es_cert_build(&spec, error);
+  X509_NAME_free(name);
+  return cert;
+}
+
+EsKeyType es_pki_get_key_type(const EsPki *pki)
+{
+  return pki->type;
+}
+gint64 es_pki_get_not_before(const EsPki *pki)
+{
+  return pki->not_before;
+}
+X509 *es_pki_get0_vendor_root(const EsPki *pki)
+{
+  return pki->vendor_root;
+}
+EVP_PKEY *es_pki_get0_vendor_root_key(const EsPki *pki)
+{
+  return pki->vendor_root_key;
+}
+X509 *es_pki_get0_operator_root(const EsPki *pki)
+{
+  return pki->operator_root;
+}
+EVP_PKEY *es_pki_get0_operator_root_key(const EsPki *pki)
+{
+  return pki->operator_root_key;
+}
+X509 *es_pki_get0_raca_cert(const EsPki *pki)
+{
+  return pki->raca;
+}
+EVP_PKEY *es_pki_get0_raca_key(const EsPki *pki)
+{
+  return pki->raca_key;
+}
+X509 *es_pki_get0_raca_cross(const EsPki *pki)
+{
+  return pki->raca_cross;
+}
+
+/* ---- PEM files ---- */
+
+/* Never prompt on a terminal for a passphrase: our keys are unencrypted, anything else is
+ * an error to report. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+  (void)buf;
+  (void)size;
+  (void)rwflag;
+  (void)u;
+  return -1;
+}
+
+static BIO *read_file_bio(const char *path, GError **error)
+{
+  char *data = NULL;
+  gsize len = 0;
+  GError *local = NULL;
+  if (!g_file_get_contents(path, &data, &len, &local)) {
+    g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_IO, "cannot read %s: %s", path,
+                local->code == G_FILE_ERROR_NOENT ? "no such file" : local->message);
+    g_error_free(local);
+    return NULL;
+  }
+  BIO *bio = BIO_new(BIO_s_mem());
+  if (bio == NULL || BIO_write(bio, data, (int)len) != (int)len) {
+    BIO_free(bio);
+    g_free(data);
+    char *what = g_strdup_printf("cannot buffer %s", path);
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, what);
+    g_free(what);
+    return NULL;
+  }
+  memset(data, 0, len); /* may be a private key */
+  g_free(data);
+  return bio;
+}
+
+X509 *es_pem_load_cert(const char *path, GError **error)
+{
+  ERR_clear_error();
+  BIO *bio = read_file_bio(path, error);
+  if (bio == NULL)
+    return NULL;
+  X509 *cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+  BIO_free(bio);
+  if (cert == NULL) {
+    char *what = g_strdup_printf("%s: not a PEM certificate", path);
+    es_set_ossl_error(error, ES_PKI_ERROR_INVALID, what);
+    g_free(what);
+  }
+  return cert;
+}
+
+EVP_PKEY *es_pem_load_key(const char *path, GError **error)
+{
+  ERR_clear_error();
+  BIO *bio = read_file_bio(path, error);
+  if (bio == NULL)
+    return NULL;
+  EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+  BIO_free(bio);
+  if (key == NULL) {
+    char *what = g_strdup_printf("%s: not an unencrypted PEM private key", path);
+    es_set_ossl_error(error, ES_PKI_ERROR_INVALID, what);
+    g_free(what);
+  }
+  return key;
+}
+
+/* Removes any older file first so the new one is created with `mode` (an older key file
+ * may have had a wider one). No temporary file + rename: with GLib that means an fsync per
+ * overwritten file, and a re-run writes two files per eNB. */
+static gboolean write_bio(const char *path, BIO *bio, int mode, GError **error)
+{
+  char *data = NULL;
+  long len = BIO_get_mem_data(bio, &data);
+  GError *local = NULL;
+  if (g_unlink(path) != 0 && errno != ENOENT) {
+    int err = errno;
+    g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_IO, "cannot replace %s: %s", path,
+                g_strerror(err));
+    return FALSE;
+  }
+  if (!g_file_set_contents_full(path, data, len, G_FILE_SET_CONTENTS_NONE, mode, &local)) {
+    g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_IO, "cannot write %s: %s", path, local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean es_pem_save_cert(const char *path, X509 *cert, GError **error)
+{
+  ERR_clear_error();
+  BIO *bio = BIO_new(BIO_s_mem());
+  if (bio == NULL || cert == NULL || !PEM_write_bio_X509(bio, cert)) {
+    BIO_free(bio);
+    char *what = g_strdup_printf("%s: cannot encode certificate", path);
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, what);
+    g_free(what);
+    return FALSE;
+  }
+  gboolean ok = write_bio(path, bio, 0644, error);
+  BIO_free(bio);
+  return ok;
+}
+
+gboolean es_pem_save_key(const char *path, EVP_PKEY *key, GError **error)
+{
+  ERR_clear_error();
+  /* Secure-heap memory BIO: the PEM text of the key is wiped when the BIO is freed. */
+  BIO *bio = BIO_new(BIO_s_secmem());
+  /* PEM_write_bio_PrivateKey writes unencrypted PKCS#8 ("BEGIN PRIVATE KEY") in 3.0. */
+  if (bio == NULL || key == NULL ||
+      !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
+    BIO_free(bio);
+    char *what = g_strdup_printf("%s: cannot encode private key", path);
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, what);
+    g_free(what);
+    return FALSE;
+  }
+  gboolean ok = write_bio(path, bio, 0600, error);
+  BIO_free(bio);
+  return ok;
+}
+
+static gboolean make_dir(const char *dir, GError **error)
+{
+  if (g_mkdir_with_parents(dir, 0755) != 0) {
+    int err = errno;
+    g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_IO, "cannot create directory %s: %s", dir,
+                g_strerror(err));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean save_cert_in(const char *dir, const char *name, X509 *cert, GError **error)
+{
+  char *path = g_build_filename(dir, name, NULL);
+  gboolean ok = es_pem_save_cert(path, cert, error);
+  g_free(path);
+  return ok;
+}
+
+static gboolean save_key_in(const char *dir, const char *name, EVP_PKEY *key, GError **error)
+{
+  char *path = g_build_filename(dir, name, NULL);
+  gboolean ok = es_pem_save_key(path, key, error);
+  g_free(path);
+  return ok;
+}
+
+gboolean es_pki_save(const EsPki *pki, const char *dir, GError **error)
+{
+  return make_dir(dir, error) && save_cert_in(dir, "vendor-root.pem", pki->vendor_root, error) &&
+         save_key_in(dir, "vendor-root.key", pki->vendor_root_key, error) &&
+         save_cert_in(dir, "operator-root.pem", pki->operator_root, error) &&
+         save_key_in(dir, "operator-root.key", pki->operator_root_key, error) &&
+         save_cert_in(dir, "raca.pem", pki->raca, error) &&
+         save_key_in(dir, "raca.key", pki->raca_key, error) &&
+         save_cert_in(dir, "raca-cross.pem", pki->raca_cross, error);
+}
+
+static X509 *load_cert_in(const char *dir, const char *name, GError **error)
+{
+  char *path = g_build_filename(dir, name, NULL);
+  X509 *cert = es_pem_load_cert(path, error);
+  g_free(path);
+  return cert;
+}
+
+static EVP_PKEY *load_key_in(const char *dir, const char *name, GError **error)
+{
+  char *path = g_build_filename(dir, name, NULL);
+  EVP_PKEY *key = es_pem_load_key(path, error);
+  g_free(path);
+  return key;
+}
+
+static gboolean key_type_of(EVP_PKEY *key, EsKeyType *out)
+{
+  if (EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) == 2048) {
+    *out = ES_KEY_RSA2048;
+    return TRUE;
+  }
+  char group[64];
+  if (EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_group_name(key, group, sizeof group, NULL)) {
+    int nid = OBJ_txt2nid(group);
+    if (nid == NID_X9_62_prime256v1) {
+      *out = ES_KEY_P256;
+      return TRUE;
+    }
+    if (nid == NID_secp384r1) {
+      *out = ES_KEY_P384;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* Files written by hand (or by a different run) could pair a certificate with the wrong
+ * key; nothing downstream would explain the resulting signature failures. */
+static gboolean check_pair(const char *dir, const char *name, X509 *cert, EVP_PKEY *key,
+                           GError **error)
+{
+  if (X509_check_private_key(cert, key) == 1)
+    return TRUE;
+  ERR_clear_error();
+  char *path = g_build_filename(dir, name, NULL);
+  g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+              "%s: private key does not match the certificate", path);
+  g_free(path);
+  return FALSE;
+}
+
+static gint64 asn1_time_to_unix(const ASN1_TIME *t)
+{
+  struct tm tm;
+  if (!ASN1_TIME_to_tm(t, &tm))
+    return 0;
+  GDateTime *dt = g_date_time_new_utc(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                      tm.tm_min, tm.tm_sec);
+  if (dt == NULL)
+    return 0;
+  gint64 result = g_date_time_to_unix(dt);
+  g_date_time_unref(dt);
+  return result;
+}
+
+EsPki *es_pki_load(const char *dir, GError **error)
+{
+  EsPki *pki = g_new0(EsPki, 1);
+  if ((pki->vendor_root = load_cert_in(dir, "vendor-root.pem", error)) == NULL ||
+      (pki->vendor_root_key = load_key_in(dir, "vendor-root.key", error)) == NULL ||
+      (pki->operator_root = load_cert_in(dir, "operator-root.pem", error)) == NULL ||
+      (pki->operator_root_key = load_key_in(dir, "operator-root.key", error)) == NULL ||
+      (pki->raca = load_cert_in(dir, "raca.pem", error)) == NULL ||
+      (pki->raca_key = load_key_in(dir, "raca.key", error)) == NULL ||
+      (pki->raca_cross = load_cert_in(dir, "raca-cross.pem", error)) == NULL)
+    goto fail;
+  if (!check_pair(dir, "vendor-root.key", pki->vendor_root, pki->vendor_root_key, error) ||
+      !check_pair(dir, "operator-root.key", pki->operator_root, pki->operator_root_key, error) ||
+      !check_pair(dir, "raca.key", pki->raca, pki->raca_key, error) ||
+      !check_pair(dir, "raca.key", pki->raca_cross, pki->raca_key, error))
+    goto fail;
+  if (!key_type_of(pki->vendor_root_key, &pki->type)) {
+    char *path = g_build_filename(dir, "vendor-root.key", NULL);
+    g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+                "%s: key is not P-256, P-384 or RSA-2048", path);
+    g_free(path);
+    goto fail;
+  }
+  pki->not_before = asn1_time_to_unix(X509_get0_notBefore(pki->vendor_root));
+  return pki;
+
+fail:
+  es_pki_free(pki);
+  return NULL;
+}
+
+static char *device_path(const char *dir, guint index, const char *ext)
+{
+  char *name = g_strdup_printf("enb-%u.%s", index, ext);
+  char *path = g_build_filename(dir, "devices", name, NULL);
+  g_free(name);
+  return path;
+}
+
+gboolean es_pki_save_device(const char *dir, guint index, X509 *cert, EVP_PKEY *key, GError **error)
+{
+  char *devices = g_build_filename(dir, "devices", NULL);
+  char *cert_path = device_path(dir, index, "pem");
+  char *key_path = device_path(dir, index, "key");
+  gboolean ok = make_dir(devices, error) && es_pem_save_cert(cert_path, cert, error) &&
+                es_pem_save_key(key_path, key, error);
+  g_free(devices);
+  g_free(cert_path);
+  g_free(key_path);
+  return ok;
+}
+
+gboolean es_pki_load_device(const char *dir, guint index, X509 **cert, EVP_PKEY **key,
+                            GError **error)
+{
+  char *cert_path = device_path(dir, index, "pem");
+  char *key_path = device_path(dir, index, "key");
+  X509 *c = es_pem_load_cert(cert_path, error);
+  EVP_PKEY *k = c != NULL ? es_pem_load_key(key_path, error) : NULL;
+  gboolean ok = c != NULL && k != NULL;
+  if (ok && X509_check_private_key(c, k) != 1) {
+    ERR_clear_error();
+    g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID, "%s: private key does not match %s",
+                key_path, cert_path);
+    ok = FALSE;
+  }
+  g_free(cert_path);
+  g_free(key_path);
+  if (!ok) {
+    X509_free(c);
+    EVP_PKEY_free(k);
+    return FALSE;
+  }
+  *cert = c;
+  *key = k;
+  return TRUE;
+}
+
+char *es_serial_hex(const ASN1_INTEGER *serial)
+{
+  if (serial == NULL)
+    return g_strdup("");
+  /* i2a_ASN1_INTEGER is what `openssl x509 -serial` itself calls: bytes as two upper-case
+   * hex digits each ("01", "0100", "00" for zero), a '-' for negative serials. */
+  BIO *bio = BIO_new(BIO_s_mem());
+  if (bio == NULL)
+    return g_strdup("");
+  char *hex;
+  if (i2a_ASN1_INTEGER(bio, serial) <= 0) {
+    ERR_clear_error();
+    hex = g_strdup("");
+  } else {
+    char *data = NULL;
+    long len = BIO_get_mem_data(bio, &data);
+    /* i2a breaks lines every 35 bytes with "\\\n"; serials are at most 20 bytes but be
+     * exact anyway. */
+    GString *s = g_string_sized_new((gsize)len);
+    for (long i = 0; i < len; i++)
+      if (data[i] != '\\' && data[i] != '\n')
+        g_string_append_c(s, data[i]);
+    hex = g_string_free(s, FALSE);
+  }
+  BIO_free(bio);
+  return hex;
+}

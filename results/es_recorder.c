@@ -1,0 +1,287 @@
+/* Per-eNB enrolment timelines and outcomes, kept in one flat array, and the files a run
+ * leaves behind (enrolments.csv, summary.json), written atomically and locale-independently. */
+#include "es_recorder.h"
+
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_QUARK(es-results-error-quark, es_results_error)
+
+typedef struct {
+  double marks[ES_MARK_COUNT]; /* NaN: step not reached */
+  const char *outcome;         /* NULL: unset; otherwise lives in EsRecorder.outcomes */
+  char *serial;                /* NULL: unset; owned */
+  guint attempts;
+  gboolean revoked;
+} EsEnbRecord;
+
+struct EsRecorder {
+  guint n_enbs;
+  EsEnbRecord *enbs; /* index enb - 1 */
+  /* Outcomes repeat ("enrolled", a handful of failure reasons): one copy of each text,
+   * freed with the recorder, instead of a string per eNB. */
+  GStringChunk *outcomes;
+};
+
+/* Wide enough for "%.6f" of any time a simulation reaches (up to ~1e30 s). */
+#define ES_NUM_BUF 64
+
+EsRecorder *es_recorder_new(guint n_enbs) {
+  EsRecorder *rec = g_new0(EsRecorder, 1);
+  rec->n_enbs = n_enbs;
+  rec->enbs = g_new0(EsEnbRecord, MAX(n_enbs, 1));
+  for (guint i = 0; i < n_enbs; i++)
+    for (int m = 0; m < ES_MARK_COUNT; m++)
+      rec->enbs[i].marks[m] = NAN;
+  rec->outcomes = g_string_chunk_new(256);
+  return rec;
+}
+
+void es_recorder_free(EsRecorder *rec) {
+  if (!rec)
+    return;
+  for (guint i = 0; i < rec->n_enbs; i++)
+    g_free(rec->enbs[i].serial);
+  g_free(rec->enbs);
+  g_string_chunk_free(rec->outcomes);
+  g_free(rec);
+}
+
+guint es_recorder_get_enbs(const EsRecorder *rec) {
+  g_return_val_if_fail(rec != NULL, 0);
+  return rec->n_enbs;
+}
+
+static EsEnbRecord *enb_record(const EsRecorder *rec, guint enb) {
+  g_return_val_if_fail(rec != NULL, NULL);
+  g_return_val_if_fail(enb >= 1 && enb <= rec->n_enbs, NULL);
+  return &rec->enbs[enb - 1];
+}
+
+/* A CSV field must not split the row or the line: the file is read by spreadsheets and
+ * scripts that do not speak quoted CSV. */
+static char *sanitise_field(const char *text) {
+  char *copy = g_strdup(text);
+  for (char *p = copy; *p; p++) {
+    if (*p == ',' || *p == '"')
+      *p = '_';
+    else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  }
+  return copy;
+}
+
+void es_recorder_mark(EsRecorder *rec, guint enb, EsMark mark, double t_s) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  g_return_if_fail(r != NULL);
+  g_return_if_fail((guint)mark < ES_MARK_COUNT);
+  /* A non-finite time would put "inf" in the CSV and break the JSON numbers. */
+  if (!isfinite(t_s))
+    return;
+  if (isnan(r->marks[mark]))
+    r->marks[mark] = t_s;
+}
+
+void es_recorder_set_outcome(EsRecorder *rec, guint enb, const char *outcome) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  g_return_if_fail(r != NULL);
+  if (!outcome) {
+    r->outcome = NULL;
+    return;
+  }
+  char *clean = sanitise_field(outcome);
+  r->outcome = g_string_chunk_insert_const(rec->outcomes, clean);
+  g_free(clean);
+}
+
+void es_recorder_set_attempts(EsRecorder *rec, guint enb, guint attempts) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  g_return_if_fail(r != NULL);
+  r->attempts = attempts;
+}
+
+void es_recorder_set_serial(EsRecorder *rec, guint enb, const char *serial_hex) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  g_return_if_fail(r != NULL);
+  g_free(r->serial);
+  /* Hex is left as is; sanitising only guards the CSV against a caller's mistake. */
+  r->serial = serial_hex ? sanitise_field(serial_hex) : NULL;
+}
+
+void es_recorder_set_revoked(EsRecorder *rec, guint enb, gboolean revoked) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  g_return_if_fail(r != NULL);
+  r->revoked = revoked ? TRUE : FALSE;
+}
+
+const char *es_recorder_get_outcome(const EsRecorder *rec, guint enb) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  return r ? r->outcome : NULL;
+}
+
+const char *es_recorder_get_serial(const EsRecorder *rec, guint enb) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  return r ? r->serial : NULL;
+}
+
+double es_recorder_get_mark(const EsRecorder *rec, guint enb, EsMark mark) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  g_return_val_if_fail(r != NULL, NAN);
+  g_return_val_if_fail((guint)mark < ES_MARK_COUNT, NAN);
+  return r->marks[mark];
+}
+
+static gboolean is_enrolled(const EsEnbRecord *r) {
+  return r->outcome && strcmp(r->outcome, "enrolled") == 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile: the value at 1-based rank ceil(p/100 * n) of the sorted values,
+ * always one of the observed latencies (no interpolation). Integer arithmetic keeps
+ * 90% of 100 at rank 90 rather than at a floating-point 90.000000000000014. */
+static double nearest_rank(const double *sorted, gsize n, guint p) {
+  gsize rank = ((gsize)p * n + 99) / 100;
+  rank = CLAMP(rank, 1, n);
+  return sorted[rank - 1];
+}
+
+/* failed counts every eNB that did not enrol, including those that never finished (no
+ * outcome), so enrolled + failed == enbs. Latencies come from enrolled eNBs that have both
+ * a start and a done mark; percentiles use the nearest-rank method. */
+void es_recorder_stats(const EsRecorder *rec, EsRecorderStats *stats) {
+  g_return_if_fail(rec != NULL && stats != NULL);
+  memset(stats, 0, sizeof *stats);
+  stats->enbs = rec->n_enbs;
+  double *lat = g_new(double, MAX(rec->n_enbs, 1));
+  gsize n = 0;
+  for (guint i = 0; i < rec->n_enbs; i++) {
+    const EsEnbRecord *r = &rec->enbs[i];
+    if (r->revoked)
+      stats->revoked++;
+    if (!is_enrolled(r)) {
+      stats->failed++;
+      continue;
+    }
+    stats->enrolled++;
+    double start = r->marks[ES_MARK_START], done = r->marks[ES_MARK_DONE];
+    if (!isnan(start) && !isnan(done))
+      lat[n++] = done - start;
+  }
+  if (n > 0) {
+    qsort(lat, n, sizeof *lat, cmp_double);
+    stats->p50 = nearest_rank(lat, n, 50);
+    stats->p90 = nearest_rank(lat, n, 90);
+    stats->p99 = nearest_rank(lat, n, 99);
+    stats->max = lat[n - 1];
+  }
+  g_free(lat);
+}
+
+/* g_file_set_contents writes a temporary file beside `path` and renames it over, so a
+ * failed write (full disk, missing directory) leaves an earlier file intact. */
+static gboolean write_atomically(const char *path, const GString *text, GError **error) {
+  GError *inner = NULL;
+  if (!g_file_set_contents_full(path, text->str, (gssize)text->len,
+                                G_FILE_SET_CONTENTS_CONSISTENT, 0666, &inner)) {
+    g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_IO, "cannot write %s: %s", path,
+                inner->message);
+    g_error_free(inner);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void append_time(GString *out, double t) {
+  char buf[ES_NUM_BUF];
+  if (!isnan(t))
+    g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.6f", t));
+}
+
+gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError **error) {
+  g_return_val_if_fail(rec != NULL && path != NULL, FALSE);
+  g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+  /* About 100 bytes a row; sizing up front avoids repeated reallocation at 100k eNBs. */
+  GString *out = g_string_sized_new(128 + (gsize)rec->n_enbs * 100);
+  g_string_append(out, "enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,"
+                       "pkiconf_received_s,done_s,outcome,attempts,serial,revoked\n");
+  for (guint i = 0; i < rec->n_enbs; i++) {
+    const EsEnbRecord *r = &rec->enbs[i];
+    g_string_append_printf(out, "%u", i + 1);
+    for (int m = 0; m < ES_MARK_COUNT; m++) {
+      g_string_append_c(out, ',');
+      append_time(out, r->marks[m]);
+    }
+    g_string_append_printf(out, ",%s,%u,%s,%d\n", r->outcome ? r->outcome : "", r->attempts,
+                           r->serial ? r->serial : "", r->revoked ? 1 : 0);
+  }
+  gboolean ok = write_atomically(path, out, error);
+  g_string_free(out, TRUE);
+  return ok;
+}
+
+/* JSON string with quotes; invalid UTF-8 is replaced so the file always parses. */
+static void append_json_string(GString *out, const char *s) {
+  if (!s) {
+    g_string_append(out, "null");
+    return;
+  }
+  char *valid = g_utf8_make_valid(s, -1);
+  g_string_append_c(out, '"');
+  for (const char *p = valid; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c == '"' || c == '\\')
+      g_string_append_printf(out, "\\%c", c);
+    else if (c < 0x20)
+      g_string_append_printf(out, "\\u%04x", c);
+    else
+      g_string_append_c(out, (char)c);
+  }
+  g_string_append_c(out, '"');
+  g_free(valid);
+}
+
+/* JSON has no NaN or infinity. */
+static void append_json_double(GString *out, double v) {
+  char buf[ES_NUM_BUF];
+  if (isfinite(v))
+    g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.6f", v));
+  else
+    g_string_append(out, "null");
+}
+
+gboolean es_recorder_write_summary(const EsRecorder *rec, const EsRunInfo *info,
+                                   const char *path, GError **error) {
+  g_return_val_if_fail(rec != NULL && info != NULL && path != NULL, FALSE);
+  g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+  EsRecorderStats st;
+  es_recorder_stats(rec, &st);
+
+  GString *out = g_string_new("{\n  \"scenario\": ");
+  append_json_string(out, info->scenario);
+  g_string_append_printf(out,
+                         ",\n  \"seed\": %" G_GUINT64_FORMAT ",\n  \"enbs\": %u,\n"
+                         "  \"enrolled\": %u,\n  \"failed\": %u,\n  \"revoked\": %u,\n"
+                         "  \"latency_s\": {\n    \"p50\": ",
+                         info->seed, st.enbs, st.enrolled, st.failed, st.revoked);
+  append_json_double(out, st.p50);
+  g_string_append(out, ",\n    \"p90\": ");
+  append_json_double(out, st.p90);
+  g_string_append(out, ",\n    \"p99\": ");
+  append_json_double(out, st.p99);
+  g_string_append(out, ",\n    \"max\": ");
+  append_json_double(out, st.max);
+  g_string_append(out, "\n  },\n  \"sim_time_s\": ");
+  append_json_double(out, info->sim_time_s);
+  g_string_append_printf(out, ",\n  \"events\": %" G_GUINT64_FORMAT ",\n  \"wall_time_s\": ",
+                         info->events);
+  append_json_double(out, info->wall_time_s);
+  g_string_append(out, "\n}\n");
+
+  gboolean ok = write_atomically(path, out, error);
+  g_string_free(out, TRUE);
+  return ok;
+}
