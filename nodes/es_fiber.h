@@ -22,7 +22,8 @@ void es_fiber_yield(void);
 gboolean es_fiber_is_finished(const EsFiber *fiber);
 /* The fiber running now, NULL on the main stack. */
 EsFiber *es_fiber_current(void);
-/* Deepest stack use seen so far (bytes), from the untouched-pattern watermark. */
+/* Deepest stack use seen so far (bytes), from the untouched-pattern watermark; 0 under
+ * valgrind, which forbids the scan. */
 gsize es_fiber_stack_used(const EsFiber *fiber);
 
 #endif
