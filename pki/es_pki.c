@@ -395,13 +395,16 @@ static gboolean write_bio(const char *path, BIO *bio, int mode, GError **error)
   char *data = NULL;
   long len = BIO_get_mem_data(bio, &data);
   GError *local = NULL;
-  if (g_unlink(path) != 0 && errno != ENOENT) {
+  /* Public files are replaced atomically (temporary file, rename), so a failed write keeps
+   * the previous one; keys are unlinked first so an old file's wider mode cannot survive. */
+  GFileSetContentsFlags flags = mode == 0644 ? G_FILE_SET_CONTENTS_CONSISTENT : G_FILE_SET_CONTENTS_NONE;
+  if (mode != 0644 && g_unlink(path) != 0 && errno != ENOENT) {
     int err = errno;
     g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_IO, "cannot replace %s: %s", path,
                 g_strerror(err));
     return FALSE;
   }
-  if (!g_file_set_contents_full(path, data, len, G_FILE_SET_CONTENTS_NONE, mode, &local)) {
+  if (!g_file_set_contents_full(path, data, len, flags, mode, &local)) {
     g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_IO, "cannot write %s: %s", path, local->message);
     g_error_free(local);
     return FALSE;
@@ -416,6 +419,22 @@ gboolean es_pem_save_cert(const char *path, X509 *cert, GError **error)
   if (bio == NULL || cert == NULL || !PEM_write_bio_X509(bio, cert)) {
     BIO_free(bio);
     char *what = g_strdup_printf("%s: cannot encode certificate", path);
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, what);
+    g_free(what);
+    return FALSE;
+  }
+  gboolean ok = write_bio(path, bio, 0644, error);
+  BIO_free(bio);
+  return ok;
+}
+
+gboolean es_pem_save_crl(const char *path, X509_CRL *crl, GError **error)
+{
+  ERR_clear_error();
+  BIO *bio = BIO_new(BIO_s_mem());
+  if (bio == NULL || crl == NULL || !PEM_write_bio_X509_CRL(bio, crl)) {
+    BIO_free(bio);
+    char *what = g_strdup_printf("%s: cannot encode CRL", path);
     es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, what);
     g_free(what);
     return FALSE;

@@ -65,6 +65,7 @@ X509 *es_pem_load_cert(const char *path, GError **error);
 EVP_PKEY *es_pem_load_key(const char *path, GError **error);
 gboolean es_pem_save_cert(const char *path, X509 *cert, GError **error);
 gboolean es_pem_save_key(const char *path, EVP_PKEY *key, GError **error);
+gboolean es_pem_save_crl(const char *path, X509_CRL *crl, GError **error);
 
 /* Serial in upper-case hex as `openssl x509 -serial` prints it. */
 char *es_serial_hex(const ASN1_INTEGER *serial);

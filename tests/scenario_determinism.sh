@@ -7,6 +7,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 args=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.02)
 "$es" "${args[@]}" --seed 11 --out "$tmp/a"
+sleep 1.1 # a different wall-clock second must not change anything
 "$es" "${args[@]}" --seed 11 --out "$tmp/b"
 "$es" "${args[@]}" --seed 12 --out "$tmp/c"
 cmp "$tmp/a/enrolments.csv" "$tmp/b/enrolments.csv" || fail "same seed, different CSV"

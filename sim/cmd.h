@@ -1,0 +1,15 @@
+/* The enrolsim commands, one file each; main.c dispatches on the first argument. */
+#ifndef ES_CMD_H
+#define ES_CMD_H
+
+#include <glib.h>
+
+/* Each takes argv from the command name on and returns the exit status: 0 success, 1 failure
+ * while running, 2 bad usage or input (nothing ran). */
+int es_cmd_run(int argc, char **argv);
+int es_cmd_pki(int argc, char **argv);
+
+/* Prints "enrolsim: WHAT: message" to stderr, frees error, returns status. */
+int es_cmd_fail(const char *what, GError *error, int status);
+
+#endif

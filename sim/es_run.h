@@ -1,0 +1,32 @@
+/* One simulated run of a scenario: PKI, ns-3 network, RA/CA and eNBs wired together, run to
+ * completion, and the result files written. */
+#ifndef ES_RUN_H
+#define ES_RUN_H
+
+#include <glib.h>
+#include "es_recorder.h"
+#include "es_scenario.h"
+
+#define ES_RUN_ERROR (es_run_error_quark())
+GQuark es_run_error_quark(void);
+typedef enum { ES_RUN_ERROR_SCENARIO, ES_RUN_ERROR_IO, ES_RUN_ERROR_SETUP } EsRunError;
+
+typedef struct {
+  const char *out_dir;   /* created if missing */
+  gboolean keep_certs;   /* DIR/certs/enb-<i>.pem */
+  gboolean quiet;        /* no notes on stdout */
+} EsRunOptions;
+
+typedef struct {
+  EsRecorderStats stats;
+  double sim_time_s;     /* last enrolment end or revocation */
+  double wall_time_s;
+  guint64 events;
+} EsRunResult;
+
+/* Runs `sc` (validated by the caller). Results already written stay on disk whatever fails
+ * later; the error names the file or stage. */
+gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRunResult *result,
+                         GError **error);
+
+#endif
