@@ -19,9 +19,36 @@ EsSim *es_sim_new(const EsTopology *topo, guint64 seed, GError **error);
 /* Destroys the ns-3 world; pending timers never fire. */
 void es_sim_free(EsSim *sim);
 EsEngine *es_sim_get0_engine(EsSim *sim);
-/* Runs events until none is left, es_sim_stop is called, or simulated time reaches stop_s. */
+/* Runs events until es_sim_stop is called or simulated time reaches stop_s (absolute; the
+ * clock then reads stop_s even if nothing happened since). With stop_s = INFINITY it runs
+ * until no event is left. A stop_s at or before now returns at once. */
 void es_sim_run(EsSim *sim, double stop_s);
 void es_sim_stop(EsSim *sim);
 guint64 es_sim_get_events(const EsSim *sim);
+
+/* Packets the links' loss models dropped so far (TCP retransmits each of them). */
+guint64 es_sim_get_loss_drops(const EsSim *sim);
+/* TCP connections the eNBs' channels opened so far (one per channel unless the server
+ * closed a kept-alive connection). */
+guint64 es_sim_get_connections(const EsSim *sim);
+/* The request path of the POSTs (default "/"); must start with '/'. */
+void es_sim_set_http_path(EsSim *sim, const char *path);
+/* A node's IPv4 address in host byte order (a non-root node's is on its uplink). Links are
+ * /30s from 10.0.0.0/8, each subtree in one aligned block. */
+guint32 es_sim_node_address(const EsSim *sim, guint node);
+/* For tests: like es_channel_post, but sends `bytes` as they are instead of an HTTP request,
+ * to see how the server copes with them. */
+void es_sim_channel_post_raw(EsChannel *channel, const guint8 *bytes, gsize len,
+                             EsResponseFn fn, void *arg);
+
+/* Notes on behaviour that callers rely on:
+ * - Every eNB's channel goes to RA/CA 0 (port 80, HTTP/1.1 keep-alive).
+ * - content_type is NULL in a request or response that had no Content-Type header.
+ * - Bodies above 1 MiB or headers above 8 KiB are refused: the server answers 413/431 and
+ *   closes; the client reports "HTTP response too large" / "malformed HTTP response".
+ * - Transport failures: "connection refused" (nobody listens: es_engine_server_set not called
+ *   for that RA/CA, or called with fn NULL to stop serving), "connection timed out",
+ *   "connection closed" (peer closed before the whole response), "connection reset".
+ * - es_sim_free drops open channels and unanswered exchanges: free the nodes first. */
 
 #endif

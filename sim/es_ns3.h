@@ -1,0 +1,85 @@
+/* A small C API over the parts of ns-3 the simulated engine needs: nodes with an IPv4 stack,
+ * point-to-point links with loss, static routes, the event clock and TCP sockets. */
+#ifndef ES_NS3_H
+#define ES_NS3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Addresses and networks are IPv4 in host byte order (10.0.0.1 is 0x0a000001). */
+
+/* Starts a fresh ns-3 world seeded from `seed` (RngSeed and RngRun are derived from it
+ * one-to-one). Only one world exists at a time; es_ns3_destroy ends it. */
+void es_ns3_init(uint64_t seed);
+/* Drops every socket and pending timer and destroys the simulator; a new es_ns3_init may
+ * follow. */
+void es_ns3_destroy(void);
+
+/* Creates `count` nodes with an IPv4 stack (no IPv6, static routing only, no queue discs);
+ * returns the index of the first. Indexes count from 0 in creation order. */
+uint32_t es_ns3_nodes_create(uint32_t count);
+/* Connects nodes a and b with a point-to-point link. a gets a_addr, b gets b_addr, both
+ * with prefix length `plen`. `loss` (0..1) drops that fraction of the packets received on
+ * each side; its random stream numbers are 2*stream and 2*stream+1, so equal arguments give
+ * equal losses. The interface indexes on a and b are returned in *a_if and *b_if. */
+int es_ns3_link(uint32_t a, uint32_t b, double rate_bps, double delay_s, double loss,
+                uint32_t a_addr, uint32_t b_addr, unsigned plen, uint64_t stream,
+                uint32_t *a_if, uint32_t *b_if);
+/* Static routes: a network route via `gateway` on interface `iface`, and the default route. */
+void es_ns3_route_add(uint32_t node, uint32_t network, unsigned plen, uint32_t gateway,
+                      uint32_t iface);
+void es_ns3_route_default(uint32_t node, uint32_t gateway, uint32_t iface);
+
+/* The clock and timers. es_ns3_schedule returns an id (never 0); cancelling an id that fired
+ * or was cancelled is harmless. */
+double es_ns3_now(void);
+uint64_t es_ns3_schedule(double delay_s, void (*fn)(void *arg), void *arg);
+void es_ns3_cancel(uint64_t id);
+/* Runs until no event is left, es_ns3_stop, or the clock reaches stop_at_s (absolute). */
+void es_ns3_run(double stop_at_s);
+void es_ns3_stop(void);
+/* Events ns-3 has executed since es_ns3_init. */
+uint64_t es_ns3_event_count(void);
+/* Packets dropped by the links' loss models since es_ns3_init. */
+uint64_t es_ns3_loss_drops(void);
+
+/* TCP. */
+typedef struct EsNs3Socket EsNs3Socket;
+
+typedef enum {
+  ES_NS3_CONNECTED,  /* the handshake completed; queued data goes out now */
+  ES_NS3_REFUSED,    /* the connection attempt was answered by a reset */
+  ES_NS3_TIMED_OUT,  /* the connection attempt gave up (SYN retries exhausted) */
+  ES_NS3_PEER_CLOSED,/* the peer closed (FIN or reset) after the connection was up */
+  ES_NS3_ERROR,      /* the connection broke (data retries exhausted) */
+} EsNs3SocketEvent;
+
+typedef struct {
+  void (*event)(void *arg, EsNs3Socket *socket, EsNs3SocketEvent event);
+  void (*recv)(void *arg, EsNs3Socket *socket, const uint8_t *data, size_t len);
+} EsNs3SocketFns;
+
+/* A connection accepted by a listener. It holds callbacks only once the callee calls
+ * es_ns3_socket_set_fns; the callee owns it (es_ns3_socket_close). */
+typedef void (*EsNs3AcceptFn)(void *arg, EsNs3Socket *listener, EsNs3Socket *conn);
+
+EsNs3Socket *es_ns3_tcp_listen(uint32_t node, uint16_t port, EsNs3AcceptFn fn, void *arg);
+/* Starts connecting; data sent before ES_NS3_CONNECTED is queued. `fns` is copied. */
+EsNs3Socket *es_ns3_tcp_connect(uint32_t node, uint32_t addr, uint16_t port,
+                                const EsNs3SocketFns *fns, void *arg);
+void es_ns3_socket_set_fns(EsNs3Socket *socket, const EsNs3SocketFns *fns, void *arg);
+/* Queues bytes; they are handed to TCP as its send buffer drains. */
+void es_ns3_socket_send(EsNs3Socket *socket, const uint8_t *data, size_t len);
+/* Lets the socket go: no callback of it runs any more (even if called from inside one).
+ * Queued bytes are still sent, then the connection is closed with a FIN. */
+void es_ns3_socket_close(EsNs3Socket *socket);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
