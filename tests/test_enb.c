@@ -1,0 +1,188 @@
+/* The eNB against the real RA/CA over an in-process engine: the timeline it records, late
+ * binding through the cross certificate, and what it does with responses it must refuse. */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+#include <openssl/x509.h>
+
+#include "es_enb.h"
+#include "es_loop_engine.h"
+#include "es_pki.h"
+#include "es_raca.h"
+#include "es_rand.h"
+#include "es_recorder.h"
+
+#define EPOCH G_GINT64_CONSTANT(1793491200) /* 2026-11-01T00:00:00Z */
+#define DELAY 0.010
+
+typedef struct {
+  EsPki *pki;
+  EsLoopEngine *loop;
+  EsEngine *engine;
+  EsRaca *raca;
+  EsRecorder *rec;
+  EsEnbConfig ec;
+  EsRacaConfig rc;
+  char *outcome;
+  gboolean got_cert;
+  guint revoked;
+} Fixture;
+
+static void on_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
+{
+  Fixture *f = arg;
+  (void)enb;
+  g_free(f->outcome);
+  f->outcome = g_strdup(outcome);
+  f->got_cert = cert != NULL;
+}
+
+static void on_revoked(void *arg, X509 *cert, EsRacaRevokeCause cause, double t)
+{
+  (void)cert, (void)cause, (void)t;
+  ((Fixture *)arg)->revoked++;
+}
+
+static void setup(Fixture *f, gconstpointer data)
+{
+  GError *error = NULL;
+  memset(f, 0, sizeof *f);
+  es_rand_install(5);
+  f->pki = es_pki_generate(ES_KEY_P256, EPOCH, &error);
+  g_assert_no_error(error);
+  f->loop = es_loop_engine_new(DELAY);
+  f->engine = es_loop_engine_get0_engine(f->loop);
+  f->rc = (EsRacaConfig){.grant_implicit = GPOINTER_TO_INT(data), .confirm_wait_s = 30, .workers = 1,
+                         .ir_service_s = 0.002, .certconf_service_s = 0.001, .epoch = EPOCH,
+                         .cert_validity_s = 86400 * 365, .seed = 5};
+  f->raca = es_raca_new(&f->rc, f->pki, f->engine, &error);
+  g_assert_no_error(error);
+  EsRacaObserver obs = {.revoked = on_revoked};
+  es_raca_set_observer(f->raca, &obs, f);
+  es_raca_attach(f->raca, 0);
+  f->rec = es_recorder_new(4);
+  f->ec = (EsEnbConfig){.new_key = ES_KEY_P256, .ask_implicit = GPOINTER_TO_INT(data),
+                        .keygen_s = 0.020, .sign_s = 0.005, .msg_timeout_s = 5, .epoch = EPOCH,
+                        .seed = 5, .deterministic = TRUE};
+}
+
+static void teardown(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  es_raca_free(f->raca);
+  es_loop_engine_free(f->loop);
+  es_recorder_free(f->rec);
+  es_pki_free(f->pki);
+  g_free(f->outcome);
+  es_rand_uninstall();
+}
+
+static void enrol_one(Fixture *f, guint number)
+{
+  EsEnb *enb = es_enb_new(number, &f->ec, f->pki, f->engine, f->rec);
+  es_enb_set_done_cb(enb, on_done, f);
+  g_assert_true(es_enb_start(enb));
+  es_loop_engine_run(f->loop, 1000);
+  g_assert_false(es_enb_is_active(enb));
+  es_enb_free(enb);
+}
+
+static void test_explicit_timeline(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  enrol_one(f, 1);
+  g_assert_cmpstr(f->outcome, ==, "enrolled");
+  g_assert_true(f->got_cert);
+  /* keygen+sign, ir out, ir service, ip back, sign, certConf out, service, pkiConf back */
+  double ir = 0.025, ip = ir + 2 * DELAY + 0.002, cc = ip + 0.005, done = cc + 2 * DELAY + 0.001;
+  g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(f->rec, 1, ES_MARK_IR_SENT), ir, 1e-9);
+  g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(f->rec, 1, ES_MARK_IP_RECEIVED), ip, 1e-9);
+  g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(f->rec, 1, ES_MARK_CERTCONF_SENT), cc, 1e-9);
+  g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(f->rec, 1, ES_MARK_PKICONF_RECEIVED), done, 1e-9);
+  g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(f->rec, 1, ES_MARK_DONE), done, 1e-9);
+  g_assert_nonnull(es_recorder_get_serial(f->rec, 1));
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.confirmed, ==, 1);
+  g_assert_cmpuint(f->revoked, ==, 0);
+}
+
+static void test_implicit(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  enrol_one(f, 2);
+  g_assert_cmpstr(f->outcome, ==, "enrolled");
+  g_assert_true(isnan(es_recorder_get_mark(f->rec, 2, ES_MARK_CERTCONF_SENT)));
+  g_assert_cmpuint(es_loop_engine_get_posts(f->loop), ==, 1);
+}
+
+static void test_unknown_vendor(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  GError *error = NULL;
+  EsPki *other = es_pki_generate(ES_KEY_P256, EPOCH, &error);
+  g_assert_no_error(error);
+  EVP_PKEY *key = es_key_generate(ES_KEY_P256, &error);
+  X509 *cert = es_pki_issue_device(other, 3, key, &error);
+  g_assert_no_error(error);
+  EsEnb *enb = es_enb_new(3, &f->ec, f->pki, f->engine, f->rec);
+  es_enb_set1_device(enb, cert, key);
+  es_enb_set_done_cb(enb, on_done, f);
+  es_enb_start(enb);
+  es_loop_engine_run(f->loop, 1000);
+  g_assert_cmpstr(f->outcome, ==, "rejected_by_raca");
+  g_assert_false(f->got_cert);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.issued, ==, 0);
+  es_enb_free(enb);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  es_pki_free(other);
+}
+
+/* Flips one bit near the end of every ip: inside its protection or extraCerts. */
+static GBytes *flip_ip(void *arg, guint enb, const guint8 *body, gsize len)
+{
+  (void)arg, (void)enb;
+  guint8 *copy = g_memdup2(body, len);
+  copy[len - 40] ^= 0x10;
+  return g_bytes_new_take(copy, len);
+}
+
+static GBytes *garbage(void *arg, guint enb, const guint8 *body, gsize len)
+{
+  (void)arg, (void)enb, (void)body;
+  return g_bytes_new_take(g_malloc0(len / 2), len / 2);
+}
+
+static void test_tampered_ip(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  es_loop_engine_set_tamper(f->loop, flip_ip, NULL);
+  enrol_one(f, 1);
+  g_assert_false(f->got_cert);
+  g_assert_cmpstr(f->outcome, !=, "enrolled");
+  /* The eNB never confirmed: the certificate issued for it is revoked at confirm-wait. */
+  g_assert_cmpuint(f->revoked, ==, 1);
+}
+
+static void test_garbage_response(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  es_loop_engine_set_tamper(f->loop, garbage, NULL);
+  enrol_one(f, 1);
+  g_assert_cmpstr(f->outcome, ==, "malformed_response");
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn, implicit) g_test_add(path, Fixture, GINT_TO_POINTER(implicit), setup, fn, teardown)
+  ADD("/enb/explicit-timeline", test_explicit_timeline, FALSE);
+  ADD("/enb/implicit", test_implicit, TRUE);
+  ADD("/enb/unknown-vendor", test_unknown_vendor, FALSE);
+  ADD("/enb/tampered-ip", test_tampered_ip, FALSE);
+  ADD("/enb/garbage-response", test_garbage_response, FALSE);
+  return g_test_run();
+}
