@@ -251,11 +251,12 @@ fail:
   return NULL;
 }
 
-X509 *es_pki_issue_device(const EsPki *pki, guint index, EVP_PKEY *key, GError **error)
+X509 *es_pki_issue_device_dated(const EsPki *pki, guint index, EVP_PKEY *key, gint64 not_before,
+                                gint64 not_after, GError **error)
 {
-  if (pki == NULL || key == NULL) {
+  if (pki == NULL || key == NULL || pki->vendor_root_key == NULL) {
     g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
-                        "device certificate needs the hierarchy and a key");
+                        "device certificate needs the hierarchy with its vendor key and a key");
     return NULL;
   }
   char *cn = g_strdup_printf("enb-%u", index);
@@ -272,12 +273,80 @@ X509 *es_pki_issue_device(const EsPki *pki, guint index, EVP_PKEY *key, GError *
       .pubkey = key,
       .issuer = pki->vendor_root,
       .issuer_key = pki->vendor_root_key,
-      .not_before = pki->not_before,
-      .not_after = years_later(pki->not_before, DEVICE_YEARS),
+      .not_before = not_before,
+      .not_after = not_after,
   };
   X509 *cert = es_cert_build(&spec, error);
   X509_NAME_free(name);
   return cert;
+}
+
+X509 *es_pki_issue_device(const EsPki *pki, guint index, EVP_PKEY *key, GError **error)
+{
+  gint64 nb = pki != NULL ? pki->not_before : 0;
+  return es_pki_issue_device_dated(pki, index, key, nb, years_later(nb, DEVICE_YEARS), error);
+}
+
+EsPki *es_pki_dup(const EsPki *pki)
+{
+  EsPki *copy = g_new0(EsPki, 1);
+  *copy = *pki;
+#define UP(x) if (copy->x != NULL) X509_up_ref(copy->x)
+#define UPK(x) if (copy->x != NULL) EVP_PKEY_up_ref(copy->x)
+  UP(vendor_root); UPK(vendor_root_key); UP(operator_root); UPK(operator_root_key);
+  UP(raca); UPK(raca_key); UP(raca_cross);
+#undef UP
+#undef UPK
+  return copy;
+}
+
+void es_pki_set0_raca_cross(EsPki *pki, X509 *cross)
+{
+  X509_free(pki->raca_cross);
+  pki->raca_cross = cross;
+}
+
+EsPki *es_pki_generate_rogue(const EsPki *genuine, GError **error)
+{
+  /* Its own operator root and RA/CA; the genuine vendor root (public) to accept eNBs; and a
+   * "cross certificate" from a forged root that copies the vendor root's name, which is all
+   * an attacker without the vendor key can make. */
+  EsPki *rogue = es_pki_generate(genuine->type, genuine->not_before, error);
+  if (rogue == NULL)
+    return NULL;
+  X509 *forged_root = NULL;
+  X509_NAME *raca_name = make_name("Operator RA/CA", "Operator");
+  if (raca_name != NULL)
+    forged_root = make_root("Vendor Root CA", "Vendor", rogue->vendor_root_key,
+                            SERIAL_VENDOR_ROOT, genuine->not_before, error);
+  if (forged_root == NULL) {
+    X509_NAME_free(raca_name);
+    es_pki_free(rogue);
+    return NULL;
+  }
+  EsCertSpec spec = {
+      .profile = ES_CERT_RACA,
+      .serial = SERIAL_RACA_CROSS,
+      .subject = raca_name,
+      .pubkey = rogue->raca_key,
+      .issuer = forged_root,
+      .issuer_key = rogue->vendor_root_key,
+      .not_before = genuine->not_before,
+      .not_after = years_later(genuine->not_before, RACA_YEARS),
+  };
+  X509 *cross = es_cert_build(&spec, error);
+  X509_NAME_free(raca_name);
+  X509_free(forged_root);
+  if (cross == NULL) {
+    es_pki_free(rogue);
+    return NULL;
+  }
+  es_pki_set0_raca_cross(rogue, cross);
+  X509_free(rogue->vendor_root);
+  X509_up_ref(genuine->vendor_root);
+  rogue->vendor_root = genuine->vendor_root;
+  EVP_PKEY_free(g_steal_pointer(&rogue->vendor_root_key)); /* it has no genuine vendor key */
+  return rogue;
 }
 
 EsKeyType es_pki_get_key_type(const EsPki *pki)

@@ -54,6 +54,20 @@ X509 *es_pki_get0_raca_cross(const EsPki *pki);
 /* A vendor device certificate for eNB `index` (subject CN=enb-<index>) for `key`, issued
  * by the vendor root. The caller frees the result. */
 X509 *es_pki_issue_device(const EsPki *pki, guint index, EVP_PKEY *key, GError **error);
+/* The same with explicit validity, e.g. an expired device certificate for a hostile scenario. */
+X509 *es_pki_issue_device_dated(const EsPki *pki, guint index, EVP_PKEY *key, gint64 not_before,
+                                gint64 not_after, GError **error);
+
+/* A second reference to every part (the copy can then be changed alone). */
+EsPki *es_pki_dup(const EsPki *pki);
+/* Replaces the cross certificate (NULL: none, the late-binding misconfiguration). */
+void es_pki_set0_raca_cross(EsPki *pki, X509 *cross);
+/* A rogue RA/CA's hierarchy: the genuine vendor root (to accept eNBs), its own operator root
+ * and RA/CA certificate, and a cross certificate from a forged root that only copies the
+ * vendor root's name. eNBs must refuse its responses. It has no vendor key: it cannot issue
+ * device certificates. */
+EsPki *es_pki_generate_rogue(const EsPki *genuine, GError **error);
+
 /* DIR/devices/enb-<index>.pem and .key */
 gboolean es_pki_save_device(const char *dir, guint index, X509 *cert, EVP_PKEY *key,
                             GError **error);

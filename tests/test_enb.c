@@ -175,6 +175,67 @@ static void test_garbage_response(Fixture *f, gconstpointer data)
   g_assert_cmpstr(f->outcome, ==, "malformed_response");
 }
 
+/* Replaces the fixture's RA/CA with one serving `pki` (same engine). */
+static void serve_with(Fixture *f, const EsPki *pki)
+{
+  GError *error = NULL;
+  es_raca_free(f->raca);
+  f->raca = es_raca_new(&f->rc, pki, f->engine, &error);
+  g_assert_no_error(error);
+  EsRacaObserver obs = {.revoked = on_revoked};
+  es_raca_set_observer(f->raca, &obs, f);
+  es_raca_attach(f->raca, 0);
+}
+
+static void test_rogue_raca(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  GError *error = NULL;
+  EsPki *rogue = es_pki_generate_rogue(f->pki, &error);
+  g_assert_no_error(error);
+  serve_with(f, rogue);
+  enrol_one(f, 1);
+  /* The rogue accepted the genuine device certificate and issued, but its cross
+   * certificate does not verify against the vendor root: the eNB refuses the ip. */
+  g_assert_cmpstr(f->outcome, ==, "response_unverified");
+  g_assert_false(f->got_cert);
+  es_raca_free(g_steal_pointer(&f->raca));
+  es_pki_free(rogue);
+}
+
+static void test_missing_cross(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  EsPki *broken = es_pki_dup(f->pki);
+  es_pki_set0_raca_cross(broken, NULL);
+  serve_with(f, broken);
+  enrol_one(f, 1);
+  g_assert_cmpstr(f->outcome, ==, "response_unverified");
+  es_raca_free(g_steal_pointer(&f->raca));
+  es_pki_free(broken);
+}
+
+static void test_expired_device(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  GError *error = NULL;
+  EVP_PKEY *key = es_key_generate(ES_KEY_P256, &error);
+  X509 *cert = es_pki_issue_device_dated(f->pki, 4, key, EPOCH - 86400 * 400, EPOCH - 86400, &error);
+  g_assert_no_error(error);
+  EsEnb *enb = es_enb_new(4, &f->ec, f->pki, f->engine, f->rec);
+  es_enb_set1_device(enb, cert, key);
+  es_enb_set_done_cb(enb, on_done, f);
+  es_enb_start(enb);
+  es_loop_engine_run(f->loop, 1000);
+  g_assert_cmpstr(f->outcome, ==, "rejected_by_raca");
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.issued, ==, 0);
+  es_enb_free(enb);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -184,5 +245,8 @@ int main(int argc, char **argv)
   ADD("/enb/unknown-vendor", test_unknown_vendor, FALSE);
   ADD("/enb/tampered-ip", test_tampered_ip, FALSE);
   ADD("/enb/garbage-response", test_garbage_response, FALSE);
+  ADD("/enb/hostile/rogue-raca", test_rogue_raca, FALSE);
+  ADD("/enb/hostile/missing-cross", test_missing_cross, FALSE);
+  ADD("/enb/hostile/expired-device", test_expired_device, FALSE);
   return g_test_run();
 }
