@@ -1,6 +1,7 @@
 /* Fibers: control passes back and forth at yields, each fiber keeps its own stack, and a
  * finished fiber reports it. */
 #include <glib.h>
+#include <valgrind/valgrind.h>
 #include "es_fiber.h"
 
 typedef struct {
@@ -40,8 +41,10 @@ static void test_interleave(void)
     }
   }
   g_assert_cmpstr(a.trace->str, ==, "f0af0bf1af1bf2aba");
-  g_assert_cmpuint(es_fiber_stack_used(fa), >, 0);
-  g_assert_cmpuint(es_fiber_stack_used(fa), <, ES_FIBER_STACK_SIZE);
+  if (!RUNNING_ON_VALGRIND) { /* memcheck forbids the watermark scan */
+    g_assert_cmpuint(es_fiber_stack_used(fa), >, 0);
+    g_assert_cmpuint(es_fiber_stack_used(fa), <, ES_FIBER_STACK_SIZE);
+  }
   g_assert_null(es_fiber_current());
   es_fiber_free(fa);
   es_fiber_free(fb);
