@@ -6,6 +6,7 @@
 #include <openssl/asn1.h>
 #include <openssl/crmf.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 const char *es_cmp_body_name(int type)
 {
@@ -100,6 +101,58 @@ int es_cmp_pkisi_get_status(const OSSL_CMP_PKISI *si)
   }
   OPENSSL_free(der);
   return status;
+}
+
+int es_cmp_rr_get_reason(const OSSL_CMP_MSG *rr)
+{
+  unsigned char *der = NULL;
+  int der_len = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)rr, &der);
+  int reason = -2;
+  if (der_len <= 0)
+    return -2;
+  const unsigned char *p = der, *end = der + der_len;
+  long n;
+  int tag, xclass, r;
+  /* PKIMessage { header, body [11] EXPLICIT RevReqContent { RevDetails {
+   *   certDetails CertTemplate, crlEntryDetails Extensions OPTIONAL }, ... }, ... } */
+  r = ASN1_get_object(&p, &n, &tag, &xclass, end - p);
+  if ((r & 0x80) || tag != V_ASN1_SEQUENCE || n > end - p)
+    goto out;
+  end = p + n;
+  r = ASN1_get_object(&p, &n, &tag, &xclass, end - p);               /* header */
+  if ((r & 0x80) || tag != V_ASN1_SEQUENCE || n > end - p)
+    goto out;
+  p += n;
+  r = ASN1_get_object(&p, &n, &tag, &xclass, end - p);               /* body [11] */
+  if ((r & 0x80) || xclass != V_ASN1_CONTEXT_SPECIFIC || tag != ES_CMP_RR || n > end - p)
+    goto out;
+  end = p + n;
+  r = ASN1_get_object(&p, &n, &tag, &xclass, end - p);               /* RevReqContent */
+  if ((r & 0x80) || tag != V_ASN1_SEQUENCE || n > end - p)
+    goto out;
+  end = p + n;
+  r = ASN1_get_object(&p, &n, &tag, &xclass, end - p);               /* RevDetails */
+  if ((r & 0x80) || tag != V_ASN1_SEQUENCE || n > end - p)
+    goto out;
+  end = p + n;
+  r = ASN1_get_object(&p, &n, &tag, &xclass, end - p);               /* certDetails */
+  if ((r & 0x80) || tag != V_ASN1_SEQUENCE || n > end - p)
+    goto out;
+  p += n;
+  reason = -1;
+  if (p < end) {
+    X509_EXTENSIONS *exts = d2i_X509_EXTENSIONS(NULL, &p, end - p);
+    ASN1_ENUMERATED *code = exts != NULL ? X509V3_get_d2i(exts, NID_crl_reason, NULL, NULL) : NULL;
+    if (exts == NULL)
+      reason = -2;
+    else if (code != NULL)
+      reason = (int)ASN1_ENUMERATED_get(code);
+    ASN1_ENUMERATED_free(code);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+  }
+out:
+  OPENSSL_free(der);
+  return reason;
 }
 
 static __thread char last_error[512];

@@ -26,6 +26,9 @@ const char *es_cmp_body_name(int type);
 EVP_PKEY *es_cmp_template_get1_pubkey(const OSSL_CRMF_CERTTEMPLATE *tmpl);
 /* The status of a PKIStatusInfo (3.0 has no public getter); -1 when undecodable. */
 int es_cmp_pkisi_get_status(const OSSL_CMP_PKISI *si);
+/* The CRL reason code an rr asks for (crlEntryDetails of its first RevDetails): 3.0 has no
+ * getter. -1 when the rr gives none, -2 when the message is not an rr or is malformed. */
+int es_cmp_rr_get_reason(const OSSL_CMP_MSG *rr);
 
 /* Routes a context's log to a per-thread buffer that keeps the last error-level line (and
  * drops the rest), so nothing is printed and failures can be recorded. */

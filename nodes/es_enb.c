@@ -1,6 +1,9 @@
 /* The eNB: late binding (it trusts the vendor root only and learns the operator root from an
- * ip it authenticated through the cross certificate), driven from the main stack. */
+ * ip it authenticated through the cross certificate), then kur and rr under that root. */
 #include "es_enb.h"
+
+#include <math.h>
+#include <string.h>
 
 #include <openssl/cmp.h>
 #include <openssl/err.h>
@@ -13,7 +16,7 @@
 typedef struct {
   EsFiber *fiber;
   EsRand *rand;
-  X509_STORE *trust;        /* vendor root, checked at engine time */
+  X509_STORE *trust;        /* ir: vendor root; kur, rr: operator root; at engine time */
   EsChannel *channel;
   guint64 timer;            /* CPU-time delay before a send, then the response timeout */
   GBytes *request;          /* handed out by the fiber, to send */
@@ -25,6 +28,8 @@ typedef struct {
   gboolean aborting;
   const char *outcome;
   X509 *cert;
+  EVP_PKEY *new_key;        /* of a successful ir or kur */
+  X509 *root;               /* ir: the root from caPubs that the new certificate chains to */
   guint attempts;
 } Enrolment;
 
@@ -38,9 +43,85 @@ struct EsEnb {
   void *done_arg;
   X509 *device_cert;
   EVP_PKEY *device_key;
+  EVP_PKEY *given_new_key;  /* es_enb_set1_new_key */
+  /* The operator credential between sessions, as DER: a few hundred bytes instead of the
+   * kilobytes that decoded OpenSSL objects hold per idle eNB. */
+  GBytes *op_cert, *op_key, *op_root;
+  EsEnbOperation op;
+  int revoke_reason;
+  guint sessions;           /* started so far: each gets its own randomness stream */
   Enrolment *e;
   gsize stack_used;
 };
+
+const char *es_enb_operation_name(EsEnbOperation op)
+{
+  switch (op) {
+  case ES_ENB_ENROL: return "enrol";
+  case ES_ENB_RENEW: return "renew";
+  case ES_ENB_REVOKE: return "revoke";
+  }
+  return "unknown";
+}
+
+/* Private keys are wiped when their DER copy goes. */
+static void cleanse_free(gpointer data)
+{
+  GByteArray *a = data;
+  OPENSSL_cleanse(a->data, a->len);
+  g_byte_array_unref(a);
+}
+
+static GBytes *der_of_key(EVP_PKEY *key)
+{
+  unsigned char *der = NULL;
+  int len = i2d_PrivateKey(key, &der);
+  if (len <= 0)
+    return NULL;
+  GByteArray *a = g_byte_array_sized_new((guint)len);
+  g_byte_array_append(a, der, (guint)len);
+  OPENSSL_clear_free(der, (size_t)len);
+  return g_bytes_new_with_free_func(a->data, a->len, cleanse_free, a);
+}
+
+static GBytes *der_of_cert(X509 *cert)
+{
+  unsigned char *der = NULL;
+  int len = i2d_X509(cert, &der);
+  if (len <= 0)
+    return NULL;
+  GBytes *b = g_bytes_new(der, (gsize)len);
+  OPENSSL_free(der);
+  return b;
+}
+
+static X509 *cert_of_der(GBytes *der)
+{
+  if (der == NULL)
+    return NULL;
+  gsize n;
+  const unsigned char *p = g_bytes_get_data(der, &n);
+  return d2i_X509(NULL, &p, (long)n);
+}
+
+static EVP_PKEY *key_of_der(GBytes *der)
+{
+  if (der == NULL)
+    return NULL;
+  gsize n;
+  const unsigned char *p = g_bytes_get_data(der, &n);
+  return d2i_AutoPrivateKey(NULL, &p, (long)n);
+}
+
+static void set_operator(EsEnb *enb, GBytes *cert, GBytes *key, GBytes *root)
+{
+  g_clear_pointer(&enb->op_cert, g_bytes_unref);
+  g_clear_pointer(&enb->op_key, g_bytes_unref);
+  g_clear_pointer(&enb->op_root, g_bytes_unref);
+  enb->op_cert = cert;
+  enb->op_key = key;
+  enb->op_root = root;
+}
 
 static void mark(EsEnb *enb, EsMark m)
 {
@@ -48,9 +129,11 @@ static void mark(EsEnb *enb, EsMark m)
     es_recorder_mark(enb->recorder, enb->number, m, es_engine_now(enb->engine));
 }
 
+/* Whole wall-clock seconds; with epoch_fraction 0 (simulation) this is epoch + (int)now. */
 static gint64 wall_now(EsEnb *enb)
 {
-  return enb->config->epoch + (gint64)es_engine_now(enb->engine);
+  return enb->config->epoch
+         + (gint64)floor(es_engine_now(enb->engine) + enb->config->epoch_fraction);
 }
 
 /* Runs inside the fiber: hand the request out, sleep until the engine has the answer. */
@@ -88,29 +171,48 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
   return rsp;
 }
 
-/* Accepts the new certificate only if it chains to an operator root from caPubs, which
- * itself came in an ip that verified against the vendor root through the cross certificate. */
+/* Accepts the new certificate only if it chains to an operator root: for an ir, one from
+ * caPubs, which itself came in an ip that verified against the vendor root through the cross
+ * certificate; for a kur, the root the eNB learned that way when it enrolled. */
 static int check_new_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const char **text)
 {
   EsEnb *enb = OSSL_CMP_CTX_get_certConf_cb_arg(ctx);
-  if (fail_info != 0)
+  Enrolment *e = enb->e;
+  if (fail_info != 0) {
+    /* OpenSSL refused it already (e.g. its key is not the one we asked for). */
+    e->cert_rejected = TRUE;
     return fail_info;
-  STACK_OF(X509) *ca_pubs = OSSL_CMP_CTX_get1_caPubs(ctx);
-  X509_STORE *store = X509_STORE_new();
+  }
+  STACK_OF(X509) *ca_pubs = NULL;
+  X509_STORE *store = NULL;
+  if (enb->op == ES_ENB_ENROL) {
+    ca_pubs = OSSL_CMP_CTX_get1_caPubs(ctx);
+    store = X509_STORE_new();
+    for (int i = 0; store != NULL && i < sk_X509_num(ca_pubs); i++)
+      X509_STORE_add_cert(store, sk_X509_value(ca_pubs, i));
+    if (store != NULL)
+      X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)wall_now(enb));
+  } else if (X509_STORE_up_ref(e->trust)) {
+    store = e->trust;
+  }
   X509_STORE_CTX *vctx = X509_STORE_CTX_new();
   int ok = 0;
-  if (store != NULL && vctx != NULL && ca_pubs != NULL) {
-    for (int i = 0; i < sk_X509_num(ca_pubs); i++)
-      X509_STORE_add_cert(store, sk_X509_value(ca_pubs, i));
-    X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)wall_now(enb));
+  if (store != NULL && vctx != NULL && (ca_pubs != NULL || enb->op != ES_ENB_ENROL)) {
     ok = X509_STORE_CTX_init(vctx, store, cert, NULL) && X509_verify_cert(vctx) == 1;
+    STACK_OF(X509) *chain = ok ? X509_STORE_CTX_get0_chain(vctx) : NULL;
+    if (ok && enb->op == ES_ENB_ENROL && sk_X509_num(chain) > 0) {
+      X509 *root = sk_X509_value(chain, sk_X509_num(chain) - 1);
+      X509_up_ref(root);
+      X509_free(e->root);
+      e->root = root;
+    }
   }
   X509_STORE_CTX_free(vctx);
   X509_STORE_free(store);
   sk_X509_pop_free(ca_pubs, X509_free);
   if (!ok) {
-    enb->e->cert_rejected = TRUE;
-    *text = "new certificate does not chain to an operator root from caPubs";
+    e->cert_rejected = TRUE;
+    *text = "new certificate does not chain to the operator root";
     return 1 << OSSL_CMP_PKIFAILUREINFO_incorrectData;
   }
   return 0;
@@ -135,47 +237,98 @@ static gboolean make_device(EsEnb *enb)
   return TRUE;
 }
 
+/* The key pair of an ir or kur: the given one, one from the pool, or a fresh one. */
+static EVP_PKEY *take_new_key(EsEnb *enb)
+{
+  if (enb->given_new_key != NULL)
+    return EVP_PKEY_up_ref(enb->given_new_key) ? enb->given_new_key : NULL;
+  if (enb->config->new_key_pool != NULL)
+    return es_key_pool_get1(enb->config->new_key_pool);
+  GError *error = NULL;
+  EVP_PKEY *key = es_key_generate(enb->config->new_key, &error);
+  g_clear_error(&error);
+  return key;
+}
+
+/* ir: the vendor credential asks for a certificate for a fresh identity under CN=enb-<i>. */
+static gboolean setup_enrol(EsEnb *enb, OSSL_CMP_CTX *ctx, EVP_PKEY **new_key)
+{
+  X509_NAME *subject = X509_NAME_new();
+  char cn[32];
+  g_snprintf(cn, sizeof cn, "enb-%u", enb->number);
+  /* Device credential first, then the new key: the order in which a simulated eNB draws
+   * from its randomness stream. */
+  gboolean ok = subject != NULL && make_device(enb) && (*new_key = take_new_key(enb)) != NULL
+      && X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0)
+      && X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, (const unsigned char *)"Operator", -1, -1, 0)
+      && OSSL_CMP_CTX_set1_cert(ctx, enb->device_cert)
+      && OSSL_CMP_CTX_set1_pkey(ctx, enb->device_key)
+      && EVP_PKEY_up_ref(*new_key) && (OSSL_CMP_CTX_set0_newPkey(ctx, 1, *new_key)
+                                       || (EVP_PKEY_free(*new_key), FALSE))
+      && OSSL_CMP_CTX_set1_subjectName(ctx, subject)
+      && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, enb->config->ask_implicit);
+  X509_NAME_free(subject);
+  return ok;
+}
+
+/* kur and rr: the operator credential protects the request and is the oldCert it names;
+ * a kur keeps the subject (OpenSSL takes it from oldCert). */
+static gboolean setup_operator(EsEnb *enb, OSSL_CMP_CTX *ctx, EVP_PKEY **new_key)
+{
+  X509 *cert = cert_of_der(enb->op_cert);
+  EVP_PKEY *key = key_of_der(enb->op_key);
+  gboolean ok = cert != NULL && key != NULL
+      && OSSL_CMP_CTX_set1_cert(ctx, cert)
+      && OSSL_CMP_CTX_set1_pkey(ctx, key)
+      && OSSL_CMP_CTX_set1_oldCert(ctx, cert);
+  if (ok && enb->op == ES_ENB_RENEW)
+    ok = (*new_key = take_new_key(enb)) != NULL
+         && EVP_PKEY_up_ref(*new_key) && (OSSL_CMP_CTX_set0_newPkey(ctx, 1, *new_key)
+                                          || (EVP_PKEY_free(*new_key), FALSE))
+         && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, enb->config->ask_implicit);
+  if (ok && enb->op == ES_ENB_REVOKE)
+    ok = OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_REVOCATION_REASON, enb->revoke_reason);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return ok;
+}
+
 static void session(void *arg)
 {
   EsEnb *enb = arg;
   Enrolment *e = enb->e;
-  GError *error = NULL;
   OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
-  X509_NAME *subject = X509_NAME_new();
   EVP_PKEY *new_key = NULL;
-  char cn[32];
-  g_snprintf(cn, sizeof cn, "enb-%u", enb->number);
 
-  if (ctx == NULL || subject == NULL || !make_device(enb)
-      || (new_key = enb->config->new_key_pool != NULL
-                        ? es_key_pool_get1(enb->config->new_key_pool)
-                        : es_key_generate(enb->config->new_key, &error)) == NULL
-      || !X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0)
-      || !X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, (const unsigned char *)"Operator", -1, -1, 0)
+  if (ctx == NULL
       || !X509_STORE_up_ref(e->trust)
       || !OSSL_CMP_CTX_set0_trustedStore(ctx, e->trust)
-      || !OSSL_CMP_CTX_set1_cert(ctx, enb->device_cert)
-      || !OSSL_CMP_CTX_set1_pkey(ctx, enb->device_key)
-      || !OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key)
-      || !OSSL_CMP_CTX_set1_subjectName(ctx, subject)
       || !OSSL_CMP_CTX_set_transfer_cb(ctx, transfer)
       || !OSSL_CMP_CTX_set_transfer_cb_arg(ctx, enb)
       || !OSSL_CMP_CTX_set_certConf_cb(ctx, check_new_cert)
       || !OSSL_CMP_CTX_set_certConf_cb_arg(ctx, enb)
-      || !OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, enb->config->ask_implicit)) {
-    if (new_key != NULL && ctx != NULL && OSSL_CMP_CTX_get0_newPkey(ctx, 1) != new_key)
-      EVP_PKEY_free(new_key);
-    g_clear_error(&error);
+      || !(enb->op == ES_ENB_ENROL ? setup_enrol(enb, ctx, &new_key)
+                                   : setup_operator(enb, ctx, &new_key))) {
     e->outcome = "internal_error";
     goto out;
   }
   es_cmp_ctx_quiet(ctx);
 
-  X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
+  X509 *cert = NULL;
+  gboolean revoked = FALSE;
+  switch (enb->op) {
+  case ES_ENB_ENROL: cert = OSSL_CMP_exec_IR_ses(ctx); break;
+  case ES_ENB_RENEW: cert = OSSL_CMP_exec_KUR_ses(ctx); break;
+  case ES_ENB_REVOKE: revoked = OSSL_CMP_exec_RR_ses(ctx) == 1; break;
+  }
   if (cert != NULL) {
     X509_up_ref(cert);
     e->cert = cert;
-    e->outcome = "enrolled";
+    e->new_key = new_key;
+    new_key = NULL;
+    e->outcome = enb->op == ES_ENB_ENROL ? "enrolled" : "renewed";
+  } else if (revoked) {
+    e->outcome = "revoked";
   } else if (e->failure != NULL) {
     e->outcome = e->failure;
   } else if (e->cert_rejected) {
@@ -188,7 +341,7 @@ static void session(void *arg)
     e->outcome = "response_unverified";
   }
 out:
-  X509_NAME_free(subject);
+  EVP_PKEY_free(new_key);
   OSSL_CMP_CTX_free(ctx);
 }
 
@@ -208,24 +361,68 @@ static void enrolment_free(EsEnb *enb)
   if (e->response != NULL)
     g_bytes_unref(e->response);
   X509_free(e->cert);
+  EVP_PKEY_free(e->new_key);
+  X509_free(e->root);
   g_free(e);
   enb->e = NULL;
+}
+
+/* The credential an ended session leaves the eNB with. */
+static void keep_credential(EsEnb *enb)
+{
+  Enrolment *e = enb->e;
+  if (enb->op == ES_ENB_REVOKE && strcmp(e->outcome, "revoked") == 0) {
+    set_operator(enb, NULL, NULL, NULL);
+    return;
+  }
+  if (e->cert == NULL || e->new_key == NULL)
+    return;
+  GBytes *cert = der_of_cert(e->cert), *key = der_of_key(e->new_key);
+  GBytes *root = enb->op == ES_ENB_ENROL ? (e->root != NULL ? der_of_cert(e->root) : NULL)
+                                         : (enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
+  if (cert == NULL || key == NULL || root == NULL) {
+    /* Out of memory: better no credential than a half one. */
+    if (cert != NULL)
+      g_bytes_unref(cert);
+    if (key != NULL)
+      g_bytes_unref(key);
+    if (root != NULL)
+      g_bytes_unref(root);
+    return;
+  }
+  set_operator(enb, cert, key, root);
+}
+
+static void record(EsEnb *enb)
+{
+  Enrolment *e = enb->e;
+  if (enb->op == ES_ENB_ENROL) {
+    if (!e->aborting)
+      mark(enb, ES_MARK_DONE);
+    es_recorder_set_outcome(enb->recorder, enb->number, e->outcome);
+    es_recorder_set_attempts(enb->recorder, enb->number, e->attempts);
+  } else if (strcmp(e->outcome, "renewed") == 0) {
+    es_recorder_set_outcome(enb->recorder, enb->number, "enrolled");
+  } else if (strcmp(e->outcome, "revoked") == 0) {
+    es_recorder_set_revoked(enb->recorder, enb->number, TRUE);
+  } else {
+    char *outcome = g_strconcat(enb->op == ES_ENB_RENEW ? "renew_" : "revoke_", e->outcome, NULL);
+    es_recorder_set_outcome(enb->recorder, enb->number, outcome);
+    g_free(outcome);
+  }
+  if (e->cert != NULL) {
+    char *serial = es_serial_hex(X509_get0_serialNumber(e->cert));
+    es_recorder_set_serial(enb->recorder, enb->number, serial);
+    g_free(serial);
+  }
 }
 
 static void finish(EsEnb *enb)
 {
   Enrolment *e = enb->e;
-  if (enb->recorder != NULL) {
-    if (!e->aborting)
-      mark(enb, ES_MARK_DONE);
-    es_recorder_set_outcome(enb->recorder, enb->number, e->outcome);
-    es_recorder_set_attempts(enb->recorder, enb->number, e->attempts);
-    if (e->cert != NULL) {
-      char *serial = es_serial_hex(X509_get0_serialNumber(e->cert));
-      es_recorder_set_serial(enb->recorder, enb->number, serial);
-      g_free(serial);
-    }
-  }
+  keep_credential(enb);
+  if (enb->recorder != NULL)
+    record(enb);
   if (enb->done_fn != NULL && !e->aborting)
     enb->done_fn(enb->done_arg, enb, e->outcome, e->cert);
   enrolment_free(enb);
@@ -339,21 +536,26 @@ void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key)
   enb->device_key = key;
 }
 
-gboolean es_enb_start(EsEnb *enb)
+static gboolean start_session(EsEnb *enb, EsEnbOperation op)
 {
-  if (enb->e != NULL)
+  if (enb->e != NULL || (op != ES_ENB_ENROL && enb->op_cert == NULL))
     return FALSE;
+  enb->op = op;
   Enrolment *e = g_new0(Enrolment, 1);
   enb->e = e;
-  mark(enb, ES_MARK_START);
+  if (op == ES_ENB_ENROL)
+    mark(enb, ES_MARK_START);
   e->trust = X509_STORE_new();
   e->fiber = es_fiber_new(ES_FIBER_STACK_SIZE, session, enb, NULL);
+  X509 *root = op == ES_ENB_ENROL ? NULL : cert_of_der(enb->op_root);
   if (e->trust == NULL || e->fiber == NULL
-      || !X509_STORE_add_cert(e->trust, es_pki_get0_vendor_root(enb->pki))) {
-    /* Out of memory or mappings: record it and let the run go on. */
+      || !X509_STORE_add_cert(e->trust, op == ES_ENB_ENROL ? es_pki_get0_vendor_root(enb->pki) : root)) {
+    /* Out of memory or mappings: record it and let the run go on (with no trust anchor
+     * every response fails to verify). */
     e->outcome = "internal_error";
     if (e->fiber == NULL) {
-      if (enb->recorder != NULL)
+      X509_free(root);
+      if (enb->recorder != NULL && op == ES_ENB_ENROL)
         es_recorder_set_outcome(enb->recorder, enb->number, e->outcome);
       X509_STORE_free(e->trust);
       g_free(e);
@@ -361,9 +563,62 @@ gboolean es_enb_start(EsEnb *enb)
       return TRUE;
     }
   }
+  X509_free(root);
+  /* The first session reads stream <number>, as every simulated run always has; later
+   * ones get streams of their own, or a kur would make the ir's key pair again. */
   if (enb->config->deterministic)
-    e->rand = es_rand_new(enb->config->seed, enb->number);
+    e->rand = es_rand_new(enb->config->seed,
+                          enb->number + ((guint64)enb->sessions << 32));
+  enb->sessions++;
   run(enb);
+  return TRUE;
+}
+
+gboolean es_enb_start(EsEnb *enb) { return start_session(enb, ES_ENB_ENROL); }
+
+gboolean es_enb_renew(EsEnb *enb) { return start_session(enb, ES_ENB_RENEW); }
+
+gboolean es_enb_revoke(EsEnb *enb, int reason)
+{
+  if (enb->e != NULL)
+    return FALSE;
+  enb->revoke_reason = reason;
+  return start_session(enb, ES_ENB_REVOKE);
+}
+
+EsEnbOperation es_enb_get_operation(const EsEnb *enb) { return enb->op; }
+
+void es_enb_set1_new_key(EsEnb *enb, EVP_PKEY *key)
+{
+  if (key != NULL)
+    EVP_PKEY_up_ref(key);
+  EVP_PKEY_free(enb->given_new_key);
+  enb->given_new_key = key;
+}
+
+gboolean es_enb_has_operator_cert(const EsEnb *enb) { return enb->op_cert != NULL; }
+
+X509 *es_enb_get1_operator_cert(const EsEnb *enb) { return cert_of_der(enb->op_cert); }
+
+EVP_PKEY *es_enb_get1_operator_key(const EsEnb *enb) { return key_of_der(enb->op_key); }
+
+gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
+{
+  if (cert == NULL || key == NULL || root == NULL || X509_check_private_key(cert, key) != 1) {
+    ERR_clear_error();
+    return FALSE;
+  }
+  GBytes *c = der_of_cert(cert), *k = der_of_key(key), *r = der_of_cert(root);
+  if (c == NULL || k == NULL || r == NULL) {
+    if (c != NULL)
+      g_bytes_unref(c);
+    if (k != NULL)
+      g_bytes_unref(k);
+    if (r != NULL)
+      g_bytes_unref(r);
+    return FALSE;
+  }
+  set_operator(enb, c, k, r);
   return TRUE;
 }
 
@@ -390,5 +645,7 @@ void es_enb_free(EsEnb *enb)
   }
   X509_free(enb->device_cert);
   EVP_PKEY_free(enb->device_key);
+  EVP_PKEY_free(enb->given_new_key);
+  set_operator(enb, NULL, NULL, NULL);
   g_free(enb);
 }

@@ -1,5 +1,5 @@
-/* An eNB that enrols its operator certificate: OpenSSL's CMP client, unchanged, in a fiber
- * whose transfer callback hands each request to the engine and yields until the answer. */
+/* An eNB that enrols, renews (kur) and revokes (rr) its operator certificate: OpenSSL's CMP
+ * client, unchanged, in a fiber whose transfer callback hands each request to the engine. */
 #ifndef ES_ENB_H
 #define ES_ENB_H
 
@@ -16,6 +16,7 @@ typedef struct {
   double sign_s;             /* modelled CPU time to protect each request */
   double msg_timeout_s;      /* no response by then: the enrolment fails */
   gint64 epoch;              /* wall-clock seconds of engine time 0 */
+  double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation */
   guint64 seed;              /* per-eNB randomness streams in a simulated run */
   gboolean deterministic;    /* read the eNB's own stream (simulation); FALSE: OpenSSL's DRBG */
   EsKeyPool *new_key_pool;   /* when set, new keys come from it (RSA keygen is slow) */
@@ -24,8 +25,15 @@ typedef struct {
 
 typedef struct EsEnb EsEnb;
 
-/* Called once per enrolment when it ends; `cert` (borrowed) is the new operator certificate,
- * NULL on failure; `outcome` is "enrolled" or a short failure reason. */
+/* What a session does: ir with the vendor credential, kur or rr with the operator one. */
+typedef enum { ES_ENB_ENROL, ES_ENB_RENEW, ES_ENB_REVOKE } EsEnbOperation;
+const char *es_enb_operation_name(EsEnbOperation op); /* "enrol", "renew", "revoke" */
+
+/* Called once per session when it ends (es_enb_get_operation says which); `cert` (borrowed)
+ * is the new operator certificate of an ir or kur, NULL on failure and for an rr; `outcome` is
+ * "enrolled", "renewed", "revoked" or a short failure reason. The recorder sees an eNB whose
+ * renewal succeeded as "enrolled" (it holds a valid certificate) and a failed renewal or
+ * revocation as "renew_<reason>" / "revoke_<reason>". */
 typedef void (*EsEnbDoneFn)(void *arg, EsEnb *enb, const char *outcome, X509 *cert);
 
 /* eNB number `number` (1..N). Holds no OpenSSL state until es_enb_start. `pki` supplies the
@@ -40,7 +48,27 @@ void es_enb_set_done_cb(EsEnb *enb, EsEnbDoneFn fn, void *arg);
 void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key);
 /* Powers on and begins enrolling, now in engine time. FALSE if already enrolling. */
 gboolean es_enb_start(EsEnb *enb);
+/* Key update (kur) protected by the current operator certificate and key; the new key pair
+ * is made as for an ir. FALSE if a session is in flight or there is no operator certificate. */
+gboolean es_enb_renew(EsEnb *enb);
+/* Revocation request (rr) for the current operator certificate, signed with its key; `reason`
+ * is an RFC 5280 CRL reason code, or -1 for none. On success the eNB forgets the credential.
+ * FALSE if a session is in flight or there is no operator certificate. */
+gboolean es_enb_revoke(EsEnb *enb, int reason);
 gboolean es_enb_is_active(const EsEnb *enb);
+/* The session in flight, or the last one. */
+EsEnbOperation es_enb_get_operation(const EsEnb *enb);
+/* The next ir or kur uses this key pair (up-ref) instead of a fresh one: for a CA that hands
+ * out a fixed certificate, such as `openssl cmp -port` with -rsp_cert. NULL: fresh again. */
+void es_enb_set1_new_key(EsEnb *enb, EVP_PKEY *key);
+/* The operator credential: set by a successful ir or kur, kept as DER between sessions (no
+ * OpenSSL state while idle). The getters decode a copy for the caller (NULL when none). */
+gboolean es_enb_has_operator_cert(const EsEnb *enb);
+X509 *es_enb_get1_operator_cert(const EsEnb *enb);
+EVP_PKEY *es_enb_get1_operator_key(const EsEnb *enb);
+/* Installs a credential made elsewhere (e.g. saved by an earlier run): the certificate, its
+ * key and the operator root that a kur or rr response must verify against. */
+gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root);
 guint es_enb_get_number(const EsEnb *enb);
 /* Deepest fiber stack use seen by this eNB (bytes). */
 gsize es_enb_get_stack_used(const EsEnb *enb);

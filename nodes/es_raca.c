@@ -2,6 +2,7 @@
  * (one holds exactly one transaction's IDs, nonces and status), freed when it ends. */
 #include "es_raca.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <openssl/cmp.h>
@@ -21,12 +22,16 @@ struct EsRaca {
   const EsPki *pki;
   EsEngine *engine;
   EsCa *ca;
-  X509_STORE *vendor_trust;     /* authenticates requests: the vendor root only */
+  X509_STORE *vendor_trust;     /* authenticates ir/cr/p10cr: the vendor root only */
+  X509_STORE *operator_trust;   /* authenticates kur/rr: the operator root only */
+  GHashTable *issued;           /* serial (hex) -> DER of every certificate issued */
   STACK_OF(X509) *extra_out;    /* the cross certificate, sent after our own certificate */
   EsRand *rand;
   GHashTable *transactions;     /* transactionID (GBytes) -> Transaction */
   EsRacaObserver observer;
   void *observer_arg;
+  EsRacaEventFn event_fn;
+  void *event_arg;
   guint index;
   GQueue waiting;               /* Job, for a free worker */
   GQueue serving;               /* Job, holding a worker */
@@ -37,8 +42,10 @@ struct EsRaca {
 struct Transaction {
   EsRaca *raca;
   GBytes *id;
+  int type;                     /* body type of the request that opened it */
   OSSL_CMP_SRV_CTX *srv;
   X509 *cert;                   /* issued, awaiting certConf */
+  X509 *old_cert;               /* kur: the certificate the new one replaces once confirmed */
   guint64 confirm_timer;
   gboolean rejected;            /* the certConf carried a rejection */
   GBytes *last_request, *last_response;
@@ -65,8 +72,24 @@ const char *es_raca_revoke_cause_name(EsRacaRevokeCause cause)
   case ES_RACA_REVOKED_CERTCONF_FAILED: return "certconf_failed";
   case ES_RACA_REVOKED_REJECTED: return "rejected_by_enb";
   case ES_RACA_REVOKED_CONFIRM_TIMEOUT: return "confirm_timeout";
+  case ES_RACA_REVOKED_REQUESTED: return "requested";
+  case ES_RACA_REVOKED_SUPERSEDED: return "superseded";
   }
   return "unknown";
+}
+
+const char *es_raca_reason_name(int reason)
+{
+  static const char *names[] = {
+    "unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded",
+    "cessationOfOperation", "certificateHold", NULL, "removeFromCRL", "privilegeWithdrawn",
+    "aACompromise",
+  };
+  static __thread char other[24];
+  if (reason >= 0 && reason < (int)G_N_ELEMENTS(names) && names[reason] != NULL)
+    return names[reason];
+  g_snprintf(other, sizeof other, "reason%d", reason);
+  return other;
 }
 
 static double now_s(EsRaca *raca)
@@ -74,20 +97,36 @@ static double now_s(EsRaca *raca)
   return raca->engine != NULL ? es_engine_now(raca->engine) : 0.0;
 }
 
+/* Whole wall-clock seconds; with epoch_fraction 0 (simulation) this is epoch + (int)now. */
 static gint64 wall_now(EsRaca *raca)
 {
-  return raca->config.epoch + (gint64)now_s(raca);
+  return raca->config.epoch + (gint64)floor(now_s(raca) + raca->config.epoch_fraction);
 }
 
-static void revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause)
+static gboolean revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason)
 {
-  EsRevokeReason reason = cause == ES_RACA_REVOKED_REJECTED ? ES_REVOKE_CESSATION
-                                                              : ES_REVOKE_UNSPECIFIED;
-  if (!es_ca_revoke(raca->ca, X509_get0_serialNumber(cert), reason, wall_now(raca)))
-    return;
+  if (!es_ca_revoke(raca->ca, X509_get0_serialNumber(cert), (EsRevokeReason)reason,
+                    wall_now(raca)))
+    return FALSE;
   raca->stats.revoked++;
+  double t = now_s(raca);
   if (raca->observer.revoked != NULL)
-    raca->observer.revoked(raca->observer_arg, cert, cause, now_s(raca));
+    raca->observer.revoked(raca->observer_arg, cert, cause, t);
+  if (raca->event_fn != NULL) {
+    EsRacaEvent ev = {.kind = ES_RACA_EVENT_REVOKED, .cert = cert, .cause = cause,
+                      .reason = reason, .t = t};
+    raca->event_fn(raca->event_arg, &ev);
+  }
+  return TRUE;
+}
+
+static int reason_of_cause(EsRacaRevokeCause cause)
+{
+  switch (cause) {
+  case ES_RACA_REVOKED_REJECTED: return ES_REVOKE_CESSATION;
+  case ES_RACA_REVOKED_SUPERSEDED: return ES_REVOKE_SUPERSEDED;
+  default: return ES_REVOKE_UNSPECIFIED;
+  }
 }
 
 static void transaction_free(Transaction *t)
@@ -96,6 +135,7 @@ static void transaction_free(Transaction *t)
     es_engine_timer_cancel(t->raca->engine, t->confirm_timer);
   OSSL_CMP_SRV_CTX_free(t->srv);
   X509_free(t->cert);
+  X509_free(t->old_cert);
   g_bytes_unref(t->id);
   if (t->last_request != NULL)
     g_bytes_unref(t->last_request);
@@ -113,14 +153,21 @@ static void transaction_end(Transaction *t)
 static void transaction_fail(Transaction *t, EsRacaRevokeCause cause)
 {
   if (t->cert != NULL)
-    revoke(t->raca, t->cert, cause);
+    revoke(t->raca, t->cert, cause, reason_of_cause(cause));
   transaction_end(t);
 }
 
-/* Ends a transaction whose certificate its owner confirmed (or implicitly accepted). */
+/* Ends a transaction whose certificate its owner confirmed (or implicitly accepted). Only now
+ * does a kur retire the old certificate: had the new one failed, the eNB would still need it. */
 static void transaction_confirm(Transaction *t)
 {
-  t->raca->stats.confirmed++;
+  EsRaca *raca = t->raca;
+  raca->stats.confirmed++;
+  if (t->old_cert != NULL) {
+    raca->stats.renewed++;
+    if (!raca->config.keep_superseded)
+      revoke(raca, t->old_cert, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
+  }
   transaction_end(t);
 }
 
@@ -129,6 +176,63 @@ static void on_confirm_wait_expired(void *arg)
   Transaction *t = arg;
   t->confirm_timer = 0;
   transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
+}
+
+static OSSL_CMP_PKISI *rejection(int failure, const char *text)
+{
+  return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection, 1 << failure, text);
+}
+
+/* The certificate a kur replaces or an rr revokes, named by issuer and serial: one this RA/CA
+ * issued and has not revoked, whose own key protected the request. Path validation against
+ * the operator root only proves that some operator certificate signed; pinning the named one
+ * stops an eNB from renewing or revoking another eNB's certificate. NULL with *si set. */
+static X509 *named_own_cert(EsRaca *raca, const OSSL_CMP_MSG *req, const X509_NAME *issuer,
+                            const ASN1_INTEGER *serial, OSSL_CMP_PKISI **si)
+{
+  if (issuer == NULL || serial == NULL) {
+    *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "the request names no certificate");
+    return NULL;
+  }
+  if (X509_NAME_cmp(issuer, X509_get_subject_name(es_pki_get0_operator_root(raca->pki))) != 0) {
+    *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "certificate not issued by this CA");
+    return NULL;
+  }
+  char *hex = es_serial_hex(serial);
+  GBytes *der = g_hash_table_lookup(raca->issued, hex);
+  g_free(hex);
+  X509 *cert = NULL;
+  if (der != NULL) {
+    gsize n;
+    const unsigned char *p = g_bytes_get_data(der, &n);
+    cert = d2i_X509(NULL, &p, (long)n);
+  }
+  if (cert == NULL) {
+    *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "unknown certificate");
+    return NULL;
+  }
+  time_t now = (time_t)wall_now(raca);
+  if (es_ca_is_revoked(raca->ca, serial)) {
+    *si = rejection(OSSL_CMP_PKIFAILUREINFO_certRevoked, "certificate revoked");
+  } else if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) {
+    *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "certificate expired");
+  } else {
+    OSSL_CMP_CTX *pinned = OSSL_CMP_CTX_new(NULL, NULL);
+    gboolean signed_by_it = FALSE;
+    if (pinned != NULL) {
+      es_cmp_ctx_quiet(pinned);
+      signed_by_it = OSSL_CMP_CTX_set1_srvCert(pinned, cert)
+                     && OSSL_CMP_validate_msg(pinned, req) == 1;
+    }
+    OSSL_CMP_CTX_free(pinned);
+    ERR_clear_error();
+    if (signed_by_it)
+      return cert;
+    *si = rejection(OSSL_CMP_PKIFAILUREINFO_notAuthorized,
+                    "request not signed with the key of the certificate it names");
+  }
+  X509_free(cert);
+  return NULL;
 }
 
 static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
@@ -140,7 +244,9 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   EsRaca *raca = t->raca;
   const X509_NAME *subject;
   EVP_PKEY *pubkey;
-  (void)req, (void)cert_req_id, (void)chain_out;
+  X509 *old = NULL;
+  int type = OSSL_CMP_MSG_get_bodytype(req);
+  (void)cert_req_id, (void)chain_out;
 
   if (crm != NULL) {
     const OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_MSG_get0_tmpl(crm);
@@ -150,11 +256,35 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
     subject = X509_REQ_get_subject_name(p10cr);
     pubkey = X509_REQ_get_pubkey((X509_REQ *)p10cr);
   }
+  if (type == ES_CMP_KUR) {
+    /* A key update keeps the identity and changes the key, nothing else. */
+    const OSSL_CRMF_CERTID *id = crm != NULL ? OSSL_CRMF_MSG_get0_regCtrl_oldCertID(crm) : NULL;
+    OSSL_CMP_PKISI *si = NULL;
+    old = named_own_cert(raca, req, id != NULL ? OSSL_CRMF_CERTID_get0_issuer(id) : NULL,
+                         id != NULL ? OSSL_CRMF_CERTID_get0_serialNumber(id) : NULL, &si);
+    if (old == NULL) {
+      EVP_PKEY_free(pubkey);
+      return si;
+    }
+    const X509_NAME *old_subject = X509_get_subject_name(old);
+    if (subject != NULL && X509_NAME_entry_count(subject) > 0
+        && X509_NAME_cmp(subject, old_subject) != 0)
+      si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertTemplate,
+                     "a kur keeps the subject of the certificate it replaces");
+    else if (pubkey != NULL && EVP_PKEY_eq(pubkey, X509_get0_pubkey(old)) == 1)
+      si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "a kur needs a new key");
+    if (si != NULL) {
+      X509_free(old);
+      EVP_PKEY_free(pubkey);
+      return si;
+    }
+    subject = old_subject;
+  }
   if (subject == NULL || X509_NAME_entry_count(subject) == 0 || pubkey == NULL) {
+    X509_free(old);
     EVP_PKEY_free(pubkey);
-    return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection,
-                                   1 << OSSL_CMP_PKIFAILUREINFO_badCertTemplate,
-                                   "certificate template lacks subject or public key");
+    return rejection(OSSL_CMP_PKIFAILUREINFO_badCertTemplate,
+                     "certificate template lacks subject or public key");
   }
 
   GError *error = NULL;
@@ -162,28 +292,70 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
                            raca->config.cert_validity_s, &error);
   EVP_PKEY_free(pubkey);
   if (cert == NULL) {
-    OSSL_CMP_PKISI *si = OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection,
-                                                 1 << OSSL_CMP_PKIFAILUREINFO_systemFailure,
-                                                 error->message);
+    OSSL_CMP_PKISI *si = rejection(OSSL_CMP_PKIFAILUREINFO_systemFailure, error->message);
     g_error_free(error);
+    X509_free(old);
     return si;
   }
   /* The operator root reaches the eNB only inside an ip it authenticated through the
-   * cross certificate: that is what makes late binding safe. */
+   * cross certificate: that is what makes late binding safe. (OpenSSL sends caPubs in an
+   * ip only; a renewing eNB has the root already.) */
   *ca_pubs = sk_X509_new_null();
   X509 *root = es_pki_get0_operator_root(raca->pki);
-  if (*ca_pubs == NULL || !X509_up_ref(root) || !sk_X509_push(*ca_pubs, root)) {
+  unsigned char *der = NULL;
+  int der_len = i2d_X509(cert, &der);
+  if (*ca_pubs == NULL || !X509_up_ref(root) || !sk_X509_push(*ca_pubs, root) || der_len <= 0) {
+    OPENSSL_free(der);
     X509_free(cert);
+    X509_free(old);
     return NULL;
   }
+  /* Kept to authenticate a later kur or rr that names this certificate. */
+  g_hash_table_insert(raca->issued, es_serial_hex(X509_get0_serialNumber(cert)),
+                      g_bytes_new(der, (gsize)der_len));
+  OPENSSL_free(der);
   X509_up_ref(cert);
   X509_free(t->cert);
   t->cert = cert;
+  X509_free(t->old_cert);
+  t->old_cert = old;
   *cert_out = cert;
   raca->stats.issued++;
+  double now = now_s(raca);
   if (raca->observer.issued != NULL)
-    raca->observer.issued(raca->observer_arg, cert, now_s(raca));
+    raca->observer.issued(raca->observer_arg, cert, now);
+  if (raca->event_fn != NULL) {
+    EsRacaEvent ev = {.kind = ES_RACA_EVENT_ISSUED, .cert = cert, .request = type,
+                      .replaced = old, .t = now};
+    raca->event_fn(raca->event_arg, &ev);
+  }
   return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
+}
+
+/* rr: revokes a certificate on its holder's request, with the reason it gives. */
+static OSSL_CMP_PKISI *on_rr(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
+                             const X509_NAME *issuer, const ASN1_INTEGER *serial)
+{
+  Transaction *t = OSSL_CMP_SRV_CTX_get0_custom_ctx(srv);
+  EsRaca *raca = t->raca;
+  OSSL_CMP_PKISI *si = NULL;
+  X509 *cert = named_own_cert(raca, req, issuer, serial, &si);
+  if (cert == NULL)
+    return si;
+  int reason = es_cmp_rr_get_reason(req);
+  if (reason == -1)
+    reason = ES_REVOKE_UNSPECIFIED;
+  /* removeFromCRL (8) only makes sense for a hold, which this CA never places. */
+  if (reason < 0 || reason > 10 || reason == 7 || reason == 8) {
+    si = rejection(OSSL_CMP_PKIFAILUREINFO_badRequest, "unsupported revocation reason");
+  } else if (!revoke(raca, cert, ES_RACA_REVOKED_REQUESTED, reason)) {
+    si = rejection(OSSL_CMP_PKIFAILUREINFO_systemFailure, "revocation failed");
+  } else {
+    raca->stats.revoked_on_request++;
+    si = OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
+  }
+  X509_free(cert);
+  return si;
 }
 
 static int on_cert_conf(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int cert_req_id,
@@ -216,21 +388,31 @@ static void on_error_msg(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
   (void)srv, (void)req, (void)si, (void)code, (void)details;
 }
 
-static Transaction *transaction_new(EsRaca *raca, GBytes *id)
+static gboolean is_operator_request(int type)
+{
+  return type == ES_CMP_KUR || type == ES_CMP_RR;
+}
+
+/* A transaction's trust follows the request that opens it: a vendor certificate may only
+ * enrol (ir, cr, p10cr), an operator certificate may only renew or revoke itself (kur, rr);
+ * its certConf is then checked against the same root. */
+static Transaction *transaction_new(EsRaca *raca, GBytes *id, int type)
 {
   Transaction *t = g_new0(Transaction, 1);
   t->raca = raca;
   t->id = g_bytes_ref(id);
+  t->type = type;
   t->srv = OSSL_CMP_SRV_CTX_new(NULL, NULL);
   OSSL_CMP_CTX *ctx = t->srv != NULL ? OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv) : NULL;
+  X509_STORE *trust = is_operator_request(type) ? raca->operator_trust : raca->vendor_trust;
   if (ctx == NULL
-      || !OSSL_CMP_SRV_CTX_init(t->srv, t, on_cert_request, NULL, NULL, on_error_msg,
+      || !OSSL_CMP_SRV_CTX_init(t->srv, t, on_cert_request, on_rr, NULL, on_error_msg,
                                 on_cert_conf, NULL)
       || !OSSL_CMP_SRV_CTX_set_grant_implicit_confirm(t->srv, raca->config.grant_implicit)
       || !OSSL_CMP_CTX_set1_cert(ctx, es_pki_get0_raca_cert(raca->pki))
       || !OSSL_CMP_CTX_set1_pkey(ctx, es_pki_get0_raca_key(raca->pki))
-      || !X509_STORE_up_ref(raca->vendor_trust)
-      || !OSSL_CMP_CTX_set0_trustedStore(ctx, raca->vendor_trust)
+      || !X509_STORE_up_ref(trust)
+      || !OSSL_CMP_CTX_set0_trustedStore(ctx, trust)
       || !OSSL_CMP_CTX_set1_extraCertsOut(ctx, raca->extra_out)) {
     transaction_free(t);
     return NULL;
@@ -250,13 +432,18 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
   raca->engine = engine;
   raca->ca = es_ca_new(es_pki_get0_operator_root(pki), es_pki_get0_operator_root_key(pki));
   raca->vendor_trust = X509_STORE_new();
+  raca->operator_trust = X509_STORE_new();
+  raca->issued = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)g_bytes_unref);
   raca->extra_out = sk_X509_new_null();
   raca->rand = es_rand_new(config->seed, G_GUINT64_CONSTANT(0x7ac0000000000000));
   raca->transactions = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
                                              (GDestroyNotify)transaction_free);
   X509 *cross = es_pki_get0_raca_cross(pki);
-  if (raca->ca == NULL || raca->vendor_trust == NULL || raca->extra_out == NULL
+  if (raca->ca == NULL || raca->vendor_trust == NULL || raca->operator_trust == NULL
+      || raca->extra_out == NULL
       || !X509_STORE_add_cert(raca->vendor_trust, es_pki_get0_vendor_root(pki))
+      || !X509_STORE_add_cert(raca->operator_trust, es_pki_get0_operator_root(pki))
       || (cross != NULL && (!X509_up_ref(cross) || !sk_X509_push(raca->extra_out, cross)))) {
     set_ossl_error(error, ES_RACA_ERROR_INTERNAL, "RA/CA set-up");
     es_raca_free(raca);
@@ -284,6 +471,9 @@ void es_raca_free(EsRaca *raca)
   es_rand_free(raca->rand);
   sk_X509_pop_free(raca->extra_out, X509_free);
   X509_STORE_free(raca->vendor_trust);
+  X509_STORE_free(raca->operator_trust);
+  if (raca->issued != NULL)
+    g_hash_table_destroy(raca->issued);
   es_ca_free(raca->ca);
   g_free(raca);
 }
@@ -292,6 +482,12 @@ void es_raca_set_observer(EsRaca *raca, const EsRacaObserver *observer, void *ar
 {
   raca->observer = *observer;
   raca->observer_arg = arg;
+}
+
+void es_raca_set_event_cb(EsRaca *raca, EsRacaEventFn fn, void *arg)
+{
+  raca->event_fn = fn;
+  raca->event_arg = arg;
 }
 
 EsCa *es_raca_get0_ca(EsRaca *raca) { return raca->ca; }
@@ -323,7 +519,7 @@ static GBytes *encode(const OSSL_CMP_MSG *msg)
  * makes for it, from a context that lives only for this answer. */
 static GBytes *answer_stray(EsRaca *raca, GBytes *id, const OSSL_CMP_MSG *req)
 {
-  Transaction *t = transaction_new(raca, id);
+  Transaction *t = transaction_new(raca, id, OSSL_CMP_MSG_get_bodytype(req));
   if (t == NULL)
     return NULL;
   OSSL_CMP_MSG *rsp = OSSL_CMP_SRV_process_request(t->srv, req);
@@ -363,17 +559,18 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
     out = g_bytes_ref(t->last_response);
     goto done;
   }
-  if (t != NULL && is_cert_request(type)) {
+  gboolean opens = is_cert_request(type) || type == ES_CMP_RR;
+  if (t != NULL && opens) {
     transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT); /* abandoned by its client */
     t = NULL;
   }
-  if (t == NULL && (!is_cert_request(type) || tid == NULL)) {
+  if (t == NULL && (!opens || tid == NULL)) {
     out = answer_stray(raca, id, req);
     raca->stats.errors++;
     goto done;
   }
   if (t == NULL) {
-    t = transaction_new(raca, id);
+    t = transaction_new(raca, id, type);
     if (t == NULL) {
       set_ossl_error(error, ES_RACA_ERROR_INTERNAL, "new CMP server context");
       goto done;
@@ -393,6 +590,10 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   if (rsp_type == ES_CMP_ERROR)
     raca->stats.errors++;
 
+  if (type == ES_CMP_RR) {
+    transaction_end(t); /* rr/rp is the whole transaction */
+    goto done;
+  }
   if (is_cert_request(type)) {
     OSSL_CMP_CTX *ctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv);
     if (t->cert == NULL || rsp_type == ES_CMP_ERROR) {
@@ -437,7 +638,9 @@ done:
 GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **error)
 {
   /* Verification happens at simulated time, so results do not depend on the wall clock. */
-  X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->vendor_trust), (time_t)wall_now(raca));
+  time_t now = (time_t)wall_now(raca);
+  X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->vendor_trust), now);
+  X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->operator_trust), now);
   EsRand *prev = es_rand_set_current(raca->rand);
   ERR_clear_error();
   GBytes *out = process(raca, der, len, error);
@@ -501,6 +704,10 @@ static void start_jobs(EsRaca *raca)
     g_queue_push_tail(&raca->serving, job);
     job->timer = es_engine_timer_add(raca->engine, service, on_job_done, job);
   }
+  /* Every change of the queue or of the busy workers ends here (a request in, a job done). */
+  if (raca->observer.queue_changed != NULL)
+    raca->observer.queue_changed(raca->observer_arg, raca->index,
+                                 g_queue_get_length(&raca->waiting), raca->busy, now_s(raca));
 }
 
 static void on_request(void *arg, EsExchange *exchange, const char *content_type,

@@ -1,5 +1,5 @@
 /* The operator RA/CA: OpenSSL's CMP server, one OSSL_CMP_SRV_CTX per in-flight transaction,
- * a service queue with K workers in engine time, confirm-wait timers and revocation. */
+ * a service queue with K workers in engine time, confirm-wait timers, key update and revocation. */
 #ifndef ES_RACA_H
 #define ES_RACA_H
 
@@ -19,8 +19,11 @@ typedef struct {
   double ir_service_s;       /* modelled CPU time per ir (verify, issue, sign the ip) */
   double certconf_service_s; /* per certConf (and any other request) */
   gint64 epoch;              /* wall-clock seconds of engine time 0, for certificate dates */
+  double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation; the live
+                              * engine starts between two wall-clock seconds */
   gint64 cert_validity_s;
   guint64 seed;              /* its randomness stream in a simulated run */
+  gboolean keep_superseded;  /* FALSE: a confirmed kur revokes the certificate it replaces */
 } EsRacaConfig;
 
 /* Why a certificate was revoked, beyond the RFC 5280 code. */
@@ -28,14 +31,36 @@ typedef enum {
   ES_RACA_REVOKED_CERTCONF_FAILED,  /* certConf did not authenticate */
   ES_RACA_REVOKED_REJECTED,         /* the eNB rejected the certificate in certConf */
   ES_RACA_REVOKED_CONFIRM_TIMEOUT,  /* no certConf within the confirm-wait time */
+  ES_RACA_REVOKED_REQUESTED,        /* its holder asked, with an rr signed by its key */
+  ES_RACA_REVOKED_SUPERSEDED,       /* a confirmed kur replaced it */
 } EsRacaRevokeCause;
 const char *es_raca_revoke_cause_name(EsRacaRevokeCause cause);
+/* RFC 5280 name of a CRL reason code ("unspecified", "keyCompromise", ...; "reason<N>" else). */
+const char *es_raca_reason_name(int reason);
+
+typedef enum { ES_RACA_EVENT_ISSUED, ES_RACA_EVENT_REVOKED } EsRacaEventKind;
+
+/* One issue or revocation, with what a log wants to know about it. Pointers are borrowed for
+ * the duration of the call. */
+typedef struct {
+  EsRacaEventKind kind;
+  X509 *cert;
+  int request;              /* ISSUED: body type that asked for it (ES_CMP_IR, ES_CMP_KUR...) */
+  X509 *replaced;           /* ISSUED by a kur: the certificate it replaces; NULL otherwise */
+  EsRacaRevokeCause cause;  /* REVOKED */
+  int reason;               /* REVOKED: the RFC 5280 reason code on the CRL */
+  double t;                 /* engine time */
+} EsRacaEvent;
 
 typedef struct {
-  /* A certificate was issued (subject is its subject's one-line form). */
+  /* A certificate was issued. */
   void (*issued)(void *arg, X509 *cert, double t);
   void (*revoked)(void *arg, X509 *cert, EsRacaRevokeCause cause, double t);
+  /* Optional: the service queue of RA/CA `raca` changed (requests waiting for a worker,
+   * workers busy), for queue-over-time results. */
+  void (*queue_changed)(void *arg, guint raca, guint waiting, guint busy, double t);
 } EsRacaObserver;
+typedef void (*EsRacaEventFn)(void *arg, const EsRacaEvent *event);
 
 typedef struct EsRaca EsRaca;
 
@@ -46,13 +71,18 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
 /* Frees every open transaction (their certificates stay issued). */
 void es_raca_free(EsRaca *raca);
 void es_raca_set_observer(EsRaca *raca, const EsRacaObserver *observer, void *arg);
+/* Also reports every issue and revocation with its details (for logs), after the observer. */
+void es_raca_set_event_cb(EsRaca *raca, EsRacaEventFn fn, void *arg);
 
 /* Serves RA/CA `index` of the engine: requests queue for a worker, are processed after their
  * service time, and answered over HTTP. */
 void es_raca_attach(EsRaca *raca, guint index);
 
 /* One DER request in, one DER response out (a CMP error message for anything the CMP server
- * rejects). NULL only when no CMP response can be made (undecodable input), with an error. */
+ * rejects). NULL only when no CMP response can be made (undecodable input), with an error.
+ * Trust depends on the request: ir, cr and p10cr must be signed by a vendor certificate
+ * (vendor root only); kur and rr by the very operator certificate they name (oldCertID, or
+ * the rr's certTemplate), which this RA/CA issued and has not revoked. */
 GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **error);
 
 /* Revokes, for confirm timeout, every transaction still waiting for its certConf: the end
@@ -65,6 +95,8 @@ X509_CRL *es_raca_get1_crl(EsRaca *raca, gint64 validity_s, GError **error);
 
 typedef struct {
   guint64 requests, issued, revoked, confirmed, errors, duplicates;
+  guint64 renewed;       /* kur transactions confirmed */
+  guint64 revoked_on_request; /* rr accepted */
   guint open_transactions;
   guint max_queue;
   double busy_s; /* summed service time */

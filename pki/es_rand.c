@@ -97,8 +97,10 @@ EsRand *es_rand_new(guint64 seed, guint64 stream)
   return rand;
 }
 
-static EsRand *current;        /* the stream OpenSSL reads; NULL: default_stream */
-static EsRand *default_stream; /* made by es_rand_install */
+/* The stream OpenSSL reads on this thread; NULL: default_stream. Per thread so that a worker
+ * making one node's keys cannot draw from the stream of the node the main thread serves. */
+static _Thread_local EsRand *current;
+static EsRand *default_stream; /* made by es_rand_install; for the main thread only */
 
 void es_rand_free(EsRand *rand)
 {
@@ -146,6 +148,8 @@ double es_rand_double(EsRand *rand)
 
 static int meth_bytes(unsigned char *buf, int num)
 {
+  /* Another thread must name its stream: sharing default_stream would race, and the bytes
+   * would depend on thread timing. */
   EsRand *r = current != NULL ? current : default_stream;
   if (r == NULL || num < 0)
     return 0;

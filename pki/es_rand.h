@@ -21,7 +21,9 @@ double es_rand_double(EsRand *rand);
 void es_rand_install(guint64 seed);
 /* Restores OpenSSL's own DRBG. */
 void es_rand_uninstall(void);
-/* Sets the stream OpenSSL reads (NULL: the default one); returns the previous one. */
+/* Sets the stream OpenSSL reads on the calling thread (NULL: the default one, which only the
+ * thread that installed it may use); returns the previous one. A stream belongs to one thread
+ * at a time. */
 EsRand *es_rand_set_current(EsRand *rand);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsRand, es_rand_free)

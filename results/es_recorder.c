@@ -1,6 +1,7 @@
 /* Per-eNB enrolment timelines and outcomes, kept in one flat array, and the files a run
  * leaves behind (enrolments.csv, summary.json), written atomically and locale-independently. */
 #include "es_recorder.h"
+#include "es_summary.h"
 
 #include <math.h>
 #include <string.h>
@@ -131,6 +132,11 @@ double es_recorder_get_mark(const EsRecorder *rec, guint enb, EsMark mark) {
   return r->marks[mark];
 }
 
+guint es_recorder_get_attempts(const EsRecorder *rec, guint enb) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  return r ? r->attempts : 0;
+}
+
 static gboolean is_enrolled(const EsEnbRecord *r) {
   return r->outcome && strcmp(r->outcome, "enrolled") == 0;
 }
@@ -223,65 +229,16 @@ gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError *
   return ok;
 }
 
-/* JSON string with quotes; invalid UTF-8 is replaced so the file always parses. */
-static void append_json_string(GString *out, const char *s) {
-  if (!s) {
-    g_string_append(out, "null");
-    return;
-  }
-  char *valid = g_utf8_make_valid(s, -1);
-  g_string_append_c(out, '"');
-  for (const char *p = valid; *p; p++) {
-    unsigned char c = (unsigned char)*p;
-    if (c == '"' || c == '\\')
-      g_string_append_printf(out, "\\%c", c);
-    else if (c < 0x20)
-      g_string_append_printf(out, "\\u%04x", c);
-    else
-      g_string_append_c(out, (char)c);
-  }
-  g_string_append_c(out, '"');
-  g_free(valid);
-}
-
-/* JSON has no NaN or infinity. */
-static void append_json_double(GString *out, double v) {
-  char buf[ES_NUM_BUF];
-  if (isfinite(v))
-    g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.6f", v));
-  else
-    g_string_append(out, "null");
-}
-
 gboolean es_recorder_write_summary(const EsRecorder *rec, const EsRunInfo *info,
                                    const char *path, GError **error) {
   g_return_val_if_fail(rec != NULL && info != NULL && path != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
-  EsRecorderStats st;
-  es_recorder_stats(rec, &st);
-
-  GString *out = g_string_new("{\n  \"scenario\": ");
-  append_json_string(out, info->scenario);
-  g_string_append_printf(out,
-                         ",\n  \"seed\": %" G_GUINT64_FORMAT ",\n  \"enbs\": %u,\n"
-                         "  \"enrolled\": %u,\n  \"failed\": %u,\n  \"revoked\": %u,\n"
-                         "  \"latency_s\": {\n    \"p50\": ",
-                         info->seed, st.enbs, st.enrolled, st.failed, st.revoked);
-  append_json_double(out, st.p50);
-  g_string_append(out, ",\n    \"p90\": ");
-  append_json_double(out, st.p90);
-  g_string_append(out, ",\n    \"p99\": ");
-  append_json_double(out, st.p99);
-  g_string_append(out, ",\n    \"max\": ");
-  append_json_double(out, st.max);
-  g_string_append(out, "\n  },\n  \"sim_time_s\": ");
-  append_json_double(out, info->sim_time_s);
-  g_string_append_printf(out, ",\n  \"events\": %" G_GUINT64_FORMAT ",\n  \"wall_time_s\": ",
-                         info->events);
-  append_json_double(out, info->wall_time_s);
-  g_string_append(out, "\n}\n");
-
-  gboolean ok = write_atomically(path, out, error);
-  g_string_free(out, TRUE);
-  return ok;
+  g_autoptr(EsSummary) s = es_summary_new();
+  es_summary_set_string(s, "scenario", info->scenario);
+  es_summary_set_uint(s, "seed", info->seed);
+  es_summary_add_recorder(s, rec);
+  es_summary_set_double(s, "sim_time_s", info->sim_time_s);
+  es_summary_set_uint(s, "events", info->events);
+  es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".wall_time_s", info->wall_time_s);
+  return es_summary_write(s, path, error);
 }

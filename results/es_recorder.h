@@ -7,7 +7,15 @@
 
 #define ES_RESULTS_ERROR (es_results_error_quark())
 GQuark es_results_error_quark(void);
-typedef enum { ES_RESULTS_ERROR_IO } EsResultsError;
+typedef enum {
+  ES_RESULTS_ERROR_IO,               /* a file could not be read or written */
+  ES_RESULTS_ERROR_PARSE,            /* a file is not what its name says (bad JSON, bad CSV) */
+  ES_RESULTS_ERROR_FORMAT,           /* a summary of another format version */
+  ES_RESULTS_ERROR_MISMATCH,         /* results of different scenarios or parameters */
+  ES_RESULTS_ERROR_USAGE,            /* a bad argument (tolerance, metric name) */
+  ES_RESULTS_ERROR_GNUPLOT_MISSING,  /* gnuplot is not installed */
+  ES_RESULTS_ERROR_GNUPLOT,          /* gnuplot ran and failed */
+} EsResultsError;
 
 typedef enum {
   ES_MARK_START,           /* the eNB powered on and began enrolling */
@@ -39,6 +47,7 @@ void es_recorder_set_revoked(EsRecorder *rec, guint enb, gboolean revoked);
 const char *es_recorder_get_outcome(const EsRecorder *rec, guint enb); /* NULL: none yet */
 const char *es_recorder_get_serial(const EsRecorder *rec, guint enb);
 double es_recorder_get_mark(const EsRecorder *rec, guint enb, EsMark mark); /* NaN: none */
+guint es_recorder_get_attempts(const EsRecorder *rec, guint enb);
 
 typedef struct {
   guint enbs, enrolled, failed, revoked;
@@ -51,19 +60,19 @@ void es_recorder_stats(const EsRecorder *rec, EsRecorderStats *stats);
  * outcome,attempts,serial,revoked`, then one row per eNB in order; times with 6 decimals. */
 gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError **error);
 
-/* What summary.json says beyond the recorder's own numbers. */
+/* What summary.json says beyond the recorder's own numbers, for a caller that knows no more
+ * (es_summary.h builds the full file with run attributes and RA/CA figures). */
 typedef struct {
   const char *scenario;   /* scenario name */
   guint64 seed;
   double sim_time_s;
-  double wall_time_s;     /* the only wall-clock field */
+  double wall_time_s;     /* goes to the "wall_clock" object */
   guint64 events;         /* simulator events executed */
 } EsRunInfo;
 
-/* {"scenario":..,"seed":..,"enbs":..,"enrolled":..,"failed":..,"revoked":..,
- *  "latency_s":{"p50":..,"p90":..,"p99":..,"max":..},"sim_time_s":..,"events":..,
- *  "wall_time_s":..} — numbers printed so the same run gives the same text. Written to a
- * temporary file and renamed, so a failure leaves no half-written file. */
+/* summary.json (es_summary.h's format) with the scenario, seed, the recorder's metrics,
+ * sim_time_s, events and wall_clock.wall_time_s. Written to a temporary file and renamed, so
+ * a failure leaves no half-written file. */
 gboolean es_recorder_write_summary(const EsRecorder *rec, const EsRunInfo *info,
                                    const char *path, GError **error);
 

@@ -8,6 +8,12 @@
  * while running, 2 bad usage or input (nothing ran). */
 int es_cmd_run(int argc, char **argv);
 int es_cmd_pki(int argc, char **argv);
+int es_cmd_serve(int argc, char **argv);
+int es_cmd_enrol(int argc, char **argv);
+int es_cmd_bench_inmem(int argc, char **argv);
+int es_cmd_plot(int argc, char **argv);
+int es_cmd_compare(int argc, char **argv);
+int es_cmd_sweep(int argc, char **argv);
 
 /* Prints "enrolsim: WHAT: message" to stderr, frees error, returns status. */
 int es_cmd_fail(const char *what, GError *error, int status);

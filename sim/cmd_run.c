@@ -4,15 +4,17 @@
 #include <glib.h>
 
 #include "cmd.h"
+#include "es_plot.h"
 #include "es_run.h"
 #include "es_scenario.h"
 
 int es_cmd_run(int argc, char **argv)
 {
-  g_autofree char *scenario_file = NULL, *out = NULL;
+  g_autofree char *scenario_file = NULL, *out = NULL, *pcap = NULL;
   g_auto(GStrv) sets = NULL;
   gint64 seed = -1;
-  gboolean keep_certs = FALSE, quiet = FALSE, print_scenario = FALSE;
+  gboolean keep_certs = FALSE, quiet = FALSE, print_scenario = FALSE, plot = FALSE;
+  gint replication = 1;
   GOptionEntry entries[] = {
     {"scenario", 's', 0, G_OPTION_ARG_FILENAME, &scenario_file, "Scenario key file (default: the built-in scenario)", "FILE"},
     {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key, e.g. --set backhaul.loss=0.01 (repeatable)", "SECTION.KEY=VALUE"},
@@ -21,6 +23,9 @@ int es_cmd_run(int argc, char **argv)
     {"keep-certs", 0, 0, G_OPTION_ARG_NONE, &keep_certs, "Write each enrolled eNB's certificate to DIR/certs/enb-<i>.pem", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL},
     {"print-scenario", 0, 0, G_OPTION_ARG_NONE, &print_scenario, "Print the effective scenario (every key) and exit", NULL},
+    {"replication", 0, 0, G_OPTION_ARG_INT, &replication, "Replication number recorded in summary.json (default 1; sweeps count 1..R)", "N"},
+    {"pcap", 0, 0, G_OPTION_ARG_STRING, &pcap, "Capture packets of these nodes to DIR/pcap/, e.g. raca,enb:1-10", "NODES"},
+    {"plot", 0, 0, G_OPTION_ARG_NONE, &plot, "Draw the plots (enrolsim plot DIR) at the end; needs gnuplot", NULL},
     {NULL}};
   g_autoptr(GOptionContext) opts = g_option_context_new("- simulate eNBs enrolling with an RA/CA over an ns-3 backhaul");
   g_option_context_add_main_entries(opts, entries, NULL);
@@ -46,6 +51,12 @@ int es_cmd_run(int argc, char **argv)
     sc->seed = (guint64)seed;
   if (!es_scenario_validate(sc, &error))
     return es_cmd_fail(scenario_file != NULL ? scenario_file : "scenario", error, 2);
+  if (replication < 0) {
+    fprintf(stderr, "enrolsim: run: --replication must be at least 0\n");
+    return 2;
+  }
+  if (pcap != NULL && !es_run_check_pcap(pcap, sc, &error))
+    return es_cmd_fail("run", error, 2);
   if (print_scenario) {
     g_autofree char *text = es_scenario_to_keyfile(sc);
     fputs(text, stdout);
@@ -54,10 +65,14 @@ int es_cmd_run(int argc, char **argv)
 
   if (out == NULL)
     out = g_strdup_printf("out/%s-seed%" G_GUINT64_FORMAT, sc->name, sc->seed);
-  EsRunOptions options = {.out_dir = out, .keep_certs = keep_certs, .quiet = quiet};
+  EsRunOptions options = {.out_dir = out, .keep_certs = keep_certs, .quiet = quiet,
+                          .replication = (guint)replication, .pcap = pcap};
   EsRunResult r;
-  if (!es_run_scenario(sc, &options, &r, &error))
-    return es_cmd_fail("run", error, 1);
+  if (!es_run_scenario(sc, &options, &r, &error)) {
+    /* A topology file or a rollout that cannot work is bad input, found before the run. */
+    gboolean bad_input = g_error_matches(error, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO);
+    return es_cmd_fail("run", error, bad_input ? 2 : 1);
+  }
   if (!quiet) {
     const EsRecorderStats *st = &r.stats;
     printf("results: %s\n", out);
@@ -67,6 +82,15 @@ int es_cmd_run(int argc, char **argv)
     printf("simulated %.3f s in %.2f s wall: %.0f enrolments per wall-second, %" G_GUINT64_FORMAT
            " events\n", r.sim_time_s, r.wall_time_s,
            r.wall_time_s > 0 ? st->enrolled / r.wall_time_s : 0.0, r.events);
+  }
+  /* The CSV files are written by now: a plot that cannot be drawn leaves them usable. */
+  if (plot) {
+    g_auto(GStrv) written = NULL;
+    if (!es_plot_run_dir(out, &written, &error))
+      return es_cmd_fail("run --plot", error, 1);
+    if (!quiet)
+      for (char **w = written; *w != NULL; w++)
+        printf("plot: %s\n", *w);
   }
   return 0;
 }

@@ -1,7 +1,9 @@
 // The only C++ in enrolsim: es_ns3.h over ns-3 3.37. Sockets are handed to C as handles
-// whose ns-3 callbacks are cleared before the handle is freed, one event later.
+// whose ns-3 callbacks are cleared before the handle is freed, one event later; a TCP L4
+// subclass finds established connections by hash instead of ns-3's per-node linear scan.
 #include "es_ns3.h"
 
+#include <ns3/boolean.h>
 #include <ns3/config.h>
 #include <ns3/data-rate.h>
 #include <ns3/double.h>
@@ -9,18 +11,27 @@
 #include <ns3/error-model.h>
 #include <ns3/inet-socket-address.h>
 #include <ns3/internet-stack-helper.h>
+#include <ns3/ipv4-end-point.h>
+#include <ns3/ipv4-interface.h>
+#include <ns3/ipv4-routing-helper.h>
+#include <ns3/ipv4-routing-protocol.h>
 #include <ns3/ipv4-static-routing-helper.h>
 #include <ns3/ipv4-static-routing.h>
 #include <ns3/ipv4.h>
 #include <ns3/node-container.h>
 #include <ns3/node.h>
+#include <ns3/object-factory.h>
 #include <ns3/packet.h>
 #include <ns3/point-to-point-helper.h>
 #include <ns3/point-to-point-net-device.h>
 #include <ns3/rng-seed-manager.h>
+#include <ns3/rtt-estimator.h>
 #include <ns3/simulator.h>
 #include <ns3/socket.h>
+#include <ns3/tcp-congestion-ops.h>
 #include <ns3/tcp-header.h>
+#include <ns3/tcp-l4-protocol.h>
+#include <ns3/tcp-recovery-ops.h>
 #include <ns3/tcp-socket-base.h>
 #include <ns3/tcp-socket-factory.h>
 #include <ns3/uinteger.h>
@@ -51,6 +62,25 @@ struct EsNs3Socket {
 
 namespace {
 
+// A TCP connection as seen from one end: local address and port, peer address and port.
+struct ConnKey {
+  uint64_t addrs;
+  uint32_t ports;
+  bool operator==(const ConnKey &o) const { return addrs == o.addrs && ports == o.ports; }
+  bool operator!=(const ConnKey &o) const { return !(*this == o); }
+};
+struct ConnKeyHash {
+  size_t operator()(const ConnKey &k) const
+  {
+    uint64_t h = k.addrs * 0x9e3779b97f4a7c15ULL ^ (k.ports + 0x632be59bd9b4e019ULL);
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+};
+ConnKey MakeKey(Ipv4Address local, uint16_t lport, Ipv4Address peer, uint16_t pport)
+{
+  return ConnKey{(uint64_t(local.Get()) << 32) | peer.Get(), (uint32_t(lport) << 16) | pport};
+}
+
 struct TimerEntry {
   EventId event;
   void (*fn)(void *);
@@ -61,8 +91,12 @@ struct World {
   std::vector<Ptr<Node>> nodes;
   std::unordered_map<uint64_t, TimerEntry> timers;
   uint64_t next_timer = 1;
+  void (*tick_fn)(void *) = nullptr; // es_ns3_set_tick
+  void *tick_arg = nullptr;
+  uint32_t tick_every = 0, ticks = 0;
   std::unordered_set<EsNs3Socket *> sockets;
   std::unordered_map<uint64_t, EsNs3Socket *> by_id;
+  std::unordered_map<ConnKey, Ptr<TcpSocketBase>, ConnKeyHash> conns;
   uint64_t next_socket = 1;
   uint64_t event_base = 0;
   uint64_t drops = 0;
@@ -164,9 +198,12 @@ void OnRecv(EsNs3Socket *h, Ptr<Socket> s)
 
 void OnSend(EsNs3Socket *h, Ptr<Socket>, uint32_t) { Flush(h); }
 
-void OnConnected(EsNs3Socket *h, Ptr<Socket>)
+void RememberConnection(Ptr<Socket> s);
+
+void OnConnected(EsNs3Socket *h, Ptr<Socket> s)
 {
   h->connected = true;
+  RememberConnection(s);
   Flush(h);
   Notify(h, ES_NS3_CONNECTED);
 }
@@ -231,6 +268,7 @@ void OnAccept(EsNs3Socket *listener, Ptr<Socket> s, const Address &)
 {
   EsNs3Socket *h = NewHandle(s);
   h->connected = true;
+  RememberConnection(s);
   if (listener->accept_fn && !listener->finished)
     listener->accept_fn(listener->accept_arg, listener, h);
   else
@@ -246,11 +284,312 @@ void TimerFire(uint64_t id)
   void *arg = it->second.arg;
   g_world->timers.erase(it);
   fn(arg);
+  if (g_world && g_world->tick_fn && ++g_world->ticks >= g_world->tick_every) {
+    g_world->ticks = 0;
+    g_world->tick_fn(g_world->tick_arg);
+  }
 }
 
 void StopNow() { Simulator::Stop(); }
 
 void OnPhyRxDrop(Ptr<const Packet>) { g_world->drops++; }
+
+// ns-3 3.37 finds a segment's socket by scanning every endpoint of the node
+// (Ipv4EndPointDemux::Lookup), so an RA/CA with 10,000 open connections spends most of the
+// run there. Established connections are looked up in a hash table instead; anything else
+// (SYNs to the listener, closed ports, connections we do not know) takes ns-3's own path.
+// The loophole: a derived class may name protected members of its base through itself.
+struct TcpSocketAccess : TcpSocketBase {
+  static Ipv4EndPoint *TcpSocketBase::*EndPointMember() { return &TcpSocketAccess::m_endPoint; }
+  static void (TcpSocketBase::*ForwardUpMember())(Ptr<Packet>, Ipv4Header, uint16_t,
+                                                   Ptr<Ipv4Interface>)
+  {
+    return &TcpSocketAccess::ForwardUp;
+  }
+};
+
+void OnConnState(ConnKey key, TcpSocket::TcpStates_t, TcpSocket::TcpStates_t now)
+{
+  // CLOSED comes just before ns-3 frees the endpoint; a socket still in m_sockets holds a
+  // reference, so dropping ours here cannot free it under its own feet.
+  if (now == TcpSocket::CLOSED && g_world)
+    g_world->conns.erase(key);
+}
+
+void RememberConnection(Ptr<Socket> s)
+{
+  Ptr<TcpSocketBase> tcp = DynamicCast<TcpSocketBase>(s);
+  if (!tcp)
+    return;
+  Ipv4EndPoint *ep = PeekPointer(tcp)->*TcpSocketAccess::EndPointMember();
+  if (!ep || ep->GetLocalAddress() == Ipv4Address::GetAny() || ep->GetPeerPort() == 0)
+    return;
+  ConnKey key = MakeKey(ep->GetLocalAddress(), ep->GetLocalPort(), ep->GetPeerAddress(),
+                        ep->GetPeerPort());
+  if (g_world->conns.emplace(key, tcp).second)
+    tcp->TraceConnectWithoutContext("State", MakeBoundCallback(&OnConnState, key));
+}
+
+// A listening socket whose forks announce themselves once their endpoint exists, so even
+// the handshake's last ACK (and a retransmitted SYN) finds them without a scan.
+class EsListenSocket : public TcpSocketBase
+{
+public:
+  static TypeId GetTypeId()
+  {
+    static TypeId tid = TypeId("ns3::EsListenSocket")
+                            .SetParent<TcpSocketBase>()
+                            .SetGroupName("Internet")
+                            .AddConstructor<EsListenSocket>();
+    return tid;
+  }
+  TypeId GetInstanceTypeId() const override { return GetTypeId(); }
+  EsListenSocket() = default;
+  EsListenSocket(const EsListenSocket &o) : TcpSocketBase(o) {}
+
+protected:
+  Ptr<TcpSocketBase> Fork() override { return CopyObject<EsListenSocket>(this); }
+  void CompleteFork(Ptr<Packet> p, const TcpHeader &h, const Address &from,
+                    const Address &to) override
+  {
+    TcpSocketBase::CompleteFork(p, h, from, to);
+    RememberConnection(this);
+  }
+};
+
+class EsTcpL4Protocol : public TcpL4Protocol
+{
+public:
+  static TypeId GetTypeId()
+  {
+    static TypeId tid = TypeId("ns3::EsTcpL4Protocol")
+                            .SetParent<TcpL4Protocol>()
+                            .SetGroupName("Internet")
+                            .AddConstructor<EsTcpL4Protocol>();
+    return tid;
+  }
+
+  // What TcpL4Protocol::CreateSocket does, with our listening socket type.
+  Ptr<EsListenSocket> CreateListenSocket()
+  {
+    TypeIdValue rtt, congestion, recovery;
+    GetAttribute("RttEstimatorType", rtt);
+    GetAttribute("SocketType", congestion);
+    GetAttribute("RecoveryType", recovery);
+    ObjectFactory rttFactory(rtt.Get().GetName());
+    ObjectFactory congestionFactory(congestion.Get().GetName());
+    ObjectFactory recoveryFactory(recovery.Get().GetName());
+    Ptr<EsListenSocket> s = CreateObject<EsListenSocket>();
+    s->SetNode(GetObject<Node>());
+    s->SetTcp(this);
+    s->SetRtt(rttFactory.Create<RttEstimator>());
+    s->SetCongestionControlAlgorithm(congestionFactory.Create<TcpCongestionOps>());
+    s->SetRecoveryAlgorithm(recoveryFactory.Create<TcpRecoveryOps>());
+    AddSocket(s);
+    return s;
+  }
+  void SetListener(uint16_t port, Ptr<TcpSocketBase> s) { m_listeners[port] = s; }
+
+  using TcpL4Protocol::Receive;
+  IpL4Protocol::RxStatus Receive(Ptr<Packet> p, const Ipv4Header &ip,
+                                 Ptr<Ipv4Interface> iface) override
+  {
+    if (g_world && !Node::ChecksumEnabled()) {
+      TcpHeader th;
+      p->PeekHeader(th);
+      auto it = g_world->conns.find(
+          MakeKey(ip.GetDestination(), th.GetDestinationPort(), ip.GetSource(), th.GetSourcePort()));
+      if (it != g_world->conns.end()) {
+        if (Deliver(it->second, p, ip, th, iface))
+          return IpL4Protocol::RX_OK;
+        g_world->conns.erase(it);
+      } else if ((th.GetFlags() & (TcpHeader::SYN | TcpHeader::ACK | TcpHeader::RST)) ==
+                 TcpHeader::SYN) {
+        // A new connection: every fork of our listeners is in conns, so the listener is
+        // what ns-3's own lookup would find too.
+        auto l = m_listeners.find(th.GetDestinationPort());
+        if (l != m_listeners.end()) {
+          if (Deliver(l->second, p, ip, th, iface))
+            return IpL4Protocol::RX_OK;
+          m_listeners.erase(l);
+        }
+      }
+    }
+    return TcpL4Protocol::Receive(p, ip, iface);
+  }
+
+protected:
+  void DoDispose() override
+  {
+    m_listeners.clear();
+    TcpL4Protocol::DoDispose();
+  }
+
+private:
+  // What the endpoint's receive callback would do; false when the socket lost its endpoint.
+  // `tcp` is a copy on purpose: the segment may close the socket, and our table's reference
+  // goes with it while the socket is still running.
+  static bool Deliver(Ptr<TcpSocketBase> tcp, Ptr<Packet> p, const Ipv4Header &ip,
+                      const TcpHeader &th, Ptr<Ipv4Interface> iface)
+  {
+    Ipv4EndPoint *ep = PeekPointer(tcp)->*TcpSocketAccess::EndPointMember();
+    if (!ep || !ep->IsRxEnabled())
+      return false;
+    (PeekPointer(tcp)->*TcpSocketAccess::ForwardUpMember())(p, ip, th.GetSourcePort(), iface);
+    return true;
+  }
+
+  std::unordered_map<uint16_t, Ptr<TcpSocketBase>> m_listeners;
+};
+
+// Routing in a tree whose subtrees own aligned address blocks: a default route up, and one
+// route per child (its whole block) down. The blocks of a node's children never overlap, so a
+// binary search over them finds the route; ns-3's static routing scans every route (and, for
+// local delivery, every interface address) per packet, which costs a router with 300 children
+// more than the rest of the packet's path.
+class EsTreeRouting : public Ipv4RoutingProtocol
+{
+public:
+  static TypeId GetTypeId()
+  {
+    static TypeId tid = TypeId("ns3::EsTreeRouting")
+                            .SetParent<Ipv4RoutingProtocol>()
+                            .SetGroupName("Internet")
+                            .AddConstructor<EsTreeRouting>();
+    return tid;
+  }
+
+  // A child's block; blocks must not overlap.
+  void AddRoute(uint32_t network, unsigned plen, uint32_t gateway, uint32_t iface)
+  {
+    Entry e{network, plen == 0 ? 0 : 0xffffffffu << (32 - plen), gateway, iface};
+    auto at = std::upper_bound(m_routes.begin(), m_routes.end(), network,
+                               [](uint32_t n, const Entry &r) { return n < r.network; });
+    m_routes.insert(at, e);
+  }
+
+  void SetDefault(uint32_t gateway, uint32_t iface)
+  {
+    m_default = Entry{0, 0, gateway, iface};
+    m_hasDefault = true;
+  }
+
+  Ptr<Ipv4Route> RouteOutput(Ptr<Packet>, const Ipv4Header &header, Ptr<NetDevice>,
+                             Socket::SocketErrno &sockerr) override
+  {
+    Ptr<Ipv4Route> r = Lookup(header.GetDestination().Get());
+    sockerr = r ? Socket::ERROR_NOTERROR : Socket::ERROR_NOROUTETOHOST;
+    return r;
+  }
+
+  // What ns-3's static routing does, minus multicast (unused here): local delivery, then
+  // forwarding when the interface forwards.
+  bool RouteInput(Ptr<const Packet> p, const Ipv4Header &header, Ptr<const NetDevice> idev,
+                  UnicastForwardCallback ucb, MulticastForwardCallback, LocalDeliverCallback lcb,
+                  ErrorCallback ecb) override
+  {
+    uint32_t iif = m_ipv4->GetInterfaceForDevice(idev);
+    uint32_t dst = header.GetDestination().Get();
+    if (std::binary_search(m_local.begin(), m_local.end(), dst)) {
+      if (lcb.IsNull())
+        return false;
+      lcb(p, header, iif);
+      return true;
+    }
+    if (header.GetDestination().IsMulticast() || header.GetDestination().IsBroadcast())
+      return false;
+    if (!m_ipv4->IsForwarding(iif)) {
+      ecb(p, header, Socket::ERROR_NOROUTETOHOST);
+      return true;
+    }
+    Ptr<Ipv4Route> r = Lookup(dst);
+    if (!r)
+      return false;
+    ucb(r, p, header);
+    return true;
+  }
+
+  void NotifyInterfaceUp(uint32_t) override {}
+  void NotifyInterfaceDown(uint32_t) override {}
+
+  void NotifyAddAddress(uint32_t, Ipv4InterfaceAddress address) override
+  {
+    uint32_t a = address.GetLocal().Get();
+    m_local.insert(std::upper_bound(m_local.begin(), m_local.end(), a), a);
+  }
+
+  void NotifyRemoveAddress(uint32_t, Ipv4InterfaceAddress address) override
+  {
+    auto it = std::lower_bound(m_local.begin(), m_local.end(), address.GetLocal().Get());
+    if (it != m_local.end() && *it == address.GetLocal().Get())
+      m_local.erase(it);
+  }
+
+  void SetIpv4(Ptr<Ipv4> ipv4) override
+  {
+    m_ipv4 = ipv4;
+    for (uint32_t i = 0; i < ipv4->GetNInterfaces(); i++)
+      for (uint32_t j = 0; j < ipv4->GetNAddresses(i); j++)
+        NotifyAddAddress(i, ipv4->GetAddress(i, j));
+  }
+
+  void PrintRoutingTable(Ptr<OutputStreamWrapper> stream, Time::Unit) const override
+  {
+    std::ostream &os = *stream->GetStream();
+    for (const Entry &e : m_routes)
+      os << Ipv4Address(e.network) << "/" << Ipv4Mask(e.mask) << " via " << Ipv4Address(e.gateway)
+         << " if " << e.iface << "\n";
+    if (m_hasDefault)
+      os << "default via " << Ipv4Address(m_default.gateway) << " if " << m_default.iface << "\n";
+  }
+
+protected:
+  void DoDispose() override
+  {
+    m_ipv4 = nullptr;
+    Ipv4RoutingProtocol::DoDispose();
+  }
+
+private:
+  struct Entry {
+    uint32_t network, mask, gateway, iface;
+  };
+
+  Ptr<Ipv4Route> Lookup(uint32_t dst) const
+  {
+    const Entry *e = nullptr;
+    auto it = std::upper_bound(m_routes.begin(), m_routes.end(), dst,
+                               [](uint32_t d, const Entry &r) { return d < r.network; });
+    if (it != m_routes.begin() && ((dst & (it - 1)->mask) == (it - 1)->network))
+      e = &*(it - 1);
+    else if (m_hasDefault)
+      e = &m_default;
+    if (!e)
+      return nullptr;
+    Ptr<Ipv4Route> r = Create<Ipv4Route>();
+    r->SetDestination(Ipv4Address(dst));
+    r->SetGateway(Ipv4Address(e->gateway));
+    r->SetOutputDevice(m_ipv4->GetNetDevice(e->iface));
+    r->SetSource(m_ipv4->GetAddress(e->iface, 0).GetLocal());
+    return r;
+  }
+
+  Ptr<Ipv4> m_ipv4;
+  std::vector<Entry> m_routes; // by network
+  Entry m_default{};
+  bool m_hasDefault = false;
+  std::vector<uint32_t> m_local; // this node's addresses, sorted
+};
+
+class EsTreeRoutingHelper : public Ipv4RoutingHelper
+{
+public:
+  EsTreeRoutingHelper *Copy() const override { return new EsTreeRoutingHelper(*this); }
+  Ptr<Ipv4RoutingProtocol> Create(Ptr<Node>) const override
+  {
+    return CreateObject<EsTreeRouting>();
+  }
+};
 
 Ptr<Node> NodeAt(uint32_t i)
 {
@@ -270,6 +609,9 @@ void es_ns3_init(uint64_t seed)
   RngSeedManager::SetRun(seed / kSeedSpan);
   // Ethernet MTU minus IPv4, TCP and timestamp option headers (ns-3's default is 536).
   Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(1448));
+  // The weak end-system model makes every forwarded packet scan all of a router's
+  // interfaces; in a tree each node is addressed on the interface packets arrive on anyway.
+  Config::SetDefault("ns3::Ipv4::WeakEsModel", BooleanValue(false));
   g_world = new World;
   g_world->event_base = Simulator::GetEventCount();
 }
@@ -284,6 +626,7 @@ void es_ns3_destroy(void)
   }
   g_world->sockets.clear();
   g_world->by_id.clear();
+  g_world->conns.clear();
   g_world->timers.clear();
   Simulator::Destroy();
   delete g_world;
@@ -297,8 +640,11 @@ uint32_t es_ns3_nodes_create(uint32_t count)
   nc.Create(count);
   InternetStackHelper stack;
   stack.SetIpv6StackInstall(false);
-  Ipv4StaticRoutingHelper routing;
+  EsTreeRoutingHelper routing;
   stack.SetRoutingHelper(routing);
+  EsTcpL4Protocol::GetTypeId(); // registers the names
+  EsListenSocket::GetTypeId();
+  stack.SetTcp("ns3::EsTcpL4Protocol");
   stack.Install(nc);
   // ARP and friends draw from streams too; pin them so runs do not depend on process history.
   stack.AssignStreams(nc, (int64_t(1) << 40) + first * int64_t(16));
@@ -352,17 +698,16 @@ int es_ns3_link(uint32_t a, uint32_t b, double rate_bps, double delay_s, double 
 void es_ns3_route_add(uint32_t node, uint32_t network, unsigned plen, uint32_t gateway,
                       uint32_t iface)
 {
-  Ipv4StaticRoutingHelper helper;
-  Ptr<Ipv4StaticRouting> rt = helper.GetStaticRouting(NodeAt(node)->GetObject<Ipv4>());
-  uint32_t mask = plen == 0 ? 0 : 0xffffffffu << (32 - plen);
-  rt->AddNetworkRouteTo(Ipv4Address(network), Ipv4Mask(mask), Ipv4Address(gateway), iface);
+  Ptr<EsTreeRouting> rt =
+      DynamicCast<EsTreeRouting>(NodeAt(node)->GetObject<Ipv4>()->GetRoutingProtocol());
+  rt->AddRoute(network, plen, gateway, iface);
 }
 
 void es_ns3_route_default(uint32_t node, uint32_t gateway, uint32_t iface)
 {
-  Ipv4StaticRoutingHelper helper;
-  Ptr<Ipv4StaticRouting> rt = helper.GetStaticRouting(NodeAt(node)->GetObject<Ipv4>());
-  rt->SetDefaultRoute(Ipv4Address(gateway), iface);
+  Ptr<EsTreeRouting> rt =
+      DynamicCast<EsTreeRouting>(NodeAt(node)->GetObject<Ipv4>()->GetRoutingProtocol());
+  rt->SetDefault(gateway, iface);
 }
 
 double es_ns3_now(void) { return Simulator::Now().GetSeconds(); }
@@ -373,6 +718,25 @@ uint64_t es_ns3_schedule(double delay_s, void (*fn)(void *arg), void *arg)
   EventId ev = Simulator::Schedule(Delay(delay_s), &TimerFire, id);
   g_world->timers.emplace(id, TimerEntry{ev, fn, arg});
   return id;
+}
+
+uint64_t es_ns3_schedule_at(double at_s, void (*fn)(void *arg), void *arg)
+{
+  Time delay = Delay(at_s) - Simulator::Now();
+  if (delay.IsNegative())
+    delay = Seconds(0);
+  uint64_t id = g_world->next_timer++;
+  EventId ev = Simulator::Schedule(delay, &TimerFire, id);
+  g_world->timers.emplace(id, TimerEntry{ev, fn, arg});
+  return id;
+}
+
+void es_ns3_set_tick(void (*fn)(void *arg), void *arg, uint32_t every)
+{
+  g_world->tick_fn = fn;
+  g_world->tick_arg = arg;
+  g_world->tick_every = every > 0 ? every : 1;
+  g_world->ticks = 0;
 }
 
 void es_ns3_cancel(uint64_t id)
@@ -410,11 +774,13 @@ uint64_t es_ns3_loss_drops(void) { return g_world->drops; }
 
 EsNs3Socket *es_ns3_tcp_listen(uint32_t node, uint16_t port, EsNs3AcceptFn fn, void *arg)
 {
-  Ptr<Socket> s = Socket::CreateSocket(NodeAt(node), TcpSocketFactory::GetTypeId());
+  Ptr<EsTcpL4Protocol> l4 = NodeAt(node)->GetObject<EsTcpL4Protocol>();
+  Ptr<Socket> s = l4->CreateListenSocket();
   if (s->Bind(InetSocketAddress(Ipv4Address::GetAny(), port)) < 0 || s->Listen() < 0) {
     s->Close();
     return nullptr;
   }
+  l4->SetListener(port, DynamicCast<TcpSocketBase>(s));
   EsNs3Socket *h = new EsNs3Socket;
   h->sock = s;
   h->accept_fn = fn;
@@ -468,6 +834,19 @@ void es_ns3_socket_close(EsNs3Socket *h)
   if (unsent && !h->peer_gone && h->connected)
     return; // Flush finishes it once TCP took the rest
   Finish(h);
+}
+
+int es_ns3_enable_pcap(uint32_t node, const char *path)
+{
+  Ptr<Node> n = NodeAt(node);
+  for (uint32_t i = 0; i < n->GetNDevices(); i++) {
+    Ptr<PointToPointNetDevice> d = DynamicCast<PointToPointNetDevice>(n->GetDevice(i));
+    if (d) {
+      g_world->p2p.EnablePcap(path, d, false, true); // explicit file name: `path` as given
+      return 0;
+    }
+  }
+  return -1;
 }
 
 } // extern "C"

@@ -29,7 +29,9 @@ uint32_t es_ns3_nodes_create(uint32_t count);
 int es_ns3_link(uint32_t a, uint32_t b, double rate_bps, double delay_s, double loss,
                 uint32_t a_addr, uint32_t b_addr, unsigned plen, uint64_t stream,
                 uint32_t *a_if, uint32_t *b_if);
-/* Static routes: a network route via `gateway` on interface `iface`, and the default route. */
+/* Static routes: a network route via `gateway` on interface `iface`, and the default route.
+ * Nodes route by these alone (no connected routes): a node's network routes must not overlap,
+ * as the aligned blocks of a tree's subtrees do not. */
 void es_ns3_route_add(uint32_t node, uint32_t network, unsigned plen, uint32_t gateway,
                       uint32_t iface);
 void es_ns3_route_default(uint32_t node, uint32_t gateway, uint32_t iface);
@@ -39,6 +41,12 @@ void es_ns3_route_default(uint32_t node, uint32_t gateway, uint32_t iface);
 double es_ns3_now(void);
 uint64_t es_ns3_schedule(double delay_s, void (*fn)(void *arg), void *arg);
 void es_ns3_cancel(uint64_t id);
+/* Like es_ns3_schedule, at an absolute time (seconds; now if in the past): exact to the
+ * nanosecond, as if scheduled with that delay at t=0. */
+uint64_t es_ns3_schedule_at(double at_s, void (*fn)(void *arg), void *arg);
+/* Calls fn(arg) after every `every` timer callbacks (NULL: never). It adds no event, so the
+ * simulation is the same with or without it: for progress reports on the wall clock. */
+void es_ns3_set_tick(void (*fn)(void *arg), void *arg, uint32_t every);
 /* Runs until no event is left, es_ns3_stop, or the clock reaches stop_at_s (absolute). */
 void es_ns3_run(double stop_at_s);
 void es_ns3_stop(void);
@@ -77,6 +85,11 @@ void es_ns3_socket_send(EsNs3Socket *socket, const uint8_t *data, size_t len);
 /* Lets the socket go: no callback of it runs any more (even if called from inside one).
  * Queued bytes are still sent, then the connection is closed with a FIN. */
 void es_ns3_socket_close(EsNs3Socket *socket);
+
+/* Writes every packet sent or received on the node's first point-to-point device (an eNB's or
+ * RA/CA's only link) to a pcap file at `path` (link type PPP), from now until the world ends.
+ * The file must be creatable: ns-3 aborts when it is not. -1 when the node has no such device. */
+int es_ns3_enable_pcap(uint32_t node, const char *path);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,8 @@ typedef struct {
   const char *out_dir;   /* created if missing */
   gboolean keep_certs;   /* DIR/certs/enb-<i>.pem */
   gboolean quiet;        /* no notes on stdout */
+  guint replication;     /* replication number, for summary.json (a sweep counts from 1) */
+  const char *pcap;      /* NULL, or the nodes to capture (es_run_check_pcap) to DIR/pcap/ */
 } EsRunOptions;
 
 typedef struct {
@@ -26,6 +28,13 @@ typedef struct {
 
 /* Runs `sc` (validated by the caller). Results already written stay on disk whatever fails
  * later; the error names the file or stage. */
+/* Checks a --pcap list before anything runs: comma-separated items `raca` (every RA/CA),
+ * `raca:I`, `enb:I` or `enb:I-J` (eNB numbers 1..enbs), `enb` (every eNB); at most
+ * ES_RUN_PCAP_MAX nodes, since each keeps a file open. RA/CA numbers are checked against the
+ * network when it is built. */
+#define ES_RUN_PCAP_MAX 500
+gboolean es_run_check_pcap(const char *spec, const EsScenario *sc, GError **error);
+
 gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRunResult *result,
                          GError **error);
 

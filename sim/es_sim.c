@@ -81,6 +81,7 @@ struct EsSim {
   guint enbs;
   guint32 *addr;      /* per node: its address (for a non-root node, on its uplink) */
   guint *enb_node;    /* per eNB number - 1 */
+  guint *enb_raca;    /* per eNB number - 1: the RA/CA it enrols with */
   guint racas;
   guint *raca_node;
   EsServer **servers; /* per RA/CA, created by server_set */
@@ -390,7 +391,7 @@ static EsChannel *sim_channel_open(EsEngine *engine, guint enb)
   EsChannel *c = g_new0(EsChannel, 1);
   c->sim = sim;
   c->node = sim->enb_node[enb - 1];
-  c->raca_addr = sim->addr[sim->raca_node[0]];
+  c->raca_addr = sim->addr[sim->raca_node[sim->enb_raca[enb - 1]]];
   c->link.data = c;
   g_queue_push_tail_link(&sim->channels, &c->link);
   return c;
@@ -768,9 +769,9 @@ static gboolean build_network(EsSim *sim, const EsTopology *topo, guint64 seed, 
       goto out;
     }
     es_ns3_route_default(v, up, vif);
-    if (childsum[v] > 0)
-      es_ns3_route_add(parent[v], NET_BASE + 4u * base[v], 30 - log2_u32(units[v]), sim->addr[v],
-                       pif);
+    /* Leaves too: nodes have no connected routes, only these disjoint blocks. */
+    es_ns3_route_add(parent[v], NET_BASE + 4u * base[v], 30 - log2_u32(units[v]), sim->addr[v],
+                     pif);
   }
   ok = TRUE;
 out:
@@ -802,19 +803,22 @@ EsSim *es_sim_new(const EsTopology *topo, guint64 seed, GError **error)
   sim->path = g_strdup("/");
   sim->enbs = es_topology_enbs(topo);
   sim->enb_node = g_new(guint, MAX(sim->enbs, 1));
-  for (guint e = 1; e <= sim->enbs; e++)
+  sim->enb_raca = g_new(guint, MAX(sim->enbs, 1));
+  sim->racas = es_topology_racas(topo);
+  for (guint e = 1; e <= sim->enbs; e++) {
     sim->enb_node[e - 1] = es_topology_enb_node(topo, e);
-  for (guint i = 0; i < n; i++)
-    if (es_topology_node(topo, i)->role == ES_NODE_RACA)
-      sim->racas++;
+    sim->enb_raca[e - 1] = es_topology_enb_raca(topo, e);
+  }
   sim->raca_node = g_new(guint, MAX(sim->racas, 1));
   for (guint r = 0; r < sim->racas; r++)
     sim->raca_node[r] = es_topology_raca_node(topo, r);
   sim->servers = g_new0(EsServer *, MAX(sim->racas, 1));
   g_sim = sim;
   for (guint e = 0; e < sim->enbs; e++)
-    if (sim->enb_node[e] >= n || es_topology_node(topo, sim->enb_node[e])->role != ES_NODE_ENB) {
-      g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY, "eNB %u has no eNB node", e + 1);
+    if (sim->enb_node[e] >= n || es_topology_node(topo, sim->enb_node[e])->role != ES_NODE_ENB
+        || sim->enb_raca[e] >= sim->racas) {
+      g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
+                  "eNB %u has no eNB node or no RA/CA", e + 1);
       es_sim_free(sim);
       return NULL;
     }
@@ -852,6 +856,7 @@ void es_sim_free(EsSim *sim)
   es_ns3_destroy();
   g_free(sim->addr);
   g_free(sim->enb_node);
+  g_free(sim->enb_raca);
   g_free(sim->raca_node);
   g_free(sim->servers);
   g_free(sim->path);
@@ -879,6 +884,22 @@ guint64 es_sim_get_events(const EsSim *sim)
   return es_ns3_event_count();
 }
 
+guint64 es_sim_timer_add_at(EsSim *sim, double at_s, EsTimerFn fn, void *arg)
+{
+  (void)sim;
+  return es_ns3_schedule_at(at_s, fn, arg);
+}
+
+/* Timer callbacks between ticks: often enough for a few reports per wall-second at any event
+ * rate, rarely enough that the tick costs nothing. */
+#define TICK_EVERY 64
+
+void es_sim_set_tick(EsSim *sim, EsTimerFn fn, void *arg)
+{
+  (void)sim;
+  es_ns3_set_tick(fn, arg, TICK_EVERY);
+}
+
 guint64 es_sim_get_loss_drops(const EsSim *sim)
 {
   (void)sim;
@@ -898,4 +919,28 @@ guint32 es_sim_node_address(const EsSim *sim, guint node)
 {
   g_return_val_if_fail(node < sim->nodes, 0);
   return sim->addr[node];
+}
+
+gboolean es_sim_enable_pcap(EsSim *sim, EsSimNodeKind kind, guint index, const char *path,
+                            GError **error)
+{
+  g_return_val_if_fail(sim != NULL && path != NULL, FALSE);
+  gboolean enb = kind == ES_SIM_NODE_ENB;
+  if (enb && (index < 1 || index > sim->enbs)) {
+    g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
+                "no eNB %u to capture (eNBs are numbered 1 to %u)", index, sim->enbs);
+    return FALSE;
+  }
+  if (!enb && index >= sim->racas) {
+    g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
+                "no RA/CA %u to capture (RA/CAs are numbered 0 to %u)", index, sim->racas - 1);
+    return FALSE;
+  }
+  guint node = enb ? sim->enb_node[index - 1] : sim->raca_node[index];
+  if (es_ns3_enable_pcap(node, path) != 0) {
+    g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_NS3, "%s %u has no point-to-point link",
+                enb ? "eNB" : "RA/CA", index);
+    return FALSE;
+  }
+  return TRUE;
 }

@@ -25,6 +25,12 @@ EsEngine *es_sim_get0_engine(EsSim *sim);
 void es_sim_run(EsSim *sim, double stop_s);
 void es_sim_stop(EsSim *sim);
 guint64 es_sim_get_events(const EsSim *sim);
+/* An engine timer at an absolute simulated time (es_engine_timer_add takes a delay, which
+ * rounds differently once the clock has moved); cancel it with es_engine_timer_cancel. */
+guint64 es_sim_timer_add_at(EsSim *sim, double at_s, EsTimerFn fn, void *arg);
+/* Calls fn(arg) every so often while the simulation runs (every few dozen timer callbacks),
+ * without adding any event: a progress report cannot change the results. NULL stops it. */
+void es_sim_set_tick(EsSim *sim, EsTimerFn fn, void *arg);
 
 /* Packets the links' loss models dropped so far (TCP retransmits each of them). */
 guint64 es_sim_get_loss_drops(const EsSim *sim);
@@ -41,8 +47,16 @@ guint32 es_sim_node_address(const EsSim *sim, guint node);
 void es_sim_channel_post_raw(EsChannel *channel, const guint8 *bytes, gsize len,
                              EsResponseFn fn, void *arg);
 
+/* Packet capture of eNB number `index` (1..N) or RA/CA `index` (0..) to a pcap file at
+ * `path` (its folder must exist), from now until es_sim_free; Wireshark decodes the HTTP and
+ * CMP in it. FALSE when there is no such node. */
+typedef enum { ES_SIM_NODE_ENB, ES_SIM_NODE_RACA } EsSimNodeKind;
+gboolean es_sim_enable_pcap(EsSim *sim, EsSimNodeKind kind, guint index, const char *path,
+                            GError **error);
+
 /* Notes on behaviour that callers rely on:
- * - Every eNB's channel goes to RA/CA 0 (port 80, HTTP/1.1 keep-alive).
+ * - Every eNB's channel goes to the RA/CA the topology assigns it (es_topology_enb_raca;
+ *   port 80, HTTP/1.1 keep-alive); es_engine_server_set(engine, r, ...) serves RA/CA r.
  * - content_type is NULL in a request or response that had no Content-Type header.
  * - Bodies above 1 MiB or headers above 8 KiB are refused: the server answers 413/431 and
  *   closes; the client reports "HTTP response too large" / "malformed HTTP response".

@@ -14,6 +14,12 @@ static const struct {
 } commands[] = {
   {"run", es_cmd_run, "simulate a scenario over ns-3 (enrolsim run --help)"},
   {"pki", es_cmd_pki, "pki init DIR: write a late-binding PKI hierarchy (enrolsim pki --help)"},
+  {"serve", es_cmd_serve, "serve the RA/CA to real CMP clients over HTTP (enrolsim serve --help)"},
+  {"enrol", es_cmd_enrol, "enrol eNBs against a real CMP server (enrolsim enrol --help)"},
+  {"bench-inmem", es_cmd_bench_inmem, "in-memory CMP enrolment rate, no network (enrolsim bench-inmem --help)"},
+  {"plot", es_cmd_plot, "plot DIR: draw a run's plots with gnuplot (enrolsim plot --help)"},
+  {"compare", es_cmd_compare, "compare BASELINE RESULT: metric table, exit 1 on a regression"},
+  {"sweep", es_cmd_sweep, "run a parameter grid with replications (enrolsim sweep --help)"},
 };
 
 int es_cmd_fail(const char *what, GError *error, int status)

@@ -1,10 +1,11 @@
 /* The RA/CA in-process with OpenSSL's own CMP client wired through the transfer callback:
- * late-binding enrolment, unknown vendors, and revocation when certConf goes wrong. */
+ * enrolment, unknown vendors, revocation when certConf goes wrong, kur and rr and who may ask. */
 #include <glib.h>
 #include <string.h>
 #include <openssl/cmp.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "es_ca.h"
 #include "es_cmp.h"
@@ -113,7 +114,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
   EsRacaConfig c = config(GPOINTER_TO_INT(data));
   f->raca = es_raca_new(&c, f->pki, NULL, &error);
   g_assert_no_error(error);
-  EsRacaObserver obs = {on_issued, on_revoked};
+  EsRacaObserver obs = {.issued = on_issued, .revoked = on_revoked};
   es_raca_set_observer(f->raca, &obs, f);
 }
 
@@ -139,7 +140,9 @@ static OSSL_CMP_CTX *enb_ctx(const EsPki *vendor, guint number, Wire *w)
   X509_STORE_add_cert(trust, es_pki_get0_vendor_root(vendor));
   X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(trust), (time_t)(EPOCH + 60));
   X509_NAME *subject = X509_NAME_new();
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)"enb-1", -1, -1, 0);
+  char cn[32];
+  g_snprintf(cn, sizeof cn, "enb-%u", number);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
 
   OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
   es_cmp_ctx_quiet(ctx);
@@ -336,6 +339,311 @@ static void test_hostile_bytes(Fixture *f, gconstpointer data)
   g_assert_cmpint(es_cmp_peek_body_type(garbage, sizeof garbage), ==, -1);
 }
 
+/* ---- key update (kur) and revocation requests (rr) ---- */
+
+typedef struct {
+  X509 *cert;
+  EVP_PKEY *key;
+} Cred;
+
+static void cred_clear(Cred *c)
+{
+  X509_free(c->cert);
+  EVP_PKEY_free(c->key);
+  c->cert = NULL;
+  c->key = NULL;
+}
+
+/* An enrolled eNB's operator credential. */
+static Cred enrol(Fixture *f, guint number)
+{
+  Wire w = {f->raca, PASS, 0, -1};
+  OSSL_CMP_CTX *ctx = enb_ctx(f->pki, number, &w);
+  X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
+  g_assert_nonnull(cert);
+  Cred c = {cert, OSSL_CMP_CTX_get0_newPkey(ctx, 1)};
+  X509_up_ref(c.cert);
+  EVP_PKEY_up_ref(c.key);
+  OSSL_CMP_CTX_free(ctx);
+  return c;
+}
+
+/* A client context protected by `cert`/`key` that trusts the operator root (what an eNB
+ * has once enrolled). */
+static OSSL_CMP_CTX *operator_ctx(Fixture *f, X509 *cert, EVP_PKEY *key, Wire *w)
+{
+  X509_STORE *trust = X509_STORE_new();
+  X509_STORE_add_cert(trust, es_pki_get0_operator_root(f->pki));
+  X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(trust), (time_t)(EPOCH + 60));
+  OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
+  es_cmp_ctx_quiet(ctx);
+  g_assert_true(OSSL_CMP_CTX_set0_trustedStore(ctx, trust));
+  g_assert_true(OSSL_CMP_CTX_set1_cert(ctx, cert));
+  g_assert_true(OSSL_CMP_CTX_set1_pkey(ctx, key));
+  g_assert_true(OSSL_CMP_CTX_set_transfer_cb(ctx, wire_transfer));
+  g_assert_true(OSSL_CMP_CTX_set_transfer_cb_arg(ctx, w));
+  return ctx;
+}
+
+static EVP_PKEY *new_key(void)
+{
+  GError *error = NULL;
+  EVP_PKEY *k = es_key_generate(ES_KEY_P256, &error);
+  g_assert_no_error(error);
+  return k;
+}
+
+/* The reason code of cert on a fresh CRL: -1 when not listed (0 when listed without one). */
+static int crl_reason(EsRaca *raca, X509 *cert)
+{
+  GError *error = NULL;
+  X509_CRL *crl = es_raca_get1_crl(raca, 86400, &error);
+  g_assert_no_error(error);
+  X509_REVOKED *entry = NULL;
+  int reason = -1;
+  if (X509_CRL_get0_by_serial(crl, &entry, (ASN1_INTEGER *)X509_get0_serialNumber(cert)) == 1) {
+    ASN1_ENUMERATED *code = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL, NULL);
+    reason = code != NULL ? (int)ASN1_ENUMERATED_get(code) : 0;
+    ASN1_ENUMERATED_free(code);
+  }
+  X509_CRL_free(crl);
+  return reason;
+}
+
+static X509 *renew(Fixture *f, const Cred *c, Wire *w, OSSL_CMP_CTX **out_ctx)
+{
+  OSSL_CMP_CTX *ctx = operator_ctx(f, c->cert, c->key, w);
+  g_assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key()));
+  X509 *cert = OSSL_CMP_exec_KUR_ses(ctx);
+  if (cert != NULL)
+    X509_up_ref(cert);
+  if (out_ctx != NULL)
+    *out_ctx = ctx;
+  else
+    OSSL_CMP_CTX_free(ctx);
+  ERR_clear_error();
+  return cert;
+}
+
+static void test_kur_renews(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred old = enrol(f, 11);
+  Wire w = {f->raca, PASS, 0, -1};
+  OSSL_CMP_CTX *ctx = NULL;
+  X509 *cert = renew(f, &old, &w, &ctx);
+  g_assert_nonnull(cert);
+  g_assert_cmpuint(w.exchanges, ==, 2); /* kur/kup, certConf/pkiConf */
+  g_assert_cmpint(w.last_response_type, ==, ES_CMP_PKICONF);
+  g_assert_true(chains_to(cert, es_pki_get0_operator_root(f->pki)));
+  g_assert_cmpint(X509_NAME_cmp(X509_get_subject_name(cert), X509_get_subject_name(old.cert)), ==, 0);
+  g_assert_true(X509_check_private_key(cert, OSSL_CMP_CTX_get0_newPkey(ctx, 1)) == 1);
+  g_assert_true(EVP_PKEY_eq(X509_get0_pubkey(cert), X509_get0_pubkey(old.cert)) != 1);
+  /* Once the new certificate is confirmed, the old one is superseded. */
+  g_assert_cmpint(crl_reason(f->raca, old.cert), ==, ES_REVOKE_SUPERSEDED);
+  g_assert_cmpint(crl_reason(f->raca, cert), ==, -1);
+  g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_SUPERSEDED);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.issued, ==, 2);
+  g_assert_cmpuint(st.renewed, ==, 1);
+  g_assert_cmpuint(st.open_transactions, ==, 0);
+
+  /* The superseded certificate cannot renew again. */
+  Wire w2 = {f->raca, PASS, 0, -1};
+  g_assert_null(renew(f, &old, &w2, NULL));
+  g_assert_cmpuint(w2.exchanges, ==, 1);
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.issued, ==, 2);
+
+  /* The new one can. */
+  Cred now = {cert, OSSL_CMP_CTX_get0_newPkey(ctx, 1)};
+  EVP_PKEY_up_ref(now.key);
+  Wire w3 = {f->raca, PASS, 0, -1};
+  X509 *third = renew(f, &now, &w3, NULL);
+  g_assert_nonnull(third);
+  g_assert_cmpint(crl_reason(f->raca, cert), ==, ES_REVOKE_SUPERSEDED);
+  X509_free(third);
+  cred_clear(&now);
+  OSSL_CMP_CTX_free(ctx);
+  cred_clear(&old);
+}
+
+static void test_kur_failed_certconf_keeps_old(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred old = enrol(f, 12);
+  Wire w = {f->raca, TAMPER_CERTCONF, 0, -1};
+  g_assert_null(renew(f, &old, &w, NULL));
+  /* The new certificate is revoked; the eNB keeps a valid one. */
+  g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_CERTCONF_FAILED);
+  g_assert_cmpint(crl_reason(f->raca, f->revoked_cert), ==, ES_REVOKE_UNSPECIFIED);
+  g_assert_cmpint(crl_reason(f->raca, old.cert), ==, -1);
+  cred_clear(&old);
+}
+
+static void test_kur_vendor_cert_refused(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred op = enrol(f, 13);
+  /* The factory credential may enrol, never renew: a kur under the vendor certificate. */
+  Wire w = {f->raca, PASS, 0, -1};
+  OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 13, &w);
+  g_assert_true(OSSL_CMP_CTX_set1_oldCert(ctx, op.cert));
+  g_assert_null(OSSL_CMP_exec_KUR_ses(ctx));
+  g_assert_cmpint(w.last_response_type, ==, ES_CMP_ERROR);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.issued, ==, 1);
+  g_assert_cmpuint(st.open_transactions, ==, 0);
+  g_assert_cmpint(crl_reason(f->raca, op.cert), ==, -1);
+  OSSL_CMP_CTX_free(ctx);
+  cred_clear(&op);
+  ERR_clear_error();
+}
+
+static void test_ir_operator_cert_refused(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred op = enrol(f, 14);
+  /* An operator certificate may not enrol a new identity: ir is for vendor credentials. */
+  Wire w = {f->raca, PASS, 0, -1};
+  OSSL_CMP_CTX *ctx = operator_ctx(f, op.cert, op.key, &w);
+  X509_NAME *subject = X509_NAME_new();
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)"enb-99", -1, -1, 0);
+  g_assert_true(OSSL_CMP_CTX_set1_subjectName(ctx, subject));
+  X509_NAME_free(subject);
+  g_assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key()));
+  g_assert_null(OSSL_CMP_exec_IR_ses(ctx));
+  g_assert_cmpint(w.last_response_type, ==, ES_CMP_ERROR);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.issued, ==, 1);
+  OSSL_CMP_CTX_free(ctx);
+  cred_clear(&op);
+  ERR_clear_error();
+}
+
+static void test_kur_other_enb_refused(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred a = enrol(f, 15), b = enrol(f, 16);
+  /* eNB A signs a kur that names B's certificate: valid under the operator root, but not B. */
+  Wire w = {f->raca, PASS, 0, -1};
+  OSSL_CMP_CTX *ctx = operator_ctx(f, a.cert, a.key, &w);
+  g_assert_true(OSSL_CMP_CTX_set1_oldCert(ctx, b.cert));
+  g_assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key()));
+  g_assert_null(OSSL_CMP_exec_KUR_ses(ctx));
+  g_assert_cmpint(w.last_response_type, ==, ES_CMP_KUP); /* a kup carrying the rejection */
+  g_assert_cmpint(OSSL_CMP_CTX_get_failInfoCode(ctx), ==, 1 << OSSL_CMP_PKIFAILUREINFO_notAuthorized);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.issued, ==, 2);
+  g_assert_cmpuint(st.open_transactions, ==, 0);
+  g_assert_cmpint(crl_reason(f->raca, b.cert), ==, -1);
+  OSSL_CMP_CTX_free(ctx);
+  cred_clear(&a);
+  cred_clear(&b);
+  ERR_clear_error();
+}
+
+static void test_kur_same_key_refused(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred op = enrol(f, 17);
+  Wire w = {f->raca, PASS, 0, -1};
+  OSSL_CMP_CTX *ctx = operator_ctx(f, op.cert, op.key, &w);
+  EVP_PKEY_up_ref(op.key);
+  g_assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, op.key));
+  g_assert_null(OSSL_CMP_exec_KUR_ses(ctx));
+  g_assert_cmpint(OSSL_CMP_CTX_get_failInfoCode(ctx), ==, 1 << OSSL_CMP_PKIFAILUREINFO_badCertTemplate);
+  g_assert_cmpint(crl_reason(f->raca, op.cert), ==, -1);
+  OSSL_CMP_CTX_free(ctx);
+  cred_clear(&op);
+  ERR_clear_error();
+}
+
+static int revoke_request(Fixture *f, const Cred *signer, X509 *target, int reason, Wire *w)
+{
+  OSSL_CMP_CTX *ctx = operator_ctx(f, signer->cert, signer->key, w);
+  g_assert_true(OSSL_CMP_CTX_set1_oldCert(ctx, target));
+  g_assert_true(OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_REVOCATION_REASON, reason));
+  int ok = OSSL_CMP_exec_RR_ses(ctx);
+  OSSL_CMP_CTX_free(ctx);
+  ERR_clear_error();
+  return ok;
+}
+
+static void test_rr_revokes(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred op = enrol(f, 18);
+  Wire w = {f->raca, PASS, 0, -1};
+  g_assert_cmpint(revoke_request(f, &op, op.cert, ES_REVOKE_KEY_COMPROMISE, &w), ==, 1);
+  g_assert_cmpuint(w.exchanges, ==, 1);
+  g_assert_cmpint(w.last_response_type, ==, ES_CMP_RP);
+  g_assert_cmpint(crl_reason(f->raca, op.cert), ==, ES_REVOKE_KEY_COMPROMISE);
+  g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_REQUESTED);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.revoked_on_request, ==, 1);
+  g_assert_cmpuint(st.open_transactions, ==, 0);
+
+  /* Revoked once: a second rr and a kur with it are refused. */
+  Wire w2 = {f->raca, PASS, 0, -1};
+  g_assert_cmpint(revoke_request(f, &op, op.cert, -1, &w2), ==, 0);
+  g_assert_cmpint(w2.last_response_type, ==, ES_CMP_RP);
+  Wire w3 = {f->raca, PASS, 0, -1};
+  g_assert_null(renew(f, &op, &w3, NULL));
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.revoked, ==, 1);
+  g_assert_cmpuint(st.issued, ==, 1);
+  cred_clear(&op);
+}
+
+static void test_rr_without_reason(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred op = enrol(f, 19);
+  Wire w = {f->raca, PASS, 0, -1};
+  g_assert_cmpint(revoke_request(f, &op, op.cert, -1, &w), ==, 1);
+  g_assert_cmpint(crl_reason(f->raca, op.cert), ==, ES_REVOKE_UNSPECIFIED);
+  cred_clear(&op);
+}
+
+static void test_rr_other_enb_refused(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred a = enrol(f, 20), b = enrol(f, 21);
+  Wire w = {f->raca, PASS, 0, -1};
+  g_assert_cmpint(revoke_request(f, &a, b.cert, ES_REVOKE_KEY_COMPROMISE, &w), ==, 0);
+  g_assert_cmpint(w.last_response_type, ==, ES_CMP_RP);
+  g_assert_cmpint(crl_reason(f->raca, b.cert), ==, -1);
+  g_assert_cmpint(crl_reason(f->raca, a.cert), ==, -1);
+  /* Nor may the vendor credential revoke. */
+  Wire w2 = {f->raca, PASS, 0, -1};
+  OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 21, &w2);
+  g_assert_true(OSSL_CMP_CTX_set1_oldCert(ctx, b.cert));
+  g_assert_cmpint(OSSL_CMP_exec_RR_ses(ctx), ==, 0);
+  g_assert_cmpint(w2.last_response_type, ==, ES_CMP_ERROR);
+  g_assert_cmpint(crl_reason(f->raca, b.cert), ==, -1);
+  OSSL_CMP_CTX_free(ctx);
+  cred_clear(&a);
+  cred_clear(&b);
+  ERR_clear_error();
+}
+
+static void test_rr_unknown_cert_refused(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred op = enrol(f, 22);
+  /* A certificate under the operator root that this RA/CA never issued (its own). */
+  Wire w = {f->raca, PASS, 0, -1};
+  g_assert_cmpint(revoke_request(f, &op, es_pki_get0_raca_cert(f->pki), -1, &w), ==, 0);
+  g_assert_cmpint(crl_reason(f->raca, es_pki_get0_raca_cert(f->pki)), ==, -1);
+  cred_clear(&op);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -350,6 +658,16 @@ int main(int argc, char **argv)
   ADD("/raca/revoke/enb-rejects", test_enb_rejects, FALSE);
   ADD("/raca/revoke/confirm-wait", test_confirm_wait, FALSE);
   ADD("/raca/hostile-bytes", test_hostile_bytes, FALSE);
+  ADD("/raca/kur/renews", test_kur_renews, FALSE);
+  ADD("/raca/kur/failed-certconf-keeps-old", test_kur_failed_certconf_keeps_old, FALSE);
+  ADD("/raca/kur/vendor-cert-refused", test_kur_vendor_cert_refused, FALSE);
+  ADD("/raca/kur/other-enb-refused", test_kur_other_enb_refused, FALSE);
+  ADD("/raca/kur/same-key-refused", test_kur_same_key_refused, FALSE);
+  ADD("/raca/ir/operator-cert-refused", test_ir_operator_cert_refused, FALSE);
+  ADD("/raca/rr/revokes", test_rr_revokes, FALSE);
+  ADD("/raca/rr/without-reason", test_rr_without_reason, FALSE);
+  ADD("/raca/rr/other-enb-refused", test_rr_other_enb_refused, FALSE);
+  ADD("/raca/rr/unknown-cert-refused", test_rr_unknown_cert_refused, FALSE);
   int rc = g_test_run();
   es_rand_uninstall();
   return rc;

@@ -247,9 +247,10 @@ static void test_summary_json(Fixture *f, gconstpointer data) {
   g_assert_true(es_recorder_write_summary(rec, &info, path, &error));
   g_assert_no_error(error);
   g_autofree char *text = read_text(path);
-  /* Enrolled: eNB 1 (0.2 s) and eNB 3 (30 s). */
+  /* Enrolled: eNB 1 (0.2 s) and eNB 3 (30 s); the layout is es_summary.h's (format 2). */
   g_assert_cmpstr(text, ==,
                   "{\n"
+                  "  \"format\": 2,\n"
                   "  \"scenario\": \"say \\\"hi\\\"\\\\ to\\u0009all\\u0001\",\n"
                   "  \"seed\": 18446744073709551615,\n"
                   "  \"enbs\": 3,\n"
@@ -260,11 +261,36 @@ static void test_summary_json(Fixture *f, gconstpointer data) {
                   "    \"p50\": 0.200000,\n"
                   "    \"p90\": 30.000000,\n"
                   "    \"p99\": 30.000000,\n"
-                  "    \"max\": 30.000000\n"
+                  "    \"max\": 30.000000,\n"
+                  "    \"mean\": 15.100000\n"
+                  "  },\n"
+                  "  \"completion_s\": {\n"
+                  "    \"p50\": 31.000000,\n"
+                  "    \"p90\": null,\n"
+                  "    \"p99\": null,\n"
+                  "    \"p100\": null\n"
+                  "  },\n"
+                  "  \"throughput\": {\n"
+                  "    \"enrolments_per_s\": 0.064725,\n"
+                  "    \"first_start_s\": 0.100000,\n"
+                  "    \"last_enrolled_s\": 31.000000\n"
+                  "  },\n"
+                  "  \"outcomes\": {\n"
+                  "    \"enrolled\": 2,\n"
+                  "    \"timeout_ _ip_ lost\": 1\n"
+                  "  },\n"
+                  "  \"attempts\": {\n"
+                  "    \"total\": 4,\n"
+                  "    \"max\": 3\n"
+                  "  },\n"
+                  "  \"retransmissions\": {\n"
+                  "    \"ir_retries\": 2\n"
                   "  },\n"
                   "  \"sim_time_s\": 61.500000,\n"
                   "  \"events\": 123456789012,\n"
-                  "  \"wall_time_s\": 0.250000\n"
+                  "  \"wall_clock\": {\n"
+                  "    \"wall_time_s\": 0.250000\n"
+                  "  }\n"
                   "}\n");
 }
 

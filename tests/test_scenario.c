@@ -1,5 +1,6 @@
 /* Unit tests of scenarios: built-in defaults, key files, overrides, the error messages a
- * user sees for each kind of mistake, unit parsing and the canonical dump's round trip. */
+ * user sees for each kind of mistake, unit parsing, lists, the topology and rollout checks
+ * and the canonical dump's round trip. */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -47,7 +48,24 @@ static void assert_defaults(const EsScenario *sc) {
   g_assert_cmpint(sc->epoch, ==, 1793491200); /* 2026-11-01T00:00:00Z */
   g_assert_cmpfloat(sc->start_window_s, ==, 1);
   g_assert_cmpfloat(sc->stop_time_s, ==, 3600);
+  g_assert_cmpint(sc->topology_type, ==, ES_TOPOLOGY_TREE);
+  g_assert_cmpstr(sc->topology_file, ==, "");
+  g_assert_cmpuint(sc->racas, ==, 1);
   g_assert_cmpuint(sc->aggregations, ==, 0);
+  g_assert_cmpuint(sc->tree_fanout.n, ==, 0);
+  g_assert_cmpuint(sc->tree_rate.n + sc->tree_latency.n + sc->tree_loss.n, ==, 0);
+  g_assert_cmpint(sc->schedule, ==, ES_SCHEDULE_UNIFORM);
+  g_assert_cmpuint(sc->wave_size, ==, 100);
+  g_assert_cmpfloat(sc->wave_period_s, ==, 60);
+  g_assert_cmpfloat(sc->wave_spread_s, ==, 0);
+  g_assert_cmpfloat(sc->arrival_rate, ==, 10);
+  g_assert_cmpuint(sc->national_regions, ==, 0);
+  g_assert_cmpfloat(sc->backbone_latency.v[0], ==, 0.001);
+  g_assert_cmpfloat(sc->backbone_latency.v[1], ==, 0.006);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_FIBRE].share, ==, 0.6);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_MICROWAVE].rate_bps, ==, 400e6);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_SATELLITE].latency.v[0], ==, 0.25);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_SATELLITE].latency.v[1], ==, 0.28);
   g_assert_cmpfloat(sc->access.rate_bps, ==, 100e6);
   g_assert_cmpfloat(sc->access.delay_s, ==, 0.005);
   g_assert_cmpfloat(sc->access.loss, ==, 0);
@@ -90,6 +108,18 @@ static void test_load(Fixture *f, gconstpointer data) {
                 "enbs = 10000\n"
                 "epoch = 2027-01-15T12:30:00Z\n"
                 "start_window = 2m\n"
+                "[topology]\n"
+                "type = national\n"
+                "racas = 3\n"
+                "[national]\n"
+                "satellite_latency = 270ms\n"
+                "fibre_share = 0.5\n"
+                "microwave_share = 0.48\n"
+                "[rollout]\n"
+                "rate = 90/min\n"
+                "[tree]\n"
+                "fanout = 4, 25\n"
+                "latency = 3ms,1ms\n"
                 "\n"
                 "[backhaul]\n"
                 "rate = 64kbps\n"
@@ -112,7 +142,17 @@ static void test_load(Fixture *f, gconstpointer data) {
   g_assert_cmpuint(sc->seed, ==, G_MAXUINT64);
   g_assert_cmpuint(sc->enbs, ==, 10000);
   g_assert_cmpint(sc->epoch, ==, 1800016200);
-  g_assert_cmpfloat(sc->start_window_s, ==, 120);
+  g_assert_cmpfloat(sc->start_window_s, ==, 120); /* the older name of rollout.window */
+  g_assert_cmpint(sc->topology_type, ==, ES_TOPOLOGY_NATIONAL);
+  g_assert_cmpuint(sc->racas, ==, 3);
+  g_assert_cmpuint(sc->access_class[ES_ACCESS_SATELLITE].latency.n, ==, 1);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_SATELLITE].latency.v[0], ==, 0.27);
+  g_assert_cmpfloat(sc->arrival_rate, ==, 1.5);
+  g_assert_cmpuint(sc->tree_fanout.n, ==, 2);
+  g_assert_cmpfloat(sc->tree_fanout.v[0], ==, 4);
+  g_assert_cmpfloat(sc->tree_fanout.v[1], ==, 25);
+  g_assert_cmpfloat(sc->tree_latency.v[0], ==, 0.003);
+  g_assert_cmpfloat(sc->tree_latency.v[1], ==, 0.001);
   g_assert_cmpfloat(sc->access.rate_bps, ==, 64000);
   g_assert_cmpfloat(sc->access.delay_s, ==, 1.5);
   g_assert_cmpfloat(sc->access.loss, ==, 0.01);
@@ -173,6 +213,28 @@ static const LoadErrorCase load_errors[] = {
     {"empty-name", "[scenario]\nname =\n", ES_SCENARIO_ERROR_VALUE,
      {"[scenario] name", "empty"}},
     {"syntax", "[scenario]\nthis is not a key file line\n", ES_SCENARIO_ERROR_FILE, {NULL}},
+    {"topology-type", "[topology]\ntype = ring\n", ES_SCENARIO_ERROR_VALUE,
+     {"[topology] type", "expected tree, star, national or file", "'ring'"}},
+    {"schedule", "[rollout]\nschedule = trickle\n", ES_SCENARIO_ERROR_VALUE,
+     {"[rollout] schedule", "expected burst, uniform, waves or poisson"}},
+    {"arrivals-unit", "[rollout]\nrate = 10\n", ES_SCENARIO_ERROR_VALUE,
+     {"[rollout] rate", "missing unit (one of /s, /min, /h)"}},
+    {"arrivals-zero", "[rollout]\nrate = 0/s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[rollout] rate", "greater than 0/s"}},
+    {"list-element", "[tree]\nlatency = 1ms, fast\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] latency", "value 2: not a number"}},
+    {"list-zero-rate", "[tree]\nrate = 1Gbps,0bps\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] rate", "value 2: must be greater than 0bps"}},
+    {"list-fanout-zero", "[tree]\nfanout = 0\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] fanout", "value 1: must be at least 1"}},
+    {"list-too-long", "[tree]\nfanout = 1,2,3,4,5,6,7,8,9\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] fanout", "at most 8 values"}},
+    {"list-empty-element", "[tree]\nfanout = 4,,5\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] fanout", "value 2: empty"}},
+    {"racas-zero", "[topology]\nracas = 0\n", ES_SCENARIO_ERROR_VALUE,
+     {"[topology] racas", "at least 1"}},
+    {"share", "[national]\nsatellite_share = 2\n", ES_SCENARIO_ERROR_VALUE,
+     {"[national] satellite_share", "at most 1"}},
 };
 
 static void test_load_error(Fixture *f, gconstpointer data) {
@@ -273,9 +335,10 @@ static void test_validate(void) {
   g_clear_error(&error);
   sc->aggregations = 0;
 
-  g_assert_true(es_scenario_set(sc, "scenario.start_window=1h", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "rollout.window=1h", NULL, NULL));
   g_assert_false(es_scenario_validate(sc, &error));
-  g_assert_nonnull(strstr(error->message, "scenario.start_window"));
+  g_assert_nonnull(strstr(error->message, "rollout.window"));
+  g_assert_nonnull(strstr(error->message, "scenario.stop_time"));
   g_clear_error(&error);
   sc->start_window_s = 1;
 
@@ -291,6 +354,107 @@ static void test_validate(void) {
   g_clear_error(&error);
 }
 
+typedef struct {
+  const char *name;
+  const char *sets[4];
+  const char *expect; /* substring of the validation error; NULL: valid */
+} CrossCase;
+
+/* What no single key can know: keys that only make sense together. */
+static const CrossCase cross_cases[] = {
+    {"tree-fanout-ok", {"tree.fanout=4,25", "tree.rate=10Gbps,1Gbps", "tree.loss=0"}, NULL},
+    {"tree-fanout-and-aggregations", {"tree.fanout=4", "topology.aggregations=3"},
+     "topology.aggregations or tree.fanout"},
+    {"tree-list-length", {"tree.fanout=4,25", "tree.latency=1ms,2ms,3ms"},
+     "tree.latency has 3 values"},
+    {"tree-list-without-fanout", {"tree.rate=1Gbps,2Gbps"}, "tree.rate has 2 values"},
+    {"tree-too-many-leaves", {"scenario.enbs=50", "tree.fanout=10,10"}, "100 lowest-level"},
+    {"file-without-path", {"topology.type=file"}, "needs topology.file"},
+    {"file-with-path", {"topology.type=file", "topology.file=x.topo"}, NULL},
+    {"national-ok", {"topology.type=national"}, NULL},
+    {"national-shares", {"topology.type=national", "national.fibre_share=0.7"}, "must be 1"},
+    {"national-range-order", {"topology.type=national", "national.microwave_latency=4ms,1ms"},
+     "national.microwave_latency"},
+    {"national-range-length", {"topology.type=national", "national.metro_latency=1ms,2ms,3ms"},
+     "national.metro_latency"},
+    {"national-regions", {"topology.type=national", "scenario.enbs=5", "national.regions=6"},
+     "national.regions (6)"},
+    {"waves-ok", {"rollout.schedule=waves", "rollout.wave_size=100", "rollout.wave_period=7s"},
+     NULL},
+    /* 500 eNBs in waves of 100: the fifth wave starts at 4 x 1000 s, after the stop. */
+    {"waves-after-stop", {"rollout.schedule=waves", "rollout.wave_period=1000s"},
+     "scenario.stop_time"},
+    {"waves-spread", {"rollout.schedule=waves", "rollout.wave_spread=2m"},
+     "must not exceed rollout.wave_period"},
+    {"burst-ignores-window", {"rollout.schedule=burst", "rollout.window=2h"}, NULL},
+    {"poisson", {"rollout.schedule=poisson", "rollout.rate=0.001/s"}, NULL},
+};
+
+static void test_cross(gconstpointer data) {
+  const CrossCase *c = data;
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  for (int i = 0; i < 4 && c->sets[i]; i++)
+    g_assert_true(es_scenario_set(sc, c->sets[i], NULL, NULL));
+  GError *error = NULL;
+  gboolean ok = es_scenario_validate(sc, &error);
+  if (error)
+    g_test_message("%s", error->message);
+  if (c->expect == NULL) {
+    g_assert_no_error(error);
+    g_assert_true(ok);
+  } else {
+    g_assert_false(ok);
+    g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE);
+    g_assert_nonnull(strstr(error->message, c->expect));
+    g_error_free(error);
+  }
+}
+
+/* scenario.start_window is the older name of rollout.window: both set the same value, only
+ * the new one is written. */
+static void test_alias(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  g_assert_true(es_scenario_set(sc, "scenario.start_window=7s", NULL, NULL));
+  g_assert_cmpfloat(sc->start_window_s, ==, 7);
+  g_assert_true(es_scenario_set(sc, "rollout.window=9s", NULL, NULL));
+  g_assert_cmpfloat(sc->start_window_s, ==, 9);
+  g_autofree char *text = es_scenario_to_keyfile(sc);
+  g_assert_null(strstr(text, "start_window"));
+  g_assert_nonnull(strstr(text, "[rollout]\nschedule=uniform\nwindow=9s\n"));
+}
+
+/* A topology file named in a scenario file is found beside it, wherever the run starts. */
+static void test_relative_path(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *path =
+      write_ini(f, "net.ini", "[topology]\ntype = file\nfile = net.topo\n");
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  g_assert_true(es_scenario_load(sc, path, &error));
+  g_assert_no_error(error);
+  g_autofree char *expect = g_build_filename(f->dir, "net.topo", NULL);
+  g_assert_cmpstr(sc->topology_file, ==, expect);
+  /* An absolute path stays as it is; --set takes paths relative to where the run starts. */
+  g_assert_true(es_scenario_set(sc, "topology.file=/srv/net.topo", NULL, NULL));
+  g_assert_cmpstr(sc->topology_file, ==, "/srv/net.topo");
+  g_assert_true(es_scenario_set(sc, "topology.file=here.topo", NULL, NULL));
+  g_assert_cmpstr(sc->topology_file, ==, "here.topo");
+}
+
+static void test_value_list_get(void) {
+  EsValueList empty = {0}, one = {1, {5}}, two = {2, {5, 7}};
+  g_assert_cmpfloat(es_value_list_get(&empty, 0, 3), ==, 3);
+  g_assert_cmpfloat(es_value_list_get(&one, 4, 3), ==, 5);
+  g_assert_cmpfloat(es_value_list_get(&two, 0, 3), ==, 5);
+  g_assert_cmpfloat(es_value_list_get(&two, 1, 3), ==, 7);
+}
+
+static void assert_list(const EsValueList *a, const EsValueList *b) {
+  g_assert_cmpuint(a->n, ==, b->n);
+  for (guint i = 0; i < a->n; i++)
+    g_assert_cmpfloat(a->v[i], ==, b->v[i]);
+}
+
 static void assert_same(const EsScenario *a, const EsScenario *b) {
   g_assert_cmpstr(a->name, ==, b->name);
   g_assert_cmpuint(a->seed, ==, b->seed);
@@ -298,7 +462,31 @@ static void assert_same(const EsScenario *a, const EsScenario *b) {
   g_assert_cmpint(a->epoch, ==, b->epoch);
   g_assert_cmpfloat(a->start_window_s, ==, b->start_window_s);
   g_assert_cmpfloat(a->stop_time_s, ==, b->stop_time_s);
+  g_assert_cmpint(a->topology_type, ==, b->topology_type);
+  g_assert_cmpstr(a->topology_file, ==, b->topology_file);
+  g_assert_cmpuint(a->racas, ==, b->racas);
   g_assert_cmpuint(a->aggregations, ==, b->aggregations);
+  assert_list(&a->tree_fanout, &b->tree_fanout);
+  assert_list(&a->tree_rate, &b->tree_rate);
+  assert_list(&a->tree_latency, &b->tree_latency);
+  assert_list(&a->tree_loss, &b->tree_loss);
+  g_assert_cmpuint(a->national_regions, ==, b->national_regions);
+  g_assert_cmpuint(a->national_aggregations, ==, b->national_aggregations);
+  g_assert_cmpfloat(a->backbone_rate_bps, ==, b->backbone_rate_bps);
+  assert_list(&a->backbone_latency, &b->backbone_latency);
+  g_assert_cmpfloat(a->metro_rate_bps, ==, b->metro_rate_bps);
+  assert_list(&a->metro_latency, &b->metro_latency);
+  for (int c = 0; c < ES_ACCESS_CLASSES; c++) {
+    g_assert_cmpfloat(a->access_class[c].share, ==, b->access_class[c].share);
+    g_assert_cmpfloat(a->access_class[c].rate_bps, ==, b->access_class[c].rate_bps);
+    assert_list(&a->access_class[c].latency, &b->access_class[c].latency);
+    g_assert_cmpfloat(a->access_class[c].loss, ==, b->access_class[c].loss);
+  }
+  g_assert_cmpint(a->schedule, ==, b->schedule);
+  g_assert_cmpuint(a->wave_size, ==, b->wave_size);
+  g_assert_cmpfloat(a->wave_period_s, ==, b->wave_period_s);
+  g_assert_cmpfloat(a->wave_spread_s, ==, b->wave_spread_s);
+  g_assert_cmpfloat(a->arrival_rate, ==, b->arrival_rate);
   const EsLinkParams *la[] = {&a->access, &a->aggregation, &a->core};
   const EsLinkParams *lb[] = {&b->access, &b->aggregation, &b->core};
   for (int i = 0; i < 3; i++) {
@@ -326,8 +514,16 @@ static void test_keyfile_canonical(void) {
   g_test_message("%s", text);
   static const char *const lines[] = {
       "[scenario]\nname=default\nseed=1\nenbs=500\nepoch=2026-11-01T00:00:00Z\n"
-      "start_window=1s\nstop_time=3600s\n",
-      "[topology]\naggregations=0\n",
+      "stop_time=3600s\n",
+      "[topology]\ntype=tree\nfile=\nracas=1\naggregations=0\n",
+      "[tree]\nfanout=\nrate=\nlatency=\nloss=\n",
+      "[national]\nregions=0\naggregations=0\nbackbone_rate=10000000000bps\n"
+      "backbone_latency=0.001s,0.006s\n",
+      "fibre_share=0.6\nfibre_rate=1000000000bps\nfibre_latency=0.0001s,0.001s\nfibre_loss=0\n",
+      "satellite_share=0.02\nsatellite_rate=20000000bps\nsatellite_latency=0.25s,0.28s\n"
+      "satellite_loss=0.001\n",
+      "[rollout]\nschedule=uniform\nwindow=1s\nwave_size=100\nwave_period=60s\n"
+      "wave_spread=0s\nrate=10/s\n",
       "[backhaul]\nrate=100000000bps\nlatency=0.005s\nloss=0\n",
       "[aggregation]\nrate=1000000000bps\nlatency=0.002s\nloss=0\n",
       "[core]\nrate=10000000000bps\nlatency=0.001s\nloss=0\n",
@@ -351,7 +547,21 @@ static void test_keyfile_round_trip(Fixture *f, gconstpointer data) {
       "scenario.epoch=1999-12-31T23:59:59Z",
       "scenario.start_window=0.1s",
       "scenario.stop_time=1.5d",
+      "topology.type=file",
+      "topology.file=/nets/a b.topo",
+      "topology.racas=4",
       "topology.aggregations=316",
+      "tree.fanout=3,7,2",
+      "tree.rate=1.5Mbps,9600bps,1Gbps",
+      "tree.latency=0.3ms",
+      "tree.loss=0.1,0,1e-5",
+      "national.regions=12",
+      "national.backbone_latency=2ms",
+      "national.microwave_latency=0.7ms,1.3ms",
+      "national.satellite_loss=0.003",
+      "rollout.schedule=waves",
+      "rollout.wave_spread=13s",
+      "rollout.rate=7/min",
       "backhaul.rate=1.5Mbps",
       "backhaul.latency=0.3ms",
       "backhaul.loss=0.1",
@@ -381,7 +591,9 @@ static void test_keyfile_round_trip(Fixture *f, gconstpointer data) {
   g_assert_cmpstr(text, ==, again);
   /* Shortest form, not 17 digits. */
   g_assert_nonnull(strstr(text, "\nloss=0.1\n"));
-  g_assert_nonnull(strstr(text, "\nstart_window=0.1s\n"));
+  g_assert_nonnull(strstr(text, "\nwindow=0.1s\n"));
+  g_assert_nonnull(strstr(text, "\nfanout=3,7,2\nrate=1500000bps,9600bps,1000000000bps\n"));
+  g_assert_nonnull(strstr(text, "\nrate=0.11666666666666667/s\n"));
 }
 
 typedef struct {
@@ -452,5 +664,13 @@ int main(int argc, char **argv) {
   g_test_add("/scenario/keyfile/round-trip", Fixture, NULL, fixture_setup,
              test_keyfile_round_trip, fixture_teardown);
   g_test_add_func("/scenario/parse-units", test_parse_units);
+  for (gsize i = 0; i < G_N_ELEMENTS(cross_cases); i++) {
+    g_autofree char *name = g_strdup_printf("/scenario/validate/%s", cross_cases[i].name);
+    g_test_add_data_func(name, &cross_cases[i], test_cross);
+  }
+  g_test_add_func("/scenario/alias", test_alias);
+  g_test_add("/scenario/load/relative-path", Fixture, NULL, fixture_setup, test_relative_path,
+             fixture_teardown);
+  g_test_add_func("/scenario/value-list", test_value_list_get);
   return g_test_run();
 }

@@ -14,12 +14,19 @@ typedef enum {
   ES_KEY_UINT,        /* guint, decimal */
   ES_KEY_UINT64,      /* guint64, decimal */
   ES_KEY_STRING,      /* char *, UTF-8, not empty */
+  ES_KEY_PATH,        /* char *, UTF-8, may be empty; relative to the key file that set it */
   ES_KEY_KEYTYPE,     /* char *, one of es_key_types */
-  ES_KEY_CONFIRM,     /* EsConfirm */
+  ES_KEY_CHOICE,      /* an enum (int): index into the key's words */
   ES_KEY_DURATION,    /* double seconds, written with a unit */
   ES_KEY_RATE,        /* double bits per second, written with a unit */
   ES_KEY_PROBABILITY, /* double in [0, 1] */
+  ES_KEY_ARRIVALS,    /* double events per second, written with a unit (10/s, 3/min) */
   ES_KEY_TIME,        /* gint64 Unix seconds, written as ISO 8601 */
+  /* EsValueList of the element type above them; the bounds apply to every element. */
+  ES_KEY_UINT_LIST,
+  ES_KEY_DURATION_LIST,
+  ES_KEY_RATE_LIST,
+  ES_KEY_PROBABILITY_LIST,
 } EsKeyType;
 
 typedef struct {
@@ -32,15 +39,39 @@ typedef struct {
    * for quantities where zero makes no sense (a rate, a timeout). */
   double min, max;
   gboolean min_open;
+  const char *const *words; /* ES_KEY_CHOICE: the accepted words, value = index */
+  gboolean hidden;          /* an older name of another key: read, never written */
 } EsKeyDef;
 
 /* Through KEY_ so that the bound shorthands below expand into three arguments. */
 #define KEY(...) KEY_(__VA_ARGS__)
 #define KEY_(sec, k, type, field, def, min, max, open) \
-  {sec, k, type, offsetof(EsScenario, field), def, min, max, open}
+  {sec, k, type, offsetof(EsScenario, field), def, min, max, open, NULL, FALSE}
+#define CHOICE(sec, k, field, def, words) \
+  {sec, k, ES_KEY_CHOICE, offsetof(EsScenario, field), def, 0, 0, FALSE, words, FALSE}
+/* An older name kept working: loads into the same field, is never dumped. */
+#define ALIAS(...) ALIAS_(__VA_ARGS__)
+#define ALIAS_(sec, k, type, field, def, min, max, open) \
+  {sec, k, type, offsetof(EsScenario, field), def, min, max, open, NULL, TRUE}
 #define ANY 0, INFINITY, FALSE      /* >= 0 */
 #define POSITIVE 0, INFINITY, TRUE  /* > 0 */
 #define UNIT_RANGE 0, 1, FALSE
+
+static const char *const confirm_words[] = {"explicit", "implicit", NULL};
+static const char *const topology_words[] = {"tree", "star", "national", "file", NULL};
+static const char *const schedule_words[] = {"burst", "uniform", "waves", "poisson", NULL};
+
+/* Access-link classes of the national layout: share, rate, latency (one value or a min,max
+ * range) and loss. Defaults and their sources: README, "National layout". */
+#define ACCESS_KEYS(cls, idx, def_share, def_rate, def_latency, def_loss)                     \
+  KEY("national", cls "_share", ES_KEY_PROBABILITY, access_class[idx].share, def_share,       \
+      UNIT_RANGE),                                                                            \
+      KEY("national", cls "_rate", ES_KEY_RATE, access_class[idx].rate_bps, def_rate,          \
+          POSITIVE),                                                                          \
+      KEY("national", cls "_latency", ES_KEY_DURATION_LIST, access_class[idx].latency,        \
+          def_latency, ANY),                                                                  \
+      KEY("national", cls "_loss", ES_KEY_PROBABILITY, access_class[idx].loss, def_loss,       \
+          UNIT_RANGE)
 
 /* The one list of scenario keys, in the order es_scenario_to_keyfile writes them. */
 static const EsKeyDef es_keys[] = {
@@ -48,9 +79,31 @@ static const EsKeyDef es_keys[] = {
     KEY("scenario", "seed", ES_KEY_UINT64, seed, "1", ANY),
     KEY("scenario", "enbs", ES_KEY_UINT, enbs, "500", 1, 1000000, FALSE),
     KEY("scenario", "epoch", ES_KEY_TIME, epoch, "2026-11-01T00:00:00Z", ANY),
-    KEY("scenario", "start_window", ES_KEY_DURATION, start_window_s, "1s", ANY),
+    ALIAS("scenario", "start_window", ES_KEY_DURATION, start_window_s, "1s", ANY),
     KEY("scenario", "stop_time", ES_KEY_DURATION, stop_time_s, "3600s", POSITIVE),
+    CHOICE("topology", "type", topology_type, "tree", topology_words),
+    KEY("topology", "file", ES_KEY_PATH, topology_file, "", ANY),
+    KEY("topology", "racas", ES_KEY_UINT, racas, "1", 1, 64, FALSE),
     KEY("topology", "aggregations", ES_KEY_UINT, aggregations, "0", 0, 1000000, FALSE),
+    KEY("tree", "fanout", ES_KEY_UINT_LIST, tree_fanout, "", 1, 1000000, FALSE),
+    KEY("tree", "rate", ES_KEY_RATE_LIST, tree_rate, "", POSITIVE),
+    KEY("tree", "latency", ES_KEY_DURATION_LIST, tree_latency, "", ANY),
+    KEY("tree", "loss", ES_KEY_PROBABILITY_LIST, tree_loss, "", UNIT_RANGE),
+    KEY("national", "regions", ES_KEY_UINT, national_regions, "0", 0, 100000, FALSE),
+    KEY("national", "aggregations", ES_KEY_UINT, national_aggregations, "0", 0, 1000000, FALSE),
+    KEY("national", "backbone_rate", ES_KEY_RATE, backbone_rate_bps, "10Gbps", POSITIVE),
+    KEY("national", "backbone_latency", ES_KEY_DURATION_LIST, backbone_latency, "1ms,6ms", ANY),
+    KEY("national", "metro_rate", ES_KEY_RATE, metro_rate_bps, "10Gbps", POSITIVE),
+    KEY("national", "metro_latency", ES_KEY_DURATION_LIST, metro_latency, "0.1ms,1ms", ANY),
+    ACCESS_KEYS("fibre", ES_ACCESS_FIBRE, "0.6", "1Gbps", "0.1ms,1ms", "0"),
+    ACCESS_KEYS("microwave", ES_ACCESS_MICROWAVE, "0.38", "400Mbps", "1ms,4ms", "0.0001"),
+    ACCESS_KEYS("satellite", ES_ACCESS_SATELLITE, "0.02", "20Mbps", "250ms,280ms", "0.001"),
+    CHOICE("rollout", "schedule", schedule, "uniform", schedule_words),
+    KEY("rollout", "window", ES_KEY_DURATION, start_window_s, "1s", ANY),
+    KEY("rollout", "wave_size", ES_KEY_UINT, wave_size, "100", 1, 1000000, FALSE),
+    KEY("rollout", "wave_period", ES_KEY_DURATION, wave_period_s, "60s", POSITIVE),
+    KEY("rollout", "wave_spread", ES_KEY_DURATION, wave_spread_s, "0s", ANY),
+    KEY("rollout", "rate", ES_KEY_ARRIVALS, arrival_rate, "10/s", POSITIVE),
     KEY("backhaul", "rate", ES_KEY_RATE, access.rate_bps, "100Mbps", POSITIVE),
     KEY("backhaul", "latency", ES_KEY_DURATION, access.delay_s, "5ms", ANY),
     KEY("backhaul", "loss", ES_KEY_PROBABILITY, access.loss, "0", UNIT_RANGE),
@@ -62,7 +115,7 @@ static const EsKeyDef es_keys[] = {
     KEY("core", "loss", ES_KEY_PROBABILITY, core.loss, "0", UNIT_RANGE),
     KEY("pki", "key", ES_KEY_KEYTYPE, pki_key, "p256", ANY),
     KEY("pki", "cert_validity", ES_KEY_DURATION, cert_validity_s, "3650d", POSITIVE),
-    KEY("raca", "confirm", ES_KEY_CONFIRM, confirm, "explicit", ANY),
+    CHOICE("raca", "confirm", confirm, "explicit", confirm_words),
     KEY("raca", "confirm_wait", ES_KEY_DURATION, confirm_wait_s, "30s", POSITIVE),
     KEY("raca", "workers", ES_KEY_UINT, workers, "2", 1, G_MAXUINT, FALSE),
     KEY("raca", "ir_service", ES_KEY_DURATION, ir_service_s, "2ms", ANY),
@@ -72,6 +125,7 @@ static const EsKeyDef es_keys[] = {
     KEY("enb", "keygen_time", ES_KEY_DURATION, enb_keygen_s, "20ms", ANY),
     KEY("enb", "sign_time", ES_KEY_DURATION, enb_sign_s, "5ms", ANY),
     KEY("enb", "msg_timeout", ES_KEY_DURATION, msg_timeout_s, "60s", POSITIVE),
+    KEY("enb", "renew_after", ES_KEY_DURATION, enb_renew_after_s, "0s", ANY),
 };
 
 /* The key types pki/ knows how to generate. */
@@ -81,9 +135,10 @@ typedef union {
   guint u;
   guint64 u64;
   char *s; /* owned when parsed, borrowed when read from a scenario */
-  EsConfirm confirm;
+  int choice;
   double d;
   gint64 t;
+  EsValueList list;
 } EsValue;
 
 typedef struct {
@@ -98,6 +153,8 @@ static const EsUnit duration_units[] = {
 static const EsUnit rate_units[] = {
     {"bps", 1, FALSE}, {"kbps", 1e3, FALSE}, {"Mbps", 1e6, FALSE}, {"Gbps", 1e9, FALSE},
     {NULL, 0, FALSE}};
+static const EsUnit arrival_units[] = {
+    {"/s", 1, FALSE}, {"/min", 60, TRUE}, {"/h", 3600, TRUE}, {NULL, 0, FALSE}};
 
 static char *unit_list(const EsUnit *units) {
   GString *s = g_string_new(NULL);
@@ -211,28 +268,59 @@ static void format_shortest(char *buf, gsize len, double v) {
   }
 }
 
+/* The type of one element of a list type (and of the bounds). */
+static EsKeyType element_type(EsKeyType type) {
+  switch (type) {
+  case ES_KEY_UINT_LIST: return ES_KEY_UINT;
+  case ES_KEY_DURATION_LIST: return ES_KEY_DURATION;
+  case ES_KEY_RATE_LIST: return ES_KEY_RATE;
+  case ES_KEY_PROBABILITY_LIST: return ES_KEY_PROBABILITY;
+  default: return type;
+  }
+}
+
+/* "a, b, c or d" */
+static char *word_list(const char *const *words) {
+  GString *s = g_string_new(NULL);
+  for (gsize i = 0; words[i]; i++)
+    g_string_append_printf(s, "%s%s", i == 0 ? "" : words[i + 1] ? ", " : " or ", words[i]);
+  return g_string_free(s, FALSE);
+}
+
+/* Canonical text of one number of a numeric type. */
+static char *format_number(EsKeyType type, double d) {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE + 8];
+  if (type == ES_KEY_UINT)
+    return g_strdup_printf("%u", (guint)d);
+  format_shortest(buf, sizeof buf, d);
+  switch (type) {
+  case ES_KEY_DURATION: return g_strconcat(buf, "s", NULL);
+  case ES_KEY_RATE: return g_strconcat(buf, "bps", NULL);
+  case ES_KEY_ARRIVALS: return g_strconcat(buf, "/s", NULL);
+  default: return g_strdup(buf);
+  }
+}
+
 /* Canonical text of a value, which parse_value reads back to the same value. */
 static char *format_value(const EsKeyDef *d, const EsValue *v) {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE + 8];
   switch (d->type) {
   case ES_KEY_UINT:
     return g_strdup_printf("%u", v->u);
   case ES_KEY_UINT64:
     return g_strdup_printf("%" G_GUINT64_FORMAT, v->u64);
   case ES_KEY_STRING:
+  case ES_KEY_PATH:
   case ES_KEY_KEYTYPE:
     return g_strdup(v->s ? v->s : "");
-  case ES_KEY_CONFIRM:
-    return g_strdup(v->confirm == ES_CONFIRM_IMPLICIT ? "implicit" : "explicit");
+  case ES_KEY_CHOICE:
+    return g_strdup(v->choice >= 0 && v->choice < (int)g_strv_length((char **)d->words)
+                        ? d->words[v->choice]
+                        : "?");
   case ES_KEY_DURATION:
-    format_shortest(buf, sizeof buf, v->d);
-    return g_strconcat(buf, "s", NULL);
   case ES_KEY_RATE:
-    format_shortest(buf, sizeof buf, v->d);
-    return g_strconcat(buf, "bps", NULL);
   case ES_KEY_PROBABILITY:
-    format_shortest(buf, sizeof buf, v->d);
-    return g_strdup(buf);
+  case ES_KEY_ARRIVALS:
+    return format_number(d->type, v->d);
   case ES_KEY_TIME: {
     GDateTime *dt = g_date_time_new_from_unix_utc(v->t);
     char *text = dt ? g_date_time_format_iso8601(dt) : g_strdup_printf("%" G_GINT64_FORMAT, v->t);
@@ -240,17 +328,37 @@ static char *format_value(const EsKeyDef *d, const EsValue *v) {
       g_date_time_unref(dt);
     return text;
   }
+  case ES_KEY_UINT_LIST:
+  case ES_KEY_DURATION_LIST:
+  case ES_KEY_RATE_LIST:
+  case ES_KEY_PROBABILITY_LIST: {
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < v->list.n; i++) {
+      g_autofree char *one = format_number(element_type(d->type), v->list.v[i]);
+      g_string_append_printf(s, "%s%s", i ? "," : "", one);
+    }
+    return g_string_free(s, FALSE);
+  }
   }
   g_assert_not_reached();
 }
 
-static char *format_bound(const EsKeyDef *d, double bound) {
-  EsValue v;
-  if (d->type == ES_KEY_UINT)
-    v.u = (guint)bound;
-  else
-    v.d = bound;
-  return format_value(d, &v);
+/* Bounds of the numeric types; NULL when x is within them. */
+static char *check_bounds(const EsKeyDef *d, double x) {
+  EsKeyType type = element_type(d->type);
+  if (isnan(x))
+    return g_strdup("not a number");
+  if (d->min_open ? !(x > d->min) : !(x >= d->min)) {
+    g_autofree char *b = format_number(type, d->min);
+    return g_strdup_printf("must be %s %s", d->min_open ? "greater than" : "at least", b);
+  }
+  if (!(x <= d->max)) {
+    g_autofree char *b = format_number(type, d->max);
+    return g_strdup_printf("must be at most %s", b);
+  }
+  if (type == ES_KEY_UINT && x != floor(x))
+    return g_strdup("not a non-negative integer");
+  return NULL;
 }
 
 /* The table's bounds and the closed sets of words; NULL when the value is acceptable. */
@@ -259,36 +367,94 @@ static char *check_value(const EsKeyDef *d, const EsValue *v) {
   case ES_KEY_STRING:
     if (!v->s || !*v->s)
       return g_strdup("empty");
-    if (!g_utf8_validate(v->s, -1, NULL))
+    /* fall through */
+  case ES_KEY_PATH:
+    if (v->s && !g_utf8_validate(v->s, -1, NULL))
       return g_strdup("not valid UTF-8");
     return NULL;
   case ES_KEY_KEYTYPE:
     if (v->s && g_strv_contains(es_key_types, v->s))
       return NULL;
     return g_strdup("expected p256, p384 or rsa2048");
-  case ES_KEY_CONFIRM:
-    if (v->confirm == ES_CONFIRM_EXPLICIT || v->confirm == ES_CONFIRM_IMPLICIT)
+  case ES_KEY_CHOICE:
+    if (v->choice >= 0 && v->choice < (int)g_strv_length((char **)d->words))
       return NULL;
-    return g_strdup("expected explicit or implicit");
+    {
+      g_autofree char *words = word_list(d->words);
+      return g_strdup_printf("expected %s", words);
+    }
   case ES_KEY_UINT64:
   case ES_KEY_TIME:
     return NULL;
   case ES_KEY_UINT:
+    return check_bounds(d, (double)v->u);
   case ES_KEY_DURATION:
   case ES_KEY_RATE:
   case ES_KEY_PROBABILITY:
-    break;
+  case ES_KEY_ARRIVALS:
+    return check_bounds(d, v->d);
+  case ES_KEY_UINT_LIST:
+  case ES_KEY_DURATION_LIST:
+  case ES_KEY_RATE_LIST:
+  case ES_KEY_PROBABILITY_LIST:
+    if (v->list.n > ES_SCENARIO_LIST_MAX)
+      return g_strdup_printf("at most %d values", ES_SCENARIO_LIST_MAX);
+    for (guint i = 0; i < v->list.n; i++) {
+      char *reason = check_bounds(d, v->list.v[i]);
+      if (reason) {
+        char *r = g_strdup_printf("value %u: %s", i + 1, reason);
+        g_free(reason);
+        return r;
+      }
+    }
+    return NULL;
   }
-  double x = d->type == ES_KEY_UINT ? (double)v->u : v->d;
-  if (isnan(x))
-    return g_strdup("not a number");
-  if (d->min_open ? !(x > d->min) : !(x >= d->min)) {
-    g_autofree char *b = format_bound(d, d->min);
-    return g_strdup_printf("must be %s %s", d->min_open ? "greater than" : "at least", b);
+  g_assert_not_reached();
+}
+
+/* One number of a numeric type; NULL on success, else why not. */
+static char *parse_number(EsKeyType type, const char *text, double *out) {
+  switch (type) {
+  case ES_KEY_UINT: {
+    if (!*text)
+      return g_strdup("empty");
+    if (*text == '-')
+      return g_strdup("negative");
+    guint64 v = 0;
+    GError *err = NULL;
+    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT, &v, &err)) {
+      char *reason = g_strdup(err->code == G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS
+                                  ? "too large"
+                                  : "not a non-negative integer");
+      g_error_free(err);
+      return reason;
+    }
+    *out = (double)v;
+    return NULL;
   }
-  if (!(x <= d->max)) {
-    g_autofree char *b = format_bound(d, d->max);
-    return g_strdup_printf("must be at most %s", b);
+  case ES_KEY_DURATION: return parse_number_unit(text, duration_units, out);
+  case ES_KEY_RATE: return parse_number_unit(text, rate_units, out);
+  case ES_KEY_ARRIVALS: return parse_number_unit(text, arrival_units, out);
+  default: return parse_number_unit(text, NULL, out);
+  }
+}
+
+/* "1ms, 4ms" → {2, 0.001, 0.004}; an empty text is the empty list. */
+static char *parse_list(EsKeyType type, const char *text, EsValueList *out) {
+  memset(out, 0, sizeof *out);
+  if (!*text)
+    return NULL;
+  g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+  if (g_strv_length(parts) > ES_SCENARIO_LIST_MAX)
+    return g_strdup_printf("at most %d values", ES_SCENARIO_LIST_MAX);
+  for (guint i = 0; parts[i]; i++) {
+    char *reason = parse_number(type, g_strstrip(parts[i]), &out->v[i]);
+    if (reason) {
+      char *r = g_strdup_printf("value %u: %s", i + 1, reason);
+      g_free(reason);
+      return r;
+    }
+    out->n = i + 1;
   }
   return NULL;
 }
@@ -302,7 +468,13 @@ static char *parse_value(const EsKeyDef *d, const char *raw, EsValue *out) {
     g_strstrip(text);
   char *reason = NULL;
   switch (d->type) {
-  case ES_KEY_UINT:
+  case ES_KEY_UINT: {
+    double v = 0;
+    if ((reason = parse_number(ES_KEY_UINT, text, &v)))
+      return reason;
+    out->u = (guint)v;
+    break;
+  }
   case ES_KEY_UINT64: {
     guint64 v = 0;
     if (!*text)
@@ -310,40 +482,32 @@ static char *parse_value(const EsKeyDef *d, const char *raw, EsValue *out) {
     if (*text == '-')
       return g_strdup("negative");
     GError *err = NULL;
-    guint64 max = d->type == ES_KEY_UINT ? G_MAXUINT : G_MAXUINT64;
-    if (!g_ascii_string_to_unsigned(text, 10, 0, max, &v, &err)) {
+    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &v, &err)) {
       reason = g_strdup(err->code == G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS
                             ? "too large"
                             : "not a non-negative integer");
       g_error_free(err);
       return reason;
     }
-    if (d->type == ES_KEY_UINT)
-      out->u = (guint)v;
-    else
-      out->u64 = v;
+    out->u64 = v;
     break;
   }
   case ES_KEY_STRING:
+  case ES_KEY_PATH:
   case ES_KEY_KEYTYPE:
     out->s = g_strdup(text);
     break;
-  case ES_KEY_CONFIRM:
-    if (strcmp(text, "explicit") == 0)
-      out->confirm = ES_CONFIRM_EXPLICIT;
-    else if (strcmp(text, "implicit") == 0)
-      out->confirm = ES_CONFIRM_IMPLICIT;
-    else
-      return g_strdup("expected explicit or implicit");
+  case ES_KEY_CHOICE:
+    out->choice = -1;
+    for (int i = 0; d->words[i]; i++)
+      if (strcmp(text, d->words[i]) == 0)
+        out->choice = i;
     break;
   case ES_KEY_DURATION:
-    reason = parse_number_unit(text, duration_units, &out->d);
-    break;
   case ES_KEY_RATE:
-    reason = parse_number_unit(text, rate_units, &out->d);
-    break;
   case ES_KEY_PROBABILITY:
-    reason = parse_number_unit(text, NULL, &out->d);
+  case ES_KEY_ARRIVALS:
+    reason = parse_number(d->type, text, &out->d);
     break;
   case ES_KEY_TIME: {
     /* No default time zone: a time without one would mean something else on every host. */
@@ -357,10 +521,16 @@ static char *parse_value(const EsKeyDef *d, const char *raw, EsValue *out) {
     g_date_time_unref(dt);
     break;
   }
+  case ES_KEY_UINT_LIST:
+  case ES_KEY_DURATION_LIST:
+  case ES_KEY_RATE_LIST:
+  case ES_KEY_PROBABILITY_LIST:
+    reason = parse_list(element_type(d->type), text, &out->list);
+    break;
   }
   if (!reason)
     reason = check_value(d, out);
-  if (reason && (d->type == ES_KEY_STRING || d->type == ES_KEY_KEYTYPE))
+  if (reason && (d->type == ES_KEY_STRING || d->type == ES_KEY_PATH || d->type == ES_KEY_KEYTYPE))
     g_clear_pointer(&out->s, g_free);
   return reason;
 }
@@ -371,12 +541,18 @@ static void read_value(const EsScenario *sc, const EsKeyDef *d, EsValue *v) {
   case ES_KEY_UINT: v->u = *(const guint *)p; break;
   case ES_KEY_UINT64: v->u64 = *(const guint64 *)p; break;
   case ES_KEY_STRING:
+  case ES_KEY_PATH:
   case ES_KEY_KEYTYPE: v->s = *(char *const *)p; break;
-  case ES_KEY_CONFIRM: v->confirm = *(const EsConfirm *)p; break;
+  case ES_KEY_CHOICE: v->choice = *(const int *)p; break;
   case ES_KEY_DURATION:
   case ES_KEY_RATE:
-  case ES_KEY_PROBABILITY: v->d = *(const double *)p; break;
+  case ES_KEY_PROBABILITY:
+  case ES_KEY_ARRIVALS: v->d = *(const double *)p; break;
   case ES_KEY_TIME: v->t = *(const gint64 *)p; break;
+  case ES_KEY_UINT_LIST:
+  case ES_KEY_DURATION_LIST:
+  case ES_KEY_RATE_LIST:
+  case ES_KEY_PROBABILITY_LIST: v->list = *(const EsValueList *)p; break;
   }
 }
 
@@ -387,20 +563,26 @@ static void store_value(EsScenario *sc, const EsKeyDef *d, EsValue *v) {
   case ES_KEY_UINT: *(guint *)p = v->u; break;
   case ES_KEY_UINT64: *(guint64 *)p = v->u64; break;
   case ES_KEY_STRING:
+  case ES_KEY_PATH:
   case ES_KEY_KEYTYPE:
     g_free(*(char **)p);
     *(char **)p = g_steal_pointer(&v->s);
     break;
-  case ES_KEY_CONFIRM: *(EsConfirm *)p = v->confirm; break;
+  case ES_KEY_CHOICE: *(int *)p = v->choice; break;
   case ES_KEY_DURATION:
   case ES_KEY_RATE:
-  case ES_KEY_PROBABILITY: *(double *)p = v->d; break;
+  case ES_KEY_PROBABILITY:
+  case ES_KEY_ARRIVALS: *(double *)p = v->d; break;
   case ES_KEY_TIME: *(gint64 *)p = v->t; break;
+  case ES_KEY_UINT_LIST:
+  case ES_KEY_DURATION_LIST:
+  case ES_KEY_RATE_LIST:
+  case ES_KEY_PROBABILITY_LIST: *(EsValueList *)p = v->list; break;
   }
 }
 
 static gboolean is_string_type(const EsKeyDef *d) {
-  return d->type == ES_KEY_STRING || d->type == ES_KEY_KEYTYPE;
+  return d->type == ES_KEY_STRING || d->type == ES_KEY_PATH || d->type == ES_KEY_KEYTYPE;
 }
 
 static const EsKeyDef *find_key(const char *section, const char *key) {
@@ -452,7 +634,7 @@ void es_scenario_free(EsScenario *sc) {
   g_free(sc);
 }
 
-static EsScenario *scenario_copy(const EsScenario *sc) {
+EsScenario *es_scenario_copy(const EsScenario *sc) {
   EsScenario *copy = g_memdup2(sc, sizeof *sc);
   for (gsize i = 0; i < G_N_ELEMENTS(es_keys); i++)
     if (is_string_type(&es_keys[i])) {
@@ -507,7 +689,7 @@ gboolean es_scenario_load(EsScenario *sc, const char *path, GError **error) {
     return FALSE;
   }
 
-  g_autoptr(EsScenario) work = scenario_copy(sc);
+  g_autoptr(EsScenario) work = es_scenario_copy(sc);
   g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
   for (gsize g = 0; groups[g]; g++) {
     if (!is_section(groups[g])) {
@@ -537,6 +719,13 @@ gboolean es_scenario_load(EsScenario *sc, const char *path, GError **error) {
                     "%s: [%s] %s: %s (value '%s')", path, groups[g], keys[k], reason, text);
         g_free(reason);
         return FALSE;
+      }
+      /* A file the scenario names sits beside it, wherever the run starts from. */
+      if (d->type == ES_KEY_PATH && v.s[0] && !g_path_is_absolute(v.s)) {
+        g_autofree char *dir = g_path_get_dirname(path);
+        char *joined = g_build_filename(dir, v.s, NULL);
+        g_free(v.s);
+        v.s = joined;
       }
       store_value(work, d, &v);
     }
@@ -581,6 +770,131 @@ gboolean es_scenario_set(EsScenario *sc, const char *key, const char *value, GEr
   return TRUE;
 }
 
+static char *format_seconds(double v) {
+  return format_number(ES_KEY_DURATION, v);
+}
+
+/* A latency key of the national layout: one value, or min,max with min <= max. */
+static gboolean check_range(const char *key, const EsValueList *l, GError **error) {
+  if (l->n == 1 || (l->n == 2 && l->v[0] <= l->v[1]))
+    return TRUE;
+  g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+              "%s: expected one latency or a range min,max (min <= max), got %u values", key,
+              l->n);
+  return FALSE;
+}
+
+/* Topology keys that only make sense together. */
+static gboolean validate_topology(const EsScenario *sc, GError **error) {
+  switch (sc->topology_type) {
+  case ES_TOPOLOGY_FILE:
+    if (!sc->topology_file || !*sc->topology_file) {
+      g_set_error_literal(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                          "topology.type = file needs topology.file");
+      return FALSE;
+    }
+    return TRUE;
+  case ES_TOPOLOGY_STAR:
+    return TRUE;
+  case ES_TOPOLOGY_TREE: {
+    guint levels = MAX(sc->tree_fanout.n, 1);
+    if (sc->tree_fanout.n > 0 && sc->aggregations > 0) {
+      g_set_error_literal(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                          "set topology.aggregations or tree.fanout, not both");
+      return FALSE;
+    }
+    const struct {
+      const char *key;
+      const EsValueList *list;
+    } per_level[] = {{"tree.rate", &sc->tree_rate},
+                     {"tree.latency", &sc->tree_latency},
+                     {"tree.loss", &sc->tree_loss}};
+    for (gsize i = 0; i < G_N_ELEMENTS(per_level); i++)
+      if (per_level[i].list->n > 1 && per_level[i].list->n != levels) {
+        g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                    "%s has %u values: give one for every router level (%u) or one for all",
+                    per_level[i].key, per_level[i].list->n, levels);
+        return FALSE;
+      }
+    /* Spare routers would sit idle and skew per-router load figures. */
+    double leaves = 1;
+    for (guint i = 0; i < sc->tree_fanout.n; i++)
+      leaves *= sc->tree_fanout.v[i];
+    if (sc->tree_fanout.n > 0 && leaves > sc->enbs) {
+      g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                  "tree.fanout makes %.0f lowest-level routers, more than scenario.enbs (%u)",
+                  leaves, sc->enbs);
+      return FALSE;
+    }
+    if (sc->aggregations > sc->enbs) {
+      g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                  "topology.aggregations (%u) exceeds scenario.enbs (%u)", sc->aggregations,
+                  sc->enbs);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  case ES_TOPOLOGY_NATIONAL: {
+    static const char *const names[] = {"national.fibre_latency", "national.microwave_latency",
+                                        "national.satellite_latency"};
+    double shares = 0;
+    for (int c = 0; c < ES_ACCESS_CLASSES; c++) {
+      shares += sc->access_class[c].share;
+      if (!check_range(names[c], &sc->access_class[c].latency, error))
+        return FALSE;
+    }
+    if (fabs(shares - 1) > 1e-9) {
+      g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                  "national.fibre_share + microwave_share + satellite_share must be 1, not %g",
+                  shares);
+      return FALSE;
+    }
+    if (!check_range("national.backbone_latency", &sc->backbone_latency, error) ||
+        !check_range("national.metro_latency", &sc->metro_latency, error))
+      return FALSE;
+    if (sc->national_regions > sc->enbs) {
+      g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                  "national.regions (%u) exceeds scenario.enbs (%u)", sc->national_regions,
+                  sc->enbs);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  }
+  return TRUE;
+}
+
+/* A schedule whose last eNB would power on after the run ends starts eNBs nobody observes.
+ * Poisson times are random: es_rollout_new checks those. */
+static gboolean validate_rollout(const EsScenario *sc, GError **error) {
+  g_autofree char *stop = format_seconds(sc->stop_time_s);
+  if (sc->schedule == ES_SCHEDULE_UNIFORM && !(sc->start_window_s < sc->stop_time_s)) {
+    g_autofree char *w = format_seconds(sc->start_window_s);
+    g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                "rollout.window (%s) must be shorter than scenario.stop_time (%s)", w, stop);
+    return FALSE;
+  }
+  if (sc->schedule != ES_SCHEDULE_WAVES)
+    return TRUE;
+  if (sc->wave_spread_s > sc->wave_period_s) {
+    g_autofree char *a = format_seconds(sc->wave_spread_s);
+    g_autofree char *b = format_seconds(sc->wave_period_s);
+    g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                "rollout.wave_spread (%s) must not exceed rollout.wave_period (%s)", a, b);
+    return FALSE;
+  }
+  double last_wave = (double)((sc->enbs - 1) / sc->wave_size) * sc->wave_period_s;
+  if (!(last_wave + sc->wave_spread_s < sc->stop_time_s)) {
+    g_autofree char *a = format_seconds(last_wave);
+    g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                "rollout: the last wave of %u eNBs in waves of %u starts at %s, too late for "
+                "scenario.stop_time (%s)",
+                sc->enbs, sc->wave_size, a, stop);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Re-checks every key against the table (callers may have written fields directly), then
  * what no single key can know. */
 gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
@@ -588,6 +902,8 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
   for (gsize i = 0; i < G_N_ELEMENTS(es_keys); i++) {
     const EsKeyDef *d = &es_keys[i];
+    if (d->hidden)
+      continue;
     EsValue v;
     read_value(sc, d, &v);
     char *reason = check_value(d, &v);
@@ -599,24 +915,14 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
       return FALSE;
     }
   }
-  /* Spare aggregation routers would sit idle and skew per-router load figures. */
-  if (sc->aggregations > sc->enbs) {
-    g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
-                "topology.aggregations (%u) exceeds scenario.enbs (%u)", sc->aggregations,
-                sc->enbs);
-    return FALSE;
-  }
-  /* An eNB powering on after the run ends is never observed. */
-  if (!(sc->start_window_s < sc->stop_time_s)) {
-    char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
-    format_shortest(a, sizeof a, sc->start_window_s);
-    format_shortest(b, sizeof b, sc->stop_time_s);
-    g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
-                "scenario.start_window (%ss) must be shorter than scenario.stop_time (%ss)", a,
-                b);
-    return FALSE;
-  }
-  return TRUE;
+  return validate_topology(sc, error) && validate_rollout(sc, error);
+}
+
+double es_value_list_get(const EsValueList *list, guint i, double fallback) {
+  g_return_val_if_fail(list != NULL, fallback);
+  if (list->n == 0)
+    return fallback;
+  return list->v[MIN(i, list->n - 1)];
 }
 
 char *es_scenario_to_keyfile(const EsScenario *sc) {
@@ -624,6 +930,8 @@ char *es_scenario_to_keyfile(const EsScenario *sc) {
   g_autoptr(GKeyFile) kf = g_key_file_new();
   for (gsize i = 0; i < G_N_ELEMENTS(es_keys); i++) {
     const EsKeyDef *d = &es_keys[i];
+    if (d->hidden)
+      continue;
     EsValue v;
     read_value(sc, d, &v);
     g_autofree char *text = format_value(d, &v);

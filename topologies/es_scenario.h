@@ -10,6 +10,21 @@ GQuark es_scenario_error_quark(void);
 typedef enum { ES_SCENARIO_ERROR_FILE, ES_SCENARIO_ERROR_KEY, ES_SCENARIO_ERROR_VALUE } EsScenarioError;
 
 typedef enum { ES_CONFIRM_EXPLICIT, ES_CONFIRM_IMPLICIT } EsConfirm;
+/* topology.type: the built-in tree, every eNB on the core router, the national layout, or a
+ * topology file (topology.file). */
+typedef enum {
+  ES_TOPOLOGY_TREE,
+  ES_TOPOLOGY_STAR,
+  ES_TOPOLOGY_NATIONAL,
+  ES_TOPOLOGY_FILE
+} EsTopologyType;
+/* rollout.schedule: when each eNB powers on. */
+typedef enum {
+  ES_SCHEDULE_BURST,   /* all at t=0: power restored after an outage */
+  ES_SCHEDULE_UNIFORM, /* independently uniform over rollout.window */
+  ES_SCHEDULE_WAVES,   /* rollout.wave_size sites every rollout.wave_period */
+  ES_SCHEDULE_POISSON  /* a Poisson process of rollout.rate eNBs per second */
+} EsSchedule;
 
 typedef struct {
   double rate_bps;
@@ -17,15 +32,51 @@ typedef struct {
   double loss; /* probability that a packet is dropped, each direction */
 } EsLinkParams;
 
+/* A comma-separated list of numbers (per-level tree parameters, min,max ranges); n == 0
+ * means the key was left empty. */
+#define ES_SCENARIO_LIST_MAX 8
+typedef struct {
+  guint n;
+  double v[ES_SCENARIO_LIST_MAX];
+} EsValueList;
+
+/* One kind of access link in the national layout. latency is one value or a min,max range
+ * that each link draws from. */
+typedef struct {
+  double share; /* fraction of the eNBs */
+  double rate_bps;
+  EsValueList latency;
+  double loss;
+} EsAccessClass;
+
+typedef enum { ES_ACCESS_FIBRE, ES_ACCESS_MICROWAVE, ES_ACCESS_SATELLITE, ES_ACCESS_CLASSES } EsAccess;
+
 /* Plain values, filled with the built-in defaults by es_scenario_new. */
 typedef struct {
   char *name;              /* scenario.name            default "default" */
   guint64 seed;            /* scenario.seed            1 */
   guint enbs;              /* scenario.enbs            500 */
   gint64 epoch;            /* scenario.epoch           2026-11-01T00:00:00Z (simulated t=0) */
-  double start_window_s;   /* scenario.start_window    1s: power-on times uniform over it */
   double stop_time_s;      /* scenario.stop_time       3600s: the run ends then at the latest */
+  EsTopologyType topology_type; /* topology.type       tree */
+  char *topology_file;     /* topology.file            "": the file of type file */
+  guint racas;             /* topology.racas           1: RA/CAs of a generated topology */
   guint aggregations;      /* topology.aggregations    0: about sqrt(enbs) */
+  EsValueList tree_fanout; /* tree.fanout              "": one level of topology.aggregations */
+  EsValueList tree_rate, tree_latency, tree_loss; /* tree.*: per router level; "": aggregation.* */
+  guint national_regions;  /* national.regions         0: one per 5000 eNBs */
+  guint national_aggregations; /* national.aggregations 0: about sqrt(eNBs per region) */
+  double backbone_rate_bps;    /* national.backbone_rate     10Gbps: core to region */
+  EsValueList backbone_latency;/* national.backbone_latency  1ms,6ms */
+  double metro_rate_bps;       /* national.metro_rate        10Gbps: region to aggregation */
+  EsValueList metro_latency;   /* national.metro_latency     0.1ms,1ms */
+  EsAccessClass access_class[ES_ACCESS_CLASSES]; /* national.fibre_* microwave_* satellite_* */
+  EsSchedule schedule;     /* rollout.schedule         uniform */
+  double start_window_s;   /* rollout.window           1s (also scenario.start_window) */
+  guint wave_size;         /* rollout.wave_size        100 */
+  double wave_period_s;    /* rollout.wave_period      60s */
+  double wave_spread_s;    /* rollout.wave_spread      0s: a wave's sites start together */
+  double arrival_rate;     /* rollout.rate             10/s: Poisson arrivals per second */
   EsLinkParams access;     /* backhaul.rate/latency/loss          100Mbps, 5ms, 0 */
   EsLinkParams aggregation;/* aggregation.rate/latency/loss       1Gbps, 2ms, 0 */
   EsLinkParams core;       /* core.rate/latency/loss (RA/CA link) 10Gbps, 1ms, 0 */
@@ -41,6 +92,7 @@ typedef struct {
   double enb_keygen_s;     /* enb.keygen_time          20ms: new key pair before the ir */
   double enb_sign_s;       /* enb.sign_time            5ms: signing each request */
   double msg_timeout_s;    /* enb.msg_timeout          60s: no response by then fails the eNB */
+  double enb_renew_after_s; /* enb.renew_after         0s (never): kur this long after enrolling */
 } EsScenario;
 
 EsScenario *es_scenario_new(void);
@@ -60,6 +112,12 @@ char *es_scenario_to_keyfile(const EsScenario *sc);
 gboolean es_parse_duration(const char *text, double *out_s);
 gboolean es_parse_rate(const char *text, double *out_bps);
 gboolean es_parse_probability(const char *text, double *out);
+
+/* A copy that owns its strings. */
+EsScenario *es_scenario_copy(const EsScenario *sc);
+/* Value i of a list key, or `fallback` when the list is empty; a one-value list applies to
+ * every i. */
+double es_value_list_get(const EsValueList *list, guint i, double fallback);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsScenario, es_scenario_free)
 

@@ -6,28 +6,62 @@
 #include <glib.h>
 #include "es_scenario.h"
 
+#define ES_TOPOLOGY_ERROR (es_topology_error_quark())
+GQuark es_topology_error_quark(void);
+typedef enum {
+  ES_TOPOLOGY_ERROR_FILE,    /* the file cannot be read */
+  ES_TOPOLOGY_ERROR_SYNTAX,  /* a line that is not a statement, a bad value */
+  ES_TOPOLOGY_ERROR_INVALID, /* not a tree: loop, disconnected, unknown node, no RA/CA... */
+} EsTopologyError;
+
 typedef enum { ES_NODE_ROUTER, ES_NODE_RACA, ES_NODE_ENB } EsNodeRole;
 
 typedef struct {
   EsNodeRole role;
   guint parent;        /* index of the node at the other end of the uplink; root: itself */
   guint number;        /* eNB number 1..N, RA/CA number 0.., routers 0 */
+  guint raca;          /* eNBs: number of the RA/CA that serves it; others 0 */
   EsLinkParams uplink; /* unused for the root */
 } EsTopoNode;
 
 typedef struct EsTopology EsTopology;
 
-/* Two-level tree: node 0 is the core router, node 1 the RA/CA (uplink: core link), then
- * the aggregation routers (uplink: aggregation link), then eNBs 1..N spread round-robin over
- * the aggregation routers (uplink: access link). Parents always precede children. */
+/* The topology a validated scenario describes (topology.type). Generators cannot fail; a
+ * file can (ES_TOPOLOGY_ERROR, the message names the file, the line and why), and so can a
+ * file whose eNB count differs from scenario.enbs. */
+EsTopology *es_topology_new(const EsScenario *sc, GError **error);
+
+/* Tree: node 0 is the core router, nodes 1..R the RA/CAs (uplink: core link), then the
+ * routers level by level (tree.fanout per level, or one level of topology.aggregations, about
+ * sqrt(N) by default; uplinks: tree.* per level, default the aggregation link), then eNBs
+ * 1..N spread round-robin over the lowest level (uplink: access link). eNB k is served by
+ * RA/CA (k-1) mod R. */
 EsTopology *es_topology_new_tree(const EsScenario *sc);
+/* Star: the core router, the RA/CAs, then every eNB directly on the core (access link). */
+EsTopology *es_topology_new_star(const EsScenario *sc);
+/* National layout: core router and RA/CAs; per region a regional router (backbone link),
+ * aggregation routers (metro links) with the fibre and microwave sites round-robin below
+ * them, and a teleport (metro link) with the region's satellite sites. eNBs are numbered
+ * region by region; region r is served by RA/CA r mod R. Link delays are drawn within the
+ * configured ranges from a fixed seed: the network is the same for every run seed. */
+EsTopology *es_topology_new_national(const EsScenario *sc);
+/* Reads a topology file (format: README, "Topology files"). */
+EsTopology *es_topology_load(const char *path, GError **error);
+
 void es_topology_free(EsTopology *topo);
+/* Nodes are indexed 0..size-1, parents before children, node 0 the root. */
 guint es_topology_size(const EsTopology *topo);
 const EsTopoNode *es_topology_node(const EsTopology *topo, guint index);
+/* The node's name (from the file; generated routers and RA/CAs get names like "core",
+ * "raca-0", "agg-3"), NULL for an unnamed node (generated eNBs: "enb-<number>"). */
+const char *es_topology_node_name(const EsTopology *topo, guint index);
 /* Node index of eNB number `enb` (1..N) and of RA/CA `raca` (0..). */
 guint es_topology_enb_node(const EsTopology *topo, guint enb);
 guint es_topology_raca_node(const EsTopology *topo, guint raca);
 guint es_topology_enbs(const EsTopology *topo);
+guint es_topology_racas(const EsTopology *topo);
+/* The RA/CA number (0..racas-1) that eNB `enb` enrols with. */
+guint es_topology_enb_raca(const EsTopology *topo, guint enb);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsTopology, es_topology_free)
 

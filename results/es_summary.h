@@ -1,0 +1,65 @@
+/* summary.json: a run's metrics and how to reproduce it, built as an ordered tree of named
+ * values and written by hand so the same run always gives the same bytes. Knows only GLib. */
+#ifndef ES_SUMMARY_H
+#define ES_SUMMARY_H
+
+#include "es_recorder.h"
+#include <glib.h>
+
+/* Version of the summary.json layout. Readers (compare, sweep) refuse other versions: a
+ * metric that moved or changed meaning must not be compared with its old self. 1 was the
+ * layout without "format" and run attributes (enrolsim 0.1). */
+#define ES_SUMMARY_FORMAT 2
+
+/* Everything that depends on the wall clock or the host lives in this one object of
+ * summary.json, and nothing else does: the same scenario and seed give the same file but for
+ * its members. compare reports them without judging them unless asked. */
+#define ES_SUMMARY_WALL_CLOCK "wall_clock"
+
+typedef struct EsSummary EsSummary;
+
+/* A tree holding {"format": ES_SUMMARY_FORMAT}. */
+EsSummary *es_summary_new(void);
+void es_summary_free(EsSummary *s);
+
+/* Values at dotted paths ("racas.0.max_queue"); objects on the way are created. Members keep
+ * the order in which they were first set, so the caller decides the layout; setting a path
+ * again replaces the value in place. A path through a value that is not an object, or an
+ * empty segment, is a programming error (g_return_if_fail). Doubles are written with six
+ * decimals (microseconds for times); NaN and infinities are written as null. */
+void es_summary_set_uint(EsSummary *s, const char *path, guint64 v);
+void es_summary_set_double(EsSummary *s, const char *path, double v);
+void es_summary_set_string(EsSummary *s, const char *path, const char *v); /* NULL: null */
+/* Adds to an unsigned counter, creating it at 0: later counters slot in by name. */
+void es_summary_add_uint(EsSummary *s, const char *path, guint64 n);
+/* An empty object, so a group is present (and in its place) even with no members yet. */
+void es_summary_set_object(EsSummary *s, const char *path);
+
+/* The recorder's metrics: enbs, enrolled, failed, revoked, latency_s (p50, p90, p99, max,
+ * mean of done_s - start_s over enrolled eNBs), completion_s (simulated time at which 50,
+ * 90, 99 and 100 % of all eNBs had enrolled; null when never), throughput (enrolments per
+ * simulated second from the first power-on to the last enrolment), outcomes (eNBs per
+ * outcome, by name), attempts (ir attempts: total, most by one eNB) and
+ * retransmissions.ir_retries (ir attempts beyond each eNB's first). */
+void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec);
+
+/* Every key of an effective scenario (key-file text) as strings under `path`, grouped by
+ * section, in file order: {"scenario": {"name": "small", ...}, "backhaul": {...}}. */
+gboolean es_summary_set_parameters(EsSummary *s, const char *path, const char *keyfile,
+                                   GError **error);
+
+/* The JSON text (2-space indentation, one member per line, final newline). */
+char *es_summary_to_json(const EsSummary *s);
+/* Written to a temporary file and renamed: a failure leaves no half-written file. */
+gboolean es_summary_write(const EsSummary *s, const char *path, GError **error);
+
+/* Build facts for the run attributes: enrolsim's version, the git revision it was built from
+ * (with "-dirty" when the tree had changes; "unknown" outside a git checkout), and the ns-3
+ * version it was built against. Generated at build time (es_build_info.c.in). */
+const char *es_build_version(void);
+const char *es_build_git_revision(void);
+const char *es_build_ns3_version(void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsSummary, es_summary_free)
+
+#endif

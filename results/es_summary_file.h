@@ -1,0 +1,45 @@
+/* A summary.json read back (json-glib): its scenario, effective parameters, build attributes
+ * and numeric metrics flattened to dotted paths, for compare and sweep aggregation. */
+#ifndef ES_SUMMARY_FILE_H
+#define ES_SUMMARY_FILE_H
+
+#include "es_recorder.h"
+#include <glib.h>
+
+typedef struct EsSummaryFile EsSummaryFile;
+
+typedef struct {
+  char *path;       /* "latency_s.p99", "racas.0.max_queue" */
+  double value;     /* NaN when null */
+  gboolean is_null; /* null in the file: a metric that had no value (completion never reached) */
+} EsMetric;
+
+/* `dir_or_json` is a result folder (its summary.json is read) or a summary file. Refuses,
+ * saying why: a missing or unreadable file (ES_RESULTS_ERROR_IO), text that is not a JSON
+ * object (_PARSE), a summary of another format version, including the 0.1 layout without a
+ * "format" member (_FORMAT). */
+EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error);
+void es_summary_file_free(EsSummaryFile *f);
+
+/* The file actually read (dir/summary.json for a folder). */
+const char *es_summary_file_get_path(const EsSummaryFile *f);
+const char *es_summary_file_get_scenario(const EsSummaryFile *f);
+/* scenario.seed as text (parameters hold it exactly; a JSON number above 2^63 would not). */
+const char *es_summary_file_get_seed(const EsSummaryFile *f);
+guint64 es_summary_file_get_replication(const EsSummaryFile *f);
+/* attributes.NAME when it is a string, else NULL. */
+const char *es_summary_file_get_attribute(const EsSummaryFile *f, const char *name);
+
+/* Effective parameters, "section.key" in file order; values as scenario.ini writes them. */
+const char *const *es_summary_file_get_parameter_names(const EsSummaryFile *f);
+const char *es_summary_file_get_parameter(const EsSummaryFile *f, const char *name);
+
+/* Every number or null outside "attributes", in file order, except the identity members
+ * "format", "seed" and "replication". */
+guint es_summary_file_get_n_metrics(const EsSummaryFile *f);
+const EsMetric *es_summary_file_get_metric(const EsSummaryFile *f, guint i);
+const EsMetric *es_summary_file_find_metric(const EsSummaryFile *f, const char *path);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsSummaryFile, es_summary_file_free)
+
+#endif

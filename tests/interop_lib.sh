@@ -1,0 +1,55 @@
+# Helpers for the interop tests (sourced): a scratch folder, servers started on free loopback
+# ports and stopped by PID on exit, bounded waits.
+set -uo pipefail
+es=$1
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# start_serve OUT_DIR [serve options...]: starts `enrolsim serve $tmp/pki OUT_DIR` on a free
+# port; sets serve_pid and port.
+start_serve() {
+  local out=$1; shift
+  rm -f "$tmp/port"
+  "$es" serve "$tmp/pki" "$out" --listen 127.0.0.1:0 --port-file "$tmp/port" -q "$@" \
+    >"$out.log" 2>&1 &
+  serve_pid=$!
+  pids+=("$serve_pid")
+  for _ in $(seq 100); do
+    [ -s "$tmp/port" ] && break
+    kill -0 "$serve_pid" 2>/dev/null || fail "serve did not start: $(cat "$out.log")"
+    sleep 0.05
+  done
+  [ -s "$tmp/port" ] || fail "serve did not report its port"
+  port=$(cat "$tmp/port")
+}
+
+# stop_serve: SIGTERM, then the exit status must be 0 within 10 s.
+stop_serve() {
+  kill -TERM "$serve_pid"
+  local rc
+  for _ in $(seq 200); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.05; done
+  wait "$serve_pid"; rc=$?
+  [ "$rc" -eq 0 ] || fail "serve exited $rc after SIGTERM"
+}
+
+new_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+
+# The serial of a certificate as `openssl x509 -serial` prints it.
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+
+# The CRL reason of SERIAL in CRL ("" when not listed, "none" when listed without a reason).
+crl_reason() {
+  openssl crl -in "$1" -noout -text | awk -v s="$2" '
+    /Serial Number:/ { cur = $3; if (cur == s) { found = 1; r = "none" } next }
+    found && cur == s && /CRL Reason Code/ { getline; gsub(/^ +| +$/, ""); r = $0 }
+    END { print r }'
+}
+
+"$es" pki init "$tmp/pki" --devices 3 >/dev/null || fail "pki init"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `enrolsim serve` and `enrolsim enrol` under valgrind memcheck: enrolment, renewal and
+# revocation over loopback, a client that leaves mid-request, a confirm-wait revocation at
+# shutdown, SIGTERM: no invalid access, no definite leak, exit status 0.
+source "$(dirname "$0")/interop_lib.sh"
+pki=$tmp/pki
+vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
+rm -f "$tmp/port"
+"${vg[@]}" "$es" serve "$pki" "$tmp/served" --listen 127.0.0.1:0 --port-file "$tmp/port" -q \
+  --idle-timeout 2s >"$tmp/serve.log" 2>&1 &
+serve_pid=$!
+pids+=("$serve_pid")
+for _ in $(seq 400); do [ -s "$tmp/port" ] && break; sleep 0.05; done
+[ -s "$tmp/port" ] || fail "serve did not start under valgrind: $(cat "$tmp/serve.log")"
+port=$(cat "$tmp/port")
+
+timeout 300 "${vg[@]}" "$es" enrol "$pki" "$tmp/run" --server "127.0.0.1:$port" --enbs 3 \
+  --concurrency 2 --renew --revoke --keep-certs -q --timeout 60s >"$tmp/enrol.log" 2>&1 \
+  || fail "enrol under valgrind exited $?: $(cat "$tmp/enrol.log")"
+# A request whose client is gone when the reply is written, then one left open at shutdown.
+printf 'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/pkixcmp\r\nContent-Length: 4\r\n\r\nabcd' \
+  | timeout 5 bash -c "cat > /dev/tcp/127.0.0.1/$port" || true
+new_key "$tmp/k"
+timeout 120 openssl cmp -cmd ir -server "127.0.0.1:$port" -path / -cert "$pki/devices/enb-1.pem" \
+  -key "$pki/devices/enb-1.key" -trusted "$pki/vendor-root.pem" -newkey "$tmp/k" \
+  -subject "/O=Operator/CN=enb-1" -certout "$tmp/c.pem" -disable_confirm >"$tmp/cli.log" 2>&1 \
+  || fail "ir: $(tail -3 "$tmp/cli.log")"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+kill -TERM "$serve_pid"
+wait "$serve_pid"; rc=$?
+exec 3<&- 3>&-
+[ "$rc" -eq 0 ] || fail "serve under valgrind exited $rc: $(cat "$tmp/serve.log")"
+s=$(serial_of "$tmp/c.pem")
+grep -q ",$s,.*,confirm_timeout," "$tmp/served/revocations.csv" || fail "unconfirmed certificate not revoked at shutdown"
+echo "interop_memcheck: serve and enrol clean under valgrind"

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `openssl cmp` (OpenSSL's own client) against `enrolsim serve`: ir with the vendor
+# credential, kur and rr with the operator one, the refusals that keep each credential to its
+# own use, confirm-wait revocation, and the logs and CRL the server keeps as it goes.
+source "$(dirname "$0")/interop_lib.sh"
+pki=$tmp/pki
+out=$tmp/served
+start_serve "$out" --confirm-wait 1s
+
+cmp_client() { timeout 20 openssl cmp -server "127.0.0.1:$port" -path /cmp "$@" >>"$tmp/cli.log" 2>&1; }
+ir() { # ir DEVICE NEWKEY CERTOUT [extra...]
+  local d=$1 k=$2 o=$3; shift 3
+  cmp_client -cmd ir -cert "$pki/devices/enb-$d.pem" -key "$pki/devices/enb-$d.key" \
+    -trusted "$pki/vendor-root.pem" -newkey "$k" -subject "/O=Operator/CN=enb-$d" -certout "$o" \
+    -cacertsout "$tmp/capubs.pem" "$@"
+}
+
+# ir: the response verifies against the vendor root only (cross certificate), caPubs brings
+# the operator root, the certificate chains to it and not to the vendor root.
+new_key "$tmp/k1"; new_key "$tmp/k2"; new_key "$tmp/k3"; new_key "$tmp/k4"
+ir 1 "$tmp/k1" "$tmp/c1.pem" || fail "ir: $(tail -5 "$tmp/cli.log")"
+openssl verify -CAfile "$pki/operator-root.pem" "$tmp/c1.pem" >/dev/null || fail "ir certificate does not chain to the operator root"
+cmp -s "$tmp/capubs.pem" "$pki/operator-root.pem" || openssl x509 -in "$tmp/capubs.pem" -noout -subject | grep -q "Operator Root" || fail "caPubs"
+if openssl verify -CAfile "$pki/vendor-root.pem" "$tmp/c1.pem" >/dev/null 2>&1; then fail "operator certificate chains to the vendor root"; fi
+s1=$(serial_of "$tmp/c1.pem")
+
+# kur with the operator credential: new key, same subject, the old certificate superseded.
+cmp_client -cmd kur -cert "$tmp/c1.pem" -key "$tmp/k1" -trusted "$pki/operator-root.pem" \
+  -newkey "$tmp/k2" -certout "$tmp/c2.pem" || fail "kur: $(tail -5 "$tmp/cli.log")"
+s2=$(serial_of "$tmp/c2.pem")
+[ "$s1" != "$s2" ] || fail "kur gave the same serial"
+[ "$(openssl x509 -in "$tmp/c2.pem" -noout -subject)" = "$(openssl x509 -in "$tmp/c1.pem" -noout -subject)" ] || fail "kur changed the subject"
+[ "$(openssl x509 -in "$tmp/c2.pem" -noout -pubkey)" = "$(openssl pkey -in "$tmp/k2" -pubout)" ] || fail "kur certificate is not for the new key"
+[ "$(crl_reason "$out/crl.pem" "$s1")" = "Superseded" ] || fail "old certificate not superseded in crl.pem"
+[ -z "$(crl_reason "$out/crl.pem" "$s2")" ] || fail "new certificate revoked"
+
+# Each credential only for its own use.
+n_issued() { tail -n +2 "$out/issued.csv" | wc -l; }
+before=$(n_issued)
+if cmp_client -cmd kur -cert "$tmp/c1.pem" -key "$tmp/k1" -trusted "$pki/operator-root.pem" -newkey "$tmp/k3" -certout "$tmp/x.pem"; then
+  fail "kur with a superseded certificate accepted"
+fi
+if cmp_client -cmd kur -cert "$pki/devices/enb-2.pem" -key "$pki/devices/enb-2.key" -oldcert "$tmp/c2.pem" \
+     -trusted "$pki/operator-root.pem" -newkey "$tmp/k3" -certout "$tmp/x.pem"; then
+  fail "kur protected by a vendor certificate accepted"
+fi
+if cmp_client -cmd ir -cert "$tmp/c2.pem" -key "$tmp/k2" -trusted "$pki/vendor-root.pem" \
+     -newkey "$tmp/k3" -subject "/O=Operator/CN=enb-9" -certout "$tmp/x.pem"; then
+  fail "ir protected by an operator certificate accepted"
+fi
+ir 2 "$tmp/k3" "$tmp/c3.pem" || fail "second ir"
+s3=$(serial_of "$tmp/c3.pem")
+if cmp_client -cmd rr -cert "$tmp/c3.pem" -key "$tmp/k3" -oldcert "$tmp/c2.pem" -revreason 1 -trusted "$pki/operator-root.pem"; then
+  fail "eNB 2 revoked eNB 1's certificate"
+fi
+[ -z "$(crl_reason "$out/crl.pem" "$s2")" ] || fail "a refused rr revoked"
+[ "$(n_issued)" -eq $((before + 1)) ] || fail "refused requests issued certificates"
+
+# rr with a reason: in crl.pem (rewritten before the rp went out) with that reason.
+cmp_client -cmd rr -cert "$tmp/c2.pem" -key "$tmp/k2" -oldcert "$tmp/c2.pem" -revreason 1 \
+  -trusted "$pki/operator-root.pem" || fail "rr: $(tail -5 "$tmp/cli.log")"
+[ "$(crl_reason "$out/crl.pem" "$s2")" = "Key Compromise" ] || fail "rr reason not on the CRL"
+openssl crl -in "$out/crl.pem" -CAfile "$pki/operator-root.pem" -noout 2>&1 | grep -q "verify OK" || fail "CRL signature"
+if openssl verify -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "$out/crl.pem" "$tmp/c2.pem" >/dev/null 2>&1; then
+  fail "revoked certificate verifies with the CRL"
+fi
+openssl verify -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "$out/crl.pem" "$tmp/c3.pem" >/dev/null || fail "valid certificate rejected with the CRL"
+
+# No certConf (the client assumes implicit confirmation the server never granted): revoked
+# when confirm-wait (1 s) expires.
+ir 3 "$tmp/k4" "$tmp/c4.pem" -disable_confirm || fail "ir without certConf"
+s4=$(serial_of "$tmp/c4.pem")
+for _ in $(seq 60); do grep -q ",$s4,.*confirm_timeout" "$out/revocations.csv" && break; sleep 0.1; done
+grep -q ",$s4,.*,confirm_timeout,unspecified" "$out/revocations.csv" || fail "no confirm-wait revocation: $(cat "$out/revocations.csv")"
+[ "$(crl_reason "$out/crl.pem" "$s4")" = "none" ] || fail "confirm-wait revocation not in crl.pem"
+
+# The logs, one row per event, as they happened.
+grep -q "^[0-9.]*,[0-9T:.-]*Z,$s1,\"CN=enb-1,O=Operator\",ir,$" "$out/issued.csv" || fail "issued.csv ir row: $(cat "$out/issued.csv")"
+grep -q ",$s2,\"CN=enb-1,O=Operator\",kur,$s1$" "$out/issued.csv" || fail "issued.csv kur row"
+grep -q ",$s1,.*,superseded,superseded$" "$out/revocations.csv" || fail "revocations.csv superseded row"
+grep -q ",$s2,.*,requested,keyCompromise$" "$out/revocations.csv" || fail "revocations.csv rr row"
+[ "$(n_issued)" -eq 4 ] || fail "expected 4 issued rows: $(cat "$out/issued.csv")"
+
+stop_serve
+grep -q "^time_s,utc,serial,subject,request,replaces$" "$out/issued.csv" || fail "issued.csv header"
+# A second serve on the same folder would reuse serial numbers: refused.
+timeout 5 "$es" serve "$pki" "$out" --listen 127.0.0.1:0 >/dev/null 2>&1
+[ $? -eq 2 ] || fail "serve reused a folder with logs"
+echo "interop_serve_cli: ir, kur, rr, refusals and confirm-wait with openssl cmp all as expected"

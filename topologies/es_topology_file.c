@@ -1,0 +1,343 @@
+/* Topology files: `node NAME ROLE [raca=NAME]` and `link A B RATE DELAY [LOSS]` lines,
+ * checked to form one tree (errors name the file, the line and why) and laid out root first. */
+#include "es_topology_priv.h"
+
+#include <string.h>
+
+typedef struct {
+  const char *name;
+  EsNodeRole role;
+  guint line;
+  const char *raca_name; /* eNB's raca=NAME, or NULL */
+} FileNode;
+
+typedef struct {
+  const char *a, *b;
+  guint ia, ib; /* node indexes once resolved */
+  EsLinkParams params;
+  guint line;
+} FileLink;
+
+typedef struct {
+  const char *path;
+  GStringChunk *strings;
+  GArray *nodes;       /* FileNode, in file order */
+  GArray *links;       /* FileLink, in file order */
+  GHashTable *by_name; /* name -> index + 1 */
+} Parser;
+
+static gboolean fail(GError **error, EsTopologyError code, const char *path, guint line,
+                     const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+
+static gboolean fail(GError **error, EsTopologyError code, const char *path, guint line,
+                     const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *why = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  if (line > 0)
+    g_set_error(error, ES_TOPOLOGY_ERROR, code, "%s:%u: %s", path, line, why);
+  else
+    g_set_error(error, ES_TOPOLOGY_ERROR, code, "%s: %s", path, why);
+  return FALSE;
+}
+
+static gboolean parse_node(Parser *p, char **tok, guint ntok, guint line, GError **error) {
+  if (ntok < 3 || ntok > 4)
+    return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
+                "expected 'node NAME router|raca|enb [raca=NAME]'");
+  FileNode n = {.line = line};
+  if (strcmp(tok[2], "router") == 0)
+    n.role = ES_NODE_ROUTER;
+  else if (strcmp(tok[2], "raca") == 0)
+    n.role = ES_NODE_RACA;
+  else if (strcmp(tok[2], "enb") == 0)
+    n.role = ES_NODE_ENB;
+  else
+    return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
+                "unknown role '%s' (expected router, raca or enb)", tok[2]);
+  if (ntok == 4) {
+    if (n.role != ES_NODE_ENB || !g_str_has_prefix(tok[3], "raca=") || !tok[3][5])
+      return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
+                  "unexpected '%s' (only an enb takes raca=NAME)", tok[3]);
+    n.raca_name = g_string_chunk_insert_const(p->strings, tok[3] + 5);
+  }
+  guint earlier = GPOINTER_TO_UINT(g_hash_table_lookup(p->by_name, tok[1]));
+  if (earlier)
+    return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
+                "node '%s' already declared on line %u", tok[1],
+                g_array_index(p->nodes, FileNode, earlier - 1).line);
+  n.name = g_string_chunk_insert_const(p->strings, tok[1]);
+  g_array_append_val(p->nodes, n);
+  g_hash_table_insert(p->by_name, (gpointer)n.name, GUINT_TO_POINTER(p->nodes->len));
+  return TRUE;
+}
+
+static gboolean parse_link(Parser *p, char **tok, guint ntok, guint line, GError **error) {
+  if (ntok < 5 || ntok > 6)
+    return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
+                "expected 'link A B RATE DELAY [LOSS]'");
+  FileLink l = {.line = line};
+  /* "-1Mbps" is a non-positive rate rather than a typo: say so. */
+  gboolean parsed = es_parse_rate(tok[3][0] == '-' ? tok[3] + 1 : tok[3], &l.params.rate_bps);
+  if (!parsed)
+    return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
+                "bad rate '%s' (a number with bps, kbps, Mbps or Gbps)", tok[3]);
+  if (tok[3][0] == '-' || !(l.params.rate_bps > 0))
+    return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
+                "rate must be greater than 0 (value '%s')", tok[3]);
+  if (!es_parse_duration(tok[4], &l.params.delay_s))
+    return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
+                "bad delay '%s' (a non-negative number with us, ms or s)", tok[4]);
+  if (ntok == 6 && !es_parse_probability(tok[5], &l.params.loss))
+    return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
+                "bad loss '%s' (a probability in [0, 1])", tok[5]);
+  l.a = g_string_chunk_insert_const(p->strings, tok[1]);
+  l.b = g_string_chunk_insert_const(p->strings, tok[2]);
+  g_array_append_val(p->links, l);
+  return TRUE;
+}
+
+static gboolean parse_lines(Parser *p, char *text, GError **error) {
+  guint line = 0;
+  for (char *cur = text; cur != NULL;) {
+    char *next = strchr(cur, '\n');
+    if (next)
+      *next++ = '\0';
+    line++;
+    char *hash = strchr(cur, '#');
+    if (hash)
+      *hash = '\0';
+    g_auto(GStrv) raw = g_strsplit_set(cur, " \t\r", -1);
+    char *tok[8];
+    guint ntok = 0;
+    for (char **t = raw; *t; t++)
+      if (**t) {
+        if (ntok == G_N_ELEMENTS(tok))
+          return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line, "too many fields");
+        tok[ntok++] = *t;
+      }
+    cur = next;
+    if (ntok == 0)
+      continue;
+    gboolean ok;
+    if (strcmp(tok[0], "node") == 0)
+      ok = parse_node(p, tok, ntok, line, error);
+    else if (strcmp(tok[0], "link") == 0)
+      ok = parse_link(p, tok, ntok, line, error);
+    else
+      ok = fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
+                "unknown statement '%s' (expected node or link)", tok[0]);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static guint find_root(guint *up, guint i) {
+  while (up[i] != i) {
+    up[i] = up[up[i]];
+    i = up[i];
+  }
+  return i;
+}
+
+/* Every link names declared nodes and joins two parts not joined yet (else it closes a
+ * loop); afterwards everything must hang together. */
+static gboolean check_tree(Parser *p, GError **error) {
+  guint n = p->nodes->len;
+  g_autofree guint *up = g_new(guint, n);
+  for (guint i = 0; i < n; i++)
+    up[i] = i;
+  for (guint k = 0; k < p->links->len; k++) {
+    FileLink *l = &g_array_index(p->links, FileLink, k);
+    const char *names[2] = {l->a, l->b};
+    guint idx[2];
+    for (int e = 0; e < 2; e++) {
+      idx[e] = GPOINTER_TO_UINT(g_hash_table_lookup(p->by_name, names[e]));
+      if (idx[e] == 0)
+        return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, l->line, "unknown node '%s'",
+                    names[e]);
+      idx[e]--;
+    }
+    if (idx[0] == idx[1])
+      return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, l->line,
+                  "link from '%s' to itself", l->a);
+    guint ra = find_root(up, idx[0]), rb = find_root(up, idx[1]);
+    if (ra == rb)
+      return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, l->line,
+                  "link %s - %s closes a loop: they are already connected, and the backhaul "
+                  "must be a tree",
+                  l->a, l->b);
+    up[ra] = rb;
+    l->ia = idx[0];
+    l->ib = idx[1];
+  }
+  guint root = find_root(up, 0);
+  for (guint i = 1; i < n; i++)
+    if (find_root(up, i) != root) {
+      const FileNode *fn = &g_array_index(p->nodes, FileNode, i);
+      return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, fn->line,
+                  "node '%s' is not connected to '%s' (the first node, the root)", fn->name,
+                  g_array_index(p->nodes, FileNode, 0).name);
+    }
+  return TRUE;
+}
+
+/* Lays the tree out breadth first from the first node (parents before children); numbers eNBs
+ * and RA/CAs in file order; gives each eNB its raca= or else the nearest RA/CA. */
+static EsTopology *lay_out(Parser *p, GError **error) {
+  guint n = p->nodes->len, n_links = p->links->len;
+  guint n_enbs = 0, n_racas = 0;
+  g_autofree guint *number = g_new0(guint, n); /* eNB 1.., RA/CA 0.. in file order */
+  for (guint i = 0; i < n; i++) {
+    const FileNode *fn = &g_array_index(p->nodes, FileNode, i);
+    if (fn->role == ES_NODE_ENB)
+      number[i] = ++n_enbs;
+    else if (fn->role == ES_NODE_RACA)
+      number[i] = n_racas++;
+  }
+  if (n_racas == 0 || n_enbs == 0) {
+    fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, 0, "no %s (a 'node NAME %s' line)",
+         n_racas == 0 ? "RA/CA" : "eNB", n_racas == 0 ? "raca" : "enb");
+    return NULL;
+  }
+
+  /* Adjacency in compressed rows: the links of node i are adj[first[i]..first[i+1]). */
+  g_autofree guint *first = g_new0(guint, n + 1);
+  g_autofree guint *adj = g_new(guint, 2 * MAX(n_links, 1u)); /* link indexes */
+  for (guint k = 0; k < n_links; k++) {
+    const FileLink *l = &g_array_index(p->links, FileLink, k);
+    first[l->ia + 1]++;
+    first[l->ib + 1]++;
+  }
+  for (guint i = 0; i < n; i++)
+    first[i + 1] += first[i];
+  {
+    g_autofree guint *fill = g_memdup2(first, sizeof(guint) * n);
+    for (guint k = 0; k < n_links; k++) {
+      const FileLink *l = &g_array_index(p->links, FileLink, k);
+      adj[fill[l->ia]++] = k;
+      adj[fill[l->ib]++] = k;
+    }
+  }
+#define OTHER(k, i)                                                                              \
+  (g_array_index(p->links, FileLink, (k)).ia == (i) ? g_array_index(p->links, FileLink, (k)).ib \
+                                                    : g_array_index(p->links, FileLink, (k)).ia)
+
+  /* Nearest RA/CA by hops: breadth first from all of them at once, in RA/CA order, so a tie
+   * goes to the lower number. */
+  g_autofree guint *nearest = g_new(guint, n);
+  g_autofree guint *queue = g_new(guint, n);
+  guint head = 0, tail = 0;
+  for (guint i = 0; i < n; i++)
+    nearest[i] = G_MAXUINT;
+  for (guint r = 0; r < n_racas; r++)
+    for (guint i = 0; i < n; i++)
+      if (g_array_index(p->nodes, FileNode, i).role == ES_NODE_RACA && number[i] == r) {
+        nearest[i] = r;
+        queue[tail++] = i;
+      }
+  while (head < tail) {
+    guint v = queue[head++];
+    for (guint e = first[v]; e < first[v + 1]; e++) {
+      guint w = OTHER(adj[e], v);
+      if (nearest[w] == G_MAXUINT) {
+        nearest[w] = nearest[v];
+        queue[tail++] = w;
+      }
+    }
+  }
+
+  /* Breadth first from the root: position in the layout, parent and uplink. */
+  g_autofree guint *pos = g_new(guint, n);
+  g_autofree guint *via = g_new(guint, n); /* link to the parent */
+  for (guint i = 0; i < n; i++)
+    pos[i] = G_MAXUINT;
+  head = tail = 0;
+  queue[tail++] = 0;
+  pos[0] = 0;
+  via[0] = G_MAXUINT;
+  while (head < tail) {
+    guint v = queue[head++];
+    for (guint e = first[v]; e < first[v + 1]; e++) {
+      guint w = OTHER(adj[e], v);
+      if (pos[w] == G_MAXUINT) {
+        pos[w] = tail;
+        via[w] = adj[e];
+        queue[tail++] = w;
+      }
+    }
+  }
+#undef OTHER
+
+  EsTopology *topo = es_topology_alloc(n, n_enbs, n_racas);
+  for (guint j = 0; j < n; j++) {
+    guint i = queue[j];
+    const FileNode *fn = &g_array_index(p->nodes, FileNode, i);
+    EsTopoNode *node = &topo->nodes[j];
+    node->role = fn->role;
+    node->number = number[i];
+    if (j > 0) {
+      const FileLink *l = &g_array_index(p->links, FileLink, via[i]);
+      node->parent = pos[l->ia == i ? l->ib : l->ia];
+      node->uplink = l->params;
+    }
+    if (fn->role == ES_NODE_ENB) {
+      topo->enb_nodes[number[i] - 1] = j;
+      node->raca = nearest[i];
+      if (fn->raca_name) {
+        guint r = GPOINTER_TO_UINT(g_hash_table_lookup(p->by_name, fn->raca_name));
+        const FileNode *rn = r ? &g_array_index(p->nodes, FileNode, r - 1) : NULL;
+        if (rn == NULL || rn->role != ES_NODE_RACA) {
+          fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, fn->line, "raca=%s: %s",
+               fn->raca_name, rn ? "not an RA/CA" : "unknown node");
+          es_topology_free(topo);
+          return NULL;
+        }
+        node->raca = number[r - 1];
+      }
+    } else if (fn->role == ES_NODE_RACA) {
+      topo->raca_nodes[number[i]] = j;
+    }
+    topo->names[j] = g_string_chunk_insert_const(topo->strings, fn->name);
+  }
+  topo->filled = n;
+  topo->enbs_added = n_enbs;
+  topo->racas_added = n_racas;
+  return topo;
+}
+
+EsTopology *es_topology_load(const char *path, GError **error) {
+  g_return_val_if_fail(path != NULL, NULL);
+  g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+  g_autofree char *text = NULL;
+  GError *inner = NULL;
+  if (!g_file_get_contents(path, &text, NULL, &inner)) {
+    g_set_error(error, ES_TOPOLOGY_ERROR, ES_TOPOLOGY_ERROR_FILE, "%s", inner->message);
+    g_error_free(inner);
+    return NULL;
+  }
+  Parser p = {
+      .path = path,
+      .strings = g_string_chunk_new(1 << 16),
+      .nodes = g_array_new(FALSE, FALSE, sizeof(FileNode)),
+      .links = g_array_new(FALSE, FALSE, sizeof(FileLink)),
+      .by_name = g_hash_table_new(g_str_hash, g_str_equal),
+  };
+  EsTopology *topo = NULL;
+  if (!parse_lines(&p, text, error))
+    goto out;
+  if (p.nodes->len == 0) {
+    fail(error, ES_TOPOLOGY_ERROR_INVALID, path, 0, "no nodes");
+    goto out;
+  }
+  if (check_tree(&p, error))
+    topo = lay_out(&p, error);
+out:
+  g_hash_table_destroy(p.by_name);
+  g_array_unref(p.nodes);
+  g_array_unref(p.links);
+  g_string_chunk_free(p.strings);
+  return topo;
+}

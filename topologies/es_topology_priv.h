@@ -1,0 +1,26 @@
+/* The layout of EsTopology and the builder the generators and the file loader share; not
+ * for use outside topologies/. */
+#ifndef ES_TOPOLOGY_PRIV_H
+#define ES_TOPOLOGY_PRIV_H
+
+#include "es_topology.h"
+
+struct EsTopology {
+  guint n_nodes, n_enbs, n_racas;
+  guint filled;        /* nodes added so far */
+  guint enbs_added, racas_added;
+  EsTopoNode *nodes;   /* one allocation: at 100k eNBs a pointer per node would cost more */
+  guint *enb_nodes;    /* eNB k is node enb_nodes[k - 1] */
+  guint *raca_nodes;   /* RA/CA r is node raca_nodes[r] */
+  const char **names;  /* per node, NULL when unnamed; the strings live in `strings` */
+  GStringChunk *strings;
+};
+
+/* Room for exactly n_nodes nodes, of which n_enbs eNBs and n_racas RA/CAs. */
+EsTopology *es_topology_alloc(guint n_nodes, guint n_enbs, guint n_racas);
+/* Appends a node (parents first) and returns its index. eNBs and RA/CAs are numbered in the
+ * order they are added; `raca` only matters for eNBs; `name` is copied (may be NULL). */
+guint es_topology_add(EsTopology *topo, EsNodeRole role, guint parent, const EsLinkParams *uplink,
+                      guint raca, const char *name);
+
+#endif
