@@ -481,15 +481,20 @@ static gboolean write_bio(const char *path, BIO *bio, int mode, GError **error)
   return TRUE;
 }
 
-gboolean es_pem_save_cert(const char *path, X509 *cert, GError **error)
+static int write_cert_pem(BIO *bio, const void *obj) { return PEM_write_bio_X509(bio, obj); }
+static int write_crl_pem(BIO *bio, const void *obj) { return PEM_write_bio_X509_CRL(bio, obj); }
+
+/* A public PEM file (certificate or CRL), replaced atomically. */
+static gboolean save_public_pem(const char *path, const char *what, int (*write)(BIO *, const void *),
+                                const void *obj, GError **error)
 {
   ERR_clear_error();
   BIO *bio = BIO_new(BIO_s_mem());
-  if (bio == NULL || cert == NULL || !PEM_write_bio_X509(bio, cert)) {
+  if (bio == NULL || obj == NULL || !write(bio, obj)) {
     BIO_free(bio);
-    char *what = g_strdup_printf("%s: cannot encode certificate", path);
-    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, what);
-    g_free(what);
+    char *msg = g_strdup_printf("%s: cannot encode %s", path, what);
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, msg);
+    g_free(msg);
     return FALSE;
   }
   gboolean ok = write_bio(path, bio, 0644, error);
@@ -497,20 +502,14 @@ gboolean es_pem_save_cert(const char *path, X509 *cert, GError **error)
   return ok;
 }
 
+gboolean es_pem_save_cert(const char *path, X509 *cert, GError **error)
+{
+  return save_public_pem(path, "certificate", write_cert_pem, cert, error);
+}
+
 gboolean es_pem_save_crl(const char *path, X509_CRL *crl, GError **error)
 {
-  ERR_clear_error();
-  BIO *bio = BIO_new(BIO_s_mem());
-  if (bio == NULL || crl == NULL || !PEM_write_bio_X509_CRL(bio, crl)) {
-    BIO_free(bio);
-    char *what = g_strdup_printf("%s: cannot encode CRL", path);
-    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, what);
-    g_free(what);
-    return FALSE;
-  }
-  gboolean ok = write_bio(path, bio, 0644, error);
-  BIO_free(bio);
-  return ok;
+  return save_public_pem(path, "CRL", write_crl_pem, crl, error);
 }
 
 gboolean es_pem_save_key(const char *path, EVP_PKEY *key, GError **error)
