@@ -175,7 +175,10 @@ int es_cmd_enrol(int argc, char **argv)
                   *reason = NULL, *key = NULL, *csv = NULL, *summary = NULL;
   gint enbs = 1, concurrency = 1;
   gboolean implicit = FALSE, renew = FALSE, revoke = FALSE, keep_certs = FALSE, quiet = FALSE;
+  g_autofree char *pki_opt = NULL, *out_opt = NULL;
   GOptionEntry entries[] = {
+    {"pki", 0, 0, G_OPTION_ARG_FILENAME, &pki_opt, "The PKI folder that enrolsim pki init wrote (or the first argument)", "DIR"},
+    {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_opt, "Result folder (or the second argument; default out/enrol)", "DIR"},
     {"server", 's', 0, G_OPTION_ARG_STRING, &server, "The CMP server (required)", "HOST:PORT"},
     {"path", 0, 0, G_OPTION_ARG_STRING, &path, "HTTP path of the POSTs (default /)", "PATH"},
     {"enbs", 'n', 0, G_OPTION_ARG_INT, &enbs, "Number of eNBs, numbered 1..N (default 1)", "N"},
@@ -190,7 +193,7 @@ int es_cmd_enrol(int argc, char **argv)
     {"keep-certs", 0, 0, G_OPTION_ARG_NONE, &keep_certs, "Write each eNB's latest operator certificate and key to OUT_DIR/certs/enb-<i>.pem/.key", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL},
     {NULL}};
-  g_autoptr(GOptionContext) opts = g_option_context_new("PKI_DIR OUT_DIR - enrol eNBs against a real CMP server");
+  g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - enrol eNBs against a real CMP server");
   g_option_context_add_main_entries(opts, entries, NULL);
   g_option_context_set_summary(opts,
     "eNBs 1..N enrol operator certificates with CMPv2 (ir, certConf) from --server, at most C\n"
@@ -202,11 +205,18 @@ int es_cmd_enrol(int argc, char **argv)
   GError *error = NULL;
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("enrol", error, 2);
-  if (argc != 3 || server == NULL) {
-    fprintf(stderr, "enrolsim: usage: enrolsim enrol PKI_DIR OUT_DIR --server HOST:PORT [OPTIONS] (see --help)\n");
+  const char *pki_dir = pki_opt, *out_dir = out_opt;
+  int pos = 1;
+  if (pki_dir == NULL && pos < argc)
+    pki_dir = argv[pos++];
+  if (out_dir == NULL && pos < argc)
+    out_dir = argv[pos++];
+  if (pos != argc || pki_dir == NULL || server == NULL) {
+    fprintf(stderr, "enrolsim: usage: enrolsim enrol --pki DIR --server HOST:PORT [--enbs N] [--concurrency C] [--out DIR] (see --help)\n");
     return 2;
   }
-  const char *pki_dir = argv[1], *out_dir = argv[2];
+  if (out_dir == NULL)
+    out_dir = "out/enrol";
   double timeout_s = 30;
   EsKeyType new_type = ES_KEY_P256;
   int reason_code = -1;
@@ -225,6 +235,10 @@ int es_cmd_enrol(int argc, char **argv)
   if (key != NULL && !es_key_type_parse(key, &new_type, &error))
     return es_cmd_fail("enrol", error, 2);
 
+  g_autoptr(EsLive) probe = es_live_new(&error);
+  if (probe == NULL || !es_live_set_target(probe, server, path, &error))
+    return es_cmd_fail("enrol", error, 2); /* before any device credential is made */
+  g_clear_pointer(&probe, es_live_free);
   g_autoptr(EsPki) pki = es_pki_load(pki_dir, &error);
   if (pki == NULL)
     return es_cmd_fail("enrol", error, 2);
@@ -307,7 +321,8 @@ int es_cmd_enrol(int argc, char **argv)
 
 out:
   if (error != NULL)
-    status = es_cmd_fail("enrol", error, 1);
+    status = es_cmd_fail("enrol", error,
+                         g_error_matches(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS) ? 2 : 1);
   for (guint i = 1; i <= r.n; i++) {
     es_enb_free(r.enbs[i]);
     X509_free(device_certs[i]);

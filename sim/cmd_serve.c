@@ -156,7 +156,10 @@ int es_cmd_serve(int argc, char **argv)
                   *crl_validity = NULL, *idle = NULL, *port_file = NULL;
   gint workers = 16, max_body = 0;
   gboolean overwrite = FALSE, keep_superseded = FALSE, quiet = FALSE;
+  g_autofree char *pki_opt = NULL, *out_opt = NULL;
   GOptionEntry entries[] = {
+    {"pki", 0, 0, G_OPTION_ARG_FILENAME, &pki_opt, "The PKI folder that enrolsim pki init wrote (or the first argument)", "DIR"},
+    {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_opt, "Result folder (or the second argument; default out/serve)", "DIR"},
     {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address to serve on (default 127.0.0.1:8080; port 0 picks a free one)", "HOST:PORT"},
     {"port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file, "Write the port served on to FILE once listening", "FILE"},
     {"confirm", 0, 0, G_OPTION_ARG_STRING, &confirm, "explicit (default: certConf/pkiConf) or implicit (grant implicitConfirm when asked)", "MODE"},
@@ -170,7 +173,7 @@ int es_cmd_serve(int argc, char **argv)
     {"overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "Replace the logs of an earlier run in OUT_DIR", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors and the listening line", NULL},
     {NULL}};
-  g_autoptr(GOptionContext) opts = g_option_context_new("PKI_DIR OUT_DIR - serve the RA/CA to real CMP clients");
+  g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - serve the RA/CA to real CMP clients");
   g_option_context_add_main_entries(opts, entries, NULL);
   g_option_context_set_summary(opts,
     "Serves the operator RA/CA of PKI_DIR (enrolsim pki init) over HTTP (RFC 6712): ir from\n"
@@ -181,11 +184,18 @@ int es_cmd_serve(int argc, char **argv)
   GError *error = NULL;
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("serve", error, 2);
-  if (argc != 3) {
-    fprintf(stderr, "enrolsim: usage: enrolsim serve PKI_DIR OUT_DIR [OPTIONS] (see --help)\n");
+  const char *pki_dir = pki_opt, *out_dir = out_opt;
+  int pos = 1;
+  if (pki_dir == NULL && pos < argc)
+    pki_dir = argv[pos++];
+  if (out_dir == NULL && pos < argc)
+    out_dir = argv[pos++];
+  if (pos != argc || pki_dir == NULL) {
+    fprintf(stderr, "enrolsim: usage: enrolsim serve --pki DIR --listen HOST:PORT [--out DIR] (see --help)\n");
     return 2;
   }
-  const char *pki_dir = argv[1], *out_dir = argv[2];
+  if (out_dir == NULL)
+    out_dir = "out/serve";
   double confirm_wait_s = 30, validity_s = 365 * 86400.0, crl_validity_s = 7 * 86400.0, idle_s = 30;
   struct { const char *name, *text; double *out; } durations[] = {
     {"--confirm-wait", confirm_wait, &confirm_wait_s}, {"--cert-validity", validity, &validity_s},
@@ -217,16 +227,21 @@ int es_cmd_serve(int argc, char **argv)
                     "--overwrite\n", issued_path);
     return 2;
   }
-  if (g_mkdir_with_parents(out_dir, 0755) != 0) {
-    fprintf(stderr, "enrolsim: serve: cannot create %s: %s\n", out_dir, g_strerror(errno));
-    return 1;
-  }
 
   Serve s = {.crl_validity_s = crl_validity_s, .quiet = quiet};
   int status = 1;
   s.crl_path = g_build_filename(out_dir, "crl.pem", NULL);
-  if ((s.live = es_live_new(&error)) == NULL)
+  EsLiveLimits limits = {.max_body = (gsize)max_body, .idle_timeout_s = idle_s};
+  /* Listening first: an address that is taken or malformed leaves OUT_DIR untouched. */
+  if ((s.live = es_live_new(&error)) == NULL
+      || !es_live_listen(s.live, listen != NULL ? listen : "127.0.0.1:8080", &limits, &error))
     goto out;
+  if (g_mkdir_with_parents(out_dir, 0755) != 0) {
+    int err = errno;
+    g_set_error(&error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot create %s: %s",
+                out_dir, g_strerror(err));
+    goto out;
+  }
   s.epoch = es_live_get_epoch(s.live, &s.epoch_fraction);
   EsRacaConfig rc = {
     .grant_implicit = confirm != NULL && strcmp(confirm, "implicit") == 0,
@@ -237,13 +252,11 @@ int es_cmd_serve(int argc, char **argv)
     .cert_validity_s = (gint64)validity_s,
     .keep_superseded = keep_superseded,
   };
-  EsLiveLimits limits = {.max_body = (gsize)max_body, .idle_timeout_s = idle_s};
   if ((s.raca = es_raca_new(&rc, pki, es_live_get0_engine(s.live), &error)) == NULL
       || (s.issued = open_log(out_dir, "issued.csv", "time_s,utc,serial,subject,request,replaces\n", &error)) == NULL
       || (s.revocations = open_log(out_dir, "revocations.csv", "time_s,utc,serial,subject,cause,reason\n", &error)) == NULL
       || !publish_crl(&s, &error)
       || !es_live_stop_on_signals(s.live, &error)
-      || !es_live_listen(s.live, listen != NULL ? listen : "127.0.0.1:8080", &limits, &error)
       || (port_file != NULL && !write_port_file(port_file, es_live_get_port(s.live), &error)))
     goto out;
   es_raca_set_event_cb(s.raca, on_event, &s);
@@ -277,7 +290,8 @@ int es_cmd_serve(int argc, char **argv)
 
 out:
   if (error != NULL)
-    status = es_cmd_fail("serve", error, 1);
+    status = es_cmd_fail("serve", error,
+                         g_error_matches(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS) ? 2 : 1);
   g_clear_error(&s.error);
   es_raca_free(s.raca);
   es_live_free(s.live);

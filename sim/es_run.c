@@ -190,8 +190,13 @@ static void on_power_on(void *arg)
 /* A factory credential (key and vendor-signed certificate) is no part of the enrolment, but
  * making one costs as much CPU as a tenth of it: a second thread makes them, in power-on
  * order, at most FACTORY_AHEAD ahead (so an idle eNB still holds no OpenSSL state), each from
- * the eNB's own factory stream so the bytes do not depend on thread timing. */
+ * the eNB's own factory stream so the bytes do not depend on thread timing.
+ * It works in bursts: woken only when half the ring is used up, it refills it and sleeps
+ * again. A thread that is awake makes every munmap on the main thread (fiber stacks, malloc)
+ * interrupt its core to flush the TLB, and wakes cost system calls on both sides: woken per
+ * credential it cost the main thread more than it saved. */
 #define FACTORY_AHEAD 256
+#define FACTORY_LOW_WATER (FACTORY_AHEAD / 2)
 
 typedef struct {
   X509 *cert;
@@ -211,6 +216,7 @@ struct Factory {
   Device ring[FACTORY_AHEAD]; /* credential of the i-th eNB to power on at ring[i % AHEAD] */
   guint made, taken;
   gboolean stop;
+  gboolean factory_waits, main_waits; /* who sleeps on `changed` */
 };
 
 static Device factory_make(Factory *f, guint enb)
@@ -235,8 +241,11 @@ static gpointer factory_main(gpointer data)
   Factory *f = data;
   for (guint i = 0; i < f->n; i++) {
     g_mutex_lock(&f->lock);
-    while (!f->stop && i - f->taken >= FACTORY_AHEAD)
+    while (!f->stop && i - f->taken >= FACTORY_AHEAD) {
+      f->factory_waits = TRUE;
       g_cond_wait(&f->changed, &f->lock);
+    }
+    f->factory_waits = FALSE;
     gboolean stop = f->stop;
     g_mutex_unlock(&f->lock);
     if (stop)
@@ -245,7 +254,8 @@ static gpointer factory_main(gpointer data)
     g_mutex_lock(&f->lock);
     f->ring[i % FACTORY_AHEAD] = d;
     f->made = i + 1;
-    g_cond_broadcast(&f->changed);
+    if (f->main_waits)
+      g_cond_broadcast(&f->changed);
     g_mutex_unlock(&f->lock);
   }
   OPENSSL_thread_stop();
@@ -277,12 +287,16 @@ static Factory *factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPoo
 static void factory_hand_over(Factory *f, guint i, EsEnb *enb)
 {
   g_mutex_lock(&f->lock);
-  while (f->made <= i)
+  while (f->made <= i) {
+    f->main_waits = TRUE;
     g_cond_wait(&f->changed, &f->lock);
+  }
+  f->main_waits = FALSE;
   Device d = f->ring[i % FACTORY_AHEAD];
   f->ring[i % FACTORY_AHEAD] = (Device){NULL, NULL};
   f->taken = i + 1;
-  g_cond_broadcast(&f->changed);
+  if (f->factory_waits && f->made - f->taken <= FACTORY_LOW_WATER)
+    g_cond_broadcast(&f->changed);
   g_mutex_unlock(&f->lock);
   if (d.cert != NULL)
     es_enb_set1_device(enb, d.cert, d.key);

@@ -6,7 +6,7 @@ es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
 "${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set backhaul.loss=0.1 --out "$tmp/lossy"
-"${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set scenario.start_window=10ms \
+"${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set rollout.window=10ms \
   --set scenario.stop_time=60ms --out "$tmp/stopped"
 grep -q unfinished "$tmp/stopped/enrolments.csv" || { echo "FAIL: no eNB was in flight at the stop" >&2; exit 1; }
 echo "scenario_memcheck: clean"
