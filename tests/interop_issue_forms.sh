@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The documented command forms end to end: `serve --pki --listen --out` granting
-# implicitConfirm to `openssl cmp -implicit_confirm`, and `enrol --pki --server --out` refusing
-# a mock RA/CA whose certificate is not cross-certified by the vendor root.
+# implicitConfirm to `openssl cmp -implicit_confirm` and refusing a device of an unknown vendor,
+# and `enrol --pki --server --out` refusing a mock RA/CA that is not cross-certified.
 source "$(dirname "$0")/interop_lib.sh"
 pki=$tmp/pki
 
@@ -22,6 +22,20 @@ grep -qi "sending certconf" "$tmp/cli.log" && fail "the CLI sent certConf althou
 sleep 1.5 # past confirm-wait: an ungranted implicit confirmation would now be revoked
 openssl verify -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "$tmp/served/crl.pem" "$tmp/c1.pem" \
   2>/dev/null | grep -q ': OK' || [ ! -e "$tmp/served/crl.pem" ] || fail "implicitly confirmed certificate revoked"
+# A device certificate from a vendor the RA/CA does not know: refused, nothing issued.
+new_key "$tmp/ov.key"; new_key "$tmp/od.key"; new_key "$tmp/k9"
+openssl req -new -x509 -key "$tmp/ov.key" -subj "/O=Other Vendor/CN=Other Vendor Root" -days 30 \
+  -out "$tmp/ov.pem" 2>/dev/null
+openssl req -new -key "$tmp/od.key" -subj "/O=Other Vendor/CN=enb-9" -out "$tmp/od.csr" 2>/dev/null
+openssl x509 -req -in "$tmp/od.csr" -CA "$tmp/ov.pem" -CAkey "$tmp/ov.key" -days 30 -set_serial 3 \
+  -out "$tmp/od.pem" 2>/dev/null || fail "foreign device certificate"
+issued_before=$(tail -n +2 "$tmp/served/issued.csv" | wc -l)
+if timeout 20 openssl cmp -server "127.0.0.1:$port" -cmd ir -cert "$tmp/od.pem" -key "$tmp/od.key" \
+  -trusted "$pki/vendor-root.pem" -newkey "$tmp/k9" -subject "/O=Operator/CN=enb-9" \
+  -certout "$tmp/c9.pem" >"$tmp/cli9.log" 2>&1; then
+  fail "a device of an unknown vendor enrolled"
+fi
+[ "$(tail -n +2 "$tmp/served/issued.csv" | wc -l)" -eq "$issued_before" ] || fail "issued for an unknown vendor"
 stop_serve() { kill -TERM "$serve_pid"; wait "$serve_pid" || fail "serve exit status"; }
 stop_serve
 openssl verify -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "$tmp/served/crl.pem" "$tmp/c1.pem" \
