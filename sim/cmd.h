@@ -15,6 +15,10 @@ int es_cmd_plot(int argc, char **argv);
 int es_cmd_compare(int argc, char **argv);
 int es_cmd_sweep(int argc, char **argv);
 
+/* The PKI and result folders of serve and enrol: given as --pki/--out, or else as the first
+ * and second arguments left after option parsing. FALSE when arguments remain unused. */
+gboolean es_cmd_dirs(int argc, char **argv, const char **pki_dir, const char **out_dir);
+
 /* Prints "enrolsim: WHAT: message" to stderr, frees error, returns status. */
 int es_cmd_fail(const char *what, GError *error, int status);
 

@@ -185,12 +185,7 @@ int es_cmd_serve(int argc, char **argv)
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("serve", error, 2);
   const char *pki_dir = pki_opt, *out_dir = out_opt;
-  int pos = 1;
-  if (pki_dir == NULL && pos < argc)
-    pki_dir = argv[pos++];
-  if (out_dir == NULL && pos < argc)
-    out_dir = argv[pos++];
-  if (pos != argc || pki_dir == NULL) {
+  if (!es_cmd_dirs(argc, argv, &pki_dir, &out_dir) || pki_dir == NULL) {
     fprintf(stderr, "enrolsim: usage: enrolsim serve --pki DIR --listen HOST:PORT [--out DIR] (see --help)\n");
     return 2;
   }

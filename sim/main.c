@@ -29,6 +29,16 @@ int es_cmd_fail(const char *what, GError *error, int status)
   return status;
 }
 
+gboolean es_cmd_dirs(int argc, char **argv, const char **pki_dir, const char **out_dir)
+{
+  int pos = 1;
+  if (*pki_dir == NULL && pos < argc)
+    *pki_dir = argv[pos++];
+  if (*out_dir == NULL && pos < argc)
+    *out_dir = argv[pos++];
+  return pos == argc;
+}
+
 static void usage(FILE *f)
 {
   fprintf(f, "Usage: enrolsim COMMAND [OPTIONS]\n\n"
