@@ -406,6 +406,11 @@ static gboolean start_racas(Run *run, const EsRacaConfig *config, const EsRacaOb
                             GError **error)
 {
   run->n_racas = es_topology_racas(run->topo);
+  /* Each EsRaca issues from its own EsCa (nodes/), whose serials start at the same number. */
+  if (run->n_racas > 1 && !run->options->quiet)
+    printf("note: %u RA/CAs issue from the same operator CA with serial counters of their own: "
+           "serial numbers repeat across RA/CAs, and crl.pem is RA/CA 0's\n",
+           run->n_racas);
   run->racas = g_new0(EsRaca *, run->n_racas);
   run->racas[0] = run->raca;
   for (guint r = 1; r < run->n_racas; r++) {

@@ -371,6 +371,7 @@ static void test_file(void) {
 
   /* Through a scenario: the eNB count must agree. */
   g_autoptr(EsScenario) sc = es_scenario_new();
+  g_free(path);
   path = write_topo(good_file);
   g_assert_true(es_scenario_set(sc, "topology.type", "file", NULL));
   g_assert_true(es_scenario_set(sc, "topology.file", path, NULL));
