@@ -393,6 +393,9 @@ static gboolean plan(Run *run, GError **error)
   if ((run->topo = es_topology_new(run->sc, &inner)) != NULL)
     run->rollout = es_rollout_new(run->sc, schedule_uniform, schedule, &inner);
   es_rand_free(schedule);
+  if (inner == NULL && (run->topo == NULL || run->rollout == NULL))
+    g_set_error_literal(&inner, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO,
+                        "the scenario describes no network (not validated?)");
   if (inner != NULL) {
     g_set_error_literal(error, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO, inner->message);
     g_error_free(inner);
