@@ -10,6 +10,7 @@
 
 #include "es_ca.h"
 #include "es_pki.h"
+#include "es_test_util.h"
 #include "es_rand.h"
 
 #define NOT_BEFORE G_GINT64_CONSTANT(1793491200) /* 2026-11-01T00:00:00Z */
@@ -17,34 +18,6 @@
 #define YEAR (365 * DAY)
 
 /* Runs the openssl CLI; returns its exit status, *output gets stdout + stderr. */
-static int run_openssl(char **output, const char *first, ...)
-{
-  const char *openssl = g_getenv("ES_OPENSSL");
-  GPtrArray *argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)(openssl != NULL ? openssl : "openssl"));
-  va_list ap;
-  va_start(ap, first);
-  for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
-    g_ptr_array_add(argv, (char *)a);
-  va_end(ap);
-  g_ptr_array_add(argv, NULL);
-  char *out = NULL, *err = NULL;
-  int status = 0;
-  g_autoptr(GError) error = NULL;
-  g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
-               &status, &error);
-  g_assert_no_error(error);
-  g_ptr_array_free(argv, TRUE);
-  char *both = g_strconcat(out, err, NULL);
-  g_free(out);
-  g_free(err);
-  if (output != NULL)
-    *output = both;
-  else
-    g_free(both);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void save_crl(const char *path, X509_CRL *crl)
 {
   BIO *bio = BIO_new_file(path, "w");
@@ -155,7 +128,7 @@ static void test_issue(Fixture *f, gconstpointer data)
   g_autofree char *path = save_in(f, "enb.pem", a);
   g_autofree char *attime = g_strdup_printf("%" G_GINT64_FORMAT, now + DAY);
   g_autofree char *out = NULL;
-  int rc = run_openssl(&out, "verify", "-attime", attime, "-CAfile", root, path, NULL);
+  int rc = es_test_run_openssl(&out, "verify", "-attime", attime, "-CAfile", root, path, NULL);
   g_test_message("%s", out);
   g_assert_cmpint(rc, ==, 0);
 
@@ -217,7 +190,7 @@ static void test_revoke_and_crl(Fixture *f, gconstpointer data)
   save_crl(crl_path, crl);
   g_autofree char *out = NULL;
   /* The CLI checks the CRL's signature against the operator root. */
-  g_assert_cmpint(run_openssl(&out, "crl", "-in", crl_path, "-CAfile", root, "-noout", NULL), ==,
+  g_assert_cmpint(es_test_run_openssl(&out, "crl", "-in", crl_path, "-CAfile", root, "-noout", NULL), ==,
                   0);
   g_assert_nonnull(strstr(out, "verify OK"));
   g_clear_pointer(&out, g_free);
@@ -226,13 +199,13 @@ static void test_revoke_and_crl(Fixture *f, gconstpointer data)
   g_autofree char *attime = g_strdup_printf("%" G_GINT64_FORMAT, now + 2 * DAY);
   g_autofree char *revoked_path = save_in(f, "revoked.pem", revoked);
   g_autofree char *kept_path = save_in(f, "kept.pem", kept);
-  int rc = run_openssl(&out, "verify", "-attime", attime, "-crl_check", "-CAfile", root, "-CRLfile",
+  int rc = es_test_run_openssl(&out, "verify", "-attime", attime, "-crl_check", "-CAfile", root, "-CRLfile",
                        crl_path, revoked_path, NULL);
   g_test_message("%s", out);
   g_assert_cmpint(rc, !=, 0);
   g_assert_nonnull(strstr(out, "certificate revoked"));
   g_clear_pointer(&out, g_free);
-  rc = run_openssl(&out, "verify", "-attime", attime, "-crl_check", "-CAfile", root, "-CRLfile",
+  rc = es_test_run_openssl(&out, "verify", "-attime", attime, "-crl_check", "-CAfile", root, "-CRLfile",
                    crl_path, kept_path, NULL);
   g_test_message("%s", out);
   g_assert_cmpint(rc, ==, 0);
@@ -266,7 +239,7 @@ static void test_crl_number_and_aki(Fixture *f, gconstpointer data)
   g_autofree char *crl_path = g_build_filename(f->dir, "empty.pem", NULL);
   save_crl(crl_path, first);
   g_autofree char *out = NULL;
-  g_assert_cmpint(run_openssl(&out, "crl", "-in", crl_path, "-CAfile", root, "-noout", NULL), ==,
+  g_assert_cmpint(es_test_run_openssl(&out, "crl", "-in", crl_path, "-CAfile", root, "-noout", NULL), ==,
                   0);
   g_assert_nonnull(strstr(out, "verify OK"));
   X509_CRL *second = es_ca_get1_crl(f->ca, now + DAY, now + 2 * DAY, &error);

@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "es_pki.h"
+#include "es_test_util.h"
 #include "es_rand.h"
 
 #define NOT_BEFORE G_GINT64_CONSTANT(1793491200) /* 2026-11-01T00:00:00Z */
@@ -18,39 +19,11 @@
 /* ---- helpers ---- */
 
 /* Runs the openssl CLI; returns its exit status, *output gets stdout + stderr. */
-static int run_openssl(char **output, const char *first, ...)
-{
-  const char *openssl = g_getenv("ES_OPENSSL");
-  GPtrArray *argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)(openssl != NULL ? openssl : "openssl"));
-  va_list ap;
-  va_start(ap, first);
-  for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
-    g_ptr_array_add(argv, (char *)a);
-  va_end(ap);
-  g_ptr_array_add(argv, NULL);
-  char *out = NULL, *err = NULL;
-  int status = 0;
-  g_autoptr(GError) error = NULL;
-  g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
-               &status, &error);
-  g_assert_no_error(error);
-  g_ptr_array_free(argv, TRUE);
-  char *both = g_strconcat(out, err, NULL);
-  g_free(out);
-  g_free(err);
-  if (output != NULL)
-    *output = both;
-  else
-    g_free(both);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* `openssl verify -CAfile ca cert` at a time inside every validity period. */
 static gboolean cli_verifies(const char *ca, const char *cert, char **output)
 {
   char *attime = g_strdup_printf("%" G_GINT64_FORMAT, NOT_BEFORE + 86400);
-  int rc = run_openssl(output, "verify", "-attime", attime, "-CAfile", ca, cert, NULL);
+  int rc = es_test_run_openssl(output, "verify", "-attime", attime, "-CAfile", ca, cert, NULL);
   g_free(attime);
   return rc == 0;
 }
@@ -390,7 +363,7 @@ static void test_serial_hex_matches_cli(void)
     g_autofree char *path = g_build_filename(dir, "serial.pem", NULL);
     g_assert_true(es_pem_save_cert(path, cert, &error));
     g_autofree char *out = NULL;
-    g_assert_cmpint(run_openssl(&out, "x509", "-noout", "-serial", "-in", path, NULL), ==, 0);
+    g_assert_cmpint(es_test_run_openssl(&out, "x509", "-noout", "-serial", "-in", path, NULL), ==, 0);
     g_autofree char *ours = es_serial_hex(X509_get0_serialNumber(cert));
     g_autofree char *expected = g_strdup_printf("serial=%s\n", ours);
     g_assert_cmpstr(out, ==, expected);
