@@ -19,8 +19,11 @@ typedef struct {
   X509_STORE *trust;        /* ir: vendor root; kur, rr: operator root; at engine time */
   EsChannel *channel;
   guint64 timer;            /* CPU-time delay before a send, then the response timeout */
-  GBytes *request;          /* handed out by the fiber, to send */
+  GBytes *request;          /* handed out by the fiber; kept until answered, to send again */
   int request_type;
+  guint sends;              /* of this request */
+  gboolean busy;            /* the next send answers a 503: no attempt used up */
+  gboolean restarting;      /* abandoned for a new transaction (enb.retry=restart) */
   GBytes *response;         /* handed in to the fiber */
   int response_type;
   const char *failure;      /* why the transfer failed, when it did */
@@ -30,7 +33,6 @@ typedef struct {
   X509 *cert;
   EVP_PKEY *new_key;        /* of a successful ir or kur */
   X509 *root;               /* ir: the root from caPubs that the new certificate chains to */
-  guint attempts;
 } Enrolment;
 
 struct EsEnb {
@@ -50,6 +52,10 @@ struct EsEnb {
   EsEnbOperation op;
   int revoke_reason;
   guint sessions;           /* started so far: each gets its own randomness stream */
+  guint attempts;           /* irs sent in this enrolment, resends and restarts included */
+  guint abandoned;          /* transactions given up in this session (restart policy) */
+  guint64 restart_timer;    /* a new transaction is due */
+  guint64 jitter;           /* state of the back-off jitter generator */
   Enrolment *e;
   gsize stack_used;
 };
@@ -123,6 +129,12 @@ static void set_operator(EsEnb *enb, GBytes *cert, GBytes *key, GBytes *root)
   enb->op_root = root;
 }
 
+static void count(EsEnb *enb, EsCount what)
+{
+  if (enb->recorder != NULL)
+    es_recorder_add_count(enb->recorder, enb->number, what, 1);
+}
+
 static void mark(EsEnb *enb, EsMark m)
 {
   if (enb->recorder != NULL)
@@ -134,6 +146,37 @@ static gint64 wall_now(EsEnb *enb)
 {
   return enb->config->epoch
          + (gint64)floor(es_engine_now(enb->engine) + enb->config->epoch_fraction);
+}
+
+/* splitmix64: back-off jitter and the CPU factor come from the run's seed and the eNB's
+ * number without touching the eNB's randomness stream, which OpenSSL reads. */
+static guint64 splitmix(guint64 *state)
+{
+  guint64 z = (*state += G_GUINT64_CONSTANT(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static double uniform(guint64 *state)
+{
+  return (double)(splitmix(state) >> 11) * 0x1.0p-53;
+}
+
+static double cpu_factor(const EsEnb *enb)
+{
+  if (enb->config->cpu_spread <= 0)
+    return 1.0;
+  guint64 state = enb->config->seed ^ ((guint64)enb->number << 20) ^ G_GUINT64_CONSTANT(0xc0);
+  return 1.0 + enb->config->cpu_spread * (2.0 * uniform(&state) - 1.0);
+}
+
+/* The wait before retry k (1, 2, ...): exponential, capped, jittered. */
+static double backoff(EsEnb *enb, guint k)
+{
+  const EsEnbConfig *c = enb->config;
+  double wait = MIN(c->backoff_s * ldexp(1.0, (int)MIN(k, 64u) - 1), c->backoff_max_s);
+  return wait * (1.0 + c->backoff_jitter * (2.0 * uniform(&enb->jitter) - 1.0));
 }
 
 /* Runs inside the fiber: hand the request out, sleep until the engine has the answer. */
@@ -149,6 +192,8 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
   int len = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
   if (len <= 0)
     return NULL;
+  if (e->request != NULL)
+    g_bytes_unref(e->request);
   e->request = g_bytes_new(der, (gsize)len);
   e->request_type = OSSL_CMP_MSG_get_bodytype(req);
   OPENSSL_free(der);
@@ -400,7 +445,7 @@ static void record(EsEnb *enb)
     if (!e->aborting)
       mark(enb, ES_MARK_DONE);
     es_recorder_set_outcome(enb->recorder, enb->number, e->outcome);
-    es_recorder_set_attempts(enb->recorder, enb->number, e->attempts);
+    es_recorder_set_attempts(enb->recorder, enb->number, enb->attempts);
   } else if (strcmp(e->outcome, "renewed") == 0) {
     es_recorder_set_outcome(enb->recorder, enb->number, "enrolled");
   } else if (strcmp(e->outcome, "revoked") == 0) {
@@ -417,9 +462,28 @@ static void record(EsEnb *enb)
   }
 }
 
+static void begin_transaction(EsEnb *enb, EsEnbOperation op);
+
+static void on_restart_due(void *arg)
+{
+  EsEnb *enb = arg;
+  enb->restart_timer = 0;
+  begin_transaction(enb, enb->op);
+}
+
 static void finish(EsEnb *enb)
 {
   Enrolment *e = enb->e;
+  if (e->restarting && !e->aborting && e->cert == NULL) {
+    /* The transaction is abandoned, its fiber and OpenSSL state gone; a fresh one (new
+     * transactionID, new key) begins after the back-off. */
+    enb->abandoned++;
+    count(enb, ES_COUNT_ABANDONED);
+    enrolment_free(enb);
+    enb->restart_timer = es_engine_timer_add(enb->engine, backoff(enb, enb->abandoned),
+                                             on_restart_due, enb);
+    return;
+  }
   keep_credential(enb);
   if (enb->recorder != NULL)
     record(enb);
@@ -454,18 +518,39 @@ static void run(EsEnb *enb)
   double cpu = enb->config->sign_s;
   if (e->request_type == ES_CMP_IR || e->request_type == ES_CMP_CR || e->request_type == ES_CMP_KUR)
     cpu += enb->config->keygen_s;
-  e->timer = es_engine_timer_add(enb->engine, cpu, on_send_due, enb);
+  e->sends = 0;
+  e->timer = es_engine_timer_add(enb->engine, cpu * cpu_factor(enb), on_send_due, enb);
+}
+
+static void drop_channel(EsEnb *enb)
+{
+  Enrolment *e = enb->e;
+  if (e->channel != NULL)
+    es_channel_close(e->channel, enb->engine);
+  e->channel = NULL;
+}
+
+/* No usable answer to the request (timeout or transport failure): send it again, abandon the
+ * transaction for a new one, or let the session fail with `reason`. */
+static void retry_or_fail(EsEnb *enb, const char *reason)
+{
+  Enrolment *e = enb->e;
+  const EsEnbConfig *c = enb->config;
+  drop_channel(enb); /* the connection may be what is broken */
+  if (c->retry == ES_ENB_RESEND && e->sends < c->max_attempts) {
+    e->timer = es_engine_timer_add(enb->engine, backoff(enb, e->sends), on_send_due, enb);
+    return;
+  }
+  e->failure = reason;
+  e->restarting = c->retry == ES_ENB_RESTART && enb->abandoned + 1 < c->max_attempts;
+  run(enb);
 }
 
 static void on_timeout(void *arg)
 {
   EsEnb *enb = arg;
-  Enrolment *e = enb->e;
-  e->timer = 0;
-  e->failure = "timeout";
-  es_channel_close(e->channel, enb->engine);
-  e->channel = NULL;
-  run(enb);
+  enb->e->timer = 0;
+  retry_or_fail(enb, "timeout");
 }
 
 static void on_response(void *arg, const EsResponse *r)
@@ -475,8 +560,22 @@ static void on_response(void *arg, const EsResponse *r)
   es_engine_timer_cancel(enb->engine, e->timer);
   e->timer = 0;
   if (r->error != NULL) {
-    e->failure = "transport_error";
-  } else if (r->http_status != 200) {
+    retry_or_fail(enb, "transport_error");
+    return;
+  }
+  if (r->http_status == 503 && enb->config->max_attempts > 1) {
+    /* The RA/CA's queue is full: it did not process the request, so the same bytes go again
+     * once the wait it asked for is over (never sooner; jitter spreads the returning eNBs). */
+    double wait = r->retry_after_s > 0 ? r->retry_after_s : backoff(enb, 1);
+    count(enb, ES_COUNT_BUSY_RETRIES);
+    e->busy = TRUE;
+    e->timer = es_engine_timer_add(enb->engine,
+                                   wait * (1.0 + enb->config->backoff_jitter * uniform(&enb->jitter)),
+                                   on_send_due, enb);
+    return;
+  }
+  g_clear_pointer(&e->request, g_bytes_unref);
+  if (r->http_status != 200) {
     e->failure = "http_error";
   } else {
     e->response = g_bytes_new(r->body, r->len);
@@ -493,19 +592,23 @@ static void on_send_due(void *arg)
 {
   EsEnb *enb = arg;
   Enrolment *e = enb->e;
+  e->timer = 0;
   if (e->channel == NULL)
     e->channel = es_engine_channel_open(enb->engine, enb->number);
   if (e->request_type == ES_CMP_IR) {
-    e->attempts++;
+    enb->attempts++;
     mark(enb, ES_MARK_IR_SENT);
   } else if (e->request_type == ES_CMP_CERTCONF) {
     mark(enb, ES_MARK_CERTCONF_SENT);
   }
+  if (e->busy)
+    e->busy = FALSE; /* a request the RA/CA refused unread does not use up an attempt */
+  else if (e->sends++ > 0)
+    count(enb, ES_COUNT_CMP_RETRANSMISSIONS);
   gsize len;
   const guint8 *der = g_bytes_get_data(e->request, &len);
   e->timer = es_engine_timer_add(enb->engine, enb->config->msg_timeout_s, on_timeout, enb);
   es_channel_post(e->channel, enb->engine, "application/pkixcmp", der, len, on_response, enb);
-  g_clear_pointer(&e->request, g_bytes_unref);
 }
 
 EsEnb *es_enb_new(guint number, const EsEnbConfig *config, const EsPki *pki,
@@ -536,10 +639,9 @@ void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key)
   enb->device_key = key;
 }
 
-static gboolean start_session(EsEnb *enb, EsEnbOperation op)
+/* One transaction of a session: its own fiber, OpenSSL context and randomness stream. */
+static void begin_transaction(EsEnb *enb, EsEnbOperation op)
 {
-  if (enb->e != NULL || (op != ES_ENB_ENROL && enb->op_cert == NULL))
-    return FALSE;
   enb->op = op;
   Enrolment *e = g_new0(Enrolment, 1);
   enb->e = e;
@@ -560,7 +662,7 @@ static gboolean start_session(EsEnb *enb, EsEnbOperation op)
       X509_STORE_free(e->trust);
       g_free(e);
       enb->e = NULL;
-      return TRUE;
+      return;
     }
   }
   X509_free(root);
@@ -571,6 +673,17 @@ static gboolean start_session(EsEnb *enb, EsEnbOperation op)
                           enb->number + ((guint64)enb->sessions << 32));
   enb->sessions++;
   run(enb);
+}
+
+static gboolean start_session(EsEnb *enb, EsEnbOperation op)
+{
+  if (es_enb_is_active(enb) || (op != ES_ENB_ENROL && enb->op_cert == NULL))
+    return FALSE;
+  enb->attempts = 0;
+  enb->abandoned = 0;
+  enb->jitter = enb->config->seed * G_GUINT64_CONSTANT(0x2545f4914f6cdd1d)
+                ^ ((guint64)enb->number << 24) ^ enb->sessions;
+  begin_transaction(enb, op);
   return TRUE;
 }
 
@@ -580,7 +693,7 @@ gboolean es_enb_renew(EsEnb *enb) { return start_session(enb, ES_ENB_RENEW); }
 
 gboolean es_enb_revoke(EsEnb *enb, int reason)
 {
-  if (enb->e != NULL)
+  if (es_enb_is_active(enb))
     return FALSE;
   enb->revoke_reason = reason;
   return start_session(enb, ES_ENB_REVOKE);
@@ -622,7 +735,7 @@ gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
   return TRUE;
 }
 
-gboolean es_enb_is_active(const EsEnb *enb) { return enb->e != NULL; }
+gboolean es_enb_is_active(const EsEnb *enb) { return enb->e != NULL || enb->restart_timer != 0; }
 
 guint es_enb_get_number(const EsEnb *enb) { return enb->number; }
 
@@ -632,6 +745,15 @@ void es_enb_free(EsEnb *enb)
 {
   if (enb == NULL)
     return;
+  if (enb->restart_timer != 0) {
+    /* Between two transactions: the session ends unfinished, as one in flight would. */
+    es_engine_timer_cancel(enb->engine, enb->restart_timer);
+    enb->restart_timer = 0;
+    if (enb->recorder != NULL && enb->op == ES_ENB_ENROL) {
+      es_recorder_set_outcome(enb->recorder, enb->number, "unfinished");
+      es_recorder_set_attempts(enb->recorder, enb->number, enb->attempts);
+    }
+  }
   if (enb->e != NULL) {
     /* Let OpenSSL unwind and free its frames: every further transfer fails at once. */
     Enrolment *e = enb->e;

@@ -8,13 +8,26 @@
 #include "es_pki.h"
 #include "es_recorder.h"
 
+/* What an eNB does when a response does not come in time or the connection fails. */
+typedef enum {
+  ES_ENB_RESEND,  /* POST the same DER again, up to max_attempts sends per message */
+  ES_ENB_RESTART, /* abandon the transaction and begin a new one, up to max_attempts in all */
+} EsEnbRetry;
+
 /* Shared by all eNBs of a run; must outlive them. */
 typedef struct {
   EsKeyType new_key;         /* the key pair each enrolment makes */
   gboolean ask_implicit;     /* ask for implicitConfirm in the ir */
   double keygen_s;           /* modelled CPU time for the new key pair */
   double sign_s;             /* modelled CPU time to protect each request */
-  double msg_timeout_s;      /* no response by then: the enrolment fails */
+  double cpu_spread;         /* each eNB scales keygen_s and sign_s by its own factor,
+                              * uniform in [1 - spread, 1 + spread] (hardware differs) */
+  double msg_timeout_s;      /* no response by then: retry, or fail after the last attempt */
+  EsEnbRetry retry;
+  guint max_attempts;        /* 0 or 1: no retries */
+  double backoff_s;          /* wait before retry k: backoff_s * 2^(k-1), at most backoff_max_s, */
+  double backoff_max_s;      /* scaled by a factor uniform in [1 - jitter, 1 + jitter]; a 503's */
+  double backoff_jitter;     /* Retry-After is waited at least, scaled by [1, 1 + jitter] */
   gint64 epoch;              /* wall-clock seconds of engine time 0 */
   double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation */
   guint64 seed;              /* per-eNB randomness streams in a simulated run */
@@ -55,6 +68,7 @@ gboolean es_enb_renew(EsEnb *enb);
  * is an RFC 5280 CRL reason code, or -1 for none. On success the eNB forgets the credential.
  * FALSE if a session is in flight or there is no operator certificate. */
 gboolean es_enb_revoke(EsEnb *enb, int reason);
+/* A session is in flight or a restart is pending. */
 gboolean es_enb_is_active(const EsEnb *enb);
 /* The session in flight, or the last one. */
 EsEnbOperation es_enb_get_operation(const EsEnb *enb);

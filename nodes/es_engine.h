@@ -11,6 +11,8 @@ typedef struct EsExchange EsExchange; /* one request at a server, awaiting its r
 
 typedef void (*EsTimerFn)(void *arg);
 
+#define ES_RETRY_AFTER_MAX 86400u
+
 /* A response or a transport failure. On failure `error` says what happened (connection
  * refused/reset, HTTP framing) and http_status is 0. `body` is only valid during the call. */
 typedef struct {
@@ -19,6 +21,8 @@ typedef struct {
   const guint8 *body;
   gsize len;
   const char *error;
+  guint retry_after_s; /* a 503's Retry-After (RFC 9110 delay-seconds, at most
+                        * ES_RETRY_AFTER_MAX); 0 when absent */
 } EsResponse;
 typedef void (*EsResponseFn)(void *arg, const EsResponse *response);
 
@@ -38,6 +42,7 @@ typedef struct {
   void (*server_set)(EsEngine *engine, guint raca, EsRequestFn fn, void *arg);
   void (*reply)(EsExchange *exchange, int http_status, const char *content_type,
                 const guint8 *body, gsize len);
+  void (*reply_unavailable)(EsExchange *exchange, guint retry_after_s);
 } EsEngineOps;
 
 /* Implementations embed this first in their own struct. */
@@ -85,6 +90,13 @@ static inline void es_engine_reply(EsEngine *e, EsExchange *x, int http_status,
                                    const char *content_type, const guint8 *body, gsize len)
 {
   e->ops->reply(x, http_status, content_type, body, len);
+}
+
+/* Answers 503 Service Unavailable with Retry-After: the server is too busy to queue the
+ * request; the client should send it again after that many seconds. Frees the exchange. */
+static inline void es_engine_reply_unavailable(EsEngine *e, EsExchange *x, guint retry_after_s)
+{
+  e->ops->reply_unavailable(x, retry_after_s);
 }
 
 #endif

@@ -33,11 +33,18 @@ struct EsRaca {
   EsRacaEventFn event_fn;
   void *event_arg;
   guint index;
-  GQueue waiting;               /* Job, for a free worker */
-  GQueue serving;               /* Job, holding a worker */
-  guint busy;
+  EsService *service;           /* Job: the workers and their queue */
+  GHashTable *closed;           /* transactionID (GBytes) -> Closed: recently ended */
   EsRacaStats stats;
 };
+
+/* An ended transaction's last exchange, replayed to a byte-identical resend (its answer was
+ * lost) until the timer forgets it. */
+typedef struct {
+  EsRaca *raca;
+  GBytes *id, *request, *response;
+  guint64 timer;
+} Closed;
 
 struct Transaction {
   EsRaca *raca;
@@ -55,7 +62,6 @@ typedef struct {
   EsRaca *raca;
   EsExchange *exchange;
   GBytes *request;
-  guint64 timer;
 } Job;
 
 /* A GError carrying OpenSSL's error queue (which it clears). */
@@ -144,9 +150,38 @@ static void transaction_free(Transaction *t)
   g_free(t);
 }
 
+static void closed_free(Closed *c)
+{
+  if (c->timer != 0)
+    es_engine_timer_cancel(c->raca->engine, c->timer);
+  g_bytes_unref(c->id);
+  g_bytes_unref(c->request);
+  g_bytes_unref(c->response);
+  g_free(c);
+}
+
+static void on_closed_expired(void *arg)
+{
+  Closed *c = arg;
+  c->timer = 0;
+  g_hash_table_remove(c->raca->closed, c->id);
+}
+
 static void transaction_end(Transaction *t)
 {
-  g_hash_table_remove(t->raca->transactions, t->id);
+  EsRaca *raca = t->raca;
+  if (raca->engine != NULL && t->last_request != NULL) {
+    Closed *c = g_new0(Closed, 1);
+    c->raca = raca;
+    c->id = g_bytes_ref(t->id);
+    c->request = g_steal_pointer(&t->last_request);
+    c->response = g_steal_pointer(&t->last_response);
+    double keep = raca->config.closed_cache_s > 0 ? raca->config.closed_cache_s
+                                                  : raca->config.confirm_wait_s;
+    c->timer = es_engine_timer_add(raca->engine, keep, on_closed_expired, c);
+    g_hash_table_replace(raca->closed, c->id, c);
+  }
+  g_hash_table_remove(raca->transactions, t->id);
 }
 
 /* Ends a transaction whose certificate (if any) never got a valid confirmation. */
@@ -439,6 +474,8 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
   raca->rand = es_rand_new(config->seed, G_GUINT64_CONSTANT(0x7ac0000000000000));
   raca->transactions = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
                                              (GDestroyNotify)transaction_free);
+  raca->closed = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
+                                       (GDestroyNotify)closed_free);
   X509 *cross = es_pki_get0_raca_cross(pki);
   if (raca->ca == NULL || raca->vendor_trust == NULL || raca->operator_trust == NULL
       || raca->extra_out == NULL
@@ -462,12 +499,11 @@ void es_raca_free(EsRaca *raca)
 {
   if (raca == NULL)
     return;
-  g_queue_clear_full(&raca->waiting, (GDestroyNotify)job_free);
-  for (GList *l = raca->serving.head; l != NULL; l = l->next)
-    es_engine_timer_cancel(raca->engine, ((Job *)l->data)->timer);
-  g_queue_clear_full(&raca->serving, (GDestroyNotify)job_free);
+  es_service_free(raca->service, (GDestroyNotify)job_free);
   if (raca->transactions != NULL)
     g_hash_table_destroy(raca->transactions);
+  if (raca->closed != NULL)
+    g_hash_table_destroy(raca->closed);
   es_rand_free(raca->rand);
   sk_X509_pop_free(raca->extra_out, X509_free);
   X509_STORE_free(raca->vendor_trust);
@@ -502,6 +538,15 @@ void es_raca_get_stats(const EsRaca *raca, EsRacaStats *stats)
 {
   *stats = raca->stats;
   stats->open_transactions = g_hash_table_size(raca->transactions);
+  if (raca->service != NULL) {
+    EsServiceStats q;
+    es_service_get_stats(raca->service, &q);
+    stats->busy = q.rejected;
+    stats->max_queue = q.max_waiting;
+    stats->busy_s = q.busy_s;
+    stats->wait_mean_s = q.started > 0 ? q.wait_sum_s / (double)q.started : 0.0;
+    stats->wait_max_s = q.wait_max_s;
+  }
 }
 
 static GBytes *encode(const OSSL_CMP_MSG *msg)
@@ -552,11 +597,13 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   GBytes *request = g_bytes_new_static(der, len);
   GBytes *out = NULL;
 
-  if (t != NULL && t->last_request != NULL && g_bytes_equal(t->last_request, request)) {
-    /* The same bytes again (a resend after a lost response): answer as before, never
-     * issue twice for one transaction. */
+  /* The same bytes again (a resend after a lost response): answer as before, never issue
+   * twice for one transaction, even one that has ended since (its pkiConf was lost). */
+  Closed *closed = t == NULL ? g_hash_table_lookup(raca->closed, id) : NULL;
+  GBytes *last_request = t != NULL ? t->last_request : closed != NULL ? closed->request : NULL;
+  if (last_request != NULL && g_bytes_equal(last_request, request)) {
     raca->stats.duplicates++;
-    out = g_bytes_ref(t->last_response);
+    out = g_bytes_ref(t != NULL ? t->last_response : closed->response);
     goto done;
   }
   gboolean opens = is_cert_request(type) || type == ES_CMP_RR;
@@ -589,6 +636,12 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   }
   if (rsp_type == ES_CMP_ERROR)
     raca->stats.errors++;
+  if (t->last_request != NULL)
+    g_bytes_unref(t->last_request);
+  if (t->last_response != NULL)
+    g_bytes_unref(t->last_response);
+  t->last_request = g_bytes_new(der, len);
+  t->last_response = g_bytes_ref(out);
 
   if (type == ES_CMP_RR) {
     transaction_end(t); /* rr/rp is the whole transaction */
@@ -621,12 +674,6 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
     transaction_fail(t, ES_RACA_REVOKED_CERTCONF_FAILED);
     goto done;
   }
-  if (t->last_request != NULL)
-    g_bytes_unref(t->last_request);
-  if (t->last_response != NULL)
-    g_bytes_unref(t->last_response);
-  t->last_request = g_bytes_new(der, len);
-  t->last_response = g_bytes_ref(out);
 
 done:
   g_bytes_unref(request);
@@ -661,14 +708,12 @@ void es_raca_expire_all(EsRaca *raca)
   g_list_free(open);
 }
 
-/* The service queue: K workers, FIFO; a job holds a worker for its service time, then
- * its request is processed and answered. */
-static void start_jobs(EsRaca *raca);
-
-static void on_job_done(void *arg)
+/* The service queue (es_service): a request holds a worker for the service time of its
+ * type, then is processed and answered; one that finds the queue full gets 503. */
+static void on_job_done(void *arg, void *data)
 {
-  Job *job = arg;
-  EsRaca *raca = job->raca;
+  Job *job = data;
+  EsRaca *raca = arg;
   gsize len;
   const guint8 *der = g_bytes_get_data(job->request, &len);
   GError *error = NULL;
@@ -684,30 +729,24 @@ static void on_job_done(void *arg)
                     (const guint8 *)error->message, strlen(error->message));
     g_error_free(error);
   }
-  g_queue_remove(&raca->serving, job);
   job_free(job);
-  raca->busy--;
-  start_jobs(raca);
 }
 
-static void start_jobs(EsRaca *raca)
+static void on_queue_changed(void *arg, guint waiting, guint busy, double t)
 {
-  while (raca->busy < raca->config.workers && !g_queue_is_empty(&raca->waiting)) {
-    Job *job = g_queue_pop_head(&raca->waiting);
-    gsize len;
-    const guint8 *der = g_bytes_get_data(job->request, &len);
-    int type = es_cmp_peek_body_type(der, len);
-    double service = is_cert_request(type) ? raca->config.ir_service_s
-                                           : raca->config.certconf_service_s;
-    raca->busy++;
-    raca->stats.busy_s += service;
-    g_queue_push_tail(&raca->serving, job);
-    job->timer = es_engine_timer_add(raca->engine, service, on_job_done, job);
-  }
-  /* Every change of the queue or of the busy workers ends here (a request in, a job done). */
+  EsRaca *raca = arg;
   if (raca->observer.queue_changed != NULL)
-    raca->observer.queue_changed(raca->observer_arg, raca->index,
-                                 g_queue_get_length(&raca->waiting), raca->busy, now_s(raca));
+    raca->observer.queue_changed(raca->observer_arg, raca->index, waiting, busy, t);
+}
+
+static double service_mean(const EsRacaConfig *config, int type)
+{
+  switch (type) {
+  case ES_CMP_IR: case ES_CMP_CR: case ES_CMP_P10CR: return config->ir_service_s;
+  case ES_CMP_KUR: return config->kur_service_s;
+  case ES_CMP_RR: return config->rr_service_s;
+  default: return config->certconf_service_s;
+  }
 }
 
 static void on_request(void *arg, EsExchange *exchange, const char *content_type,
@@ -723,14 +762,27 @@ static void on_request(void *arg, EsExchange *exchange, const char *content_type
   job->raca = raca;
   job->exchange = exchange;
   job->request = g_bytes_new(body, len);
-  g_queue_push_tail(&raca->waiting, job);
-  raca->stats.max_queue = MAX(raca->stats.max_queue, g_queue_get_length(&raca->waiting));
-  start_jobs(raca);
+  if (!es_service_submit(raca->service, job,
+                         service_mean(&raca->config, es_cmp_peek_body_type(body, len)))) {
+    es_engine_reply_unavailable(raca->engine, exchange, raca->config.retry_after_s);
+    job_free(job);
+  }
 }
 
 void es_raca_attach(EsRaca *raca, guint index)
 {
   g_return_if_fail(raca->engine != NULL);
   raca->index = index;
+  if (raca->service == NULL) {
+    EsServiceConfig sc = {
+      .workers = raca->config.workers,
+      .queue_limit = raca->config.queue_limit,
+      .dist = raca->config.service_dist,
+      .seed = raca->config.seed,
+      .stream = G_GUINT64_CONSTANT(0x7ac0000000000001),
+    };
+    raca->service = es_service_new(&sc, raca->engine, on_job_done, raca);
+    es_service_set_changed_cb(raca->service, on_queue_changed, raca);
+  }
   es_engine_server_set(raca->engine, index, on_request, raca);
 }

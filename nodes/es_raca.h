@@ -7,6 +7,7 @@
 #include "es_ca.h"
 #include "es_engine.h"
 #include "es_pki.h"
+#include "es_service.h"
 
 #define ES_RACA_ERROR (es_raca_error_quark())
 GQuark es_raca_error_quark(void);
@@ -16,8 +17,16 @@ typedef struct {
   gboolean grant_implicit;   /* grant implicitConfirm when the eNB asks */
   double confirm_wait_s;     /* revoke when no valid certConf arrives by then */
   guint workers;             /* messages processed in parallel */
-  double ir_service_s;       /* modelled CPU time per ir (verify, issue, sign the ip) */
-  double certconf_service_s; /* per certConf (and any other request) */
+  guint queue_limit;         /* requests that may wait for a worker; 0: no limit. A request
+                              * beyond it is answered 503 with Retry-After */
+  guint retry_after_s;       /* the Retry-After of that answer */
+  EsServiceDist service_dist;/* service times fixed, or exponential with these means: */
+  double ir_service_s;       /* modelled CPU time per ir, cr, p10cr (verify, issue, sign the ip) */
+  double kur_service_s;      /* per kur */
+  double certconf_service_s; /* per certConf (and any request not named here) */
+  double rr_service_s;       /* per rr */
+  double closed_cache_s;     /* how long an ended transaction's last answer is replayed to a
+                              * resent request (a lost pkiConf); 0: confirm_wait_s */
   gint64 epoch;              /* wall-clock seconds of engine time 0, for certificate dates */
   double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation; the live
                               * engine starts between two wall-clock seconds */
@@ -94,12 +103,15 @@ EsCa *es_raca_get0_ca(EsRaca *raca);
 X509_CRL *es_raca_get1_crl(EsRaca *raca, gint64 validity_s, GError **error);
 
 typedef struct {
-  guint64 requests, issued, revoked, confirmed, errors, duplicates;
+  guint64 requests, issued, revoked, confirmed, errors;
+  guint64 duplicates;    /* resent requests answered from the cache, never processed twice */
+  guint64 busy;          /* requests refused with 503 because the queue was full */
   guint64 renewed;       /* kur transactions confirmed */
   guint64 revoked_on_request; /* rr accepted */
   guint open_transactions;
   guint max_queue;
   double busy_s; /* summed service time */
+  double wait_mean_s, wait_max_s; /* queueing delay before a worker took the request */
 } EsRacaStats;
 void es_raca_get_stats(const EsRaca *raca, EsRacaStats *stats);
 

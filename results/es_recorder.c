@@ -14,6 +14,7 @@ typedef struct {
   char *serial;                /* NULL: unset; owned */
   guint attempts;
   gboolean revoked;
+  guint counts[ES_COUNT_N];
 } EsEnbRecord;
 
 struct EsRecorder {
@@ -132,6 +133,23 @@ double es_recorder_get_mark(const EsRecorder *rec, guint enb, EsMark mark) {
   return r->marks[mark];
 }
 
+const char *es_count_name(EsCount count) {
+  static const char *const names[ES_COUNT_N] = {"cmp_retransmissions", "tcp_retransmissions",
+                                                "busy_retries", "abandoned"};
+  return (guint)count < ES_COUNT_N ? names[count] : "unknown";
+}
+
+void es_recorder_add_count(EsRecorder *rec, guint enb, EsCount count, guint n) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  g_return_if_fail(r != NULL && (guint)count < ES_COUNT_N);
+  r->counts[count] = r->counts[count] + n < r->counts[count] ? G_MAXUINT : r->counts[count] + n;
+}
+
+guint es_recorder_get_count(const EsRecorder *rec, guint enb, EsCount count) {
+  const EsEnbRecord *r = enb_record(rec, enb);
+  return r != NULL && (guint)count < ES_COUNT_N ? r->counts[count] : 0;
+}
+
 guint es_recorder_get_attempts(const EsRecorder *rec, guint enb) {
   EsEnbRecord *r = enb_record(rec, enb);
   return r ? r->attempts : 0;
@@ -213,7 +231,10 @@ gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError *
   /* About 100 bytes a row; sizing up front avoids repeated reallocation at 100k eNBs. */
   GString *out = g_string_sized_new(128 + (gsize)rec->n_enbs * 100);
   g_string_append(out, "enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,"
-                       "pkiconf_received_s,done_s,outcome,attempts,serial,revoked\n");
+                       "pkiconf_received_s,done_s,outcome,attempts,serial,revoked");
+  for (int c = 0; c < ES_COUNT_N; c++)
+    g_string_append_printf(out, ",%s", es_count_name(c));
+  g_string_append_c(out, '\n');
   for (guint i = 0; i < rec->n_enbs; i++) {
     const EsEnbRecord *r = &rec->enbs[i];
     g_string_append_printf(out, "%u", i + 1);
@@ -221,8 +242,11 @@ gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError *
       g_string_append_c(out, ',');
       append_time(out, r->marks[m]);
     }
-    g_string_append_printf(out, ",%s,%u,%s,%d\n", r->outcome ? r->outcome : "", r->attempts,
+    g_string_append_printf(out, ",%s,%u,%s,%d", r->outcome ? r->outcome : "", r->attempts,
                            r->serial ? r->serial : "", r->revoked ? 1 : 0);
+    for (int c = 0; c < ES_COUNT_N; c++)
+      g_string_append_printf(out, ",%u", r->counts[c]);
+    g_string_append_c(out, '\n');
   }
   gboolean ok = write_atomically(path, out, error);
   g_string_free(out, TRUE);

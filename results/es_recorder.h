@@ -27,6 +27,16 @@ typedef enum {
   ES_MARK_COUNT
 } EsMark;
 
+/* Per-eNB counts, each a column of enrolments.csv and a sum under "retransmissions" in
+ * summary.json. */
+typedef enum {
+  ES_COUNT_CMP_RETRANSMISSIONS, /* a CMP message POSTed again after a timeout (enb.retry=resend) */
+  ES_COUNT_TCP_RETRANSMISSIONS, /* TCP segments sent again on this eNB's connections */
+  ES_COUNT_BUSY_RETRIES,        /* a request sent again after a 503 with Retry-After */
+  ES_COUNT_ABANDONED,           /* transactions given up to start a new one (enb.retry=restart) */
+  ES_COUNT_N
+} EsCount;
+
 typedef struct EsRecorder EsRecorder;
 
 /* eNBs are numbered 1..n_enbs. */
@@ -43,6 +53,10 @@ void es_recorder_set_attempts(EsRecorder *rec, guint enb, guint attempts);
 /* Upper-case hex, as `openssl x509 -serial` prints it. */
 void es_recorder_set_serial(EsRecorder *rec, guint enb, const char *serial_hex);
 void es_recorder_set_revoked(EsRecorder *rec, guint enb, gboolean revoked);
+void es_recorder_add_count(EsRecorder *rec, guint enb, EsCount count, guint n);
+guint es_recorder_get_count(const EsRecorder *rec, guint enb, EsCount count);
+/* Column name of a count in enrolments.csv ("cmp_retransmissions", ...). */
+const char *es_count_name(EsCount count);
 
 const char *es_recorder_get_outcome(const EsRecorder *rec, guint enb); /* NULL: none yet */
 const char *es_recorder_get_serial(const EsRecorder *rec, guint enb);
@@ -57,7 +71,8 @@ typedef struct {
 void es_recorder_stats(const EsRecorder *rec, EsRecorderStats *stats);
 
 /* Header `enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,pkiconf_received_s,done_s,
- * outcome,attempts,serial,revoked`, then one row per eNB in order; times with 6 decimals. */
+ * outcome,attempts,serial,revoked,cmp_retransmissions,tcp_retransmissions,busy_retries,
+ * abandoned`, then one row per eNB in order; times with 6 decimals. */
 gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError **error);
 
 /* What summary.json says beyond the recorder's own numbers, for a caller that knows no more

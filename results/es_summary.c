@@ -201,7 +201,7 @@ void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
   double *done = g_new(double, MAX(n, 1));
   gsize n_done = 0, n_lat = 0;
   double lat_sum = 0, first_start = INFINITY, last_done = -INFINITY;
-  guint64 attempts = 0, retries = 0, max_attempts = 0;
+  guint64 attempts = 0, retries = 0, max_attempts = 0, counts[ES_COUNT_N] = {0};
   GHashTable *outcomes = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint k = 1; k <= n; k++) {
     double start = es_recorder_get_mark(rec, k, ES_MARK_START);
@@ -211,6 +211,8 @@ void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
     attempts += a;
     retries += a > 1 ? a - 1 : 0;
     max_attempts = MAX(max_attempts, a);
+    for (int c = 0; c < ES_COUNT_N; c++)
+      counts[c] += es_recorder_get_count(rec, k, c);
     if (!isnan(start))
       first_start = MIN(first_start, start);
     /* An eNB never given an outcome did not finish: it is counted, not hidden. */
@@ -267,6 +269,11 @@ void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
   es_summary_set_uint(s, "attempts.total", attempts);
   es_summary_set_uint(s, "attempts.max", max_attempts);
   es_summary_add_uint(s, "retransmissions.ir_retries", retries);
+  for (int c = 0; c < ES_COUNT_N; c++) {
+    char *path = g_strconcat("retransmissions.", es_count_name(c), NULL);
+    es_summary_add_uint(s, path, counts[c]);
+    g_free(path);
+  }
   g_free(done);
 }
 

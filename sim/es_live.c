@@ -37,6 +37,7 @@ typedef struct {
   char *content_type;
   GBytes *body;
   const char *error;
+  guint retry_after_s;
 } Held;
 
 struct EsChannel {
@@ -216,6 +217,7 @@ static void on_deliver_held(evutil_socket_t fd, short what, void *arg)
     .content_type = h->content_type,
     .body = h->body != NULL ? g_bytes_get_data(h->body, &len) : NULL,
     .error = h->error,
+    .retry_after_s = h->retry_after_s,
   };
   r.len = len;
   channel_deliver(c, &r);
@@ -243,6 +245,19 @@ static void on_request_error(enum evhttp_request_error error, void *arg)
 }
 
 static void send_request(EsChannel *c);
+
+/* Retry-After as delay-seconds; 0 (none) for an HTTP-date or anything else. */
+static guint parse_retry_after(const char *value)
+{
+  guint64 v;
+  if (value == NULL)
+    return 0;
+  while (*value == ' ' || *value == '\t')
+    value++;
+  if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, &v, NULL))
+    return 0;
+  return (guint)MIN(v, ES_RETRY_AFTER_MAX);
+}
 
 /* libevent calls this once per request: with the response, with NULL after a transport
  * failure (having freed the request), or with a request that never connected (code 0). */
@@ -274,6 +289,8 @@ static void on_response(struct evhttp_request *req, void *arg)
     in = evhttp_request_get_input_buffer(req);
     r.len = evbuffer_get_length(in);
     r.body = r.len > 0 ? evbuffer_pullup(in, -1) : NULL;
+    r.retry_after_s = parse_retry_after(
+        evhttp_find_header(evhttp_request_get_input_headers(req), "Retry-After"));
   }
   if (!c->posting) {
     channel_deliver(c, &r);
@@ -284,6 +301,7 @@ static void on_response(struct evhttp_request *req, void *arg)
   h->content_type = g_strdup(r.content_type);
   h->body = r.body != NULL ? g_bytes_new(r.body, r.len) : NULL;
   h->error = r.error;
+  h->retry_after_s = r.retry_after_s;
   c->held = h;
   event_active(c->deliver_ev, EV_TIMEOUT, 0);
 }
@@ -413,8 +431,9 @@ static void send_reply(struct evhttp_request *req, int status, const char *conte
   evhttp_send_reply(req, status, NULL, NULL);
 }
 
-static void live_reply(EsExchange *x, int http_status, const char *content_type,
-                       const guint8 *body, gsize len)
+static void reply_with(EsExchange *x, int http_status, const char *content_type,
+                       const guint8 *body, gsize len, const char *extra_name,
+                       const char *extra_value)
 {
   g_return_if_fail(x != NULL);
   if (x->req != NULL) {
@@ -422,9 +441,23 @@ static void live_reply(EsExchange *x, int http_status, const char *content_type,
     if (conn != NULL)
       evhttp_connection_set_closecb(conn, NULL, NULL);
     /* With the connection gone (detached request) this only frees the request. */
-    send_reply(x->req, http_status, content_type, body, len, NULL, NULL);
+    send_reply(x->req, http_status, content_type, body, len, extra_name, extra_value);
   }
   exchange_free(x);
+}
+
+static void live_reply(EsExchange *x, int http_status, const char *content_type,
+                       const guint8 *body, gsize len)
+{
+  reply_with(x, http_status, content_type, body, len, NULL, NULL);
+}
+
+static void live_reply_unavailable(EsExchange *x, guint retry_after_s)
+{
+  static const char msg[] = "busy: queue full\n";
+  char value[16];
+  g_snprintf(value, sizeof value, "%u", retry_after_s);
+  reply_with(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1, "Retry-After", value);
 }
 
 static void on_server_request(struct evhttp_request *req, void *arg)
@@ -472,6 +505,7 @@ static const EsEngineOps live_ops = {
   .channel_close = live_channel_close,
   .server_set = live_server_set,
   .reply = live_reply,
+  .reply_unavailable = live_reply_unavailable,
 };
 
 /* ---- set-up ------------------------------------------------------------------------------ */

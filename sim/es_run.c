@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -506,6 +507,9 @@ static gboolean write_summary(Run *run, const EsRunResult *result, const char *p
     es_summary_set_uint(s, RACA_KEY("revoked"), st.revoked);
     es_summary_set_uint(s, RACA_KEY("errors"), st.errors);
     es_summary_set_uint(s, RACA_KEY("duplicates"), st.duplicates);
+    es_summary_set_uint(s, RACA_KEY("busy_rejections"), st.busy);
+    es_summary_set_double(s, RACA_KEY("queueing_delay_s.mean"), st.wait_mean_s);
+    es_summary_set_double(s, RACA_KEY("queueing_delay_s.max"), st.wait_max_s);
     es_summary_set_double(s, RACA_KEY("busy_s"), st.busy_s);
     es_summary_set_double(s, RACA_KEY("utilisation"), capacity > 0 ? st.busy_s / capacity : 0.0);
     es_summary_set_uint(s, RACA_KEY("max_queue"), st.max_queue);
@@ -753,8 +757,13 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     .grant_implicit = sc->confirm == ES_CONFIRM_IMPLICIT,
     .confirm_wait_s = sc->confirm_wait_s,
     .workers = sc->workers,
+    .queue_limit = sc->queue_limit,
+    .retry_after_s = (guint)ceil(sc->retry_after_s),
+    .service_dist = (EsServiceDist)sc->service_dist,
     .ir_service_s = sc->ir_service_s,
+    .kur_service_s = sc->kur_service_s,
     .certconf_service_s = sc->certconf_service_s,
+    .rr_service_s = sc->rr_service_s,
     .epoch = sc->epoch,
     .cert_validity_s = (gint64)sc->cert_validity_s,
     .seed = sc->seed,
@@ -771,7 +780,13 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     .ask_implicit = sc->confirm == ES_CONFIRM_IMPLICIT,
     .keygen_s = sc->enb_keygen_s,
     .sign_s = sc->enb_sign_s,
+    .cpu_spread = sc->enb_cpu_spread,
     .msg_timeout_s = sc->msg_timeout_s,
+    .retry = sc->enb_retry == ES_RETRY_RESTART ? ES_ENB_RESTART : ES_ENB_RESEND,
+    .max_attempts = sc->enb_max_attempts,
+    .backoff_s = sc->enb_backoff_s,
+    .backoff_max_s = sc->enb_backoff_max_s,
+    .backoff_jitter = sc->enb_backoff_jitter,
     .epoch = sc->epoch,
     .seed = sc->seed,
     .deterministic = TRUE,

@@ -30,6 +30,8 @@ typedef struct {
   gsize header_bytes;
   gboolean in_value;    /* the last header callback was a value */
   gboolean in_ctype;    /* that value belongs to Content-Type */
+  gboolean in_retry_after; /* that value belongs to Retry-After */
+  guint retry_after;    /* its delay-seconds, capped; 0 when absent or an HTTP-date */
   gboolean complete;
   int reject;           /* an HTTP status that says why we gave up on the message */
 } HttpIn;
@@ -128,6 +130,8 @@ static int on_message_begin(http_parser *p)
   in->header_bytes = 0;
   in->in_value = TRUE;
   in->in_ctype = FALSE;
+  in->in_retry_after = FALSE;
+  in->retry_after = 0;
   in->complete = FALSE;
   return 0;
 }
@@ -172,6 +176,17 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
     in->in_ctype = strcmp(in->field->str, "content-type") == 0;
     if (in->in_ctype)
       g_string_truncate(in->ctype, 0);
+    in->in_retry_after = strcmp(in->field->str, "retry-after") == 0;
+  }
+  for (size_t i = 0; in->in_retry_after && i < len; i++) {
+    if (at[i] == ' ' || at[i] == '\t')
+      continue;
+    if (!g_ascii_isdigit(at[i])) {
+      in->retry_after = 0; /* an HTTP-date: the client backs off on its own */
+      in->in_retry_after = FALSE;
+      break;
+    }
+    in->retry_after = MIN(in->retry_after * 10 + (guint)(at[i] - '0'), ES_RETRY_AFTER_MAX);
   }
   if (in->in_ctype) {
     if (in->ctype->len + len > MAX_CTYPE) {
@@ -327,6 +342,7 @@ static void channel_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, s
         .content_type = content_type_or_null(&c->in),
         .body = c->in.body->data,
         .len = c->in.body->len,
+        .retry_after_s = c->in.retry_after,
       };
       channel_deliver(c, &r);
     } else if (c->in.reject != 0) {
@@ -365,6 +381,7 @@ static void channel_on_event(void *arg, EsNs3Socket *sock, EsNs3SocketEvent ev)
           .content_type = content_type_or_null(&c->in),
           .body = c->in.body->data,
           .len = c->in.body->len,
+          .retry_after_s = c->in.retry_after,
         };
         channel_deliver(c, &r);
       } else {
@@ -629,8 +646,8 @@ static void sim_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *a
   srv->arg = arg;
 }
 
-static void sim_reply(EsExchange *x, int http_status, const char *content_type,
-                      const guint8 *body, gsize len)
+static void reply_with(EsExchange *x, int http_status, const char *content_type,
+                       const guint8 *body, gsize len, const char *extra_headers)
 {
   g_return_if_fail(x != NULL);
   EsServerConn *conn = x->conn;
@@ -638,7 +655,8 @@ static void sim_reply(EsExchange *x, int http_status, const char *content_type,
     conn->exchange = NULL;
     if (http_status < 100 || http_status > 999)
       http_status = 500;
-    conn_send_response(conn, http_status, content_type, body, len, x->keep_alive, NULL);
+    conn_send_response(conn, http_status, content_type, body, len, x->keep_alive,
+                       extra_headers);
     if (!x->keep_alive)
       conn_close(conn);
     else
@@ -646,6 +664,20 @@ static void sim_reply(EsExchange *x, int http_status, const char *content_type,
   }
   g_queue_unlink(&g_sim->exchanges, &x->link);
   g_free(x);
+}
+
+static void sim_reply(EsExchange *x, int http_status, const char *content_type,
+                      const guint8 *body, gsize len)
+{
+  reply_with(x, http_status, content_type, body, len, NULL);
+}
+
+static void sim_reply_unavailable(EsExchange *x, guint retry_after_s)
+{
+  static const char msg[] = "busy: queue full\n";
+  char header[48];
+  g_snprintf(header, sizeof header, "Retry-After: %u\r\n", retry_after_s);
+  reply_with(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1, header);
 }
 
 static const EsEngineOps sim_ops = {
@@ -657,6 +689,7 @@ static const EsEngineOps sim_ops = {
   .channel_close = sim_channel_close,
   .server_set = sim_server_set,
   .reply = sim_reply,
+  .reply_unavailable = sim_reply_unavailable,
 };
 
 /* ---- building the network ------------------------------------------------------------ */

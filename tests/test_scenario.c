@@ -86,7 +86,18 @@ static void assert_defaults(const EsScenario *sc) {
   g_assert_cmpstr(sc->enb_key, ==, "p256");
   g_assert_cmpfloat(sc->enb_keygen_s, ==, 0.02);
   g_assert_cmpfloat(sc->enb_sign_s, ==, 0.005);
-  g_assert_cmpfloat(sc->msg_timeout_s, ==, 60);
+  g_assert_cmpfloat(sc->msg_timeout_s, ==, 30);
+  g_assert_cmpuint(sc->queue_limit, ==, 0);
+  g_assert_cmpfloat(sc->retry_after_s, ==, 2);
+  g_assert_cmpint(sc->service_dist, ==, 0);
+  g_assert_cmpfloat(sc->kur_service_s, ==, 0.002);
+  g_assert_cmpfloat(sc->rr_service_s, ==, 0.001);
+  g_assert_cmpfloat(sc->enb_cpu_spread, ==, 0);
+  g_assert_cmpint(sc->enb_retry, ==, ES_RETRY_RESEND);
+  g_assert_cmpuint(sc->enb_max_attempts, ==, 4);
+  g_assert_cmpfloat(sc->enb_backoff_s, ==, 1);
+  g_assert_cmpfloat(sc->enb_backoff_max_s, ==, 60);
+  g_assert_cmpfloat(sc->enb_backoff_jitter, ==, 0.5);
 }
 
 static void test_defaults(void) {
@@ -317,6 +328,18 @@ static void test_set(void) {
   g_assert_nonnull(strstr(error->message, "core.rate"));
   g_assert_nonnull(strstr(error->message, "100MBps"));
   g_clear_error(&error);
+  /* Retry and capacity keys: words and bounds. */
+  g_assert_true(es_scenario_set(sc, "enb.retry=restart", NULL, &error));
+  g_assert_cmpint(sc->enb_retry, ==, ES_RETRY_RESTART);
+  static const char *const bad[] = {"enb.retry=again", "enb.max_attempts=0",
+                                    "enb.backoff_jitter=1.5", "enb.cpu_spread=1",
+                                    "raca.service=gamma", "raca.retry_after=2d", "raca.queue_limit=-1"};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_assert_false(es_scenario_set(sc, bad[i], NULL, &error));
+    g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE);
+    g_clear_error(&error);
+  }
+  g_assert_cmpint(sc->enb_retry, ==, ES_RETRY_RESTART);
   /* A rejected override leaves the old value. */
   g_assert_cmpfloat(sc->core.rate_bps, ==, 10e9);
   g_assert_cmpuint(sc->enbs, ==, 20000);
@@ -506,6 +529,17 @@ static void assert_same(const EsScenario *a, const EsScenario *b) {
   g_assert_cmpfloat(a->enb_keygen_s, ==, b->enb_keygen_s);
   g_assert_cmpfloat(a->enb_sign_s, ==, b->enb_sign_s);
   g_assert_cmpfloat(a->msg_timeout_s, ==, b->msg_timeout_s);
+  g_assert_cmpuint(a->queue_limit, ==, b->queue_limit);
+  g_assert_cmpfloat(a->retry_after_s, ==, b->retry_after_s);
+  g_assert_cmpint(a->service_dist, ==, b->service_dist);
+  g_assert_cmpfloat(a->kur_service_s, ==, b->kur_service_s);
+  g_assert_cmpfloat(a->rr_service_s, ==, b->rr_service_s);
+  g_assert_cmpfloat(a->enb_cpu_spread, ==, b->enb_cpu_spread);
+  g_assert_cmpint(a->enb_retry, ==, b->enb_retry);
+  g_assert_cmpuint(a->enb_max_attempts, ==, b->enb_max_attempts);
+  g_assert_cmpfloat(a->enb_backoff_s, ==, b->enb_backoff_s);
+  g_assert_cmpfloat(a->enb_backoff_max_s, ==, b->enb_backoff_max_s);
+  g_assert_cmpfloat(a->enb_backoff_jitter, ==, b->enb_backoff_jitter);
 }
 
 static void test_keyfile_canonical(void) {
@@ -528,9 +562,11 @@ static void test_keyfile_canonical(void) {
       "[aggregation]\nrate=1000000000bps\nlatency=0.002s\nloss=0\n",
       "[core]\nrate=10000000000bps\nlatency=0.001s\nloss=0\n",
       "[pki]\nkey=p256\ncert_validity=315360000s\n",
-      "[raca]\nconfirm=explicit\nconfirm_wait=30s\nworkers=2\nir_service=0.002s\n"
-      "certconf_service=0.001s\ncrl_validity=315360000s\n",
-      "[enb]\nkey=p256\nkeygen_time=0.02s\nsign_time=0.005s\nmsg_timeout=60s\n",
+      "[raca]\nconfirm=explicit\nconfirm_wait=30s\nworkers=2\nqueue_limit=0\nretry_after=2s\n"
+      "service=fixed\nir_service=0.002s\nkur_service=0.002s\ncertconf_service=0.001s\n"
+      "rr_service=0.001s\ncrl_validity=315360000s\n",
+      "[enb]\nkey=p256\nkeygen_time=0.02s\nsign_time=0.005s\ncpu_spread=0\nmsg_timeout=30s\n"
+      "retry=resend\nmax_attempts=4\nbackoff=1s\nbackoff_max=60s\nbackoff_jitter=0.5\n",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)
     g_assert_nonnull(strstr(text, lines[i]));
@@ -574,6 +610,17 @@ static void test_keyfile_round_trip(Fixture *f, gconstpointer data) {
       "raca.ir_service=3.3ms",
       "enb.keygen_time=138ms",
       "enb.msg_timeout=0.7m",
+      "raca.queue_limit=17",
+      "raca.retry_after=5s",
+      "raca.service=exponential",
+      "raca.kur_service=4ms",
+      "raca.rr_service=0.5ms",
+      "enb.cpu_spread=0.25",
+      "enb.retry=restart",
+      "enb.max_attempts=7",
+      "enb.backoff=250ms",
+      "enb.backoff_max=2m",
+      "enb.backoff_jitter=0",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(overrides); i++) {
     GError *error = NULL;

@@ -127,7 +127,11 @@ static void test_recorder_metrics(void)
                   "    \"max\": 3\n"
                   "  },\n"
                   "  \"retransmissions\": {\n"
-                  "    \"ir_retries\": 3\n"
+                  "    \"ir_retries\": 3,\n"
+                  "    \"cmp_retransmissions\": 0,\n"
+                  "    \"tcp_retransmissions\": 0,\n"
+                  "    \"busy_retries\": 0,\n"
+                  "    \"abandoned\": 0\n"
                   "  }\n"
                   "}\n");
 }

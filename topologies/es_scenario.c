@@ -60,6 +60,8 @@ typedef struct {
 static const char *const confirm_words[] = {"explicit", "implicit", NULL};
 static const char *const topology_words[] = {"tree", "star", "national", "file", NULL};
 static const char *const schedule_words[] = {"burst", "uniform", "waves", "poisson", NULL};
+static const char *const service_words[] = {"fixed", "exponential", NULL};
+static const char *const retry_words[] = {"resend", "restart", NULL};
 
 /* Access-link classes of the national layout: share, rate, latency (one value or a min,max
  * range) and loss. Defaults and their sources: README, "National layout". */
@@ -118,13 +120,24 @@ static const EsKeyDef es_keys[] = {
     CHOICE("raca", "confirm", confirm, "explicit", confirm_words),
     KEY("raca", "confirm_wait", ES_KEY_DURATION, confirm_wait_s, "30s", POSITIVE),
     KEY("raca", "workers", ES_KEY_UINT, workers, "2", 1, G_MAXUINT, FALSE),
+    KEY("raca", "queue_limit", ES_KEY_UINT, queue_limit, "0", 0, G_MAXUINT, FALSE),
+    KEY("raca", "retry_after", ES_KEY_DURATION, retry_after_s, "2s", 0, 86400, FALSE),
+    CHOICE("raca", "service", service_dist, "fixed", service_words),
     KEY("raca", "ir_service", ES_KEY_DURATION, ir_service_s, "2ms", ANY),
+    KEY("raca", "kur_service", ES_KEY_DURATION, kur_service_s, "2ms", ANY),
     KEY("raca", "certconf_service", ES_KEY_DURATION, certconf_service_s, "1ms", ANY),
+    KEY("raca", "rr_service", ES_KEY_DURATION, rr_service_s, "1ms", ANY),
     KEY("raca", "crl_validity", ES_KEY_DURATION, crl_validity_s, "3650d", POSITIVE),
     KEY("enb", "key", ES_KEY_KEYTYPE, enb_key, "p256", ANY),
     KEY("enb", "keygen_time", ES_KEY_DURATION, enb_keygen_s, "20ms", ANY),
     KEY("enb", "sign_time", ES_KEY_DURATION, enb_sign_s, "5ms", ANY),
-    KEY("enb", "msg_timeout", ES_KEY_DURATION, msg_timeout_s, "60s", POSITIVE),
+    KEY("enb", "cpu_spread", ES_KEY_PROBABILITY, enb_cpu_spread, "0", 0, 0.99, FALSE),
+    KEY("enb", "msg_timeout", ES_KEY_DURATION, msg_timeout_s, "30s", POSITIVE),
+    CHOICE("enb", "retry", enb_retry, "resend", retry_words),
+    KEY("enb", "max_attempts", ES_KEY_UINT, enb_max_attempts, "4", 1, 1000, FALSE),
+    KEY("enb", "backoff", ES_KEY_DURATION, enb_backoff_s, "1s", ANY),
+    KEY("enb", "backoff_max", ES_KEY_DURATION, enb_backoff_max_s, "60s", ANY),
+    KEY("enb", "backoff_jitter", ES_KEY_PROBABILITY, enb_backoff_jitter, "0.5", UNIT_RANGE),
     KEY("enb", "renew_after", ES_KEY_DURATION, enb_renew_after_s, "0s", ANY),
 };
 

@@ -26,6 +26,12 @@ typedef enum {
   ES_SCHEDULE_POISSON  /* a Poisson process of rollout.rate eNBs per second */
 } EsSchedule;
 
+/* enb.retry: what an eNB does when a response does not come within enb.msg_timeout. */
+typedef enum {
+  ES_RETRY_RESEND,  /* POST the same DER again: the RA/CA answers a duplicate from its cache */
+  ES_RETRY_RESTART, /* abandon the transaction and begin a new one */
+} EsRetryPolicy;
+
 typedef struct {
   double rate_bps;
   double delay_s;
@@ -85,13 +91,25 @@ typedef struct {
   EsConfirm confirm;       /* raca.confirm             explicit */
   double confirm_wait_s;   /* raca.confirm_wait        30s */
   guint workers;           /* raca.workers             2 */
+  guint queue_limit;       /* raca.queue_limit         0 (none): requests waiting beyond it get 503 */
+  double retry_after_s;    /* raca.retry_after         2s: that 503's Retry-After (whole seconds) */
+  int service_dist;        /* raca.service             fixed (EsServiceDist: fixed, exponential) */
   double ir_service_s;     /* raca.ir_service          2ms: CPU time to verify an ir, issue, sign the ip */
+  double kur_service_s;    /* raca.kur_service         2ms */
   double certconf_service_s; /* raca.certconf_service  1ms */
+  double rr_service_s;     /* raca.rr_service          1ms */
   double crl_validity_s;   /* raca.crl_validity        3650d: nextUpdate - thisUpdate */
   char *enb_key;           /* enb.key                  p256 */
   double enb_keygen_s;     /* enb.keygen_time          20ms: new key pair before the ir */
   double enb_sign_s;       /* enb.sign_time            5ms: signing each request */
-  double msg_timeout_s;    /* enb.msg_timeout          60s: no response by then fails the eNB */
+  double enb_cpu_spread;   /* enb.cpu_spread           0: each eNB's keygen and sign times are
+                            * scaled by its own factor, uniform in [1 - spread, 1 + spread] */
+  double msg_timeout_s;    /* enb.msg_timeout          30s: no response by then: retry */
+  EsRetryPolicy enb_retry; /* enb.retry                resend */
+  guint enb_max_attempts;  /* enb.max_attempts         4: per message (resend), per enrolment (restart) */
+  double enb_backoff_s;    /* enb.backoff              1s: first wait before a retry, doubling */
+  double enb_backoff_max_s;/* enb.backoff_max          60s */
+  double enb_backoff_jitter; /* enb.backoff_jitter     0.5: each wait is scaled by 1 +- jitter */
   double enb_renew_after_s; /* enb.renew_after         0s (never): kur this long after enrolling */
 } EsScenario;
 

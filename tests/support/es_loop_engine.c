@@ -42,6 +42,7 @@ typedef struct {
   GBytes *body;
   char *content_type;
   int status;
+  guint retry_after_s;
 } Delivery;
 
 typedef struct {
@@ -141,7 +142,7 @@ static void deliver_response(void *arg)
     gsize len = 0;
     const guint8 *body = g_bytes_get_data(d->body, &len);
     EsResponse r = {.http_status = d->status, .content_type = d->content_type, .body = body,
-                    .len = len};
+                    .len = len, .retry_after_s = d->retry_after_s};
     d->fn(d->arg, &r);
   }
   channel_unref(d->channel);
@@ -191,8 +192,25 @@ static void loop_server_set(EsEngine *e, guint raca, EsRequestFn fn, void *arg)
   ((EsLoopEngine *)e)->server_arg = arg;
 }
 
+static Delivery *reply_delivery(EsExchange *x, int status, const char *content_type,
+                                const guint8 *body, gsize len);
+
 static void loop_reply(EsExchange *x, int status, const char *content_type, const guint8 *body,
                        gsize len)
+{
+  reply_delivery(x, status, content_type, body, len);
+}
+
+static void loop_reply_unavailable(EsExchange *x, guint retry_after_s)
+{
+  static const char msg[] = "busy";
+  reply_delivery(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1)->retry_after_s =
+      retry_after_s;
+}
+
+/* Schedules the reply's delivery (the exchange's reference passes to it). */
+static Delivery *reply_delivery(EsExchange *x, int status, const char *content_type,
+                                const guint8 *body, gsize len)
 {
   EsChannel *c = x->channel;
   EsLoopEngine *loop = c->loop;
@@ -207,12 +225,14 @@ static void loop_reply(EsExchange *x, int status, const char *content_type, cons
   d->body = tampered != NULL ? tampered : g_bytes_new(body, len);
   loop_timer_add(&loop->engine, loop->delay, deliver_response, d);
   g_free(x);
+  return d;
 }
 
 static const EsEngineOps loop_ops = {
   .now = loop_now, .timer_add = loop_timer_add, .timer_cancel = loop_timer_cancel,
   .channel_open = loop_channel_open, .channel_post = loop_channel_post,
   .channel_close = loop_channel_close, .server_set = loop_server_set, .reply = loop_reply,
+  .reply_unavailable = loop_reply_unavailable,
 };
 
 EsLoopEngine *es_loop_engine_new(double one_way_delay_s)
