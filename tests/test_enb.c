@@ -5,6 +5,7 @@
 #include <string.h>
 #include <openssl/x509.h>
 
+#include "es_cmp.h"
 #include "es_enb.h"
 #include "es_loop_engine.h"
 #include "es_pki.h"
@@ -236,6 +237,161 @@ static void test_expired_device(Fixture *f, gconstpointer data)
   EVP_PKEY_free(key);
 }
 
+/* ---- retries: messages lost beyond what TCP recovers ------------------------------------- */
+
+/* Drops the first `left` requests (or responses) of one CMP body type. */
+typedef struct {
+  int type;
+  gboolean request;
+  guint left;
+} Drop;
+
+static gboolean drop_first(void *arg, guint enb, gboolean request, const guint8 *body, gsize len)
+{
+  Drop *d = arg;
+  (void)enb;
+  if (d->left == 0 || request != d->request || es_cmp_peek_body_type(body, len) != d->type)
+    return FALSE;
+  d->left--;
+  return TRUE;
+}
+
+static void use_retry(Fixture *f, EsEnbRetry retry, guint max_attempts)
+{
+  f->ec.retry = retry;
+  f->ec.max_attempts = max_attempts;
+  f->ec.backoff_s = 1;
+  f->ec.backoff_max_s = 8;
+}
+
+static guint counted(Fixture *f, EsCount c) { return es_recorder_get_count(f->rec, 1, c); }
+
+static void test_resend_lost_ip(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Drop drop = {ES_CMP_IP, FALSE, 1};
+  es_loop_engine_set_drop(f->loop, drop_first, &drop);
+  use_retry(f, ES_ENB_RESEND, 3);
+  enrol_one(f, 1);
+  g_assert_cmpstr(f->outcome, ==, "enrolled");
+  /* The same ir again after timeout + back-off: the RA/CA replays its ip, issuing once. */
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.issued, ==, 1);
+  g_assert_cmpuint(st.duplicates, ==, 1);
+  g_assert_cmpuint(f->revoked, ==, 0);
+  g_assert_cmpuint(counted(f, ES_COUNT_CMP_RETRANSMISSIONS), ==, 1);
+  g_assert_cmpuint(es_recorder_get_attempts(f->rec, 1), ==, 2);
+  /* ir at 25 ms, lost ip, timeout 5 s, back-off 1 s x (1 +- 0.5): done within 5.5..6.7 s. */
+  double done = es_recorder_get_mark(f->rec, 1, ES_MARK_DONE);
+  g_assert_cmpfloat(done, >, 5.5);
+  g_assert_cmpfloat(done, <, 6.7);
+}
+
+static void test_resend_lost_pkiconf(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Drop drop = {ES_CMP_PKICONF, FALSE, 2};
+  es_loop_engine_set_drop(f->loop, drop_first, &drop);
+  use_retry(f, ES_ENB_RESEND, 3);
+  enrol_one(f, 1);
+  /* The transaction had ended at the RA/CA (confirmed); its cache of ended transactions
+   * answers the resent certConf, and nothing is revoked. */
+  g_assert_cmpstr(f->outcome, ==, "enrolled");
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.confirmed, ==, 1);
+  g_assert_cmpuint(st.duplicates, ==, 2);
+  g_assert_cmpuint(f->revoked, ==, 0);
+  g_assert_cmpuint(counted(f, ES_COUNT_CMP_RETRANSMISSIONS), ==, 2);
+}
+
+static void test_restart_lost_ip(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Drop drop = {ES_CMP_IP, FALSE, 1};
+  es_loop_engine_set_drop(f->loop, drop_first, &drop);
+  use_retry(f, ES_ENB_RESTART, 3);
+  enrol_one(f, 1);
+  g_assert_cmpstr(f->outcome, ==, "enrolled");
+  /* A second transaction; the first one's certificate, never confirmed, is revoked when
+   * its confirm-wait expires. */
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.issued, ==, 2);
+  g_assert_cmpuint(st.confirmed, ==, 1);
+  g_assert_cmpuint(f->revoked, ==, 1);
+  g_assert_cmpuint(counted(f, ES_COUNT_ABANDONED), ==, 1);
+  g_assert_cmpuint(counted(f, ES_COUNT_CMP_RETRANSMISSIONS), ==, 0);
+  g_assert_cmpuint(es_recorder_get_attempts(f->rec, 1), ==, 2);
+}
+
+static void gives_up(Fixture *f, EsEnbRetry retry)
+{
+  Drop drop = {ES_CMP_IP, FALSE, 100};
+  es_loop_engine_set_drop(f->loop, drop_first, &drop);
+  use_retry(f, retry, 3);
+  enrol_one(f, 1);
+  g_assert_cmpstr(f->outcome, ==, "timeout");
+  g_assert_false(f->got_cert);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  /* resend: one transaction, sent three times; restart: three transactions. Every
+   * certificate issued is revoked at confirm-wait. */
+  g_assert_cmpuint(st.issued, ==, retry == ES_ENB_RESEND ? 1 : 3);
+  g_assert_cmpuint(f->revoked, ==, st.issued);
+  g_assert_cmpuint(es_recorder_get_attempts(f->rec, 1), ==, 3);
+  g_assert_cmpuint(counted(f, ES_COUNT_CMP_RETRANSMISSIONS), ==, retry == ES_ENB_RESEND ? 2 : 0);
+  g_assert_cmpuint(counted(f, ES_COUNT_ABANDONED), ==, retry == ES_ENB_RESEND ? 0 : 2);
+}
+
+static void test_resend_gives_up(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  gives_up(f, ES_ENB_RESEND);
+}
+
+static void test_restart_gives_up(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  gives_up(f, ES_ENB_RESTART);
+}
+
+static void test_busy_backoff(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  enum { N = 8 };
+  f->rc.queue_limit = 1;
+  f->rc.retry_after_s = 2;
+  f->rc.ir_service_s = 0.5;
+  serve_with(f, f->pki);
+  es_recorder_free(f->rec);
+  f->rec = es_recorder_new(N);
+  use_retry(f, ES_ENB_RESEND, 2);
+  f->ec.msg_timeout_s = 60;
+  EsEnb *enbs[N];
+  for (guint i = 0; i < N; i++) {
+    enbs[i] = es_enb_new(i + 1, &f->ec, f->pki, f->engine, f->rec);
+    es_enb_start(enbs[i]);
+  }
+  es_loop_engine_run(f->loop, 1000);
+  guint busy = 0;
+  for (guint i = 0; i < N; i++) {
+    g_assert_false(es_enb_is_active(enbs[i]));
+    g_assert_cmpstr(es_recorder_get_outcome(f->rec, i + 1), ==, "enrolled");
+    busy += es_recorder_get_count(f->rec, i + 1, ES_COUNT_BUSY_RETRIES);
+    /* A refused request never used up one of the eNB's two attempts. */
+    g_assert_cmpuint(es_recorder_get_count(f->rec, i + 1, ES_COUNT_CMP_RETRANSMISSIONS), ==, 0);
+    es_enb_free(enbs[i]);
+  }
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.busy, >, 0);
+  g_assert_cmpuint(busy, ==, st.busy);
+  g_assert_cmpuint(st.max_queue, ==, 1);
+  g_assert_cmpuint(st.issued, ==, N);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -248,5 +404,11 @@ int main(int argc, char **argv)
   ADD("/enb/hostile/rogue-raca", test_rogue_raca, FALSE);
   ADD("/enb/hostile/missing-cross", test_missing_cross, FALSE);
   ADD("/enb/hostile/expired-device", test_expired_device, FALSE);
+  ADD("/enb/retry/resend-lost-ip", test_resend_lost_ip, FALSE);
+  ADD("/enb/retry/resend-lost-pkiconf", test_resend_lost_pkiconf, FALSE);
+  ADD("/enb/retry/restart-lost-ip", test_restart_lost_ip, FALSE);
+  ADD("/enb/retry/resend-gives-up", test_resend_gives_up, FALSE);
+  ADD("/enb/retry/restart-gives-up", test_restart_gives_up, FALSE);
+  ADD("/enb/retry/busy-backoff", test_busy_backoff, FALSE);
   return g_test_run();
 }

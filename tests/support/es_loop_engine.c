@@ -20,6 +20,8 @@ struct EsLoopEngine {
   void *server_arg;
   EsLoopTamperFn tamper;
   void *tamper_arg;
+  EsLoopDropFn drop;
+  void *drop_arg;
 };
 
 struct EsChannel {
@@ -168,6 +170,8 @@ static void loop_channel_post(EsChannel *c, const char *content_type, const guin
 {
   EsLoopEngine *loop = c->loop;
   loop->posts++;
+  if (loop->drop != NULL && loop->drop(loop->drop_arg, c->enb, TRUE, body, len))
+    return;
   EsExchange *x = g_new0(EsExchange, 1);
   x->channel = channel_ref(c);
   x->fn = fn;
@@ -204,8 +208,9 @@ static void loop_reply(EsExchange *x, int status, const char *content_type, cons
 static void loop_reply_unavailable(EsExchange *x, guint retry_after_s)
 {
   static const char msg[] = "busy";
-  reply_delivery(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1)->retry_after_s =
-      retry_after_s;
+  Delivery *d = reply_delivery(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1);
+  if (d != NULL)
+    d->retry_after_s = retry_after_s;
 }
 
 /* Schedules the reply's delivery (the exchange's reference passes to it). */
@@ -214,6 +219,11 @@ static Delivery *reply_delivery(EsExchange *x, int status, const char *content_t
 {
   EsChannel *c = x->channel;
   EsLoopEngine *loop = c->loop;
+  if (loop->drop != NULL && loop->drop(loop->drop_arg, c->enb, FALSE, body, len)) {
+    channel_unref(c);
+    g_free(x);
+    return NULL;
+  }
   Delivery *d = g_new0(Delivery, 1);
   d->channel = c; /* takes over the exchange's reference */
   d->fn = x->fn;
@@ -262,6 +272,12 @@ void es_loop_engine_set_tamper(EsLoopEngine *loop, EsLoopTamperFn fn, void *arg)
 {
   loop->tamper = fn;
   loop->tamper_arg = arg;
+}
+
+void es_loop_engine_set_drop(EsLoopEngine *loop, EsLoopDropFn fn, void *arg)
+{
+  loop->drop = fn;
+  loop->drop_arg = arg;
 }
 
 void es_loop_engine_run(EsLoopEngine *loop, double until_s)
