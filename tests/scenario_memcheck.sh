@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Whole runs under valgrind memcheck: no invalid access and no definite leak, for a lossy run
-# (TCP retransmissions, confirm-wait revocations) and a run stopped with enrolments in flight.
+# (TCP retransmissions, confirm-wait revocations), restarts and back-offs, and a run stopped
+# with enrolments in flight.
 set -euo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
 "${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set backhaul.loss=0.1 --out "$tmp/lossy"
+# Restarted transactions and 503 back-offs: fibers and OpenSSL state freed between attempts.
+"${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set rollout.schedule=burst \
+  --set raca.workers=1 --set raca.queue_limit=1 --set raca.ir_service=200ms \
+  --set enb.retry=restart --set enb.msg_timeout=1s --set backhaul.loss=0.1 --out "$tmp/restart"
 "${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set rollout.window=10ms \
   --set scenario.stop_time=60ms --out "$tmp/stopped"
 grep -q unfinished "$tmp/stopped/enrolments.csv" || { echo "FAIL: no eNB was in flight at the stop" >&2; exit 1; }
