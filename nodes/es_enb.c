@@ -9,8 +9,10 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "es_clock.h"
 #include "es_cmp.h"
 #include "es_fiber.h"
+#include "es_offload.h"
 #include "es_rand.h"
 
 typedef struct {
@@ -33,6 +35,8 @@ typedef struct {
   X509 *cert;
   EVP_PKEY *new_key;        /* of a successful ir or kur */
   X509 *root;               /* ir: the root from caPubs that the new certificate chains to */
+  gint64 wall;              /* whole wall-clock seconds at the resume in progress */
+  EsOffloadJob *job;        /* that resume, running on the offload thread */
 } Enrolment;
 
 struct EsEnb {
@@ -236,7 +240,7 @@ static int check_new_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const ch
     for (int i = 0; store != NULL && i < sk_X509_num(ca_pubs); i++)
       X509_STORE_add_cert(store, sk_X509_value(ca_pubs, i));
     if (store != NULL)
-      X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)wall_now(enb));
+      X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)e->wall);
   } else if (X509_STORE_up_ref(e->trust)) {
     store = e->trust;
   }
@@ -494,20 +498,31 @@ static void finish(EsEnb *enb)
 
 static void on_send_due(void *arg);
 
-/* Resumes the fiber on the main stack with this eNB's randomness and clock, then acts on
- * what it left: a request to send, or the end of the session. */
-static void run(EsEnb *enb)
+/* Resumes the fiber with this eNB's randomness, at the wall-clock second e->wall: on the
+ * engine's thread or the offload thread, which must not touch the engine. */
+static void resume(void *arg)
 {
+  EsEnb *enb = arg;
   Enrolment *e = enb->e;
-  X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(e->trust), (time_t)wall_now(enb));
+  X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(e->trust), (time_t)e->wall);
   EsRand *prev = e->rand != NULL ? es_rand_set_current(e->rand) : NULL;
+  es_clock_fix_thread(e->wall);
   ERR_clear_error();
   es_fiber_resume(e->fiber);
   ERR_clear_error();
   g_free(es_cmp_take_last_error());
+  es_clock_unfix_thread();
   if (e->rand != NULL)
     es_rand_set_current(prev);
+}
 
+/* Resumes the fiber now, then acts on what it left: a request to send after the CPU time
+ * that protecting it takes, or the end of the session. */
+static void run(EsEnb *enb)
+{
+  Enrolment *e = enb->e;
+  e->wall = wall_now(enb);
+  resume(enb);
   if (es_fiber_is_finished(e->fiber)) {
     finish(enb);
     return;
@@ -520,6 +535,36 @@ static void run(EsEnb *enb)
     cpu += enb->config->keygen_s;
   e->sends = 0;
   e->timer = es_engine_timer_add(enb->engine, cpu * cpu_factor(enb), on_send_due, enb);
+}
+
+static void on_resumed(void *arg)
+{
+  EsEnb *enb = arg;
+  Enrolment *e = enb->e;
+  e->timer = 0;
+  if (e->job != NULL)
+    es_offload_wait(enb->config->offload, g_steal_pointer(&e->job));
+  if (es_fiber_is_finished(e->fiber)) {
+    finish(enb);
+    return;
+  }
+  e->sends = 0;
+  on_send_due(enb);
+}
+
+/* A resume whose work is modelled CPU time (new key pair, protecting the ir or the
+ * certConf): it starts now, on the offload thread if there is one, and what it leaves takes
+ * effect cpu_s later. Crypto of many eNBs thus runs beside the event loop, and results stay
+ * those of running it right here. */
+static void run_ahead(EsEnb *enb, double cpu_s)
+{
+  Enrolment *e = enb->e;
+  e->wall = wall_now(enb);
+  if (enb->config->offload != NULL)
+    e->job = es_offload_submit(enb->config->offload, resume, enb);
+  else
+    resume(enb);
+  e->timer = es_engine_timer_add(enb->engine, cpu_s * cpu_factor(enb), on_resumed, enb);
 }
 
 static void drop_channel(EsEnb *enb)
@@ -580,9 +625,13 @@ static void on_response(void *arg, const EsResponse *r)
   } else {
     e->response = g_bytes_new(r->body, r->len);
     int type = es_cmp_peek_body_type(r->body, r->len);
-    if (type == ES_CMP_IP || type == ES_CMP_CP || type == ES_CMP_KUP)
+    if (type == ES_CMP_IP || type == ES_CMP_CP || type == ES_CMP_KUP) {
+      /* Checked, then confirmed with a signed certConf (or refused, as it turns out). */
       mark(enb, ES_MARK_IP_RECEIVED);
-    else if (type == ES_CMP_PKICONF)
+      run_ahead(enb, enb->config->sign_s);
+      return;
+    }
+    if (type == ES_CMP_PKICONF)
       mark(enb, ES_MARK_PKICONF_RECEIVED);
   }
   run(enb);
@@ -672,7 +721,8 @@ static void begin_transaction(EsEnb *enb, EsEnbOperation op)
     e->rand = es_rand_new(enb->config->seed,
                           enb->number + ((guint64)enb->sessions << 32));
   enb->sessions++;
-  run(enb);
+  /* The first request: a new key pair (not for an rr) and its protection. */
+  run_ahead(enb, enb->config->sign_s + (op != ES_ENB_REVOKE ? enb->config->keygen_s : 0));
 }
 
 static gboolean start_session(EsEnb *enb, EsEnbOperation op)
@@ -762,8 +812,14 @@ void es_enb_free(EsEnb *enb)
     if (e->timer != 0)
       es_engine_timer_cancel(enb->engine, e->timer);
     e->timer = 0;
-    while (enb->e != NULL)
-      run(enb);
+    if (e->job != NULL)
+      es_offload_wait(enb->config->offload, g_steal_pointer(&e->job));
+    while (enb->e != NULL) {
+      if (es_fiber_is_finished(e->fiber))
+        finish(enb);
+      else
+        run(enb);
+    }
   }
   X509_free(enb->device_cert);
   EVP_PKEY_free(enb->device_key);

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include "es_engine.h"
+#include "es_offload.h"
 #include "es_pki.h"
 #include "es_recorder.h"
 
@@ -34,6 +35,8 @@ typedef struct {
   gboolean deterministic;    /* read the eNB's own stream (simulation); FALSE: OpenSSL's DRBG */
   EsKeyPool *new_key_pool;   /* when set, new keys come from it (RSA keygen is slow) */
   EsKeyPool *device_key_pool;/* likewise for factory device keys made at start */
+  EsOffload *offload;        /* when set, the crypto of starting a session and of answering an
+                              * ip runs there, beside the engine (same results) */
 } EsEnbConfig;
 
 typedef struct EsEnb EsEnb;

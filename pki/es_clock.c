@@ -6,6 +6,16 @@
 
 static EsClockFn source;
 static void *source_arg;
+static __thread gboolean fixed;
+static __thread gint64 fixed_now;
+
+void es_clock_fix_thread(gint64 now)
+{
+  fixed = TRUE;
+  fixed_now = now;
+}
+
+void es_clock_unfix_thread(void) { fixed = FALSE; }
 
 void es_clock_set(EsClockFn fn, void *arg)
 {
@@ -15,6 +25,8 @@ void es_clock_set(EsClockFn fn, void *arg)
 
 gint64 es_clock_now(void)
 {
+  if (fixed)
+    return fixed_now;
   if (source != NULL)
     return source(source_arg);
   struct timespec ts;

@@ -14,6 +14,7 @@ int es_cmd_run(int argc, char **argv)
   g_auto(GStrv) sets = NULL;
   gint64 seed = -1;
   gboolean keep_certs = FALSE, quiet = FALSE, print_scenario = FALSE, plot = FALSE;
+  gboolean one_thread = FALSE;
   gint replication = 1;
   GOptionEntry entries[] = {
     {"scenario", 's', 0, G_OPTION_ARG_FILENAME, &scenario_file, "Scenario key file (default: the built-in scenario)", "FILE"},
@@ -22,6 +23,7 @@ int es_cmd_run(int argc, char **argv)
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Result folder (default: out/<scenario>-seed<N>)", "DIR"},
     {"keep-certs", 0, 0, G_OPTION_ARG_NONE, &keep_certs, "Write each enrolled eNB's certificate to DIR/certs/enb-<i>.pem", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL},
+    {"one-thread", 0, 0, G_OPTION_ARG_NONE, &one_thread, "Run the eNBs' crypto on the simulation's thread instead of a second one (same results, slower)", NULL},
     {"print-scenario", 0, 0, G_OPTION_ARG_NONE, &print_scenario, "Print the effective scenario (every key) and exit", NULL},
     {"replication", 0, 0, G_OPTION_ARG_INT, &replication, "Replication number recorded in summary.json (default 1; sweeps count 1..R)", "N"},
     {"pcap", 0, 0, G_OPTION_ARG_STRING, &pcap, "Capture packets of these nodes to DIR/pcap/, e.g. raca,enb:1-10", "NODES"},
@@ -66,6 +68,7 @@ int es_cmd_run(int argc, char **argv)
   if (out == NULL)
     out = g_strdup_printf("out/%s-seed%" G_GUINT64_FORMAT, sc->name, sc->seed);
   EsRunOptions options = {.out_dir = out, .keep_certs = keep_certs, .quiet = quiet,
+                          .one_thread = one_thread,
                           .replication = (guint)replication, .pcap = pcap};
   EsRunResult r;
   if (!es_run_scenario(sc, &options, &r, &error)) {

@@ -66,6 +66,7 @@ typedef struct {
   guint n_racas;
   Factory *factory;            /* device credentials made ahead on a second thread */
   Progress *progress;          /* the progress line on a terminal, or NULL */
+  EsOffload *offload;          /* the eNBs' crypto beside the event loop */
   guint enrolled;
 } Run;
 
@@ -578,6 +579,7 @@ static void run_clear(Run *run)
     for (guint i = 1; i <= run->sc->enbs; i++)
       es_enb_free(run->enbs[i]);
   g_free(run->enbs);
+  es_offload_free(run->offload);
   for (guint r = 1; r < run->n_racas; r++)
     es_raca_free(run->racas[r]);
   g_free(run->racas);
@@ -775,6 +777,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   if (!start_racas(&run, &rc, &observer, error))
     goto out;
 
+  if (!options->one_thread)
+    run.offload = es_offload_new();
   EsEnbConfig ec = {
     .new_key = enb_key,
     .ask_implicit = sc->confirm == ES_CONFIRM_IMPLICIT,
@@ -791,6 +795,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     .seed = sc->seed,
     .deterministic = TRUE,
     .new_key_pool = run.new_pool,
+    .offload = run.offload,
     .device_key_pool = NULL, /* the factory hands out the pool's keys */
   };
   run.enbs = g_new0(EsEnb *, sc->enbs + 1);

@@ -17,6 +17,8 @@ typedef struct {
   gboolean quiet;        /* no notes on stdout */
   guint replication;     /* replication number, for summary.json (a sweep counts from 1) */
   const char *pcap;      /* NULL, or the nodes to capture (es_run_check_pcap) to DIR/pcap/ */
+  gboolean one_thread;   /* the eNBs' crypto on the simulation's thread, not beside it (the
+                          * results are the same) */
 } EsRunOptions;
 
 typedef struct {

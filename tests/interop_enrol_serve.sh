@@ -17,7 +17,7 @@ csv=$tmp/run/enrolments.csv
 [ "$(wc -l < "$csv")" -eq $((n + 1)) ] || fail "CSV rows"
 grep -q '"enrolled": 24' "$tmp/run/summary.json" || fail "summary.json"
 grep -q '"revoked": 24' "$tmp/run/summary.json" || fail "summary.json revoked"
-tail -n +2 "$csv" | while IFS=, read -r enb start ir ip cc pc done outcome attempts serial revoked; do
+tail -n +2 "$csv" | while IFS=, read -r enb start ir ip cc pc done outcome attempts serial revoked _; do
   [ "$outcome" = enrolled ] || fail "eNB $enb: $outcome"
   [ "$revoked" = 1 ] || fail "eNB $enb: not marked revoked"
   # Wall seconds since the start, in protocol order.

@@ -30,7 +30,7 @@ if openssl verify -CAfile "$pki/vendor-root.pem" "$out/certs/enb-1.pem" >/dev/nu
 fi
 
 # Each row's serial is the serial of that eNB's certificate.
-tail -n +2 "$out/enrolments.csv" | while IFS=, read -r enb start ir ip cc pc done outcome attempts serial revoked; do
+tail -n +2 "$out/enrolments.csv" | while IFS=, read -r enb start ir ip cc pc done outcome attempts serial revoked _; do
   [ "$outcome" = enrolled ] || fail "eNB $enb: $outcome"
   s=$(openssl x509 -in "$out/certs/enb-$enb.pem" -noout -serial | cut -d= -f2)
   [ "$s" = "$serial" ] || fail "eNB $enb: CSV serial $serial, certificate $s"

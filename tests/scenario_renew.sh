@@ -20,7 +20,7 @@ n=$(openssl crl -in "$out/crl.pem" -noout -text | grep -c 'Superseded')
 ok=$(openssl verify -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "$out/crl.pem" "$out"/certs/*.pem | grep -c ': OK$')
 [ "$ok" -eq 16 ] || fail "only $ok of 16 renewed certificates verify with the CRL"
 epoch=$(date -u -d 2026-11-01T00:00:10Z +%s)
-tail -n +2 "$out/enrolments.csv" | while IFS=, read -r enb start ir ip cc pc done outcome attempts serial revoked; do
+tail -n +2 "$out/enrolments.csv" | while IFS=, read -r enb start ir ip cc pc done outcome attempts serial revoked _; do
   c=$out/certs/enb-$enb.pem
   [ "$outcome" = enrolled ] || fail "eNB $enb: $outcome"
   [ "$(openssl x509 -in "$c" -noout -serial | cut -d= -f2)" = "$serial" ] || fail "eNB $enb: CSV serial is not the renewed certificate's"
