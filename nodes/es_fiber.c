@@ -34,7 +34,7 @@ static __thread EsFiber *current;
 /* Stacks of freed fibers, refilled with the pattern, for the next es_fiber_new. Unmapping one
  * per enrolment cost a TLB shootdown on every other core each time (6% of a run's time), and
  * mapping one 16 page faults. */
-#define POOL_MAX 256
+#define POOL_MAX 1024
 typedef struct {
   guint8 *map;
   gsize map_size;
