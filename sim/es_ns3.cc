@@ -105,7 +105,7 @@ struct World {
   PointToPointHelper p2p;
   std::vector<Ptr<es::LinkErrorModel>> models; // for the counts by cause
   std::vector<uint32_t> retx_by_node;          // by the node that opened the connection
-  uint64_t retx_total = 0;
+  uint64_t retx_connecting = 0, retx_accepting = 0;
   // Every link address and its node, sorted on first use: how an accepting socket finds the
   // node that connected (a sorted array costs 8 bytes per address, a hash table several times
   // that, at 100k eNBs).
@@ -322,6 +322,7 @@ uint32_t NodeOfAddress(uint32_t addr)
 // as long as the socket, which may outlive our handle (TIME_WAIT, unsent data).
 struct RetxState : SimpleRefCount<RetxState> {
   uint32_t owner = kNoNode;
+  bool accepted = false;
   bool sent = false;
   SequenceNumber32 high{0};
 };
@@ -338,7 +339,7 @@ void OnTxSegment(Ptr<RetxState> st, Ptr<const Packet> p, const TcpHeader &h,
     return; // a pure ACK (or RST): nothing that could be retransmitted
   SequenceNumber32 seq = h.GetSequenceNumber();
   if (st->sent && seq < st->high) {
-    g_world->retx_total++;
+    (st->accepted ? g_world->retx_accepting : g_world->retx_connecting)++;
     if (st->owner < g_world->retx_by_node.size())
       g_world->retx_by_node[st->owner]++;
   }
@@ -347,10 +348,11 @@ void OnTxSegment(Ptr<RetxState> st, Ptr<const Packet> p, const TcpHeader &h,
   st->sent = true;
 }
 
-void WatchRetransmissions(Ptr<Socket> s, uint32_t owner)
+void WatchRetransmissions(Ptr<Socket> s, uint32_t owner, bool accepted)
 {
   Ptr<RetxState> st = Create<RetxState>();
   st->owner = owner;
+  st->accepted = accepted;
   s->TraceConnectWithoutContext("Tx", MakeBoundCallback(&OnTxSegment, st));
 }
 
@@ -416,7 +418,7 @@ protected:
     uint32_t owner = kNoNode;
     if (InetSocketAddress::IsMatchingType(from))
       owner = NodeOfAddress(InetSocketAddress::ConvertFrom(from).GetIpv4().Get());
-    WatchRetransmissions(this, owner);
+    WatchRetransmissions(this, owner, true);
     TcpSocketBase::CompleteFork(p, h, from, to);
     RememberConnection(this);
   }
@@ -883,7 +885,9 @@ void es_ns3_link_stats(EsNs3LinkStats *out)
     out->drops_outage += c.outage;
     out->corruptions += c.corrupted;
   }
-  out->tcp_retransmissions = g_world->retx_total;
+  out->tcp_retransmissions_connecting = g_world->retx_connecting;
+  out->tcp_retransmissions_accepting = g_world->retx_accepting;
+  out->tcp_retransmissions = g_world->retx_connecting + g_world->retx_accepting;
 }
 
 uint32_t es_ns3_node_tcp_retransmissions(uint32_t node)
@@ -920,7 +924,7 @@ EsNs3Socket *es_ns3_tcp_connect(uint32_t node, uint32_t addr, uint16_t port,
   s->SetConnectCallback(MakeBoundCallback(&OnConnected, h), MakeBoundCallback(&OnConnectFailed, h));
   g_world->by_id.emplace(h->id, h);
   s->TraceConnectWithoutContext("Rx", MakeBoundCallback(&OnRxSegment, h->id));
-  WatchRetransmissions(s, node);
+  WatchRetransmissions(s, node, false);
   if (s->Bind() < 0 || s->Connect(InetSocketAddress(Ipv4Address(addr), port)) < 0)
     Simulator::ScheduleNow(&OnReset, h->id); // report asynchronously, like every failure
   return h;

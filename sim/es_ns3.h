@@ -78,6 +78,8 @@ typedef struct {
   uint64_t drops_loss, drops_burst, drops_outage;
   uint64_t corruptions;         /* data segments delivered with a flipped payload bit */
   uint64_t tcp_retransmissions; /* every socket, both ends */
+  uint64_t tcp_retransmissions_connecting; /* of those, by sockets of es_ns3_tcp_connect */
+  uint64_t tcp_retransmissions_accepting;  /* by sockets a listener accepted */
 } EsNs3LinkStats;
 void es_ns3_link_stats(EsNs3LinkStats *out);
 /* Segments TCP sent again (data, SYN or FIN below the highest sequence number the socket had

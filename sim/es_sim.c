@@ -924,8 +924,13 @@ void es_sim_get_link_stats(const EsSim *sim, EsSimLinkStats *stats)
   g_return_if_fail(stats != NULL);
   EsNs3LinkStats s;
   es_ns3_link_stats(&s);
-  *stats = (EsSimLinkStats){s.drops_loss, s.drops_burst, s.drops_outage, s.corruptions,
-                            s.tcp_retransmissions};
+  *stats = (EsSimLinkStats){s.drops_loss,
+                            s.drops_burst,
+                            s.drops_outage,
+                            s.corruptions,
+                            s.tcp_retransmissions,
+                            s.tcp_retransmissions_connecting,
+                            s.tcp_retransmissions_accepting};
 }
 
 guint64 es_sim_get_tcp_retransmissions(const EsSim *sim)

@@ -40,7 +40,9 @@ typedef struct {
   guint64 drops_burst;  /* dropped in a Gilbert-Elliott bad state (`burst_*` keys) */
   guint64 drops_outage; /* dropped in an outage window (`outages` keys) */
   guint64 corruptions;  /* data segments delivered with a flipped payload bit (`corruption`) */
-  guint64 tcp_retransmissions; /* as es_sim_get_tcp_retransmissions */
+  guint64 tcp_retransmissions; /* as es_sim_get_tcp_retransmissions; of those: */
+  guint64 tcp_retransmissions_enbs;  /* sent by the eNBs' ends of the connections */
+  guint64 tcp_retransmissions_racas; /* sent by the RA/CAs' ends */
 } EsSimLinkStats;
 void es_sim_get_link_stats(const EsSim *sim, EsSimLinkStats *stats);
 /* Segments TCP sent a second (or later) time, on every connection, both ends: data, SYN and

@@ -2,6 +2,7 @@
  * TCP on a small tree whose links lose, burst, go down or corrupt; the counters by cause and
  * TCP's retransmissions (total and per eNB); determinism. */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "es_scenario.h"
@@ -91,6 +92,7 @@ typedef struct {
   guint64 drops;     /* es_sim_get_loss_drops */
   guint64 retx;      /* es_sim_get_tcp_retransmissions */
   guint64 retx_enbs; /* sum of es_sim_get_enb_tcp_retransmissions */
+  guint64 retx_enb[ENBS + 1];
   guint64 events;
   guint good, failed, unanswered;
   double t_last;  /* last response */
@@ -127,8 +129,10 @@ static Outcome run(const char *const *sets, guint64 seed, double start_s)
   es_sim_get_link_stats(sim, &o.stats);
   o.drops = es_sim_get_loss_drops(sim);
   o.retx = es_sim_get_tcp_retransmissions(sim);
-  for (guint k = 1; k <= ENBS; k++)
-    o.retx_enbs += es_sim_get_enb_tcp_retransmissions(sim, k);
+  for (guint k = 1; k <= ENBS; k++) {
+    o.retx_enb[k] = es_sim_get_enb_tcp_retransmissions(sim, k);
+    o.retx_enbs += o.retx_enb[k];
+  }
   o.events = es_sim_get_events(sim);
   for (guint i = 0; i < ENBS; i++) {
     o.good += c[i].good;
@@ -159,6 +163,8 @@ static void assert_consistent(const Outcome *o)
 {
   g_assert_cmpuint(o->retx, ==, o->retx_enbs);
   g_assert_cmpuint(o->retx, ==, o->stats.tcp_retransmissions);
+  g_assert_cmpuint(o->retx, ==,
+                   o->stats.tcp_retransmissions_enbs + o->stats.tcp_retransmissions_racas);
   g_assert_cmpuint(o->drops, ==,
                    o->stats.drops_loss + o->stats.drops_burst + o->stats.drops_outage);
 }
@@ -184,6 +190,9 @@ static void test_loss(void)
   /* Each dropped data segment is sent again; dropped ACKs may cost nothing. */
   g_assert_cmpuint(o.retx, >, 0);
   g_assert_cmpuint(o.retx, <=, 3 * o.drops);
+  /* Both directions lose: both ends send again. */
+  g_assert_cmpuint(o.stats.tcp_retransmissions_enbs, >, 0);
+  g_assert_cmpuint(o.stats.tcp_retransmissions_racas, >, 0);
 }
 
 static void test_bursts(void)
@@ -210,6 +219,8 @@ static void test_outage(void)
   g_assert_cmpuint(o.stats.drops_loss + o.stats.drops_burst, ==, 0);
   g_assert_cmpfloat(o.t_first, >=, 3.5);
   g_assert_cmpuint(o.retx, >=, ENBS);
+  /* Only SYNs were in flight during the outage: the eNBs' ends retransmitted. */
+  g_assert_cmpuint(o.stats.tcp_retransmissions_enbs, >=, ENBS);
   /* An outage after everything finished changes nothing. */
   static const char *const late[] = {"core.outages=500s+10s", NULL};
   Outcome l = run(late, 3, 1.0);
@@ -231,6 +242,34 @@ static void test_corruption(void)
   g_assert_cmpuint(o.retx, ==, 0);
   g_assert_cmpuint(o.failed + o.unanswered, >, 0);
   g_assert_cmpuint(o.failed + o.unanswered, <=, o.stats.corruptions);
+}
+
+/* Only eNB 5's link loses (a topology file): its connections carry every retransmission,
+ * whichever end sent them. */
+static void test_per_enb(void)
+{
+  GString *topo = g_string_new("node core router\nnode ra raca\nnode agg router\n"
+                               "link core ra 10Gbps 1ms\nlink core agg 1Gbps 2ms\n");
+  for (guint k = 1; k <= ENBS; k++)
+    g_string_append_printf(topo, "node e%u enb\nlink agg e%u 100Mbps 5ms%s\n", k, k,
+                           k == 5 ? " loss=0.2 burst_enter=0.1 burst_exit=0.5" : "");
+  GError *error = NULL;
+  g_autofree char *dir = g_dir_make_tmp("es-impair-XXXXXX", &error);
+  g_assert_no_error(error);
+  g_autofree char *path = g_build_filename(dir, "one-bad-link.topo", NULL);
+  g_assert_true(g_file_set_contents(path, topo->str, -1, NULL));
+  g_string_free(topo, TRUE);
+  g_autofree char *file_set = g_strconcat("topology.file=", path, NULL);
+  const char *const sets[] = {"topology.type=file", file_set, NULL};
+  Outcome o = run(sets, 5, 0);
+  assert_consistent(&o);
+  g_assert_cmpuint(o.good, ==, ENBS * ROUNDS);
+  g_assert_cmpuint(o.retx_enb[5], >, 0);
+  g_assert_cmpuint(o.retx_enb[5], ==, o.retx);
+  g_assert_cmpuint(o.stats.drops_loss, >, 0);
+  g_assert_cmpuint(o.stats.drops_burst, >, 0);
+  g_remove(path);
+  g_rmdir(dir);
 }
 
 static void test_determinism(void)
@@ -257,6 +296,7 @@ int main(int argc, char **argv)
   g_test_add_func("/impairments/bursts", test_bursts);
   g_test_add_func("/impairments/outage", test_outage);
   g_test_add_func("/impairments/corruption", test_corruption);
+  g_test_add_func("/impairments/per-enb", test_per_enb);
   g_test_add_func("/impairments/determinism", test_determinism);
   return g_test_run();
 }
