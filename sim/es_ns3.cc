@@ -2,6 +2,7 @@
 // whose ns-3 callbacks are cleared before the handle is freed, one event later; a TCP L4
 // subclass finds established connections by hash instead of ns-3's per-node linear scan.
 #include "es_ns3.h"
+#include "es_linkmodel.h"
 
 #include <ns3/boolean.h>
 #include <ns3/config.h>
@@ -26,6 +27,7 @@
 #include <ns3/point-to-point-net-device.h>
 #include <ns3/rng-seed-manager.h>
 #include <ns3/rtt-estimator.h>
+#include <ns3/simple-ref-count.h>
 #include <ns3/simulator.h>
 #include <ns3/socket.h>
 #include <ns3/tcp-congestion-ops.h>
@@ -101,6 +103,14 @@ struct World {
   uint64_t event_base = 0;
   uint64_t drops = 0;
   PointToPointHelper p2p;
+  std::vector<Ptr<es::LinkErrorModel>> models; // for the counts by cause
+  std::vector<uint32_t> retx_by_node;          // by the node that opened the connection
+  uint64_t retx_connecting = 0, retx_accepting = 0;
+  // Every link address and its node, sorted on first use: how an accepting socket finds the
+  // node that connected (a sorted array costs 8 bytes per address, a hash table several times
+  // that, at 100k eNBs).
+  std::vector<std::pair<uint32_t, uint32_t>> addr_nodes;
+  bool addr_sorted = true;
 };
 
 World *g_world;
@@ -294,6 +304,58 @@ void StopNow() { Simulator::Stop(); }
 
 void OnPhyRxDrop(Ptr<const Packet>) { g_world->drops++; }
 
+const uint32_t kNoNode = UINT32_MAX;
+
+uint32_t NodeOfAddress(uint32_t addr)
+{
+  auto &v = g_world->addr_nodes;
+  if (!g_world->addr_sorted) {
+    std::sort(v.begin(), v.end());
+    g_world->addr_sorted = true;
+  }
+  auto it = std::lower_bound(v.begin(), v.end(), std::make_pair(addr, uint32_t(0)));
+  return it != v.end() && it->first == addr ? it->second : kNoNode;
+}
+
+// One socket's view for telling retransmissions apart: the end of the highest sequence
+// number it sent (a SYN or FIN takes one). Held by the trace callback, so it lives exactly
+// as long as the socket, which may outlive our handle (TIME_WAIT, unsent data).
+struct RetxState : SimpleRefCount<RetxState> {
+  uint32_t owner = kNoNode;
+  bool accepted = false;
+  bool sent = false;
+  SequenceNumber32 high{0};
+};
+
+// ns-3 3.37 has no retransmission trace source (it came later), so every transmitted segment
+// is checked against what the socket sent before.
+void OnTxSegment(Ptr<RetxState> st, Ptr<const Packet> p, const TcpHeader &h,
+                 Ptr<const TcpSocketBase>)
+{
+  uint8_t flags = h.GetFlags();
+  uint32_t len = p->GetSize() + ((flags & TcpHeader::SYN) ? 1 : 0) +
+                 ((flags & TcpHeader::FIN) ? 1 : 0);
+  if (len == 0)
+    return; // a pure ACK (or RST): nothing that could be retransmitted
+  SequenceNumber32 seq = h.GetSequenceNumber();
+  if (st->sent && seq < st->high) {
+    (st->accepted ? g_world->retx_accepting : g_world->retx_connecting)++;
+    if (st->owner < g_world->retx_by_node.size())
+      g_world->retx_by_node[st->owner]++;
+  }
+  if (!st->sent || seq + len > st->high)
+    st->high = seq + len;
+  st->sent = true;
+}
+
+void WatchRetransmissions(Ptr<Socket> s, uint32_t owner, bool accepted)
+{
+  Ptr<RetxState> st = Create<RetxState>();
+  st->owner = owner;
+  st->accepted = accepted;
+  s->TraceConnectWithoutContext("Tx", MakeBoundCallback(&OnTxSegment, st));
+}
+
 // ns-3 3.37 finds a segment's socket by scanning every endpoint of the node
 // (Ipv4EndPointDemux::Lookup), so an RA/CA with 10,000 open connections spends most of the
 // run there. Established connections are looked up in a hash table instead; anything else
@@ -352,6 +414,11 @@ protected:
   void CompleteFork(Ptr<Packet> p, const TcpHeader &h, const Address &from,
                     const Address &to) override
   {
+    // Before the base class sends the SYN-ACK, whose retransmissions count too.
+    uint32_t owner = kNoNode;
+    if (InetSocketAddress::IsMatchingType(from))
+      owner = NodeOfAddress(InetSocketAddress::ConvertFrom(from).GetIpv4().Get());
+    WatchRetransmissions(this, owner, true);
     TcpSocketBase::CompleteFork(p, h, from, to);
     RememberConnection(this);
   }
@@ -650,6 +717,7 @@ uint32_t es_ns3_nodes_create(uint32_t count)
   stack.AssignStreams(nc, (int64_t(1) << 40) + first * int64_t(16));
   for (uint32_t i = 0; i < count; i++)
     g_world->nodes.push_back(nc.Get(i));
+  g_world->retx_by_node.resize(g_world->nodes.size(), 0);
   return first;
 }
 
@@ -664,28 +732,63 @@ static uint32_t AddInterface(Ptr<Node> n, Ptr<NetDevice> dev, uint32_t addr, uns
   return i;
 }
 
-int es_ns3_link(uint32_t a, uint32_t b, double rate_bps, double delay_s, double loss,
-                uint32_t a_addr, uint32_t b_addr, unsigned plen, uint64_t stream, uint32_t *a_if,
-                uint32_t *b_if)
+static bool IsProbability(double p) { return p >= 0 && p <= 1; }
+
+// The C description as the model's; false when a value is out of range.
+static bool ToImpairments(const EsNs3Impairments *in, es::LinkImpairments *out)
 {
-  if (!(rate_bps >= 1) || !(delay_s >= 0) || !(loss >= 0 && loss <= 1) || plen > 32)
+  if (!in)
+    return true;
+  if (!IsProbability(in->loss) || !IsProbability(in->burst_enter) ||
+      !IsProbability(in->burst_exit) || !IsProbability(in->burst_loss) ||
+      !IsProbability(in->corruption) || (in->burst_enter > 0 && !(in->burst_exit > 0)) ||
+      (in->n_outages > 0 && !in->outages))
+    return false;
+  out->loss = in->loss;
+  out->burst_enter = in->burst_enter;
+  out->burst_exit = in->burst_exit;
+  out->burst_loss = in->burst_loss;
+  out->corrupt = in->corruption;
+  for (uint32_t i = 0; i < in->n_outages; i++) {
+    const EsNs3Outage &w = in->outages[i];
+    if (!(w.start_s >= 0) || !(w.duration_s > 0) || !std::isfinite(w.start_s + w.duration_s))
+      return false;
+    out->outages.emplace_back(w.start_s, w.start_s + w.duration_s);
+  }
+  return true;
+}
+
+// Streams far above the loss streams (2 per link) and the stacks' (from 2^40).
+const int64_t kBurstStreams = int64_t(1) << 41;
+const int64_t kCorruptStreams = int64_t(1) << 42;
+
+int es_ns3_link(uint32_t a, uint32_t b, double rate_bps, double delay_s,
+                const EsNs3Impairments *imp, uint32_t a_addr, uint32_t b_addr, unsigned plen,
+                uint64_t stream, uint32_t *a_if, uint32_t *b_if)
+{
+  es::LinkImpairments li;
+  if (!(rate_bps >= 1) || !(delay_s >= 0) || !ToImpairments(imp, &li) || plen > 32)
     return -1;
   PointToPointHelper &p2p = g_world->p2p;
   p2p.SetDeviceAttribute("DataRate", DataRateValue(DataRate(static_cast<uint64_t>(rate_bps))));
   p2p.SetChannelAttribute("Delay", TimeValue(Delay(delay_s)));
   Ptr<Node> na = NodeAt(a), nb = NodeAt(b);
   NetDeviceContainer devs = p2p.Install(na, nb);
-  if (loss > 0) {
+  if (li.Any()) {
     for (uint32_t side = 0; side < 2; side++) {
-      Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
-      em->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
-      em->SetRate(loss);
-      em->AssignStreams(static_cast<int64_t>(2 * stream + side));
+      Ptr<es::LinkErrorModel> em = CreateObject<es::LinkErrorModel>();
+      em->Configure(li);
+      int64_t s = static_cast<int64_t>(2 * stream + side);
+      em->AssignStreams(s, kBurstStreams + s, kCorruptStreams + s);
       Ptr<PointToPointNetDevice> d = DynamicCast<PointToPointNetDevice>(devs.Get(side));
       d->SetReceiveErrorModel(em);
       d->TraceConnectWithoutContext("PhyRxDrop", MakeCallback(&OnPhyRxDrop));
+      g_world->models.push_back(em);
     }
   }
+  g_world->addr_nodes.emplace_back(a_addr, a);
+  g_world->addr_nodes.emplace_back(b_addr, b);
+  g_world->addr_sorted = false;
   uint32_t ia = AddInterface(na, devs.Get(0), a_addr, plen);
   uint32_t ib = AddInterface(nb, devs.Get(1), b_addr, plen);
   if (a_if)
@@ -772,6 +875,26 @@ uint64_t es_ns3_event_count(void) { return Simulator::GetEventCount() - g_world-
 
 uint64_t es_ns3_loss_drops(void) { return g_world->drops; }
 
+void es_ns3_link_stats(EsNs3LinkStats *out)
+{
+  *out = EsNs3LinkStats{};
+  for (const Ptr<es::LinkErrorModel> &m : g_world->models) {
+    const es::LinkCounts &c = m->Counts();
+    out->drops_loss += c.loss;
+    out->drops_burst += c.burst;
+    out->drops_outage += c.outage;
+    out->corruptions += c.corrupted;
+  }
+  out->tcp_retransmissions_connecting = g_world->retx_connecting;
+  out->tcp_retransmissions_accepting = g_world->retx_accepting;
+  out->tcp_retransmissions = g_world->retx_connecting + g_world->retx_accepting;
+}
+
+uint32_t es_ns3_node_tcp_retransmissions(uint32_t node)
+{
+  return node < g_world->retx_by_node.size() ? g_world->retx_by_node[node] : 0;
+}
+
 EsNs3Socket *es_ns3_tcp_listen(uint32_t node, uint16_t port, EsNs3AcceptFn fn, void *arg)
 {
   Ptr<EsTcpL4Protocol> l4 = NodeAt(node)->GetObject<EsTcpL4Protocol>();
@@ -801,6 +924,7 @@ EsNs3Socket *es_ns3_tcp_connect(uint32_t node, uint32_t addr, uint16_t port,
   s->SetConnectCallback(MakeBoundCallback(&OnConnected, h), MakeBoundCallback(&OnConnectFailed, h));
   g_world->by_id.emplace(h->id, h);
   s->TraceConnectWithoutContext("Rx", MakeBoundCallback(&OnRxSegment, h->id));
+  WatchRetransmissions(s, node, false);
   if (s->Bind() < 0 || s->Connect(InetSocketAddress(Ipv4Address(addr), port)) < 0)
     Simulator::ScheduleNow(&OnReset, h->id); // report asynchronously, like every failure
   return h;

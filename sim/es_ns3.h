@@ -1,5 +1,5 @@
 /* A small C API over the parts of ns-3 the simulated engine needs: nodes with an IPv4 stack,
- * point-to-point links with loss, static routes, the event clock and TCP sockets. */
+ * point-to-point links with impairments, static routes, the event clock and TCP sockets. */
 #ifndef ES_NS3_H
 #define ES_NS3_H
 
@@ -22,13 +22,32 @@ void es_ns3_destroy(void);
 /* Creates `count` nodes with an IPv4 stack (no IPv6, static routing only, no queue discs);
  * returns the index of the first. Indexes count from 0 in creation order. */
 uint32_t es_ns3_nodes_create(uint32_t count);
+/* What a link does to the packets it carries, each direction on its own (probabilities in
+ * [0, 1]). Gilbert-Elliott bursts: a chain stepped per packet, good -> bad with burst_enter,
+ * bad -> good with burst_exit (> 0 when burst_enter is), dropping with burst_loss while bad.
+ * corruption: the chance that a TCP segment carrying data has one payload bit flipped (headers
+ * never; ns-3 does not check TCP checksums, so the application gets the flipped byte).
+ * Outages: [start, start + duration) of simulated time in which everything is dropped. */
+typedef struct {
+  double start_s, duration_s;
+} EsNs3Outage;
+typedef struct {
+  double loss;
+  double burst_enter, burst_exit, burst_loss;
+  double corruption;
+  const EsNs3Outage *outages; /* copied */
+  uint32_t n_outages;
+} EsNs3Impairments;
+
 /* Connects nodes a and b with a point-to-point link. a gets a_addr, b gets b_addr, both
- * with prefix length `plen`. `loss` (0..1) drops that fraction of the packets received on
- * each side; its random stream numbers are 2*stream and 2*stream+1, so equal arguments give
- * equal losses. The interface indexes on a and b are returned in *a_if and *b_if. */
-int es_ns3_link(uint32_t a, uint32_t b, double rate_bps, double delay_s, double loss,
-                uint32_t a_addr, uint32_t b_addr, unsigned plen, uint64_t stream,
-                uint32_t *a_if, uint32_t *b_if);
+ * with prefix length `plen`. With any impairment (imp may be NULL: none) both receiving
+ * devices get an error model; its random streams derive from `stream` alone (independent loss
+ * uses 2*stream and 2*stream+1, as the plain loss model of earlier versions did, so a
+ * loss-only link drops the same packets), so equal arguments give equal results. The
+ * interface indexes on a and b are returned in *a_if and *b_if. -1 on a bad argument. */
+int es_ns3_link(uint32_t a, uint32_t b, double rate_bps, double delay_s,
+                const EsNs3Impairments *imp, uint32_t a_addr, uint32_t b_addr, unsigned plen,
+                uint64_t stream, uint32_t *a_if, uint32_t *b_if);
 /* Static routes: a network route via `gateway` on interface `iface`, and the default route.
  * Nodes route by these alone (no connected routes): a node's network routes must not overlap,
  * as the aligned blocks of a tree's subtrees do not. */
@@ -52,8 +71,22 @@ void es_ns3_run(double stop_at_s);
 void es_ns3_stop(void);
 /* Events ns-3 has executed since es_ns3_init. */
 uint64_t es_ns3_event_count(void);
-/* Packets dropped by the links' loss models since es_ns3_init. */
+/* Packets dropped by the links' error models since es_ns3_init (every cause). */
 uint64_t es_ns3_loss_drops(void);
+/* The links' error models by cause, and TCP's retransmissions, since es_ns3_init. */
+typedef struct {
+  uint64_t drops_loss, drops_burst, drops_outage;
+  uint64_t corruptions;         /* data segments delivered with a flipped payload bit */
+  uint64_t tcp_retransmissions; /* every socket, both ends */
+  uint64_t tcp_retransmissions_connecting; /* of those, by sockets of es_ns3_tcp_connect */
+  uint64_t tcp_retransmissions_accepting;  /* by sockets a listener accepted */
+} EsNs3LinkStats;
+void es_ns3_link_stats(EsNs3LinkStats *out);
+/* Segments TCP sent again (data, SYN or FIN below the highest sequence number the socket had
+ * sent; pure ACKs never count) on the connections node `node` opened with es_ns3_tcp_connect:
+ * its own retransmissions plus those of the accepting end of the same connections (found by
+ * the connecting address). Counted from the sockets' "Tx" trace. */
+uint32_t es_ns3_node_tcp_retransmissions(uint32_t node);
 
 /* TCP. */
 typedef struct EsNs3Socket EsNs3Socket;

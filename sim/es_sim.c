@@ -794,11 +794,21 @@ static gboolean build_network(EsSim *sim, const EsTopology *topo, guint64 seed, 
     const EsLinkParams *lp = &es_topology_node(topo, v)->uplink;
     guint32 up = sim->addr[v] - 1; /* the parent's end of v's uplink */
     guint32 pif, vif;
-    if (es_ns3_link(parent[v], v, lp->rate_bps, lp->delay_s, lp->loss, up, sim->addr[v], 30, v,
-                    &pif, &vif) != 0) {
+    guint n_out = lp->outages ? lp->outages->n : 0;
+    EsNs3Outage *out = g_new(EsNs3Outage, MAX(n_out, 1u));
+    for (guint i = 0; i < n_out; i++)
+      out[i] = (EsNs3Outage){lp->outages->w[i].start_s, lp->outages->w[i].duration_s};
+    EsNs3Impairments imp = {lp->loss,        lp->burst_enter, lp->burst_exit, lp->burst_loss,
+                            lp->corruption, out,             n_out};
+    int rc = es_ns3_link(parent[v], v, lp->rate_bps, lp->delay_s, &imp, up, sim->addr[v], 30, v,
+                         &pif, &vif);
+    g_free(out);
+    if (rc != 0) {
       g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
-                  "node %u: bad uplink (rate %g bit/s, delay %g s, loss %g)", v, lp->rate_bps,
-                  lp->delay_s, lp->loss);
+                  "node %u: bad uplink (rate %g bit/s, delay %g s, loss %g, burst %g/%g/%g, "
+                  "corruption %g, %u outages)",
+                  v, lp->rate_bps, lp->delay_s, lp->loss, lp->burst_enter, lp->burst_exit,
+                  lp->burst_loss, lp->corruption, n_out);
       goto out;
     }
     es_ns3_route_default(v, up, vif);
@@ -940,6 +950,34 @@ guint64 es_sim_get_loss_drops(const EsSim *sim)
 }
 
 guint64 es_sim_get_connections(const EsSim *sim) { return sim->connects; }
+
+void es_sim_get_link_stats(const EsSim *sim, EsSimLinkStats *stats)
+{
+  (void)sim;
+  g_return_if_fail(stats != NULL);
+  EsNs3LinkStats s;
+  es_ns3_link_stats(&s);
+  *stats = (EsSimLinkStats){s.drops_loss,
+                            s.drops_burst,
+                            s.drops_outage,
+                            s.corruptions,
+                            s.tcp_retransmissions,
+                            s.tcp_retransmissions_connecting,
+                            s.tcp_retransmissions_accepting};
+}
+
+guint64 es_sim_get_tcp_retransmissions(const EsSim *sim)
+{
+  EsSimLinkStats s;
+  es_sim_get_link_stats(sim, &s);
+  return s.tcp_retransmissions;
+}
+
+guint64 es_sim_get_enb_tcp_retransmissions(const EsSim *sim, guint enb)
+{
+  g_return_val_if_fail(sim != NULL && enb >= 1 && enb <= sim->enbs, 0);
+  return es_ns3_node_tcp_retransmissions(sim->enb_node[enb - 1]);
+}
 
 void es_sim_set_http_path(EsSim *sim, const char *path)
 {

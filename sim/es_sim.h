@@ -32,8 +32,28 @@ guint64 es_sim_timer_add_at(EsSim *sim, double at_s, EsTimerFn fn, void *arg);
  * without adding any event: a progress report cannot change the results. NULL stops it. */
 void es_sim_set_tick(EsSim *sim, EsTimerFn fn, void *arg);
 
-/* Packets the links' loss models dropped so far (TCP retransmits each of them). */
+/* Packets the links' error models dropped so far, every cause (TCP retransmits each). */
 guint64 es_sim_get_loss_drops(const EsSim *sim);
+/* What the link impairments did so far, and what TCP did about it. */
+typedef struct {
+  guint64 drops_loss;   /* dropped by the independent loss (`loss` keys) */
+  guint64 drops_burst;  /* dropped in a Gilbert-Elliott bad state (`burst_*` keys) */
+  guint64 drops_outage; /* dropped in an outage window (`outages` keys) */
+  guint64 corruptions;  /* data segments delivered with a flipped payload bit (`corruption`) */
+  guint64 tcp_retransmissions; /* as es_sim_get_tcp_retransmissions; of those: */
+  guint64 tcp_retransmissions_enbs;  /* sent by the eNBs' ends of the connections */
+  guint64 tcp_retransmissions_racas; /* sent by the RA/CAs' ends */
+} EsSimLinkStats;
+void es_sim_get_link_stats(const EsSim *sim, EsSimLinkStats *stats);
+/* Segments TCP sent a second (or later) time, on every connection, both ends: data, SYN and
+ * FIN segments below the highest sequence number their socket had sent (pure ACKs never
+ * count). Taken from ns-3's TcpSocketBase "Tx" trace. */
+guint64 es_sim_get_tcp_retransmissions(const EsSim *sim);
+/* The part of that on eNB `enb`'s (1..N) connections: what the eNB retransmitted plus what
+ * the RA/CA retransmitted on connections the eNB opened (each connection is charged to the
+ * node whose address opened it). The eNBs' counts add up to the total while only eNBs open
+ * connections. Kept as a 32-bit counter per node. */
+guint64 es_sim_get_enb_tcp_retransmissions(const EsSim *sim, guint enb);
 /* TCP connections the eNBs' channels opened so far (one per channel unless the server
  * closed a kept-alive connection). */
 guint64 es_sim_get_connections(const EsSim *sim);

@@ -246,6 +246,22 @@ static const LoadErrorCase load_errors[] = {
      {"[topology] racas", "at least 1"}},
     {"share", "[national]\nsatellite_share = 2\n", ES_SCENARIO_ERROR_VALUE,
      {"[national] satellite_share", "at most 1"}},
+    {"burst-enter", "[backhaul]\nburst_enter = 1.5\n", ES_SCENARIO_ERROR_VALUE,
+     {"[backhaul] burst_enter", "at most 1", "'1.5'"}},
+    {"burst-loss-negative", "[core]\nburst_loss = -0.1\n", ES_SCENARIO_ERROR_VALUE,
+     {"[core] burst_loss", "negative"}},
+    {"corruption", "[national]\nmicrowave_corruption = 2\n", ES_SCENARIO_ERROR_VALUE,
+     {"[national] microwave_corruption", "at most 1"}},
+    {"tree-burst-list", "[tree]\nburst_exit = 0.5,x\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] burst_exit", "value 2: not a number"}},
+    {"outages-unit", "[backhaul]\noutages = 100+30s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[backhaul] outages", "window 1: missing unit", "'100+30s'"}},
+    {"outages-plus", "[aggregation]\noutages = 100s+30s, 500s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[aggregation] outages", "window 2: expected START+DURATION"}},
+    {"outages-zero", "[core]\noutages = 10s+0s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[core] outages", "window 1: the duration must be greater than 0s"}},
+    {"outages-negative", "[national]\nsatellite_outages = -5s+1s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[national] satellite_outages", "window 1: negative"}},
 };
 
 static void test_load_error(Fixture *f, gconstpointer data) {
@@ -478,6 +494,15 @@ static void assert_list(const EsValueList *a, const EsValueList *b) {
     g_assert_cmpfloat(a->v[i], ==, b->v[i]);
 }
 
+static void assert_outages(const EsOutages *a, const EsOutages *b) {
+  guint na = a ? a->n : 0, nb = b ? b->n : 0;
+  g_assert_cmpuint(na, ==, nb);
+  for (guint i = 0; i < na; i++) {
+    g_assert_cmpfloat(a->w[i].start_s, ==, b->w[i].start_s);
+    g_assert_cmpfloat(a->w[i].duration_s, ==, b->w[i].duration_s);
+  }
+}
+
 static void assert_same(const EsScenario *a, const EsScenario *b) {
   g_assert_cmpstr(a->name, ==, b->name);
   g_assert_cmpuint(a->seed, ==, b->seed);
@@ -504,7 +529,16 @@ static void assert_same(const EsScenario *a, const EsScenario *b) {
     g_assert_cmpfloat(a->access_class[c].rate_bps, ==, b->access_class[c].rate_bps);
     assert_list(&a->access_class[c].latency, &b->access_class[c].latency);
     g_assert_cmpfloat(a->access_class[c].loss, ==, b->access_class[c].loss);
+    g_assert_cmpfloat(a->access_class[c].burst_enter, ==, b->access_class[c].burst_enter);
+    g_assert_cmpfloat(a->access_class[c].burst_exit, ==, b->access_class[c].burst_exit);
+    g_assert_cmpfloat(a->access_class[c].burst_loss, ==, b->access_class[c].burst_loss);
+    g_assert_cmpfloat(a->access_class[c].corruption, ==, b->access_class[c].corruption);
+    assert_outages(a->access_class[c].outages, b->access_class[c].outages);
   }
+  assert_list(&a->tree_burst_enter, &b->tree_burst_enter);
+  assert_list(&a->tree_burst_exit, &b->tree_burst_exit);
+  assert_list(&a->tree_burst_loss, &b->tree_burst_loss);
+  assert_list(&a->tree_corruption, &b->tree_corruption);
   g_assert_cmpint(a->schedule, ==, b->schedule);
   g_assert_cmpuint(a->wave_size, ==, b->wave_size);
   g_assert_cmpfloat(a->wave_period_s, ==, b->wave_period_s);
@@ -516,6 +550,11 @@ static void assert_same(const EsScenario *a, const EsScenario *b) {
     g_assert_cmpfloat(la[i]->rate_bps, ==, lb[i]->rate_bps);
     g_assert_cmpfloat(la[i]->delay_s, ==, lb[i]->delay_s);
     g_assert_cmpfloat(la[i]->loss, ==, lb[i]->loss);
+    g_assert_cmpfloat(la[i]->burst_enter, ==, lb[i]->burst_enter);
+    g_assert_cmpfloat(la[i]->burst_exit, ==, lb[i]->burst_exit);
+    g_assert_cmpfloat(la[i]->burst_loss, ==, lb[i]->burst_loss);
+    g_assert_cmpfloat(la[i]->corruption, ==, lb[i]->corruption);
+    assert_outages(la[i]->outages, lb[i]->outages);
   }
   g_assert_cmpstr(a->pki_key, ==, b->pki_key);
   g_assert_cmpfloat(a->cert_validity_s, ==, b->cert_validity_s);
@@ -621,6 +660,18 @@ static void test_keyfile_round_trip(Fixture *f, gconstpointer data) {
       "enb.backoff=250ms",
       "enb.backoff_max=2m",
       "enb.backoff_jitter=0",
+      "backhaul.burst_enter=0.01",
+      "backhaul.burst_exit=0.25",
+      "backhaul.burst_loss=0.9",
+      "backhaul.outages=100s+30s, 8.5m+250ms",
+      "backhaul.corruption=1e-6",
+      "aggregation.outages=0s+1h",
+      "core.corruption=0.5",
+      "tree.burst_enter=0.1,0,0.2",
+      "tree.burst_exit=0.5",
+      "tree.corruption=0,0,0.001",
+      "national.microwave_burst_enter=0.001",
+      "national.satellite_outages=60s+2m",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(overrides); i++) {
     GError *error = NULL;
@@ -641,6 +692,87 @@ static void test_keyfile_round_trip(Fixture *f, gconstpointer data) {
   g_assert_nonnull(strstr(text, "\nwindow=0.1s\n"));
   g_assert_nonnull(strstr(text, "\nfanout=3,7,2\nrate=1500000bps,9600bps,1000000000bps\n"));
   g_assert_nonnull(strstr(text, "\nrate=0.11666666666666667/s\n"));
+  g_assert_nonnull(strstr(text, "\noutages=100s+30s,510s+0.25s\n"));
+  g_assert_nonnull(strstr(text, "\nsatellite_outages=60s+120s\n"));
+  g_assert_nonnull(strstr(text, "\ncorruption=1e-06\n"));
+}
+
+/* Impairment keys: no impairment anywhere by default except the national microwave class's
+ * fading bursts; the outage list parser and its canonical text; a burst chain that could
+ * never leave its bad state is refused. */
+static void test_impairments(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  const EsLinkParams *links[] = {&sc->access, &sc->aggregation, &sc->core};
+  for (gsize i = 0; i < G_N_ELEMENTS(links); i++) {
+    g_assert_false(es_link_impaired(links[i]));
+    g_assert_cmpfloat(links[i]->burst_enter, ==, 0);
+    g_assert_cmpfloat(links[i]->burst_loss, ==, 1);
+    g_assert_null(links[i]->outages);
+  }
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_FIBRE].burst_enter, ==, 0);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_SATELLITE].burst_enter, ==, 0);
+  const EsAccessClass *mw = &sc->access_class[ES_ACCESS_MICROWAVE];
+  g_assert_cmpfloat(mw->burst_enter, ==, 0.00002);
+  g_assert_cmpfloat(mw->burst_exit, ==, 0.2);
+  g_assert_cmpfloat(mw->burst_loss, ==, 0.5);
+  /* Fading below the margin 1e-4 of the time. */
+  g_assert_cmpfloat_with_epsilon(mw->burst_enter / (mw->burst_enter + mw->burst_exit), 1e-4,
+                                 1e-6);
+
+  EsOutages *o = NULL;
+  char *why = NULL;
+  g_assert_true(es_parse_outages(" 1m+30s ,2h+1ms", &o, &why));
+  g_assert_nonnull(o);
+  g_assert_cmpuint(o->n, ==, 2);
+  g_assert_cmpfloat(o->w[0].start_s, ==, 60);
+  g_assert_cmpfloat(o->w[0].duration_s, ==, 30);
+  g_assert_cmpfloat(o->w[1].start_s, ==, 7200);
+  g_assert_cmpfloat(o->w[1].duration_s, ==, 0.001);
+  g_autofree char *text = es_outages_to_string(o);
+  g_assert_cmpstr(text, ==, "60s+30s,7200s+0.001s");
+  g_free(o);
+  g_assert_true(es_parse_outages("", &o, NULL));
+  g_assert_null(o);
+  g_autofree char *none = es_outages_to_string(NULL);
+  g_assert_cmpstr(none, ==, "");
+  g_assert_false(es_parse_outages("5s", &o, &why));
+  g_assert_null(o);
+  g_assert_nonnull(strstr(why, "START+DURATION"));
+  g_free(why);
+  GString *many = g_string_new(NULL);
+  for (int i = 0; i <= ES_OUTAGES_MAX; i++)
+    g_string_append_printf(many, "%s%ds+1s", i ? "," : "", i * 10);
+  g_assert_false(es_parse_outages(many->str, &o, &why));
+  g_assert_nonnull(strstr(why, "at most"));
+  g_free(why);
+  g_string_free(many, TRUE);
+
+  GError *error = NULL;
+  g_assert_true(es_scenario_set(sc, "backhaul.burst_enter=0.01", NULL, &error));
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, "backhaul.burst_exit"));
+  g_clear_error(&error);
+  g_assert_true(es_scenario_set(sc, "backhaul.burst_exit=0.5", NULL, &error));
+  g_assert_true(es_scenario_validate(sc, &error));
+  g_assert_true(es_link_impaired(&sc->access));
+  /* Per tree level: the second level enters bursts it cannot leave. */
+  g_assert_true(es_scenario_set(sc, "tree.fanout=2,3", NULL, &error));
+  g_assert_true(es_scenario_set(sc, "tree.burst_enter=0,0.1", NULL, &error));
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_nonnull(strstr(error->message, "tree.burst_exit"));
+  g_clear_error(&error);
+  g_assert_true(es_scenario_set(sc, "tree.burst_exit=0.3", NULL, &error));
+  g_assert_true(es_scenario_validate(sc, &error));
+  g_assert_true(es_scenario_set(sc, "tree.corruption=0,0,0", NULL, &error));
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_nonnull(strstr(error->message, "tree.corruption has 3 values"));
+  g_clear_error(&error);
+  /* Copies own their lists. */
+  g_assert_true(es_scenario_set(sc, "core.outages=1s+2s", NULL, &error));
+  g_autoptr(EsScenario) copy = es_scenario_copy(sc);
+  g_assert_true(copy->core.outages != sc->core.outages);
+  assert_outages(copy->core.outages, sc->core.outages);
 }
 
 typedef struct {
@@ -706,6 +838,7 @@ int main(int argc, char **argv) {
                fixture_teardown);
   }
   g_test_add_func("/scenario/set", test_set);
+  g_test_add_func("/scenario/impairments", test_impairments);
   g_test_add_func("/scenario/validate", test_validate);
   g_test_add_func("/scenario/keyfile/canonical", test_keyfile_canonical);
   g_test_add("/scenario/keyfile/round-trip", Fixture, NULL, fixture_setup,

@@ -420,7 +420,17 @@ static const BadFile bad_files[] = {
     {"loss", HEAD "node a enb\nlink core a 1Gbps 1ms 2\n", ES_TOPOLOGY_ERROR_SYNTAX, 5,
      "bad loss '2'"},
     {"link-fields", HEAD "node a enb\nlink core a 1Gbps\n", ES_TOPOLOGY_ERROR_SYNTAX, 5,
-     "expected 'link A B RATE DELAY [LOSS]'"},
+     "expected 'link A B RATE DELAY [LOSS] [KEY=VALUE...]'"},
+    {"link-attribute", HEAD "node a enb\nlink core a 1Gbps 1ms fading=0.1\n",
+     ES_TOPOLOGY_ERROR_SYNTAX, 5, "unknown link attribute 'fading=0.1'"},
+    {"link-burst", HEAD "node a enb\nlink core a 1Gbps 1ms burst_enter=1.1\n",
+     ES_TOPOLOGY_ERROR_SYNTAX, 5, "bad burst_enter '1.1'"},
+    {"link-burst-exit", HEAD "node a enb\nlink core a 1Gbps 1ms burst_enter=0.1\n",
+     ES_TOPOLOGY_ERROR_INVALID, 5, "burst_exit must be greater than 0"},
+    {"link-outages", HEAD "node a enb\nlink core a 1Gbps 1ms outages=10s+0s\n",
+     ES_TOPOLOGY_ERROR_SYNTAX, 5, "bad outages '10s+0s': window 1: the duration"},
+    {"link-loss-twice", HEAD "node a enb\nlink core a 1Gbps 1ms 0.1 0.2\n",
+     ES_TOPOLOGY_ERROR_SYNTAX, 5, "unknown link attribute '0.2'"},
     {"role", HEAD "node a switch\n", ES_TOPOLOGY_ERROR_SYNTAX, 4, "unknown role 'switch'"},
     {"statement", HEAD "edge core a\n", ES_TOPOLOGY_ERROR_SYNTAX, 4, "unknown statement 'edge'"},
     {"duplicate", HEAD "node a enb\nnode a router\n", ES_TOPOLOGY_ERROR_INVALID, 5,
@@ -452,6 +462,102 @@ static void test_bad_file(gconstpointer data) {
   g_remove(path);
 }
 
+/* Impairment attributes on file links, the scenario's impairments on generated links, and
+ * one shared copy of an outage list however many links carry it. */
+static void test_impairments(void) {
+  g_autofree char *path = write_topo(
+      "node core router\nnode ra raca\nnode a enb\nnode b enb\nnode c enb\n"
+      "link core ra 10Gbps 1ms outages=5s+1s\n"
+      "link core a 400Mbps 2ms 0.001 burst_enter=0.01 burst_exit=0.2 burst_loss=0.5\n"
+      "link core b 400Mbps 2ms corruption=1e-4 loss=0.02 outages=100s+30s,500s+10s\n"
+      "link core c 400Mbps 2ms outages=100s+30s,500s+10s\n");
+  GError *error = NULL;
+  g_autoptr(EsTopology) topo = es_topology_load(path, &error);
+  g_assert_no_error(error);
+  const EsLinkParams *ra = &es_topology_node(topo, node_named(topo, "ra"))->uplink;
+  g_assert_nonnull(ra->outages);
+  g_assert_cmpuint(ra->outages->n, ==, 1);
+  g_assert_cmpfloat(ra->outages->w[0].start_s, ==, 5);
+  g_assert_cmpfloat(ra->loss, ==, 0);
+  g_assert_cmpfloat(ra->burst_loss, ==, 1); /* the default, as in a scenario */
+  const EsLinkParams *a = &es_topology_node(topo, node_named(topo, "a"))->uplink;
+  g_assert_cmpfloat(a->loss, ==, 0.001);
+  g_assert_cmpfloat(a->burst_enter, ==, 0.01);
+  g_assert_cmpfloat(a->burst_exit, ==, 0.2);
+  g_assert_cmpfloat(a->burst_loss, ==, 0.5);
+  g_assert_null(a->outages);
+  g_assert_true(es_link_impaired(a));
+  const EsLinkParams *b = &es_topology_node(topo, node_named(topo, "b"))->uplink;
+  const EsLinkParams *c = &es_topology_node(topo, node_named(topo, "c"))->uplink;
+  g_assert_cmpfloat(b->corruption, ==, 1e-4);
+  g_assert_cmpfloat(b->loss, ==, 0.02);
+  g_assert_cmpuint(b->outages->n, ==, 2);
+  g_assert_cmpfloat(b->outages->w[1].start_s, ==, 500);
+  g_assert_cmpfloat(b->outages->w[1].duration_s, ==, 10);
+  g_assert_true(b->outages == c->outages);
+  g_remove(path);
+
+  /* Generated: every access link carries the scenario's list, the tree levels theirs. */
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  g_assert_true(es_scenario_set(sc, "scenario.enbs=12", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "tree.fanout=2,3", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "tree.burst_enter=0,0.05", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "tree.burst_exit=0.5", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "aggregation.corruption=0.001", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "aggregation.outages=1s+1s", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "backhaul.outages=100s+30s", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "backhaul.burst_enter=0.001", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "backhaul.burst_exit=0.1", NULL, NULL));
+  g_assert_true(es_scenario_validate(sc, &error));
+  g_autoptr(EsTopology) tree = es_topology_new(sc, &error);
+  g_assert_no_error(error);
+  const EsOutages *shared = NULL;
+  for (guint k = 1; k <= 12; k++) {
+    const EsLinkParams *l = &es_topology_node(tree, es_topology_enb_node(tree, k))->uplink;
+    g_assert_cmpfloat(l->burst_enter, ==, 0.001);
+    g_assert_cmpfloat(l->burst_exit, ==, 0.1);
+    g_assert_cmpfloat(l->outages->w[0].start_s, ==, 100);
+    g_assert_true(l->outages != sc->access.outages); /* the topology's own copy */
+    g_assert_true(shared == NULL || l->outages == shared);
+    shared = l->outages;
+  }
+  for (guint i = 0; i < es_topology_size(tree); i++) {
+    const EsTopoNode *n = es_topology_node(tree, i);
+    if (n->role != ES_NODE_ROUTER || i == 0)
+      continue;
+    gboolean top = n->parent == 0;
+    g_assert_cmpfloat(n->uplink.burst_enter, ==, top ? 0 : 0.05);
+    g_assert_cmpfloat(n->uplink.burst_exit, ==, 0.5);
+    g_assert_cmpfloat(n->uplink.corruption, ==, 0.001);
+    g_assert_cmpfloat(n->uplink.outages->w[0].duration_s, ==, 1);
+  }
+  /* Freeing the scenario first leaves the topology's lists intact. */
+  g_clear_pointer(&sc, es_scenario_free);
+  g_assert_cmpfloat(shared->w[0].duration_s, ==, 30);
+
+  /* National: the microwave sites get the class's fading bursts, fibre none. */
+  g_autoptr(EsScenario) nat = es_scenario_new();
+  g_assert_true(es_scenario_set(nat, "topology.type=national", NULL, NULL));
+  g_assert_true(es_scenario_set(nat, "scenario.enbs=100", NULL, NULL));
+  g_assert_true(es_scenario_set(nat, "national.satellite_outages=10s+5s", NULL, NULL));
+  g_autoptr(EsTopology) country = es_topology_new(nat, &error);
+  g_assert_no_error(error);
+  guint per_class[ES_ACCESS_CLASSES] = {0};
+  for (guint k = 1; k <= 100; k++) {
+    const EsLinkParams *l = &es_topology_node(country, es_topology_enb_node(country, k))->uplink;
+    int cls = access_of(nat, l);
+    g_assert_cmpint(cls, >=, 0);
+    per_class[cls]++;
+    const EsAccessClass *ac = &nat->access_class[cls];
+    g_assert_cmpfloat(l->burst_enter, ==, ac->burst_enter);
+    g_assert_cmpfloat(l->burst_exit, ==, ac->burst_exit);
+    g_assert_cmpfloat(l->burst_loss, ==, ac->burst_loss);
+    g_assert_true((l->outages != NULL) == (cls == ES_ACCESS_SATELLITE));
+  }
+  g_assert_cmpuint(per_class[ES_ACCESS_MICROWAVE], ==, 38);
+  g_assert_cmpuint(per_class[ES_ACCESS_SATELLITE], ==, 2);
+}
+
 static void test_missing_file(void) {
   GError *error = NULL;
   g_assert_null(es_topology_load("/nonexistent/net.topo", &error));
@@ -473,6 +579,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/topology/out-of-range", test_out_of_range);
   g_test_add_func("/topology/file/good", test_file);
   g_test_add_func("/topology/file/missing", test_missing_file);
+  g_test_add_func("/topology/impairments", test_impairments);
   for (gsize i = 0; i < G_N_ELEMENTS(bad_files); i++) {
     g_autofree char *name = g_strdup_printf("/topology/file/bad/%s", bad_files[i].name);
     g_test_add_data_func(name, &bad_files[i], test_bad_file);

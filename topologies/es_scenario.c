@@ -22,6 +22,7 @@ typedef enum {
   ES_KEY_PROBABILITY, /* double in [0, 1] */
   ES_KEY_ARRIVALS,    /* double events per second, written with a unit (10/s, 3/min) */
   ES_KEY_TIME,        /* gint64 Unix seconds, written as ISO 8601 */
+  ES_KEY_OUTAGES,     /* EsOutages *, owned, NULL when empty: "100s+30s,500s+10s" */
   /* EsValueList of the element type above them; the bounds apply to every element. */
   ES_KEY_UINT_LIST,
   ES_KEY_DURATION_LIST,
@@ -63,9 +64,20 @@ static const char *const schedule_words[] = {"burst", "uniform", "waves", "poiss
 static const char *const service_words[] = {"fixed", "exponential", NULL};
 static const char *const retry_words[] = {"resend", "restart", NULL};
 
+/* The impairments every link class has besides its loss: Gilbert-Elliott bursts, outage
+ * windows and corruption. `field` is the struct holding them. */
+#define IMPAIRMENT_KEYS(sec, prefix, field, def_enter, def_exit, def_bloss)                    \
+  KEY(sec, prefix "burst_enter", ES_KEY_PROBABILITY, field.burst_enter, def_enter, UNIT_RANGE), \
+      KEY(sec, prefix "burst_exit", ES_KEY_PROBABILITY, field.burst_exit, def_exit, UNIT_RANGE), \
+      KEY(sec, prefix "burst_loss", ES_KEY_PROBABILITY, field.burst_loss, def_bloss, UNIT_RANGE), \
+      KEY(sec, prefix "outages", ES_KEY_OUTAGES, field.outages, "", ANY),                      \
+      KEY(sec, prefix "corruption", ES_KEY_PROBABILITY, field.corruption, "0", UNIT_RANGE)
+
 /* Access-link classes of the national layout: share, rate, latency (one value or a min,max
- * range) and loss. Defaults and their sources: README, "National layout". */
-#define ACCESS_KEYS(cls, idx, def_share, def_rate, def_latency, def_loss)                     \
+ * range), loss and the other impairments. Defaults and their sources: README, "National
+ * layout". */
+#define ACCESS_KEYS(cls, idx, def_share, def_rate, def_latency, def_loss, def_enter, def_exit,  \
+                    def_bloss)                                                                  \
   KEY("national", cls "_share", ES_KEY_PROBABILITY, access_class[idx].share, def_share,       \
       UNIT_RANGE),                                                                            \
       KEY("national", cls "_rate", ES_KEY_RATE, access_class[idx].rate_bps, def_rate,          \
@@ -73,7 +85,8 @@ static const char *const retry_words[] = {"resend", "restart", NULL};
       KEY("national", cls "_latency", ES_KEY_DURATION_LIST, access_class[idx].latency,        \
           def_latency, ANY),                                                                  \
       KEY("national", cls "_loss", ES_KEY_PROBABILITY, access_class[idx].loss, def_loss,       \
-          UNIT_RANGE)
+          UNIT_RANGE),                                                                        \
+      IMPAIRMENT_KEYS("national", cls "_", access_class[idx], def_enter, def_exit, def_bloss)
 
 /* The one list of scenario keys, in the order es_scenario_to_keyfile writes them. */
 static const EsKeyDef es_keys[] = {
@@ -91,15 +104,23 @@ static const EsKeyDef es_keys[] = {
     KEY("tree", "rate", ES_KEY_RATE_LIST, tree_rate, "", POSITIVE),
     KEY("tree", "latency", ES_KEY_DURATION_LIST, tree_latency, "", ANY),
     KEY("tree", "loss", ES_KEY_PROBABILITY_LIST, tree_loss, "", UNIT_RANGE),
+    KEY("tree", "burst_enter", ES_KEY_PROBABILITY_LIST, tree_burst_enter, "", UNIT_RANGE),
+    KEY("tree", "burst_exit", ES_KEY_PROBABILITY_LIST, tree_burst_exit, "", UNIT_RANGE),
+    KEY("tree", "burst_loss", ES_KEY_PROBABILITY_LIST, tree_burst_loss, "", UNIT_RANGE),
+    KEY("tree", "corruption", ES_KEY_PROBABILITY_LIST, tree_corruption, "", UNIT_RANGE),
     KEY("national", "regions", ES_KEY_UINT, national_regions, "0", 0, 100000, FALSE),
     KEY("national", "aggregations", ES_KEY_UINT, national_aggregations, "0", 0, 1000000, FALSE),
     KEY("national", "backbone_rate", ES_KEY_RATE, backbone_rate_bps, "10Gbps", POSITIVE),
     KEY("national", "backbone_latency", ES_KEY_DURATION_LIST, backbone_latency, "1ms,6ms", ANY),
     KEY("national", "metro_rate", ES_KEY_RATE, metro_rate_bps, "10Gbps", POSITIVE),
     KEY("national", "metro_latency", ES_KEY_DURATION_LIST, metro_latency, "0.1ms,1ms", ANY),
-    ACCESS_KEYS("fibre", ES_ACCESS_FIBRE, "0.6", "1Gbps", "0.1ms,1ms", "0"),
-    ACCESS_KEYS("microwave", ES_ACCESS_MICROWAVE, "0.38", "400Mbps", "1ms,4ms", "0.0001"),
-    ACCESS_KEYS("satellite", ES_ACCESS_SATELLITE, "0.02", "20Mbps", "250ms,280ms", "0.001"),
+    ACCESS_KEYS("fibre", ES_ACCESS_FIBRE, "0.6", "1Gbps", "0.1ms,1ms", "0", "0", "0", "1"),
+    /* Fading in bursts: a fade below the margin 1e-4 of the time (enter/(enter+exit)), 5
+     * packets long on average, losing half of them. README, "National layout", says why. */
+    ACCESS_KEYS("microwave", ES_ACCESS_MICROWAVE, "0.38", "400Mbps", "1ms,4ms", "0.0001",
+                "0.00002", "0.2", "0.5"),
+    ACCESS_KEYS("satellite", ES_ACCESS_SATELLITE, "0.02", "20Mbps", "250ms,280ms", "0.001", "0",
+                "0", "1"),
     CHOICE("rollout", "schedule", schedule, "uniform", schedule_words),
     KEY("rollout", "window", ES_KEY_DURATION, start_window_s, "1s", ANY),
     KEY("rollout", "wave_size", ES_KEY_UINT, wave_size, "100", 1, 1000000, FALSE),
@@ -109,12 +130,15 @@ static const EsKeyDef es_keys[] = {
     KEY("backhaul", "rate", ES_KEY_RATE, access.rate_bps, "100Mbps", POSITIVE),
     KEY("backhaul", "latency", ES_KEY_DURATION, access.delay_s, "5ms", ANY),
     KEY("backhaul", "loss", ES_KEY_PROBABILITY, access.loss, "0", UNIT_RANGE),
+    IMPAIRMENT_KEYS("backhaul", "", access, "0", "0", "1"),
     KEY("aggregation", "rate", ES_KEY_RATE, aggregation.rate_bps, "1Gbps", POSITIVE),
     KEY("aggregation", "latency", ES_KEY_DURATION, aggregation.delay_s, "2ms", ANY),
     KEY("aggregation", "loss", ES_KEY_PROBABILITY, aggregation.loss, "0", UNIT_RANGE),
+    IMPAIRMENT_KEYS("aggregation", "", aggregation, "0", "0", "1"),
     KEY("core", "rate", ES_KEY_RATE, core.rate_bps, "10Gbps", POSITIVE),
     KEY("core", "latency", ES_KEY_DURATION, core.delay_s, "1ms", ANY),
     KEY("core", "loss", ES_KEY_PROBABILITY, core.loss, "0", UNIT_RANGE),
+    IMPAIRMENT_KEYS("core", "", core, "0", "0", "1"),
     KEY("pki", "key", ES_KEY_KEYTYPE, pki_key, "p256", ANY),
     KEY("pki", "cert_validity", ES_KEY_DURATION, cert_validity_s, "3650d", POSITIVE),
     CHOICE("raca", "confirm", confirm, "explicit", confirm_words),
@@ -152,6 +176,7 @@ typedef union {
   double d;
   gint64 t;
   EsValueList list;
+  EsOutages *outages; /* owned when parsed, borrowed when read from a scenario */
 } EsValue;
 
 typedef struct {
@@ -270,6 +295,78 @@ gboolean es_parse_probability(const char *text, double *out) {
   return TRUE;
 }
 
+/* Why a list of windows is unusable, or NULL. Overlapping windows are allowed: they are
+ * simply one longer outage. */
+static char *outages_problem(const EsOutages *o) {
+  if (!o)
+    return NULL;
+  if (o->n > ES_OUTAGES_MAX)
+    return g_strdup_printf("at most %d windows", ES_OUTAGES_MAX);
+  for (guint i = 0; i < o->n; i++) {
+    if (!(o->w[i].start_s >= 0) || !isfinite(o->w[i].start_s))
+      return g_strdup_printf("window %u: bad start", i + 1);
+    if (!(o->w[i].duration_s > 0) || !isfinite(o->w[i].duration_s))
+      return g_strdup_printf("window %u: the duration must be greater than 0s", i + 1);
+  }
+  return NULL;
+}
+
+gboolean es_parse_outages(const char *text, EsOutages **out, char **why) {
+  g_return_val_if_fail(text != NULL && out != NULL, FALSE);
+  *out = NULL;
+  g_autofree char *copy = g_strstrip(g_strdup(text));
+  if (!*copy)
+    return TRUE;
+  g_auto(GStrv) parts = g_strsplit(copy, ",", -1);
+  guint n = g_strv_length(parts);
+  char *reason = NULL;
+  if (n > ES_OUTAGES_MAX)
+    reason = g_strdup_printf("at most %d windows", ES_OUTAGES_MAX);
+  EsOutages *o = g_malloc0(sizeof *o + sizeof(EsOutage) * n);
+  for (guint i = 0; i < n && !reason; i++) {
+    char *part = g_strstrip(parts[i]);
+    char *plus = strchr(part, '+');
+    if (!plus) {
+      reason = g_strdup_printf("window %u: expected START+DURATION, like 100s+30s", i + 1);
+      break;
+    }
+    *plus = '\0';
+    char *r = parse_number_unit(g_strstrip(part), duration_units, &o->w[i].start_s);
+    if (!r)
+      r = parse_number_unit(g_strstrip(plus + 1), duration_units, &o->w[i].duration_s);
+    if (r) {
+      reason = g_strdup_printf("window %u: %s", i + 1, r);
+      g_free(r);
+      break;
+    }
+    o->n = i + 1;
+  }
+  if (!reason)
+    reason = outages_problem(o);
+  if (reason) {
+    g_free(o);
+    if (why)
+      *why = reason;
+    else
+      g_free(reason);
+    return FALSE;
+  }
+  *out = o;
+  return TRUE;
+}
+
+EsOutages *es_outages_copy(const EsOutages *o) {
+  if (!o || o->n == 0)
+    return NULL;
+  return g_memdup2(o, sizeof *o + sizeof(EsOutage) * o->n);
+}
+
+gboolean es_link_impaired(const EsLinkParams *l) {
+  g_return_val_if_fail(l != NULL, FALSE);
+  return l->loss > 0 || (l->burst_enter > 0 && l->burst_loss > 0) || l->corruption > 0 ||
+         (l->outages && l->outages->n > 0);
+}
+
 /* Shortest text that g_ascii_strtod reads back as the same double ("0.1", not the
  * "0.10000000000000001" of a fixed %.17g), so dumped scenarios stay readable. */
 static void format_shortest(char *buf, gsize len, double v) {
@@ -279,6 +376,17 @@ static void format_shortest(char *buf, gsize len, double v) {
     if (g_ascii_strtod(buf, NULL) == v)
       return;
   }
+}
+
+char *es_outages_to_string(const EsOutages *o) {
+  GString *s = g_string_new(NULL);
+  char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
+  for (guint i = 0; o && i < o->n; i++) {
+    format_shortest(a, sizeof a, o->w[i].start_s);
+    format_shortest(b, sizeof b, o->w[i].duration_s);
+    g_string_append_printf(s, "%s%ss+%ss", i ? "," : "", a, b);
+  }
+  return g_string_free(s, FALSE);
 }
 
 /* The type of one element of a list type (and of the bounds). */
@@ -341,6 +449,8 @@ static char *format_value(const EsKeyDef *d, const EsValue *v) {
       g_date_time_unref(dt);
     return text;
   }
+  case ES_KEY_OUTAGES:
+    return es_outages_to_string(v->outages);
   case ES_KEY_UINT_LIST:
   case ES_KEY_DURATION_LIST:
   case ES_KEY_RATE_LIST:
@@ -399,6 +509,8 @@ static char *check_value(const EsKeyDef *d, const EsValue *v) {
   case ES_KEY_UINT64:
   case ES_KEY_TIME:
     return NULL;
+  case ES_KEY_OUTAGES:
+    return outages_problem(v->outages);
   case ES_KEY_UINT:
     return check_bounds(d, (double)v->u);
   case ES_KEY_DURATION:
@@ -540,11 +652,16 @@ static char *parse_value(const EsKeyDef *d, const char *raw, EsValue *out) {
   case ES_KEY_PROBABILITY_LIST:
     reason = parse_list(element_type(d->type), text, &out->list);
     break;
+  case ES_KEY_OUTAGES:
+    es_parse_outages(text, &out->outages, &reason);
+    break;
   }
   if (!reason)
     reason = check_value(d, out);
   if (reason && (d->type == ES_KEY_STRING || d->type == ES_KEY_PATH || d->type == ES_KEY_KEYTYPE))
     g_clear_pointer(&out->s, g_free);
+  if (reason && d->type == ES_KEY_OUTAGES)
+    g_clear_pointer(&out->outages, g_free);
   return reason;
 }
 
@@ -562,6 +679,7 @@ static void read_value(const EsScenario *sc, const EsKeyDef *d, EsValue *v) {
   case ES_KEY_PROBABILITY:
   case ES_KEY_ARRIVALS: v->d = *(const double *)p; break;
   case ES_KEY_TIME: v->t = *(const gint64 *)p; break;
+  case ES_KEY_OUTAGES: v->outages = *(EsOutages *const *)p; break;
   case ES_KEY_UINT_LIST:
   case ES_KEY_DURATION_LIST:
   case ES_KEY_RATE_LIST:
@@ -587,6 +705,10 @@ static void store_value(EsScenario *sc, const EsKeyDef *d, EsValue *v) {
   case ES_KEY_PROBABILITY:
   case ES_KEY_ARRIVALS: *(double *)p = v->d; break;
   case ES_KEY_TIME: *(gint64 *)p = v->t; break;
+  case ES_KEY_OUTAGES:
+    g_free(*(EsOutages **)p);
+    *(EsOutages **)p = g_steal_pointer(&v->outages);
+    break;
   case ES_KEY_UINT_LIST:
   case ES_KEY_DURATION_LIST:
   case ES_KEY_RATE_LIST:
@@ -636,8 +758,8 @@ EsScenario *es_scenario_new(void) {
 
 static void free_contents(EsScenario *sc) {
   for (gsize i = 0; i < G_N_ELEMENTS(es_keys); i++)
-    if (is_string_type(&es_keys[i]))
-      g_free(*(char **)G_STRUCT_MEMBER_P(sc, es_keys[i].offset));
+    if (is_string_type(&es_keys[i]) || es_keys[i].type == ES_KEY_OUTAGES)
+      g_free(*(void **)G_STRUCT_MEMBER_P(sc, es_keys[i].offset));
 }
 
 void es_scenario_free(EsScenario *sc) {
@@ -653,6 +775,9 @@ EsScenario *es_scenario_copy(const EsScenario *sc) {
     if (is_string_type(&es_keys[i])) {
       char **p = G_STRUCT_MEMBER_P(copy, es_keys[i].offset);
       *p = g_strdup(*p);
+    } else if (es_keys[i].type == ES_KEY_OUTAGES) {
+      EsOutages **p = G_STRUCT_MEMBER_P(copy, es_keys[i].offset);
+      *p = es_outages_copy(*p);
     }
   return copy;
 }
@@ -821,7 +946,11 @@ static gboolean validate_topology(const EsScenario *sc, GError **error) {
       const EsValueList *list;
     } per_level[] = {{"tree.rate", &sc->tree_rate},
                      {"tree.latency", &sc->tree_latency},
-                     {"tree.loss", &sc->tree_loss}};
+                     {"tree.loss", &sc->tree_loss},
+                     {"tree.burst_enter", &sc->tree_burst_enter},
+                     {"tree.burst_exit", &sc->tree_burst_exit},
+                     {"tree.burst_loss", &sc->tree_burst_loss},
+                     {"tree.corruption", &sc->tree_corruption}};
     for (gsize i = 0; i < G_N_ELEMENTS(per_level); i++)
       if (per_level[i].list->n > 1 && per_level[i].list->n != levels) {
         g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
@@ -908,6 +1037,40 @@ static gboolean validate_rollout(const EsScenario *sc, GError **error) {
   return TRUE;
 }
 
+/* A burst chain that can enter the bad state must be able to leave it: with burst_exit 0 the
+ * first burst would last for the rest of the run, which no fading does. */
+static gboolean check_burst(const char *name, double enter, double exit, GError **error) {
+  if (enter > 0 && !(exit > 0)) {
+    g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                "%sburst_exit must be greater than 0 when %sburst_enter is set (it is %g): "
+                "a burst lasts 1/burst_exit packets on average",
+                name, name, enter);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean validate_impairments(const EsScenario *sc, GError **error) {
+  static const char *const classes[] = {"national.fibre_", "national.microwave_",
+                                        "national.satellite_"};
+  if (!check_burst("backhaul.", sc->access.burst_enter, sc->access.burst_exit, error) ||
+      !check_burst("aggregation.", sc->aggregation.burst_enter, sc->aggregation.burst_exit,
+                   error) ||
+      !check_burst("core.", sc->core.burst_enter, sc->core.burst_exit, error))
+    return FALSE;
+  for (int c = 0; c < ES_ACCESS_CLASSES; c++)
+    if (!check_burst(classes[c], sc->access_class[c].burst_enter, sc->access_class[c].burst_exit,
+                     error))
+      return FALSE;
+  for (guint l = 0; l < ES_SCENARIO_LIST_MAX; l++)
+    if (!check_burst("tree.",
+                     es_value_list_get(&sc->tree_burst_enter, l, sc->aggregation.burst_enter),
+                     es_value_list_get(&sc->tree_burst_exit, l, sc->aggregation.burst_exit),
+                     error))
+      return FALSE;
+  return TRUE;
+}
+
 /* Re-checks every key against the table (callers may have written fields directly), then
  * what no single key can know. */
 gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
@@ -928,7 +1091,8 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
       return FALSE;
     }
   }
-  return validate_topology(sc, error) && validate_rollout(sc, error);
+  return validate_topology(sc, error) && validate_rollout(sc, error) &&
+         validate_impairments(sc, error);
 }
 
 double es_value_list_get(const EsValueList *list, guint i, double fallback) {

@@ -32,10 +32,29 @@ typedef enum {
   ES_RETRY_RESTART, /* abandon the transaction and begin a new one */
 } EsRetryPolicy;
 
+/* Link outages: windows of simulated time in which a link drops everything, both ways.
+ * Written "100s+30s,500s+10s" (start+duration); one allocation, n windows in file order. */
+typedef struct {
+  double start_s, duration_s;
+} EsOutage;
+typedef struct {
+  guint n;
+  EsOutage w[];
+} EsOutages;
+#define ES_OUTAGES_MAX 64
+
+/* A link and its impairments, each applying to each direction on its own. All zero (and no
+ * outages) is a perfect link: ns-3 then gets no error model, so results stay as they were. */
 typedef struct {
   double rate_bps;
   double delay_s;
-  double loss; /* probability that a packet is dropped, each direction */
+  double loss;        /* probability that a packet is dropped, independently */
+  /* Gilbert-Elliott bursts, a two-state chain stepped once per packet: good -> bad with
+   * burst_enter, bad -> good with burst_exit (mean burst 1/burst_exit packets), and in the bad
+   * state a packet is dropped with burst_loss. burst_enter 0: no bursts. */
+  double burst_enter, burst_exit, burst_loss;
+  double corruption;  /* probability that a data segment arrives with one payload bit flipped */
+  EsOutages *outages; /* NULL: none. Owned by the scenario or the topology holding the link */
 } EsLinkParams;
 
 /* A comma-separated list of numbers (per-level tree parameters, min,max ranges); n == 0
@@ -53,6 +72,8 @@ typedef struct {
   double rate_bps;
   EsValueList latency;
   double loss;
+  double burst_enter, burst_exit, burst_loss, corruption; /* as in EsLinkParams */
+  EsOutages *outages;                                     /* owned; NULL: none */
 } EsAccessClass;
 
 typedef enum { ES_ACCESS_FIBRE, ES_ACCESS_MICROWAVE, ES_ACCESS_SATELLITE, ES_ACCESS_CLASSES } EsAccess;
@@ -70,6 +91,8 @@ typedef struct {
   guint aggregations;      /* topology.aggregations    0: about sqrt(enbs) */
   EsValueList tree_fanout; /* tree.fanout              "": one level of topology.aggregations */
   EsValueList tree_rate, tree_latency, tree_loss; /* tree.*: per router level; "": aggregation.* */
+  EsValueList tree_burst_enter, tree_burst_exit, tree_burst_loss, tree_corruption; /* likewise;
+                              outages of every level: aggregation.outages */
   guint national_regions;  /* national.regions         0: one per 5000 eNBs */
   guint national_aggregations; /* national.aggregations 0: about sqrt(eNBs per region) */
   double backbone_rate_bps;    /* national.backbone_rate     10Gbps: core to region */
@@ -86,6 +109,8 @@ typedef struct {
   EsLinkParams access;     /* backhaul.rate/latency/loss          100Mbps, 5ms, 0 */
   EsLinkParams aggregation;/* aggregation.rate/latency/loss       1Gbps, 2ms, 0 */
   EsLinkParams core;       /* core.rate/latency/loss (RA/CA link) 10Gbps, 1ms, 0 */
+                           /* each also .burst_enter/.burst_exit/.burst_loss  0, 0, 1;
+                            * .outages ""; .corruption 0 */
   char *pki_key;           /* pki.key                  p256 (p256, p384, rsa2048) */
   double cert_validity_s;  /* pki.cert_validity        3650d */
   EsConfirm confirm;       /* raca.confirm             explicit */
@@ -130,6 +155,15 @@ char *es_scenario_to_keyfile(const EsScenario *sc);
 gboolean es_parse_duration(const char *text, double *out_s);
 gboolean es_parse_rate(const char *text, double *out_bps);
 gboolean es_parse_probability(const char *text, double *out);
+/* "100s+30s,500s+10s" (start+duration, both durations with a unit, duration > 0, at most
+ * ES_OUTAGES_MAX windows); "" is no outages (*out NULL). On failure *why says what is wrong. */
+gboolean es_parse_outages(const char *text, EsOutages **out, char **why);
+/* The canonical text es_parse_outages reads back ("" for NULL). */
+char *es_outages_to_string(const EsOutages *o);
+/* A copy (NULL for NULL or no windows); g_free it. */
+EsOutages *es_outages_copy(const EsOutages *o);
+/* TRUE when the link has any impairment (loss, bursts, outages or corruption). */
+gboolean es_link_impaired(const EsLinkParams *l);
 
 /* A copy that owns its strings. */
 EsScenario *es_scenario_copy(const EsScenario *sc);

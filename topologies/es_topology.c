@@ -3,6 +3,7 @@
 #include "es_topology_priv.h"
 
 #include <math.h>
+#include <string.h>
 
 G_DEFINE_QUARK(es-topology-error-quark, es_topology_error)
 
@@ -24,6 +25,34 @@ EsTopology *es_topology_alloc(guint n_nodes, guint n_enbs, guint n_racas) {
   return topo;
 }
 
+static guint outages_hash(gconstpointer p) {
+  const EsOutages *o = p;
+  guint h = o->n;
+  for (guint i = 0; i < o->n; i++)
+    h = h * 31 + g_double_hash(&o->w[i].start_s) * 7 + g_double_hash(&o->w[i].duration_s);
+  return h;
+}
+
+static gboolean outages_equal(gconstpointer a, gconstpointer b) {
+  const EsOutages *x = a, *y = b;
+  return x->n == y->n && memcmp(x->w, y->w, sizeof(EsOutage) * x->n) == 0;
+}
+
+/* Generated topologies give thousands of links the same list: keep one copy per list, not
+ * one per link. */
+EsOutages *es_topology_intern_outages(EsTopology *topo, const EsOutages *o) {
+  if (!o || o->n == 0)
+    return NULL;
+  if (!topo->outages)
+    topo->outages = g_hash_table_new_full(outages_hash, outages_equal, g_free, NULL);
+  EsOutages *known = g_hash_table_lookup(topo->outages, o);
+  if (known)
+    return known;
+  EsOutages *copy = es_outages_copy(o);
+  g_hash_table_add(topo->outages, copy);
+  return copy;
+}
+
 guint es_topology_add(EsTopology *topo, EsNodeRole role, guint parent, const EsLinkParams *uplink,
                       guint raca, const char *name) {
   g_assert(topo->filled < topo->n_nodes);
@@ -31,8 +60,10 @@ guint es_topology_add(EsTopology *topo, EsNodeRole role, guint parent, const EsL
   EsTopoNode *node = &topo->nodes[i];
   node->role = role;
   node->parent = i == 0 ? 0 : parent;
-  if (uplink)
+  if (uplink) {
     node->uplink = *uplink;
+    node->uplink.outages = es_topology_intern_outages(topo, uplink->outages);
+  }
   if (role == ES_NODE_ENB) {
     g_assert(topo->enbs_added < topo->n_enbs);
     node->number = ++topo->enbs_added;
@@ -87,9 +118,17 @@ EsTopology *es_topology_new_tree(const EsScenario *sc) {
   add_core(topo, racas, &sc->core);
   guint level_start = 0; /* index of the first router of the level above (0: the core) */
   for (guint l = 0; l < levels; l++) {
-    EsLinkParams up = {es_value_list_get(&sc->tree_rate, l, sc->aggregation.rate_bps),
-                       es_value_list_get(&sc->tree_latency, l, sc->aggregation.delay_s),
-                       es_value_list_get(&sc->tree_loss, l, sc->aggregation.loss)};
+    const EsLinkParams *agg = &sc->aggregation;
+    EsLinkParams up = {
+        .rate_bps = es_value_list_get(&sc->tree_rate, l, agg->rate_bps),
+        .delay_s = es_value_list_get(&sc->tree_latency, l, agg->delay_s),
+        .loss = es_value_list_get(&sc->tree_loss, l, agg->loss),
+        .burst_enter = es_value_list_get(&sc->tree_burst_enter, l, agg->burst_enter),
+        .burst_exit = es_value_list_get(&sc->tree_burst_exit, l, agg->burst_exit),
+        .burst_loss = es_value_list_get(&sc->tree_burst_loss, l, agg->burst_loss),
+        .corruption = es_value_list_get(&sc->tree_corruption, l, agg->corruption),
+        .outages = agg->outages,
+    };
     guint64 fan = per_level[l] / (l == 0 ? 1 : per_level[l - 1]);
     guint first = topo->filled;
     for (guint64 j = 0; j < per_level[l]; j++) {
@@ -187,7 +226,8 @@ EsTopology *es_topology_new_national(const EsScenario *sc) {
   guint first_region = topo->filled;
   char name[64];
   for (guint r = 0; r < n_regions; r++) {
-    EsLinkParams up = {sc->backbone_rate_bps, draw_delay(rng, &sc->backbone_latency), 0};
+    EsLinkParams up = {.rate_bps = sc->backbone_rate_bps,
+                       .delay_s = draw_delay(rng, &sc->backbone_latency)};
     g_snprintf(name, sizeof name, "region-%u", r + 1);
     es_topology_add(topo, ES_NODE_ROUTER, 0, &up, 0, name);
   }
@@ -195,13 +235,15 @@ EsTopology *es_topology_new_national(const EsScenario *sc) {
     Region *g = &regions[r];
     g->first_agg = topo->filled;
     for (guint a = 0; a < g->aggs; a++) {
-      EsLinkParams up = {sc->metro_rate_bps, draw_delay(rng, &sc->metro_latency), 0};
+      EsLinkParams up = {.rate_bps = sc->metro_rate_bps,
+                         .delay_s = draw_delay(rng, &sc->metro_latency)};
       g_snprintf(name, sizeof name, "agg-%u-%u", r + 1, a + 1);
       es_topology_add(topo, ES_NODE_ROUTER, first_region + r, &up, 0, name);
     }
     if (g->per_class[ES_ACCESS_SATELLITE] > 0) {
       /* The earth station of the region's satellite sites, at its regional point of presence. */
-      EsLinkParams up = {sc->metro_rate_bps, draw_delay(rng, &sc->metro_latency), 0};
+      EsLinkParams up = {.rate_bps = sc->metro_rate_bps,
+                         .delay_s = draw_delay(rng, &sc->metro_latency)};
       g_snprintf(name, sizeof name, "teleport-%u", r + 1);
       g->teleport = es_topology_add(topo, ES_NODE_ROUTER, first_region + r, &up, 0, name);
     }
@@ -222,7 +264,9 @@ EsTopology *es_topology_new_national(const EsScenario *sc) {
     guint terrestrial = 0;
     for (guint k = 0; k < g->enbs; k++) {
       const EsAccessClass *ac = &sc->access_class[cls[k]];
-      EsLinkParams up = {ac->rate_bps, draw_delay(rng, &ac->latency), ac->loss};
+      EsLinkParams up = {ac->rate_bps, draw_delay(rng, &ac->latency), ac->loss,
+                         ac->burst_enter, ac->burst_exit, ac->burst_loss, ac->corruption,
+                         ac->outages};
       guint parent = cls[k] == ES_ACCESS_SATELLITE ? g->teleport
                                                    : g->first_agg + terrestrial++ % g->aggs;
       es_topology_add(topo, ES_NODE_ENB, parent, &up, r % racas, NULL);
@@ -269,6 +313,8 @@ void es_topology_free(EsTopology *topo) {
   g_free(topo->raca_nodes);
   g_free(topo->names);
   g_string_chunk_free(topo->strings);
+  if (topo->outages)
+    g_hash_table_destroy(topo->outages);
   g_free(topo);
 }
 

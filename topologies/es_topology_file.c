@@ -1,5 +1,5 @@
-/* Topology files: `node NAME ROLE [raca=NAME]` and `link A B RATE DELAY [LOSS]` lines,
- * checked to form one tree (errors name the file, the line and why) and laid out root first. */
+/* Topology files: `node NAME ROLE [raca=NAME]` and `link A B RATE DELAY [LOSS] [KEY=VALUE...]`
+ * lines, checked to form one tree (errors name the file, the line and why), laid out root first. */
 #include "es_topology_priv.h"
 
 #include <string.h>
@@ -73,11 +73,52 @@ static gboolean parse_node(Parser *p, char **tok, guint ntok, guint line, GError
   return TRUE;
 }
 
+/* The impairment attributes of a link, KEY=VALUE with the scenario's key names. */
+static const struct {
+  const char *key;
+  size_t offset;
+} link_probabilities[] = {
+    {"loss", G_STRUCT_OFFSET(EsLinkParams, loss)},
+    {"burst_enter", G_STRUCT_OFFSET(EsLinkParams, burst_enter)},
+    {"burst_exit", G_STRUCT_OFFSET(EsLinkParams, burst_exit)},
+    {"burst_loss", G_STRUCT_OFFSET(EsLinkParams, burst_loss)},
+    {"corruption", G_STRUCT_OFFSET(EsLinkParams, corruption)},
+};
+
+static gboolean parse_link_attribute(Parser *p, FileLink *l, const char *tok, GError **error) {
+  const char *eq = strchr(tok, '=');
+  g_autofree char *key = eq ? g_strndup(tok, (gsize)(eq - tok)) : NULL;
+  if (key && strcmp(key, "outages") == 0) {
+    char *why = NULL;
+    g_clear_pointer(&l->params.outages, g_free);
+    if (!es_parse_outages(eq + 1, &l->params.outages, &why)) {
+      gboolean r = fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, l->line,
+                        "bad outages '%s': %s (START+DURATION,..., like 100s+30s,500s+10s)",
+                        eq + 1, why);
+      g_free(why);
+      return r;
+    }
+    return TRUE;
+  }
+  for (gsize i = 0; key && i < G_N_ELEMENTS(link_probabilities); i++)
+    if (strcmp(key, link_probabilities[i].key) == 0) {
+      double *field = G_STRUCT_MEMBER_P(&l->params, link_probabilities[i].offset);
+      if (!es_parse_probability(eq + 1, field))
+        return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, l->line,
+                    "bad %s '%s' (a probability in [0, 1])", key, eq + 1);
+      return TRUE;
+    }
+  return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, l->line,
+              "unknown link attribute '%s' (expected loss=, burst_enter=, burst_exit=, "
+              "burst_loss=, outages= or corruption=)",
+              tok);
+}
+
 static gboolean parse_link(Parser *p, char **tok, guint ntok, guint line, GError **error) {
-  if (ntok < 5 || ntok > 6)
+  if (ntok < 5)
     return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
-                "expected 'link A B RATE DELAY [LOSS]'");
-  FileLink l = {.line = line};
+                "expected 'link A B RATE DELAY [LOSS] [KEY=VALUE...]'");
+  FileLink l = {.line = line, .params.burst_loss = 1};
   /* "-1Mbps" is a non-positive rate rather than a typo: say so. */
   gboolean parsed = es_parse_rate(tok[3][0] == '-' ? tok[3] + 1 : tok[3], &l.params.rate_bps);
   if (!parsed)
@@ -89,9 +130,23 @@ static gboolean parse_link(Parser *p, char **tok, guint ntok, guint line, GError
   if (!es_parse_duration(tok[4], &l.params.delay_s))
     return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
                 "bad delay '%s' (a non-negative number with us, ms or s)", tok[4]);
-  if (ntok == 6 && !es_parse_probability(tok[5], &l.params.loss))
-    return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
-                "bad loss '%s' (a probability in [0, 1])", tok[5]);
+  guint next = 5;
+  if (ntok > 5 && !strchr(tok[5], '=')) {
+    if (!es_parse_probability(tok[5], &l.params.loss))
+      return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
+                  "bad loss '%s' (a probability in [0, 1])", tok[5]);
+    next = 6;
+  }
+  for (guint i = next; i < ntok; i++)
+    if (!parse_link_attribute(p, &l, tok[i], error)) {
+      g_free(l.params.outages);
+      return FALSE;
+    }
+  if (l.params.burst_enter > 0 && !(l.params.burst_exit > 0)) {
+    g_free(l.params.outages);
+    return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
+                "burst_exit must be greater than 0 when burst_enter is set");
+  }
   l.a = g_string_chunk_insert_const(p->strings, tok[1]);
   l.b = g_string_chunk_insert_const(p->strings, tok[2]);
   g_array_append_val(p->links, l);
@@ -109,7 +164,7 @@ static gboolean parse_lines(Parser *p, char *text, GError **error) {
     if (hash)
       *hash = '\0';
     g_auto(GStrv) raw = g_strsplit_set(cur, " \t\r", -1);
-    char *tok[8];
+    char *tok[16];
     guint ntok = 0;
     for (char **t = raw; *t; t++)
       if (**t) {
@@ -282,6 +337,7 @@ static EsTopology *lay_out(Parser *p, GError **error) {
       const FileLink *l = &g_array_index(p->links, FileLink, via[i]);
       node->parent = pos[l->ia == i ? l->ib : l->ia];
       node->uplink = l->params;
+      node->uplink.outages = es_topology_intern_outages(topo, l->params.outages);
     }
     if (fn->role == ES_NODE_ENB) {
       topo->enb_nodes[number[i] - 1] = j;
@@ -335,6 +391,8 @@ EsTopology *es_topology_load(const char *path, GError **error) {
   if (check_tree(&p, error))
     topo = lay_out(&p, error);
 out:
+  for (guint i = 0; i < p.links->len; i++)
+    g_free(g_array_index(p.links, FileLink, i).params.outages);
   g_hash_table_destroy(p.by_name);
   g_array_unref(p.nodes);
   g_array_unref(p.links);

@@ -14,6 +14,7 @@ struct EsTopology {
   guint *raca_nodes;   /* RA/CA r is node raca_nodes[r] */
   const char **names;  /* per node, NULL when unnamed; the strings live in `strings` */
   GStringChunk *strings;
+  GHashTable *outages; /* the uplinks' outage lists, one copy of each distinct list */
 };
 
 /* Room for exactly n_nodes nodes, of which n_enbs eNBs and n_racas RA/CAs. */
@@ -22,5 +23,8 @@ EsTopology *es_topology_alloc(guint n_nodes, guint n_enbs, guint n_racas);
  * order they are added; `raca` only matters for eNBs; `name` is copied (may be NULL). */
 guint es_topology_add(EsTopology *topo, EsNodeRole role, guint parent, const EsLinkParams *uplink,
                       guint raca, const char *name);
+
+/* A copy of `o` that lives as long as the topology (equal lists share one); NULL for NULL. */
+EsOutages *es_topology_intern_outages(EsTopology *topo, const EsOutages *o);
 
 #endif

@@ -1,0 +1,66 @@
+// Link impairments of the access, aggregation and core links as one ns-3 receive error model:
+// independent loss, Gilbert-Elliott bursts, outage windows and payload corruption.
+#ifndef ES_LINKMODEL_H
+#define ES_LINKMODEL_H
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <ns3/error-model.h>
+#include <ns3/random-variable-stream.h>
+
+namespace es
+{
+
+struct LinkImpairments {
+  double loss = 0;        // independent drop probability per packet
+  double burst_enter = 0; // Gilbert-Elliott: good -> bad per packet (0: no bursts)
+  double burst_exit = 0;  // bad -> good per packet; must be > 0 when burst_enter is
+  double burst_loss = 1;  // drop probability in the bad state
+  std::vector<std::pair<double, double>> outages; // [start, end) in simulated seconds
+  double corrupt = 0; // probability of flipping one payload bit of a data segment
+
+  bool Any() const
+  {
+    return loss > 0 || (burst_enter > 0 && burst_loss > 0) || !outages.empty() || corrupt > 0;
+  }
+};
+
+// What a model did, by cause. A packet counts once: an outage drop draws no loss or burst.
+struct LinkCounts {
+  uint64_t loss = 0, burst = 0, outage = 0, corrupted = 0;
+};
+
+class LinkErrorModel : public ns3::ErrorModel
+{
+public:
+  static ns3::TypeId GetTypeId();
+  LinkErrorModel();
+  // Random variables exist only for the mechanisms in use (a link's model costs a few hundred
+  // bytes per variable, and 100k links add up): configure first, then assign streams.
+  void Configure(const LinkImpairments &imp);
+  // One stream per mechanism, so that turning corruption on does not move the losses. The
+  // loss stream draws exactly as ns-3's RateErrorModel (one uniform per packet, drop when
+  // below the rate): a loss-only link given RateErrorModel's stream drops the same packets.
+  void AssignStreams(int64_t loss, int64_t burst, int64_t corrupt);
+  const LinkCounts &Counts() const { return m_counts; }
+  bool InBurst() const { return m_bad; }
+  // Where the TCP payload of a PPP frame starts and how long it is; false for anything but
+  // a TCP segment carrying data. Public for tests.
+  static bool FindPayload(ns3::Ptr<const ns3::Packet> p, uint32_t *offset, uint32_t *length);
+
+private:
+  bool DoCorrupt(ns3::Ptr<ns3::Packet> p) override;
+  void DoReset() override { m_bad = false; }
+  bool FlipPayloadBit(ns3::Ptr<ns3::Packet> p);
+
+  LinkImpairments m_imp;
+  ns3::Ptr<ns3::UniformRandomVariable> m_lossRng, m_burstRng, m_corruptRng;
+  bool m_bad = false;
+  LinkCounts m_counts;
+};
+
+} // namespace es
+
+#endif
