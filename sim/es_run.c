@@ -478,7 +478,16 @@ static gboolean write_summary(Run *run, const EsRunResult *result, const char *p
     all.revoked += st.revoked;
   }
   es_summary_add_uint(s, "retransmissions.raca_duplicates", all.duplicates);
-  es_summary_add_uint(s, "retransmissions.tcp_packets_lost", es_sim_get_loss_drops(run->sim));
+  /* What the links did, and which end of the connections TCP resent from. */
+  EsSimLinkStats net;
+  es_sim_get_link_stats(run->sim, &net);
+  es_summary_set_uint(s, "network.drops.loss", net.drops_loss);
+  es_summary_set_uint(s, "network.drops.burst", net.drops_burst);
+  es_summary_set_uint(s, "network.drops.outage", net.drops_outage);
+  es_summary_set_uint(s, "network.corruptions", net.corruptions);
+  es_summary_set_uint(s, "network.tcp_retransmissions.enbs", net.tcp_retransmissions_enbs);
+  es_summary_set_uint(s, "network.tcp_retransmissions.racas", net.tcp_retransmissions_racas);
+  es_summary_set_uint(s, "network.connections", es_sim_get_connections(run->sim));
   es_summary_set_uint(s, "revocations.total", all.revoked);
   es_summary_set_object(s, "revocations.by_reason");
   /* Every cause the RA/CA knows, zeros included, so files of different runs line up. */
@@ -819,6 +828,9 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   for (guint r = 0; r < run.n_racas; r++)
     es_raca_expire_all(run.racas[r]);
 
+  for (guint i = 1; i <= sc->enbs; i++)
+    es_recorder_add_count(run.recorder, i, ES_COUNT_TCP_RETRANSMISSIONS,
+                          (guint)es_sim_get_enb_tcp_retransmissions(run.sim, i));
   memset(result, 0, sizeof *result);
   es_recorder_stats(run.recorder, &result->stats);
   result->sim_time_s = run.last_activity_s;

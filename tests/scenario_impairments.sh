@@ -8,7 +8,13 @@ es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 outcomes() { tail -n +2 "$1/enrolments.csv" | cut -d, -f8 | sort | uniq -c | tr -s ' \n' ' '; }
-lost() { grep -o '"tcp_packets_lost": [0-9]*' "$1/summary.json" | grep -o '[0-9]*$'; }
+lost() { # packets the links dropped, every cause
+  local n=0 c
+  for c in loss burst outage; do
+    n=$((n + $(awk -v path=network.drops.$c -f "$(dirname "$0")/support/json_get.awk" "$1/summary.json")))
+  done
+  echo $n
+}
 
 all=(--set scenario.enbs=20 --set backhaul.loss=0.05 --set backhaul.burst_enter=0.02
      --set backhaul.burst_exit=0.3 --set aggregation.outages=0.2s+1s --set core.corruption=0.002)
