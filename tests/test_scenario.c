@@ -78,7 +78,7 @@ static void assert_defaults(const EsScenario *sc) {
   g_assert_cmpstr(sc->pki_key, ==, "p256");
   g_assert_cmpfloat(sc->cert_validity_s, ==, 3650.0 * 86400);
   g_assert_cmpint(sc->confirm, ==, ES_CONFIRM_EXPLICIT);
-  g_assert_cmpfloat(sc->confirm_wait_s, ==, 30);
+  g_assert_cmpfloat(sc->confirm_wait_s, ==, 60);
   g_assert_cmpuint(sc->workers, ==, 2);
   g_assert_cmpfloat(sc->ir_service_s, ==, 0.002);
   g_assert_cmpfloat(sc->certconf_service_s, ==, 0.001);
@@ -86,7 +86,7 @@ static void assert_defaults(const EsScenario *sc) {
   g_assert_cmpstr(sc->enb_key, ==, "p256");
   g_assert_cmpfloat(sc->enb_keygen_s, ==, 0.02);
   g_assert_cmpfloat(sc->enb_sign_s, ==, 0.005);
-  g_assert_cmpfloat(sc->msg_timeout_s, ==, 30);
+  g_assert_cmpfloat(sc->msg_timeout_s, ==, 10);
   g_assert_cmpuint(sc->queue_limit, ==, 0);
   g_assert_cmpfloat(sc->retry_after_s, ==, 2);
   g_assert_cmpint(sc->service_dist, ==, 0);
@@ -601,10 +601,10 @@ static void test_keyfile_canonical(void) {
       "[aggregation]\nrate=1000000000bps\nlatency=0.002s\nloss=0\n",
       "[core]\nrate=10000000000bps\nlatency=0.001s\nloss=0\n",
       "[pki]\nkey=p256\ncert_validity=315360000s\n",
-      "[raca]\nconfirm=explicit\nconfirm_wait=30s\nworkers=2\nqueue_limit=0\nretry_after=2s\n"
+      "[raca]\nconfirm=explicit\nconfirm_wait=60s\nworkers=2\nqueue_limit=0\nretry_after=2s\n"
       "service=fixed\nir_service=0.002s\nkur_service=0.002s\ncertconf_service=0.001s\n"
       "rr_service=0.001s\ncrl_validity=315360000s\n",
-      "[enb]\nkey=p256\nkeygen_time=0.02s\nsign_time=0.005s\ncpu_spread=0\nmsg_timeout=30s\n"
+      "[enb]\nkey=p256\nkeygen_time=0.02s\nsign_time=0.005s\ncpu_spread=0\nmsg_timeout=10s\n"
       "retry=resend\nmax_attempts=4\nbackoff=1s\nbackoff_max=60s\nbackoff_jitter=0.5\n",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)

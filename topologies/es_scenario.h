@@ -114,7 +114,7 @@ typedef struct {
   char *pki_key;           /* pki.key                  p256 (p256, p384, rsa2048) */
   double cert_validity_s;  /* pki.cert_validity        3650d */
   EsConfirm confirm;       /* raca.confirm             explicit */
-  double confirm_wait_s;   /* raca.confirm_wait        30s */
+  double confirm_wait_s;   /* raca.confirm_wait        60s: covers an eNB resending its certConf */
   guint workers;           /* raca.workers             2 */
   guint queue_limit;       /* raca.queue_limit         0 (none): requests waiting beyond it get 503 */
   double retry_after_s;    /* raca.retry_after         2s: that 503's Retry-After (whole seconds) */
@@ -129,7 +129,7 @@ typedef struct {
   double enb_sign_s;       /* enb.sign_time            5ms: signing each request */
   double enb_cpu_spread;   /* enb.cpu_spread           0: each eNB's keygen and sign times are
                             * scaled by its own factor, uniform in [1 - spread, 1 + spread] */
-  double msg_timeout_s;    /* enb.msg_timeout          30s: no response by then: retry */
+  double msg_timeout_s;    /* enb.msg_timeout          10s: no response by then: retry */
   EsRetryPolicy enb_retry; /* enb.retry                resend */
   guint enb_max_attempts;  /* enb.max_attempts         4: per message (resend), per enrolment (restart) */
   double enb_backoff_s;    /* enb.backoff              1s: first wait before a retry, doubling */
