@@ -25,6 +25,8 @@ struct EsRaca {
   X509_STORE *vendor_trust;     /* authenticates ir/cr/p10cr: the vendor root only */
   X509_STORE *operator_trust;   /* authenticates kur/rr: the operator root only */
   GHashTable *issued;           /* serial (hex) -> DER of every certificate issued */
+  GHashTable *holders;          /* subject (one line) -> serial (hex) of its last confirmed
+                                 * certificate: a re-enrolment of that subject supersedes it */
   STACK_OF(X509) *extra_out;    /* the cross certificate, sent after our own certificate */
   EsRand *rand;
   GHashTable *transactions;     /* transactionID (GBytes) -> Transaction */
@@ -159,6 +161,35 @@ static void transaction_fail(Transaction *t, EsRacaRevokeCause cause)
 
 /* Ends a transaction whose certificate its owner confirmed (or implicitly accepted). Only now
  * does a kur retire the old certificate: had the new one failed, the eNB would still need it. */
+/* Policy for a re-enrolment: an eNB that enrols again (ir after losing its credential, or a
+ * retry whose earlier certificate it never received) needs one certificate, so the one its
+ * subject held before is revoked as superseded once the new one is confirmed. Identified by
+ * subject, the only identity an ir shares with the earlier certificate. */
+static void supersede_holder(EsRaca *raca, X509 *cert)
+{
+  char *subject = X509_NAME_oneline(X509_get_subject_name(cert), NULL, 0);
+  char *serial = es_serial_hex(X509_get0_serialNumber(cert));
+  if (subject == NULL) {
+    ERR_clear_error();
+    g_free(serial);
+    return;
+  }
+  const char *before = g_hash_table_lookup(raca->holders, subject);
+  GBytes *der = before != NULL && strcmp(before, serial) != 0
+                    ? g_hash_table_lookup(raca->issued, before) : NULL;
+  if (der != NULL && !raca->config.keep_superseded) {
+    gsize n;
+    const unsigned char *p = g_bytes_get_data(der, &n);
+    X509 *previous = d2i_X509(NULL, &p, (long)n);
+    /* Already revoked (a kur just did, or an rr earlier): revoke() does nothing. */
+    if (previous != NULL && !es_ca_is_revoked(raca->ca, X509_get0_serialNumber(previous)))
+      revoke(raca, previous, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
+    X509_free(previous);
+  }
+  g_hash_table_insert(raca->holders, g_strdup(subject), serial);
+  OPENSSL_free(subject);
+}
+
 static void transaction_confirm(Transaction *t)
 {
   EsRaca *raca = t->raca;
@@ -168,6 +199,8 @@ static void transaction_confirm(Transaction *t)
     if (!raca->config.keep_superseded)
       revoke(raca, t->old_cert, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
   }
+  if (t->cert != NULL)
+    supersede_holder(raca, t->cert);
   transaction_end(t);
 }
 
@@ -430,11 +463,18 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
     raca->config.workers = 1;
   raca->pki = pki;
   raca->engine = engine;
-  raca->ca = es_ca_new(es_pki_get0_operator_root(pki), es_pki_get0_operator_root_key(pki));
+  if (config->ca != NULL) {
+    es_ca_up_ref(config->ca);
+    raca->ca = config->ca;
+  } else {
+    raca->ca = es_ca_new(es_pki_get0_operator_root(pki), es_pki_get0_operator_root_key(pki));
+  }
+  raca->config.ca = NULL; /* raca->ca holds the reference */
   raca->vendor_trust = X509_STORE_new();
   raca->operator_trust = X509_STORE_new();
   raca->issued = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)g_bytes_unref);
+  raca->holders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   raca->extra_out = sk_X509_new_null();
   raca->rand = es_rand_new(config->seed, G_GUINT64_CONSTANT(0x7ac0000000000000));
   raca->transactions = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
@@ -474,6 +514,8 @@ void es_raca_free(EsRaca *raca)
   X509_STORE_free(raca->operator_trust);
   if (raca->issued != NULL)
     g_hash_table_destroy(raca->issued);
+  if (raca->holders != NULL)
+    g_hash_table_destroy(raca->holders);
   es_ca_free(raca->ca);
   g_free(raca);
 }
@@ -733,4 +775,10 @@ void es_raca_attach(EsRaca *raca, guint index)
   g_return_if_fail(raca->engine != NULL);
   raca->index = index;
   es_engine_server_set(raca->engine, index, on_request, raca);
+}
+
+void es_raca_on_request(void *raca, EsExchange *exchange, const char *content_type,
+                        const guint8 *body, gsize len)
+{
+  on_request(raca, exchange, content_type, body, len);
 }
