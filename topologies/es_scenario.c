@@ -60,6 +60,8 @@ typedef struct {
 static const char *const confirm_words[] = {"explicit", "implicit", NULL};
 static const char *const topology_words[] = {"tree", "star", "national", "file", NULL};
 static const char *const schedule_words[] = {"burst", "uniform", "waves", "poisson", NULL};
+/* A gboolean field as a choice: index 0 is FALSE. */
+static const char *const bool_words[] = {"false", "true", NULL};
 
 /* Access-link classes of the national layout: share, rate, latency (one value or a min,max
  * range) and loss. Defaults and their sources: README, "National layout". */
@@ -121,11 +123,17 @@ static const EsKeyDef es_keys[] = {
     KEY("raca", "ir_service", ES_KEY_DURATION, ir_service_s, "2ms", ANY),
     KEY("raca", "certconf_service", ES_KEY_DURATION, certconf_service_s, "1ms", ANY),
     KEY("raca", "crl_validity", ES_KEY_DURATION, crl_validity_s, "3650d", POSITIVE),
+    KEY("raca", "crl_interval", ES_KEY_DURATION, crl_interval_s, "0s", ANY),
+    CHOICE("raca", "keep_superseded", keep_superseded, "false", bool_words),
+    CHOICE("raca", "cross", raca_cross, "true", bool_words),
     KEY("enb", "key", ES_KEY_KEYTYPE, enb_key, "p256", ANY),
     KEY("enb", "keygen_time", ES_KEY_DURATION, enb_keygen_s, "20ms", ANY),
     KEY("enb", "sign_time", ES_KEY_DURATION, enb_sign_s, "5ms", ANY),
     KEY("enb", "msg_timeout", ES_KEY_DURATION, msg_timeout_s, "60s", POSITIVE),
     KEY("enb", "renew_after", ES_KEY_DURATION, enb_renew_after_s, "0s", ANY),
+    KEY("hostile", "unknown_vendor", ES_KEY_PROBABILITY, hostile_unknown_vendor, "0", UNIT_RANGE),
+    KEY("hostile", "expired_device", ES_KEY_PROBABILITY, hostile_expired_device, "0", UNIT_RANGE),
+    KEY("hostile", "rogue_raca", ES_KEY_PROBABILITY, hostile_rogue_raca, "0", UNIT_RANGE),
 };
 
 /* The key types pki/ knows how to generate. */
@@ -897,6 +905,19 @@ static gboolean validate_rollout(const EsScenario *sc, GError **error) {
 
 /* Re-checks every key against the table (callers may have written fields directly), then
  * what no single key can know. */
+/* Each eNB is in one hostile class at most: the shares are slices of one draw per eNB. */
+static gboolean validate_hostile(const EsScenario *sc, GError **error) {
+  double sum = sc->hostile_unknown_vendor + sc->hostile_expired_device + sc->hostile_rogue_raca;
+  if (sum > 1 + 1e-9) {
+    g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                "hostile.unknown_vendor + hostile.expired_device + hostile.rogue_raca add up to "
+                "%g, more than 1",
+                sum);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
   g_return_val_if_fail(sc != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
@@ -915,7 +936,8 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
       return FALSE;
     }
   }
-  return validate_topology(sc, error) && validate_rollout(sc, error);
+  return validate_topology(sc, error) && validate_rollout(sc, error)
+         && validate_hostile(sc, error);
 }
 
 double es_value_list_get(const EsValueList *list, guint i, double fallback) {
