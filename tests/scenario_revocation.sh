@@ -109,7 +109,7 @@ awk -v max="$(json "$tmp/lossy/summary.json" revocations.time_to_crl_s.max)" \
 check_run "$tmp/once"
 [ "$(json "$tmp/once/summary.json" crl.published)" -eq 1 ] || fail "raca.crl_interval=0 published more than one CRL"
 [ "$(json "$tmp/once/summary.json" revocations.by_reason.superseded)" -eq 30 ] || fail "30 renewals, not 30 superseded"
-crl_reasons "$tmp/once/crl.pem" | grep -q ' Superseded$' || fail "no reason code on the CRL"
+crl_reasons "$tmp/once/crl.pem" | grep ' Superseded$' >/dev/null || fail "no reason code on the CRL"
 # raca.keep_superseded=true: renewals revoke nothing.
 "$es" run --quiet --seed 1 --keep-certs --out "$tmp/keep" --set scenario.enbs=30 --set enb.renew_after=1s \
   --set raca.keep_superseded=true
