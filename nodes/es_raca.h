@@ -37,7 +37,7 @@ typedef enum {
   ES_RACA_REVOKED_REJECTED,         /* the eNB rejected the certificate in certConf */
   ES_RACA_REVOKED_CONFIRM_TIMEOUT,  /* no certConf within the confirm-wait time */
   ES_RACA_REVOKED_REQUESTED,        /* its holder asked, with an rr signed by its key */
-  ES_RACA_REVOKED_SUPERSEDED,       /* a confirmed kur, or a re-enrolment of its subject, replaced it */
+  ES_RACA_REVOKED_SUPERSEDED,       /* a confirmed kur or re-enrolment of its subject replaced it */
 } EsRacaRevokeCause;
 const char *es_raca_revoke_cause_name(EsRacaRevokeCause cause);
 /* RFC 5280 name of a CRL reason code ("unspecified", "keyCompromise", ...; "reason<N>" else). */

@@ -85,7 +85,7 @@ typedef struct {
   Progress *progress;          /* the progress line on a terminal, or NULL */
   guint enrolled;
   EsCa *ca;                    /* the operator CA every RA/CA of the run issues from */
-  EsPki *raca_pki;             /* what the RA/CAs hold: pki, without the cross cert if raca.cross=false */
+  EsPki *raca_pki;             /* the RA/CAs' hierarchy: pki, less the cross cert if !raca.cross */
   EsRevocationLog *revocation_log; /* revocations.csv */
   X509_CRL *crl;               /* the last CRL published */
   guint64 crl_timer;

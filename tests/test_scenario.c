@@ -695,7 +695,8 @@ static void test_revocation_hostile_keys(void) {
   g_assert_nonnull(strstr(text, "crl_interval=90s\n"));
   g_assert_nonnull(strstr(text, "keep_superseded=true\n"));
   g_assert_nonnull(strstr(text, "cross=false\n"));
-  g_assert_nonnull(strstr(text, "[hostile]\nunknown_vendor=0.1\nexpired_device=0.2\nrogue_raca=0.3\n"));
+  g_assert_nonnull(
+      strstr(text, "[hostile]\nunknown_vendor=0.1\nexpired_device=0.2\nrogue_raca=0.3\n"));
 }
 
 int main(int argc, char **argv) {
