@@ -60,4 +60,20 @@ n=$(awk -F, 'NR > 1 && $8 == "response_unverified"' "$out/enrolments.csv" | wc -
   || fail "raca.cross=false: not every issued certificate revoked at confirm-wait"
 [ "$(openssl crl -in "$out/crl.pem" -noout -text | grep -c 'Serial Number:')" -eq 20 ] \
   || fail "raca.cross=false: the CRL does not list the 20 certificates"
+
+# 3. The shipped hostile scenario: loss, renewals, periodic CRLs and every hostile class.
+out=$tmp/shipped
+"$es" run --quiet --scenario "$(dirname "$0")/../topologies/scenarios/hostile.ini" --out "$out"
+for c in unknown_vendor expired_device rogue_raca; do
+  [ "$(value "$out/summary.json" "\"$c\": {" enbs)" -gt 0 ] || fail "hostile.ini: no $c eNB"
+  [ "$(value "$out/summary.json" "\"$c\": {" enrolled)" -eq 0 ] || fail "hostile.ini: a $c eNB enrolled"
+done
+[ "$(tail -n +2 "$out/revocations.csv" | wc -l)" -eq "$(value "$out/summary.json" '"revocations": {' total)" ] \
+  || fail "hostile.ini: revocations.total is not the rows of revocations.csv"
+for r in confirm_timeout superseded; do
+  grep -q ",$r," "$out/revocations.csv" || fail "hostile.ini: no $r revocation"
+done
+[ "$(value "$out/summary.json" '"crl": {' published)" -gt 2 ] || fail "hostile.ini: no periodic CRLs"
+openssl crl -in "$out/crl.pem" -CAfile "$out/pki/operator-root.pem" -noout 2>&1 | grep -q 'verify OK' \
+  || fail "hostile.ini: CRL signature"
 echo "scenario_hostile: $genuine genuine eNBs enrolled, every hostile one refused for its reason"
