@@ -122,19 +122,25 @@ void es_revocation_log_stats(const EsRevocationLog *log, EsRevocationStats *stat
   stats->crls = log->crls;
   stats->last_crl_s = log->last_crl_s;
   double *lived = g_new(double, MAX(n, 1)), *listed = g_new(double, MAX(n, 1));
-  guint n_lived = 0, n_listed = 0;
+  double *window = g_new(double, MAX(n, 1));
+  guint n_lived = 0, n_listed = 0, n_window = 0;
   for (guint i = 0; i < n; i++) {
     const Row *r = &g_array_index(log->rows, Row, i);
     if (isfinite(r->issued_s))
       lived[n_lived++] = r->revoked_s - r->issued_s;
+    if (isfinite(r->issued_s) && isfinite(r->crl_s))
+      listed[n_listed++] = r->crl_s - r->issued_s;
     if (isfinite(r->crl_s))
-      listed[n_listed++] = r->crl_s - r->revoked_s;
+      window[n_window++] = r->crl_s - r->revoked_s;
   }
   describe(lived, n_lived, &stats->to_revocation_mean, &stats->to_revocation_p50,
            &stats->to_revocation_max);
   describe(listed, n_listed, &stats->to_crl_mean, &stats->to_crl_p50, &stats->to_crl_max);
+  describe(window, n_window, &stats->revocation_to_crl_mean, &stats->revocation_to_crl_p50,
+           &stats->revocation_to_crl_max);
   g_free(lived);
   g_free(listed);
+  g_free(window);
 }
 
 static void append_time(GString *out, double t)

@@ -28,7 +28,9 @@ typedef struct {
   double last_crl_s;          /* time of the last CRL; NaN before the first */
   /* Over the rows with the times they need (NaN when there are none); nearest-rank p50. */
   double to_revocation_mean, to_revocation_p50, to_revocation_max; /* revoked_s - issued_s */
-  double to_crl_mean, to_crl_p50, to_crl_max;                      /* crl_published_s - revoked_s */
+  double to_crl_mean, to_crl_p50, to_crl_max;                      /* crl_published_s - issued_s */
+  /* crl_published_s - revoked_s: how long a revoked certificate still passed a CRL check. */
+  double revocation_to_crl_mean, revocation_to_crl_p50, revocation_to_crl_max;
 } EsRevocationStats;
 void es_revocation_log_stats(const EsRevocationLog *log, EsRevocationStats *stats);
 

@@ -667,8 +667,8 @@ static gboolean make_pki(Run *run, EsKeyType pki_key, EsKeyType enb_key, GError 
   return ok;
 }
 
-/* Issue to revocation, revocation to the first CRL listing it (null when there was none),
- * and the CRLs published. */
+/* Issue to revocation, issue to the first CRL listing it, revocation to that CRL (null when
+ * nothing was revoked), and the CRLs published. */
 static void summarise_revocations(EsSummary *s, const EsRevocationStats *rv)
 {
   es_summary_set_double(s, "revocations.time_to_revocation_s.mean", rv->to_revocation_mean);
@@ -677,6 +677,9 @@ static void summarise_revocations(EsSummary *s, const EsRevocationStats *rv)
   es_summary_set_double(s, "revocations.time_to_crl_s.mean", rv->to_crl_mean);
   es_summary_set_double(s, "revocations.time_to_crl_s.p50", rv->to_crl_p50);
   es_summary_set_double(s, "revocations.time_to_crl_s.max", rv->to_crl_max);
+  es_summary_set_double(s, "revocations.revocation_to_crl_s.mean", rv->revocation_to_crl_mean);
+  es_summary_set_double(s, "revocations.revocation_to_crl_s.p50", rv->revocation_to_crl_p50);
+  es_summary_set_double(s, "revocations.revocation_to_crl_s.max", rv->revocation_to_crl_max);
   es_summary_set_uint(s, "crl.published", rv->crls);
   es_summary_set_double(s, "crl.last_s", rv->last_crl_s);
 }

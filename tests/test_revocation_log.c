@@ -15,6 +15,7 @@ static void test_rows_and_crls(void)
   g_assert_cmpuint(st.rows, ==, 0);
   g_assert_cmpuint(st.crls, ==, 0);
   g_assert_true(isnan(st.to_revocation_mean) && isnan(st.to_crl_max) && isnan(st.last_crl_s));
+  g_assert_true(isnan(st.revocation_to_crl_p50));
 
   es_revocation_log_issued(log, "0100", 1, 1.0);
   es_revocation_log_issued(log, "0101", 2, 2.0);
@@ -35,10 +36,14 @@ static void test_rows_and_crls(void)
   g_assert_cmpfloat(st.to_revocation_mean, ==, 16.0);
   g_assert_cmpfloat(st.to_revocation_p50, ==, 2.0);
   g_assert_cmpfloat(st.to_revocation_max, ==, 30.0);
-  /* Listed after 9, 45 and 44 s. */
-  g_assert_cmpfloat(st.to_crl_p50, ==, 44.0);
-  g_assert_cmpfloat(st.to_crl_max, ==, 45.0);
-  g_assert_cmpfloat(fabs(st.to_crl_mean - 98.0 / 3), <, 1e-9);
+  /* On a CRL 39 and 47 s after issue... */
+  g_assert_cmpfloat(st.to_crl_mean, ==, 43.0);
+  g_assert_cmpfloat(st.to_crl_p50, ==, 39.0);
+  g_assert_cmpfloat(st.to_crl_max, ==, 47.0);
+  /* ...and 9, 45 and 44 s after revocation. */
+  g_assert_cmpfloat(st.revocation_to_crl_p50, ==, 44.0);
+  g_assert_cmpfloat(st.revocation_to_crl_max, ==, 45.0);
+  g_assert_cmpfloat(fabs(st.revocation_to_crl_mean - 98.0 / 3), <, 1e-9);
 
   g_autofree char *dir = g_dir_make_tmp("es-revlog-XXXXXX", NULL);
   g_autofree char *path = g_build_filename(dir, "revocations.csv", NULL);
