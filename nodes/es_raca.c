@@ -159,8 +159,6 @@ static void transaction_fail(Transaction *t, EsRacaRevokeCause cause)
   transaction_end(t);
 }
 
-/* Ends a transaction whose certificate its owner confirmed (or implicitly accepted). Only now
- * does a kur retire the old certificate: had the new one failed, the eNB would still need it. */
 /* Policy for a re-enrolment: an eNB that enrols again (ir after losing its credential, or a
  * retry whose earlier certificate it never received) needs one certificate, so the one its
  * subject held before is revoked as superseded once the new one is confirmed. Identified by
@@ -181,7 +179,7 @@ static void supersede_holder(EsRaca *raca, X509 *cert)
     gsize n;
     const unsigned char *p = g_bytes_get_data(der, &n);
     X509 *previous = d2i_X509(NULL, &p, (long)n);
-    /* Already revoked (a kur just did, or an rr earlier): revoke() does nothing. */
+    /* Not when already revoked: a kur just retired it, or its holder asked (rr). */
     if (previous != NULL && !es_ca_is_revoked(raca->ca, X509_get0_serialNumber(previous)))
       revoke(raca, previous, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
     X509_free(previous);
@@ -190,6 +188,8 @@ static void supersede_holder(EsRaca *raca, X509 *cert)
   OPENSSL_free(subject);
 }
 
+/* Ends a transaction whose certificate its owner confirmed (or implicitly accepted). Only now
+ * does a kur retire the old certificate: had the new one failed, the eNB would still need it. */
 static void transaction_confirm(Transaction *t)
 {
   EsRaca *raca = t->raca;
