@@ -460,8 +460,10 @@ static void record(EsEnb *enb)
     g_free(outcome);
   }
   if (e->cert != NULL) {
+    /* The certificate it now holds: confirmed, so not revoked (yet). */
     char *serial = es_serial_hex(X509_get0_serialNumber(e->cert));
     es_recorder_set_serial(enb->recorder, enb->number, serial);
+    es_recorder_set_revoked(enb->recorder, enb->number, FALSE);
     g_free(serial);
   }
 }

@@ -17,6 +17,13 @@ G_DEFINE_QUARK(es-raca-error-quark, es_raca_error)
 
 typedef struct Transaction Transaction;
 
+/* What a transaction answered, for byte-identical resends: its opening request (an ir whose
+ * ip was lost, or that TCP still delivers from a connection the eNB gave up) and its latest
+ * one (a certConf whose pkiConf was lost). */
+typedef struct {
+  GBytes *request[2], *response[2];
+} Answered;
+
 struct EsRaca {
   EsRacaConfig config;
   const EsPki *pki;
@@ -25,6 +32,8 @@ struct EsRaca {
   X509_STORE *vendor_trust;     /* authenticates ir/cr/p10cr: the vendor root only */
   X509_STORE *operator_trust;   /* authenticates kur/rr: the operator root only */
   GHashTable *issued;           /* serial (hex) -> DER of every certificate issued */
+  GHashTable *holders;          /* subject (one line) -> serial (hex) of its last confirmed
+                                 * certificate: a re-enrolment of that subject supersedes it */
   STACK_OF(X509) *extra_out;    /* the cross certificate, sent after our own certificate */
   EsRand *rand;
   GHashTable *transactions;     /* transactionID (GBytes) -> Transaction */
@@ -42,7 +51,8 @@ struct EsRaca {
  * lost) until the timer forgets it. */
 typedef struct {
   EsRaca *raca;
-  GBytes *id, *request, *response;
+  GBytes *id;
+  Answered answered;
   guint64 timer;
 } Closed;
 
@@ -55,7 +65,7 @@ struct Transaction {
   X509 *old_cert;               /* kur: the certificate the new one replaces once confirmed */
   guint64 confirm_timer;
   gboolean rejected;            /* the certConf carried a rejection */
-  GBytes *last_request, *last_response;
+  Answered answered;
 };
 
 typedef struct {
@@ -126,13 +136,50 @@ static gboolean revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int re
   return TRUE;
 }
 
+/* Every entry the RA/CA makes on its own carries a reason code (RFC 5280 omits the extension
+ * for unspecified): a certificate never confirmed was never in operation; one whose certConf
+ * failed authentication had its issuance withdrawn, since who holds it is unknown. */
 static int reason_of_cause(EsRacaRevokeCause cause)
 {
   switch (cause) {
   case ES_RACA_REVOKED_REJECTED: return ES_REVOKE_CESSATION;
+  case ES_RACA_REVOKED_CONFIRM_TIMEOUT: return ES_REVOKE_CESSATION;
+  case ES_RACA_REVOKED_CERTCONF_FAILED: return ES_REVOKE_PRIVILEGE_WITHDRAWN;
   case ES_RACA_REVOKED_SUPERSEDED: return ES_REVOKE_SUPERSEDED;
   default: return ES_REVOKE_UNSPECIFIED;
   }
+}
+
+static void answered_clear(Answered *a)
+{
+  for (int i = 0; i < 2; i++) {
+    if (a->request[i] != NULL)
+      g_bytes_unref(a->request[i]);
+    if (a->response[i] != NULL)
+      g_bytes_unref(a->response[i]);
+  }
+  memset(a, 0, sizeof *a);
+}
+
+/* Takes both. The first request stays; a later one replaces the latest. */
+static void answered_record(Answered *a, GBytes *request, GBytes *response)
+{
+  int i = a->request[0] == NULL ? 0 : 1;
+  if (a->request[i] != NULL) {
+    g_bytes_unref(a->request[i]);
+    g_bytes_unref(a->response[i]);
+  }
+  a->request[i] = request;
+  a->response[i] = response;
+}
+
+/* The response to these very bytes, if they were answered (borrowed). */
+static GBytes *answered_find(const Answered *a, GBytes *request)
+{
+  for (int i = 0; a != NULL && i < 2; i++)
+    if (a->request[i] != NULL && g_bytes_equal(a->request[i], request))
+      return a->response[i];
+  return NULL;
 }
 
 static void transaction_free(Transaction *t)
@@ -143,10 +190,7 @@ static void transaction_free(Transaction *t)
   X509_free(t->cert);
   X509_free(t->old_cert);
   g_bytes_unref(t->id);
-  if (t->last_request != NULL)
-    g_bytes_unref(t->last_request);
-  if (t->last_response != NULL)
-    g_bytes_unref(t->last_response);
+  answered_clear(&t->answered);
   g_free(t);
 }
 
@@ -155,8 +199,7 @@ static void closed_free(Closed *c)
   if (c->timer != 0)
     es_engine_timer_cancel(c->raca->engine, c->timer);
   g_bytes_unref(c->id);
-  g_bytes_unref(c->request);
-  g_bytes_unref(c->response);
+  answered_clear(&c->answered);
   g_free(c);
 }
 
@@ -170,12 +213,12 @@ static void on_closed_expired(void *arg)
 static void transaction_end(Transaction *t)
 {
   EsRaca *raca = t->raca;
-  if (raca->engine != NULL && t->last_request != NULL) {
+  if (raca->engine != NULL && t->answered.request[0] != NULL) {
     Closed *c = g_new0(Closed, 1);
     c->raca = raca;
     c->id = g_bytes_ref(t->id);
-    c->request = g_steal_pointer(&t->last_request);
-    c->response = g_steal_pointer(&t->last_response);
+    c->answered = t->answered;
+    memset(&t->answered, 0, sizeof t->answered);
     double keep = raca->config.closed_cache_s > 0 ? raca->config.closed_cache_s
                                                   : raca->config.confirm_wait_s;
     c->timer = es_engine_timer_add(raca->engine, keep, on_closed_expired, c);
@@ -192,6 +235,46 @@ static void transaction_fail(Transaction *t, EsRacaRevokeCause cause)
   transaction_end(t);
 }
 
+/* Policy for a re-enrolment: an eNB that enrols again (ir after losing its credential, or a
+ * retry whose earlier certificate it never received) needs one certificate, so of two
+ * confirmed for one subject the older is revoked as superseded. Usually that is the one held
+ * before; but a certConf of an abandoned transaction can arrive after its successor was
+ * confirmed (enb.retry=restart), and then it is the late one. Identified by subject, the only
+ * identity an ir shares with the earlier certificate. */
+static void supersede_holder(EsRaca *raca, X509 *cert)
+{
+  char *subject = X509_NAME_oneline(X509_get_subject_name(cert), NULL, 0);
+  char *serial = es_serial_hex(X509_get0_serialNumber(cert));
+  if (subject == NULL) {
+    ERR_clear_error();
+    g_free(serial);
+    return;
+  }
+  const char *before = g_hash_table_lookup(raca->holders, subject);
+  GBytes *der = before != NULL && strcmp(before, serial) != 0
+                    ? g_hash_table_lookup(raca->issued, before) : NULL;
+  X509 *previous = NULL;
+  if (der != NULL) {
+    gsize n;
+    const unsigned char *p = g_bytes_get_data(der, &n);
+    previous = d2i_X509(NULL, &p, (long)n);
+  }
+  /* Serials count up: the larger one was issued later. */
+  gboolean late = previous != NULL && ASN1_INTEGER_cmp(X509_get0_serialNumber(previous),
+                                                       X509_get0_serialNumber(cert)) > 0;
+  X509 *older = late ? cert : previous;
+  /* Not when already revoked: a kur just retired it, or its holder asked (rr). */
+  if (older != NULL && !raca->config.keep_superseded
+      && !es_ca_is_revoked(raca->ca, X509_get0_serialNumber(older)))
+    revoke(raca, older, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
+  X509_free(previous);
+  if (late)
+    g_free(serial);
+  else
+    g_hash_table_insert(raca->holders, g_strdup(subject), serial);
+  OPENSSL_free(subject);
+}
+
 /* Ends a transaction whose certificate its owner confirmed (or implicitly accepted). Only now
  * does a kur retire the old certificate: had the new one failed, the eNB would still need it. */
 static void transaction_confirm(Transaction *t)
@@ -203,6 +286,8 @@ static void transaction_confirm(Transaction *t)
     if (!raca->config.keep_superseded)
       revoke(raca, t->old_cert, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
   }
+  if (t->cert != NULL)
+    supersede_holder(raca, t->cert);
   transaction_end(t);
 }
 
@@ -456,6 +541,9 @@ static Transaction *transaction_new(EsRaca *raca, GBytes *id, int type)
   return t;
 }
 
+static void on_job_done(void *arg, void *data);
+static void on_queue_changed(void *arg, guint waiting, guint busy, double t);
+
 EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engine,
                     GError **error)
 {
@@ -465,11 +553,18 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
     raca->config.workers = 1;
   raca->pki = pki;
   raca->engine = engine;
-  raca->ca = es_ca_new(es_pki_get0_operator_root(pki), es_pki_get0_operator_root_key(pki));
+  if (config->ca != NULL) {
+    es_ca_up_ref(config->ca);
+    raca->ca = config->ca;
+  } else {
+    raca->ca = es_ca_new(es_pki_get0_operator_root(pki), es_pki_get0_operator_root_key(pki));
+  }
+  raca->config.ca = NULL; /* raca->ca holds the reference */
   raca->vendor_trust = X509_STORE_new();
   raca->operator_trust = X509_STORE_new();
   raca->issued = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)g_bytes_unref);
+  raca->holders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   raca->extra_out = sk_X509_new_null();
   raca->rand = es_rand_new(config->seed, G_GUINT64_CONSTANT(0x7ac0000000000000));
   raca->transactions = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
@@ -485,6 +580,17 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
     set_ossl_error(error, ES_RACA_ERROR_INTERNAL, "RA/CA set-up");
     es_raca_free(raca);
     return NULL;
+  }
+  if (engine != NULL) {
+    EsServiceConfig sc = {
+      .workers = raca->config.workers,
+      .queue_limit = raca->config.queue_limit,
+      .dist = raca->config.service_dist,
+      .seed = raca->config.seed,
+      .stream = G_GUINT64_CONSTANT(0x7ac0000000000001),
+    };
+    raca->service = es_service_new(&sc, engine, on_job_done, raca);
+    es_service_set_changed_cb(raca->service, on_queue_changed, raca);
   }
   return raca;
 }
@@ -510,6 +616,8 @@ void es_raca_free(EsRaca *raca)
   X509_STORE_free(raca->operator_trust);
   if (raca->issued != NULL)
     g_hash_table_destroy(raca->issued);
+  if (raca->holders != NULL)
+    g_hash_table_destroy(raca->holders);
   es_ca_free(raca->ca);
   g_free(raca);
 }
@@ -600,10 +708,11 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   /* The same bytes again (a resend after a lost response): answer as before, never issue
    * twice for one transaction, even one that has ended since (its pkiConf was lost). */
   Closed *closed = t == NULL ? g_hash_table_lookup(raca->closed, id) : NULL;
-  GBytes *last_request = t != NULL ? t->last_request : closed != NULL ? closed->request : NULL;
-  if (last_request != NULL && g_bytes_equal(last_request, request)) {
+  GBytes *again = answered_find(t != NULL ? &t->answered : closed != NULL ? &closed->answered : NULL,
+                                request);
+  if (again != NULL) {
     raca->stats.duplicates++;
-    out = g_bytes_ref(t != NULL ? t->last_response : closed->response);
+    out = g_bytes_ref(again);
     goto done;
   }
   gboolean opens = is_cert_request(type) || type == ES_CMP_RR;
@@ -636,12 +745,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   }
   if (rsp_type == ES_CMP_ERROR)
     raca->stats.errors++;
-  if (t->last_request != NULL)
-    g_bytes_unref(t->last_request);
-  if (t->last_response != NULL)
-    g_bytes_unref(t->last_response);
-  t->last_request = g_bytes_new(der, len);
-  t->last_response = g_bytes_ref(out);
+  answered_record(&t->answered, g_bytes_new(der, len), g_bytes_ref(out));
 
   if (type == ES_CMP_RR) {
     transaction_end(t); /* rr/rp is the whole transaction */
@@ -773,16 +877,11 @@ void es_raca_attach(EsRaca *raca, guint index)
 {
   g_return_if_fail(raca->engine != NULL);
   raca->index = index;
-  if (raca->service == NULL) {
-    EsServiceConfig sc = {
-      .workers = raca->config.workers,
-      .queue_limit = raca->config.queue_limit,
-      .dist = raca->config.service_dist,
-      .seed = raca->config.seed,
-      .stream = G_GUINT64_CONSTANT(0x7ac0000000000001),
-    };
-    raca->service = es_service_new(&sc, raca->engine, on_job_done, raca);
-    es_service_set_changed_cb(raca->service, on_queue_changed, raca);
-  }
   es_engine_server_set(raca->engine, index, on_request, raca);
+}
+
+void es_raca_on_request(void *raca, EsExchange *exchange, const char *content_type,
+                        const guint8 *body, gsize len)
+{
+  on_request(raca, exchange, content_type, body, len);
 }

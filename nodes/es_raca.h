@@ -32,7 +32,12 @@ typedef struct {
                               * engine starts between two wall-clock seconds */
   gint64 cert_validity_s;
   guint64 seed;              /* its randomness stream in a simulated run */
-  gboolean keep_superseded;  /* FALSE: a confirmed kur revokes the certificate it replaces */
+  gboolean keep_superseded;  /* FALSE: a confirmed kur, or a confirmed ir/cr/p10cr for a subject
+                              * that already holds a certificate from this RA/CA, revokes the
+                              * certificate it replaces (superseded) */
+  EsCa *ca;                  /* the CA to issue from, up-ref'd: RA/CAs of one run share it (one
+                              * serial counter, one CRL); NULL: a CA of its own over the
+                              * operator root of `pki` */
 } EsRacaConfig;
 
 /* Why a certificate was revoked, beyond the RFC 5280 code. */
@@ -41,7 +46,7 @@ typedef enum {
   ES_RACA_REVOKED_REJECTED,         /* the eNB rejected the certificate in certConf */
   ES_RACA_REVOKED_CONFIRM_TIMEOUT,  /* no certConf within the confirm-wait time */
   ES_RACA_REVOKED_REQUESTED,        /* its holder asked, with an rr signed by its key */
-  ES_RACA_REVOKED_SUPERSEDED,       /* a confirmed kur replaced it */
+  ES_RACA_REVOKED_SUPERSEDED,       /* a confirmed kur or re-enrolment of its subject replaced it */
 } EsRacaRevokeCause;
 const char *es_raca_revoke_cause_name(EsRacaRevokeCause cause);
 /* RFC 5280 name of a CRL reason code ("unspecified", "keyCompromise", ...; "reason<N>" else). */
@@ -86,6 +91,10 @@ void es_raca_set_event_cb(EsRaca *raca, EsRacaEventFn fn, void *arg);
 /* Serves RA/CA `index` of the engine: requests queue for a worker, are processed after their
  * service time, and answered over HTTP. */
 void es_raca_attach(EsRaca *raca, guint index);
+/* The request handler es_raca_attach installs, an EsRequestFn with the RA/CA as `arg`: for a
+ * server the engine API cannot name by RA/CA number (a rogue RA/CA on another port). */
+void es_raca_on_request(void *raca, EsExchange *exchange, const char *content_type,
+                        const guint8 *body, gsize len);
 
 /* One DER request in, one DER response out (a CMP error message for anything the CMP server
  * rejects). NULL only when no CMP response can be made (undecodable input), with an error.

@@ -20,6 +20,7 @@ typedef struct {
 } EsRevoked;
 
 struct EsCa {
+  gint refs;
   X509 *cert;
   EVP_PKEY *key;
   guint64 next_serial;
@@ -39,6 +40,7 @@ EsCa *es_ca_new(X509 *cert, EVP_PKEY *key)
   if (cert == NULL || key == NULL)
     return NULL;
   EsCa *ca = g_new0(EsCa, 1);
+  ca->refs = 1;
   X509_up_ref(cert);
   EVP_PKEY_up_ref(key);
   ca->cert = cert;
@@ -49,9 +51,14 @@ EsCa *es_ca_new(X509 *cert, EVP_PKEY *key)
   return ca;
 }
 
+void es_ca_up_ref(EsCa *ca)
+{
+  g_atomic_int_inc(&ca->refs);
+}
+
 void es_ca_free(EsCa *ca)
 {
-  if (ca == NULL)
+  if (ca == NULL || !g_atomic_int_dec_and_test(&ca->refs))
     return;
   g_hash_table_unref(ca->revoked_by_serial);
   g_ptr_array_unref(ca->revoked);

@@ -14,11 +14,16 @@ typedef enum {
   ES_REVOKE_KEY_COMPROMISE = 1,
   ES_REVOKE_SUPERSEDED = 4,
   ES_REVOKE_CESSATION = 5,
+  ES_REVOKE_PRIVILEGE_WITHDRAWN = 9,
 } EsRevokeReason;
 
 /* Up-refs both (NULL if either is NULL). Serial numbers count up from 0x100 so runs repeat
  * and never equal the hierarchy's own small serials (the RA/CA certificate is 3). */
 EsCa *es_ca_new(X509 *cert, EVP_PKEY *key);
+/* A second reference: RA/CAs of one run share one CA (one serial counter, one CRL). The CA
+ * is not thread-safe; only the reference count is. */
+void es_ca_up_ref(EsCa *ca);
+/* Drops a reference; the last one frees the CA. */
 void es_ca_free(EsCa *ca);
 X509 *es_ca_get0_cert(const EsCa *ca);
 

@@ -33,8 +33,9 @@ int es_cmd_run(int argc, char **argv)
   g_option_context_add_main_entries(opts, entries, NULL);
   g_option_context_set_summary(opts,
     "Runs a scenario: eNBs behind a two-level backhaul tree enrol operator certificates with\n"
-    "real CMPv2 (OpenSSL) over ns-3 TCP, and writes enrolments.csv, summary.json, crl.pem,\n"
-    "scenario.ini and pki/ to the result folder.");
+    "real CMPv2 (OpenSSL) over ns-3 TCP, and writes enrolments.csv, revocations.csv,\n"
+    "hostile.csv, raca_queue.csv, summary.json, crl.pem, scenario.ini and pki/ to the result\n"
+    "folder.");
   GError *error = NULL;
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("run", error, 2);

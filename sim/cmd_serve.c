@@ -169,7 +169,7 @@ int es_cmd_serve(int argc, char **argv)
     {"workers", 0, 0, G_OPTION_ARG_INT, &workers, "Requests taken from the queue per turn of the event loop (default 16)", "K"},
     {"max-body", 0, 0, G_OPTION_ARG_INT, &max_body, "Largest request body accepted, in bytes (default 1 MiB)", "BYTES"},
     {"idle-timeout", 0, 0, G_OPTION_ARG_STRING, &idle, "Close a connection that sends nothing for this long (default 30s)", "DURATION"},
-    {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "Do not revoke the certificate a confirmed kur replaces", NULL},
+    {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "Do not revoke the certificate a confirmed kur or re-enrolment replaces", NULL},
     {"overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "Replace the logs of an earlier run in OUT_DIR", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors and the listening line", NULL},
     {NULL}};

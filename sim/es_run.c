@@ -20,6 +20,7 @@
 #include "es_queue_log.h"
 #include "es_raca.h"
 #include "es_rand.h"
+#include "es_revocation_log.h"
 #include "es_rollout.h"
 #include "es_sim.h"
 #include "es_summary.h"
@@ -31,12 +32,29 @@ G_DEFINE_QUARK(es-run-error-quark, es_run_error)
 #define STREAM_PKI G_GUINT64_CONSTANT(0x9e1a000000000001)
 #define STREAM_SCHEDULE G_GUINT64_CONSTANT(0x9e1a000000000002)
 #define STREAM_KEY_POOL G_GUINT64_CONSTANT(0x9e1a000000000003)
+#define STREAM_HOSTILE G_GUINT64_CONSTANT(0x9e1a000000000004)   /* which eNBs are hostile */
+#define STREAM_HOSTILE_PKI G_GUINT64_CONSTANT(0x9e1a000000000005) /* unknown vendor, rogue */
 /* eNB k's factory credential: stream STREAM_DEVICE + k, apart from the eNB's own stream k. */
 #define STREAM_DEVICE G_GUINT64_CONSTANT(0xde71ce0000000000)
 /* Derives the seed of RA/CA r >= 1 (RA/CA 0 keeps the run's seed, as with one RA/CA). */
 #define RACA_SEED_STEP G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)
 
 #define RSA_POOL_SIZE 32
+
+/* The rogue RA/CA listens on every RA/CA node at this port; the eNBs it answers connect
+ * there, over the same path as to the genuine RA/CA. */
+#define ROGUE_PORT 8080
+
+/* Hostile and broken eNBs (hostile.* keys): at most one class each. */
+typedef enum {
+  HOSTILE_NONE,
+  HOSTILE_UNKNOWN_VENDOR, /* device certificate of a vendor root the RA/CA does not know */
+  HOSTILE_EXPIRED_DEVICE, /* device certificate expired at the epoch */
+  HOSTILE_ROGUE_RACA,     /* answered by an RA/CA that has no cross certificate of the vendor */
+  HOSTILE_CLASSES
+} Hostile;
+static const char *const hostile_names[HOSTILE_CLASSES] = {
+  "none", "unknown_vendor", "expired_device", "rogue_raca"};
 
 typedef struct Factory Factory;
 typedef struct Progress Progress;
@@ -56,7 +74,7 @@ typedef struct {
   char *certs_dir;
   guint finished;
   double last_activity_s;
-  GError *write_error;         /* first failure writing a certificate file */
+  GError *write_error;         /* first failure writing a certificate file or signing a CRL */
   EsQueueLog *queue_log;       /* RA/CA queues over time: raca_queue.csv */
   guint64 revocations[16];     /* by EsRacaRevokeCause */
   char *started_at;            /* wall-clock start, ISO 8601 UTC */
@@ -68,6 +86,18 @@ typedef struct {
   Progress *progress;          /* the progress line on a terminal, or NULL */
   EsOffload *offload;          /* the eNBs' crypto beside the event loop */
   guint enrolled;
+  guint64 held_valid, held_revoked; /* operator certificates the eNBs end with */
+  EsCa *ca;                    /* the operator CA every RA/CA of the run issues from */
+  EsPki *raca_pki;             /* the RA/CAs' hierarchy: pki, less the cross cert if !raca.cross */
+  EsRevocationLog *revocation_log; /* revocations.csv */
+  X509_CRL *crl;               /* the last CRL published */
+  guint64 crl_timer;
+  guint crl_ticks;             /* periodic CRLs so far */
+  guint8 *hostile;             /* per eNB number 0..N: its Hostile class; NULL when none is */
+  guint hostile_enbs[HOSTILE_CLASSES];
+  EsPki *foreign_vendor;       /* the unknown vendor's hierarchy */
+  EsPki *rogue_pki;
+  EsRaca *rogue;               /* serves the hostile.rogue_raca eNBs */
 } Run;
 
 static guint enb_of_cert(X509 *cert)
@@ -86,8 +116,13 @@ static void on_issued(void *arg, X509 *cert, double t)
   if (n < 1 || n > run->sc->enbs)
     return;
   char *serial = es_serial_hex(X509_get0_serialNumber(cert));
-  es_recorder_set_serial(run->recorder, n, serial);
-  es_recorder_set_revoked(run->recorder, n, FALSE);
+  /* The CSV names the certificate an enrolled eNB holds (its session records it when it
+   * ends); before that, the one last issued to it. */
+  const char *outcome = es_recorder_get_outcome(run->recorder, n);
+  if (outcome == NULL || strcmp(outcome, "enrolled") != 0) {
+    es_recorder_set_serial(run->recorder, n, serial);
+    es_recorder_set_revoked(run->recorder, n, FALSE);
+  }
   g_hash_table_insert(run->serial_to_enb, serial, GUINT_TO_POINTER(n));
 }
 
@@ -108,6 +143,61 @@ static void on_revoked(void *arg, X509 *cert, EsRacaRevokeCause cause, double t)
 static void on_queue_changed(void *arg, guint raca, guint waiting, guint busy, double t)
 {
   es_queue_log_record(((Run *)arg)->queue_log, raca, waiting, busy, t);
+}
+
+/* ---- revocations and CRLs ---------------------------------------------------------------- */
+
+/* Every issue and revocation of the run's RA/CAs, for revocations.csv. */
+static void on_raca_event(void *arg, const EsRacaEvent *ev)
+{
+  Run *run = arg;
+  char *serial = es_serial_hex(X509_get0_serialNumber(ev->cert));
+  if (ev->kind == ES_RACA_EVENT_ISSUED)
+    es_revocation_log_issued(run->revocation_log, serial, enb_of_cert(ev->cert), ev->t);
+  else
+    es_revocation_log_revoked(run->revocation_log, serial, enb_of_cert(ev->cert),
+                              es_raca_revoke_cause_name(ev->cause),
+                              es_raca_reason_name(ev->reason), ev->t);
+  g_free(serial);
+}
+
+/* Signs a CRL of everything revoked so far, dated now, and notes the revocations it is the
+ * first to list. The last one becomes crl.pem. */
+static gboolean publish_crl(Run *run, GError **error)
+{
+  double now = es_engine_now(run->engine);
+  gint64 wall = run->sc->epoch + (gint64)now;
+  X509_CRL *crl = es_ca_get1_crl(run->ca, wall, wall + (gint64)run->sc->crl_validity_s, error);
+  if (crl == NULL)
+    return FALSE;
+  X509_CRL_free(run->crl);
+  run->crl = crl;
+  es_revocation_log_published(run->revocation_log, now);
+  return TRUE;
+}
+
+/* raca.crl_interval: a CRL at every multiple of the interval (absolute times, so they do not
+ * drift). The run ends at es_sim_stop (every eNB finished) or at the stop time, never by
+ * running out of events, so this timer, always pending, does not keep it alive. */
+static void on_crl_due(void *arg)
+{
+  Run *run = arg;
+  GError *error = NULL;
+  if (!publish_crl(run, &error)) {
+    if (run->write_error == NULL)
+      run->write_error = error;
+    else
+      g_error_free(error);
+  }
+  run->crl_ticks++;
+  run->crl_timer = es_sim_timer_add_at(run->sim, (run->crl_ticks + 1) * run->sc->crl_interval_s,
+                                       on_crl_due, run);
+}
+
+static void crl_start(Run *run)
+{
+  if (run->sc->crl_interval_s > 0)
+    run->crl_timer = es_sim_timer_add_at(run->sim, run->sc->crl_interval_s, on_crl_due, run);
 }
 
 static void on_stop(void *arg)
@@ -208,6 +298,9 @@ typedef struct {
 struct Factory {
   const EsRollout *rollout;
   const EsPki *pki;
+  const guint8 *hostile;        /* per eNB number: its Hostile class; NULL: none is */
+  const EsPki *foreign_vendor;  /* issues the unknown vendor's device certificates */
+  gint64 epoch;
   EsKeyPool *pool; /* device keys come from it (RSA), in power-on order as before */
   EsKeyType key_type;
   guint64 seed;
@@ -221,6 +314,21 @@ struct Factory {
   gboolean factory_waits, main_waits; /* who sleeps on `changed` */
 };
 
+/* The device certificate eNB `enb` leaves the factory with: its vendor's, unless hostile. */
+static X509 *factory_device_cert(Factory *f, guint enb, EVP_PKEY *key)
+{
+  switch (f->hostile != NULL ? f->hostile[enb] : HOSTILE_NONE) {
+  case HOSTILE_UNKNOWN_VENDOR:
+    return es_pki_issue_device(f->foreign_vendor, enb, key, NULL);
+  case HOSTILE_EXPIRED_DEVICE:
+    /* Valid for a year that ended a day before the epoch: a unit that sat in a warehouse. */
+    return es_pki_issue_device_dated(f->pki, enb, key, f->epoch - 366 * 86400,
+                                     f->epoch - 86400, NULL);
+  default:
+    return es_pki_issue_device(f->pki, enb, key, NULL);
+  }
+}
+
 static Device factory_make(Factory *f, guint enb)
 {
   EsRand *rand = es_rand_new(f->seed, STREAM_DEVICE + enb);
@@ -228,8 +336,8 @@ static Device factory_make(Factory *f, guint enb)
   Device d = {NULL, NULL};
   d.key = f->pool != NULL ? es_key_pool_get1(f->pool) : es_key_generate(f->key_type, NULL);
   if (d.key != NULL)
-    d.cert = es_pki_issue_device(f->pki, enb, d.key, NULL);
-  /* A failure leaves the eNB to make its own credential at power-on, and record the outcome. */
+    d.cert = factory_device_cert(f, enb, d.key);
+  /* A failure leaves the eNB to make its own (genuine) credential at power-on. */
   if (d.cert == NULL)
     g_clear_pointer(&d.key, EVP_PKEY_free);
   ERR_clear_error();
@@ -265,7 +373,8 @@ static gpointer factory_main(gpointer data)
 }
 
 static Factory *factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPool *pool,
-                            guint64 seed)
+                            guint64 seed, const guint8 *hostile, const EsPki *foreign_vendor,
+                            gint64 epoch)
 {
   /* One malloc arena: with a second one, the credentials made here and freed (or extended,
    * OpenSSL caches into keys and certificates) on the main thread made glibc spend a third of
@@ -276,6 +385,9 @@ static Factory *factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPoo
   f->rollout = rollout;
   f->pki = pki;
   f->pool = pool;
+  f->hostile = hostile;
+  f->foreign_vendor = foreign_vendor;
+  f->epoch = epoch;
   f->key_type = es_pki_get_key_type(pki);
   f->seed = seed;
   f->n = es_rollout_enbs(rollout);
@@ -411,25 +523,130 @@ static gboolean start_racas(Run *run, const EsRacaConfig *config, const EsRacaOb
                             GError **error)
 {
   run->n_racas = es_topology_racas(run->topo);
-  /* Each EsRaca issues from its own EsCa (nodes/), whose serials start at the same number. */
-  if (run->n_racas > 1 && !run->options->quiet)
-    printf("note: %u RA/CAs issue from the same operator CA with serial counters of their own: "
-           "serial numbers repeat across RA/CAs, and crl.pem is RA/CA 0's\n",
-           run->n_racas);
   run->racas = g_new0(EsRaca *, run->n_racas);
   run->racas[0] = run->raca;
   for (guint r = 1; r < run->n_racas; r++) {
     EsRacaConfig rc = *config;
     rc.seed = config->seed + r * RACA_SEED_STEP;
-    if ((run->racas[r] = es_raca_new(&rc, run->pki, run->engine, error)) == NULL)
+    if ((run->racas[r] = es_raca_new(&rc, run->raca_pki, run->engine, error)) == NULL)
       return FALSE;
   }
   for (guint r = 0; r < run->n_racas; r++) {
     es_raca_set_observer(run->racas[r], observer, run);
+    es_raca_set_event_cb(run->racas[r], on_raca_event, run);
     es_raca_attach(run->racas[r], r);
     es_queue_log_record(run->queue_log, r, 0, 0, 0.0);
   }
   return TRUE;
+}
+
+/* ---- hostile and broken nodes ----------------------------------------------------------- */
+
+/* Which eNBs are hostile: one draw per eNB from the run's seed, the hostile.* shares slicing
+ * [0, 1) in turn, so an eNB is in one class at most and the same eNBs are hostile in every
+ * replication of the same seed. */
+static void choose_hostile(Run *run)
+{
+  const EsScenario *sc = run->sc;
+  const double share[HOSTILE_CLASSES] = {0, sc->hostile_unknown_vendor,
+                                         sc->hostile_expired_device, sc->hostile_rogue_raca};
+  if (share[HOSTILE_UNKNOWN_VENDOR] + share[HOSTILE_EXPIRED_DEVICE] + share[HOSTILE_ROGUE_RACA]
+      <= 0)
+    return;
+  run->hostile = g_new0(guint8, sc->enbs + 1);
+  EsRand *rand = es_rand_new(sc->seed, STREAM_HOSTILE);
+  for (guint k = 1; k <= sc->enbs; k++) {
+    double u = es_rand_double(rand), edge = 0;
+    for (guint c = HOSTILE_NONE + 1; c < HOSTILE_CLASSES; c++) {
+      edge += share[c];
+      if (u < edge) {
+        run->hostile[k] = (guint8)c;
+        run->hostile_enbs[c]++;
+        break;
+      }
+    }
+  }
+  es_rand_free(rand);
+}
+
+/* What the RA/CAs hold (the run's hierarchy, without the cross certificate when raca.cross
+ * is false), an unknown vendor's hierarchy and a rogue RA/CA's, as the hostile eNBs need. */
+static gboolean make_hostile_pki(Run *run, GError **error)
+{
+  const EsScenario *sc = run->sc;
+  run->raca_pki = es_pki_dup(run->pki);
+  if (!sc->raca_cross)
+    es_pki_set0_raca_cross(run->raca_pki, NULL);
+  if (run->hostile_enbs[HOSTILE_UNKNOWN_VENDOR] == 0 && run->hostile_enbs[HOSTILE_ROGUE_RACA] == 0)
+    return TRUE;
+  EsRand *rand = es_rand_new(sc->seed, STREAM_HOSTILE_PKI);
+  EsRand *prev = es_rand_set_current(rand);
+  gboolean ok = TRUE;
+  if (run->hostile_enbs[HOSTILE_UNKNOWN_VENDOR] > 0)
+    ok = (run->foreign_vendor = es_pki_generate(es_pki_get_key_type(run->pki), sc->epoch,
+                                                error)) != NULL;
+  if (ok && run->hostile_enbs[HOSTILE_ROGUE_RACA] > 0)
+    ok = (run->rogue_pki = es_pki_generate_rogue(run->pki, error)) != NULL;
+  es_rand_set_current(prev);
+  es_rand_free(rand);
+  return ok;
+}
+
+/* The rogue RA/CA: a working CMP server of its own hierarchy, whose cross certificate comes
+ * from a forged vendor root, listening on ROGUE_PORT of every RA/CA node; its eNBs connect
+ * there over the same path as to the genuine one. It issues from a CA of its own, so nothing
+ * it does reaches the operator CA, its CRL or revocations.csv. */
+static gboolean start_rogue(Run *run, const EsRacaConfig *config, GError **error)
+{
+  if (run->rogue_pki == NULL)
+    return TRUE;
+  EsRacaConfig rc = *config;
+  rc.ca = NULL;
+  rc.seed = config->seed ^ STREAM_HOSTILE_PKI;
+  if ((run->rogue = es_raca_new(&rc, run->rogue_pki, run->engine, error)) == NULL)
+    return FALSE;
+  for (guint r = 0; r < run->n_racas; r++)
+    es_sim_serve_port(run->sim, r, ROGUE_PORT, es_raca_on_request, run->rogue);
+  for (guint k = 1; k <= run->sc->enbs; k++)
+    if (run->hostile[k] == HOSTILE_ROGUE_RACA)
+      es_sim_set_enb_port(run->sim, k, ROGUE_PORT);
+  return TRUE;
+}
+
+/* summary.json "hostile": per class the eNBs in it and how many of them enrolled (0 unless
+ * a check is missing), and what the rogue RA/CA issued (every such certificate refused). */
+static void summarise_hostile(Run *run, EsSummary *s)
+{
+  guint enrolled[HOSTILE_CLASSES] = {0};
+  for (guint k = 1; run->hostile != NULL && k <= run->sc->enbs; k++) {
+    const char *outcome = es_recorder_get_outcome(run->recorder, k);
+    if (outcome != NULL && strcmp(outcome, "enrolled") == 0)
+      enrolled[run->hostile[k]]++;
+  }
+  char key[64];
+  for (guint c = HOSTILE_NONE + 1; c < HOSTILE_CLASSES; c++) {
+    g_snprintf(key, sizeof key, "hostile.%s.enbs", hostile_names[c]);
+    es_summary_set_uint(s, key, run->hostile_enbs[c]);
+    g_snprintf(key, sizeof key, "hostile.%s.enrolled", hostile_names[c]);
+    es_summary_set_uint(s, key, enrolled[c]);
+  }
+  EsRacaStats st = {0};
+  if (run->rogue != NULL)
+    es_raca_get_stats(run->rogue, &st);
+  es_summary_set_uint(s, "hostile.rogue_raca.issued_by_rogue", st.issued);
+}
+
+/* hostile.csv: `enb,class`, one row per hostile eNB (the header alone when none is). */
+static gboolean write_hostile_csv(Run *run, const char *path, GError **error)
+{
+  GString *out = g_string_new("enb,class\n");
+  for (guint k = 1; run->hostile != NULL && k <= run->sc->enbs; k++)
+    if (run->hostile[k] != HOSTILE_NONE)
+      g_string_append_printf(out, "%u,%s\n", k, hostile_names[run->hostile[k]]);
+  gboolean ok = g_file_set_contents_full(path, out->str, (gssize)out->len,
+                                         G_FILE_SET_CONTENTS_CONSISTENT, 0666, error);
+  g_string_free(out, TRUE);
+  return ok;
 }
 
 static gboolean make_pki(Run *run, EsKeyType pki_key, EsKeyType enb_key, GError **error)
@@ -458,6 +675,23 @@ static gboolean make_pki(Run *run, EsKeyType pki_key, EsKeyType enb_key, GError 
   return ok;
 }
 
+/* Issue to revocation, issue to the first CRL listing it, revocation to that CRL (null when
+ * nothing was revoked), and the CRLs published. */
+static void summarise_revocations(EsSummary *s, const EsRevocationStats *rv)
+{
+  es_summary_set_double(s, "revocations.time_to_revocation_s.mean", rv->to_revocation_mean);
+  es_summary_set_double(s, "revocations.time_to_revocation_s.p50", rv->to_revocation_p50);
+  es_summary_set_double(s, "revocations.time_to_revocation_s.max", rv->to_revocation_max);
+  es_summary_set_double(s, "revocations.time_to_crl_s.mean", rv->to_crl_mean);
+  es_summary_set_double(s, "revocations.time_to_crl_s.p50", rv->to_crl_p50);
+  es_summary_set_double(s, "revocations.time_to_crl_s.max", rv->to_crl_max);
+  es_summary_set_double(s, "revocations.revocation_to_crl_s.mean", rv->revocation_to_crl_mean);
+  es_summary_set_double(s, "revocations.revocation_to_crl_s.p50", rv->revocation_to_crl_p50);
+  es_summary_set_double(s, "revocations.revocation_to_crl_s.max", rv->revocation_to_crl_max);
+  es_summary_set_uint(s, "crl.published", rv->crls);
+  es_summary_set_double(s, "crl.last_s", rv->last_crl_s);
+}
+
 /* summary.json: the recorder's metrics, the RA/CA's and the network's counters, wall-clock
  * figures (all under wall_clock) and what it takes to reproduce the run. */
 static gboolean write_summary(Run *run, const EsRunResult *result, const char *path,
@@ -475,7 +709,7 @@ static gboolean write_summary(Run *run, const EsRunResult *result, const char *p
     EsRacaStats st;
     es_raca_get_stats(run->racas[r], &st);
     all.duplicates += st.duplicates;
-    all.revoked += st.revoked;
+    all.issued += st.issued;
   }
   es_summary_add_uint(s, "retransmissions.raca_duplicates", all.duplicates);
   /* What the links did, and which end of the connections TCP resent from. */
@@ -488,7 +722,19 @@ static gboolean write_summary(Run *run, const EsRunResult *result, const char *p
   es_summary_set_uint(s, "network.tcp_retransmissions.enbs", net.tcp_retransmissions_enbs);
   es_summary_set_uint(s, "network.tcp_retransmissions.racas", net.tcp_retransmissions_racas);
   es_summary_set_uint(s, "network.connections", es_sim_get_connections(run->sim));
-  es_summary_set_uint(s, "revocations.total", all.revoked);
+  /* The log's rows, which are the RA/CAs' revocations: each is reported once, by one CA. */
+  EsRevocationStats rv;
+  es_revocation_log_stats(run->revocation_log, &rv);
+  es_summary_set_uint(s, "revocations.total", rv.rows);
+  /* Every certificate issued is held by its eNB or revoked, but for CMP's two-generals case
+   * (an eNB gave up after the RA/CA counted its certConf): unheld_valid. */
+  es_summary_set_uint(s, "invariants.issued", all.issued);
+  es_summary_set_uint(s, "invariants.held", run->held_valid);
+  es_summary_set_uint(s, "invariants.revoked", rv.rows);
+  es_summary_set_uint(s, "invariants.unheld_valid",
+                      all.issued > run->held_valid + rv.rows ? all.issued - run->held_valid - rv.rows
+                                                             : 0);
+  es_summary_set_uint(s, "invariants.held_revoked", run->held_revoked);
   es_summary_set_object(s, "revocations.by_reason");
   /* Every cause the RA/CA knows, zeros included, so files of different runs line up. */
   for (guint c = 0; c < G_N_ELEMENTS(run->revocations); c++) {
@@ -499,6 +745,8 @@ static gboolean write_summary(Run *run, const EsRunResult *result, const char *p
     es_summary_set_uint(s, p, run->revocations[c]);
     g_free(p);
   }
+  summarise_revocations(s, &rv);
+  summarise_hostile(run, s);
 
   /* One object per RA/CA, named by its number. Utilisation: summed service time over
    * workers x the run's simulated time. */
@@ -563,13 +811,16 @@ static gboolean write_results(Run *run, EsRunResult *result, GError **error)
   char *csv = g_build_filename(dir, "enrolments.csv", NULL);
   char *summary = g_build_filename(dir, "summary.json", NULL);
   char *crl_path = g_build_filename(dir, "crl.pem", NULL);
-  X509_CRL *crl = NULL;
+  char *revocations_csv = g_build_filename(dir, "revocations.csv", NULL);
+  char *hostile_csv = g_build_filename(dir, "hostile.csv", NULL);
   gboolean ok = es_recorder_write_csv(run->recorder, csv, error)
                 && es_queue_log_write_csv(run->queue_log, queue_csv, error)
+                && es_revocation_log_write_csv(run->revocation_log, revocations_csv, error)
+                && write_hostile_csv(run, hostile_csv, error)
                 && write_summary(run, result, summary, error)
-                && (crl = es_raca_get1_crl(run->raca, (gint64)run->sc->crl_validity_s, error)) != NULL
-                && es_pem_save_crl(crl_path, crl, error);
-  X509_CRL_free(crl);
+                && es_pem_save_crl(crl_path, run->crl, error);
+  g_free(revocations_csv);
+  g_free(hostile_csv);
   g_free(csv);
   g_free(queue_csv);
   g_free(summary);
@@ -594,7 +845,15 @@ static void run_clear(Run *run)
   g_free(run->racas);
   es_rollout_free(run->rollout);
   es_raca_free(run->raca);
+  es_raca_free(run->rogue);
   es_sim_free(run->sim);
+  es_ca_free(run->ca);
+  es_pki_free(run->raca_pki);
+  es_pki_free(run->rogue_pki);
+  es_pki_free(run->foreign_vendor);
+  es_revocation_log_free(run->revocation_log);
+  X509_CRL_free(run->crl);
+  g_free(run->hostile);
   es_topology_free(run->topo);
   es_recorder_free(run->recorder);
   if (run->serial_to_enb != NULL)
@@ -746,6 +1005,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
 
   if (!plan(&run, error))
     goto out;
+  choose_hostile(&run);
   if (g_mkdir_with_parents(options->out_dir, 0755) != 0
       || (run.certs_dir != NULL && g_mkdir_with_parents(run.certs_dir, 0755) != 0)) {
     g_set_error(error, ES_RUN_ERROR, ES_RUN_ERROR_IO, "cannot create %s: %s",
@@ -753,7 +1013,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     goto out;
   }
   if (!g_file_set_contents(scenario_path, effective, -1, error)
-      || !make_pki(&run, pki_key, enb_key, error) || !es_pki_save(run.pki, pki_dir, error))
+      || !make_pki(&run, pki_key, enb_key, error) || !make_hostile_pki(&run, error)
+      || !es_pki_save(run.pki, pki_dir, error))
     goto out;
 
   if ((run.sim = es_sim_new(run.topo, sc->seed, error)) == NULL)
@@ -763,6 +1024,9 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     goto out;
   run.recorder = es_recorder_new(sc->enbs);
   run.serial_to_enb = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  run.revocation_log = es_revocation_log_new();
+  /* One operator CA for every RA/CA: one serial counter, one CRL. */
+  run.ca = es_ca_new(es_pki_get0_operator_root(run.pki), es_pki_get0_operator_root_key(run.pki));
 
   EsRacaConfig rc = {
     .grant_implicit = sc->confirm == ES_CONFIRM_IMPLICIT,
@@ -778,13 +1042,16 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     .epoch = sc->epoch,
     .cert_validity_s = (gint64)sc->cert_validity_s,
     .seed = sc->seed,
+    .keep_superseded = sc->keep_superseded,
+    .ca = run.ca,
   };
-  if ((run.raca = es_raca_new(&rc, run.pki, run.engine, error)) == NULL)
+  if ((run.raca = es_raca_new(&rc, run.raca_pki, run.engine, error)) == NULL)
     goto out;
   EsRacaObserver observer = {
     .issued = on_issued, .revoked = on_revoked, .queue_changed = on_queue_changed};
-  if (!start_racas(&run, &rc, &observer, error))
+  if (!start_racas(&run, &rc, &observer, error) || !start_rogue(&run, &rc, error))
     goto out;
+  crl_start(&run);
 
   if (!options->one_thread)
     run.offload = es_offload_new();
@@ -812,7 +1079,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     run.enbs[i] = es_enb_new(i, &ec, run.pki, run.engine, run.recorder);
     es_enb_set_done_cb(run.enbs[i], on_enb_done, &run);
   }
-  run.factory = factory_new(run.rollout, run.pki, run.device_pool, sc->seed);
+  run.factory = factory_new(run.rollout, run.pki, run.device_pool, sc->seed, run.hostile,
+                            run.foreign_vendor, sc->epoch);
   es_sim_timer_add_at(run.sim, es_rollout_time(run.rollout, es_rollout_nth(run.rollout, 0)),
                       on_power_on, &run);
 
@@ -823,8 +1091,15 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   /* eNBs still enrolling at the stop time are recorded as unfinished (freeing them unwinds
    * their sessions); certificates still awaiting certConf would be revoked at confirm-wait
    * expiry: revoke them now, so every issued certificate ends held or revoked. */
-  for (guint i = 1; i <= sc->enbs; i++)
+  for (guint i = 1; i <= sc->enbs; i++) {
+    X509 *held = es_enb_get1_operator_cert(run.enbs[i]);
+    if (held != NULL && es_ca_is_revoked(run.ca, X509_get0_serialNumber(held)))
+      run.held_revoked++;
+    else if (held != NULL)
+      run.held_valid++;
+    X509_free(held);
     g_clear_pointer(&run.enbs[i], es_enb_free);
+  }
   for (guint r = 0; r < run.n_racas; r++)
     es_raca_expire_all(run.racas[r]);
 
@@ -836,7 +1111,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   result->sim_time_s = run.last_activity_s;
   result->wall_time_s = (g_get_monotonic_time() - wall_start) / 1e6;
   result->events = es_sim_get_events(run.sim);
-  ok = write_results(&run, result, error);
+  ok = publish_crl(&run, error) && write_results(&run, result, error);
 
 out:
   run_clear(&run);

@@ -40,6 +40,7 @@ struct EsChannel {
   EsSim *sim;
   guint node;
   guint32 raca_addr;
+  guint16 port;      /* the RA/CA node's port: HTTP_PORT unless es_sim_set_enb_port moved it */
   EsNs3Socket *sock; /* NULL until the next post connects */
   gboolean connected;
   gboolean outstanding;
@@ -87,6 +88,8 @@ struct EsSim {
   guint racas;
   guint *raca_node;
   EsServer **servers; /* per RA/CA, created by server_set */
+  guint16 *enb_port;  /* per eNB number - 1, NULL until es_sim_set_enb_port: 0 is HTTP_PORT */
+  GPtrArray *port_servers; /* EsServer on other ports (es_sim_serve_port) */
   char *path;
   GQueue channels;
   GQueue exchanges;
@@ -409,6 +412,8 @@ static EsChannel *sim_channel_open(EsEngine *engine, guint enb)
   c->sim = sim;
   c->node = sim->enb_node[enb - 1];
   c->raca_addr = sim->addr[sim->raca_node[sim->enb_raca[enb - 1]]];
+  c->port = sim->enb_port != NULL && sim->enb_port[enb - 1] != 0 ? sim->enb_port[enb - 1]
+                                                                 : HTTP_PORT;
   c->link.data = c;
   g_queue_push_tail_link(&sim->channels, &c->link);
   return c;
@@ -424,7 +429,7 @@ static void channel_send(EsChannel *c, const guint8 *bytes, gsize len, EsRespons
   http_in_init(&c->in, HTTP_RESPONSE);
   if (c->sock == NULL) {
     c->sim->connects++;
-    c->sock = es_ns3_tcp_connect(c->node, c->raca_addr, HTTP_PORT, &channel_fns, c);
+    c->sock = es_ns3_tcp_connect(c->node, c->raca_addr, c->port, &channel_fns, c);
   }
   es_ns3_socket_send(c->sock, bytes, len);
 }
@@ -644,6 +649,28 @@ static void sim_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *a
   }
   srv->fn = fn;
   srv->arg = arg;
+}
+
+void es_sim_serve_port(EsSim *sim, guint raca, guint16 port, EsRequestFn fn, void *arg)
+{
+  g_return_if_fail(sim != NULL && raca < sim->racas && port != HTTP_PORT && fn != NULL);
+  EsServer *srv = g_new0(EsServer, 1);
+  srv->sim = sim;
+  srv->node = sim->raca_node[raca];
+  srv->listener = es_ns3_tcp_listen(srv->node, port, server_on_accept, srv);
+  srv->fn = fn;
+  srv->arg = arg;
+  if (sim->port_servers == NULL)
+    sim->port_servers = g_ptr_array_new_with_free_func((GDestroyNotify)server_free);
+  g_ptr_array_add(sim->port_servers, srv);
+}
+
+void es_sim_set_enb_port(EsSim *sim, guint enb, guint16 port)
+{
+  g_return_if_fail(sim != NULL && enb >= 1 && enb <= sim->enbs);
+  if (sim->enb_port == NULL)
+    sim->enb_port = g_new0(guint16, sim->enbs);
+  sim->enb_port[enb - 1] = port;
 }
 
 static void reply_with(EsExchange *x, int http_status, const char *content_type,
@@ -886,6 +913,8 @@ void es_sim_free(EsSim *sim)
   for (guint r = 0; r < sim->racas; r++)
     if (sim->servers[r] != NULL)
       server_free(sim->servers[r]);
+  if (sim->port_servers != NULL)
+    g_ptr_array_unref(sim->port_servers);
   while (!g_queue_is_empty(&sim->channels)) {
     EsChannel *c = sim->channels.head->data;
     channel_drop_socket(c);
@@ -902,6 +931,7 @@ void es_sim_free(EsSim *sim)
   g_free(sim->enb_raca);
   g_free(sim->raca_node);
   g_free(sim->servers);
+  g_free(sim->enb_port);
   g_free(sim->path);
   g_free(sim);
   g_sim = NULL;

@@ -67,6 +67,13 @@ guint32 es_sim_node_address(const EsSim *sim, guint node);
 void es_sim_channel_post_raw(EsChannel *channel, const guint8 *bytes, gsize len,
                              EsResponseFn fn, void *arg);
 
+/* A further server on RA/CA `raca`'s node, on TCP port `port` (not 80), until es_sim_free:
+ * e.g. a rogue RA/CA that answers some eNBs over the very path to the genuine one. */
+void es_sim_serve_port(EsSim *sim, guint raca, guint16 port, EsRequestFn fn, void *arg);
+/* eNB `enb` (1..N) connects to its RA/CA's node on `port` (0: 80, the default) from its next
+ * channel on. */
+void es_sim_set_enb_port(EsSim *sim, guint enb, guint16 port);
+
 /* Packet capture of eNB number `index` (1..N) or RA/CA `index` (0..) to a pcap file at
  * `path` (its folder must exist), from now until es_sim_free; Wireshark decodes the HTTP and
  * CMP in it. FALSE when there is no such node. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `openssl cmp` (OpenSSL's own client) against `enrolsim serve`: ir with the vendor
 # credential, kur and rr with the operator one, the refusals that keep each credential to its
-# own use, confirm-wait revocation, and the logs and CRL the server keeps as it goes.
+# own use, confirm-wait revocation, re-enrolment, and the logs and CRL the server keeps.
 source "$(dirname "$0")/interop_lib.sh"
 pki=$tmp/pki
 out=$tmp/served
@@ -71,8 +71,8 @@ openssl verify -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "$out/crl.pe
 ir 3 "$tmp/k4" "$tmp/c4.pem" -disable_confirm || fail "ir without certConf"
 s4=$(serial_of "$tmp/c4.pem")
 for _ in $(seq 60); do grep -q ",$s4,.*confirm_timeout" "$out/revocations.csv" && break; sleep 0.1; done
-grep -q ",$s4,.*,confirm_timeout,unspecified" "$out/revocations.csv" || fail "no confirm-wait revocation: $(cat "$out/revocations.csv")"
-[ "$(crl_reason "$out/crl.pem" "$s4")" = "none" ] || fail "confirm-wait revocation not in crl.pem"
+grep -q ",$s4,.*,confirm_timeout,cessationOfOperation" "$out/revocations.csv" || fail "no confirm-wait revocation: $(cat "$out/revocations.csv")"
+[ "$(crl_reason "$out/crl.pem" "$s4")" = "Cessation Of Operation" ] || fail "confirm-wait revocation not in crl.pem"
 
 # The logs, one row per event, as they happened.
 grep -q "^[0-9.]*,[0-9T:.-]*Z,$s1,\"CN=enb-1,O=Operator\",ir,$" "$out/issued.csv" || fail "issued.csv ir row: $(cat "$out/issued.csv")"
@@ -81,9 +81,16 @@ grep -q ",$s1,.*,superseded,superseded$" "$out/revocations.csv" || fail "revocat
 grep -q ",$s2,.*,requested,keyCompromise$" "$out/revocations.csv" || fail "revocations.csv rr row"
 [ "$(n_issued)" -eq 4 ] || fail "expected 4 issued rows: $(cat "$out/issued.csv")"
 
+# Re-enrolment: a confirmed ir for eNB 2's subject supersedes the certificate it held.
+new_key "$tmp/k5"
+ir 2 "$tmp/k5" "$tmp/c5.pem" || fail "re-enrolment: $(tail -5 "$tmp/cli.log")"
+[ "$(crl_reason "$out/crl.pem" "$s3")" = "Superseded" ] || fail "re-enrolment did not supersede $s3"
+[ -z "$(crl_reason "$out/crl.pem" "$(serial_of "$tmp/c5.pem")")" ] || fail "re-enrolled certificate revoked"
+grep -q ",$s3,.*,superseded,superseded$" "$out/revocations.csv" || fail "revocations.csv re-enrolment row"
+
 stop_serve
 grep -q "^time_s,utc,serial,subject,request,replaces$" "$out/issued.csv" || fail "issued.csv header"
 # A second serve on the same folder would reuse serial numbers: refused.
 timeout 5 "$es" serve "$pki" "$out" --listen 127.0.0.1:0 >/dev/null 2>&1
 [ $? -eq 2 ] || fail "serve reused a folder with logs"
-echo "interop_serve_cli: ir, kur, rr, refusals and confirm-wait with openssl cmp all as expected"
+echo "interop_serve_cli: ir, kur, rr, refusals, confirm-wait and re-enrolment with openssl cmp all as expected"

@@ -20,6 +20,7 @@ tail -n +2 "$tmp/a/enrolments.csv" | awk -F, '{ b += $14; r += $15 } END { exit 
 # Everything wall-clock or host dependent is in summary.json's "wall_clock" object (one
 # member per line, no nested objects) and nowhere else: drop exactly that object, compare
 # the rest byte for byte.
+# (grep reads all of its input: with -q it could exit early, and sed's SIGPIPE fail the pipe.)
 strip_wall() { sed '/^  "wall_clock": {$/,/^  },\{0,1\}$/d' "$1"; }
 for r in a b; do
   grep -q '^  "wall_clock": {$' "$tmp/$r/summary.json" || fail "no wall_clock object in summary.json"
@@ -32,4 +33,14 @@ cmp "$tmp/a/raca_queue.csv" "$tmp/b/raca_queue.csv" || fail "same seed, differen
 cmp "$tmp/a/pki/operator-root.pem" "$tmp/b/pki/operator-root.pem" || fail "same seed, different PKI"
 cmp "$tmp/a/crl.pem" "$tmp/b/crl.pem" || fail "same seed, different CRL"
 if cmp -s "$tmp/a/enrolments.csv" "$tmp/c/enrolments.csv"; then fail "another seed gave identical timings"; fi
+# Hostile eNBs, revocations and periodic CRLs are drawn from the seed too.
+hostile=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.1 --set enb.msg_timeout=1.5s
+  --set raca.confirm_wait=3s --set raca.crl_interval=1s --set hostile.unknown_vendor=0.1
+  --set hostile.rogue_raca=0.1 --seed 11)
+"$es" "${hostile[@]}" --out "$tmp/h1"
+"$es" "${hostile[@]}" --out "$tmp/h2"
+for f in enrolments.csv revocations.csv hostile.csv crl.pem; do
+  cmp "$tmp/h1/$f" "$tmp/h2/$f" || fail "same seed, different $f with hostile eNBs"
+done
+[ "$(wc -l <"$tmp/h1/hostile.csv")" -gt 1 ] || fail "no hostile eNB drawn"
 echo "scenario_determinism: identical for one seed, different for another"

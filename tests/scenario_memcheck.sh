@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole runs under valgrind memcheck: no invalid access and no definite leak, for a lossy run
-# (TCP retransmissions, confirm-wait revocations), restarts and back-offs, and a run stopped
-# with enrolments in flight.
+# (TCP retransmissions, confirm-wait revocations), restarts and back-offs, a run stopped with
+# enrolments in flight, and one with hostile eNBs (rogue RA/CA), two RA/CAs, renewals and
+# periodic CRLs.
 set -euo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -13,5 +14,8 @@ vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-
   --set enb.retry=restart --set enb.msg_timeout=1s --set backhaul.loss=0.1 --out "$tmp/restart"
 "${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set rollout.window=10ms \
   --set scenario.stop_time=60ms --out "$tmp/stopped"
+"${vg[@]}" "$es" run --quiet --set scenario.enbs=8 --set topology.racas=2 --set backhaul.loss=0.1 \
+  --set hostile.unknown_vendor=0.2 --set hostile.expired_device=0.2 --set hostile.rogue_raca=0.2 \
+  --set raca.crl_interval=0.2s --set enb.renew_after=0.5s --out "$tmp/hostile"
 grep -q unfinished "$tmp/stopped/enrolments.csv" || { echo "FAIL: no eNB was in flight at the stop" >&2; exit 1; }
 echo "scenario_memcheck: clean"

@@ -256,6 +256,51 @@ static gboolean drop_first(void *arg, guint enb, gboolean request, const guint8 
   return TRUE;
 }
 
+/* Keeps a copy of the first ir, passing everything on. */
+static gboolean keep_ir(void *arg, guint enb, gboolean request, const guint8 *body, gsize len)
+{
+  GBytes **ir = arg;
+  (void)enb;
+  if (request && *ir == NULL && es_cmp_peek_body_type(body, len) == ES_CMP_IR)
+    *ir = g_bytes_new(body, len);
+  return FALSE;
+}
+
+static void on_late_answer(void *arg, const EsResponse *r)
+{
+  *(int *)arg = r->http_status == 200 ? es_cmp_peek_body_type(r->body, r->len) : -r->http_status;
+}
+
+/* The ir of a connection the eNB gave up can still arrive, after its transaction ended: the
+ * RA/CA answers it from what it answered before and issues nothing more. */
+static void test_late_ir_after_end(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  GBytes *ir = NULL;
+  es_loop_engine_set_drop(f->loop, keep_ir, &ir);
+  EsEnb *enb = es_enb_new(1, &f->ec, f->pki, f->engine, f->rec);
+  es_enb_set_done_cb(enb, on_done, f);
+  es_enb_start(enb);
+  es_loop_engine_run(f->loop, 2); /* done; confirm-wait (30 s) keeps the exchange */
+  g_assert_cmpstr(f->outcome, ==, "enrolled");
+  g_assert_nonnull(ir);
+  EsChannel *c = es_engine_channel_open(f->engine, 1);
+  int answer = 0;
+  gsize len;
+  const guint8 *der = g_bytes_get_data(ir, &len);
+  es_channel_post(c, f->engine, "application/pkixcmp", der, len, on_late_answer, &answer);
+  es_loop_engine_run(f->loop, es_engine_now(f->engine) + 1);
+  g_assert_cmpint(answer, ==, ES_CMP_IP);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.issued, ==, 1);
+  g_assert_cmpuint(st.duplicates, ==, 1);
+  g_assert_cmpuint(f->revoked, ==, 0);
+  es_channel_close(c, f->engine);
+  es_enb_free(enb);
+  g_bytes_unref(ir);
+}
+
 static void use_retry(Fixture *f, EsEnbRetry retry, guint max_attempts)
 {
   f->ec.retry = retry;
@@ -410,5 +455,6 @@ int main(int argc, char **argv)
   ADD("/enb/retry/resend-gives-up", test_resend_gives_up, FALSE);
   ADD("/enb/retry/restart-gives-up", test_restart_gives_up, FALSE);
   ADD("/enb/retry/busy-backoff", test_busy_backoff, FALSE);
+  ADD("/enb/retry/late-ir-after-end", test_late_ir_after_end, FALSE);
   return g_test_run();
 }

@@ -678,6 +678,45 @@ static void test_routes(void)
   g_remove(path);
 }
 
+/* A second server on an RA/CA's node, on another port: only the eNBs sent there reach it,
+ * over the same path (es_sim_serve_port, es_sim_set_enb_port; a rogue RA/CA in a run). */
+static void test_port_servers(void)
+{
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  sc->enbs = 8;
+  sc->racas = 2;
+  g_autoptr(EsTopology) topo = es_topology_new(sc, NULL);
+  EsSim *sim = sim_new(topo, 5);
+  EsEngine *e = es_sim_get0_engine(sim);
+  Tagger genuine[2], other[2];
+  for (guint r = 0; r < 2; r++) {
+    genuine[r] = (Tagger){e, r, 0};
+    other[r] = (Tagger){e, 100 + r, 0};
+    es_engine_server_set(e, r, tagger_request, &genuine[r]);
+    es_sim_serve_port(sim, r, 8080, tagger_request, &other[r]);
+  }
+  Asker askers[8];
+  EsChannel *channels[8];
+  for (guint k = 1; k <= 8; k++) {
+    if (k % 4 == 0 || k == 3)
+      es_sim_set_enb_port(sim, k, 8080);
+    askers[k - 1] = (Asker){k, -1};
+    channels[k - 1] = es_engine_channel_open(e, k);
+    es_channel_post(channels[k - 1], e, "application/pkixcmp", (const guint8 *)"?", 1, on_tag,
+                    &askers[k - 1]);
+  }
+  es_sim_run(sim, 60.0);
+  for (guint k = 1; k <= 8; k++) {
+    int raca = (int)es_topology_enb_raca(topo, k);
+    g_assert_cmpint(askers[k - 1].answered_by, ==, k % 4 == 0 || k == 3 ? 100 + raca : raca);
+  }
+  g_assert_cmpuint(genuine[0].requests + genuine[1].requests, ==, 5);
+  g_assert_cmpuint(other[0].requests + other[1].requests, ==, 3);
+  for (guint k = 0; k < 8; k++)
+    es_channel_close(channels[k], e);
+  es_sim_free(sim);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -689,6 +728,7 @@ int main(int argc, char **argv)
   g_test_add_func("/engine/hostile", test_hostile);
   g_test_add_func("/engine/determinism", test_determinism);
   g_test_add_func("/engine/routes", test_routes);
+  g_test_add_func("/engine/port-servers", test_port_servers);
   if (g_test_perf())
     g_test_add_func("/engine/scale", test_scale);
   return g_test_run();

@@ -477,7 +477,7 @@ static void test_kur_failed_certconf_keeps_old(Fixture *f, gconstpointer data)
   g_assert_null(renew(f, &old, &w, NULL));
   /* The new certificate is revoked; the eNB keeps a valid one. */
   g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_CERTCONF_FAILED);
-  g_assert_cmpint(crl_reason(f->raca, f->revoked_cert), ==, ES_REVOKE_UNSPECIFIED);
+  g_assert_cmpint(crl_reason(f->raca, f->revoked_cert), ==, ES_REVOKE_PRIVILEGE_WITHDRAWN);
   g_assert_cmpint(crl_reason(f->raca, old.cert), ==, -1);
   cred_clear(&old);
 }
@@ -644,6 +644,129 @@ static void test_rr_unknown_cert_refused(Fixture *f, gconstpointer data)
   cred_clear(&op);
 }
 
+/* ---- re-enrolment and one CA shared by several RA/CAs ---- */
+
+/* An eNB that enrols again (ir) and confirms: its earlier certificate is superseded. */
+static void test_reenrol_supersedes(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred first = enrol(f, 21);
+  Cred other = enrol(f, 22);
+  g_assert_cmpuint(f->revoked, ==, 0);
+  Cred second = enrol(f, 21);
+  g_assert_cmpuint(f->revoked, ==, 1);
+  g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_SUPERSEDED);
+  g_assert_cmpint(crl_reason(f->raca, first.cert), ==, ES_REVOKE_SUPERSEDED);
+  g_assert_cmpint(crl_reason(f->raca, second.cert), ==, -1);
+  g_assert_cmpint(crl_reason(f->raca, other.cert), ==, -1);
+  /* A third enrolment supersedes the second only (the first is revoked once). */
+  Cred third = enrol(f, 21);
+  g_assert_cmpuint(f->revoked, ==, 2);
+  g_assert_cmpint(crl_reason(f->raca, second.cert), ==, ES_REVOKE_SUPERSEDED);
+  g_assert_cmpint(crl_reason(f->raca, third.cert), ==, -1);
+  cred_clear(&first);
+  cred_clear(&second);
+  cred_clear(&third);
+  cred_clear(&other);
+}
+
+/* Until confirmed, a re-enrolment supersedes nothing: the eNB may still need the old one. */
+static void test_reenrol_unconfirmed_keeps_old(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Cred first = enrol(f, 23);
+  Wire w = {f->raca, DROP_CERTCONF, 0, -1};
+  OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 23, &w);
+  g_assert_null(OSSL_CMP_exec_IR_ses(ctx));
+  g_assert_cmpuint(f->revoked, ==, 0);
+  es_raca_expire_all(f->raca);
+  g_assert_cmpuint(f->revoked, ==, 1);
+  g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
+  g_assert_cmpint(crl_reason(f->raca, first.cert), ==, -1);
+  OSSL_CMP_CTX_free(ctx);
+  ERR_clear_error();
+  cred_clear(&first);
+}
+
+static void test_reenrol_keep_superseded(Fixture *f, gconstpointer data)
+{
+  GError *error = NULL;
+  EsRacaConfig c = config(GPOINTER_TO_INT(data));
+  c.keep_superseded = TRUE;
+  es_raca_free(f->raca);
+  f->raca = es_raca_new(&c, f->pki, NULL, &error);
+  g_assert_no_error(error);
+  EsRacaObserver obs = {.issued = on_issued, .revoked = on_revoked};
+  es_raca_set_observer(f->raca, &obs, f);
+  Cred first = enrol(f, 24);
+  Cred second = enrol(f, 24);
+  g_assert_cmpuint(f->revoked, ==, 0);
+  g_assert_cmpint(crl_reason(f->raca, first.cert), ==, -1);
+  cred_clear(&first);
+  cred_clear(&second);
+}
+
+/* Two RA/CAs of one run issue from one CA: serials never repeat, one CRL lists both. */
+static void test_shared_ca(Fixture *f, gconstpointer data)
+{
+  GError *error = NULL;
+  EsCa *ca = es_ca_new(es_pki_get0_operator_root(f->pki), es_pki_get0_operator_root_key(f->pki));
+  g_assert_nonnull(ca);
+  EsRacaConfig c = config(GPOINTER_TO_INT(data));
+  c.ca = ca;
+  EsRaca *a = es_raca_new(&c, f->pki, NULL, &error);
+  g_assert_no_error(error);
+  c.seed++;
+  EsRaca *b = es_raca_new(&c, f->pki, NULL, &error);
+  g_assert_no_error(error);
+  es_ca_free(ca); /* the RA/CAs hold it */
+  g_assert_true(es_raca_get0_ca(a) == es_raca_get0_ca(b));
+
+  EsRaca *racas[] = {a, b, a, b};
+  X509 *certs[G_N_ELEMENTS(racas)];
+  for (guint i = 0; i < G_N_ELEMENTS(racas); i++) {
+    /* The first two confirm, the last two never do and are revoked at confirm-wait. */
+    Wire w = {racas[i], i < 2 ? PASS : DROP_CERTCONF, 0, -1};
+    OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 30 + i, &w);
+    X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
+    if (i < 2) {
+      g_assert_nonnull(cert);
+      certs[i] = X509_dup(cert);
+    } else {
+      g_assert_null(cert);
+      certs[i] = NULL;
+    }
+    OSSL_CMP_CTX_free(ctx);
+    ERR_clear_error();
+  }
+  for (guint i = 0; i < 2; i++)
+    for (guint j = 0; j < i; j++)
+      g_assert_cmpint(ASN1_INTEGER_cmp(X509_get0_serialNumber(certs[i]),
+                                       X509_get0_serialNumber(certs[j])), !=, 0);
+  es_raca_expire_all(a);
+  es_raca_expire_all(b);
+  EsRacaStats sa, sb;
+  es_raca_get_stats(a, &sa);
+  es_raca_get_stats(b, &sb);
+  g_assert_cmpuint(sa.issued + sb.issued, ==, 4);
+  g_assert_cmpuint(sa.revoked, ==, 1);
+  g_assert_cmpuint(sb.revoked, ==, 1);
+  /* One CRL, whichever RA/CA makes it, lists the revocations of both. */
+  X509_CRL *crl = es_raca_get1_crl(b, 86400, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), ==, 2);
+  for (guint i = 0; i < 2; i++) {
+    X509_REVOKED *entry = NULL;
+    ASN1_INTEGER *serial = (ASN1_INTEGER *)X509_get0_serialNumber(certs[i]);
+    g_assert_cmpint(X509_CRL_get0_by_serial(crl, &entry, serial), !=, 1);
+  }
+  X509_CRL_free(crl);
+  for (guint i = 0; i < 2; i++)
+    X509_free(certs[i]);
+  es_raca_free(a);
+  es_raca_free(b);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -668,6 +791,11 @@ int main(int argc, char **argv)
   ADD("/raca/rr/without-reason", test_rr_without_reason, FALSE);
   ADD("/raca/rr/other-enb-refused", test_rr_other_enb_refused, FALSE);
   ADD("/raca/rr/unknown-cert-refused", test_rr_unknown_cert_refused, FALSE);
+  ADD("/raca/ir/reenrol-supersedes", test_reenrol_supersedes, FALSE);
+  ADD("/raca/ir/reenrol-supersedes-implicit", test_reenrol_supersedes, TRUE);
+  ADD("/raca/ir/reenrol-unconfirmed-keeps-old", test_reenrol_unconfirmed_keeps_old, FALSE);
+  ADD("/raca/ir/reenrol-keep-superseded", test_reenrol_keep_superseded, FALSE);
+  ADD("/raca/shared-ca", test_shared_ca, FALSE);
   int rc = g_test_run();
   es_rand_uninstall();
   return rc;

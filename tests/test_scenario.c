@@ -83,6 +83,12 @@ static void assert_defaults(const EsScenario *sc) {
   g_assert_cmpfloat(sc->ir_service_s, ==, 0.002);
   g_assert_cmpfloat(sc->certconf_service_s, ==, 0.001);
   g_assert_cmpfloat(sc->crl_validity_s, ==, 3650.0 * 86400);
+  g_assert_cmpfloat(sc->crl_interval_s, ==, 0);
+  g_assert_false(sc->keep_superseded);
+  g_assert_true(sc->raca_cross);
+  g_assert_cmpfloat(sc->hostile_unknown_vendor, ==, 0);
+  g_assert_cmpfloat(sc->hostile_expired_device, ==, 0);
+  g_assert_cmpfloat(sc->hostile_rogue_raca, ==, 0);
   g_assert_cmpstr(sc->enb_key, ==, "p256");
   g_assert_cmpfloat(sc->enb_keygen_s, ==, 0.02);
   g_assert_cmpfloat(sc->enb_sign_s, ==, 0.005);
@@ -427,6 +433,10 @@ static const CrossCase cross_cases[] = {
      "must not exceed rollout.wave_period"},
     {"burst-ignores-window", {"rollout.schedule=burst", "rollout.window=2h"}, NULL},
     {"poisson", {"rollout.schedule=poisson", "rollout.rate=0.001/s"}, NULL},
+    {"hostile-ok", {"hostile.unknown_vendor=0.5", "hostile.expired_device=0.25",
+                    "hostile.rogue_raca=0.25"}, NULL},
+    {"hostile-over-one", {"hostile.unknown_vendor=0.5", "hostile.expired_device=0.3",
+                          "hostile.rogue_raca=0.3"}, "more than 1"},
 };
 
 static void test_cross(gconstpointer data) {
@@ -824,6 +834,50 @@ static void test_parse_units(void) {
   run_unit_cases(probability_cases, G_N_ELEMENTS(probability_cases), es_parse_probability);
 }
 
+/* The revocation and hostile-node keys: units, words and bounds, and how they are written. */
+static void test_revocation_hostile_keys(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  g_assert_true(es_scenario_set(sc, "raca.crl_interval=90s", NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpfloat(sc->crl_interval_s, ==, 90);
+  g_assert_true(es_scenario_set(sc, "raca.keep_superseded=true", NULL, &error));
+  g_assert_true(sc->keep_superseded);
+  g_assert_true(es_scenario_set(sc, "raca.cross=false", NULL, &error));
+  g_assert_false(sc->raca_cross);
+  g_assert_true(es_scenario_set(sc, "hostile.unknown_vendor=0.1", NULL, &error));
+  g_assert_true(es_scenario_set(sc, "hostile.expired_device=0.2", NULL, &error));
+  g_assert_true(es_scenario_set(sc, "hostile.rogue_raca=0.3", NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpfloat(sc->hostile_unknown_vendor, ==, 0.1);
+  g_assert_cmpfloat(sc->hostile_expired_device, ==, 0.2);
+  g_assert_cmpfloat(sc->hostile_rogue_raca, ==, 0.3);
+  g_assert_true(es_scenario_validate(sc, &error));
+
+  static const char *const bad[] = {
+      "raca.crl_interval=90",     /* no unit */
+      "raca.crl_interval=-1s",
+      "raca.keep_superseded=yes", /* true or false only */
+      "raca.cross=1",
+      "hostile.rogue_raca=1.5",
+      "hostile.unknown_vendor=-0.1",
+      "hostile.sneaky=0.1",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_assert_false(es_scenario_set(sc, bad[i], NULL, &error));
+    g_assert_nonnull(error);
+    g_clear_error(&error);
+  }
+  g_assert_cmpfloat(sc->crl_interval_s, ==, 90); /* rejected values change nothing */
+
+  g_autofree char *text = es_scenario_to_keyfile(sc);
+  g_assert_nonnull(strstr(text, "crl_interval=90s\n"));
+  g_assert_nonnull(strstr(text, "keep_superseded=true\n"));
+  g_assert_nonnull(strstr(text, "cross=false\n"));
+  g_assert_nonnull(
+      strstr(text, "[hostile]\nunknown_vendor=0.1\nexpired_device=0.2\nrogue_raca=0.3\n"));
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/scenario/defaults", test_defaults);
@@ -849,6 +903,7 @@ int main(int argc, char **argv) {
     g_test_add_data_func(name, &cross_cases[i], test_cross);
   }
   g_test_add_func("/scenario/alias", test_alias);
+  g_test_add_func("/scenario/revocation-hostile-keys", test_revocation_hostile_keys);
   g_test_add("/scenario/load/relative-path", Fixture, NULL, fixture_setup, test_relative_path,
              fixture_teardown);
   g_test_add_func("/scenario/value-list", test_value_list_get);

@@ -72,6 +72,8 @@ static const char *const retry_words[] = {"resend", "restart", NULL};
       KEY(sec, prefix "burst_loss", ES_KEY_PROBABILITY, field.burst_loss, def_bloss, UNIT_RANGE), \
       KEY(sec, prefix "outages", ES_KEY_OUTAGES, field.outages, "", ANY),                      \
       KEY(sec, prefix "corruption", ES_KEY_PROBABILITY, field.corruption, "0", UNIT_RANGE)
+/* A gboolean field as a choice: index 0 is FALSE. */
+static const char *const bool_words[] = {"false", "true", NULL};
 
 /* Access-link classes of the national layout: share, rate, latency (one value or a min,max
  * range), loss and the other impairments. Defaults and their sources: README, "National
@@ -152,6 +154,9 @@ static const EsKeyDef es_keys[] = {
     KEY("raca", "certconf_service", ES_KEY_DURATION, certconf_service_s, "1ms", ANY),
     KEY("raca", "rr_service", ES_KEY_DURATION, rr_service_s, "1ms", ANY),
     KEY("raca", "crl_validity", ES_KEY_DURATION, crl_validity_s, "3650d", POSITIVE),
+    KEY("raca", "crl_interval", ES_KEY_DURATION, crl_interval_s, "0s", ANY),
+    CHOICE("raca", "keep_superseded", keep_superseded, "false", bool_words),
+    CHOICE("raca", "cross", raca_cross, "true", bool_words),
     KEY("enb", "key", ES_KEY_KEYTYPE, enb_key, "p256", ANY),
     KEY("enb", "keygen_time", ES_KEY_DURATION, enb_keygen_s, "20ms", ANY),
     KEY("enb", "sign_time", ES_KEY_DURATION, enb_sign_s, "5ms", ANY),
@@ -163,6 +168,9 @@ static const EsKeyDef es_keys[] = {
     KEY("enb", "backoff_max", ES_KEY_DURATION, enb_backoff_max_s, "60s", ANY),
     KEY("enb", "backoff_jitter", ES_KEY_PROBABILITY, enb_backoff_jitter, "0.5", UNIT_RANGE),
     KEY("enb", "renew_after", ES_KEY_DURATION, enb_renew_after_s, "0s", ANY),
+    KEY("hostile", "unknown_vendor", ES_KEY_PROBABILITY, hostile_unknown_vendor, "0", UNIT_RANGE),
+    KEY("hostile", "expired_device", ES_KEY_PROBABILITY, hostile_expired_device, "0", UNIT_RANGE),
+    KEY("hostile", "rogue_raca", ES_KEY_PROBABILITY, hostile_rogue_raca, "0", UNIT_RANGE),
 };
 
 /* The key types pki/ knows how to generate. */
@@ -1073,6 +1081,19 @@ static gboolean validate_impairments(const EsScenario *sc, GError **error) {
 
 /* Re-checks every key against the table (callers may have written fields directly), then
  * what no single key can know. */
+/* Each eNB is in one hostile class at most: the shares are slices of one draw per eNB. */
+static gboolean validate_hostile(const EsScenario *sc, GError **error) {
+  double sum = sc->hostile_unknown_vendor + sc->hostile_expired_device + sc->hostile_rogue_raca;
+  if (sum > 1 + 1e-9) {
+    g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+                "hostile.unknown_vendor + hostile.expired_device + hostile.rogue_raca add up to "
+                "%g, more than 1",
+                sum);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
   g_return_val_if_fail(sc != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
@@ -1092,7 +1113,7 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
     }
   }
   return validate_topology(sc, error) && validate_rollout(sc, error) &&
-         validate_impairments(sc, error);
+         validate_impairments(sc, error) && validate_hostile(sc, error);
 }
 
 double es_value_list_get(const EsValueList *list, guint i, double fallback) {

@@ -124,6 +124,12 @@ typedef struct {
   double certconf_service_s; /* raca.certconf_service  1ms */
   double rr_service_s;     /* raca.rr_service          1ms */
   double crl_validity_s;   /* raca.crl_validity        3650d: nextUpdate - thisUpdate */
+  double crl_interval_s;   /* raca.crl_interval        0s: one CRL at the end; else one every
+                            * interval of simulated time and one at the end */
+  gboolean keep_superseded;/* raca.keep_superseded     false: a confirmed kur or re-enrolment
+                            * revokes the certificate it replaces */
+  gboolean raca_cross;     /* raca.cross               true; false: the RA/CAs lack the cross
+                            * certificate (late-binding misconfiguration) */
   char *enb_key;           /* enb.key                  p256 */
   double enb_keygen_s;     /* enb.keygen_time          20ms: new key pair before the ir */
   double enb_sign_s;       /* enb.sign_time            5ms: signing each request */
@@ -136,6 +142,11 @@ typedef struct {
   double enb_backoff_max_s;/* enb.backoff_max          60s */
   double enb_backoff_jitter; /* enb.backoff_jitter     0.5: each wait is scaled by 1 +- jitter */
   double enb_renew_after_s; /* enb.renew_after         0s (never): kur this long after enrolling */
+  /* Hostile and broken eNBs: probabilities per eNB, drawn from the seed; they add up to 1 at
+   * most (an eNB is in one class at most). */
+  double hostile_unknown_vendor; /* hostile.unknown_vendor 0: device cert of an unknown vendor */
+  double hostile_expired_device; /* hostile.expired_device 0: device cert expired at the epoch */
+  double hostile_rogue_raca;     /* hostile.rogue_raca     0: answered by a rogue RA/CA */
 } EsScenario;
 
 EsScenario *es_scenario_new(void);
