@@ -80,8 +80,8 @@ static void assert_defaults(const EsScenario *sc) {
   g_assert_cmpint(sc->confirm, ==, ES_CONFIRM_EXPLICIT);
   g_assert_cmpfloat(sc->confirm_wait_s, ==, 60);
   g_assert_cmpuint(sc->workers, ==, 2);
-  g_assert_cmpfloat(sc->ir_service_s, ==, 0.002);
-  g_assert_cmpfloat(sc->certconf_service_s, ==, 0.001);
+  g_assert_cmpfloat(sc->ir_service_s, ==, 0.001);
+  g_assert_cmpfloat(sc->certconf_service_s, ==, 0.0005);
   g_assert_cmpfloat(sc->crl_validity_s, ==, 3650.0 * 86400);
   g_assert_cmpfloat(sc->crl_interval_s, ==, 0);
   g_assert_false(sc->keep_superseded);
@@ -96,8 +96,8 @@ static void assert_defaults(const EsScenario *sc) {
   g_assert_cmpuint(sc->queue_limit, ==, 0);
   g_assert_cmpfloat(sc->retry_after_s, ==, 2);
   g_assert_cmpint(sc->service_dist, ==, 0);
-  g_assert_cmpfloat(sc->kur_service_s, ==, 0.002);
-  g_assert_cmpfloat(sc->rr_service_s, ==, 0.001);
+  g_assert_cmpfloat(sc->kur_service_s, ==, 0.001);
+  g_assert_cmpfloat(sc->rr_service_s, ==, 0.0005);
   g_assert_cmpfloat(sc->enb_cpu_spread, ==, 0);
   g_assert_cmpint(sc->enb_retry, ==, ES_RETRY_RESEND);
   g_assert_cmpuint(sc->enb_max_attempts, ==, 4);
@@ -612,8 +612,8 @@ static void test_keyfile_canonical(void) {
       "[core]\nrate=10000000000bps\nlatency=0.001s\nloss=0\n",
       "[pki]\nkey=p256\ncert_validity=315360000s\n",
       "[raca]\nconfirm=explicit\nconfirm_wait=60s\nworkers=2\nqueue_limit=0\nretry_after=2s\n"
-      "service=fixed\nir_service=0.002s\nkur_service=0.002s\ncertconf_service=0.001s\n"
-      "rr_service=0.001s\ncrl_validity=315360000s\n",
+      "service=fixed\nir_service=0.001s\nkur_service=0.001s\ncertconf_service=0.0005s\n"
+      "rr_service=0.0005s\ncrl_validity=315360000s\n",
       "[enb]\nkey=p256\nkeygen_time=0.02s\nsign_time=0.005s\ncpu_spread=0\nmsg_timeout=10s\n"
       "retry=resend\nmax_attempts=4\nbackoff=1s\nbackoff_max=60s\nbackoff_jitter=0.5\n",
   };
