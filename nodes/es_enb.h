@@ -64,6 +64,12 @@ void es_enb_set_done_cb(EsEnb *enb, EsEnbDoneFn fn, void *arg);
 void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key);
 /* Powers on and begins enrolling, now in engine time. FALSE if already enrolling. */
 gboolean es_enb_start(EsEnb *enb);
+/* Makes ahead the first request of the enrolment es_enb_start will begin at engine time at_s
+ * (new key pair, ir protected), on the calling thread, which may be any: it touches neither
+ * engine nor recorder (the eNB must not be used elsewhere meanwhile). es_enb_start then sends
+ * it when its modelled CPU time is over, with the same results as without preparing.
+ * FALSE when a session is in flight or there is no memory for it. */
+gboolean es_enb_prepare(EsEnb *enb, double at_s);
 /* Key update (kur) protected by the current operator certificate and key; the new key pair
  * is made as for an ir. FALSE if a session is in flight or there is no operator certificate. */
 gboolean es_enb_renew(EsEnb *enb);

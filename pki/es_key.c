@@ -132,6 +132,13 @@ EVP_PKEY *es_key_pool_get1(EsKeyPool *pool)
   return key;
 }
 
+EVP_PKEY *es_key_pool_get1_at(EsKeyPool *pool, guint64 index)
+{
+  EVP_PKEY *key = g_ptr_array_index(pool->keys, (guint)(index % pool->keys->len));
+  EVP_PKEY_up_ref(key);
+  return key;
+}
+
 guint es_key_pool_size(const EsKeyPool *pool)
 {
   return pool->keys->len;

@@ -27,6 +27,9 @@ typedef struct EsKeyPool EsKeyPool;
 EsKeyPool *es_key_pool_new(EsKeyType type, guint size, GError **error);
 void es_key_pool_free(EsKeyPool *pool);
 EVP_PKEY *es_key_pool_get1(EsKeyPool *pool);
+/* Key `index` modulo the pool's size, whatever was handed out before: threads that take keys
+ * in an order of their own still get the same ones. */
+EVP_PKEY *es_key_pool_get1_at(EsKeyPool *pool, guint64 index);
 guint es_key_pool_size(const EsKeyPool *pool);
 
 typedef struct EsPki EsPki;

@@ -259,7 +259,7 @@ static gint64 run_clock(void *arg)
   return run->sc->epoch + (run->engine != NULL ? (gint64)es_engine_now(run->engine) : 0);
 }
 
-static void factory_hand_over(Factory *f, guint i, EsEnb *enb);
+static gboolean factory_hand_over(Factory *f, guint i, EsEnb *enb);
 
 /* Powers on the next eNB of the rollout and schedules the one after: one pending power-on
  * event at a time, however many eNBs wait (a scheduler holding 100k of them is slower for
@@ -273,7 +273,8 @@ static void on_power_on(void *arg)
     guint next = es_rollout_nth(run->rollout, run->powered_on);
     es_sim_timer_add_at(run->sim, es_rollout_time(run->rollout, next), on_power_on, run);
   }
-  factory_hand_over(run->factory, i, run->enbs[enb]);
+  if (!factory_hand_over(run->factory, i, run->enbs[enb]))
+    es_enb_prepare(run->enbs[enb], es_rollout_time(run->rollout, enb));
   es_enb_start(run->enbs[enb]);
 }
 
@@ -282,7 +283,9 @@ static void on_power_on(void *arg)
 /* A factory credential (key and vendor-signed certificate) is no part of the enrolment, but
  * making one costs as much CPU as a tenth of it: a second thread makes them, in power-on
  * order, at most FACTORY_AHEAD ahead (so an idle eNB still holds no OpenSSL state), each from
- * the eNB's own factory stream so the bytes do not depend on thread timing.
+ * the eNB's own factory stream so the bytes do not depend on thread timing. Unless the run is
+ * on one thread, it also prepares each eNB's first request (es_enb_prepare): that needs
+ * nothing the simulation decides, only the power-on time, so it can be made long before.
  * It works in bursts: woken only when half the ring is used up, it refills it and sleeps
  * again. A thread that is awake makes every munmap on the main thread (fiber stacks, malloc)
  * interrupt its core to flush the TLB, and wakes cost system calls on both sides: woken per
@@ -302,6 +305,7 @@ struct Factory {
   const EsPki *foreign_vendor;  /* issues the unknown vendor's device certificates */
   gint64 epoch;
   EsKeyPool *pool; /* device keys come from it (RSA), in power-on order as before */
+  EsEnb **enbs;    /* by number: eNBs to prepare here; NULL: hand the credentials over */
   EsKeyType key_type;
   guint64 seed;
   guint n;
@@ -360,7 +364,16 @@ static gpointer factory_main(gpointer data)
     g_mutex_unlock(&f->lock);
     if (stop)
       break;
-    Device d = factory_make(f, es_rollout_nth(f->rollout, i));
+    guint enb = es_rollout_nth(f->rollout, i);
+    Device d = factory_make(f, enb);
+    if (f->enbs != NULL) {
+      if (d.cert != NULL)
+        es_enb_set1_device(f->enbs[enb], d.cert, d.key);
+      X509_free(d.cert);
+      EVP_PKEY_free(d.key);
+      d = (Device){NULL, NULL};
+      es_enb_prepare(f->enbs[enb], es_rollout_time(f->rollout, enb));
+    }
     g_mutex_lock(&f->lock);
     f->ring[i % FACTORY_AHEAD] = d;
     f->made = i + 1;
@@ -374,7 +387,7 @@ static gpointer factory_main(gpointer data)
 
 static Factory *factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPool *pool,
                             guint64 seed, const guint8 *hostile, const EsPki *foreign_vendor,
-                            gint64 epoch)
+                            gint64 epoch, EsEnb **prepare)
 {
   /* One malloc arena: with a second one, the credentials made here and freed (or extended,
    * OpenSSL caches into keys and certificates) on the main thread made glibc spend a third of
@@ -388,6 +401,7 @@ static Factory *factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPoo
   f->hostile = hostile;
   f->foreign_vendor = foreign_vendor;
   f->epoch = epoch;
+  f->enbs = prepare;
   f->key_type = es_pki_get_key_type(pki);
   f->seed = seed;
   f->n = es_rollout_enbs(rollout);
@@ -397,8 +411,9 @@ static Factory *factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPoo
   return f;
 }
 
-/* Gives the i-th eNB to power on its credential (waiting for it if the factory is behind). */
-static void factory_hand_over(Factory *f, guint i, EsEnb *enb)
+/* Gives the i-th eNB to power on its credential (waiting for it if the factory is behind).
+ * TRUE when the factory prepared the eNB's first request as well. */
+static gboolean factory_hand_over(Factory *f, guint i, EsEnb *enb)
 {
   g_mutex_lock(&f->lock);
   while (f->made <= i) {
@@ -416,6 +431,7 @@ static void factory_hand_over(Factory *f, guint i, EsEnb *enb)
     es_enb_set1_device(enb, d.cert, d.key);
   X509_free(d.cert);
   EVP_PKEY_free(d.key);
+  return f->enbs != NULL;
 }
 
 static void factory_free(Factory *f)
@@ -1054,7 +1070,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   crl_start(&run);
 
   if (!options->one_thread)
-    run.offload = es_offload_new();
+    run.offload = g_getenv("ES_NO_OFFLOAD") ? NULL : es_offload_new();
   EsEnbConfig ec = {
     .new_key = enb_key,
     .ask_implicit = sc->confirm == ES_CONFIRM_IMPLICIT,
@@ -1080,7 +1096,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     es_enb_set_done_cb(run.enbs[i], on_enb_done, &run);
   }
   run.factory = factory_new(run.rollout, run.pki, run.device_pool, sc->seed, run.hostile,
-                            run.foreign_vendor, sc->epoch);
+                            run.foreign_vendor, sc->epoch, options->one_thread || g_getenv("ES_NO_PREPARE") ? NULL : run.enbs);
   es_sim_timer_add_at(run.sim, es_rollout_time(run.rollout, es_rollout_nth(run.rollout, 0)),
                       on_power_on, &run);
 

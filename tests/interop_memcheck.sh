@@ -4,7 +4,9 @@
 # shutdown, SIGTERM: no invalid access, no definite leak, exit status 0.
 source "$(dirname "$0")/interop_lib.sh"
 pki=$tmp/pki
-vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
+# enrolsim allocates with jemalloc: valgrind must replace its malloc, not only libc's.
+vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9
+    --soname-synonyms=somalloc=*jemalloc*)
 rm -f "$tmp/port"
 "${vg[@]}" "$es" serve "$pki" "$tmp/served" --listen 127.0.0.1:0 --port-file "$tmp/port" -q \
   --idle-timeout 2s >"$tmp/serve.log" 2>&1 &

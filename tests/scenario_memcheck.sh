@@ -6,7 +6,9 @@
 set -euo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
+# enrolsim allocates with jemalloc: valgrind must replace its malloc, not only libc's.
+vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9
+    --soname-synonyms=somalloc=*jemalloc*)
 "${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set backhaul.loss=0.1 --out "$tmp/lossy"
 # Restarted transactions and 503 back-offs: fibers and OpenSSL state freed between attempts.
 "${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set rollout.schedule=burst \
