@@ -7,7 +7,7 @@ es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 args=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.02 --set enb.retry=restart
-  --set enb.msg_timeout=2s --set raca.workers=1 --set raca.queue_limit=3 --set raca.retry_after=1s
+  --set enb.msg_timeout=0.5s --set raca.workers=1 --set raca.queue_limit=3 --set raca.retry_after=1s
   --set raca.ir_service=100ms)
 "$es" "${args[@]}" --seed 11 --out "$tmp/a"
 sleep 1.1 # a different wall-clock second must not change anything
