@@ -122,14 +122,7 @@ gboolean es_queue_log_write_csv(const EsQueueLog *log, const char *path, GError 
                            best, s->queued, s->busy);
   }
   g_free(next);
-  GError *inner = NULL;
-  gboolean ok = g_file_set_contents_full(path, out->str, (gssize)out->len,
-                                         G_FILE_SET_CONTENTS_CONSISTENT, 0666, &inner);
-  if (!ok) {
-    g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_IO, "cannot write %s: %s", path,
-                inner->message);
-    g_error_free(inner);
-  }
+  gboolean ok = es_results_write_file(path, out, error);
   g_string_free(out, TRUE);
   return ok;
 }

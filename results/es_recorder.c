@@ -207,7 +207,7 @@ void es_recorder_stats(const EsRecorder *rec, EsRecorderStats *stats) {
 
 /* g_file_set_contents writes a temporary file beside `path` and renames it over, so a
  * failed write (full disk, missing directory) leaves an earlier file intact. */
-static gboolean write_atomically(const char *path, const GString *text, GError **error) {
+gboolean es_results_write_file(const char *path, const GString *text, GError **error) {
   GError *inner = NULL;
   if (!g_file_set_contents_full(path, text->str, (gssize)text->len,
                                 G_FILE_SET_CONTENTS_CONSISTENT, 0666, &inner)) {
@@ -248,7 +248,7 @@ gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError *
       g_string_append_printf(out, ",%u", r->counts[c]);
     g_string_append_c(out, '\n');
   }
-  gboolean ok = write_atomically(path, out, error);
+  gboolean ok = es_results_write_file(path, out, error);
   g_string_free(out, TRUE);
   return ok;
 }

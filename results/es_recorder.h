@@ -17,6 +17,10 @@ typedef enum {
   ES_RESULTS_ERROR_GNUPLOT,          /* gnuplot ran and failed */
 } EsResultsError;
 
+/* Writes a result file whole or not at all (a temporary file renamed over it); the error
+ * names the file. */
+gboolean es_results_write_file(const char *path, const GString *text, GError **error);
+
 typedef enum {
   ES_MARK_START,           /* the eNB powered on and began enrolling */
   ES_MARK_IR_SENT,

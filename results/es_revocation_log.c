@@ -166,14 +166,7 @@ gboolean es_revocation_log_write_csv(const EsRevocationLog *log, const char *pat
     append_time(out, r->crl_s);
     g_string_append_c(out, '\n');
   }
-  GError *inner = NULL;
-  gboolean ok = g_file_set_contents_full(path, out->str, (gssize)out->len,
-                                         G_FILE_SET_CONTENTS_CONSISTENT, 0666, &inner);
-  if (!ok) {
-    g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_IO, "cannot write %s: %s", path,
-                inner->message);
-    g_error_free(inner);
-  }
+  gboolean ok = es_results_write_file(path, out, error);
   g_string_free(out, TRUE);
   return ok;
 }
