@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The RA/CA capacity model through the program: one worker and a burst (the queue grows one
-# service time per place), a full queue (503 + Retry-After: eNBs back off and all enrol), and
-# exponential service times that are still the same for the same seed.
+# service time per place), a full queue (503 + Retry-After: eNBs back off and all enrol),
+# exponential service times that are still the same for the same seed, and per-eNB CPU
+# profiles.
 set -uo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -50,4 +51,14 @@ run exp2 --set scenario.enbs=30 --set raca.service=exponential --set raca.ir_ser
 run fixed --set scenario.enbs=30 --set raca.ir_service=20ms
 cmp -s "$tmp/exp1/enrolments.csv" "$tmp/exp2/enrolments.csv" || fail "exponential: not deterministic"
 ! cmp -s "$tmp/exp1/enrolments.csv" "$tmp/fixed/enrolments.csv" || fail "exponential = fixed"
+# eNB CPU profiles: keygen + sign (25 ms) before the ir, scaled per eNB by a factor in
+# [0.5, 1.5] with enb.cpu_spread=0.5; the same for every eNB without it.
+run spread --set scenario.enbs=50 --set enb.cpu_spread=0.5
+paste -d' ' <(csv_col "$tmp/spread/enrolments.csv" 2) <(csv_col "$tmp/spread/enrolments.csv" 3) |
+  awk '{ d = $2 - $1; if (d < 0.0125 - 1e-6 || d > 0.0375 + 1e-6) exit 1; lo = NR == 1 || d < lo ? d : lo;
+         hi = d > hi ? d : hi } END { exit !(hi - lo > 0.01) }' \
+  || fail "enb.cpu_spread: times before the ir not spread over 12.5-37.5 ms"
+paste -d' ' <(csv_col "$tmp/fixed/enrolments.csv" 2) <(csv_col "$tmp/fixed/enrolments.csv" 3) |
+  awk '{ d = $2 - $1; if (d < 0.025 - 1e-6 || d > 0.025 + 1e-6) exit 1 }' \
+  || fail "without enb.cpu_spread the time before the ir is not 25 ms"
 echo "scenario_capacity: ok"
