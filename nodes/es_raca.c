@@ -47,7 +47,7 @@ struct EsRaca {
   EsRacaStats stats;
 };
 
-/* An ended transaction's last exchange, replayed to a byte-identical resend (its answer was
+/* An ended transaction's answers, replayed to a byte-identical resend (its answer was
  * lost) until the timer forgets it. */
 typedef struct {
   EsRaca *raca;
