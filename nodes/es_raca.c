@@ -53,6 +53,7 @@ typedef struct {
   EsRaca *raca;
   GBytes *id;
   Answered answered;
+  X509_NAME *subject;           /* of the certificate it issued, or NULL */
   guint64 timer;
 } Closed;
 
@@ -200,6 +201,7 @@ static void closed_free(Closed *c)
     es_engine_timer_cancel(c->raca->engine, c->timer);
   g_bytes_unref(c->id);
   answered_clear(&c->answered);
+  X509_NAME_free(c->subject);
   g_free(c);
 }
 
@@ -219,6 +221,7 @@ static void transaction_end(Transaction *t)
     c->id = g_bytes_ref(t->id);
     c->answered = t->answered;
     memset(&t->answered, 0, sizeof t->answered);
+    c->subject = t->cert != NULL ? X509_NAME_dup(X509_get_subject_name(t->cert)) : NULL;
     double keep = raca->config.closed_cache_s > 0 ? raca->config.closed_cache_s
                                                   : raca->config.confirm_wait_s;
     c->timer = es_engine_timer_add(raca->engine, keep, on_closed_expired, c);
@@ -713,6 +716,12 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   if (again != NULL) {
     raca->stats.duplicates++;
     out = g_bytes_ref(again);
+    if (raca->observer.duplicate != NULL) {
+      X509 *issued = t != NULL ? t->cert : NULL;
+      raca->observer.duplicate(raca->observer_arg,
+                               issued != NULL ? X509_get_subject_name(issued) : closed->subject,
+                               now_s(raca));
+    }
     goto done;
   }
   gboolean opens = is_cert_request(type) || type == ES_CMP_RR;

@@ -135,7 +135,7 @@ double es_recorder_get_mark(const EsRecorder *rec, guint enb, EsMark mark) {
 
 const char *es_count_name(EsCount count) {
   static const char *const names[ES_COUNT_N] = {"cmp_retransmissions", "tcp_retransmissions",
-                                                "busy_retries", "abandoned"};
+                                                "busy_retries", "abandoned", "raca_duplicates"};
   return (guint)count < ES_COUNT_N ? names[count] : "unknown";
 }
 

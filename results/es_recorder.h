@@ -38,6 +38,7 @@ typedef enum {
   ES_COUNT_TCP_RETRANSMISSIONS, /* TCP segments sent again on this eNB's connections */
   ES_COUNT_BUSY_RETRIES,        /* a request sent again after a 503 with Retry-After */
   ES_COUNT_ABANDONED,           /* transactions given up to start a new one (enb.retry=restart) */
+  ES_COUNT_RACA_DUPLICATES,     /* its resent requests the RA/CA answered from its cache */
   ES_COUNT_N
 } EsCount;
 
@@ -76,7 +77,7 @@ void es_recorder_stats(const EsRecorder *rec, EsRecorderStats *stats);
 
 /* Header `enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,pkiconf_received_s,done_s,
  * outcome,attempts,serial,revoked,cmp_retransmissions,tcp_retransmissions,busy_retries,
- * abandoned`, then one row per eNB in order; times with 6 decimals. */
+ * abandoned,raca_duplicates`, then one row per eNB in order; times with 6 decimals. */
 gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError **error);
 
 /* What summary.json says beyond the recorder's own numbers, for a caller that knows no more

@@ -100,13 +100,16 @@ typedef struct {
   EsRaca *rogue;               /* serves the hostile.rogue_raca eNBs */
 } Run;
 
-static guint enb_of_cert(X509 *cert)
+/* The eNB number in a subject CN=enb-<n>, 0 if none. */
+static guint enb_of_name(const X509_NAME *name)
 {
   char cn[64] = "";
   guint n = 0;
-  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+  X509_NAME_get_text_by_NID((X509_NAME *)name, NID_commonName, cn, sizeof cn);
   return sscanf(cn, "enb-%u", &n) == 1 ? n : 0;
 }
+
+static guint enb_of_cert(X509 *cert) { return enb_of_name(X509_get_subject_name(cert)); }
 
 static void on_issued(void *arg, X509 *cert, double t)
 {
@@ -138,6 +141,17 @@ static void on_revoked(void *arg, X509 *cert, EsRacaRevokeCause cause, double t)
     es_recorder_set_revoked(run->recorder, n, TRUE);
   run->last_activity_s = MAX(run->last_activity_s, t);
   g_free(serial);
+}
+
+/* Per eNB, as the recorder sums them into retransmissions.raca_duplicates (racas.<r> counts
+ * every duplicate, those of transactions that issued nothing too). */
+static void on_duplicate(void *arg, const X509_NAME *subject, double t)
+{
+  Run *run = arg;
+  guint n = subject != NULL ? enb_of_name(subject) : 0;
+  (void)t;
+  if (n >= 1 && n <= run->sc->enbs)
+    es_recorder_add_count(run->recorder, n, ES_COUNT_RACA_DUPLICATES, 1);
 }
 
 static void on_queue_changed(void *arg, guint raca, guint waiting, guint busy, double t)
@@ -724,10 +738,8 @@ static gboolean write_summary(Run *run, const EsRunResult *result, const char *p
   for (guint r = 0; r < run->n_racas; r++) {
     EsRacaStats st;
     es_raca_get_stats(run->racas[r], &st);
-    all.duplicates += st.duplicates;
     all.issued += st.issued;
   }
-  es_summary_add_uint(s, "retransmissions.raca_duplicates", all.duplicates);
   /* What the links did, and which end of the connections TCP resent from. */
   EsSimLinkStats net;
   es_sim_get_link_stats(run->sim, &net);
@@ -1064,7 +1076,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   if ((run.raca = es_raca_new(&rc, run.raca_pki, run.engine, error)) == NULL)
     goto out;
   EsRacaObserver observer = {
-    .issued = on_issued, .revoked = on_revoked, .queue_changed = on_queue_changed};
+    .issued = on_issued, .revoked = on_revoked, .queue_changed = on_queue_changed,
+    .duplicate = on_duplicate};
   if (!start_racas(&run, &rc, &observer, error) || !start_rogue(&run, &rc, error))
     goto out;
   crl_start(&run);

@@ -78,7 +78,7 @@ check_run() {
   # The summary's counts are the CSV files' rows and columns.
   [ "$(json "$out/summary.json" enrolled)" -eq "$enrolled" ] || fail "$out: summary enrolled != CSV"
   local c col=12
-  for c in cmp_retransmissions tcp_retransmissions busy_retries abandoned; do
+  for c in cmp_retransmissions tcp_retransmissions busy_retries abandoned raca_duplicates; do
     [ "$(json "$out/summary.json" "retransmissions.$c")" -eq \
       "$(tail -n +2 "$out/enrolments.csv" | cut -d, -f$col | awk '{ s += $1 } END { print s + 0 }')" ] \
       || fail "$out: retransmissions.$c != the CSV column"
@@ -157,4 +157,7 @@ for policy in resend restart; do
     [ "$(json "$tmp/$policy-$name/summary.json" enrolled)" -eq 60 ] || fail "$policy $name: not all enrolled"
   done
 done
+# Resent requests reached the RA/CA, which answered them from its cache and said for whom.
+[ "$(json "$tmp/resend-loss20/summary.json" retransmissions.raca_duplicates)" -gt 0 ] \
+  || fail "resend at 20 % loss: no duplicate attributed to an eNB"
 echo "scenario_revocation: revocations.csv, CRLs and certificates agree"

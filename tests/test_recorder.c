@@ -104,6 +104,7 @@ static EsRecorder *three_enbs(void) {
   es_recorder_add_count(rec, 2, ES_COUNT_TCP_RETRANSMISSIONS, 4);
   es_recorder_add_count(rec, 2, ES_COUNT_TCP_RETRANSMISSIONS, 3);
   es_recorder_add_count(rec, 2, ES_COUNT_BUSY_RETRIES, 1);
+  es_recorder_add_count(rec, 2, ES_COUNT_RACA_DUPLICATES, 2);
   /* eNB 3: enrolled, then revoked because certConf never arrived. */
   es_recorder_mark(rec, 3, ES_MARK_START, 1);
   es_recorder_mark(rec, 3, ES_MARK_DONE, 31);
@@ -116,10 +117,11 @@ static EsRecorder *three_enbs(void) {
 
 static const char three_enbs_csv[] =
     "enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,pkiconf_received_s,done_s,outcome,"
-    "attempts,serial,revoked,cmp_retransmissions,tcp_retransmissions,busy_retries,abandoned\n"
-    "1,0.100000,0.125000,0.200000,0.210000,0.300000,0.300000,enrolled,1,7F01,0,0,0,0,0\n"
-    "2,0.500000,0.520000,,,,60.520000,timeout_ _ip_ lost,3,,0,2,7,1,0\n"
-    "3,1.000000,,,,,31.000000,enrolled,0,7F02,1,0,0,0,1\n";
+    "attempts,serial,revoked,cmp_retransmissions,tcp_retransmissions,busy_retries,abandoned,"
+    "raca_duplicates\n"
+    "1,0.100000,0.125000,0.200000,0.210000,0.300000,0.300000,enrolled,1,7F01,0,0,0,0,0,0\n"
+    "2,0.500000,0.520000,,,,60.520000,timeout_ _ip_ lost,3,,0,2,7,1,0,2\n"
+    "3,1.000000,,,,,31.000000,enrolled,0,7F02,1,0,0,0,1,0\n";
 
 static void test_csv_three_enbs(Fixture *f, gconstpointer data) {
   (void)data;
@@ -293,7 +295,8 @@ static void test_summary_json(Fixture *f, gconstpointer data) {
       "    \"cmp_retransmissions\": 2,\n"
       "    \"tcp_retransmissions\": 7,\n"
       "    \"busy_retries\": 1,\n"
-      "    \"abandoned\": 1\n"
+      "    \"abandoned\": 1,\n"
+      "    \"raca_duplicates\": 2\n"
                   "  },\n"
                   "  \"sim_time_s\": 61.500000,\n"
                   "  \"events\": 123456789012,\n"
@@ -378,7 +381,7 @@ static void test_csv_large(Fixture *f, gconstpointer data) {
   for (const char *p = text; *p; p++)
     lines += *p == '\n';
   g_assert_cmpuint(lines, ==, n + 1);
-  g_assert_true(g_str_has_suffix(text, "\n100000,100.000000,,,,,100.500000,timeout,1,,0,0,0,0,0\n"));
+  g_assert_true(g_str_has_suffix(text, "\n100000,100.000000,,,,,100.500000,timeout,1,,0,0,0,0,0,0\n"));
   EsRecorderStats st;
   es_recorder_stats(rec, &st);
   g_assert_cmpuint(st.enrolled, ==, 90000);

@@ -131,7 +131,8 @@ static void test_recorder_metrics(void)
                   "    \"cmp_retransmissions\": 0,\n"
                   "    \"tcp_retransmissions\": 0,\n"
                   "    \"busy_retries\": 0,\n"
-                  "    \"abandoned\": 0\n"
+                  "    \"abandoned\": 0,\n"
+                  "    \"raca_duplicates\": 0\n"
                   "  }\n"
                   "}\n");
 }
