@@ -311,17 +311,26 @@ static void use_retry(Fixture *f, EsEnbRetry retry, guint max_attempts)
 
 static guint counted(Fixture *f, EsCount c) { return es_recorder_get_count(f->rec, 1, c); }
 
+/* Enrols eNB 1 under `retry` (3 attempts) losing the first `n` responses of body `type`;
+ * returns the RA/CA's figures. */
+static EsRacaStats enrol_losing(Fixture *f, int type, guint n, EsEnbRetry retry)
+{
+  Drop drop = {type, FALSE, n};
+  es_loop_engine_set_drop(f->loop, drop_first, &drop);
+  use_retry(f, retry, 3);
+  enrol_one(f, 1);
+  es_loop_engine_set_drop(f->loop, NULL, NULL);
+  g_assert_cmpstr(f->outcome, ==, "enrolled");
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  return st;
+}
+
 static void test_resend_lost_ip(Fixture *f, gconstpointer data)
 {
   (void)data;
-  Drop drop = {ES_CMP_IP, FALSE, 1};
-  es_loop_engine_set_drop(f->loop, drop_first, &drop);
-  use_retry(f, ES_ENB_RESEND, 3);
-  enrol_one(f, 1);
-  g_assert_cmpstr(f->outcome, ==, "enrolled");
   /* The same ir again after timeout + back-off: the RA/CA replays its ip, issuing once. */
-  EsRacaStats st;
-  es_raca_get_stats(f->raca, &st);
+  EsRacaStats st = enrol_losing(f, ES_CMP_IP, 1, ES_ENB_RESEND);
   g_assert_cmpuint(st.issued, ==, 1);
   g_assert_cmpuint(st.duplicates, ==, 1);
   g_assert_cmpuint(f->revoked, ==, 0);
@@ -336,15 +345,9 @@ static void test_resend_lost_ip(Fixture *f, gconstpointer data)
 static void test_resend_lost_pkiconf(Fixture *f, gconstpointer data)
 {
   (void)data;
-  Drop drop = {ES_CMP_PKICONF, FALSE, 2};
-  es_loop_engine_set_drop(f->loop, drop_first, &drop);
-  use_retry(f, ES_ENB_RESEND, 3);
-  enrol_one(f, 1);
   /* The transaction had ended at the RA/CA (confirmed); its cache of ended transactions
    * answers the resent certConf, and nothing is revoked. */
-  g_assert_cmpstr(f->outcome, ==, "enrolled");
-  EsRacaStats st;
-  es_raca_get_stats(f->raca, &st);
+  EsRacaStats st = enrol_losing(f, ES_CMP_PKICONF, 2, ES_ENB_RESEND);
   g_assert_cmpuint(st.confirmed, ==, 1);
   g_assert_cmpuint(st.duplicates, ==, 2);
   g_assert_cmpuint(f->revoked, ==, 0);
@@ -354,15 +357,9 @@ static void test_resend_lost_pkiconf(Fixture *f, gconstpointer data)
 static void test_restart_lost_ip(Fixture *f, gconstpointer data)
 {
   (void)data;
-  Drop drop = {ES_CMP_IP, FALSE, 1};
-  es_loop_engine_set_drop(f->loop, drop_first, &drop);
-  use_retry(f, ES_ENB_RESTART, 3);
-  enrol_one(f, 1);
-  g_assert_cmpstr(f->outcome, ==, "enrolled");
   /* A second transaction; the first one's certificate, never confirmed, is revoked when
    * its confirm-wait expires. */
-  EsRacaStats st;
-  es_raca_get_stats(f->raca, &st);
+  EsRacaStats st = enrol_losing(f, ES_CMP_IP, 1, ES_ENB_RESTART);
   g_assert_cmpuint(st.issued, ==, 2);
   g_assert_cmpuint(st.confirmed, ==, 1);
   g_assert_cmpuint(f->revoked, ==, 1);
