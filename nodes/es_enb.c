@@ -186,6 +186,12 @@ static double cpu_factor(const EsEnb *enb)
   return 1.0 + enb->config->cpu_spread * (2.0 * uniform(&state) - 1.0);
 }
 
+/* Modelled CPU time to protect a request (and first make a key pair for it), this eNB's. */
+static double request_cpu_s(const EsEnb *enb, gboolean new_key)
+{
+  return (enb->config->sign_s + (new_key ? enb->config->keygen_s : 0)) * cpu_factor(enb);
+}
+
 /* The wait before retry k (1, 2, ...): exponential, capped, jittered. */
 static double backoff(EsEnb *enb, guint k)
 {
@@ -210,6 +216,7 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
   if (e->request != NULL)
     g_bytes_unref(e->request);
   e->request = g_bytes_new(der, (gsize)len);
+  e->sends = 0;
   e->request_type = OSSL_CMP_MSG_get_bodytype(req);
   OPENSSL_free(der);
 
@@ -546,11 +553,9 @@ static void run(EsEnb *enb)
   if (e->aborting)
     return;
   /* Protecting the request costs CPU time; the first one also pays for the new key. */
-  double cpu = enb->config->sign_s;
-  if (e->request_type == ES_CMP_IR || e->request_type == ES_CMP_CR || e->request_type == ES_CMP_KUR)
-    cpu += enb->config->keygen_s;
-  e->sends = 0;
-  e->timer = es_engine_timer_add(enb->engine, cpu * cpu_factor(enb), on_send_due, enb);
+  gboolean new_key = e->request_type == ES_CMP_IR || e->request_type == ES_CMP_CR
+                     || e->request_type == ES_CMP_KUR;
+  e->timer = es_engine_timer_add(enb->engine, request_cpu_s(enb, new_key), on_send_due, enb);
 }
 
 static void on_resumed(void *arg)
@@ -564,7 +569,6 @@ static void on_resumed(void *arg)
     finish(enb);
     return;
   }
-  e->sends = 0;
   on_send_due(enb);
 }
 
@@ -580,7 +584,7 @@ static void run_ahead(EsEnb *enb, double cpu_s)
     e->job = es_offload_submit(enb->config->offload, resume, enb);
   else
     resume(enb);
-  e->timer = es_engine_timer_add(enb->engine, cpu_s * cpu_factor(enb), on_resumed, enb);
+  e->timer = es_engine_timer_add(enb->engine, cpu_s, on_resumed, enb);
 }
 
 static void drop_channel(EsEnb *enb)
@@ -644,7 +648,7 @@ static void on_response(void *arg, const EsResponse *r)
     if (type == ES_CMP_IP || type == ES_CMP_CP || type == ES_CMP_KUP) {
       /* Checked, then confirmed with a signed certConf (or refused, as it turns out). */
       mark(enb, ES_MARK_IP_RECEIVED);
-      run_ahead(enb, enb->config->sign_s);
+      run_ahead(enb, request_cpu_s(enb, FALSE));
       return;
     }
     if (type == ES_CMP_PKICONF)
@@ -738,10 +742,10 @@ static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
   return TRUE;
 }
 
-/* The CPU time of a transaction's first request: a new key pair (not for an rr), protection. */
+/* The first request of a transaction comes with a new key pair, but for an rr. */
 static double first_cpu_s(const EsEnb *enb, EsEnbOperation op)
 {
-  return enb->config->sign_s + (op != ES_ENB_REVOKE ? enb->config->keygen_s : 0);
+  return request_cpu_s(enb, op != ES_ENB_REVOKE);
 }
 
 static void count_in_flight(EsEnb *enb)
@@ -802,8 +806,7 @@ gboolean es_enb_start(EsEnb *enb)
   e->prepared = FALSE;
   count_in_flight(enb);
   mark(enb, ES_MARK_START);
-  e->timer = es_engine_timer_add(enb->engine, first_cpu_s(enb, ES_ENB_ENROL) * cpu_factor(enb),
-                                 on_resumed, enb);
+  e->timer = es_engine_timer_add(enb->engine, first_cpu_s(enb, ES_ENB_ENROL), on_resumed, enb);
   return TRUE;
 }
 

@@ -17,7 +17,6 @@ struct EsOffload {
   GQueue queue;          /* EsOffloadJob, not started */
   gboolean stop;
   gboolean waiting;      /* the submitter sleeps on `finished` */
-  guint64 waited, blocked;
 };
 
 static gpointer worker(gpointer data)
@@ -86,9 +85,6 @@ EsOffloadJob *es_offload_submit(EsOffload *o, EsOffloadFn fn, void *arg)
 void es_offload_wait(EsOffload *o, EsOffloadJob *job)
 {
   g_mutex_lock(&o->lock);
-  o->waited++;
-  if (!job->done)
-    o->blocked++;
   while (!job->done) {
     o->waiting = TRUE;
     g_cond_wait(&o->finished, &o->lock);
@@ -96,10 +92,4 @@ void es_offload_wait(EsOffload *o, EsOffloadJob *job)
   o->waiting = FALSE;
   g_mutex_unlock(&o->lock);
   g_free(job);
-}
-
-void es_offload_get_stats(const EsOffload *o, guint64 *waited, guint64 *blocked)
-{
-  *waited = o->waited;
-  *blocked = o->blocked;
 }

@@ -18,7 +18,5 @@ void es_offload_free(EsOffload *offload);
 EsOffloadJob *es_offload_submit(EsOffload *offload, EsOffloadFn fn, void *arg);
 /* Blocks until the job has run, and frees it. */
 void es_offload_wait(EsOffload *offload, EsOffloadJob *job);
-/* Jobs waited for so far, and how many of them had not finished when waited for. */
-void es_offload_get_stats(const EsOffload *offload, guint64 *waited, guint64 *blocked);
 
 #endif

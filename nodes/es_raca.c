@@ -70,7 +70,6 @@ struct Transaction {
 };
 
 typedef struct {
-  EsRaca *raca;
   EsExchange *exchange;
   GBytes *request;
 } Job;
@@ -222,9 +221,8 @@ static void transaction_end(Transaction *t)
     c->answered = t->answered;
     memset(&t->answered, 0, sizeof t->answered);
     c->subject = t->cert != NULL ? X509_NAME_dup(X509_get_subject_name(t->cert)) : NULL;
-    double keep = raca->config.closed_cache_s > 0 ? raca->config.closed_cache_s
-                                                  : raca->config.confirm_wait_s;
-    c->timer = es_engine_timer_add(raca->engine, keep, on_closed_expired, c);
+    /* As long as the client may still resend its certConf under confirm-wait. */
+    c->timer = es_engine_timer_add(raca->engine, raca->config.confirm_wait_s, on_closed_expired, c);
     g_hash_table_replace(raca->closed, c->id, c);
   }
   g_hash_table_remove(raca->transactions, t->id);
@@ -552,8 +550,6 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
 {
   EsRaca *raca = g_new0(EsRaca, 1);
   raca->config = *config;
-  if (raca->config.workers == 0)
-    raca->config.workers = 1;
   raca->pki = pki;
   raca->engine = engine;
   if (config->ca != NULL) {
@@ -872,7 +868,6 @@ static void on_request(void *arg, EsExchange *exchange, const char *content_type
     return;
   }
   Job *job = g_new0(Job, 1);
-  job->raca = raca;
   job->exchange = exchange;
   job->request = g_bytes_new(body, len);
   if (!es_service_submit(raca->service, job,

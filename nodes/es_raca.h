@@ -25,8 +25,6 @@ typedef struct {
   double kur_service_s;      /* per kur */
   double certconf_service_s; /* per certConf (and any request not named here) */
   double rr_service_s;       /* per rr */
-  double closed_cache_s;     /* how long an ended transaction's last answer is replayed to a
-                              * resent request (a lost pkiConf); 0: confirm_wait_s */
   gint64 epoch;              /* wall-clock seconds of engine time 0, for certificate dates */
   double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation; the live
                               * engine starts between two wall-clock seconds */

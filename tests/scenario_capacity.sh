@@ -8,8 +8,8 @@ es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 csv_col() { tail -n +2 "$1" | cut -d, -f"$2"; }
-# The first value of a key in summary.json (the files here have one RA/CA).
-json() { grep -o "\"$2\": [-0-9.e+]*" "$1/summary.json" | head -1 | awk '{ print $2 }'; }
+# json DIR PATH: the value at a dotted path of DIR/summary.json.
+json() { awk -v path="$2" -f "$(dirname "$0")/support/json_get.awk" "$1/summary.json"; }
 run() {
   local name=$1; shift
   "$es" run --quiet "$@" --out "$tmp/$name" 2>"$tmp/err" || fail "$name: $(cat "$tmp/err")"
@@ -22,8 +22,8 @@ run() {
 # the k-th ip leaves k x 50 ms after the first and the last ir waited 29 x 50 ms.
 run burst --set scenario.enbs=30 --set rollout.schedule=burst --set raca.workers=1 \
   --set raca.ir_service=50ms
-[ "$(json "$tmp/burst" max_queue)" = 29 ] || fail "burst: max_queue $(json "$tmp/burst" max_queue), want 29"
-longest=$(grep -A2 '"queueing_delay_s"' "$tmp/burst/summary.json" | awk '/"max"/ { print $2 }')
+[ "$(json "$tmp/burst" racas.0.max_queue)" = 29 ] || fail "burst: max_queue $(json "$tmp/burst" racas.0.max_queue), want 29"
+longest=$(json "$tmp/burst" racas.0.queueing_delay_s.max)
 awk -v d="$longest" 'BEGIN { exit !(d > 1.449 && d < 1.451) }' \
   || fail "burst: longest queueing delay $longest, want 1.45 s"
 csv_col "$tmp/burst/enrolments.csv" 4 | sort -n |
@@ -34,12 +34,12 @@ csv_col "$tmp/burst/enrolments.csv" 4 | sort -n |
 # come back no sooner, and everyone enrols; the RA/CA's refusals are the eNBs' busy retries.
 run full --set scenario.enbs=40 --set rollout.schedule=burst --set raca.workers=1 \
   --set raca.ir_service=50ms --set raca.queue_limit=5 --set raca.retry_after=2s
-refused=$(json "$tmp/full" busy_rejections)
+refused=$(json "$tmp/full" racas.0.busy_rejections)
 [ "$refused" -gt 0 ] || fail "full: no request was refused"
 retries=$(csv_col "$tmp/full/enrolments.csv" 14 | awk '{ s += $1 } END { print s }')
 [ "$retries" = "$refused" ] || fail "full: $retries busy retries in the CSV, $refused refusals"
-[ "$(json "$tmp/full" busy_retries)" = "$refused" ] || fail "full: summary busy_retries"
-[ "$(json "$tmp/full" max_queue)" -le 5 ] || fail "full: queue grew past its bound"
+[ "$(json "$tmp/full" retransmissions.busy_retries)" = "$refused" ] || fail "full: summary busy_retries"
+[ "$(json "$tmp/full" racas.0.max_queue)" -le 5 ] || fail "full: queue grew past its bound"
 # Every eNB refused once took at least the 2 s it was told to wait.
 paste -d' ' <(csv_col "$tmp/full/enrolments.csv" 2) <(csv_col "$tmp/full/enrolments.csv" 7) \
   <(csv_col "$tmp/full/enrolments.csv" 14) |

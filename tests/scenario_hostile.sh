@@ -6,9 +6,8 @@ set -euo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# value FILE KEY: the number after the first "KEY": in summary.json at or below the line
-# matching the object path AFTER (a grep pattern), e.g. value f '"rogue_raca": {' enbs.
-value() { awk -v after="$2" -v key="\"$3\":" 'index($0, after) { on = 1 } on && index($0, key) { v = $2; sub(/,$/, "", v); print v; exit }' "$1"; }
+# value FILE PATH: the value at a dotted path of summary.json.
+value() { awk -v path="$2" -f "$(dirname "$0")/support/json_get.awk" "$1"; }
 
 # 1. A share of each hostile class among 80 eNBs.
 out=$tmp/hostile
@@ -18,8 +17,8 @@ head -1 "$out/hostile.csv" | grep -qx 'enb,class' || fail "hostile.csv header"
 for c in unknown_vendor expired_device rogue_raca; do
   n=$(grep -c ",$c\$" "$out/hostile.csv" || true)
   [ "$n" -gt 0 ] || fail "no eNB drawn as $c"
-  [ "$(value "$out/summary.json" "\"$c\": {" enbs)" -eq "$n" ] || fail "summary hostile.$c.enbs is not $n"
-  [ "$(value "$out/summary.json" "\"$c\": {" enrolled)" -eq 0 ] || fail "a $c eNB enrolled"
+  [ "$(value "$out/summary.json" "hostile.$c.enbs")" -eq "$n" ] || fail "summary hostile.$c.enbs is not $n"
+  [ "$(value "$out/summary.json" "hostile.$c.enrolled")" -eq 0 ] || fail "a $c eNB enrolled"
 done
 # Each eNB's outcome names why; refused eNBs were issued nothing, rogue-answered ones hold nothing.
 awk -F, '
@@ -41,7 +40,7 @@ done
 issued=$(awk -v path=invariants.issued -f "$(dirname "$0")/support/json_get.awk" "$out/summary.json")
 [ "$issued" -eq "$genuine" ] || fail "the RA/CA issued $issued certificates for $genuine genuine eNBs"
 rogue=$(grep -c ',rogue_raca$' "$out/hostile.csv")
-[ "$(value "$out/summary.json" '"rogue_raca": {' issued_by_rogue)" -eq "$rogue" ] \
+[ "$(value "$out/summary.json" hostile.rogue_raca.issued_by_rogue)" -eq "$rogue" ] \
   || fail "the rogue RA/CA did not answer each of its $rogue eNBs"
 # Nothing the rogue issued reaches the operator's CRL; nothing genuine was revoked.
 [ "$(tail -n +2 "$out/revocations.csv" | wc -l)" -eq 0 ] || fail "revocations in a run without loss"
@@ -65,15 +64,15 @@ n=$(awk -F, 'NR > 1 && $8 == "response_unverified"' "$out/enrolments.csv" | wc -
 out=$tmp/shipped
 "$es" run --quiet --scenario "$(dirname "$0")/../topologies/scenarios/hostile.ini" --out "$out"
 for c in unknown_vendor expired_device rogue_raca; do
-  [ "$(value "$out/summary.json" "\"$c\": {" enbs)" -gt 0 ] || fail "hostile.ini: no $c eNB"
-  [ "$(value "$out/summary.json" "\"$c\": {" enrolled)" -eq 0 ] || fail "hostile.ini: a $c eNB enrolled"
+  [ "$(value "$out/summary.json" "hostile.$c.enbs")" -gt 0 ] || fail "hostile.ini: no $c eNB"
+  [ "$(value "$out/summary.json" "hostile.$c.enrolled")" -eq 0 ] || fail "hostile.ini: a $c eNB enrolled"
 done
-[ "$(tail -n +2 "$out/revocations.csv" | wc -l)" -eq "$(value "$out/summary.json" '"revocations": {' total)" ] \
+[ "$(tail -n +2 "$out/revocations.csv" | wc -l)" -eq "$(value "$out/summary.json" revocations.total)" ] \
   || fail "hostile.ini: revocations.total is not the rows of revocations.csv"
 for r in confirm_timeout superseded; do
   grep -q ",$r," "$out/revocations.csv" || fail "hostile.ini: no $r revocation"
 done
-[ "$(value "$out/summary.json" '"crl": {' published)" -gt 2 ] || fail "hostile.ini: no periodic CRLs"
+[ "$(value "$out/summary.json" crl.published)" -gt 2 ] || fail "hostile.ini: no periodic CRLs"
 openssl crl -in "$out/crl.pem" -CAfile "$out/pki/operator-root.pem" -noout 2>&1 | grep -q 'verify OK' \
   || fail "hostile.ini: CRL signature"
 echo "scenario_hostile: $genuine genuine eNBs enrolled, every hostile one refused for its reason"
