@@ -1,6 +1,6 @@
 /* CMP helpers: names and DER fields OpenSSL 3.0 does not expose, and a quiet log sink.
  * Everything here parses input from the network defensively. */
-#include "es_cmp.h"
+#include "nodes/es_cmp.h"
 
 #include <string.h>
 #include <openssl/asn1.h>

@@ -1,6 +1,6 @@
 /* The eNB: late binding (it trusts the vendor root only and learns the operator root from an
  * ip it authenticated through the cross certificate), then kur and rr under that root. */
-#include "es_enb.h"
+#include "nodes/es_enb.h"
 
 #include <math.h>
 #include <string.h>
@@ -9,11 +9,11 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-#include "es_clock.h"
-#include "es_cmp.h"
-#include "es_fiber.h"
-#include "es_offload.h"
-#include "es_rand.h"
+#include "pki/es_clock.h"
+#include "nodes/es_cmp.h"
+#include "nodes/es_fiber.h"
+#include "nodes/es_offload.h"
+#include "pki/es_rand.h"
 
 /* Transactions started and not ended in this process (prepared ones do not count). Below
  * OFFLOAD_MIN the event loop has too little else to do before it needs a result, and handing

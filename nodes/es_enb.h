@@ -4,10 +4,10 @@
 #define ES_ENB_H
 
 #include <glib.h>
-#include "es_engine.h"
-#include "es_offload.h"
-#include "es_pki.h"
-#include "es_recorder.h"
+#include "nodes/es_engine.h"
+#include "nodes/es_offload.h"
+#include "pki/es_pki.h"
+#include "results/es_recorder.h"
 
 /* What an eNB does when a response does not come in time or the connection fails. */
 typedef enum {

@@ -1,7 +1,7 @@
 /* Fibers over ucontext with mmap'd stacks and a PROT_NONE guard page, annotated for
  * valgrind so memcheck follows the stack switches. Freed stacks are pooled for reuse. */
 #define _GNU_SOURCE
-#include "es_fiber.h"
+#include "nodes/es_fiber.h"
 
 #include <string.h>
 #include <sys/mman.h>

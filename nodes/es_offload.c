@@ -1,6 +1,6 @@
 /* The offload thread: a FIFO of jobs under one mutex; the submitter waits on a job's done flag
  * only when it needs the result, which in simulated time is a modelled CPU time later. */
-#include "es_offload.h"
+#include "nodes/es_offload.h"
 
 #include <openssl/crypto.h>
 

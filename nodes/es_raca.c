@@ -1,6 +1,6 @@
 /* The operator RA/CA on OpenSSL's CMP server. Each transaction has its own OSSL_CMP_SRV_CTX
  * (one holds exactly one transaction's IDs, nonces and status), freed when it ends. */
-#include "es_raca.h"
+#include "nodes/es_raca.h"
 
 #include <math.h>
 #include <string.h>
@@ -10,8 +10,8 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-#include "es_cmp.h"
-#include "es_rand.h"
+#include "nodes/es_cmp.h"
+#include "pki/es_rand.h"
 
 G_DEFINE_QUARK(es-raca-error-quark, es_raca_error)
 

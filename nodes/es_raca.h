@@ -4,10 +4,10 @@
 #define ES_RACA_H
 
 #include <glib.h>
-#include "es_ca.h"
-#include "es_engine.h"
-#include "es_pki.h"
-#include "es_service.h"
+#include "pki/es_ca.h"
+#include "nodes/es_engine.h"
+#include "pki/es_pki.h"
+#include "nodes/es_service.h"
 
 #define ES_RACA_ERROR (es_raca_error_quark())
 GQuark es_raca_error_quark(void);

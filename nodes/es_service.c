@@ -1,10 +1,10 @@
 /* The service station: FIFO order, a worker per job for its service time (an engine timer),
  * then the next waiting job. */
-#include "es_service.h"
+#include "nodes/es_service.h"
 
 #include <math.h>
 
-#include "es_rand.h"
+#include "pki/es_rand.h"
 
 typedef struct {
   EsService *service;

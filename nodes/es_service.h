@@ -4,7 +4,7 @@
 #define ES_SERVICE_H
 
 #include <glib.h>
-#include "es_engine.h"
+#include "nodes/es_engine.h"
 
 typedef enum {
   ES_SERVICE_FIXED,       /* every job takes its mean */

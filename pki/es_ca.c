@@ -1,12 +1,12 @@
 /* The issuing operator CA: end-entity certificates with deterministic serials, the list of
  * revoked serials with RFC 5280 reasons, and numbered v2 CRLs signed by the CA key. */
-#include "es_ca.h"
+#include "pki/es_ca.h"
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "es_pki.h"
-#include "es_pki_priv.h"
+#include "pki/es_pki.h"
+#include "pki/es_pki_priv.h"
 
 /* Issued serials start at 0x100, not 1: the operator root (serial 2) also signed the RA/CA
  * certificate (serial 3), and an eNB certificate sharing its issuer and serial would make

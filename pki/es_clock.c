@@ -1,6 +1,6 @@
 /* time() interposed for OpenSSL: CMP headers carry messageTime, and its signature's length
  * varies with the signed bytes, so a wall-clock read would change packet sizes and timings. */
-#include "es_clock.h"
+#include "pki/es_clock.h"
 
 #include <time.h>
 

@@ -1,6 +1,6 @@
 /* Key types of a run, key generation and the key pool handed out to eNBs, and the folding
  * of OpenSSL's error queue into GError messages. */
-#include "es_pki.h"
+#include "pki/es_pki.h"
 
 #include <string.h>
 

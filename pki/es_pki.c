@@ -1,6 +1,6 @@
 /* The late-binding hierarchy: vendor root and device certificates, operator root, RA/CA
  * certificate and its vendor cross certificate; generated deterministically, saved as PEM. */
-#include "es_pki.h"
+#include "pki/es_pki.h"
 
 #include <errno.h>
 #include <string.h>
@@ -12,7 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "es_pki_priv.h"
+#include "pki/es_pki_priv.h"
 
 G_DEFINE_QUARK(es - pki - error - quark, es_pki_error)
 

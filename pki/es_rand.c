@@ -3,7 +3,7 @@
 /* RAND_METHOD is deprecated in 3.0 but still honoured by RAND_bytes_ex/RAND_priv_bytes_ex,
  * which every key generation and ECDSA nonce goes through (see DESIGN.md section 3). */
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include "es_rand.h"
+#include "pki/es_rand.h"
 
 #include <string.h>
 

@@ -1,11 +1,11 @@
 /* Metric-by-metric comparison: identity checks first (scenario, parameters), then each metric
  * of either file judged against its tolerance in the direction that counts as worse. */
-#include "es_compare.h"
+#include "results/es_compare.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "es_summary.h"
+#include "results/es_summary.h"
 
 typedef enum { DIR_NONE, DIR_LOWER, DIR_HIGHER } Direction; /* which way is better */
 

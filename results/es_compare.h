@@ -3,7 +3,7 @@
 #ifndef ES_COMPARE_H
 #define ES_COMPARE_H
 
-#include "es_summary_file.h"
+#include "results/es_summary_file.h"
 #include <glib.h>
 
 typedef enum {

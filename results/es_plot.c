@@ -1,6 +1,6 @@
 /* gnuplot scripts for a run (reading its CSV files by column name, so added columns do not
  * break them) and for a sweep (its points inline), and gnuplot run on them. */
-#include "es_plot.h"
+#include "results/es_plot.h"
 
 #include <errno.h>
 #include <math.h>

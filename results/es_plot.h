@@ -3,8 +3,8 @@
 #ifndef ES_PLOT_H
 #define ES_PLOT_H
 
-#include "es_recorder.h"
-#include "es_sweep.h"
+#include "results/es_recorder.h"
+#include "results/es_sweep.h"
 #include <glib.h>
 
 /* The gnuplot to run: $ENROLSIM_GNUPLOT when set, else `gnuplot` on PATH. NULL with an

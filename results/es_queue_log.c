@@ -1,11 +1,11 @@
 /* RA/CA queue samples, one array per RA/CA (a step function each), merged in time order
  * when written. Coalescing same-instant changes keeps 100k-eNB runs to a few rows per eNB. */
-#include "es_queue_log.h"
+#include "results/es_queue_log.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "es_recorder.h"
+#include "results/es_recorder.h"
 
 typedef struct {
   double t;

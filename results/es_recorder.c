@@ -1,7 +1,7 @@
 /* Per-eNB enrolment timelines and outcomes, kept in one flat array, and the files a run
  * leaves behind (enrolments.csv, summary.json), written atomically and locale-independently. */
-#include "es_recorder.h"
-#include "es_summary.h"
+#include "results/es_recorder.h"
+#include "results/es_summary.h"
 
 #include <math.h>
 #include <string.h>

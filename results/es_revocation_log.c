@@ -1,11 +1,11 @@
 /* Revocation rows in the order they happened, and the issue time of every certificate not
  * revoked yet (dropped at its revocation: a 100k-eNB run keeps one small record per eNB). */
-#include "es_revocation_log.h"
+#include "results/es_revocation_log.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "es_recorder.h"
+#include "results/es_recorder.h"
 
 typedef struct {
   guint enb;

@@ -1,7 +1,7 @@
 /* summary.json as an ordered tree of named values, serialised by hand with fixed number
  * formats so that one scenario and seed always give the same bytes (json-glib's writer prints
  * doubles with 17 digits and would turn 0.083 into 0.083000000000000004). */
-#include "es_summary.h"
+#include "results/es_summary.h"
 
 #include <math.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 #ifndef ES_SUMMARY_H
 #define ES_SUMMARY_H
 
-#include "es_recorder.h"
+#include "results/es_recorder.h"
 #include <glib.h>
 
 /* Version of the summary.json layout. Readers (compare, sweep) refuse other versions: a

@@ -1,12 +1,12 @@
 /* summary.json read with json-glib and checked: an object of the current format, with the
  * run attributes compare and sweep rely on; metrics are flattened once, in file order. */
-#include "es_summary_file.h"
+#include "results/es_summary_file.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
-#include "es_summary.h"
+#include "results/es_summary.h"
 
 struct EsSummaryFile {
   char *path;

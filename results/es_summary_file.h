@@ -3,7 +3,7 @@
 #ifndef ES_SUMMARY_FILE_H
 #define ES_SUMMARY_FILE_H
 
-#include "es_recorder.h"
+#include "results/es_recorder.h"
 #include <glib.h>
 
 typedef struct EsSummaryFile EsSummaryFile;

@@ -1,6 +1,6 @@
 /* Sweep aggregation: per grid point, each main metric's values over the replications, reduced
  * to a mean and a Student-t 95 % confidence interval when sweep.csv is written. */
-#include "es_sweep.h"
+#include "results/es_sweep.h"
 
 #include <math.h>
 #include <string.h>

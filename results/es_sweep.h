@@ -3,7 +3,7 @@
 #ifndef ES_SWEEP_H
 #define ES_SWEEP_H
 
-#include "es_summary_file.h"
+#include "results/es_summary_file.h"
 #include <glib.h>
 
 /* A main metric: its sweep.csv column stem, an axis label with the unit, and where a run's

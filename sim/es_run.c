@@ -1,6 +1,6 @@
 /* A simulated run: every source of randomness is a stream of the run's seed, every delay an
  * engine timer, so the same scenario and seed give the same files. */
-#include "es_run.h"
+#include "sim/es_run.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -13,18 +13,18 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-#include "es_ca.h"
-#include "es_clock.h"
-#include "es_enb.h"
-#include "es_pki.h"
-#include "es_queue_log.h"
-#include "es_raca.h"
-#include "es_rand.h"
-#include "es_revocation_log.h"
-#include "es_rollout.h"
-#include "es_sim.h"
-#include "es_summary.h"
-#include "es_topology.h"
+#include "pki/es_ca.h"
+#include "pki/es_clock.h"
+#include "nodes/es_enb.h"
+#include "pki/es_pki.h"
+#include "results/es_queue_log.h"
+#include "nodes/es_raca.h"
+#include "pki/es_rand.h"
+#include "results/es_revocation_log.h"
+#include "topologies/es_rollout.h"
+#include "engines/es_sim.h"
+#include "results/es_summary.h"
+#include "topologies/es_topology.h"
 
 G_DEFINE_QUARK(es-run-error-quark, es_run_error)
 
@@ -401,13 +401,14 @@ static gpointer factory_main(gpointer data)
 
 static Factory *factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPool *pool,
                             guint64 seed, const guint8 *hostile, const EsPki *foreign_vendor,
-                            gint64 epoch, EsEnb **prepare)
+                            gint64 epoch, EsEnb **prepare, gboolean threaded)
 {
   /* One malloc arena: with a second one, the credentials made here and freed (or extended,
    * OpenSSL caches into keys and certificates) on the main thread made glibc spend a third of
    * the main thread's time consolidating free lists (measured: 10.9 s against 6.8 s of CPU
    * for 1000 eNBs). The factory allocates little, so sharing the arena costs nothing. */
-  mallopt(M_ARENA_MAX, 1);
+  if (threaded)
+    mallopt(M_ARENA_MAX, 1);
   Factory *f = g_new0(Factory, 1);
   f->rollout = rollout;
   f->pki = pki;
@@ -421,7 +422,10 @@ static Factory *factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPoo
   f->n = es_rollout_enbs(rollout);
   g_mutex_init(&f->lock);
   g_cond_init(&f->changed);
-  f->thread = g_thread_new("es-factory", factory_main, f);
+  /* Without a thread (--one-thread) each credential is made at its power-on instead, from the
+   * same stream: the same bytes. */
+  if (threaded)
+    f->thread = g_thread_new("es-factory", factory_main, f);
   return f;
 }
 
@@ -429,6 +433,14 @@ static Factory *factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPoo
  * TRUE when the factory prepared the eNB's first request as well. */
 static gboolean factory_hand_over(Factory *f, guint i, EsEnb *enb)
 {
+  if (f->thread == NULL) {
+    Device d = factory_make(f, es_rollout_nth(f->rollout, i));
+    if (d.cert != NULL)
+      es_enb_set1_device(enb, d.cert, d.key);
+    X509_free(d.cert);
+    EVP_PKEY_free(d.key);
+    return FALSE;
+  }
   g_mutex_lock(&f->lock);
   while (f->made <= i) {
     f->main_waits = TRUE;
@@ -456,7 +468,8 @@ static void factory_free(Factory *f)
   f->stop = TRUE;
   g_cond_broadcast(&f->changed);
   g_mutex_unlock(&f->lock);
-  g_thread_join(f->thread);
+  if (f->thread != NULL)
+    g_thread_join(f->thread);
   for (guint i = f->taken; i < f->made; i++) {
     X509_free(f->ring[i % FACTORY_AHEAD].cert);
     EVP_PKEY_free(f->ring[i % FACTORY_AHEAD].key);
@@ -1082,8 +1095,9 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     goto out;
   crl_start(&run);
 
+  /* --one-thread: everything on this thread, no offload and no factory thread. */
   if (!options->one_thread)
-    run.offload = g_getenv("ES_NO_OFFLOAD") ? NULL : es_offload_new();
+    run.offload = es_offload_new();
   EsEnbConfig ec = {
     .new_key = enb_key,
     .ask_implicit = sc->confirm == ES_CONFIRM_IMPLICIT,
@@ -1109,7 +1123,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     es_enb_set_done_cb(run.enbs[i], on_enb_done, &run);
   }
   run.factory = factory_new(run.rollout, run.pki, run.device_pool, sc->seed, run.hostile,
-                            run.foreign_vendor, sc->epoch, options->one_thread || g_getenv("ES_NO_PREPARE") ? NULL : run.enbs);
+                            run.foreign_vendor, sc->epoch, options->one_thread ? NULL : run.enbs,
+                            !options->one_thread);
   es_sim_timer_add_at(run.sim, es_rollout_time(run.rollout, es_rollout_nth(run.rollout, 0)),
                       on_power_on, &run);
 

@@ -4,8 +4,8 @@
 #define ES_RUN_H
 
 #include <glib.h>
-#include "es_recorder.h"
-#include "es_scenario.h"
+#include "results/es_recorder.h"
+#include "topologies/es_scenario.h"
 
 #define ES_RUN_ERROR (es_run_error_quark())
 GQuark es_run_error_quark(void);

@@ -1,6 +1,6 @@
 /* Rollout schedules: one power-on time per eNB, and the eNBs in power-on order so that a run
  * can keep one pending power-on event instead of N. */
-#include "es_rollout.h"
+#include "topologies/es_rollout.h"
 
 #include <math.h>
 

@@ -4,7 +4,7 @@
 #define ES_ROLLOUT_H
 
 #include <glib.h>
-#include "es_scenario.h"
+#include "topologies/es_scenario.h"
 
 /* Uniform in [0, 1); the same sequence for the same seed. */
 typedef double (*EsUniformFn)(void *arg);

@@ -1,6 +1,6 @@
 /* Scenario values driven by one table of keys (name, type, field, default, bounds): defaults,
  * key-file loading, `section.key=value` overrides, range checks and the canonical dump. */
-#include "es_scenario.h"
+#include "topologies/es_scenario.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /* Backhaul trees (built-in tree, star, national layout) as one flat node array in creation
  * order, so parents precede children and addressing can be done in one pass. */
-#include "es_topology_priv.h"
+#include "topologies/es_topology_priv.h"
 
 #include <math.h>
 #include <string.h>

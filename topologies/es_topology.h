@@ -4,7 +4,7 @@
 #define ES_TOPOLOGY_H
 
 #include <glib.h>
-#include "es_scenario.h"
+#include "topologies/es_scenario.h"
 
 #define ES_TOPOLOGY_ERROR (es_topology_error_quark())
 GQuark es_topology_error_quark(void);

@@ -1,6 +1,6 @@
 /* Topology files: `node NAME ROLE [raca=NAME]` and `link A B RATE DELAY [LOSS] [KEY=VALUE...]`
  * lines, checked to form one tree (errors name the file, the line and why), laid out root first. */
-#include "es_topology_priv.h"
+#include "topologies/es_topology_priv.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
 #ifndef ES_TOPOLOGY_PRIV_H
 #define ES_TOPOLOGY_PRIV_H
 
-#include "es_topology.h"
+#include "topologies/es_topology.h"
 
 struct EsTopology {
   guint n_nodes, n_enbs, n_racas;

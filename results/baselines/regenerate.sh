@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Renews the committed baselines that CI compares with (tests/results_baseline.sh), after a
+# Renews the committed baselines that CI compares with (tests/scenario/results_baseline.sh), after a
 # deliberate change of the model or of a shipped scenario: runs each scenario and keeps its
 # summary.json and effective scenario.ini. Review `git diff results/baselines` before committing.
 # Usage: results/baselines/regenerate.sh [ENROLSIM]   (default: build/enrolsim)

@@ -1,9 +1,9 @@
 /* The fuzz world: made under a fixed randomness stream so every run of a target sees the same
  * certificates, and a crasher found once reproduces. */
-#include "fuzz_common.h"
+#include "tests/fuzz/fuzz_common.h"
 
 #include <stdlib.h>
-#include "es_rand.h"
+#include "pki/es_rand.h"
 
 const EsFuzzWorld *es_fuzz_world(void)
 {

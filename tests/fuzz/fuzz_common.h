@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "es_pki.h"
+#include "pki/es_pki.h"
 
 #define ES_FUZZ_EPOCH 1793491200 /* 2026-11-01T00:00:00Z */
 

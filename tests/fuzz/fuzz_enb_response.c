@@ -1,11 +1,11 @@
 /* Fuzzes the eNB's response path: the input replaces the RA/CA's ip on its way to a real eNB,
  * which must refuse it, never crash, and free everything. */
-#include "fuzz_common.h"
+#include "tests/fuzz/fuzz_common.h"
 
 #include <openssl/err.h>
-#include "es_enb.h"
-#include "es_loop_engine.h"
-#include "es_raca.h"
+#include "nodes/es_enb.h"
+#include "engines/es_loop_engine.h"
+#include "nodes/es_raca.h"
 
 typedef struct {
   const uint8_t *data;

@@ -1,9 +1,9 @@
 /* Fuzzes the RA/CA's request path: DER decoding, CMP validation and processing of whatever
  * arrives, including replays of valid requests mutated by the fuzzer. */
-#include "fuzz_common.h"
+#include "tests/fuzz/fuzz_common.h"
 
 #include <openssl/err.h>
-#include "es_raca.h"
+#include "nodes/es_raca.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <glib.h>
 #include <openssl/cmp.h>
-#include "es_cmp.h"
-#include "es_raca.h"
-#include "fuzz_common.h"
+#include "nodes/es_cmp.h"
+#include "nodes/es_raca.h"
+#include "tests/fuzz/fuzz_common.h"
 
 static const char *dir;
 static EsRaca *raca;

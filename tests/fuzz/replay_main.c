@@ -2,7 +2,7 @@
  * so the default build keeps them as regression tests. Arguments: files or folders. */
 #include <stdio.h>
 #include <glib.h>
-#include "fuzz_common.h"
+#include "tests/fuzz/fuzz_common.h"
 
 static int replay(const char *path)
 {

@@ -1,5 +1,5 @@
 /* Shared unit-test helpers; GLib only. */
-#include "es_test_util.h"
+#include "tests/support/es_test_util.h"
 
 #include <stdarg.h>
 #include <sys/wait.h>

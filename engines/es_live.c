@@ -1,0 +1,714 @@
+/* The live engine over libevent: evtimers, evhttp clients for eNB channels, an evhttp server
+ * for the RA/CA; pointers into libevent are dropped as soon as it says an object is going. */
+#include "engines/es_live.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+
+G_DEFINE_QUARK(es-live-error-quark, es_live_error)
+
+#define DEFAULT_MAX_BODY (1u << 20)
+#define DEFAULT_MAX_HEADERS 8192u
+#define DEFAULT_IDLE_TIMEOUT_S 30.0
+/* Client side: the eNB's own message timeout decides; libevent's only backs it up. */
+#define CLIENT_TIMEOUT_S 600
+
+typedef struct {
+  EsLive *live;
+  guint64 id;
+  struct event *ev;
+  EsTimerFn fn;
+  void *arg;
+} Timer;
+
+/* A response held back because it arrived inside es_channel_post: the caller's frame must
+ * be gone before its callback runs. */
+typedef struct {
+  int http_status;
+  char *content_type;
+  GBytes *body;
+  const char *error;
+  guint retry_after_s;
+} Held;
+
+struct EsChannel {
+  EsLive *live;
+  struct evhttp_connection *conn;  /* NULL until the first post */
+  struct evhttp_request *req;      /* outstanding, owned by libevent */
+  EsResponseFn fn;
+  void *arg;
+  char *content_type;              /* of the post in flight, kept for a resend */
+  GBytes *body;
+  gboolean reused;                 /* the connection has carried a whole exchange */
+  gboolean resent;
+  gboolean lost;                   /* the connection dropped before a response began */
+  const char *error;               /* what libevent reported for the outstanding request */
+  gboolean posting;                /* inside evhttp_make_request */
+  Held *held;
+  struct event *deliver_ev;
+  int dispatching;
+  gboolean closed;
+  GList link;                      /* in live->channels */
+};
+
+struct EsExchange {
+  EsLive *live;
+  struct evhttp_request *req;      /* NULL once libevent freed it with its connection */
+  GList link;                      /* in live->exchanges */
+};
+
+struct EsLive {
+  EsEngine engine;
+  struct event_base *base;
+  gint64 start_mono;               /* microseconds */
+  gint64 epoch;
+  double epoch_fraction;
+  GHashTable *timers;              /* &Timer.id -> Timer */
+  guint64 next_timer;
+  char *target_host;
+  guint16 target_port;
+  char *target_hostport;           /* for the Host header */
+  char *path;
+  GQueue channels;
+  GQueue doomed;                   /* evhttp_connection, freed outside libevent's frames */
+  struct event *reaper;
+  struct evhttp *http;
+  guint16 port;
+  EsRequestFn server_fn;
+  void *server_arg;
+  GQueue exchanges;
+  struct event *sigint, *sigterm;
+  int signal;
+};
+
+/* ---- clock and timers ------------------------------------------------------------------ */
+
+static double live_now(EsEngine *engine)
+{
+  EsLive *live = (EsLive *)engine;
+  return (g_get_monotonic_time() - live->start_mono) / 1e6;
+}
+
+static struct timeval timeval_of(double s)
+{
+  if (!(s > 0))
+    s = 0;
+  struct timeval tv;
+  tv.tv_sec = (time_t)s;
+  tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
+  if (tv.tv_usec >= 1000000) {
+    tv.tv_sec++;
+    tv.tv_usec -= 1000000;
+  }
+  return tv;
+}
+
+static void timer_free(Timer *t)
+{
+  event_free(t->ev);
+  g_free(t);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+  Timer *t = arg;
+  (void)fd, (void)what;
+  EsTimerFn fn = t->fn;
+  void *fn_arg = t->arg;
+  /* Gone from the table before fn runs, so fn may cancel its own id harmlessly. */
+  g_hash_table_remove(t->live->timers, &t->id);
+  fn(fn_arg);
+}
+
+static guint64 live_timer_add(EsEngine *engine, double delay_s, EsTimerFn fn, void *arg)
+{
+  EsLive *live = (EsLive *)engine;
+  Timer *t = g_new0(Timer, 1);
+  t->live = live;
+  t->id = ++live->next_timer;
+  t->fn = fn;
+  t->arg = arg;
+  t->ev = evtimer_new(live->base, on_timer, t);
+  struct timeval tv = timeval_of(delay_s);
+  if (t->ev == NULL || evtimer_add(t->ev, &tv) != 0)
+    g_error("es_live: cannot add a timer (out of memory)");
+  g_hash_table_insert(live->timers, &t->id, t);
+  return t->id;
+}
+
+static void live_timer_cancel(EsEngine *engine, guint64 id)
+{
+  EsLive *live = (EsLive *)engine;
+  if (id != 0)
+    g_hash_table_remove(live->timers, &id);
+}
+
+/* ---- client channels ------------------------------------------------------------------- */
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+  EsLive *live = arg;
+  (void)fd, (void)what;
+  struct evhttp_connection *conn;
+  while ((conn = g_queue_pop_head(&live->doomed)) != NULL)
+    evhttp_connection_free(conn);
+}
+
+/* libevent may still be inside a callback of this connection, and reads it after the
+ * callback returns: free it from an event of our own. */
+static void doom_connection(EsLive *live, struct evhttp_connection *conn)
+{
+  g_queue_push_tail(&live->doomed, conn);
+  event_active(live->reaper, EV_TIMEOUT, 0);
+}
+
+static void held_free(Held *h)
+{
+  if (h == NULL)
+    return;
+  g_free(h->content_type);
+  if (h->body != NULL)
+    g_bytes_unref(h->body);
+  g_free(h);
+}
+
+static void channel_free(EsChannel *c)
+{
+  g_queue_unlink(&c->live->channels, &c->link);
+  g_free(c->content_type);
+  if (c->body != NULL)
+    g_bytes_unref(c->body);
+  held_free(c->held);
+  if (c->deliver_ev != NULL)
+    event_free(c->deliver_ev);
+  g_free(c);
+}
+
+static void channel_deliver(EsChannel *c, const EsResponse *r)
+{
+  c->dispatching++;
+  c->fn(c->arg, r);
+  c->dispatching--;
+  if (c->closed && c->dispatching == 0)
+    channel_free(c);
+}
+
+static void on_deliver_held(evutil_socket_t fd, short what, void *arg)
+{
+  EsChannel *c = arg;
+  (void)fd, (void)what;
+  Held *h = g_steal_pointer(&c->held);
+  if (h == NULL || c->closed) {
+    held_free(h);
+    return;
+  }
+  gsize len = 0;
+  EsResponse r = {
+    .http_status = h->http_status,
+    .content_type = h->content_type,
+    .body = h->body != NULL ? g_bytes_get_data(h->body, &len) : NULL,
+    .error = h->error,
+    .retry_after_s = h->retry_after_s,
+  };
+  r.len = len;
+  channel_deliver(c, &r);
+  held_free(h);
+}
+
+static const char *request_error_name(enum evhttp_request_error error)
+{
+  switch (error) {
+  case EVREQ_HTTP_TIMEOUT: return "connection timed out";
+  case EVREQ_HTTP_EOF: return "connection closed";
+  case EVREQ_HTTP_INVALID_HEADER: return "malformed HTTP response";
+  case EVREQ_HTTP_BUFFER_ERROR: return "connection reset";
+  case EVREQ_HTTP_REQUEST_CANCEL: return "cancelled";
+  case EVREQ_HTTP_DATA_TOO_LONG: return "HTTP response too large";
+  }
+  return "connection failed";
+}
+
+static void on_request_error(enum evhttp_request_error error, void *arg)
+{
+  EsChannel *c = arg;
+  c->error = request_error_name(error);
+  c->lost = error == EVREQ_HTTP_EOF || error == EVREQ_HTTP_BUFFER_ERROR;
+}
+
+static void send_request(EsChannel *c);
+
+/* Retry-After as delay-seconds; 0 (none) for an HTTP-date or anything else. */
+static guint parse_retry_after(const char *value)
+{
+  guint64 v;
+  if (value == NULL)
+    return 0;
+  while (*value == ' ' || *value == '\t')
+    value++;
+  if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, &v, NULL))
+    return 0;
+  return (guint)MIN(v, ES_RETRY_AFTER_MAX);
+}
+
+/* libevent calls this once per request: with the response, with NULL after a transport
+ * failure (having freed the request), or with a request that never connected (code 0). */
+static void on_response(struct evhttp_request *req, void *arg)
+{
+  EsChannel *c = arg;
+  c->req = NULL;
+  if (c->closed)
+    return;
+  EsResponse r = {0};
+  int code = req != NULL ? evhttp_request_get_response_code(req) : 0;
+  struct evbuffer *in = NULL;
+  if (code == 0 && c->lost && c->reused && !c->resent) {
+    /* A kept-alive connection the server closed (idle timeout) just as we reused it: what
+     * every HTTP client does, send once more on a fresh connection. Safe for CMP: the RA/CA
+     * answers a byte-identical resend from its duplicate cache, never issuing twice. */
+    c->resent = TRUE;
+    c->reused = FALSE;
+    send_request(c);
+    return;
+  }
+  if (code != 0)
+    c->reused = TRUE;
+  if (code == 0) {
+    r.error = c->error != NULL ? c->error : "connection refused";
+  } else {
+    r.http_status = code;
+    r.content_type = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    in = evhttp_request_get_input_buffer(req);
+    r.len = evbuffer_get_length(in);
+    r.body = r.len > 0 ? evbuffer_pullup(in, -1) : NULL;
+    r.retry_after_s = parse_retry_after(
+        evhttp_find_header(evhttp_request_get_input_headers(req), "Retry-After"));
+  }
+  if (!c->posting) {
+    channel_deliver(c, &r);
+    return;
+  }
+  Held *h = g_new0(Held, 1);
+  h->http_status = r.http_status;
+  h->content_type = g_strdup(r.content_type);
+  h->body = r.body != NULL ? g_bytes_new(r.body, r.len) : NULL;
+  h->error = r.error;
+  h->retry_after_s = r.retry_after_s;
+  c->held = h;
+  event_active(c->deliver_ev, EV_TIMEOUT, 0);
+}
+
+static EsChannel *live_channel_open(EsEngine *engine, guint enb)
+{
+  EsLive *live = (EsLive *)engine;
+  (void)enb;
+  g_return_val_if_fail(live->target_host != NULL, NULL);
+  EsChannel *c = g_new0(EsChannel, 1);
+  c->live = live;
+  c->deliver_ev = event_new(live->base, -1, 0, on_deliver_held, c);
+  c->link.data = c;
+  g_queue_push_tail_link(&live->channels, &c->link);
+  return c;
+}
+
+/* Sends the post in flight on the channel's connection (libevent reconnects it if needed). */
+static void send_request(EsChannel *c)
+{
+  EsLive *live = c->live;
+  c->error = NULL;
+  c->lost = FALSE;
+  if (c->conn == NULL) {
+    c->conn = evhttp_connection_base_new(live->base, NULL, live->target_host, live->target_port);
+    if (c->conn != NULL) {
+      evhttp_connection_set_timeout(c->conn, CLIENT_TIMEOUT_S);
+      evhttp_connection_set_retries(c->conn, 0);
+      evhttp_connection_set_max_body_size(c->conn, DEFAULT_MAX_BODY);
+    }
+  }
+  struct evhttp_request *req = c->conn != NULL ? evhttp_request_new(on_response, c) : NULL;
+  if (req == NULL) {
+    c->held = g_new0(Held, 1);
+    c->held->error = "connection failed";
+    event_active(c->deliver_ev, EV_TIMEOUT, 0);
+    return;
+  }
+  evhttp_request_set_error_cb(req, on_request_error);
+  struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+  evhttp_add_header(headers, "Host", live->target_hostport);
+  evhttp_add_header(headers, "Content-Type", c->content_type);
+  evhttp_add_header(headers, "Connection", "keep-alive");
+  gsize len;
+  const guint8 *body = g_bytes_get_data(c->body, &len);
+  evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
+  c->req = req;
+  gboolean nested = c->posting;
+  c->posting = TRUE;
+  int rc = evhttp_make_request(c->conn, req, EVHTTP_REQ_POST, live->path);
+  c->posting = nested;
+  if (rc != 0) {
+    /* libevent dropped the request without calling back (and may have freed it). */
+    c->req = NULL;
+    if (c->held == NULL) {
+      c->held = g_new0(Held, 1);
+      c->held->error = "connection failed";
+      event_active(c->deliver_ev, EV_TIMEOUT, 0);
+    }
+  }
+}
+
+static void live_channel_post(EsChannel *c, const char *content_type, const guint8 *body,
+                              gsize len, EsResponseFn fn, void *arg)
+{
+  g_return_if_fail(c != NULL && !c->closed && fn != NULL);
+  g_return_if_fail(c->req == NULL && c->held == NULL);
+  c->fn = fn;
+  c->arg = arg;
+  g_free(c->content_type);
+  c->content_type = g_strdup(content_type != NULL ? content_type : "application/pkixcmp");
+  if (c->body != NULL)
+    g_bytes_unref(c->body);
+  c->body = g_bytes_new(body, len);
+  c->resent = FALSE;
+  send_request(c);
+}
+
+static void live_channel_close(EsChannel *c)
+{
+  if (c == NULL || c->closed)
+    return;
+  c->closed = TRUE;
+  /* Cancelling frees the request without calling back; outside a callback of this
+   * connection (inside one, the request has completed and c->req is NULL). */
+  if (c->req != NULL)
+    evhttp_cancel_request(c->req);
+  c->req = NULL;
+  if (c->conn != NULL)
+    doom_connection(c->live, c->conn);
+  c->conn = NULL;
+  if (c->dispatching == 0)
+    channel_free(c);
+}
+
+/* ---- server ------------------------------------------------------------------------------ */
+
+static void exchange_free(EsExchange *x)
+{
+  g_queue_unlink(&x->live->exchanges, &x->link);
+  g_free(x);
+}
+
+/* The client's connection is going down while we still owe it a reply. libevent frees the
+ * request right after this unless it detached it first (then the reply frees it). */
+static void on_server_conn_close(struct evhttp_connection *conn, void *arg)
+{
+  EsExchange *x = arg;
+  (void)conn;
+  if (x->req != NULL && evhttp_request_get_connection(x->req) != NULL)
+    x->req = NULL;
+}
+
+static void send_reply(struct evhttp_request *req, int status, const char *content_type,
+                       const guint8 *body, gsize len, const char *extra_name,
+                       const char *extra_value)
+{
+  struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+  if (content_type != NULL)
+    evhttp_add_header(headers, "Content-Type", content_type);
+  if (extra_name != NULL)
+    evhttp_add_header(headers, extra_name, extra_value);
+  if (len > 0)
+    evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
+  if (status < 100 || status > 599)
+    status = 500;
+  evhttp_send_reply(req, status, NULL, NULL);
+}
+
+static void reply_with(EsExchange *x, int http_status, const char *content_type,
+                       const guint8 *body, gsize len, const char *extra_name,
+                       const char *extra_value)
+{
+  g_return_if_fail(x != NULL);
+  if (x->req != NULL) {
+    struct evhttp_connection *conn = evhttp_request_get_connection(x->req);
+    if (conn != NULL)
+      evhttp_connection_set_closecb(conn, NULL, NULL);
+    /* With the connection gone (detached request) this only frees the request. */
+    send_reply(x->req, http_status, content_type, body, len, extra_name, extra_value);
+  }
+  exchange_free(x);
+}
+
+static void live_reply(EsExchange *x, int http_status, const char *content_type,
+                       const guint8 *body, gsize len)
+{
+  reply_with(x, http_status, content_type, body, len, NULL, NULL);
+}
+
+static void live_reply_unavailable(EsExchange *x, guint retry_after_s)
+{
+  static const char msg[] = "busy: queue full\n";
+  char value[16];
+  g_snprintf(value, sizeof value, "%u", retry_after_s);
+  reply_with(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1, "Retry-After", value);
+}
+
+static void on_server_request(struct evhttp_request *req, void *arg)
+{
+  EsLive *live = arg;
+  if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+    static const char msg[] = "RFC 6712: use POST\n";
+    send_reply(req, 405, "text/plain", (const guint8 *)msg, sizeof msg - 1, "Allow", "POST");
+    return;
+  }
+  EsExchange *x = g_new0(EsExchange, 1);
+  x->live = live;
+  x->req = req;
+  x->link.data = x;
+  g_queue_push_tail_link(&live->exchanges, &x->link);
+  struct evhttp_connection *conn = evhttp_request_get_connection(req);
+  if (conn != NULL)
+    evhttp_connection_set_closecb(conn, on_server_conn_close, x);
+  if (live->server_fn == NULL) {
+    static const char msg[] = "no service\n";
+    live_reply(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1);
+    return;
+  }
+  const char *ctype = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+  struct evbuffer *in = evhttp_request_get_input_buffer(req);
+  gsize len = evbuffer_get_length(in);
+  const guint8 *body = len > 0 ? evbuffer_pullup(in, -1) : (const guint8 *)"";
+  live->server_fn(live->server_arg, x, ctype, body, len);
+}
+
+static void live_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg)
+{
+  EsLive *live = (EsLive *)engine;
+  g_return_if_fail(raca == 0);
+  live->server_fn = fn;
+  live->server_arg = arg;
+}
+
+static const EsEngineOps live_ops = {
+  .now = live_now,
+  .timer_add = live_timer_add,
+  .timer_cancel = live_timer_cancel,
+  .channel_open = live_channel_open,
+  .channel_post = live_channel_post,
+  .channel_close = live_channel_close,
+  .server_set = live_server_set,
+  .reply = live_reply,
+  .reply_unavailable = live_reply_unavailable,
+};
+
+/* ---- set-up ------------------------------------------------------------------------------ */
+
+/* "HOST:PORT" or "[V6]:PORT" into host and port. */
+static gboolean parse_host_port(const char *text, char **host, guint16 *port, GError **error)
+{
+  const char *colon = text != NULL ? strrchr(text, ':') : NULL;
+  char *end = NULL;
+  guint64 p = colon != NULL ? g_ascii_strtoull(colon + 1, &end, 10) : 0;
+  if (colon == NULL || colon == text || end == colon + 1 || *end != '\0' || p > 65535) {
+    g_set_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS,
+                "'%s': expected HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080)", text ? text : "");
+    return FALSE;
+  }
+  const char *h = text;
+  gsize n = (gsize)(colon - text);
+  if (h[0] == '[') {
+    if (n < 3 || h[n - 1] != ']') {
+      g_set_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS, "'%s': unbalanced [ ]", text);
+      return FALSE;
+    }
+    h++;
+    n -= 2;
+  } else if (memchr(h, ':', n) != NULL) {
+    g_set_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS,
+                "'%s': write an IPv6 address in brackets, [::1]:PORT", text);
+    return FALSE;
+  }
+  *host = g_strndup(h, n);
+  *port = (guint16)p;
+  return TRUE;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+  EsLive *live = arg;
+  (void)what;
+  live->signal = (int)sig;
+  event_base_loopbreak(live->base);
+}
+
+EsLive *es_live_new(GError **error)
+{
+  /* A peer that closed makes writes fail with EPIPE; the default action would end us. */
+  signal(SIGPIPE, SIG_IGN);
+  EsLive *live = g_new0(EsLive, 1);
+  live->engine.ops = &live_ops;
+  live->base = event_base_new();
+  if (live->base == NULL) {
+    g_set_error_literal(error, ES_LIVE_ERROR, ES_LIVE_ERROR_SETUP, "cannot create an event base");
+    g_free(live);
+    return NULL;
+  }
+  live->timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
+                                       (GDestroyNotify)timer_free);
+  live->reaper = event_new(live->base, -1, 0, on_reap, live);
+  live->path = g_strdup("/");
+  gint64 wall = g_get_real_time();
+  live->start_mono = g_get_monotonic_time();
+  live->epoch = wall / G_USEC_PER_SEC;
+  live->epoch_fraction = (double)(wall % G_USEC_PER_SEC) / G_USEC_PER_SEC;
+  return live;
+}
+
+void es_live_free(EsLive *live)
+{
+  if (live == NULL)
+    return;
+  while (!g_queue_is_empty(&live->channels)) {
+    EsChannel *c = live->channels.head->data;
+    c->dispatching = 0;
+    live_channel_close(c);
+  }
+  on_reap(-1, 0, live);
+  /* Connections closing mark their exchanges' requests as freed (on_server_conn_close). */
+  if (live->http != NULL)
+    evhttp_free(live->http);
+  while (!g_queue_is_empty(&live->exchanges)) {
+    EsExchange *x = live->exchanges.head->data;
+    if (x->req != NULL)
+      evhttp_request_free(x->req); /* detached from a connection already gone */
+    exchange_free(x);
+  }
+  g_hash_table_destroy(live->timers);
+  if (live->sigint != NULL)
+    event_free(live->sigint);
+  if (live->sigterm != NULL)
+    event_free(live->sigterm);
+  event_free(live->reaper);
+  event_base_free(live->base);
+  g_free(live->target_host);
+  g_free(live->target_hostport);
+  g_free(live->path);
+  g_free(live);
+}
+
+EsEngine *es_live_get0_engine(EsLive *live) { return &live->engine; }
+
+gint64 es_live_get_epoch(const EsLive *live, double *fraction)
+{
+  if (fraction != NULL)
+    *fraction = live->epoch_fraction;
+  return live->epoch;
+}
+
+gboolean es_live_set_target(EsLive *live, const char *host_port, const char *path, GError **error)
+{
+  char *host = NULL;
+  guint16 port;
+  if (!parse_host_port(host_port, &host, &port, error))
+    return FALSE;
+  if (port == 0) {
+    g_set_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS, "'%s': port 0", host_port);
+    g_free(host);
+    return FALSE;
+  }
+  if (path != NULL && (path[0] != '/' || strpbrk(path, " \r\n") != NULL)) {
+    g_set_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS,
+                "'%s': a path starts with '/' and has no spaces", path);
+    g_free(host);
+    return FALSE;
+  }
+  g_free(live->target_host);
+  g_free(live->target_hostport);
+  live->target_host = host;
+  live->target_port = port;
+  live->target_hostport = g_strdup(host_port);
+  if (path != NULL) {
+    g_free(live->path);
+    live->path = g_strdup(path);
+  }
+  return TRUE;
+}
+
+gboolean es_live_listen(EsLive *live, const char *host_port, const EsLiveLimits *limits,
+                        GError **error)
+{
+  g_return_val_if_fail(live->http == NULL, FALSE);
+  char *host = NULL;
+  guint16 port;
+  if (!parse_host_port(host_port, &host, &port, error))
+    return FALSE;
+  EsLiveLimits lim = limits != NULL ? *limits : (EsLiveLimits){0};
+  if (lim.max_body == 0)
+    lim.max_body = DEFAULT_MAX_BODY;
+  if (lim.max_headers == 0)
+    lim.max_headers = DEFAULT_MAX_HEADERS;
+  if (!(lim.idle_timeout_s > 0))
+    lim.idle_timeout_s = DEFAULT_IDLE_TIMEOUT_S;
+
+  live->http = evhttp_new(live->base);
+  struct evhttp_bound_socket *bound =
+      live->http != NULL ? evhttp_bind_socket_with_handle(live->http, host, port) : NULL;
+  if (bound == NULL) {
+    int err = errno;
+    g_set_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_LISTEN, "cannot listen on %s: %s",
+                host_port, err != 0 ? g_strerror(err) : "failed");
+    if (live->http != NULL)
+      evhttp_free(live->http);
+    live->http = NULL;
+    g_free(host);
+    return FALSE;
+  }
+  g_free(host);
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  evutil_socket_t fd = evhttp_bound_socket_get_fd(bound);
+  if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+    live->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                               : ((struct sockaddr_in *)&ss)->sin_port);
+  evhttp_set_max_body_size(live->http, (ev_ssize_t)lim.max_body);
+  evhttp_set_max_headers_size(live->http, (ev_ssize_t)lim.max_headers);
+  struct timeval tv = timeval_of(lim.idle_timeout_s);
+  evhttp_set_timeout_tv(live->http, &tv);
+  evhttp_set_gencb(live->http, on_server_request, live);
+  return TRUE;
+}
+
+guint16 es_live_get_port(const EsLive *live) { return live->port; }
+
+void es_live_run(EsLive *live)
+{
+  event_base_loop(live->base, 0);
+}
+
+void es_live_stop(EsLive *live)
+{
+  event_base_loopbreak(live->base);
+}
+
+gboolean es_live_stop_on_signals(EsLive *live, GError **error)
+{
+  if (live->sigint == NULL)
+    live->sigint = evsignal_new(live->base, SIGINT, on_signal, live);
+  if (live->sigterm == NULL)
+    live->sigterm = evsignal_new(live->base, SIGTERM, on_signal, live);
+  if (live->sigint == NULL || live->sigterm == NULL || evsignal_add(live->sigint, NULL) != 0
+      || evsignal_add(live->sigterm, NULL) != 0) {
+    g_set_error_literal(error, ES_LIVE_ERROR, ES_LIVE_ERROR_SETUP, "cannot watch SIGINT/SIGTERM");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+int es_live_get_signal(const EsLive *live) { return live->signal; }

@@ -1,0 +1,95 @@
+/* The simulated engine: the topology built in ns-3 (point-to-point links, static routes,
+ * TCP), HTTP/1.1 framing on top, simulated clock and timers behind the engine API. */
+#ifndef ES_SIM_H
+#define ES_SIM_H
+
+#include <glib.h>
+#include "nodes/es_engine.h"
+#include "topologies/es_topology.h"
+
+#define ES_SIM_ERROR (es_sim_error_quark())
+GQuark es_sim_error_quark(void);
+typedef enum { ES_SIM_ERROR_TOPOLOGY, ES_SIM_ERROR_NS3 } EsSimError;
+
+typedef struct EsSim EsSim;
+
+/* One simulation per process (ns-3's simulator is a singleton); seeds ns-3's RngSeed and
+ * RngRun from `seed`. */
+EsSim *es_sim_new(const EsTopology *topo, guint64 seed, GError **error);
+/* Destroys the ns-3 world; pending timers never fire. */
+void es_sim_free(EsSim *sim);
+EsEngine *es_sim_get0_engine(EsSim *sim);
+/* Runs events until es_sim_stop is called or simulated time reaches stop_s (absolute; the
+ * clock then reads stop_s even if nothing happened since). With stop_s = INFINITY it runs
+ * until no event is left. A stop_s at or before now returns at once. */
+void es_sim_run(EsSim *sim, double stop_s);
+void es_sim_stop(EsSim *sim);
+guint64 es_sim_get_events(const EsSim *sim);
+/* An engine timer at an absolute simulated time (es_engine_timer_add takes a delay, which
+ * rounds differently once the clock has moved); cancel it with es_engine_timer_cancel. */
+guint64 es_sim_timer_add_at(EsSim *sim, double at_s, EsTimerFn fn, void *arg);
+/* Calls fn(arg) every so often while the simulation runs (every few dozen timer callbacks),
+ * without adding any event: a progress report cannot change the results. NULL stops it. */
+void es_sim_set_tick(EsSim *sim, EsTimerFn fn, void *arg);
+
+/* Packets the links' error models dropped so far, every cause (TCP retransmits each). */
+guint64 es_sim_get_loss_drops(const EsSim *sim);
+/* What the link impairments did so far, and what TCP did about it. */
+typedef struct {
+  guint64 drops_loss;   /* dropped by the independent loss (`loss` keys) */
+  guint64 drops_burst;  /* dropped in a Gilbert-Elliott bad state (`burst_*` keys) */
+  guint64 drops_outage; /* dropped in an outage window (`outages` keys) */
+  guint64 corruptions;  /* data segments delivered with a flipped payload bit (`corruption`) */
+  guint64 tcp_retransmissions; /* as es_sim_get_tcp_retransmissions; of those: */
+  guint64 tcp_retransmissions_enbs;  /* sent by the eNBs' ends of the connections */
+  guint64 tcp_retransmissions_racas; /* sent by the RA/CAs' ends */
+} EsSimLinkStats;
+void es_sim_get_link_stats(const EsSim *sim, EsSimLinkStats *stats);
+/* Segments TCP sent a second (or later) time, on every connection, both ends: data, SYN and
+ * FIN segments below the highest sequence number their socket had sent (pure ACKs never
+ * count). Taken from ns-3's TcpSocketBase "Tx" trace. */
+guint64 es_sim_get_tcp_retransmissions(const EsSim *sim);
+/* The part of that on eNB `enb`'s (1..N) connections: what the eNB retransmitted plus what
+ * the RA/CA retransmitted on connections the eNB opened (each connection is charged to the
+ * node whose address opened it). The eNBs' counts add up to the total while only eNBs open
+ * connections. Kept as a 32-bit counter per node. */
+guint64 es_sim_get_enb_tcp_retransmissions(const EsSim *sim, guint enb);
+/* TCP connections the eNBs' channels opened so far (one per channel unless the server
+ * closed a kept-alive connection). */
+guint64 es_sim_get_connections(const EsSim *sim);
+/* The request path of the POSTs (default "/"); must start with '/'. */
+void es_sim_set_http_path(EsSim *sim, const char *path);
+/* A node's IPv4 address in host byte order (a non-root node's is on its uplink). Links are
+ * /30s from 10.0.0.0/8, each subtree in one aligned block. */
+guint32 es_sim_node_address(const EsSim *sim, guint node);
+/* For tests: like es_channel_post, but sends `bytes` as they are instead of an HTTP request,
+ * to see how the server copes with them. */
+void es_sim_channel_post_raw(EsChannel *channel, const guint8 *bytes, gsize len,
+                             EsResponseFn fn, void *arg);
+
+/* A further server on RA/CA `raca`'s node, on TCP port `port` (not 80), until es_sim_free:
+ * e.g. a rogue RA/CA that answers some eNBs over the very path to the genuine one. */
+void es_sim_serve_port(EsSim *sim, guint raca, guint16 port, EsRequestFn fn, void *arg);
+/* eNB `enb` (1..N) connects to its RA/CA's node on `port` (0: 80, the default) from its next
+ * channel on. */
+void es_sim_set_enb_port(EsSim *sim, guint enb, guint16 port);
+
+/* Packet capture of eNB number `index` (1..N) or RA/CA `index` (0..) to a pcap file at
+ * `path` (its folder must exist), from now until es_sim_free; Wireshark decodes the HTTP and
+ * CMP in it. FALSE when there is no such node. */
+typedef enum { ES_SIM_NODE_ENB, ES_SIM_NODE_RACA } EsSimNodeKind;
+gboolean es_sim_enable_pcap(EsSim *sim, EsSimNodeKind kind, guint index, const char *path,
+                            GError **error);
+
+/* Notes on behaviour that callers rely on:
+ * - Every eNB's channel goes to the RA/CA the topology assigns it (es_topology_enb_raca;
+ *   port 80, HTTP/1.1 keep-alive); es_engine_server_set(engine, r, ...) serves RA/CA r.
+ * - content_type is NULL in a request or response that had no Content-Type header.
+ * - Bodies above 1 MiB or headers above 8 KiB are refused: the server answers 413/431 and
+ *   closes; the client reports "HTTP response too large" / "malformed HTTP response".
+ * - Transport failures: "connection refused" (nobody listens: es_engine_server_set not called
+ *   for that RA/CA, or called with fn NULL to stop serving), "connection timed out",
+ *   "connection closed" (peer closed before the whole response), "connection reset".
+ * - es_sim_free drops open channels and unanswered exchanges: free the nodes first. */
+
+#endif

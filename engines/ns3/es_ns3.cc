@@ -1,0 +1,976 @@
+// The only C++ in enrolsim: es_ns3.h over ns-3 3.37. Sockets are handed to C as handles
+// whose ns-3 callbacks are cleared before the handle is freed, one event later; a TCP L4
+// subclass finds established connections by hash instead of ns-3's per-node linear scan.
+#include "engines/ns3/es_ns3.h"
+#include "engines/ns3/es_linkmodel.h"
+
+#include <ns3/boolean.h>
+#include <ns3/config.h>
+#include <ns3/data-rate.h>
+#include <ns3/double.h>
+#include <ns3/enum.h>
+#include <ns3/error-model.h>
+#include <ns3/inet-socket-address.h>
+#include <ns3/internet-stack-helper.h>
+#include <ns3/ipv4-end-point.h>
+#include <ns3/ipv4-interface.h>
+#include <ns3/ipv4-routing-helper.h>
+#include <ns3/ipv4-routing-protocol.h>
+#include <ns3/ipv4-static-routing-helper.h>
+#include <ns3/ipv4-static-routing.h>
+#include <ns3/ipv4.h>
+#include <ns3/node-container.h>
+#include <ns3/node.h>
+#include <ns3/object-factory.h>
+#include <ns3/packet.h>
+#include <ns3/point-to-point-helper.h>
+#include <ns3/point-to-point-net-device.h>
+#include <ns3/rng-seed-manager.h>
+#include <ns3/rtt-estimator.h>
+#include <ns3/simple-ref-count.h>
+#include <ns3/simulator.h>
+#include <ns3/socket.h>
+#include <ns3/tcp-congestion-ops.h>
+#include <ns3/tcp-header.h>
+#include <ns3/tcp-l4-protocol.h>
+#include <ns3/tcp-recovery-ops.h>
+#include <ns3/tcp-socket-base.h>
+#include <ns3/tcp-socket-factory.h>
+#include <ns3/uinteger.h>
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+using namespace ns3;
+
+struct EsNs3Socket {
+  Ptr<Socket> sock;
+  uint64_t id = 0; // for trace sinks, which are not cleared: they look the handle up
+  EsNs3SocketFns fns{};
+  void *arg = nullptr;
+  bool has_fns = false;
+  EsNs3AcceptFn accept_fn = nullptr;
+  void *accept_arg = nullptr;
+  std::vector<uint8_t> pending; // bytes TCP's send buffer had no room for yet
+  size_t pending_head = 0;
+  bool connected = false;
+  bool released = false; // C let go: no C callback any more
+  bool finished = false; // callbacks cleared, deletion scheduled
+  bool peer_gone = false; // the connection ended (or never came up); reported once
+};
+
+namespace {
+
+// A TCP connection as seen from one end: local address and port, peer address and port.
+struct ConnKey {
+  uint64_t addrs;
+  uint32_t ports;
+  bool operator==(const ConnKey &o) const { return addrs == o.addrs && ports == o.ports; }
+  bool operator!=(const ConnKey &o) const { return !(*this == o); }
+};
+struct ConnKeyHash {
+  size_t operator()(const ConnKey &k) const
+  {
+    uint64_t h = k.addrs * 0x9e3779b97f4a7c15ULL ^ (k.ports + 0x632be59bd9b4e019ULL);
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+};
+ConnKey MakeKey(Ipv4Address local, uint16_t lport, Ipv4Address peer, uint16_t pport)
+{
+  return ConnKey{(uint64_t(local.Get()) << 32) | peer.Get(), (uint32_t(lport) << 16) | pport};
+}
+
+struct TimerEntry {
+  EventId event;
+  void (*fn)(void *);
+  void *arg;
+};
+
+struct World {
+  std::vector<Ptr<Node>> nodes;
+  std::unordered_map<uint64_t, TimerEntry> timers;
+  uint64_t next_timer = 1;
+  void (*tick_fn)(void *) = nullptr; // es_ns3_set_tick
+  void *tick_arg = nullptr;
+  uint32_t tick_every = 0, ticks = 0;
+  std::unordered_set<EsNs3Socket *> sockets;
+  std::unordered_map<uint64_t, EsNs3Socket *> by_id;
+  std::unordered_map<ConnKey, Ptr<TcpSocketBase>, ConnKeyHash> conns;
+  uint64_t next_socket = 1;
+  uint64_t event_base = 0;
+  uint64_t drops = 0;
+  PointToPointHelper p2p;
+  std::vector<Ptr<es::LinkErrorModel>> models; // for the counts by cause
+  std::vector<uint32_t> retx_by_node;          // by the node that opened the connection
+  uint64_t retx_connecting = 0, retx_accepting = 0;
+  // Every link address and its node, sorted on first use: how an accepting socket finds the
+  // node that connected (a sorted array costs 8 bytes per address, a hash table several times
+  // that, at 100k eNBs).
+  std::vector<std::pair<uint32_t, uint32_t>> addr_nodes;
+  bool addr_sorted = true;
+};
+
+World *g_world;
+
+// Valid MRG32k3a seeds are 1..m2-1 (m2 = 4294944443); seed and run together cover 64 bits.
+const uint64_t kSeedSpan = 4294944442ULL;
+// Time is an int64 of nanoseconds: keep delays far from overflow.
+const double kMaxDelay = 1e9;
+
+Time Delay(double s)
+{
+  if (!(s > 0)) // also NaN
+    return Seconds(0);
+  return Seconds(std::min(s, kMaxDelay));
+}
+
+void ClearCallbacks(Ptr<Socket> s)
+{
+  s->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+  s->SetSendCallback(MakeNullCallback<void, Ptr<Socket>, uint32_t>());
+  s->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(),
+                       MakeNullCallback<void, Ptr<Socket>>());
+  s->SetConnectCallback(MakeNullCallback<void, Ptr<Socket>>(),
+                        MakeNullCallback<void, Ptr<Socket>>());
+  s->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address &>(),
+                       MakeNullCallback<void, Ptr<Socket>, const Address &>());
+}
+
+void DeleteSocket(EsNs3Socket *h)
+{
+  if (g_world) {
+    g_world->sockets.erase(h);
+    g_world->by_id.erase(h->id);
+  }
+  delete h;
+}
+
+// Detaches the handle from ns-3 and frees it in a later event: dropping the last reference to
+// a socket from inside one of its own callbacks would free it under its own feet.
+void Finish(EsNs3Socket *h)
+{
+  if (h->finished)
+    return;
+  h->finished = true;
+  h->has_fns = false;
+  h->accept_fn = nullptr;
+  ClearCallbacks(h->sock);
+  h->sock->Close();
+  Simulator::ScheduleNow(&DeleteSocket, h);
+}
+
+void Flush(EsNs3Socket *h)
+{
+  if (h->finished || !h->connected)
+    return;
+  while (h->pending_head < h->pending.size()) {
+    uint32_t avail = h->sock->GetTxAvailable();
+    if (avail == 0)
+      break;
+    size_t n = std::min<size_t>(avail, h->pending.size() - h->pending_head);
+    Ptr<Packet> p = Create<Packet>(h->pending.data() + h->pending_head, n);
+    if (h->sock->Send(p, 0) < 0)
+      break;
+    h->pending_head += n;
+  }
+  if (h->pending_head == h->pending.size()) {
+    std::vector<uint8_t>().swap(h->pending);
+    h->pending_head = 0;
+    if (h->released)
+      Finish(h);
+  }
+}
+
+void Notify(EsNs3Socket *h, EsNs3SocketEvent ev)
+{
+  if (h->has_fns && h->fns.event)
+    h->fns.event(h->arg, h, ev);
+}
+
+void OnRecv(EsNs3Socket *h, Ptr<Socket> s)
+{
+  Ptr<Packet> p;
+  std::vector<uint8_t> buf;
+  while (!h->finished && (p = s->Recv())) {
+    uint32_t n = p->GetSize();
+    if (n == 0)
+      break;
+    if (!h->has_fns || !h->fns.recv)
+      continue; // nobody listens: drain so a later Close does not turn into a reset
+    buf.resize(n);
+    p->CopyData(buf.data(), n);
+    h->fns.recv(h->arg, h, buf.data(), n);
+  }
+}
+
+void OnSend(EsNs3Socket *h, Ptr<Socket>, uint32_t) { Flush(h); }
+
+void RememberConnection(Ptr<Socket> s);
+
+void OnConnected(EsNs3Socket *h, Ptr<Socket> s)
+{
+  h->connected = true;
+  RememberConnection(s);
+  Flush(h);
+  Notify(h, ES_NS3_CONNECTED);
+}
+
+// The end of a connection, reported once: ns-3 may signal it more than one way.
+void Terminal(EsNs3Socket *h, EsNs3SocketEvent ev)
+{
+  if (h->peer_gone || h->finished)
+    return;
+  h->peer_gone = true;
+  if (h->released)
+    Finish(h);
+  else
+    Notify(h, ev);
+}
+
+void OnConnectFailed(EsNs3Socket *h, Ptr<Socket>) { Terminal(h, ES_NS3_TIMED_OUT); }
+
+void OnNormalClose(EsNs3Socket *h, Ptr<Socket> s)
+{
+  if (h->connected && !h->released && !h->peer_gone)
+    OnRecv(h, s); // bytes that came with the FIN
+  Terminal(h, h->connected ? ES_NS3_PEER_CLOSED : ES_NS3_REFUSED);
+}
+
+void OnErrorClose(EsNs3Socket *h, Ptr<Socket>)
+{
+  Terminal(h, h->connected ? ES_NS3_ERROR : ES_NS3_TIMED_OUT);
+}
+
+void OnReset(uint64_t id)
+{
+  auto it = g_world->by_id.find(id);
+  if (it != g_world->by_id.end())
+    Terminal(it->second, it->second->connected ? ES_NS3_ERROR : ES_NS3_REFUSED);
+}
+
+// ns-3 3.37 ignores a RST|ACK in SYN_SENT ("ignore ACK") and, with timestamps on, any RST
+// without a timestamp option, which is how its TCP answers a SYN to a closed port. Watch the
+// client's segments for resets and act on them in an event of our own.
+void OnRxSegment(uint64_t id, Ptr<const Packet>, const TcpHeader &header,
+                 Ptr<const TcpSocketBase>)
+{
+  if (header.GetFlags() & TcpHeader::RST)
+    Simulator::ScheduleNow(&OnReset, id);
+}
+
+EsNs3Socket *NewHandle(Ptr<Socket> s)
+{
+  EsNs3Socket *h = new EsNs3Socket;
+  h->sock = s;
+  h->id = g_world->next_socket++;
+  g_world->sockets.insert(h);
+  s->SetRecvCallback(MakeBoundCallback(&OnRecv, h));
+  s->SetSendCallback(MakeBoundCallback(&OnSend, h));
+  s->SetCloseCallbacks(MakeBoundCallback(&OnNormalClose, h),
+                       MakeBoundCallback(&OnErrorClose, h));
+  return h;
+}
+
+void OnAccept(EsNs3Socket *listener, Ptr<Socket> s, const Address &)
+{
+  EsNs3Socket *h = NewHandle(s);
+  h->connected = true;
+  RememberConnection(s);
+  if (listener->accept_fn && !listener->finished)
+    listener->accept_fn(listener->accept_arg, listener, h);
+  else
+    Finish(h);
+}
+
+void TimerFire(uint64_t id)
+{
+  auto it = g_world->timers.find(id);
+  if (it == g_world->timers.end())
+    return;
+  void (*fn)(void *) = it->second.fn;
+  void *arg = it->second.arg;
+  g_world->timers.erase(it);
+  fn(arg);
+  if (g_world && g_world->tick_fn && ++g_world->ticks >= g_world->tick_every) {
+    g_world->ticks = 0;
+    g_world->tick_fn(g_world->tick_arg);
+  }
+}
+
+void StopNow() { Simulator::Stop(); }
+
+void OnPhyRxDrop(Ptr<const Packet>) { g_world->drops++; }
+
+const uint32_t kNoNode = UINT32_MAX;
+
+uint32_t NodeOfAddress(uint32_t addr)
+{
+  auto &v = g_world->addr_nodes;
+  if (!g_world->addr_sorted) {
+    std::sort(v.begin(), v.end());
+    g_world->addr_sorted = true;
+  }
+  auto it = std::lower_bound(v.begin(), v.end(), std::make_pair(addr, uint32_t(0)));
+  return it != v.end() && it->first == addr ? it->second : kNoNode;
+}
+
+// One socket's view for telling retransmissions apart: the end of the highest sequence
+// number it sent (a SYN or FIN takes one). Held by the trace callback, so it lives exactly
+// as long as the socket, which may outlive our handle (TIME_WAIT, unsent data).
+struct RetxState : SimpleRefCount<RetxState> {
+  uint32_t owner = kNoNode;
+  bool accepted = false;
+  bool sent = false;
+  SequenceNumber32 high{0};
+};
+
+// ns-3 3.37 has no retransmission trace source (it came later), so every transmitted segment
+// is checked against what the socket sent before.
+void OnTxSegment(Ptr<RetxState> st, Ptr<const Packet> p, const TcpHeader &h,
+                 Ptr<const TcpSocketBase>)
+{
+  uint8_t flags = h.GetFlags();
+  uint32_t len = p->GetSize() + ((flags & TcpHeader::SYN) ? 1 : 0) +
+                 ((flags & TcpHeader::FIN) ? 1 : 0);
+  if (len == 0)
+    return; // a pure ACK (or RST): nothing that could be retransmitted
+  SequenceNumber32 seq = h.GetSequenceNumber();
+  if (st->sent && seq < st->high) {
+    (st->accepted ? g_world->retx_accepting : g_world->retx_connecting)++;
+    if (st->owner < g_world->retx_by_node.size())
+      g_world->retx_by_node[st->owner]++;
+  }
+  if (!st->sent || seq + len > st->high)
+    st->high = seq + len;
+  st->sent = true;
+}
+
+void WatchRetransmissions(Ptr<Socket> s, uint32_t owner, bool accepted)
+{
+  Ptr<RetxState> st = Create<RetxState>();
+  st->owner = owner;
+  st->accepted = accepted;
+  s->TraceConnectWithoutContext("Tx", MakeBoundCallback(&OnTxSegment, st));
+}
+
+// ns-3 3.37 finds a segment's socket by scanning every endpoint of the node
+// (Ipv4EndPointDemux::Lookup), so an RA/CA with 10,000 open connections spends most of the
+// run there. Established connections are looked up in a hash table instead; anything else
+// (SYNs to the listener, closed ports, connections we do not know) takes ns-3's own path.
+// The loophole: a derived class may name protected members of its base through itself.
+struct TcpSocketAccess : TcpSocketBase {
+  static Ipv4EndPoint *TcpSocketBase::*EndPointMember() { return &TcpSocketAccess::m_endPoint; }
+  static void (TcpSocketBase::*ForwardUpMember())(Ptr<Packet>, Ipv4Header, uint16_t,
+                                                   Ptr<Ipv4Interface>)
+  {
+    return &TcpSocketAccess::ForwardUp;
+  }
+};
+
+void OnConnState(ConnKey key, TcpSocket::TcpStates_t, TcpSocket::TcpStates_t now)
+{
+  // CLOSED comes just before ns-3 frees the endpoint; a socket still in m_sockets holds a
+  // reference, so dropping ours here cannot free it under its own feet.
+  if (now == TcpSocket::CLOSED && g_world)
+    g_world->conns.erase(key);
+}
+
+void RememberConnection(Ptr<Socket> s)
+{
+  Ptr<TcpSocketBase> tcp = DynamicCast<TcpSocketBase>(s);
+  if (!tcp)
+    return;
+  Ipv4EndPoint *ep = PeekPointer(tcp)->*TcpSocketAccess::EndPointMember();
+  if (!ep || ep->GetLocalAddress() == Ipv4Address::GetAny() || ep->GetPeerPort() == 0)
+    return;
+  ConnKey key = MakeKey(ep->GetLocalAddress(), ep->GetLocalPort(), ep->GetPeerAddress(),
+                        ep->GetPeerPort());
+  if (g_world->conns.emplace(key, tcp).second)
+    tcp->TraceConnectWithoutContext("State", MakeBoundCallback(&OnConnState, key));
+}
+
+// A listening socket whose forks announce themselves once their endpoint exists, so even
+// the handshake's last ACK (and a retransmitted SYN) finds them without a scan.
+class EsListenSocket : public TcpSocketBase
+{
+public:
+  static TypeId GetTypeId()
+  {
+    static TypeId tid = TypeId("ns3::EsListenSocket")
+                            .SetParent<TcpSocketBase>()
+                            .SetGroupName("Internet")
+                            .AddConstructor<EsListenSocket>();
+    return tid;
+  }
+  TypeId GetInstanceTypeId() const override { return GetTypeId(); }
+  EsListenSocket() = default;
+  EsListenSocket(const EsListenSocket &o) : TcpSocketBase(o) {}
+
+protected:
+  Ptr<TcpSocketBase> Fork() override { return CopyObject<EsListenSocket>(this); }
+  void CompleteFork(Ptr<Packet> p, const TcpHeader &h, const Address &from,
+                    const Address &to) override
+  {
+    // Before the base class sends the SYN-ACK, whose retransmissions count too.
+    uint32_t owner = kNoNode;
+    if (InetSocketAddress::IsMatchingType(from))
+      owner = NodeOfAddress(InetSocketAddress::ConvertFrom(from).GetIpv4().Get());
+    WatchRetransmissions(this, owner, true);
+    TcpSocketBase::CompleteFork(p, h, from, to);
+    RememberConnection(this);
+  }
+};
+
+class EsTcpL4Protocol : public TcpL4Protocol
+{
+public:
+  static TypeId GetTypeId()
+  {
+    static TypeId tid = TypeId("ns3::EsTcpL4Protocol")
+                            .SetParent<TcpL4Protocol>()
+                            .SetGroupName("Internet")
+                            .AddConstructor<EsTcpL4Protocol>();
+    return tid;
+  }
+
+  // What TcpL4Protocol::CreateSocket does, with our listening socket type.
+  Ptr<EsListenSocket> CreateListenSocket()
+  {
+    TypeIdValue rtt, congestion, recovery;
+    GetAttribute("RttEstimatorType", rtt);
+    GetAttribute("SocketType", congestion);
+    GetAttribute("RecoveryType", recovery);
+    ObjectFactory rttFactory(rtt.Get().GetName());
+    ObjectFactory congestionFactory(congestion.Get().GetName());
+    ObjectFactory recoveryFactory(recovery.Get().GetName());
+    Ptr<EsListenSocket> s = CreateObject<EsListenSocket>();
+    s->SetNode(GetObject<Node>());
+    s->SetTcp(this);
+    s->SetRtt(rttFactory.Create<RttEstimator>());
+    s->SetCongestionControlAlgorithm(congestionFactory.Create<TcpCongestionOps>());
+    s->SetRecoveryAlgorithm(recoveryFactory.Create<TcpRecoveryOps>());
+    AddSocket(s);
+    return s;
+  }
+  void SetListener(uint16_t port, Ptr<TcpSocketBase> s) { m_listeners[port] = s; }
+
+  using TcpL4Protocol::Receive;
+  IpL4Protocol::RxStatus Receive(Ptr<Packet> p, const Ipv4Header &ip,
+                                 Ptr<Ipv4Interface> iface) override
+  {
+    if (g_world && !Node::ChecksumEnabled()) {
+      TcpHeader th;
+      p->PeekHeader(th);
+      auto it = g_world->conns.find(
+          MakeKey(ip.GetDestination(), th.GetDestinationPort(), ip.GetSource(), th.GetSourcePort()));
+      if (it != g_world->conns.end()) {
+        if (Deliver(it->second, p, ip, th, iface))
+          return IpL4Protocol::RX_OK;
+        g_world->conns.erase(it);
+      } else if ((th.GetFlags() & (TcpHeader::SYN | TcpHeader::ACK | TcpHeader::RST)) ==
+                 TcpHeader::SYN) {
+        // A new connection: every fork of our listeners is in conns, so the listener is
+        // what ns-3's own lookup would find too.
+        auto l = m_listeners.find(th.GetDestinationPort());
+        if (l != m_listeners.end()) {
+          if (Deliver(l->second, p, ip, th, iface))
+            return IpL4Protocol::RX_OK;
+          m_listeners.erase(l);
+        }
+      }
+    }
+    return TcpL4Protocol::Receive(p, ip, iface);
+  }
+
+protected:
+  void DoDispose() override
+  {
+    m_listeners.clear();
+    TcpL4Protocol::DoDispose();
+  }
+
+private:
+  // What the endpoint's receive callback would do; false when the socket lost its endpoint.
+  // `tcp` is a copy on purpose: the segment may close the socket, and our table's reference
+  // goes with it while the socket is still running.
+  static bool Deliver(Ptr<TcpSocketBase> tcp, Ptr<Packet> p, const Ipv4Header &ip,
+                      const TcpHeader &th, Ptr<Ipv4Interface> iface)
+  {
+    Ipv4EndPoint *ep = PeekPointer(tcp)->*TcpSocketAccess::EndPointMember();
+    if (!ep || !ep->IsRxEnabled())
+      return false;
+    (PeekPointer(tcp)->*TcpSocketAccess::ForwardUpMember())(p, ip, th.GetSourcePort(), iface);
+    return true;
+  }
+
+  std::unordered_map<uint16_t, Ptr<TcpSocketBase>> m_listeners;
+};
+
+// Routing in a tree whose subtrees own aligned address blocks: a default route up, and one
+// route per child (its whole block) down. The blocks of a node's children never overlap, so a
+// binary search over them finds the route; ns-3's static routing scans every route (and, for
+// local delivery, every interface address) per packet, which costs a router with 300 children
+// more than the rest of the packet's path.
+class EsTreeRouting : public Ipv4RoutingProtocol
+{
+public:
+  static TypeId GetTypeId()
+  {
+    static TypeId tid = TypeId("ns3::EsTreeRouting")
+                            .SetParent<Ipv4RoutingProtocol>()
+                            .SetGroupName("Internet")
+                            .AddConstructor<EsTreeRouting>();
+    return tid;
+  }
+
+  // A child's block; blocks must not overlap.
+  void AddRoute(uint32_t network, unsigned plen, uint32_t gateway, uint32_t iface)
+  {
+    Entry e{network, plen == 0 ? 0 : 0xffffffffu << (32 - plen), gateway, iface};
+    auto at = std::upper_bound(m_routes.begin(), m_routes.end(), network,
+                               [](uint32_t n, const Entry &r) { return n < r.network; });
+    m_routes.insert(at, e);
+  }
+
+  void SetDefault(uint32_t gateway, uint32_t iface)
+  {
+    m_default = Entry{0, 0, gateway, iface};
+    m_hasDefault = true;
+  }
+
+  Ptr<Ipv4Route> RouteOutput(Ptr<Packet>, const Ipv4Header &header, Ptr<NetDevice>,
+                             Socket::SocketErrno &sockerr) override
+  {
+    Ptr<Ipv4Route> r = Lookup(header.GetDestination().Get());
+    sockerr = r ? Socket::ERROR_NOTERROR : Socket::ERROR_NOROUTETOHOST;
+    return r;
+  }
+
+  // What ns-3's static routing does, minus multicast (unused here): local delivery, then
+  // forwarding when the interface forwards.
+  bool RouteInput(Ptr<const Packet> p, const Ipv4Header &header, Ptr<const NetDevice> idev,
+                  UnicastForwardCallback ucb, MulticastForwardCallback, LocalDeliverCallback lcb,
+                  ErrorCallback ecb) override
+  {
+    uint32_t iif = m_ipv4->GetInterfaceForDevice(idev);
+    uint32_t dst = header.GetDestination().Get();
+    if (std::binary_search(m_local.begin(), m_local.end(), dst)) {
+      if (lcb.IsNull())
+        return false;
+      lcb(p, header, iif);
+      return true;
+    }
+    if (header.GetDestination().IsMulticast() || header.GetDestination().IsBroadcast())
+      return false;
+    if (!m_ipv4->IsForwarding(iif)) {
+      ecb(p, header, Socket::ERROR_NOROUTETOHOST);
+      return true;
+    }
+    Ptr<Ipv4Route> r = Lookup(dst);
+    if (!r)
+      return false;
+    ucb(r, p, header);
+    return true;
+  }
+
+  void NotifyInterfaceUp(uint32_t) override {}
+  void NotifyInterfaceDown(uint32_t) override {}
+
+  void NotifyAddAddress(uint32_t, Ipv4InterfaceAddress address) override
+  {
+    uint32_t a = address.GetLocal().Get();
+    m_local.insert(std::upper_bound(m_local.begin(), m_local.end(), a), a);
+  }
+
+  void NotifyRemoveAddress(uint32_t, Ipv4InterfaceAddress address) override
+  {
+    auto it = std::lower_bound(m_local.begin(), m_local.end(), address.GetLocal().Get());
+    if (it != m_local.end() && *it == address.GetLocal().Get())
+      m_local.erase(it);
+  }
+
+  void SetIpv4(Ptr<Ipv4> ipv4) override
+  {
+    m_ipv4 = ipv4;
+    for (uint32_t i = 0; i < ipv4->GetNInterfaces(); i++)
+      for (uint32_t j = 0; j < ipv4->GetNAddresses(i); j++)
+        NotifyAddAddress(i, ipv4->GetAddress(i, j));
+  }
+
+  void PrintRoutingTable(Ptr<OutputStreamWrapper> stream, Time::Unit) const override
+  {
+    std::ostream &os = *stream->GetStream();
+    for (const Entry &e : m_routes)
+      os << Ipv4Address(e.network) << "/" << Ipv4Mask(e.mask) << " via " << Ipv4Address(e.gateway)
+         << " if " << e.iface << "\n";
+    if (m_hasDefault)
+      os << "default via " << Ipv4Address(m_default.gateway) << " if " << m_default.iface << "\n";
+  }
+
+protected:
+  void DoDispose() override
+  {
+    m_ipv4 = nullptr;
+    Ipv4RoutingProtocol::DoDispose();
+  }
+
+private:
+  struct Entry {
+    uint32_t network, mask, gateway, iface;
+  };
+
+  Ptr<Ipv4Route> Lookup(uint32_t dst) const
+  {
+    const Entry *e = nullptr;
+    auto it = std::upper_bound(m_routes.begin(), m_routes.end(), dst,
+                               [](uint32_t d, const Entry &r) { return d < r.network; });
+    if (it != m_routes.begin() && ((dst & (it - 1)->mask) == (it - 1)->network))
+      e = &*(it - 1);
+    else if (m_hasDefault)
+      e = &m_default;
+    if (!e)
+      return nullptr;
+    Ptr<Ipv4Route> r = Create<Ipv4Route>();
+    r->SetDestination(Ipv4Address(dst));
+    r->SetGateway(Ipv4Address(e->gateway));
+    r->SetOutputDevice(m_ipv4->GetNetDevice(e->iface));
+    r->SetSource(m_ipv4->GetAddress(e->iface, 0).GetLocal());
+    return r;
+  }
+
+  Ptr<Ipv4> m_ipv4;
+  std::vector<Entry> m_routes; // by network
+  Entry m_default{};
+  bool m_hasDefault = false;
+  std::vector<uint32_t> m_local; // this node's addresses, sorted
+};
+
+class EsTreeRoutingHelper : public Ipv4RoutingHelper
+{
+public:
+  EsTreeRoutingHelper *Copy() const override { return new EsTreeRoutingHelper(*this); }
+  Ptr<Ipv4RoutingProtocol> Create(Ptr<Node>) const override
+  {
+    return CreateObject<EsTreeRouting>();
+  }
+};
+
+Ptr<Node> NodeAt(uint32_t i)
+{
+  NS_ABORT_MSG_IF(i >= g_world->nodes.size(), "es_ns3: no node " << i);
+  return g_world->nodes[i];
+}
+
+} // namespace
+
+extern "C" {
+
+void es_ns3_init(uint64_t seed)
+{
+  if (g_world)
+    es_ns3_destroy();
+  RngSeedManager::SetSeed(static_cast<uint32_t>(1 + seed % kSeedSpan));
+  RngSeedManager::SetRun(seed / kSeedSpan);
+  // Ethernet MTU minus IPv4, TCP and timestamp option headers (ns-3's default is 536).
+  Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(1448));
+  // The weak end-system model makes every forwarded packet scan all of a router's
+  // interfaces; in a tree each node is addressed on the interface packets arrive on anyway.
+  Config::SetDefault("ns3::Ipv4::WeakEsModel", BooleanValue(false));
+  g_world = new World;
+  g_world->event_base = Simulator::GetEventCount();
+}
+
+void es_ns3_destroy(void)
+{
+  if (!g_world)
+    return;
+  for (EsNs3Socket *h : g_world->sockets) {
+    ClearCallbacks(h->sock);
+    delete h;
+  }
+  g_world->sockets.clear();
+  g_world->by_id.clear();
+  g_world->conns.clear();
+  g_world->timers.clear();
+  Simulator::Destroy();
+  delete g_world;
+  g_world = nullptr;
+}
+
+uint32_t es_ns3_nodes_create(uint32_t count)
+{
+  uint32_t first = g_world->nodes.size();
+  NodeContainer nc;
+  nc.Create(count);
+  InternetStackHelper stack;
+  stack.SetIpv6StackInstall(false);
+  EsTreeRoutingHelper routing;
+  stack.SetRoutingHelper(routing);
+  EsTcpL4Protocol::GetTypeId(); // registers the names
+  EsListenSocket::GetTypeId();
+  stack.SetTcp("ns3::EsTcpL4Protocol");
+  stack.Install(nc);
+  // ARP and friends draw from streams too; pin them so runs do not depend on process history.
+  stack.AssignStreams(nc, (int64_t(1) << 40) + first * int64_t(16));
+  for (uint32_t i = 0; i < count; i++)
+    g_world->nodes.push_back(nc.Get(i));
+  g_world->retx_by_node.resize(g_world->nodes.size(), 0);
+  return first;
+}
+
+static uint32_t AddInterface(Ptr<Node> n, Ptr<NetDevice> dev, uint32_t addr, unsigned plen)
+{
+  Ptr<Ipv4> ip = n->GetObject<Ipv4>();
+  int32_t i = ip->AddInterface(dev);
+  uint32_t mask = plen == 0 ? 0 : 0xffffffffu << (32 - plen);
+  ip->AddAddress(i, Ipv4InterfaceAddress(Ipv4Address(addr), Ipv4Mask(mask)));
+  ip->SetMetric(i, 1);
+  ip->SetUp(i);
+  return i;
+}
+
+static bool IsProbability(double p) { return p >= 0 && p <= 1; }
+
+// The C description as the model's; false when a value is out of range.
+static bool ToImpairments(const EsNs3Impairments *in, es::LinkImpairments *out)
+{
+  if (!in)
+    return true;
+  if (!IsProbability(in->loss) || !IsProbability(in->burst_enter) ||
+      !IsProbability(in->burst_exit) || !IsProbability(in->burst_loss) ||
+      !IsProbability(in->corruption) || (in->burst_enter > 0 && !(in->burst_exit > 0)) ||
+      (in->n_outages > 0 && !in->outages))
+    return false;
+  out->loss = in->loss;
+  out->burst_enter = in->burst_enter;
+  out->burst_exit = in->burst_exit;
+  out->burst_loss = in->burst_loss;
+  out->corrupt = in->corruption;
+  for (uint32_t i = 0; i < in->n_outages; i++) {
+    const EsNs3Outage &w = in->outages[i];
+    if (!(w.start_s >= 0) || !(w.duration_s > 0) || !std::isfinite(w.start_s + w.duration_s))
+      return false;
+    out->outages.emplace_back(w.start_s, w.start_s + w.duration_s);
+  }
+  return true;
+}
+
+// Streams far above the loss streams (2 per link) and the stacks' (from 2^40).
+const int64_t kBurstStreams = int64_t(1) << 41;
+const int64_t kCorruptStreams = int64_t(1) << 42;
+
+int es_ns3_link(uint32_t a, uint32_t b, double rate_bps, double delay_s,
+                const EsNs3Impairments *imp, uint32_t a_addr, uint32_t b_addr, unsigned plen,
+                uint64_t stream, uint32_t *a_if, uint32_t *b_if)
+{
+  es::LinkImpairments li;
+  if (!(rate_bps >= 1) || !(delay_s >= 0) || !ToImpairments(imp, &li) || plen > 32)
+    return -1;
+  PointToPointHelper &p2p = g_world->p2p;
+  p2p.SetDeviceAttribute("DataRate", DataRateValue(DataRate(static_cast<uint64_t>(rate_bps))));
+  p2p.SetChannelAttribute("Delay", TimeValue(Delay(delay_s)));
+  Ptr<Node> na = NodeAt(a), nb = NodeAt(b);
+  NetDeviceContainer devs = p2p.Install(na, nb);
+  if (li.Any()) {
+    for (uint32_t side = 0; side < 2; side++) {
+      Ptr<es::LinkErrorModel> em = CreateObject<es::LinkErrorModel>();
+      em->Configure(li);
+      int64_t s = static_cast<int64_t>(2 * stream + side);
+      em->AssignStreams(s, kBurstStreams + s, kCorruptStreams + s);
+      Ptr<PointToPointNetDevice> d = DynamicCast<PointToPointNetDevice>(devs.Get(side));
+      d->SetReceiveErrorModel(em);
+      d->TraceConnectWithoutContext("PhyRxDrop", MakeCallback(&OnPhyRxDrop));
+      g_world->models.push_back(em);
+    }
+  }
+  g_world->addr_nodes.emplace_back(a_addr, a);
+  g_world->addr_nodes.emplace_back(b_addr, b);
+  g_world->addr_sorted = false;
+  uint32_t ia = AddInterface(na, devs.Get(0), a_addr, plen);
+  uint32_t ib = AddInterface(nb, devs.Get(1), b_addr, plen);
+  if (a_if)
+    *a_if = ia;
+  if (b_if)
+    *b_if = ib;
+  return 0;
+}
+
+void es_ns3_route_add(uint32_t node, uint32_t network, unsigned plen, uint32_t gateway,
+                      uint32_t iface)
+{
+  Ptr<EsTreeRouting> rt =
+      DynamicCast<EsTreeRouting>(NodeAt(node)->GetObject<Ipv4>()->GetRoutingProtocol());
+  rt->AddRoute(network, plen, gateway, iface);
+}
+
+void es_ns3_route_default(uint32_t node, uint32_t gateway, uint32_t iface)
+{
+  Ptr<EsTreeRouting> rt =
+      DynamicCast<EsTreeRouting>(NodeAt(node)->GetObject<Ipv4>()->GetRoutingProtocol());
+  rt->SetDefault(gateway, iface);
+}
+
+double es_ns3_now(void) { return Simulator::Now().GetSeconds(); }
+
+uint64_t es_ns3_schedule(double delay_s, void (*fn)(void *arg), void *arg)
+{
+  uint64_t id = g_world->next_timer++;
+  EventId ev = Simulator::Schedule(Delay(delay_s), &TimerFire, id);
+  g_world->timers.emplace(id, TimerEntry{ev, fn, arg});
+  return id;
+}
+
+uint64_t es_ns3_schedule_at(double at_s, void (*fn)(void *arg), void *arg)
+{
+  Time delay = Delay(at_s) - Simulator::Now();
+  if (delay.IsNegative())
+    delay = Seconds(0);
+  uint64_t id = g_world->next_timer++;
+  EventId ev = Simulator::Schedule(delay, &TimerFire, id);
+  g_world->timers.emplace(id, TimerEntry{ev, fn, arg});
+  return id;
+}
+
+void es_ns3_set_tick(void (*fn)(void *arg), void *arg, uint32_t every)
+{
+  g_world->tick_fn = fn;
+  g_world->tick_arg = arg;
+  g_world->tick_every = every > 0 ? every : 1;
+  g_world->ticks = 0;
+}
+
+void es_ns3_cancel(uint64_t id)
+{
+  if (!g_world)
+    return;
+  auto it = g_world->timers.find(id);
+  if (it == g_world->timers.end())
+    return;
+  Simulator::Cancel(it->second.event);
+  g_world->timers.erase(it);
+}
+
+void es_ns3_run(double stop_at_s)
+{
+  EventId stop;
+  bool have_stop = false;
+  if (std::isfinite(stop_at_s)) {
+    double now = Simulator::Now().GetSeconds();
+    if (stop_at_s <= now)
+      return;
+    stop = Simulator::Schedule(Delay(stop_at_s - now), &StopNow);
+    have_stop = true;
+  }
+  Simulator::Run();
+  if (have_stop)
+    Simulator::Cancel(stop);
+}
+
+void es_ns3_stop(void) { Simulator::Stop(); }
+
+uint64_t es_ns3_event_count(void) { return Simulator::GetEventCount() - g_world->event_base; }
+
+uint64_t es_ns3_loss_drops(void) { return g_world->drops; }
+
+void es_ns3_link_stats(EsNs3LinkStats *out)
+{
+  *out = EsNs3LinkStats{};
+  for (const Ptr<es::LinkErrorModel> &m : g_world->models) {
+    const es::LinkCounts &c = m->Counts();
+    out->drops_loss += c.loss;
+    out->drops_burst += c.burst;
+    out->drops_outage += c.outage;
+    out->corruptions += c.corrupted;
+  }
+  out->tcp_retransmissions_connecting = g_world->retx_connecting;
+  out->tcp_retransmissions_accepting = g_world->retx_accepting;
+  out->tcp_retransmissions = g_world->retx_connecting + g_world->retx_accepting;
+}
+
+uint32_t es_ns3_node_tcp_retransmissions(uint32_t node)
+{
+  return node < g_world->retx_by_node.size() ? g_world->retx_by_node[node] : 0;
+}
+
+EsNs3Socket *es_ns3_tcp_listen(uint32_t node, uint16_t port, EsNs3AcceptFn fn, void *arg)
+{
+  Ptr<EsTcpL4Protocol> l4 = NodeAt(node)->GetObject<EsTcpL4Protocol>();
+  Ptr<Socket> s = l4->CreateListenSocket();
+  if (s->Bind(InetSocketAddress(Ipv4Address::GetAny(), port)) < 0 || s->Listen() < 0) {
+    s->Close();
+    return nullptr;
+  }
+  l4->SetListener(port, DynamicCast<TcpSocketBase>(s));
+  EsNs3Socket *h = new EsNs3Socket;
+  h->sock = s;
+  h->accept_fn = fn;
+  h->accept_arg = arg;
+  g_world->sockets.insert(h);
+  // Accepted sockets are forks of this one and inherit its callbacks: set only accept here.
+  s->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address &>(),
+                       MakeBoundCallback(&OnAccept, h));
+  return h;
+}
+
+EsNs3Socket *es_ns3_tcp_connect(uint32_t node, uint32_t addr, uint16_t port,
+                                const EsNs3SocketFns *fns, void *arg)
+{
+  Ptr<Socket> s = Socket::CreateSocket(NodeAt(node), TcpSocketFactory::GetTypeId());
+  EsNs3Socket *h = NewHandle(s);
+  es_ns3_socket_set_fns(h, fns, arg);
+  s->SetConnectCallback(MakeBoundCallback(&OnConnected, h), MakeBoundCallback(&OnConnectFailed, h));
+  g_world->by_id.emplace(h->id, h);
+  s->TraceConnectWithoutContext("Rx", MakeBoundCallback(&OnRxSegment, h->id));
+  WatchRetransmissions(s, node, false);
+  if (s->Bind() < 0 || s->Connect(InetSocketAddress(Ipv4Address(addr), port)) < 0)
+    Simulator::ScheduleNow(&OnReset, h->id); // report asynchronously, like every failure
+  return h;
+}
+
+void es_ns3_socket_set_fns(EsNs3Socket *h, const EsNs3SocketFns *fns, void *arg)
+{
+  if (h->finished || h->released)
+    return;
+  h->fns = fns ? *fns : EsNs3SocketFns{};
+  h->arg = arg;
+  h->has_fns = fns != nullptr;
+}
+
+void es_ns3_socket_send(EsNs3Socket *h, const uint8_t *data, size_t len)
+{
+  if (h->finished || h->released || h->peer_gone || len == 0)
+    return;
+  h->pending.insert(h->pending.end(), data, data + len);
+  Flush(h);
+}
+
+void es_ns3_socket_close(EsNs3Socket *h)
+{
+  if (!h)
+    return;
+  h->released = true;
+  h->has_fns = false;
+  h->accept_fn = nullptr;
+  bool unsent = h->pending_head < h->pending.size();
+  if (unsent && !h->peer_gone && h->connected)
+    return; // Flush finishes it once TCP took the rest
+  Finish(h);
+}
+
+int es_ns3_enable_pcap(uint32_t node, const char *path)
+{
+  Ptr<Node> n = NodeAt(node);
+  for (uint32_t i = 0; i < n->GetNDevices(); i++) {
+    Ptr<PointToPointNetDevice> d = DynamicCast<PointToPointNetDevice>(n->GetDevice(i));
+    if (d) {
+      g_world->p2p.EnablePcap(path, d, false, true); // explicit file name: `path` as given
+      return 0;
+    }
+  }
+  return -1;
+}
+
+} // extern "C"

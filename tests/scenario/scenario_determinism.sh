@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Same scenario and seed: every result file byte-identical (summary.json but its wall_clock
+# object), threaded or with --one-thread (which runs no second thread at all), for every key
+# type and with hostile eNBs. Another seed: other timings.
+set -euo pipefail
+es=$1
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+args=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.02 --set enb.retry=restart
+  --set enb.msg_timeout=0.5s --set raca.workers=1 --set raca.queue_limit=3 --set raca.retry_after=1s
+  --set raca.ir_service=100ms)
+"$es" "${args[@]}" --seed 11 --out "$tmp/a"
+sleep 1.1 # a different wall-clock second must not change anything
+"$es" "${args[@]}" --seed 11 --out "$tmp/b" --one-thread
+"$es" "${args[@]}" --seed 12 --out "$tmp/c"
+# Every file of two result folders, summary.json without its wall_clock object.
+same_results() {
+  [ "$(cd "$1" && find . -type f | sort)" = "$(cd "$2" && find . -type f | sort)" ] \
+    || fail "$3: different result files"
+  while IFS= read -r f; do
+    if [ "${f##*/}" = summary.json ]; then
+      diff <(strip_wall "$1/$f") <(strip_wall "$2/$f") >/dev/null || fail "$3: $f differs"
+    else
+      cmp -s "$1/$f" "$2/$f" || fail "$3: $f differs"
+    fi
+  done < <(cd "$1" && find . -type f | sort)
+}
+strip_wall() { sed '/^  "wall_clock": {$/,/^  },\{0,1\}$/d' "$1"; }
+cmp "$tmp/a/enrolments.csv" "$tmp/b/enrolments.csv" || fail "same seed, different CSV"
+same_results "$tmp/a" "$tmp/b" "threaded against --one-thread"
+# The run exercised what can reorder work: back-offs after 503 and restarted transactions.
+tail -n +2 "$tmp/a/enrolments.csv" | awk -F, '{ b += $14; r += $15 } END { exit !(b > 0 && r > 0) }' \
+  || fail "no busy retries or restarts to be deterministic about"
+# Everything wall-clock or host dependent is in summary.json's "wall_clock" object (one
+# member per line, no nested objects) and nowhere else: drop exactly that object, compare
+# the rest byte for byte.
+# (grep reads all of its input: with -q it could exit early, and sed's SIGPIPE fail the pipe.)
+for r in a b; do
+  grep -q '^  "wall_clock": {$' "$tmp/$r/summary.json" || fail "no wall_clock object in summary.json"
+  strip_wall "$tmp/$r/summary.json" >"$tmp/stripped" # (grep -q on a pipe: SIGPIPE under pipefail)
+  grep -q '"latency_s"' "$tmp/stripped" || fail "stripping wall_clock removed more"
+  if grep -q -e wall_time -e started_at "$tmp/stripped"; then fail "wall-clock field outside wall_clock"; fi
+done
+diff <(strip_wall "$tmp/a/summary.json") <(strip_wall "$tmp/b/summary.json") || fail "same seed, different summary"
+cmp "$tmp/a/raca_queue.csv" "$tmp/b/raca_queue.csv" || fail "same seed, different RA/CA queue series"
+cmp "$tmp/a/pki/operator-root.pem" "$tmp/b/pki/operator-root.pem" || fail "same seed, different PKI"
+cmp "$tmp/a/crl.pem" "$tmp/b/crl.pem" || fail "same seed, different CRL"
+if cmp -s "$tmp/a/enrolments.csv" "$tmp/c/enrolments.csv"; then fail "another seed gave identical timings"; fi
+# Hostile eNBs, revocations and periodic CRLs are drawn from the seed too.
+hostile=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.1 --set enb.msg_timeout=1.5s
+  --set raca.confirm_wait=3s --set raca.crl_interval=1s --set hostile.unknown_vendor=0.1
+  --set hostile.rogue_raca=0.1 --seed 11)
+"$es" "${hostile[@]}" --out "$tmp/h1"
+"$es" "${hostile[@]}" --out "$tmp/h2" --one-thread
+same_results "$tmp/h1" "$tmp/h2" "hostile eNBs, threaded against --one-thread"
+[ "$(wc -l <"$tmp/h1/hostile.csv")" -gt 1 ] || fail "no hostile eNB drawn"
+# The other key types: P-384, and RSA-2048 whose pooled keys are shared by both threads.
+for key in p384 rsa2048; do
+  k=(run --quiet --keep-certs --set scenario.enbs=24 --set pki.key=$key --set enb.key=$key
+    --set backhaul.loss=0.02 --seed 3)
+  "$es" "${k[@]}" --out "$tmp/$key-a"
+  "$es" "${k[@]}" --out "$tmp/$key-b" --one-thread
+  same_results "$tmp/$key-a" "$tmp/$key-b" "$key, threaded against --one-thread"
+done
+# --one-thread means one thread: watch a longer run's task count.
+"$es" run --quiet --one-thread --set scenario.enbs=3000 --set rollout.window=30s --out "$tmp/one" &
+pid=$!
+most=0
+while kill -0 $pid 2>/dev/null; do
+  n=$(ls /proc/$pid/task 2>/dev/null | wc -l)
+  [ "$n" -gt "$most" ] && most=$n
+  sleep 0.05
+done
+wait $pid || fail "the --one-thread run failed"
+[ "$most" -eq 1 ] || fail "--one-thread ran $most threads"
+echo "scenario_determinism: identical for one seed, different for another"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Hostile and broken nodes in a simulated run: eNBs with an unknown vendor's or an expired
+# device certificate are refused by the RA/CA with a CMP error and get nothing; eNBs answered
+# by a rogue RA/CA refuse its responses; an RA/CA without the cross certificate fails everyone.
+set -euo pipefail
+es=$1
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# value FILE PATH: the value at a dotted path of summary.json.
+value() { awk -v path="$2" -f "$(dirname "$0")/../support/json_get.awk" "$1"; }
+
+# 1. A share of each hostile class among 80 eNBs.
+out=$tmp/hostile
+"$es" run --quiet --seed 3 --keep-certs --out "$out" --set scenario.enbs=80 \
+  --set hostile.unknown_vendor=0.15 --set hostile.expired_device=0.15 --set hostile.rogue_raca=0.15
+head -1 "$out/hostile.csv" | grep -qx 'enb,class' || fail "hostile.csv header"
+for c in unknown_vendor expired_device rogue_raca; do
+  n=$(grep -c ",$c\$" "$out/hostile.csv" || true)
+  [ "$n" -gt 0 ] || fail "no eNB drawn as $c"
+  [ "$(value "$out/summary.json" "hostile.$c.enbs")" -eq "$n" ] || fail "summary hostile.$c.enbs is not $n"
+  [ "$(value "$out/summary.json" "hostile.$c.enrolled")" -eq 0 ] || fail "a $c eNB enrolled"
+done
+# Each eNB's outcome names why; refused eNBs were issued nothing, rogue-answered ones hold nothing.
+awk -F, '
+  FILENAME == ARGV[1] { if (FNR > 1) class[$1] = $2; next }
+  FNR == 1 { next }
+  {
+    c = ($1 in class) ? class[$1] : "none"
+    want = c == "none" ? "enrolled" : c == "rogue_raca" ? "response_unverified" : "rejected_by_raca"
+    if ($8 != want) { print "eNB " $1 " (" c "): " $8 ", wanted " want; bad = 1 }
+    if (c != "none" && c != "rogue_raca" && $10 != "") { print "eNB " $1 " (" c ") was issued " $10; bad = 1 }
+    if (c == "none") genuine++
+  }
+  END { print genuine > "/dev/stderr"; exit bad }' "$out/hostile.csv" "$out/enrolments.csv" 2>"$tmp/genuine" \
+  || fail "outcomes of hostile eNBs: $(cat "$tmp/genuine")"
+genuine=$(tail -1 "$tmp/genuine")
+for enb in $(awk -F, 'NR > 1 { print $1 }' "$out/hostile.csv"); do
+  [ ! -e "$out/certs/enb-$enb.pem" ] || fail "hostile eNB $enb holds a certificate"
+done
+issued=$(awk -v path=invariants.issued -f "$(dirname "$0")/../support/json_get.awk" "$out/summary.json")
+[ "$issued" -eq "$genuine" ] || fail "the RA/CA issued $issued certificates for $genuine genuine eNBs"
+rogue=$(grep -c ',rogue_raca$' "$out/hostile.csv")
+[ "$(value "$out/summary.json" hostile.rogue_raca.issued_by_rogue)" -eq "$rogue" ] \
+  || fail "the rogue RA/CA did not answer each of its $rogue eNBs"
+# Nothing the rogue issued reaches the operator's CRL; nothing genuine was revoked.
+[ "$(tail -n +2 "$out/revocations.csv" | wc -l)" -eq 0 ] || fail "revocations in a run without loss"
+[ "$(openssl verify -crl_check -CAfile "$out/pki/operator-root.pem" -CRLfile "$out/crl.pem" "$out"/certs/*.pem | grep -c ': OK$')" -eq "$genuine" ] \
+  || fail "genuine certificates do not verify"
+
+# 2. The late-binding misconfiguration: an RA/CA without the cross certificate. Every eNB
+#    refuses its ip; every certificate it issued is revoked when confirm-wait runs out.
+out=$tmp/nocross
+"$es" run --quiet --seed 3 --keep-certs --out "$out" --set scenario.enbs=20 --set raca.cross=false \
+  --set raca.confirm_wait=3s
+n=$(awk -F, 'NR > 1 && $8 == "response_unverified"' "$out/enrolments.csv" | wc -l)
+[ "$n" -eq 20 ] || fail "raca.cross=false: $n of 20 eNBs failed response_unverified"
+[ -z "$(ls "$out/certs")" ] || fail "raca.cross=false: an eNB holds a certificate"
+[ "$(awk -F, 'NR > 1 && $3 == "confirm_timeout"' "$out/revocations.csv" | wc -l)" -eq 20 ] \
+  || fail "raca.cross=false: not every issued certificate revoked at confirm-wait"
+[ "$(openssl crl -in "$out/crl.pem" -noout -text | grep -c 'Serial Number:')" -eq 20 ] \
+  || fail "raca.cross=false: the CRL does not list the 20 certificates"
+
+# 3. The shipped hostile scenario: loss, renewals, periodic CRLs and every hostile class.
+out=$tmp/shipped
+"$es" run --quiet --scenario "$(dirname "$0")/../../topologies/scenarios/hostile.ini" --out "$out"
+for c in unknown_vendor expired_device rogue_raca; do
+  [ "$(value "$out/summary.json" "hostile.$c.enbs")" -gt 0 ] || fail "hostile.ini: no $c eNB"
+  [ "$(value "$out/summary.json" "hostile.$c.enrolled")" -eq 0 ] || fail "hostile.ini: a $c eNB enrolled"
+done
+[ "$(tail -n +2 "$out/revocations.csv" | wc -l)" -eq "$(value "$out/summary.json" revocations.total)" ] \
+  || fail "hostile.ini: revocations.total is not the rows of revocations.csv"
+for r in confirm_timeout superseded; do
+  grep -q ",$r," "$out/revocations.csv" || fail "hostile.ini: no $r revocation"
+done
+[ "$(value "$out/summary.json" crl.published)" -gt 2 ] || fail "hostile.ini: no periodic CRLs"
+openssl crl -in "$out/crl.pem" -CAfile "$out/pki/operator-root.pem" -noout 2>&1 | grep -q 'verify OK' \
+  || fail "hostile.ini: CRL signature"
+echo "scenario_hostile: $genuine genuine eNBs enrolled, every hostile one refused for its reason"

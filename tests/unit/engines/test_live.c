@@ -1,0 +1,918 @@
+/* The live engine on loopback: timers, channels, replies to clients that left, hostile clients,
+ * eNBs enrolling, renewing and revoking over real sockets (raw clients run in a thread). */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <openssl/x509v3.h>
+
+#include "nodes/es_enb.h"
+#include "engines/es_live.h"
+#include "pki/es_pki.h"
+#include "nodes/es_raca.h"
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static void stop_cb(void *arg) { es_live_stop(arg); }
+
+/* Runs the loop, at most `limit_s` (a test that hangs fails instead). */
+static void run_for(EsLive *live, double limit_s)
+{
+  guint64 guard = es_engine_timer_add(es_live_get0_engine(live), limit_s, stop_cb, live);
+  es_live_run(live);
+  es_engine_timer_cancel(es_live_get0_engine(live), guard);
+}
+
+typedef struct {
+  EsLive *live;
+  gboolean (*done)(void *arg);
+  void *arg;
+} Until;
+
+static void until_check(void *p)
+{
+  Until *u = p;
+  if (u->done(u->arg))
+    es_live_stop(u->live);
+  else
+    es_engine_timer_add(es_live_get0_engine(u->live), 0.005, until_check, u);
+}
+
+/* Runs the loop until done(arg) holds; fails the test after limit_s. */
+static void run_until(EsLive *live, gboolean (*done)(void *), void *arg, double limit_s)
+{
+  Until u = {live, done, arg};
+  EsEngine *e = es_live_get0_engine(live);
+  guint64 check = es_engine_timer_add(e, 0, until_check, &u);
+  gint64 t0 = g_get_monotonic_time();
+  run_for(live, limit_s);
+  es_engine_timer_cancel(e, check);
+  g_assert_true(done(arg));
+  g_assert_cmpint(g_get_monotonic_time() - t0, <, (gint64)(limit_s * 1e6));
+}
+
+static char *listen_any(EsLive *live, const EsLiveLimits *limits)
+{
+  GError *error = NULL;
+  g_assert_true(es_live_listen(live, "127.0.0.1:0", limits, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(es_live_get_port(live), >, 0);
+  return g_strdup_printf("127.0.0.1:%u", es_live_get_port(live));
+}
+
+static EsLive *live_new(void)
+{
+  GError *error = NULL;
+  EsLive *live = es_live_new(&error);
+  g_assert_no_error(error);
+  return live;
+}
+
+/* A blocking client in a thread: sends `request` (optionally closing its sending side or the
+ * whole socket right after), reads until the server closes or `read_timeout_s` passes. */
+typedef struct {
+  guint16 port;
+  GBytes *request;
+  gboolean close_after_send;  /* go away without reading */
+  double read_timeout_s;
+  GString *response;
+  gboolean server_closed;     /* read returned 0 */
+  double elapsed_s;
+  gint done;
+} RawClient;
+
+static gpointer raw_client_thread(gpointer arg)
+{
+  RawClient *rc = arg;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(rc->port)};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  gint64 t0 = g_get_monotonic_time();
+  g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof sa), ==, 0);
+  gsize len = 0;
+  const char *data = rc->request != NULL ? g_bytes_get_data(rc->request, &len) : NULL;
+  for (gsize off = 0; off < len;) {
+    ssize_t n = send(fd, data + off, len - off, MSG_NOSIGNAL);
+    if (n <= 0)
+      break; /* the server may refuse early and close */
+    off += (gsize)n;
+  }
+  if (!rc->close_after_send) {
+    struct timeval tv = {(time_t)rc->read_timeout_s,
+                         (suseconds_t)((rc->read_timeout_s - (time_t)rc->read_timeout_s) * 1e6)};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[4096];
+    for (;;) {
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n == 0)
+        rc->server_closed = TRUE;
+      if (n <= 0)
+        break;
+      g_string_append_len(rc->response, buf, n);
+    }
+  }
+  close(fd);
+  rc->elapsed_s = (g_get_monotonic_time() - t0) / 1e6;
+  g_atomic_int_set(&rc->done, 1);
+  return NULL;
+}
+
+static gboolean raw_done(void *arg) { return g_atomic_int_get(&((RawClient *)arg)->done) != 0; }
+
+/* Sends `request` to the live server and runs the loop until the client is done. */
+static RawClient *raw_exchange(EsLive *live, const void *request, gsize len, double read_timeout_s,
+                               gboolean close_after_send)
+{
+  RawClient *rc = g_new0(RawClient, 1);
+  rc->port = es_live_get_port(live);
+  rc->request = g_bytes_new(request, len);
+  rc->read_timeout_s = read_timeout_s;
+  rc->close_after_send = close_after_send;
+  rc->response = g_string_new(NULL);
+  GThread *t = g_thread_new("raw-client", raw_client_thread, rc);
+  run_until(live, raw_done, rc, read_timeout_s + 10);
+  g_thread_join(t);
+  return rc;
+}
+
+static void raw_free(RawClient *rc)
+{
+  g_bytes_unref(rc->request);
+  g_string_free(rc->response, TRUE);
+  g_free(rc);
+}
+
+/* The status code of the first response in a raw reply; 0 when there is none. */
+static int status_of(const RawClient *rc)
+{
+  int major, minor, code;
+  if (sscanf(rc->response->str, "HTTP/%d.%d %d", &major, &minor, &code) == 3)
+    return code;
+  return 0;
+}
+
+static char *http_post(const char *content_type, gsize content_length, const char *body)
+{
+  return g_strdup_printf("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                         "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n%s",
+                         content_type, content_length, body);
+}
+
+/* ---- timers ------------------------------------------------------------------------------- */
+
+typedef struct {
+  EsLive *live;
+  GString *order;
+  guint64 self;
+  guint64 victim;
+} TimerLog;
+
+static void log_a(void *arg) { g_string_append_c(((TimerLog *)arg)->order, 'a'); }
+static void log_b(void *arg) { g_string_append_c(((TimerLog *)arg)->order, 'b'); }
+static void log_c(void *arg) { g_string_append_c(((TimerLog *)arg)->order, 'c'); }
+static void log_self_cancel(void *arg)
+{
+  TimerLog *l = arg;
+  g_string_append_c(l->order, 's');
+  es_engine_timer_cancel(es_live_get0_engine(l->live), l->self);   /* harmless: fired */
+  es_engine_timer_cancel(es_live_get0_engine(l->live), l->victim); /* still pending */
+}
+
+static void test_timers(void)
+{
+  EsLive *live = live_new();
+  EsEngine *e = es_live_get0_engine(live);
+  double fraction;
+  gint64 epoch = es_live_get_epoch(live, &fraction);
+  g_assert_cmpfloat(fraction, >=, 0);
+  g_assert_cmpfloat(fraction, <, 1);
+  /* epoch + now is the wall clock. */
+  double wall = g_get_real_time() / 1e6;
+  g_assert_cmpfloat(ABS(epoch + fraction + es_engine_now(e) - wall), <, 0.05);
+
+  TimerLog l = {live, g_string_new(NULL), 0, 0};
+  es_engine_timer_add(e, 0.03, log_c, &l);
+  es_engine_timer_add(e, 0.01, log_a, &l);
+  l.self = es_engine_timer_add(e, 0.015, log_self_cancel, &l);
+  l.victim = es_engine_timer_add(e, 0.02, log_b, &l);
+  guint64 cancelled = es_engine_timer_add(e, 0.005, log_b, &l);
+  es_engine_timer_cancel(e, cancelled);
+  es_engine_timer_cancel(e, cancelled);
+  double t0 = es_engine_now(e);
+  run_for(live, 0.1);
+  g_assert_cmpstr(l.order->str, ==, "asc");
+  g_assert_cmpfloat(es_engine_now(e) - t0, >=, 0.09);
+  g_string_free(l.order, TRUE);
+  es_live_free(live);
+}
+
+/* ---- channels against the engine's own server ------------------------------------------- */
+
+typedef struct {
+  EsLive *live;
+  EsExchange *held;          /* answered later */
+  double delay_s;            /* > 0: reply after this long; < 0: never */
+  guint requests;
+  char *last_content_type;
+  GByteArray *last_body;
+} Server;
+
+static void server_reply_held(void *arg)
+{
+  Server *s = arg;
+  EsExchange *x = g_steal_pointer(&s->held);
+  static const char ok[] = "late";
+  es_engine_reply(es_live_get0_engine(s->live), x, 200, "application/pkixcmp",
+                  (const guint8 *)ok, sizeof ok - 1);
+}
+
+static gboolean server_holds(void *arg) { return ((Server *)arg)->held != NULL; }
+static gboolean server_free_of(void *arg) { return ((Server *)arg)->held == NULL; }
+
+static void on_echo(void *arg, EsExchange *x, const char *content_type, const guint8 *body,
+                    gsize len)
+{
+  Server *s = arg;
+  s->requests++;
+  g_free(s->last_content_type);
+  s->last_content_type = g_strdup(content_type);
+  g_byte_array_set_size(s->last_body, 0);
+  g_byte_array_append(s->last_body, body, (guint)len);
+  if (s->delay_s == 0) {
+    es_engine_reply(es_live_get0_engine(s->live), x, 200, "application/pkixcmp", body, len);
+    return;
+  }
+  g_assert_null(s->held);
+  s->held = x;
+  if (s->delay_s > 0)
+    es_engine_timer_add(es_live_get0_engine(s->live), s->delay_s, server_reply_held, s);
+}
+
+typedef struct {
+  guint calls;
+  int status;
+  char *error;
+  char *content_type;
+  GByteArray *body;
+  gboolean in_post;
+  gboolean called_in_post;
+} Client;
+
+static void on_client_response(void *arg, const EsResponse *r)
+{
+  Client *c = arg;
+  c->calls++;
+  c->called_in_post |= c->in_post;
+  c->status = r->http_status;
+  g_free(c->error);
+  c->error = g_strdup(r->error);
+  g_free(c->content_type);
+  c->content_type = g_strdup(r->content_type);
+  g_byte_array_set_size(c->body, 0);
+  if (r->len > 0)
+    g_byte_array_append(c->body, r->body, (guint)r->len);
+}
+
+static gboolean client_answered(void *arg) { return ((Client *)arg)->calls > 0; }
+
+static void post(EsLive *live, EsChannel *ch, Client *c, const char *text)
+{
+  c->calls = 0;
+  c->in_post = TRUE;
+  es_channel_post(ch, es_live_get0_engine(live), "application/pkixcmp", (const guint8 *)text,
+                  strlen(text), on_client_response, c);
+  c->in_post = FALSE;
+}
+
+static void client_clear(Client *c)
+{
+  g_free(c->error);
+  g_free(c->content_type);
+  g_byte_array_unref(c->body);
+}
+
+static void server_clear(Server *s)
+{
+  g_free(s->last_content_type);
+  g_byte_array_unref(s->last_body);
+}
+
+static void test_channel_echo(void)
+{
+  EsLive *live = live_new();
+  EsEngine *e = es_live_get0_engine(live);
+  Server s = {.live = live, .last_body = g_byte_array_new()};
+  es_engine_server_set(e, 0, on_echo, &s);
+  char *target = listen_any(live, NULL);
+  GError *error = NULL;
+  g_assert_true(es_live_set_target(live, target, "/cmp/enrol", &error));
+
+  Client c = {.body = g_byte_array_new()};
+  EsChannel *ch = es_engine_channel_open(e, 1);
+  post(live, ch, &c, "hello");
+  run_until(live, client_answered, &c, 5);
+  g_assert_false(c.called_in_post);
+  g_assert_null(c.error);
+  g_assert_cmpint(c.status, ==, 200);
+  g_assert_cmpstr(c.content_type, ==, "application/pkixcmp");
+  g_assert_cmpmem(c.body->data, c.body->len, "hello", 5);
+  g_assert_cmpstr(s.last_content_type, ==, "application/pkixcmp");
+
+  /* Kept alive: the next post on the channel, answered later. */
+  s.delay_s = 0.05;
+  post(live, ch, &c, "again");
+  run_until(live, client_answered, &c, 5);
+  g_assert_cmpint(c.status, ==, 200);
+  g_assert_cmpmem(c.body->data, c.body->len, "late", 4);
+  g_assert_cmpuint(s.requests, ==, 2);
+  es_channel_close(ch, e);
+
+  g_free(target);
+  client_clear(&c);
+  server_clear(&s);
+  es_live_free(live);
+}
+
+static void test_channel_refused(void)
+{
+  EsLive *live = live_new();
+  EsEngine *e = es_live_get0_engine(live);
+  /* A port that was free a moment ago: listen, note it, stop listening. */
+  EsLive *probe = live_new();
+  char *target = listen_any(probe, NULL);
+  es_live_free(probe);
+  GError *error = NULL;
+  g_assert_true(es_live_set_target(live, target, NULL, &error));
+  Client c = {.body = g_byte_array_new()};
+  EsChannel *ch = es_engine_channel_open(e, 1);
+  post(live, ch, &c, "x");
+  run_until(live, client_answered, &c, 5);
+  /* Never from inside the post: the caller's frame is gone first. */
+  g_assert_false(c.called_in_post);
+  g_assert_cmpuint(c.calls, ==, 1);
+  g_assert_nonnull(c.error);
+  g_assert_cmpint(c.status, ==, 0);
+  es_channel_close(ch, e);
+  g_free(target);
+  client_clear(&c);
+  es_live_free(live);
+}
+
+static void test_close_in_flight(void)
+{
+  EsLive *live = live_new();
+  EsEngine *e = es_live_get0_engine(live);
+  Server s = {.live = live, .last_body = g_byte_array_new(), .delay_s = 0.05};
+  es_engine_server_set(e, 0, on_echo, &s);
+  char *target = listen_any(live, NULL);
+  g_assert_true(es_live_set_target(live, target, NULL, NULL));
+  Client c = {.body = g_byte_array_new()};
+  EsChannel *ch = es_engine_channel_open(e, 1);
+  post(live, ch, &c, "abandoned");
+  run_until(live, server_holds, &s, 5); /* the request reached the server, which holds it */
+  g_assert_cmpuint(s.requests, ==, 1);
+  es_channel_close(ch, e);
+  run_until(live, server_free_of, &s, 5); /* its late reply goes to a closed connection */
+  run_for(live, 0.05);
+  g_assert_cmpuint(c.calls, ==, 0);
+
+  /* The server still serves. */
+  s.delay_s = 0;
+  ch = es_engine_channel_open(e, 2);
+  post(live, ch, &c, "next");
+  run_until(live, client_answered, &c, 5);
+  g_assert_cmpint(c.status, ==, 200);
+  es_channel_close(ch, e);
+  g_free(target);
+  client_clear(&c);
+  server_clear(&s);
+  es_live_free(live);
+}
+
+/* A client sends a whole request and leaves; the reply comes after it left. */
+static void test_reply_after_client_left(void)
+{
+  EsLive *live = live_new();
+  EsEngine *e = es_live_get0_engine(live);
+  Server s = {.live = live, .last_body = g_byte_array_new(), .delay_s = -1};
+  es_engine_server_set(e, 0, on_echo, &s);
+  char *target = listen_any(live, NULL);
+  char *req = http_post("application/pkixcmp", 4, "gone");
+  RawClient *rc = raw_exchange(live, req, strlen(req), 1, TRUE);
+  run_until(live, server_holds, &s, 5);
+  server_reply_held(&s);
+  run_for(live, 0.1);
+  raw_free(rc);
+
+  /* Answered at once, racing the client's close. */
+  s.delay_s = 0;
+  rc = raw_exchange(live, req, strlen(req), 1, TRUE);
+  run_for(live, 0.05);
+  raw_free(rc);
+
+  s.delay_s = 0;
+  g_assert_true(es_live_set_target(live, target, NULL, NULL));
+  Client c = {.body = g_byte_array_new()};
+  EsChannel *ch = es_engine_channel_open(e, 1);
+  post(live, ch, &c, "still here");
+  run_until(live, client_answered, &c, 5);
+  g_assert_cmpint(c.status, ==, 200);
+  es_channel_close(ch, e);
+
+  /* Shut down with a request still unanswered: dropped, nothing leaks. */
+  s.delay_s = -1;
+  rc = raw_exchange(live, req, strlen(req), 0.2, FALSE);
+  run_until(live, server_holds, &s, 5);
+  raw_free(rc);
+  g_free(req);
+  g_free(target);
+  client_clear(&c);
+  server_clear(&s);
+  es_live_free(live);
+}
+
+/* A scripted HTTP server in a thread, for three connections: on the first it answers one
+ * request and drops the connection when the second arrives, unanswered (a server whose idle
+ * timeout fired just as the client reused the connection); on the second it answers; on the
+ * third it drops the first request unanswered. */
+typedef struct {
+  int listener;
+  guint16 port;
+  guint connections;
+  guint requests;
+  GPtrArray *bodies;   /* GBytes per request */
+} Scripted;
+
+/* Reads one request (headers and Content-Length body); FALSE when the peer closed. */
+static gboolean read_request(int fd, GBytes **body)
+{
+  GString *in = g_string_new(NULL);
+  char buf[4096];
+  gsize need = 0;
+  char *end = NULL;
+  for (;;) {
+    if (end == NULL && (end = strstr(in->str, "\r\n\r\n")) != NULL) {
+      const char *cl = g_strstr_len(in->str, end - in->str, "Content-Length: ");
+      need = (gsize)(end - in->str) + 4 + (cl != NULL ? strtoul(cl + 16, NULL, 10) : 0);
+    }
+    if (end != NULL && in->len >= need)
+      break;
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      g_string_free(in, TRUE);
+      return FALSE;
+    }
+    g_string_append_len(in, buf, n);
+    end = NULL;
+  }
+  gsize head = (gsize)(strstr(in->str, "\r\n\r\n") - in->str) + 4;
+  *body = g_bytes_new(in->str + head, need - head);
+  g_string_free(in, TRUE);
+  return TRUE;
+}
+
+static gpointer scripted_thread(gpointer arg)
+{
+  Scripted *sc = arg;
+  while (sc->connections < 3) {
+    int fd = accept(sc->listener, NULL, NULL);
+    if (fd < 0)
+      break;
+    sc->connections++;
+    GBytes *body;
+    guint on_this = 0;
+    while (read_request(fd, &body)) {
+      g_ptr_array_add(sc->bodies, body);
+      sc->requests++;
+      on_this++;
+      if ((sc->connections == 1 && on_this == 2) || sc->connections == 3)
+        break; /* dropped unanswered */
+      static const char rsp[] = "HTTP/1.1 200 OK\r\nContent-Type: application/pkixcmp\r\n"
+                                "Content-Length: 2\r\n\r\nok";
+      send(fd, rsp, sizeof rsp - 1, MSG_NOSIGNAL);
+    }
+    close(fd);
+  }
+  return NULL;
+}
+
+static void test_channel_resend_on_reused_connection(void)
+{
+  Scripted sc = {.bodies = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref)};
+  sc.listener = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t sl = sizeof sa;
+  g_assert_cmpint(bind(sc.listener, (struct sockaddr *)&sa, sizeof sa), ==, 0);
+  g_assert_cmpint(listen(sc.listener, 8), ==, 0);
+  getsockname(sc.listener, (struct sockaddr *)&sa, &sl);
+  sc.port = ntohs(sa.sin_port);
+  GThread *t = g_thread_new("scripted", scripted_thread, &sc);
+
+  EsLive *live = live_new();
+  EsEngine *e = es_live_get0_engine(live);
+  char *target = g_strdup_printf("127.0.0.1:%u", sc.port);
+  g_assert_true(es_live_set_target(live, target, NULL, NULL));
+  Client c = {.body = g_byte_array_new()};
+  EsChannel *ch = es_engine_channel_open(e, 1);
+  post(live, ch, &c, "first");
+  run_until(live, client_answered, &c, 5);
+  g_assert_cmpint(c.status, ==, 200);
+  post(live, ch, &c, "second");
+  run_until(live, client_answered, &c, 5);
+  /* Answered once, on a second connection, with the same bytes sent twice. */
+  g_assert_cmpuint(c.calls, ==, 1);
+  g_assert_null(c.error);
+  g_assert_cmpint(c.status, ==, 200);
+  g_assert_cmpuint(sc.connections, ==, 2);
+  g_assert_cmpuint(sc.requests, ==, 3);
+  g_assert_true(g_bytes_equal(g_ptr_array_index(sc.bodies, 1), g_ptr_array_index(sc.bodies, 2)));
+  es_channel_close(ch, e);
+
+  /* A fresh connection dropped before any answer is a failure, not resent. */
+  ch = es_engine_channel_open(e, 2);
+  post(live, ch, &c, "third");
+  run_until(live, client_answered, &c, 5);
+  g_assert_cmpuint(c.calls, ==, 1);
+  g_assert_cmpstr(c.error, ==, "connection closed");
+  es_channel_close(ch, e);
+  g_thread_join(t);
+  g_assert_cmpuint(sc.connections, ==, 3);
+  g_assert_cmpuint(sc.requests, ==, 4);
+  close(sc.listener);
+  g_free(target);
+  client_clear(&c);
+  g_ptr_array_unref(sc.bodies);
+  es_live_free(live);
+}
+
+/* ---- the RA/CA and eNBs over real sockets ---------------------------------------------- */
+
+typedef struct {
+  EsLive *live;
+  EsPki *pki;
+  EsRaca *raca;
+  EsEnbConfig ec;
+  char *target;
+  guint done;
+  char *last_outcome;
+  guint64 revoked_requested, superseded;
+} World;
+
+static void on_raca_event(void *arg, const EsRacaEvent *ev)
+{
+  World *w = arg;
+  if (ev->kind == ES_RACA_EVENT_REVOKED && ev->cause == ES_RACA_REVOKED_REQUESTED)
+    w->revoked_requested++;
+  if (ev->kind == ES_RACA_EVENT_REVOKED && ev->cause == ES_RACA_REVOKED_SUPERSEDED)
+    w->superseded++;
+}
+
+static void world_setup(World *w, const EsLiveLimits *limits)
+{
+  GError *error = NULL;
+  memset(w, 0, sizeof *w);
+  w->live = live_new();
+  double fraction;
+  gint64 epoch = es_live_get_epoch(w->live, &fraction);
+  w->pki = es_pki_generate(ES_KEY_P256, epoch - 60, &error);
+  g_assert_no_error(error);
+  EsRacaConfig rc = {
+    .confirm_wait_s = 5, .workers = 1, .epoch = epoch, .epoch_fraction = fraction,
+    .cert_validity_s = 86400, .seed = 1,
+  };
+  w->raca = es_raca_new(&rc, w->pki, es_live_get0_engine(w->live), &error);
+  g_assert_no_error(error);
+  es_raca_set_event_cb(w->raca, on_raca_event, w);
+  es_raca_attach(w->raca, 0);
+  w->target = listen_any(w->live, limits);
+  g_assert_true(es_live_set_target(w->live, w->target, NULL, &error));
+  w->ec = (EsEnbConfig){
+    .new_key = ES_KEY_P256, .msg_timeout_s = 10, .epoch = epoch, .epoch_fraction = fraction,
+    .deterministic = FALSE,
+  };
+}
+
+static void world_clear(World *w)
+{
+  es_raca_free(w->raca);
+  es_live_free(w->live);
+  es_pki_free(w->pki);
+  g_free(w->target);
+  g_free(w->last_outcome);
+}
+
+static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
+{
+  World *w = arg;
+  (void)enb, (void)cert;
+  w->done++;
+  g_free(w->last_outcome);
+  w->last_outcome = g_strdup(outcome);
+}
+
+typedef struct {
+  World *w;
+  guint want;
+} DoneCount;
+
+static gboolean enough_done(void *arg)
+{
+  DoneCount *d = arg;
+  return d->w->done >= d->want;
+}
+
+static void run_enbs(World *w, guint want)
+{
+  DoneCount d = {w, want};
+  run_until(w->live, enough_done, &d, 60);
+}
+
+static gboolean crl_lists(World *w, X509 *cert, int *reason)
+{
+  X509_CRL *crl = es_raca_get1_crl(w->raca, 3600, NULL);
+  X509_REVOKED *entry = NULL;
+  gboolean found = X509_CRL_get0_by_serial(crl, &entry, (ASN1_INTEGER *)X509_get0_serialNumber(cert)) == 1;
+  if (found && reason != NULL) {
+    ASN1_ENUMERATED *code = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL, NULL);
+    *reason = code != NULL ? (int)ASN1_ENUMERATED_get(code) : 0;
+    ASN1_ENUMERATED_free(code);
+  }
+  X509_CRL_free(crl);
+  return found;
+}
+
+static void test_enb_lifecycle(void)
+{
+  World w;
+  world_setup(&w, NULL);
+  EsEngine *e = es_live_get0_engine(w.live);
+  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, e, NULL);
+  es_enb_set_done_cb(enb, on_enb_done, &w);
+  g_assert_false(es_enb_renew(enb)); /* nothing to renew yet */
+
+  g_assert_true(es_enb_start(enb));
+  run_enbs(&w, 1);
+  g_assert_cmpstr(w.last_outcome, ==, "enrolled");
+  g_assert_true(es_enb_has_operator_cert(enb));
+  X509 *first = es_enb_get1_operator_cert(enb);
+  EVP_PKEY *first_key = es_enb_get1_operator_key(enb);
+  g_assert_true(X509_check_private_key(first, first_key) == 1);
+  /* Dated from the wall clock: valid now, at the latest a second old. */
+  time_t now = time(NULL);
+  g_assert_cmpint(X509_cmp_time(X509_get0_notBefore(first), &now), <=, 0);
+  time_t past = now - 2;
+  g_assert_cmpint(X509_cmp_time(X509_get0_notBefore(first), &past), >, 0);
+
+  g_assert_true(es_enb_renew(enb));
+  g_assert_cmpint(es_enb_get_operation(enb), ==, ES_ENB_RENEW);
+  run_enbs(&w, 2);
+  g_assert_cmpstr(w.last_outcome, ==, "renewed");
+  X509 *second = es_enb_get1_operator_cert(enb);
+  g_assert_cmpint(X509_cmp(first, second), !=, 0);
+  int reason = -1;
+  g_assert_true(crl_lists(&w, first, &reason));
+  g_assert_cmpint(reason, ==, ES_REVOKE_SUPERSEDED);
+  g_assert_false(crl_lists(&w, second, NULL));
+
+  g_assert_true(es_enb_revoke(enb, ES_REVOKE_KEY_COMPROMISE));
+  run_enbs(&w, 3);
+  g_assert_cmpstr(w.last_outcome, ==, "revoked");
+  g_assert_false(es_enb_has_operator_cert(enb));
+  g_assert_true(crl_lists(&w, second, &reason));
+  g_assert_cmpint(reason, ==, ES_REVOKE_KEY_COMPROMISE);
+  g_assert_cmpuint(w.revoked_requested, ==, 1);
+  g_assert_cmpuint(w.superseded, ==, 1);
+  g_assert_false(es_enb_revoke(enb, -1)); /* nothing left to revoke */
+
+  X509_free(first);
+  X509_free(second);
+  EVP_PKEY_free(first_key);
+  es_enb_free(enb);
+  world_clear(&w);
+}
+
+static void test_enb_many(void)
+{
+  World w;
+  world_setup(&w, NULL);
+  EsEngine *e = es_live_get0_engine(w.live);
+  enum { N = 12 };
+  EsEnb *enbs[N];
+  for (guint i = 0; i < N; i++) {
+    enbs[i] = es_enb_new(i + 1, &w.ec, w.pki, e, NULL);
+    es_enb_set_done_cb(enbs[i], on_enb_done, &w);
+    es_enb_start(enbs[i]);
+  }
+  run_enbs(&w, N);
+  EsRacaStats st;
+  es_raca_get_stats(w.raca, &st);
+  g_assert_cmpuint(st.issued, ==, N);
+  g_assert_cmpuint(st.confirmed, ==, N);
+  g_assert_cmpuint(st.errors, ==, 0);
+  for (guint i = 0; i < N; i++) {
+    g_assert_true(es_enb_has_operator_cert(enbs[i]));
+    es_enb_free(enbs[i]);
+  }
+  world_clear(&w);
+}
+
+/* An eNB whose RA/CA does not answer in time: the message timeout fires and closes the
+ * channel with the request in flight. */
+static void test_enb_timeout(void)
+{
+  EsLive *live = live_new();
+  EsEngine *e = es_live_get0_engine(live);
+  Server s = {.live = live, .last_body = g_byte_array_new(), .delay_s = -1};
+  es_engine_server_set(e, 0, on_echo, &s);
+  char *target = listen_any(live, NULL);
+  g_assert_true(es_live_set_target(live, target, NULL, NULL));
+  GError *error = NULL;
+  double fraction;
+  gint64 epoch = es_live_get_epoch(live, &fraction);
+  EsPki *pki = es_pki_generate(ES_KEY_P256, epoch - 60, &error);
+  g_assert_no_error(error);
+  EsEnbConfig ec = {.new_key = ES_KEY_P256, .msg_timeout_s = 0.2, .epoch = epoch,
+                    .epoch_fraction = fraction};
+  World w = {.live = live};
+  EsEnb *enb = es_enb_new(1, &ec, pki, e, NULL);
+  es_enb_set_done_cb(enb, on_enb_done, &w);
+  es_enb_start(enb);
+  DoneCount d = {&w, 1};
+  run_until(live, enough_done, &d, 10);
+  g_assert_cmpstr(w.last_outcome, ==, "timeout");
+  g_assert_nonnull(s.held);
+  server_reply_held(&s); /* to a client that gave up */
+  run_for(live, 0.05);
+  es_enb_free(enb);
+  es_pki_free(pki);
+  g_free(w.last_outcome);
+  g_free(target);
+  server_clear(&s);
+  es_live_free(live);
+}
+
+/* The server's idle timeout closes the kept-alive connection while the eNB works on its next
+ * message: the eNB's next post goes out on a fresh connection. (Client and server share one
+ * event loop here; the timeout leaves room for crypto slowed down by valgrind.) */
+static void test_enb_slower_than_idle_timeout(void)
+{
+  World w;
+  EsLiveLimits limits = {.idle_timeout_s = 0.8};
+  world_setup(&w, &limits);
+  w.ec.sign_s = 1.0;
+  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, es_live_get0_engine(w.live), NULL);
+  es_enb_set_done_cb(enb, on_enb_done, &w);
+  es_enb_start(enb);
+  run_enbs(&w, 1);
+  g_assert_cmpstr(w.last_outcome, ==, "enrolled");
+  g_assert_true(es_enb_renew(enb));
+  run_enbs(&w, 2);
+  g_assert_cmpstr(w.last_outcome, ==, "renewed");
+  es_enb_free(enb);
+  world_clear(&w);
+}
+
+/* ---- hostile clients ------------------------------------------------------------------- */
+
+static void test_hostile(void)
+{
+  World w;
+  /* The idle timeout leaves room for valgrind's slowness (client and server share a loop). */
+  EsLiveLimits limits = {.max_body = 64 * 1024, .max_headers = 4096, .idle_timeout_s = 1};
+  world_setup(&w, &limits);
+
+  static const char garbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n";
+  RawClient *rc = raw_exchange(w.live, garbage, sizeof garbage - 1, 2, FALSE);
+  g_assert_cmpint(status_of(rc), ==, 400);
+  raw_free(rc);
+
+  char *wrong_type = http_post("text/plain", 5, "hello");
+  rc = raw_exchange(w.live, wrong_type, strlen(wrong_type), 2, FALSE);
+  g_assert_cmpint(status_of(rc), ==, 415);
+  g_free(wrong_type);
+  raw_free(rc);
+
+  char *not_cmp = http_post("application/pkixcmp", 5, "hello");
+  rc = raw_exchange(w.live, not_cmp, strlen(not_cmp), 2, FALSE);
+  g_assert_cmpint(status_of(rc), ==, 400);
+  g_free(not_cmp);
+  raw_free(rc);
+
+  static const char get[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  rc = raw_exchange(w.live, get, sizeof get - 1, 2, FALSE);
+  g_assert_cmpint(status_of(rc), ==, 405);
+  raw_free(rc);
+
+  /* Announced too big: refused before the body is read. */
+  char *huge = http_post("application/pkixcmp", 2u << 20, "");
+  rc = raw_exchange(w.live, huge, strlen(huge), 2, FALSE);
+  g_assert_cmpint(status_of(rc), ==, 413);
+  g_free(huge);
+  raw_free(rc);
+
+  /* Sent too big without saying so (chunked). */
+  GString *chunked = g_string_new("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/pkixcmp\r\n"
+                                  "Transfer-Encoding: chunked\r\n\r\n");
+  for (int i = 0; i < 80; i++) {
+    g_string_append(chunked, "400\r\n");
+    for (int k = 0; k < 1024; k++)
+      g_string_append_c(chunked, 'A');
+    g_string_append(chunked, "\r\n");
+  }
+  rc = raw_exchange(w.live, chunked->str, chunked->len, 2, FALSE);
+  g_assert_cmpint(status_of(rc), ==, 413);
+  g_string_free(chunked, TRUE);
+  raw_free(rc);
+
+  /* Headers beyond the limit. */
+  GString *fat = g_string_new("POST / HTTP/1.1\r\nHost: x\r\n");
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf(fat, "X-Filler-%d: 0123456789012345678901234567890123456789\r\n", i);
+  g_string_append(fat, "Content-Length: 0\r\n\r\n");
+  rc = raw_exchange(w.live, fat->str, fat->len, 2, FALSE);
+  g_assert_cmpint(status_of(rc) / 100, ==, 4);
+  g_string_free(fat, TRUE);
+  raw_free(rc);
+
+  /* Truncated: promises 1000 bytes, sends 10, waits: the idle timeout closes it unanswered. */
+  char *truncated = http_post("application/pkixcmp", 1000, "0123456789");
+  rc = raw_exchange(w.live, truncated, strlen(truncated), 5, FALSE);
+  g_assert_true(rc->server_closed);
+  g_assert_cmpuint(rc->response->len, ==, 0);
+  g_assert_cmpfloat(rc->elapsed_s, <, 4);
+  raw_free(rc);
+  /* ...and one that leaves after the 10 bytes. */
+  rc = raw_exchange(w.live, truncated, strlen(truncated), 1, TRUE);
+  raw_free(rc);
+  g_free(truncated);
+
+  /* Connects and says nothing: closed after the idle timeout. */
+  rc = raw_exchange(w.live, "", 0, 5, FALSE);
+  g_assert_true(rc->server_closed);
+  g_assert_cmpfloat(rc->elapsed_s, >=, 0.9);
+  g_assert_cmpfloat(rc->elapsed_s, <, 4);
+  raw_free(rc);
+
+  /* Through all that, the RA/CA issued nothing and still enrols a normal client. */
+  EsRacaStats st;
+  es_raca_get_stats(w.raca, &st);
+  g_assert_cmpuint(st.issued, ==, 0);
+  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, es_live_get0_engine(w.live), NULL);
+  es_enb_set_done_cb(enb, on_enb_done, &w);
+  es_enb_start(enb);
+  run_enbs(&w, 1);
+  g_assert_cmpstr(w.last_outcome, ==, "enrolled");
+  es_enb_free(enb);
+  world_clear(&w);
+}
+
+static void test_bad_addresses(void)
+{
+  EsLive *live = live_new();
+  const char *bad[] = {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999", "::1:80", "[::1:80",
+                       "host:port"};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    GError *error = NULL;
+    g_assert_false(es_live_set_target(live, bad[i], NULL, &error));
+    g_assert_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS);
+    g_clear_error(&error);
+  }
+  GError *error = NULL;
+  g_assert_false(es_live_set_target(live, "127.0.0.1:80", "no-slash", &error));
+  g_clear_error(&error);
+  g_assert_true(es_live_set_target(live, "[::1]:8080", "/x", &error));
+  g_assert_no_error(error);
+  /* A port someone else holds. */
+  EsLive *other = live_new();
+  char *taken = listen_any(other, NULL);
+  g_assert_false(es_live_listen(live, taken, NULL, &error));
+  g_assert_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_LISTEN);
+  g_clear_error(&error);
+  g_free(taken);
+  es_live_free(other);
+  es_live_free(live);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/live/timers", test_timers);
+  g_test_add_func("/live/addresses", test_bad_addresses);
+  g_test_add_func("/live/channel/echo", test_channel_echo);
+  g_test_add_func("/live/channel/refused", test_channel_refused);
+  g_test_add_func("/live/channel/close-in-flight", test_close_in_flight);
+  g_test_add_func("/live/channel/resend-on-reused-connection",
+                  test_channel_resend_on_reused_connection);
+  g_test_add_func("/live/server/reply-after-client-left", test_reply_after_client_left);
+  g_test_add_func("/live/server/hostile-clients", test_hostile);
+  g_test_add_func("/live/enb/enrol-renew-revoke", test_enb_lifecycle);
+  g_test_add_func("/live/enb/many", test_enb_many);
+  g_test_add_func("/live/enb/timeout", test_enb_timeout);
+  g_test_add_func("/live/enb/slower-than-idle-timeout", test_enb_slower_than_idle_timeout);
+  return g_test_run();
+}

@@ -1,0 +1,236 @@
+/* Unit tests of the plots: gnuplot draws PNG and SVG with titles and axis labels from a
+ * result folder's CSV files; a missing or failing gnuplot is a clear error and leaves the
+ * CSV files and the scripts. Tests needing gnuplot skip when it is not installed. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "results/es_plot.h"
+#include "results/es_summary.h"
+
+static const char enrolments[] =
+    "enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,pkiconf_received_s,done_s,outcome,"
+    "attempts,serial,revoked\n"
+    "1,0.100000,0.125000,0.200000,0.210000,0.300000,0.300000,enrolled,1,7F01,0\n"
+    "2,0.500000,0.520000,,,,60.520000,timeout,3,,0\n"
+    "3,1.000000,1.020000,1.100000,1.110000,1.200000,1.200000,enrolled,1,7F02,0\n"
+    "4,1.500000,1.520000,1.600000,1.610000,1.900000,1.900000,enrolled,1,7F03,0\n";
+
+static const char queue[] = "time_s,raca,queued,busy\n"
+                            "0.000000,0,0,0\n"
+                            "0.125000,0,0,1\n"
+                            "0.130000,0,2,2\n"
+                            "0.300000,0,0,0\n";
+
+static char *make_run_dir(void)
+{
+  char *dir = g_dir_make_tmp("es-plot-XXXXXX", NULL);
+  g_assert_nonnull(dir);
+  g_autofree char *csv = g_build_filename(dir, "enrolments.csv", NULL);
+  g_autofree char *q = g_build_filename(dir, "raca_queue.csv", NULL);
+  g_autofree char *ini = g_build_filename(dir, "scenario.ini", NULL);
+  g_assert_true(g_file_set_contents(csv, enrolments, -1, NULL));
+  g_assert_true(g_file_set_contents(q, queue, -1, NULL));
+  g_assert_true(g_file_set_contents(ini, "[scenario]\nname=o'small\nseed=7\n", -1, NULL));
+  return dir;
+}
+
+static void rm_tree(const char *path)
+{
+  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    GDir *d = g_dir_open(path, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+      g_autofree char *p = g_build_filename(path, name, NULL);
+      rm_tree(p);
+    }
+    if (d)
+      g_dir_close(d);
+    g_rmdir(path);
+  } else {
+    g_remove(path);
+  }
+}
+
+static char *read_text(const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  char *text = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+  return text;
+}
+
+static gboolean have_gnuplot(void)
+{
+  g_autofree char *g = es_plot_find_gnuplot(NULL);
+  if (!g)
+    g_test_skip("gnuplot is not installed");
+  return g != NULL;
+}
+
+static void test_quote(void)
+{
+  g_autofree char *q = es_plot_quote("it's \"a\"\\\ntest\t!");
+  g_assert_cmpstr(q, ==, "\"it's \\\"a\\\"\\\\\\ntest !\"");
+}
+
+static void test_run_plots(void)
+{
+  if (!have_gnuplot())
+    return;
+  char *dir = make_run_dir();
+  g_auto(GStrv) written = NULL;
+  GError *error = NULL;
+  g_assert_true(es_plot_run_dir(dir, &written, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_strv_length(written), ==, 6);
+  g_autofree char *plots = g_build_filename(dir, "plots", NULL);
+  static const char *const names[] = {"latency_cdf", "enrolled_over_time", "raca_queue"};
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_autofree char *png_name = g_strconcat(names[i], ".png", NULL);
+    g_autofree char *svg_name = g_strconcat(names[i], ".svg", NULL);
+    g_autofree char *gp_name = g_strconcat(names[i], ".gp", NULL);
+    g_autofree char *png = read_text(plots, png_name);
+    g_assert_true(memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
+    g_autofree char *svg = read_text(plots, svg_name);
+    g_assert_nonnull(strstr(svg, "<svg"));
+    /* titles name the scenario (its quote survived) and the seed; axes carry units */
+    g_assert_nonnull(strstr(svg, "scenario o'small, seed 7"));
+    g_assert_nonnull(strstr(svg, "simulated time (s)") || strstr(svg, "latency, power-on"));
+    g_autofree char *gp = read_text(plots, gp_name);
+    g_assert_true(g_str_has_prefix(gp, "# "));
+  }
+  g_autofree char *cdf = read_text(plots, "latency_cdf.svg");
+  g_assert_nonnull(strstr(cdf, "enrolment latency, power-on to enrolled (s)"));
+  g_assert_nonnull(strstr(cdf, "3 of 4 eNBs enrolled"));
+  g_autofree char *q = read_text(plots, "raca_queue.svg");
+  g_assert_nonnull(strstr(q, "requests"));
+  g_assert_nonnull(strstr(q, "requests waiting for a worker"));
+  rm_tree(dir);
+  g_free(dir);
+}
+
+/* No gnuplot: a message that says so and how to get it; scripts and CSV files stay. */
+static void test_missing_gnuplot(void)
+{
+  char *dir = make_run_dir();
+  g_setenv("ENROLSIM_GNUPLOT", "/nonexistent/gnuplot", TRUE);
+  GError *error = NULL;
+  g_assert_false(es_plot_run_dir(dir, NULL, &error));
+  g_unsetenv("ENROLSIM_GNUPLOT");
+  g_assert_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_GNUPLOT_MISSING);
+  g_assert_nonnull(strstr(error->message, "gnuplot not found"));
+  g_clear_error(&error);
+  g_autofree char *csv = read_text(dir, "enrolments.csv");
+  g_assert_cmpstr(csv, ==, enrolments);
+  g_autofree char *gp = g_build_filename(dir, "plots", "latency_cdf.gp", NULL);
+  g_assert_true(g_file_test(gp, G_FILE_TEST_EXISTS));
+  rm_tree(dir);
+  g_free(dir);
+}
+
+static void test_failing_gnuplot(void)
+{
+  char *dir = make_run_dir();
+  g_setenv("ENROLSIM_GNUPLOT", "false", TRUE);
+  GError *error = NULL;
+  g_assert_false(es_plot_run_dir(dir, NULL, &error));
+  g_unsetenv("ENROLSIM_GNUPLOT");
+  g_assert_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_GNUPLOT);
+  g_clear_error(&error);
+  rm_tree(dir);
+  g_free(dir);
+}
+
+static void test_not_a_run(void)
+{
+  char *dir = g_dir_make_tmp("es-plot-XXXXXX", NULL);
+  GError *error = NULL;
+  g_assert_false(es_plot_run_dir(dir, NULL, &error));
+  g_assert_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_IO);
+  g_clear_error(&error);
+  g_autofree char *csv = g_build_filename(dir, "enrolments.csv", NULL);
+  g_assert_true(g_file_set_contents(csv, "a,b\n1,2\n", -1, NULL));
+  g_assert_false(es_plot_run_dir(dir, NULL, &error));
+  g_assert_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_PARSE);
+  g_clear_error(&error);
+  rm_tree(dir);
+  g_free(dir);
+}
+
+/* No eNB enrolled: still a plot (an empty CDF says so), not a gnuplot error. */
+static void test_nothing_enrolled(void)
+{
+  if (!have_gnuplot())
+    return;
+  char *dir = make_run_dir();
+  g_autofree char *csv = g_build_filename(dir, "enrolments.csv", NULL);
+  g_assert_true(g_file_set_contents(csv,
+                                    "enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,"
+                                    "pkiconf_received_s,done_s,outcome,attempts,serial,revoked\n"
+                                    "1,0.1,,,,,,unfinished,0,,0\n",
+                                    -1, NULL));
+  GError *error = NULL;
+  g_assert_true(es_plot_run_dir(dir, NULL, &error));
+  g_assert_no_error(error);
+  g_autofree char *plots = g_build_filename(dir, "plots", NULL);
+  g_autofree char *svg = read_text(plots, "latency_cdf.svg");
+  g_assert_nonnull(strstr(svg, "no eNB enrolled"));
+  rm_tree(dir);
+  g_free(dir);
+}
+
+static void test_sweep_plots(void)
+{
+  if (!have_gnuplot())
+    return;
+  char *dir = g_dir_make_tmp("es-plot-XXXXXX", NULL);
+  const char *keys[] = {"raca.workers", "backhaul.loss", NULL};
+  g_autoptr(EsSweepTable) t = es_sweep_table_new(keys);
+  const char *grid[4][2] = {{"1", "0"}, {"1", "0.01"}, {"2", "0"}, {"2", "0.01"}};
+  for (int p = 0; p < 4; p++) {
+    const char *values[] = {grid[p][0], grid[p][1], NULL};
+    es_sweep_table_add_point(t, values);
+    for (int r = 0; r < 2; r++) {
+      g_autoptr(EsSummary) s = es_summary_new();
+      es_summary_set_string(s, "scenario", "small");
+      es_summary_set_double(s, "latency_s.p99", 1.0 / (p / 2 + 1) + 0.1 * r + 0.01 * (p % 2));
+      g_assert_true(
+          es_summary_set_parameters(s, "attributes.parameters", "[scenario]\nseed=1\n", NULL));
+      g_autofree char *path = g_build_filename(dir, "s.json", NULL);
+      g_assert_true(es_summary_write(s, path, NULL));
+      g_autoptr(EsSummaryFile) f = es_summary_file_load(path, NULL);
+      es_sweep_table_add_run(t, (guint)p, f);
+      g_remove(path);
+    }
+  }
+  g_auto(GStrv) written = NULL;
+  GError *error = NULL;
+  gboolean ok = es_plot_sweep(t, dir, "sweep of scenario small", &written, &error);
+  g_assert_no_error(error);
+  g_assert_true(ok);
+  guint n_metrics;
+  es_sweep_metrics(&n_metrics);
+  g_assert_cmpuint(g_strv_length(written), ==, 2 * 2 * n_metrics);
+  g_autofree char *plots = g_build_filename(dir, "plots", NULL);
+  g_autofree char *svg = read_text(plots, "latency_p99_s_vs_raca.workers.svg");
+  g_assert_nonnull(strstr(svg, "p99 enrolment latency (s) against raca.workers"));
+  /* one line per value of the other key */
+  g_assert_nonnull(strstr(svg, "backhaul.loss=0.01"));
+  rm_tree(dir);
+  g_free(dir);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/plot/quote", test_quote);
+  g_test_add_func("/plot/run", test_run_plots);
+  g_test_add_func("/plot/missing-gnuplot", test_missing_gnuplot);
+  g_test_add_func("/plot/failing-gnuplot", test_failing_gnuplot);
+  g_test_add_func("/plot/not-a-run", test_not_a_run);
+  g_test_add_func("/plot/nothing-enrolled", test_nothing_enrolled);
+  g_test_add_func("/plot/sweep", test_sweep_plots);
+  return g_test_run();
+}

@@ -1,0 +1,911 @@
+/* Unit tests of scenarios: built-in defaults, key files, overrides, the error messages a
+ * user sees for each kind of mistake, unit parsing, lists, the topology and rollout checks
+ * and the canonical dump's round trip. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "topologies/es_scenario.h"
+
+typedef struct {
+  char *dir;
+} Fixture;
+
+static void fixture_setup(Fixture *f, gconstpointer data) {
+  (void)data;
+  GError *error = NULL;
+  f->dir = g_dir_make_tmp("es-scenario-XXXXXX", &error);
+  g_assert_no_error(error);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data) {
+  (void)data;
+  GDir *d = g_dir_open(f->dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d))) {
+    char *p = g_build_filename(f->dir, name, NULL);
+    g_remove(p);
+    g_free(p);
+  }
+  if (d)
+    g_dir_close(d);
+  g_rmdir(f->dir);
+  g_free(f->dir);
+}
+
+static char *write_ini(Fixture *f, const char *name, const char *text) {
+  char *path = g_build_filename(f->dir, name, NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+static void assert_defaults(const EsScenario *sc) {
+  g_assert_cmpstr(sc->name, ==, "default");
+  g_assert_cmpuint(sc->seed, ==, 1);
+  g_assert_cmpuint(sc->enbs, ==, 500);
+  g_assert_cmpint(sc->epoch, ==, 1793491200); /* 2026-11-01T00:00:00Z */
+  g_assert_cmpfloat(sc->start_window_s, ==, 1);
+  g_assert_cmpfloat(sc->stop_time_s, ==, 3600);
+  g_assert_cmpint(sc->topology_type, ==, ES_TOPOLOGY_TREE);
+  g_assert_cmpstr(sc->topology_file, ==, "");
+  g_assert_cmpuint(sc->racas, ==, 1);
+  g_assert_cmpuint(sc->aggregations, ==, 0);
+  g_assert_cmpuint(sc->tree_fanout.n, ==, 0);
+  g_assert_cmpuint(sc->tree_rate.n + sc->tree_latency.n + sc->tree_loss.n, ==, 0);
+  g_assert_cmpint(sc->schedule, ==, ES_SCHEDULE_UNIFORM);
+  g_assert_cmpuint(sc->wave_size, ==, 100);
+  g_assert_cmpfloat(sc->wave_period_s, ==, 60);
+  g_assert_cmpfloat(sc->wave_spread_s, ==, 0);
+  g_assert_cmpfloat(sc->arrival_rate, ==, 10);
+  g_assert_cmpuint(sc->national_regions, ==, 0);
+  g_assert_cmpfloat(sc->backbone_latency.v[0], ==, 0.001);
+  g_assert_cmpfloat(sc->backbone_latency.v[1], ==, 0.006);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_FIBRE].share, ==, 0.6);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_MICROWAVE].rate_bps, ==, 400e6);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_SATELLITE].latency.v[0], ==, 0.25);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_SATELLITE].latency.v[1], ==, 0.28);
+  g_assert_cmpfloat(sc->access.rate_bps, ==, 100e6);
+  g_assert_cmpfloat(sc->access.delay_s, ==, 0.005);
+  g_assert_cmpfloat(sc->access.loss, ==, 0);
+  g_assert_cmpfloat(sc->aggregation.rate_bps, ==, 1e9);
+  g_assert_cmpfloat(sc->aggregation.delay_s, ==, 0.002);
+  g_assert_cmpfloat(sc->aggregation.loss, ==, 0);
+  g_assert_cmpfloat(sc->core.rate_bps, ==, 10e9);
+  g_assert_cmpfloat(sc->core.delay_s, ==, 0.001);
+  g_assert_cmpfloat(sc->core.loss, ==, 0);
+  g_assert_cmpstr(sc->pki_key, ==, "p256");
+  g_assert_cmpfloat(sc->cert_validity_s, ==, 3650.0 * 86400);
+  g_assert_cmpint(sc->confirm, ==, ES_CONFIRM_EXPLICIT);
+  g_assert_cmpfloat(sc->confirm_wait_s, ==, 60);
+  g_assert_cmpuint(sc->workers, ==, 2);
+  g_assert_cmpfloat(sc->ir_service_s, ==, 0.001);
+  g_assert_cmpfloat(sc->certconf_service_s, ==, 0.0005);
+  g_assert_cmpfloat(sc->crl_validity_s, ==, 3650.0 * 86400);
+  g_assert_cmpfloat(sc->crl_interval_s, ==, 0);
+  g_assert_false(sc->keep_superseded);
+  g_assert_true(sc->raca_cross);
+  g_assert_cmpfloat(sc->hostile_unknown_vendor, ==, 0);
+  g_assert_cmpfloat(sc->hostile_expired_device, ==, 0);
+  g_assert_cmpfloat(sc->hostile_rogue_raca, ==, 0);
+  g_assert_cmpstr(sc->enb_key, ==, "p256");
+  g_assert_cmpfloat(sc->enb_keygen_s, ==, 0.02);
+  g_assert_cmpfloat(sc->enb_sign_s, ==, 0.005);
+  g_assert_cmpfloat(sc->msg_timeout_s, ==, 10);
+  g_assert_cmpuint(sc->queue_limit, ==, 0);
+  g_assert_cmpfloat(sc->retry_after_s, ==, 2);
+  g_assert_cmpint(sc->service_dist, ==, 0);
+  g_assert_cmpfloat(sc->kur_service_s, ==, 0.001);
+  g_assert_cmpfloat(sc->rr_service_s, ==, 0.0005);
+  g_assert_cmpfloat(sc->enb_cpu_spread, ==, 0);
+  g_assert_cmpint(sc->enb_retry, ==, ES_RETRY_RESEND);
+  g_assert_cmpuint(sc->enb_max_attempts, ==, 4);
+  g_assert_cmpfloat(sc->enb_backoff_s, ==, 1);
+  g_assert_cmpfloat(sc->enb_backoff_max_s, ==, 60);
+  g_assert_cmpfloat(sc->enb_backoff_jitter, ==, 0.5);
+}
+
+static void test_defaults(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  assert_defaults(sc);
+  GError *error = NULL;
+  g_assert_true(es_scenario_validate(sc, &error));
+  g_assert_no_error(error);
+}
+
+static void test_load(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *path =
+      write_ini(f, "city.ini",
+                "# a city's worth of eNBs\n"
+                "[scenario]\n"
+                "name = city \"north\"\n"
+                "seed = 18446744073709551615\n"
+                "enbs = 10000\n"
+                "epoch = 2027-01-15T12:30:00Z\n"
+                "start_window = 2m\n"
+                "[topology]\n"
+                "type = national\n"
+                "racas = 3\n"
+                "[national]\n"
+                "satellite_latency = 270ms\n"
+                "fibre_share = 0.5\n"
+                "microwave_share = 0.48\n"
+                "[rollout]\n"
+                "rate = 90/min\n"
+                "[tree]\n"
+                "fanout = 4, 25\n"
+                "latency = 3ms,1ms\n"
+                "\n"
+                "[backhaul]\n"
+                "rate = 64kbps\n"
+                "latency = 1.5s\n"
+                "loss = 0.01\n"
+                "[core]\n"
+                "latency = 250us   \n"
+                "[raca]\n"
+                "confirm = implicit\n"
+                "workers = 8\n"
+                "[enb]\n"
+                "key = rsa2048\n"
+                "[pki]\n"
+                "cert_validity = 1h\n");
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  g_assert_true(es_scenario_load(sc, path, &error));
+  g_assert_no_error(error);
+  g_assert_cmpstr(sc->name, ==, "city \"north\"");
+  g_assert_cmpuint(sc->seed, ==, G_MAXUINT64);
+  g_assert_cmpuint(sc->enbs, ==, 10000);
+  g_assert_cmpint(sc->epoch, ==, 1800016200);
+  g_assert_cmpfloat(sc->start_window_s, ==, 120); /* the older name of rollout.window */
+  g_assert_cmpint(sc->topology_type, ==, ES_TOPOLOGY_NATIONAL);
+  g_assert_cmpuint(sc->racas, ==, 3);
+  g_assert_cmpuint(sc->access_class[ES_ACCESS_SATELLITE].latency.n, ==, 1);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_SATELLITE].latency.v[0], ==, 0.27);
+  g_assert_cmpfloat(sc->arrival_rate, ==, 1.5);
+  g_assert_cmpuint(sc->tree_fanout.n, ==, 2);
+  g_assert_cmpfloat(sc->tree_fanout.v[0], ==, 4);
+  g_assert_cmpfloat(sc->tree_fanout.v[1], ==, 25);
+  g_assert_cmpfloat(sc->tree_latency.v[0], ==, 0.003);
+  g_assert_cmpfloat(sc->tree_latency.v[1], ==, 0.001);
+  g_assert_cmpfloat(sc->access.rate_bps, ==, 64000);
+  g_assert_cmpfloat(sc->access.delay_s, ==, 1.5);
+  g_assert_cmpfloat(sc->access.loss, ==, 0.01);
+  g_assert_cmpfloat(sc->core.delay_s, ==, 250e-6);
+  g_assert_cmpint(sc->confirm, ==, ES_CONFIRM_IMPLICIT);
+  g_assert_cmpuint(sc->workers, ==, 8);
+  g_assert_cmpstr(sc->enb_key, ==, "rsa2048");
+  g_assert_cmpfloat(sc->cert_validity_s, ==, 3600);
+  /* Keys the file does not name keep their earlier values. */
+  g_assert_cmpfloat(sc->aggregation.rate_bps, ==, 1e9);
+  g_assert_cmpstr(sc->pki_key, ==, "p256");
+  g_assert_true(es_scenario_validate(sc, &error));
+  g_assert_no_error(error);
+}
+
+typedef struct {
+  const char *name;
+  const char *ini;
+  EsScenarioError code;
+  const char *expect[3]; /* substrings of the message besides the file name */
+} LoadErrorCase;
+
+static const LoadErrorCase load_errors[] = {
+    {"unknown-key", "[scenario]\nenbz = 5\n", ES_SCENARIO_ERROR_KEY,
+     {"unknown key [scenario] enbz"}},
+    {"unknown-group", "[scenario]\nenbs = 5\n[radio]\nband = 7\n", ES_SCENARIO_ERROR_KEY,
+     {"unknown group [radio]"}},
+    {"duration-no-unit", "[backhaul]\nlatency = 20\n", ES_SCENARIO_ERROR_VALUE,
+     {"[backhaul] latency", "missing unit", "'20'"}},
+    {"duration-garbage", "[backhaul]\nlatency = abc\n", ES_SCENARIO_ERROR_VALUE,
+     {"[backhaul] latency", "not a number", "'abc'"}},
+    {"duration-negative", "[core]\nlatency = -5ms\n", ES_SCENARIO_ERROR_VALUE,
+     {"[core] latency", "negative", "'-5ms'"}},
+    {"duration-zero-timeout", "[enb]\nmsg_timeout = 0s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[enb] msg_timeout", "greater than 0s", "'0s'"}},
+    {"rate-unit-case", "[backhaul]\nrate = 100MBps\n", ES_SCENARIO_ERROR_VALUE,
+     {"[backhaul] rate", "unknown unit 'MBps'", "'100MBps'"}},
+    {"rate-zero", "[core]\nrate = 0Gbps\n", ES_SCENARIO_ERROR_VALUE,
+     {"[core] rate", "greater than 0bps"}},
+    {"probability-above-one", "[aggregation]\nloss = 1.5\n", ES_SCENARIO_ERROR_VALUE,
+     {"[aggregation] loss", "at most 1", "'1.5'"}},
+    {"enbs-zero", "[scenario]\nenbs = 0\n", ES_SCENARIO_ERROR_VALUE,
+     {"[scenario] enbs", "at least 1", "'0'"}},
+    {"enbs-word", "[scenario]\nenbs = ten\n", ES_SCENARIO_ERROR_VALUE,
+     {"[scenario] enbs", "not a non-negative integer", "'ten'"}},
+    {"enbs-too-many", "[scenario]\nenbs = 1000001\n", ES_SCENARIO_ERROR_VALUE,
+     {"[scenario] enbs", "at most 1000000"}},
+    {"enbs-negative", "[scenario]\nenbs = -3\n", ES_SCENARIO_ERROR_VALUE,
+     {"[scenario] enbs", "negative"}},
+    {"workers-overflow", "[raca]\nworkers = 99999999999\n", ES_SCENARIO_ERROR_VALUE,
+     {"[raca] workers", "too large"}},
+    {"key-type", "[pki]\nkey = ed25519\n", ES_SCENARIO_ERROR_VALUE,
+     {"[pki] key", "p256, p384 or rsa2048", "'ed25519'"}},
+    {"confirm", "[raca]\nconfirm = maybe\n", ES_SCENARIO_ERROR_VALUE,
+     {"[raca] confirm", "explicit or implicit"}},
+    {"epoch-no-zone", "[scenario]\nepoch = 2026-11-01T00:00:00\n", ES_SCENARIO_ERROR_VALUE,
+     {"[scenario] epoch", "ISO 8601"}},
+    {"empty-name", "[scenario]\nname =\n", ES_SCENARIO_ERROR_VALUE,
+     {"[scenario] name", "empty"}},
+    {"syntax", "[scenario]\nthis is not a key file line\n", ES_SCENARIO_ERROR_FILE, {NULL}},
+    {"topology-type", "[topology]\ntype = ring\n", ES_SCENARIO_ERROR_VALUE,
+     {"[topology] type", "expected tree, star, national or file", "'ring'"}},
+    {"schedule", "[rollout]\nschedule = trickle\n", ES_SCENARIO_ERROR_VALUE,
+     {"[rollout] schedule", "expected burst, uniform, waves or poisson"}},
+    {"arrivals-unit", "[rollout]\nrate = 10\n", ES_SCENARIO_ERROR_VALUE,
+     {"[rollout] rate", "missing unit (one of /s, /min, /h)"}},
+    {"arrivals-zero", "[rollout]\nrate = 0/s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[rollout] rate", "greater than 0/s"}},
+    {"list-element", "[tree]\nlatency = 1ms, fast\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] latency", "value 2: not a number"}},
+    {"list-zero-rate", "[tree]\nrate = 1Gbps,0bps\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] rate", "value 2: must be greater than 0bps"}},
+    {"list-fanout-zero", "[tree]\nfanout = 0\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] fanout", "value 1: must be at least 1"}},
+    {"list-too-long", "[tree]\nfanout = 1,2,3,4,5,6,7,8,9\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] fanout", "at most 8 values"}},
+    {"list-empty-element", "[tree]\nfanout = 4,,5\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] fanout", "value 2: empty"}},
+    {"racas-zero", "[topology]\nracas = 0\n", ES_SCENARIO_ERROR_VALUE,
+     {"[topology] racas", "at least 1"}},
+    {"share", "[national]\nsatellite_share = 2\n", ES_SCENARIO_ERROR_VALUE,
+     {"[national] satellite_share", "at most 1"}},
+    {"burst-enter", "[backhaul]\nburst_enter = 1.5\n", ES_SCENARIO_ERROR_VALUE,
+     {"[backhaul] burst_enter", "at most 1", "'1.5'"}},
+    {"burst-loss-negative", "[core]\nburst_loss = -0.1\n", ES_SCENARIO_ERROR_VALUE,
+     {"[core] burst_loss", "negative"}},
+    {"corruption", "[national]\nmicrowave_corruption = 2\n", ES_SCENARIO_ERROR_VALUE,
+     {"[national] microwave_corruption", "at most 1"}},
+    {"tree-burst-list", "[tree]\nburst_exit = 0.5,x\n", ES_SCENARIO_ERROR_VALUE,
+     {"[tree] burst_exit", "value 2: not a number"}},
+    {"outages-unit", "[backhaul]\noutages = 100+30s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[backhaul] outages", "window 1: missing unit", "'100+30s'"}},
+    {"outages-plus", "[aggregation]\noutages = 100s+30s, 500s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[aggregation] outages", "window 2: expected START+DURATION"}},
+    {"outages-zero", "[core]\noutages = 10s+0s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[core] outages", "window 1: the duration must be greater than 0s"}},
+    {"outages-negative", "[national]\nsatellite_outages = -5s+1s\n", ES_SCENARIO_ERROR_VALUE,
+     {"[national] satellite_outages", "window 1: negative"}},
+};
+
+static void test_load_error(Fixture *f, gconstpointer data) {
+  const LoadErrorCase *c = data;
+  g_autofree char *path = write_ini(f, "bad.ini", c->ini);
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  g_assert_false(es_scenario_load(sc, path, &error));
+  g_assert_error(error, ES_SCENARIO_ERROR, (gint)c->code);
+  g_test_message("%s", error->message);
+  g_assert_true(g_str_has_prefix(error->message, path));
+  for (int i = 0; i < 3 && c->expect[i]; i++)
+    g_assert_nonnull(strstr(error->message, c->expect[i]));
+  g_error_free(error);
+  /* A rejected file changes nothing, even the keys before the bad one. */
+  assert_defaults(sc);
+}
+
+static void test_load_missing_file(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *path = g_build_filename(f->dir, "nowhere.ini", NULL);
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  g_assert_false(es_scenario_load(sc, path, &error));
+  g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_FILE);
+  g_autofree char *expect = g_strdup_printf("%s: %s", path, g_strerror(ENOENT));
+  g_assert_cmpstr(error->message, ==, expect);
+  g_clear_error(&error);
+  /* A directory is not a scenario either. */
+  g_assert_false(es_scenario_load(sc, f->dir, &error));
+  g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_FILE);
+  g_assert_true(g_str_has_prefix(error->message, f->dir));
+  g_clear_error(&error);
+}
+
+static void test_load_partial_is_atomic(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *path =
+      write_ini(f, "half.ini", "[scenario]\nname = changed\nenbs = 7\n[raca]\nworkers = 0\n");
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  g_assert_false(es_scenario_load(sc, path, &error));
+  g_assert_nonnull(strstr(error->message, "[raca] workers"));
+  g_clear_error(&error);
+  g_assert_cmpstr(sc->name, ==, "default");
+  g_assert_cmpuint(sc->enbs, ==, 500);
+}
+
+static void test_set(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  g_assert_true(es_scenario_set(sc, "scenario.enbs", "20000", &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(sc->enbs, ==, 20000);
+  g_assert_true(es_scenario_set(sc, "backhaul.latency=20ms", NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpfloat(sc->access.delay_s, ==, 0.02);
+  g_assert_true(es_scenario_set(sc, "scenario.name=a=b", NULL, &error));
+  g_assert_cmpstr(sc->name, ==, "a=b");
+  g_assert_true(es_scenario_set(sc, "scenario.name", "other", &error));
+  g_assert_cmpstr(sc->name, ==, "other");
+  g_assert_true(es_scenario_set(sc, "raca.confirm", "implicit", &error));
+  g_assert_cmpint(sc->confirm, ==, ES_CONFIRM_IMPLICIT);
+  g_assert_true(es_scenario_set(sc, "scenario.epoch", "2030-06-01T00:00:00+02:00", &error));
+  g_assert_cmpint(sc->epoch, ==, 1906495200);
+
+  g_assert_false(es_scenario_set(sc, "scenario.enbz", "5", &error));
+  g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_KEY);
+  g_assert_nonnull(strstr(error->message, "scenario.enbz"));
+  g_clear_error(&error);
+  g_assert_false(es_scenario_set(sc, "enbs=5", NULL, &error));
+  g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_KEY);
+  g_assert_nonnull(strstr(error->message, "enbs"));
+  g_clear_error(&error);
+  g_assert_false(es_scenario_set(sc, "scenario.enbs", NULL, &error));
+  g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_KEY);
+  g_clear_error(&error);
+  g_assert_false(es_scenario_set(sc, "core.rate=100MBps", NULL, &error));
+  g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, "core.rate"));
+  g_assert_nonnull(strstr(error->message, "100MBps"));
+  g_clear_error(&error);
+  /* Retry and capacity keys: words and bounds. */
+  g_assert_true(es_scenario_set(sc, "enb.retry=restart", NULL, &error));
+  g_assert_cmpint(sc->enb_retry, ==, ES_RETRY_RESTART);
+  static const char *const bad[] = {"enb.retry=again", "enb.max_attempts=0",
+                                    "enb.backoff_jitter=1.5", "enb.cpu_spread=1",
+                                    "raca.service=gamma", "raca.retry_after=2d", "raca.queue_limit=-1"};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_assert_false(es_scenario_set(sc, bad[i], NULL, &error));
+    g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE);
+    g_clear_error(&error);
+  }
+  g_assert_cmpint(sc->enb_retry, ==, ES_RETRY_RESTART);
+  /* A rejected override leaves the old value. */
+  g_assert_cmpfloat(sc->core.rate_bps, ==, 10e9);
+  g_assert_cmpuint(sc->enbs, ==, 20000);
+}
+
+static void test_validate(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  g_assert_true(es_scenario_set(sc, "scenario.enbs=10", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "topology.aggregations=10", NULL, NULL));
+  g_assert_true(es_scenario_validate(sc, &error));
+  g_assert_true(es_scenario_set(sc, "topology.aggregations=11", NULL, NULL));
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, "topology.aggregations"));
+  g_clear_error(&error);
+  sc->aggregations = 0;
+
+  g_assert_true(es_scenario_set(sc, "rollout.window=1h", NULL, NULL));
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_nonnull(strstr(error->message, "rollout.window"));
+  g_assert_nonnull(strstr(error->message, "scenario.stop_time"));
+  g_clear_error(&error);
+  sc->start_window_s = 1;
+
+  /* Fields written directly are held to the same bounds as parsed ones. */
+  sc->workers = 0;
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_nonnull(strstr(error->message, "raca.workers"));
+  g_clear_error(&error);
+  sc->workers = 1;
+  sc->core.loss = NAN;
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_nonnull(strstr(error->message, "core.loss"));
+  g_clear_error(&error);
+}
+
+typedef struct {
+  const char *name;
+  const char *sets[4];
+  const char *expect; /* substring of the validation error; NULL: valid */
+} CrossCase;
+
+/* What no single key can know: keys that only make sense together. */
+static const CrossCase cross_cases[] = {
+    {"tree-fanout-ok", {"tree.fanout=4,25", "tree.rate=10Gbps,1Gbps", "tree.loss=0"}, NULL},
+    {"tree-fanout-and-aggregations", {"tree.fanout=4", "topology.aggregations=3"},
+     "topology.aggregations or tree.fanout"},
+    {"tree-list-length", {"tree.fanout=4,25", "tree.latency=1ms,2ms,3ms"},
+     "tree.latency has 3 values"},
+    {"tree-list-without-fanout", {"tree.rate=1Gbps,2Gbps"}, "tree.rate has 2 values"},
+    {"tree-too-many-leaves", {"scenario.enbs=50", "tree.fanout=10,10"}, "100 lowest-level"},
+    {"file-without-path", {"topology.type=file"}, "needs topology.file"},
+    {"file-with-path", {"topology.type=file", "topology.file=x.topo"}, NULL},
+    {"national-ok", {"topology.type=national"}, NULL},
+    {"national-shares", {"topology.type=national", "national.fibre_share=0.7"}, "must be 1"},
+    {"national-range-order", {"topology.type=national", "national.microwave_latency=4ms,1ms"},
+     "national.microwave_latency"},
+    {"national-range-length", {"topology.type=national", "national.metro_latency=1ms,2ms,3ms"},
+     "national.metro_latency"},
+    {"national-regions", {"topology.type=national", "scenario.enbs=5", "national.regions=6"},
+     "national.regions (6)"},
+    {"waves-ok", {"rollout.schedule=waves", "rollout.wave_size=100", "rollout.wave_period=7s"},
+     NULL},
+    /* 500 eNBs in waves of 100: the fifth wave starts at 4 x 1000 s, after the stop. */
+    {"waves-after-stop", {"rollout.schedule=waves", "rollout.wave_period=1000s"},
+     "scenario.stop_time"},
+    {"waves-spread", {"rollout.schedule=waves", "rollout.wave_spread=2m"},
+     "must not exceed rollout.wave_period"},
+    {"burst-ignores-window", {"rollout.schedule=burst", "rollout.window=2h"}, NULL},
+    {"poisson", {"rollout.schedule=poisson", "rollout.rate=0.001/s"}, NULL},
+    {"hostile-ok", {"hostile.unknown_vendor=0.5", "hostile.expired_device=0.25",
+                    "hostile.rogue_raca=0.25"}, NULL},
+    {"hostile-over-one", {"hostile.unknown_vendor=0.5", "hostile.expired_device=0.3",
+                          "hostile.rogue_raca=0.3"}, "more than 1"},
+};
+
+static void test_cross(gconstpointer data) {
+  const CrossCase *c = data;
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  for (int i = 0; i < 4 && c->sets[i]; i++)
+    g_assert_true(es_scenario_set(sc, c->sets[i], NULL, NULL));
+  GError *error = NULL;
+  gboolean ok = es_scenario_validate(sc, &error);
+  if (error)
+    g_test_message("%s", error->message);
+  if (c->expect == NULL) {
+    g_assert_no_error(error);
+    g_assert_true(ok);
+  } else {
+    g_assert_false(ok);
+    g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE);
+    g_assert_nonnull(strstr(error->message, c->expect));
+    g_error_free(error);
+  }
+}
+
+/* scenario.start_window is the older name of rollout.window: both set the same value, only
+ * the new one is written. */
+static void test_alias(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  g_assert_true(es_scenario_set(sc, "scenario.start_window=7s", NULL, NULL));
+  g_assert_cmpfloat(sc->start_window_s, ==, 7);
+  g_assert_true(es_scenario_set(sc, "rollout.window=9s", NULL, NULL));
+  g_assert_cmpfloat(sc->start_window_s, ==, 9);
+  g_autofree char *text = es_scenario_to_keyfile(sc);
+  g_assert_null(strstr(text, "start_window"));
+  g_assert_nonnull(strstr(text, "[rollout]\nschedule=uniform\nwindow=9s\n"));
+}
+
+/* A topology file named in a scenario file is found beside it, wherever the run starts. */
+static void test_relative_path(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *path =
+      write_ini(f, "net.ini", "[topology]\ntype = file\nfile = net.topo\n");
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  g_assert_true(es_scenario_load(sc, path, &error));
+  g_assert_no_error(error);
+  g_autofree char *expect = g_build_filename(f->dir, "net.topo", NULL);
+  g_assert_cmpstr(sc->topology_file, ==, expect);
+  /* An absolute path stays as it is; --set takes paths relative to where the run starts. */
+  g_assert_true(es_scenario_set(sc, "topology.file=/srv/net.topo", NULL, NULL));
+  g_assert_cmpstr(sc->topology_file, ==, "/srv/net.topo");
+  g_assert_true(es_scenario_set(sc, "topology.file=here.topo", NULL, NULL));
+  g_assert_cmpstr(sc->topology_file, ==, "here.topo");
+}
+
+static void test_value_list_get(void) {
+  EsValueList empty = {0}, one = {1, {5}}, two = {2, {5, 7}};
+  g_assert_cmpfloat(es_value_list_get(&empty, 0, 3), ==, 3);
+  g_assert_cmpfloat(es_value_list_get(&one, 4, 3), ==, 5);
+  g_assert_cmpfloat(es_value_list_get(&two, 0, 3), ==, 5);
+  g_assert_cmpfloat(es_value_list_get(&two, 1, 3), ==, 7);
+}
+
+static void assert_list(const EsValueList *a, const EsValueList *b) {
+  g_assert_cmpuint(a->n, ==, b->n);
+  for (guint i = 0; i < a->n; i++)
+    g_assert_cmpfloat(a->v[i], ==, b->v[i]);
+}
+
+static void assert_outages(const EsOutages *a, const EsOutages *b) {
+  guint na = a ? a->n : 0, nb = b ? b->n : 0;
+  g_assert_cmpuint(na, ==, nb);
+  for (guint i = 0; i < na; i++) {
+    g_assert_cmpfloat(a->w[i].start_s, ==, b->w[i].start_s);
+    g_assert_cmpfloat(a->w[i].duration_s, ==, b->w[i].duration_s);
+  }
+}
+
+static void assert_same(const EsScenario *a, const EsScenario *b) {
+  g_assert_cmpstr(a->name, ==, b->name);
+  g_assert_cmpuint(a->seed, ==, b->seed);
+  g_assert_cmpuint(a->enbs, ==, b->enbs);
+  g_assert_cmpint(a->epoch, ==, b->epoch);
+  g_assert_cmpfloat(a->start_window_s, ==, b->start_window_s);
+  g_assert_cmpfloat(a->stop_time_s, ==, b->stop_time_s);
+  g_assert_cmpint(a->topology_type, ==, b->topology_type);
+  g_assert_cmpstr(a->topology_file, ==, b->topology_file);
+  g_assert_cmpuint(a->racas, ==, b->racas);
+  g_assert_cmpuint(a->aggregations, ==, b->aggregations);
+  assert_list(&a->tree_fanout, &b->tree_fanout);
+  assert_list(&a->tree_rate, &b->tree_rate);
+  assert_list(&a->tree_latency, &b->tree_latency);
+  assert_list(&a->tree_loss, &b->tree_loss);
+  g_assert_cmpuint(a->national_regions, ==, b->national_regions);
+  g_assert_cmpuint(a->national_aggregations, ==, b->national_aggregations);
+  g_assert_cmpfloat(a->backbone_rate_bps, ==, b->backbone_rate_bps);
+  assert_list(&a->backbone_latency, &b->backbone_latency);
+  g_assert_cmpfloat(a->metro_rate_bps, ==, b->metro_rate_bps);
+  assert_list(&a->metro_latency, &b->metro_latency);
+  for (int c = 0; c < ES_ACCESS_CLASSES; c++) {
+    g_assert_cmpfloat(a->access_class[c].share, ==, b->access_class[c].share);
+    g_assert_cmpfloat(a->access_class[c].rate_bps, ==, b->access_class[c].rate_bps);
+    assert_list(&a->access_class[c].latency, &b->access_class[c].latency);
+    g_assert_cmpfloat(a->access_class[c].loss, ==, b->access_class[c].loss);
+    g_assert_cmpfloat(a->access_class[c].burst_enter, ==, b->access_class[c].burst_enter);
+    g_assert_cmpfloat(a->access_class[c].burst_exit, ==, b->access_class[c].burst_exit);
+    g_assert_cmpfloat(a->access_class[c].burst_loss, ==, b->access_class[c].burst_loss);
+    g_assert_cmpfloat(a->access_class[c].corruption, ==, b->access_class[c].corruption);
+    assert_outages(a->access_class[c].outages, b->access_class[c].outages);
+  }
+  assert_list(&a->tree_burst_enter, &b->tree_burst_enter);
+  assert_list(&a->tree_burst_exit, &b->tree_burst_exit);
+  assert_list(&a->tree_burst_loss, &b->tree_burst_loss);
+  assert_list(&a->tree_corruption, &b->tree_corruption);
+  g_assert_cmpint(a->schedule, ==, b->schedule);
+  g_assert_cmpuint(a->wave_size, ==, b->wave_size);
+  g_assert_cmpfloat(a->wave_period_s, ==, b->wave_period_s);
+  g_assert_cmpfloat(a->wave_spread_s, ==, b->wave_spread_s);
+  g_assert_cmpfloat(a->arrival_rate, ==, b->arrival_rate);
+  const EsLinkParams *la[] = {&a->access, &a->aggregation, &a->core};
+  const EsLinkParams *lb[] = {&b->access, &b->aggregation, &b->core};
+  for (int i = 0; i < 3; i++) {
+    g_assert_cmpfloat(la[i]->rate_bps, ==, lb[i]->rate_bps);
+    g_assert_cmpfloat(la[i]->delay_s, ==, lb[i]->delay_s);
+    g_assert_cmpfloat(la[i]->loss, ==, lb[i]->loss);
+    g_assert_cmpfloat(la[i]->burst_enter, ==, lb[i]->burst_enter);
+    g_assert_cmpfloat(la[i]->burst_exit, ==, lb[i]->burst_exit);
+    g_assert_cmpfloat(la[i]->burst_loss, ==, lb[i]->burst_loss);
+    g_assert_cmpfloat(la[i]->corruption, ==, lb[i]->corruption);
+    assert_outages(la[i]->outages, lb[i]->outages);
+  }
+  g_assert_cmpstr(a->pki_key, ==, b->pki_key);
+  g_assert_cmpfloat(a->cert_validity_s, ==, b->cert_validity_s);
+  g_assert_cmpint(a->confirm, ==, b->confirm);
+  g_assert_cmpfloat(a->confirm_wait_s, ==, b->confirm_wait_s);
+  g_assert_cmpuint(a->workers, ==, b->workers);
+  g_assert_cmpfloat(a->ir_service_s, ==, b->ir_service_s);
+  g_assert_cmpfloat(a->certconf_service_s, ==, b->certconf_service_s);
+  g_assert_cmpfloat(a->crl_validity_s, ==, b->crl_validity_s);
+  g_assert_cmpstr(a->enb_key, ==, b->enb_key);
+  g_assert_cmpfloat(a->enb_keygen_s, ==, b->enb_keygen_s);
+  g_assert_cmpfloat(a->enb_sign_s, ==, b->enb_sign_s);
+  g_assert_cmpfloat(a->msg_timeout_s, ==, b->msg_timeout_s);
+  g_assert_cmpuint(a->queue_limit, ==, b->queue_limit);
+  g_assert_cmpfloat(a->retry_after_s, ==, b->retry_after_s);
+  g_assert_cmpint(a->service_dist, ==, b->service_dist);
+  g_assert_cmpfloat(a->kur_service_s, ==, b->kur_service_s);
+  g_assert_cmpfloat(a->rr_service_s, ==, b->rr_service_s);
+  g_assert_cmpfloat(a->enb_cpu_spread, ==, b->enb_cpu_spread);
+  g_assert_cmpint(a->enb_retry, ==, b->enb_retry);
+  g_assert_cmpuint(a->enb_max_attempts, ==, b->enb_max_attempts);
+  g_assert_cmpfloat(a->enb_backoff_s, ==, b->enb_backoff_s);
+  g_assert_cmpfloat(a->enb_backoff_max_s, ==, b->enb_backoff_max_s);
+  g_assert_cmpfloat(a->enb_backoff_jitter, ==, b->enb_backoff_jitter);
+}
+
+static void test_keyfile_canonical(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  g_autofree char *text = es_scenario_to_keyfile(sc);
+  g_test_message("%s", text);
+  static const char *const lines[] = {
+      "[scenario]\nname=default\nseed=1\nenbs=500\nepoch=2026-11-01T00:00:00Z\n"
+      "stop_time=3600s\n",
+      "[topology]\ntype=tree\nfile=\nracas=1\naggregations=0\n",
+      "[tree]\nfanout=\nrate=\nlatency=\nloss=\n",
+      "[national]\nregions=0\naggregations=0\nbackbone_rate=10000000000bps\n"
+      "backbone_latency=0.001s,0.006s\n",
+      "fibre_share=0.6\nfibre_rate=1000000000bps\nfibre_latency=0.0001s,0.001s\nfibre_loss=0\n",
+      "satellite_share=0.02\nsatellite_rate=20000000bps\nsatellite_latency=0.25s,0.28s\n"
+      "satellite_loss=0.001\n",
+      "[rollout]\nschedule=uniform\nwindow=1s\nwave_size=100\nwave_period=60s\n"
+      "wave_spread=0s\nrate=10/s\n",
+      "[backhaul]\nrate=100000000bps\nlatency=0.005s\nloss=0\n",
+      "[aggregation]\nrate=1000000000bps\nlatency=0.002s\nloss=0\n",
+      "[core]\nrate=10000000000bps\nlatency=0.001s\nloss=0\n",
+      "[pki]\nkey=p256\ncert_validity=315360000s\n",
+      "[raca]\nconfirm=explicit\nconfirm_wait=60s\nworkers=2\nqueue_limit=0\nretry_after=2s\n"
+      "service=fixed\nir_service=0.001s\nkur_service=0.001s\ncertconf_service=0.0005s\n"
+      "rr_service=0.0005s\ncrl_validity=315360000s\n",
+      "[enb]\nkey=p256\nkeygen_time=0.02s\nsign_time=0.005s\ncpu_spread=0\nmsg_timeout=10s\n"
+      "retry=resend\nmax_attempts=4\nbackoff=1s\nbackoff_max=60s\nbackoff_jitter=0.5\n",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)
+    g_assert_nonnull(strstr(text, lines[i]));
+}
+
+/* Whatever the dump says, loading it gives back the same values, bit for bit. */
+static void test_keyfile_round_trip(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  static const char *const overrides[] = {
+      "scenario.name=  lead \"quoted\" \\ name\twith tab ",
+      "scenario.seed=12345678901234567890",
+      "scenario.enbs=100000",
+      "scenario.epoch=1999-12-31T23:59:59Z",
+      "scenario.start_window=0.1s",
+      "scenario.stop_time=1.5d",
+      "topology.type=file",
+      "topology.file=/nets/a b.topo",
+      "topology.racas=4",
+      "topology.aggregations=316",
+      "tree.fanout=3,7,2",
+      "tree.rate=1.5Mbps,9600bps,1Gbps",
+      "tree.latency=0.3ms",
+      "tree.loss=0.1,0,1e-5",
+      "national.regions=12",
+      "national.backbone_latency=2ms",
+      "national.microwave_latency=0.7ms,1.3ms",
+      "national.satellite_loss=0.003",
+      "rollout.schedule=waves",
+      "rollout.wave_spread=13s",
+      "rollout.rate=7/min",
+      "backhaul.rate=1.5Mbps",
+      "backhaul.latency=0.3ms",
+      "backhaul.loss=0.1",
+      "aggregation.rate=9600bps",
+      "aggregation.latency=0s",
+      "core.loss=1",
+      "core.latency=1e-7s",
+      "pki.key=p384",
+      "raca.confirm=implicit",
+      "raca.ir_service=3.3ms",
+      "enb.keygen_time=138ms",
+      "enb.msg_timeout=0.7m",
+      "raca.queue_limit=17",
+      "raca.retry_after=5s",
+      "raca.service=exponential",
+      "raca.kur_service=4ms",
+      "raca.rr_service=0.5ms",
+      "enb.cpu_spread=0.25",
+      "enb.retry=restart",
+      "enb.max_attempts=7",
+      "enb.backoff=250ms",
+      "enb.backoff_max=2m",
+      "enb.backoff_jitter=0",
+      "backhaul.burst_enter=0.01",
+      "backhaul.burst_exit=0.25",
+      "backhaul.burst_loss=0.9",
+      "backhaul.outages=100s+30s, 8.5m+250ms",
+      "backhaul.corruption=1e-6",
+      "aggregation.outages=0s+1h",
+      "core.corruption=0.5",
+      "tree.burst_enter=0.1,0,0.2",
+      "tree.burst_exit=0.5",
+      "tree.corruption=0,0,0.001",
+      "national.microwave_burst_enter=0.001",
+      "national.satellite_outages=60s+2m",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(overrides); i++) {
+    GError *error = NULL;
+    g_assert_true(es_scenario_set(sc, overrides[i], NULL, &error));
+    g_assert_no_error(error);
+  }
+  g_autofree char *text = es_scenario_to_keyfile(sc);
+  g_autofree char *path = write_ini(f, "dump.ini", text);
+  g_autoptr(EsScenario) back = es_scenario_new();
+  GError *error = NULL;
+  g_assert_true(es_scenario_load(back, path, &error));
+  g_assert_no_error(error);
+  assert_same(sc, back);
+  g_autofree char *again = es_scenario_to_keyfile(back);
+  g_assert_cmpstr(text, ==, again);
+  /* Shortest form, not 17 digits. */
+  g_assert_nonnull(strstr(text, "\nloss=0.1\n"));
+  g_assert_nonnull(strstr(text, "\nwindow=0.1s\n"));
+  g_assert_nonnull(strstr(text, "\nfanout=3,7,2\nrate=1500000bps,9600bps,1000000000bps\n"));
+  g_assert_nonnull(strstr(text, "\nrate=0.11666666666666667/s\n"));
+  g_assert_nonnull(strstr(text, "\noutages=100s+30s,510s+0.25s\n"));
+  g_assert_nonnull(strstr(text, "\nsatellite_outages=60s+120s\n"));
+  g_assert_nonnull(strstr(text, "\ncorruption=1e-06\n"));
+}
+
+/* Impairment keys: no impairment anywhere by default except the national microwave class's
+ * fading bursts; the outage list parser and its canonical text; a burst chain that could
+ * never leave its bad state is refused. */
+static void test_impairments(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  const EsLinkParams *links[] = {&sc->access, &sc->aggregation, &sc->core};
+  for (gsize i = 0; i < G_N_ELEMENTS(links); i++) {
+    g_assert_false(es_link_impaired(links[i]));
+    g_assert_cmpfloat(links[i]->burst_enter, ==, 0);
+    g_assert_cmpfloat(links[i]->burst_loss, ==, 1);
+    g_assert_null(links[i]->outages);
+  }
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_FIBRE].burst_enter, ==, 0);
+  g_assert_cmpfloat(sc->access_class[ES_ACCESS_SATELLITE].burst_enter, ==, 0);
+  const EsAccessClass *mw = &sc->access_class[ES_ACCESS_MICROWAVE];
+  g_assert_cmpfloat(mw->burst_enter, ==, 0.00002);
+  g_assert_cmpfloat(mw->burst_exit, ==, 0.2);
+  g_assert_cmpfloat(mw->burst_loss, ==, 0.5);
+  /* Fading below the margin 1e-4 of the time. */
+  g_assert_cmpfloat_with_epsilon(mw->burst_enter / (mw->burst_enter + mw->burst_exit), 1e-4,
+                                 1e-6);
+
+  EsOutages *o = NULL;
+  char *why = NULL;
+  g_assert_true(es_parse_outages(" 1m+30s ,2h+1ms", &o, &why));
+  g_assert_nonnull(o);
+  g_assert_cmpuint(o->n, ==, 2);
+  g_assert_cmpfloat(o->w[0].start_s, ==, 60);
+  g_assert_cmpfloat(o->w[0].duration_s, ==, 30);
+  g_assert_cmpfloat(o->w[1].start_s, ==, 7200);
+  g_assert_cmpfloat(o->w[1].duration_s, ==, 0.001);
+  g_autofree char *text = es_outages_to_string(o);
+  g_assert_cmpstr(text, ==, "60s+30s,7200s+0.001s");
+  g_free(o);
+  g_assert_true(es_parse_outages("", &o, NULL));
+  g_assert_null(o);
+  g_autofree char *none = es_outages_to_string(NULL);
+  g_assert_cmpstr(none, ==, "");
+  g_assert_false(es_parse_outages("5s", &o, &why));
+  g_assert_null(o);
+  g_assert_nonnull(strstr(why, "START+DURATION"));
+  g_free(why);
+  GString *many = g_string_new(NULL);
+  for (int i = 0; i <= ES_OUTAGES_MAX; i++)
+    g_string_append_printf(many, "%s%ds+1s", i ? "," : "", i * 10);
+  g_assert_false(es_parse_outages(many->str, &o, &why));
+  g_assert_nonnull(strstr(why, "at most"));
+  g_free(why);
+  g_string_free(many, TRUE);
+
+  GError *error = NULL;
+  g_assert_true(es_scenario_set(sc, "backhaul.burst_enter=0.01", NULL, &error));
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, "backhaul.burst_exit"));
+  g_clear_error(&error);
+  g_assert_true(es_scenario_set(sc, "backhaul.burst_exit=0.5", NULL, &error));
+  g_assert_true(es_scenario_validate(sc, &error));
+  g_assert_true(es_link_impaired(&sc->access));
+  /* Per tree level: the second level enters bursts it cannot leave. */
+  g_assert_true(es_scenario_set(sc, "tree.fanout=2,3", NULL, &error));
+  g_assert_true(es_scenario_set(sc, "tree.burst_enter=0,0.1", NULL, &error));
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_nonnull(strstr(error->message, "tree.burst_exit"));
+  g_clear_error(&error);
+  g_assert_true(es_scenario_set(sc, "tree.burst_exit=0.3", NULL, &error));
+  g_assert_true(es_scenario_validate(sc, &error));
+  g_assert_true(es_scenario_set(sc, "tree.corruption=0,0,0", NULL, &error));
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_nonnull(strstr(error->message, "tree.corruption has 3 values"));
+  g_clear_error(&error);
+  /* Copies own their lists. */
+  g_assert_true(es_scenario_set(sc, "core.outages=1s+2s", NULL, &error));
+  g_autoptr(EsScenario) copy = es_scenario_copy(sc);
+  g_assert_true(copy->core.outages != sc->core.outages);
+  assert_outages(copy->core.outages, sc->core.outages);
+}
+
+typedef struct {
+  const char *text;
+  gboolean ok;
+  double value;
+} UnitCase;
+
+static const UnitCase duration_cases[] = {
+    {"20ms", TRUE, 0.02},  {"1.5s", TRUE, 1.5},   {"250us", TRUE, 250e-6},
+    {"2m", TRUE, 120},     {"1h", TRUE, 3600},    {"3650d", TRUE, 315360000},
+    {"0s", TRUE, 0},       {".5s", TRUE, 0.5},    {"1e3ms", TRUE, 1},
+    {"0.005s", TRUE, 0.005},
+    {"20", FALSE, 0},      {"abc", FALSE, 0},     {"-5ms", FALSE, 0},
+    {"", FALSE, 0},        {"5 ms", FALSE, 0},    {"5msx", FALSE, 0},
+    {"5MS", FALSE, 0},     {"nans", FALSE, 0},    {"infs", FALSE, 0},
+    {"1e999s", FALSE, 0},  {"0x10s", FALSE, 0},   {"+5s", FALSE, 0},
+    {"s", FALSE, 0},       {".s", FALSE, 0},      {"5", FALSE, 0},
+};
+
+static const UnitCase rate_cases[] = {
+    {"100Mbps", TRUE, 100e6}, {"1Gbps", TRUE, 1e9},      {"64kbps", TRUE, 64e3},
+    {"9600bps", TRUE, 9600},  {"2.5Gbps", TRUE, 2.5e9},  {"100MBps", FALSE, 0},
+    {"100mbps", FALSE, 0},    {"100", FALSE, 0},         {"-1Mbps", FALSE, 0},
+    {"1Kbps", FALSE, 0},      {"Mbps", FALSE, 0},        {"1e400bps", FALSE, 0},
+};
+
+static const UnitCase probability_cases[] = {
+    {"0", TRUE, 0},    {"1", TRUE, 1},     {"0.25", TRUE, 0.25}, {"1e-3", TRUE, 0.001},
+    {"1.5", FALSE, 0}, {"-0.1", FALSE, 0}, {"nan", FALSE, 0},    {"0.5%", FALSE, 0},
+    {"", FALSE, 0},    {"inf", FALSE, 0},
+};
+
+static void run_unit_cases(const UnitCase *cases, gsize n,
+                           gboolean (*parse)(const char *, double *)) {
+  for (gsize i = 0; i < n; i++) {
+    double v = -1;
+    gboolean ok = parse(cases[i].text, &v);
+    if (ok != cases[i].ok)
+      g_error("'%s': expected %s", cases[i].text, cases[i].ok ? "success" : "failure");
+    if (ok && v != cases[i].value)
+      g_error("'%s': got %.17g, expected %.17g", cases[i].text, v, cases[i].value);
+  }
+}
+
+static void test_parse_units(void) {
+  run_unit_cases(duration_cases, G_N_ELEMENTS(duration_cases), es_parse_duration);
+  run_unit_cases(rate_cases, G_N_ELEMENTS(rate_cases), es_parse_rate);
+  run_unit_cases(probability_cases, G_N_ELEMENTS(probability_cases), es_parse_probability);
+}
+
+/* The revocation and hostile-node keys: units, words and bounds, and how they are written. */
+static void test_revocation_hostile_keys(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  g_assert_true(es_scenario_set(sc, "raca.crl_interval=90s", NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpfloat(sc->crl_interval_s, ==, 90);
+  g_assert_true(es_scenario_set(sc, "raca.keep_superseded=true", NULL, &error));
+  g_assert_true(sc->keep_superseded);
+  g_assert_true(es_scenario_set(sc, "raca.cross=false", NULL, &error));
+  g_assert_false(sc->raca_cross);
+  g_assert_true(es_scenario_set(sc, "hostile.unknown_vendor=0.1", NULL, &error));
+  g_assert_true(es_scenario_set(sc, "hostile.expired_device=0.2", NULL, &error));
+  g_assert_true(es_scenario_set(sc, "hostile.rogue_raca=0.3", NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpfloat(sc->hostile_unknown_vendor, ==, 0.1);
+  g_assert_cmpfloat(sc->hostile_expired_device, ==, 0.2);
+  g_assert_cmpfloat(sc->hostile_rogue_raca, ==, 0.3);
+  g_assert_true(es_scenario_validate(sc, &error));
+
+  static const char *const bad[] = {
+      "raca.crl_interval=90",     /* no unit */
+      "raca.crl_interval=-1s",
+      "raca.keep_superseded=yes", /* true or false only */
+      "raca.cross=1",
+      "hostile.rogue_raca=1.5",
+      "hostile.unknown_vendor=-0.1",
+      "hostile.sneaky=0.1",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_assert_false(es_scenario_set(sc, bad[i], NULL, &error));
+    g_assert_nonnull(error);
+    g_clear_error(&error);
+  }
+  g_assert_cmpfloat(sc->crl_interval_s, ==, 90); /* rejected values change nothing */
+
+  g_autofree char *text = es_scenario_to_keyfile(sc);
+  g_assert_nonnull(strstr(text, "crl_interval=90s\n"));
+  g_assert_nonnull(strstr(text, "keep_superseded=true\n"));
+  g_assert_nonnull(strstr(text, "cross=false\n"));
+  g_assert_nonnull(
+      strstr(text, "[hostile]\nunknown_vendor=0.1\nexpired_device=0.2\nrogue_raca=0.3\n"));
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/scenario/defaults", test_defaults);
+  g_test_add("/scenario/load/keys", Fixture, NULL, fixture_setup, test_load, fixture_teardown);
+  g_test_add("/scenario/load/missing-file", Fixture, NULL, fixture_setup,
+             test_load_missing_file, fixture_teardown);
+  g_test_add("/scenario/load/atomic", Fixture, NULL, fixture_setup, test_load_partial_is_atomic,
+             fixture_teardown);
+  for (gsize i = 0; i < G_N_ELEMENTS(load_errors); i++) {
+    g_autofree char *name = g_strdup_printf("/scenario/load/error/%s", load_errors[i].name);
+    g_test_add(name, Fixture, &load_errors[i], fixture_setup, test_load_error,
+               fixture_teardown);
+  }
+  g_test_add_func("/scenario/set", test_set);
+  g_test_add_func("/scenario/impairments", test_impairments);
+  g_test_add_func("/scenario/validate", test_validate);
+  g_test_add_func("/scenario/keyfile/canonical", test_keyfile_canonical);
+  g_test_add("/scenario/keyfile/round-trip", Fixture, NULL, fixture_setup,
+             test_keyfile_round_trip, fixture_teardown);
+  g_test_add_func("/scenario/parse-units", test_parse_units);
+  for (gsize i = 0; i < G_N_ELEMENTS(cross_cases); i++) {
+    g_autofree char *name = g_strdup_printf("/scenario/validate/%s", cross_cases[i].name);
+    g_test_add_data_func(name, &cross_cases[i], test_cross);
+  }
+  g_test_add_func("/scenario/alias", test_alias);
+  g_test_add_func("/scenario/revocation-hostile-keys", test_revocation_hostile_keys);
+  g_test_add("/scenario/load/relative-path", Fixture, NULL, fixture_setup, test_relative_path,
+             fixture_teardown);
+  g_test_add_func("/scenario/value-list", test_value_list_get);
+  return g_test_run();
+}
