@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "cli/cmd.h"
+#include "cli/es_progress.h"
 #include "results/es_plot.h"
 #include "sim/es_run.h"
 #include "topologies/es_scenario.h"
@@ -71,8 +72,15 @@ int es_cmd_run(int argc, char **argv)
   EsRunOptions options = {.out_dir = out, .keep_certs = keep_certs, .quiet = quiet,
                           .one_thread = one_thread,
                           .replication = (guint)replication, .pcap = pcap};
+  EsProgress *progress = quiet ? NULL : es_progress_new();
+  if (progress != NULL) {
+    options.progress = es_progress_report;
+    options.progress_arg = progress;
+  }
   EsRunResult r;
-  if (!es_run_scenario(sc, &options, &r, &error)) {
+  gboolean ran = es_run_scenario(sc, &options, &r, &error);
+  es_progress_free(progress);
+  if (!ran) {
     /* A topology file or a rollout that cannot work is bad input, found before the run. */
     gboolean bad_input = g_error_matches(error, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO);
     return es_cmd_fail("run", error, bad_input ? 2 : 1);

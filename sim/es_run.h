@@ -11,14 +11,26 @@
 GQuark es_run_error_quark(void);
 typedef enum { ES_RUN_ERROR_SCENARIO, ES_RUN_ERROR_IO, ES_RUN_ERROR_SETUP } EsRunError;
 
+/* Where a run is, for a progress report. */
+typedef struct {
+  double sim_s;     /* simulated time reached */
+  guint enbs;       /* eNBs of the scenario */
+  guint enrolled;   /* eNBs that enrolled so far */
+  guint finished;   /* eNBs done, enrolled or failed */
+  guint64 events;   /* simulation events so far */
+} EsRunProgress;
+typedef void (*EsRunProgressFn)(void *arg, const EsRunProgress *progress);
+
 typedef struct {
   const char *out_dir;   /* created if missing */
   gboolean keep_certs;   /* DIR/certs/enb-<i>.pem */
   gboolean quiet;        /* no notes on stdout */
   guint replication;     /* replication number, for summary.json (a sweep counts from 1) */
   const char *pcap;      /* NULL, or the nodes to capture (es_run_check_pcap) to DIR/pcap/ */
-  gboolean one_thread;   /* the eNBs' crypto on the simulation's thread, not beside it (the
+  gboolean one_thread;   /* no second thread at all: no device factory, no offload (the
                           * results are the same) */
+  EsRunProgressFn progress; /* NULL, or called every few dozen events while the run goes on */
+  void *progress_arg;
 } EsRunOptions;
 
 typedef struct {

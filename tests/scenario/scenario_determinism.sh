@@ -63,7 +63,7 @@ for key in p384 rsa2048; do
   same_results "$tmp/$key-a" "$tmp/$key-b" "$key, threaded against --one-thread"
 done
 # --one-thread means one thread: watch a longer run's task count.
-"$es" run --quiet --one-thread --set scenario.enbs=3000 --set rollout.window=30s --out "$tmp/one" &
+"$es" run --quiet --one-thread --set scenario.enbs=600 --set rollout.window=5s --out "$tmp/one" &
 pid=$!
 most=0
 while kill -0 $pid 2>/dev/null; do

@@ -1,0 +1,56 @@
+/* Revocations of a run: the rows of revocations.csv and the CRLs the operator CA publishes
+ * (raca.crl_interval, and one at the end). */
+#include "sim/es_run_priv.h"
+
+/* Every issue and revocation of the run's RA/CAs, for revocations.csv. */
+void es_run_on_raca_event(void *arg, const EsRacaEvent *ev)
+{
+  Run *run = arg;
+  char *serial = es_serial_hex(X509_get0_serialNumber(ev->cert));
+  if (ev->kind == ES_RACA_EVENT_ISSUED)
+    es_revocation_log_issued(run->revocation_log, serial, es_run_enb_of_cert(ev->cert), ev->t);
+  else
+    es_revocation_log_revoked(run->revocation_log, serial, es_run_enb_of_cert(ev->cert),
+                              es_raca_revoke_cause_name(ev->cause),
+                              es_raca_reason_name(ev->reason), ev->t);
+  g_free(serial);
+}
+
+/* Signs a CRL of everything revoked so far, dated now, and notes the revocations it is the
+ * first to list. The last one becomes crl.pem. */
+gboolean es_run_publish_crl(Run *run, GError **error)
+{
+  double now = es_engine_now(run->engine);
+  gint64 wall = run->sc->epoch + (gint64)now;
+  X509_CRL *crl = es_ca_get1_crl(run->ca, wall, wall + (gint64)run->sc->crl_validity_s, error);
+  if (crl == NULL)
+    return FALSE;
+  X509_CRL_free(run->crl);
+  run->crl = crl;
+  es_revocation_log_published(run->revocation_log, now);
+  return TRUE;
+}
+
+/* raca.crl_interval: a CRL at every multiple of the interval (absolute times, so they do not
+ * drift). The run ends at es_sim_stop (every eNB finished) or at the stop time, never by
+ * running out of events, so this timer, always pending, does not keep it alive. */
+static void on_crl_due(void *arg)
+{
+  Run *run = arg;
+  GError *error = NULL;
+  if (!es_run_publish_crl(run, &error)) {
+    if (run->write_error == NULL)
+      run->write_error = error;
+    else
+      g_error_free(error);
+  }
+  run->crl_ticks++;
+  run->crl_timer = es_sim_timer_add_at(run->sim, (run->crl_ticks + 1) * run->sc->crl_interval_s,
+                                       on_crl_due, run);
+}
+
+void es_run_crl_start(Run *run)
+{
+  if (run->sc->crl_interval_s > 0)
+    run->crl_timer = es_sim_timer_add_at(run->sim, run->sc->crl_interval_s, on_crl_due, run);
+}

@@ -1,0 +1,138 @@
+/* What the files of one simulated run share: the run's state, its randomness streams and the
+ * functions each file gives the others (orchestration in es_run.c). Private to sim/. */
+#ifndef ES_RUN_PRIV_H
+#define ES_RUN_PRIV_H
+
+#include "sim/es_run.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "pki/es_ca.h"
+#include "pki/es_clock.h"
+#include "nodes/es_enb.h"
+#include "pki/es_pki.h"
+#include "results/es_queue_log.h"
+#include "nodes/es_raca.h"
+#include "pki/es_rand.h"
+#include "results/es_revocation_log.h"
+#include "topologies/es_rollout.h"
+#include "engines/es_sim.h"
+#include "results/es_summary.h"
+#include "topologies/es_topology.h"
+
+/* Randomness streams of a run, besides one per eNB (stream = eNB number). */
+#define STREAM_PKI G_GUINT64_CONSTANT(0x9e1a000000000001)
+#define STREAM_SCHEDULE G_GUINT64_CONSTANT(0x9e1a000000000002)
+#define STREAM_KEY_POOL G_GUINT64_CONSTANT(0x9e1a000000000003)
+#define STREAM_HOSTILE G_GUINT64_CONSTANT(0x9e1a000000000004)   /* which eNBs are hostile */
+#define STREAM_HOSTILE_PKI G_GUINT64_CONSTANT(0x9e1a000000000005) /* unknown vendor, rogue */
+/* eNB k's factory credential: stream STREAM_DEVICE + k, apart from the eNB's own stream k. */
+#define STREAM_DEVICE G_GUINT64_CONSTANT(0xde71ce0000000000)
+/* Derives the seed of RA/CA r >= 1 (RA/CA 0 keeps the run's seed, as with one RA/CA). */
+#define RACA_SEED_STEP G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)
+
+#define RSA_POOL_SIZE 32
+
+/* The rogue RA/CA listens on every RA/CA node at this port; the eNBs it answers connect
+ * there, over the same path as to the genuine RA/CA. */
+#define ROGUE_PORT 8080
+
+/* Hostile and broken eNBs (hostile.* keys): at most one class each. */
+typedef enum {
+  HOSTILE_NONE,
+  HOSTILE_UNKNOWN_VENDOR, /* device certificate of a vendor root the RA/CA does not know */
+  HOSTILE_EXPIRED_DEVICE, /* device certificate expired at the epoch */
+  HOSTILE_ROGUE_RACA,     /* answered by an RA/CA that has no cross certificate of the vendor */
+  HOSTILE_CLASSES
+} Hostile;
+extern const char *const es_hostile_names[HOSTILE_CLASSES];
+
+typedef struct EsFactory EsFactory;
+
+typedef struct {
+  const EsScenario *sc;
+  const EsRunOptions *options;
+  EsPki *pki;
+  EsKeyPool *new_pool, *device_pool;
+  EsTopology *topo;
+  EsSim *sim;
+  EsEngine *engine;
+  EsRaca *raca;
+  EsRecorder *recorder;
+  EsEnb **enbs;                /* 1..N */
+  GHashTable *serial_to_enb;   /* issued serial (hex) -> eNB number */
+  char *certs_dir;
+  guint finished;
+  double last_activity_s;
+  GError *write_error;         /* first failure writing a certificate file or signing a CRL */
+  EsQueueLog *queue_log;       /* RA/CA queues over time: raca_queue.csv */
+  guint64 revocations[16];     /* by EsRacaRevokeCause */
+  char *started_at;            /* wall-clock start, ISO 8601 UTC */
+  EsRollout *rollout;          /* power-on times and order */
+  guint powered_on;            /* eNBs of the rollout order started so far */
+  EsRaca **racas;              /* RA/CA r, 0..n_racas-1; racas[0] is raca */
+  guint n_racas;
+  EsFactory *factory;            /* device credentials made ahead on a second thread */
+  EsOffload *offload;          /* the eNBs' crypto beside the event loop */
+  guint enrolled;
+  guint64 held_valid, held_revoked; /* operator certificates the eNBs end with */
+  EsCa *ca;                    /* the operator CA every RA/CA of the run issues from */
+  EsPki *raca_pki;             /* the RA/CAs' hierarchy: pki, less the cross cert if !raca.cross */
+  EsRevocationLog *revocation_log; /* revocations.csv */
+  X509_CRL *crl;               /* the last CRL published */
+  guint64 crl_timer;
+  guint crl_ticks;             /* periodic CRLs so far */
+  guint8 *hostile;             /* per eNB number 0..N: its Hostile class; NULL when none is */
+  guint hostile_enbs[HOSTILE_CLASSES];
+  EsPki *foreign_vendor;       /* the unknown vendor's hierarchy */
+  EsPki *rogue_pki;
+  EsRaca *rogue;               /* serves the hostile.rogue_raca eNBs */
+} Run;
+
+/* The eNB number in a subject CN=enb-<n>, 0 if none. */
+static inline guint es_run_enb_of_name(const X509_NAME *name)
+{
+  char cn[64] = "";
+  guint n = 0;
+  X509_NAME_get_text_by_NID((X509_NAME *)name, NID_commonName, cn, sizeof cn);
+  return sscanf(cn, "enb-%u", &n) == 1 ? n : 0;
+}
+
+static inline guint es_run_enb_of_cert(X509 *cert) { return es_run_enb_of_name(X509_get_subject_name(cert)); }
+
+/* es_factory.c: device credentials made ahead on a second thread (or at power-on with
+ * --one-thread). */
+EsFactory *es_factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPool *pool,
+                          guint64 seed, const guint8 *hostile, const EsPki *foreign_vendor,
+                          gint64 epoch, EsEnb **prepare, gboolean threaded);
+gboolean es_factory_hand_over(EsFactory *f, guint i, EsEnb *enb);
+void es_factory_free(EsFactory *f);
+
+/* es_hostile.c: the hostile.* classes. */
+void es_run_choose_hostile(Run *run);
+gboolean es_run_make_hostile_pki(Run *run, GError **error);
+gboolean es_run_start_rogue(Run *run, const EsRacaConfig *config, GError **error);
+void es_run_summarise_hostile(Run *run, EsSummary *s);
+gboolean es_run_write_hostile_csv(Run *run, const char *path, GError **error);
+
+/* es_crl.c: revocations.csv rows and the CRL schedule. */
+void es_run_on_raca_event(void *arg, const EsRacaEvent *ev);
+gboolean es_run_publish_crl(Run *run, GError **error);
+void es_run_crl_start(Run *run);
+
+/* es_run_results.c: summary.json and the result files. */
+gboolean es_run_write_results(Run *run, EsRunResult *result, GError **error);
+
+/* es_pcap.c: --pcap captures. */
+gboolean es_run_enable_pcap(Run *run, GError **error);
+
+#endif

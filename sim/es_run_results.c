@@ -1,0 +1,160 @@
+/* The result files of a simulated run: enrolments.csv, raca_queue.csv, revocations.csv,
+ * hostile.csv, summary.json and crl.pem. */
+#include <sys/resource.h>
+#include <openssl/crypto.h>
+#include "sim/es_run_priv.h"
+
+/* Issue to revocation, issue to the first CRL listing it, revocation to that CRL (null when
+ * nothing was revoked), and the CRLs published. */
+static void summarise_revocations(EsSummary *s, const EsRevocationStats *rv)
+{
+  es_summary_set_double(s, "revocations.time_to_revocation_s.mean", rv->to_revocation_mean);
+  es_summary_set_double(s, "revocations.time_to_revocation_s.p50", rv->to_revocation_p50);
+  es_summary_set_double(s, "revocations.time_to_revocation_s.max", rv->to_revocation_max);
+  es_summary_set_double(s, "revocations.time_to_crl_s.mean", rv->to_crl_mean);
+  es_summary_set_double(s, "revocations.time_to_crl_s.p50", rv->to_crl_p50);
+  es_summary_set_double(s, "revocations.time_to_crl_s.max", rv->to_crl_max);
+  es_summary_set_double(s, "revocations.revocation_to_crl_s.mean", rv->revocation_to_crl_mean);
+  es_summary_set_double(s, "revocations.revocation_to_crl_s.p50", rv->revocation_to_crl_p50);
+  es_summary_set_double(s, "revocations.revocation_to_crl_s.max", rv->revocation_to_crl_max);
+  es_summary_set_uint(s, "crl.published", rv->crls);
+  es_summary_set_double(s, "crl.last_s", rv->last_crl_s);
+}
+
+/* summary.json: the recorder's metrics, the RA/CA's and the network's counters, wall-clock
+ * figures (all under wall_clock) and what it takes to reproduce the run. */
+static gboolean write_summary(Run *run, const EsRunResult *result, const char *path,
+                              GError **error)
+{
+  const EsScenario *sc = run->sc;
+  g_autoptr(EsSummary) s = es_summary_new();
+  es_summary_set_string(s, "scenario", sc->name);
+  es_summary_set_uint(s, "seed", sc->seed);
+  es_summary_set_uint(s, "replication", run->options->replication);
+  es_summary_add_recorder(s, run->recorder);
+
+  EsRacaStats all = {0};
+  for (guint r = 0; r < run->n_racas; r++) {
+    EsRacaStats st;
+    es_raca_get_stats(run->racas[r], &st);
+    all.issued += st.issued;
+  }
+  /* What the links did, and which end of the connections TCP resent from. */
+  EsSimLinkStats net;
+  es_sim_get_link_stats(run->sim, &net);
+  es_summary_set_uint(s, "network.drops.loss", net.drops_loss);
+  es_summary_set_uint(s, "network.drops.burst", net.drops_burst);
+  es_summary_set_uint(s, "network.drops.outage", net.drops_outage);
+  es_summary_set_uint(s, "network.corruptions", net.corruptions);
+  es_summary_set_uint(s, "network.tcp_retransmissions.enbs", net.tcp_retransmissions_enbs);
+  es_summary_set_uint(s, "network.tcp_retransmissions.racas", net.tcp_retransmissions_racas);
+  es_summary_set_uint(s, "network.connections", es_sim_get_connections(run->sim));
+  /* The log's rows, which are the RA/CAs' revocations: each is reported once, by one CA. */
+  EsRevocationStats rv;
+  es_revocation_log_stats(run->revocation_log, &rv);
+  es_summary_set_uint(s, "revocations.total", rv.rows);
+  /* Every certificate issued is held by its eNB or revoked, but for CMP's two-generals case
+   * (an eNB gave up after the RA/CA counted its certConf): unheld_valid. */
+  es_summary_set_uint(s, "invariants.issued", all.issued);
+  es_summary_set_uint(s, "invariants.held", run->held_valid);
+  es_summary_set_uint(s, "invariants.revoked", rv.rows);
+  es_summary_set_uint(s, "invariants.unheld_valid",
+                      all.issued > run->held_valid + rv.rows ? all.issued - run->held_valid - rv.rows
+                                                             : 0);
+  es_summary_set_uint(s, "invariants.held_revoked", run->held_revoked);
+  es_summary_set_object(s, "revocations.by_reason");
+  /* Every cause the RA/CA knows, zeros included, so files of different runs line up. */
+  for (guint c = 0; c < G_N_ELEMENTS(run->revocations); c++) {
+    const char *name = es_raca_revoke_cause_name((EsRacaRevokeCause)c);
+    if (strcmp(name, "unknown") == 0)
+      break;
+    char *p = g_strconcat("revocations.by_reason.", name, NULL);
+    es_summary_set_uint(s, p, run->revocations[c]);
+    g_free(p);
+  }
+  summarise_revocations(s, &rv);
+  es_run_summarise_hostile(run, s);
+
+  /* One object per RA/CA, named by its number. Utilisation: summed service time over
+   * workers x the run's simulated time. */
+  double capacity = sc->workers * result->sim_time_s;
+  for (guint r = 0; r < run->n_racas; r++) {
+    EsRacaStats st;
+    EsQueueStats q;
+    es_raca_get_stats(run->racas[r], &st);
+    es_queue_log_stats(run->queue_log, r, result->sim_time_s, &q);
+    char key[64];
+#define RACA_KEY(name) (g_snprintf(key, sizeof key, "racas.%u.%s", r, name), key)
+    es_summary_set_uint(s, RACA_KEY("workers"), sc->workers);
+    es_summary_set_uint(s, RACA_KEY("requests"), st.requests);
+    es_summary_set_uint(s, RACA_KEY("issued"), st.issued);
+    es_summary_set_uint(s, RACA_KEY("confirmed"), st.confirmed);
+    es_summary_set_uint(s, RACA_KEY("revoked"), st.revoked);
+    es_summary_set_uint(s, RACA_KEY("errors"), st.errors);
+    es_summary_set_uint(s, RACA_KEY("duplicates"), st.duplicates);
+    es_summary_set_uint(s, RACA_KEY("busy_rejections"), st.busy);
+    es_summary_set_double(s, RACA_KEY("queueing_delay_s.mean"), st.wait_mean_s);
+    es_summary_set_double(s, RACA_KEY("queueing_delay_s.max"), st.wait_max_s);
+    es_summary_set_double(s, RACA_KEY("busy_s"), st.busy_s);
+    es_summary_set_double(s, RACA_KEY("utilisation"), capacity > 0 ? st.busy_s / capacity : 0.0);
+    es_summary_set_uint(s, RACA_KEY("max_queue"), st.max_queue);
+    es_summary_set_double(s, RACA_KEY("mean_queued"), q.mean_queued);
+#undef RACA_KEY
+  }
+
+  es_summary_set_double(s, "sim_time_s", result->sim_time_s);
+  es_summary_set_uint(s, "events", result->events);
+
+  struct rusage ru;
+  es_summary_set_string(s, ES_SUMMARY_WALL_CLOCK ".started_at", run->started_at);
+  es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".wall_time_s", result->wall_time_s);
+  es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".enrolments_per_wall_s",
+                        result->wall_time_s > 0 ? result->stats.enrolled / result->wall_time_s
+                                                : 0.0);
+  if (getrusage(RUSAGE_SELF, &ru) == 0)
+    es_summary_set_uint(s, ES_SUMMARY_WALL_CLOCK ".peak_rss_kib", (guint64)ru.ru_maxrss);
+
+  es_summary_set_string(s, "attributes.enrolsim_version", es_build_version());
+  es_summary_set_string(s, "attributes.git_revision", es_build_git_revision());
+  es_summary_set_string(s, "attributes.openssl_version", OpenSSL_version(OPENSSL_VERSION));
+  es_summary_set_string(s, "attributes.ns3_version", es_build_ns3_version());
+  g_autofree char *glib = g_strdup_printf("%u.%u.%u", glib_major_version, glib_minor_version,
+                                          glib_micro_version);
+  es_summary_set_string(s, "attributes.glib_version", glib);
+  g_autofree char *again = g_strdup_printf(
+      "enrolsim run --scenario scenario.ini --replication %u (in this folder)",
+      run->options->replication);
+  es_summary_set_string(s, "attributes.reproduce", again);
+  g_autofree char *effective = es_scenario_to_keyfile(sc);
+  if (!es_summary_set_parameters(s, "attributes.parameters", effective, error))
+    return FALSE;
+  return es_summary_write(s, path, error);
+}
+
+gboolean es_run_write_results(Run *run, EsRunResult *result, GError **error)
+{
+  const char *dir = run->options->out_dir;
+  char *queue_csv = g_build_filename(dir, "raca_queue.csv", NULL);
+  char *csv = g_build_filename(dir, "enrolments.csv", NULL);
+  char *summary = g_build_filename(dir, "summary.json", NULL);
+  char *crl_path = g_build_filename(dir, "crl.pem", NULL);
+  char *revocations_csv = g_build_filename(dir, "revocations.csv", NULL);
+  char *hostile_csv = g_build_filename(dir, "hostile.csv", NULL);
+  gboolean ok = es_recorder_write_csv(run->recorder, csv, error)
+                && es_queue_log_write_csv(run->queue_log, queue_csv, error)
+                && es_revocation_log_write_csv(run->revocation_log, revocations_csv, error)
+                && es_run_write_hostile_csv(run, hostile_csv, error)
+                && write_summary(run, result, summary, error)
+                && es_pem_save_crl(crl_path, run->crl, error);
+  g_free(revocations_csv);
+  g_free(hostile_csv);
+  g_free(csv);
+  g_free(queue_csv);
+  g_free(summary);
+  g_free(crl_path);
+  if (ok && run->write_error != NULL) {
+    g_propagate_error(error, g_steal_pointer(&run->write_error));
+    ok = FALSE;
+  }
+  return ok;
+}
