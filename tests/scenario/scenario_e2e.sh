@@ -2,6 +2,9 @@
 # End to end: 50 eNBs enrol over ns-3; every issued certificate, the CRL and the hierarchy
 # verify with the openssl CLI; the CSV agrees with the certificates.
 set -euo pipefail
+# Simulated runs date everything from scenario.epoch (2026-11-01): verify a day later, so the
+# result does not depend on the host's date.
+at=$(date -u -d 2026-11-02T00:00:00Z +%s)
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 out=$tmp/run
@@ -16,16 +19,16 @@ grep -q '"revoked": 0' "$out/summary.json" || fail "revocations on a clean netwo
 head -1 "$out/enrolments.csv" | grep -q '^enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,pkiconf_received_s,done_s,outcome,attempts,serial,revoked' || fail "CSV header"
 
 pki=$out/pki
-openssl verify -CAfile "$pki/vendor-root.pem" "$pki/raca-cross.pem" | grep -q ': OK' || fail "cross certificate"
-openssl verify -CAfile "$pki/operator-root.pem" "$pki/raca.pem" | grep -q ': OK' || fail "RA/CA certificate"
+openssl verify -attime "$at" -CAfile "$pki/vendor-root.pem" "$pki/raca-cross.pem" | grep -q ': OK' || fail "cross certificate"
+openssl verify -attime "$at" -CAfile "$pki/operator-root.pem" "$pki/raca.pem" | grep -q ': OK' || fail "RA/CA certificate"
 openssl crl -in "$out/crl.pem" -CAfile "$pki/operator-root.pem" -noout 2>&1 | grep -q 'verify OK' || fail "CRL signature"
 
 n=$(ls "$out/certs" | wc -l)
 [ "$n" -eq 50 ] || fail "expected 50 certificates, found $n"
-ok=$(openssl verify -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "$out/crl.pem" "$out"/certs/*.pem | grep -c ': OK$')
+ok=$(openssl verify -attime "$at" -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "$out/crl.pem" "$out"/certs/*.pem | grep -c ': OK$')
 [ "$ok" -eq 50 ] || fail "only $ok of 50 certificates verify against the operator root and CRL"
 # Late binding: operator certificates do not chain to the vendor root.
-if openssl verify -CAfile "$pki/vendor-root.pem" "$out/certs/enb-1.pem" >/dev/null 2>&1; then
+if openssl verify -attime "$at" -CAfile "$pki/vendor-root.pem" "$out/certs/enb-1.pem" >/dev/null 2>&1; then
   fail "an operator certificate verified against the vendor root"
 fi
 

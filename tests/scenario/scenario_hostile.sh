@@ -3,6 +3,9 @@
 # device certificate are refused by the RA/CA with a CMP error and get nothing; eNBs answered
 # by a rogue RA/CA refuse its responses; an RA/CA without the cross certificate fails everyone.
 set -euo pipefail
+# Simulated runs date everything from scenario.epoch (2026-11-01): verify a day later, so the
+# result does not depend on the host's date.
+at=$(date -u -d 2026-11-02T00:00:00Z +%s)
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -44,7 +47,7 @@ rogue=$(grep -c ',rogue_raca$' "$out/hostile.csv")
   || fail "the rogue RA/CA did not answer each of its $rogue eNBs"
 # Nothing the rogue issued reaches the operator's CRL; nothing genuine was revoked.
 [ "$(tail -n +2 "$out/revocations.csv" | wc -l)" -eq 0 ] || fail "revocations in a run without loss"
-[ "$(openssl verify -crl_check -CAfile "$out/pki/operator-root.pem" -CRLfile "$out/crl.pem" "$out"/certs/*.pem | grep -c ': OK$')" -eq "$genuine" ] \
+[ "$(openssl verify -attime "$at" -crl_check -CAfile "$out/pki/operator-root.pem" -CRLfile "$out/crl.pem" "$out"/certs/*.pem | grep -c ': OK$')" -eq "$genuine" ] \
   || fail "genuine certificates do not verify"
 
 # 2. The late-binding misconfiguration: an RA/CA without the cross certificate. Every eNB

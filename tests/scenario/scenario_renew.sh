@@ -3,6 +3,9 @@
 # kur protected by its operator certificate; the certificates kept are the renewed ones, the
 # replaced ones are on the CRL as superseded, and the run stays deterministic.
 set -euo pipefail
+# Simulated runs date everything from scenario.epoch (2026-11-01): verify a day later, so the
+# result does not depend on the host's date.
+at=$(date -u -d 2026-11-02T00:00:00Z +%s)
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -17,7 +20,7 @@ grep -q '"revoked": 0' "$out/summary.json" || fail "a kept certificate was revok
 grep -q 'renew_after' "$out/scenario.ini" || fail "effective scenario lacks enb.renew_after"
 n=$(openssl crl -in "$out/crl.pem" -noout -text | grep -c 'Superseded')
 [ "$n" -eq 16 ] || fail "CRL lists $n superseded certificates, expected 16"
-ok=$(openssl verify -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "$out/crl.pem" "$out"/certs/*.pem | grep -c ': OK$')
+ok=$(openssl verify -attime "$at" -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "$out/crl.pem" "$out"/certs/*.pem | grep -c ': OK$')
 [ "$ok" -eq 16 ] || fail "only $ok of 16 renewed certificates verify with the CRL"
 epoch=$(date -u -d 2026-11-01T00:00:10Z +%s)
 tail -n +2 "$out/enrolments.csv" | while IFS=, read -r enb start ir ip cc pc done outcome attempts serial revoked _; do
