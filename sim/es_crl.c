@@ -5,7 +5,7 @@
 /* Every issue and revocation of the run's RA/CAs, for revocations.csv. */
 void es_run_on_raca_event(void *arg, const EsRacaEvent *ev)
 {
-  Run *run = arg;
+  EsRun *run = arg;
   char *serial = es_serial_hex(X509_get0_serialNumber(ev->cert));
   if (ev->kind == ES_RACA_EVENT_ISSUED)
     es_revocation_log_issued(run->revocation_log, serial, es_run_enb_of_cert(ev->cert), ev->t);
@@ -18,7 +18,7 @@ void es_run_on_raca_event(void *arg, const EsRacaEvent *ev)
 
 /* Signs a CRL of everything revoked so far, dated now, and notes the revocations it is the
  * first to list. The last one becomes crl.pem. */
-gboolean es_run_publish_crl(Run *run, GError **error)
+gboolean es_run_publish_crl(EsRun *run, GError **error)
 {
   double now = es_engine_now(run->engine);
   gint64 wall = run->sc->epoch + (gint64)now;
@@ -36,7 +36,7 @@ gboolean es_run_publish_crl(Run *run, GError **error)
  * running out of events, so this timer, always pending, does not keep it alive. */
 static void on_crl_due(void *arg)
 {
-  Run *run = arg;
+  EsRun *run = arg;
   GError *error = NULL;
   if (!es_run_publish_crl(run, &error)) {
     if (run->write_error == NULL)
@@ -49,7 +49,7 @@ static void on_crl_due(void *arg)
                                        on_crl_due, run);
 }
 
-void es_run_crl_start(Run *run)
+void es_run_crl_start(EsRun *run)
 {
   if (run->sc->crl_interval_s > 0)
     run->crl_timer = es_sim_timer_add_at(run->sim, run->sc->crl_interval_s, on_crl_due, run);

@@ -23,7 +23,7 @@ typedef struct {
 struct EsFactory {
   const EsRollout *rollout;
   const EsPki *pki;
-  const guint8 *hostile;        /* per eNB number: its Hostile class; NULL: none is */
+  const guint8 *hostile;        /* per eNB number: its EsHostile class; NULL: none is */
   const EsPki *foreign_vendor;  /* issues the unknown vendor's device certificates */
   gint64 epoch;
   EsKeyPool *pool; /* device keys come from it (RSA), in power-on order as before */

@@ -9,7 +9,7 @@ const char *const es_hostile_names[HOSTILE_CLASSES] = {"none", "unknown_vendor",
 /* Which eNBs are hostile: one draw per eNB from the run's seed, the hostile.* shares slicing
  * [0, 1) in turn, so an eNB is in one class at most and the same eNBs are hostile in every
  * replication of the same seed. */
-void es_run_choose_hostile(Run *run)
+void es_run_choose_hostile(EsRun *run)
 {
   const EsScenario *sc = run->sc;
   const double share[HOSTILE_CLASSES] = {0, sc->hostile_unknown_vendor,
@@ -35,7 +35,7 @@ void es_run_choose_hostile(Run *run)
 
 /* What the RA/CAs hold (the run's hierarchy, without the cross certificate when raca.cross
  * is false), an unknown vendor's hierarchy and a rogue RA/CA's, as the hostile eNBs need. */
-gboolean es_run_make_hostile_pki(Run *run, GError **error)
+gboolean es_run_make_hostile_pki(EsRun *run, GError **error)
 {
   const EsScenario *sc = run->sc;
   run->raca_pki = es_pki_dup(run->pki);
@@ -60,7 +60,7 @@ gboolean es_run_make_hostile_pki(Run *run, GError **error)
  * from a forged vendor root, listening on ROGUE_PORT of every RA/CA node; its eNBs connect
  * there over the same path as to the genuine one. It issues from a CA of its own, so nothing
  * it does reaches the operator CA, its CRL or revocations.csv. */
-gboolean es_run_start_rogue(Run *run, const EsRacaConfig *config, GError **error)
+gboolean es_run_start_rogue(EsRun *run, const EsRacaConfig *config, GError **error)
 {
   if (run->rogue_pki == NULL)
     return TRUE;
@@ -79,7 +79,7 @@ gboolean es_run_start_rogue(Run *run, const EsRacaConfig *config, GError **error
 
 /* summary.json "hostile": per class the eNBs in it and how many of them enrolled (0 unless
  * a check is missing), and what the rogue RA/CA issued (every such certificate refused). */
-void es_run_summarise_hostile(Run *run, EsSummary *s)
+void es_run_summarise_hostile(EsRun *run, EsSummary *s)
 {
   guint enrolled[HOSTILE_CLASSES] = {0};
   for (guint k = 1; run->hostile != NULL && k <= run->sc->enbs; k++) {
@@ -101,7 +101,7 @@ void es_run_summarise_hostile(Run *run, EsSummary *s)
 }
 
 /* hostile.csv: `enb,class`, one row per hostile eNB (the header alone when none is). */
-gboolean es_run_write_hostile_csv(Run *run, const char *path, GError **error)
+gboolean es_run_write_hostile_csv(EsRun *run, const char *path, GError **error)
 {
   GString *out = g_string_new("enb,class\n");
   for (guint k = 1; run->hostile != NULL && k <= run->sc->enbs; k++)

@@ -73,7 +73,7 @@ gboolean es_run_check_pcap(const char *spec, const EsScenario *sc, GError **erro
   return ok;
 }
 
-static gboolean capture(Run *run, const char *dir, EsSimNodeKind kind, guint i, GError **error)
+static gboolean capture(EsRun *run, const char *dir, EsSimNodeKind kind, guint i, GError **error)
 {
   char name[48];
   g_snprintf(name, sizeof name, "%s-%u.pcap", kind == ES_SIM_NODE_ENB ? "enb" : "raca", i);
@@ -84,7 +84,7 @@ static gboolean capture(Run *run, const char *dir, EsSimNodeKind kind, guint i, 
 }
 
 /* DIR/pcap/enb-<n>.pcap and raca-<i>.pcap for the nodes --pcap names. */
-gboolean es_run_enable_pcap(Run *run, GError **error)
+gboolean es_run_enable_pcap(EsRun *run, GError **error)
 {
   if (run->options->pcap == NULL)
     return TRUE;

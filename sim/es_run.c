@@ -8,7 +8,7 @@ G_DEFINE_QUARK(es-run-error-quark, es_run_error)
 
 static void on_issued(void *arg, X509 *cert, double t)
 {
-  Run *run = arg;
+  EsRun *run = arg;
   guint n = es_run_enb_of_cert(cert);
   (void)t;
   if (n < 1 || n > run->sc->enbs)
@@ -26,7 +26,7 @@ static void on_issued(void *arg, X509 *cert, double t)
 
 static void on_revoked(void *arg, X509 *cert, EsRacaRevokeCause cause, double t)
 {
-  Run *run = arg;
+  EsRun *run = arg;
   char *serial = es_serial_hex(X509_get0_serialNumber(cert));
   guint n = GPOINTER_TO_UINT(g_hash_table_lookup(run->serial_to_enb, serial));
   const char *latest = n != 0 ? es_recorder_get_serial(run->recorder, n) : NULL;
@@ -42,7 +42,7 @@ static void on_revoked(void *arg, X509 *cert, EsRacaRevokeCause cause, double t)
  * every duplicate, those of transactions that issued nothing too). */
 static void on_duplicate(void *arg, const X509_NAME *subject, double t)
 {
-  Run *run = arg;
+  EsRun *run = arg;
   guint n = subject != NULL ? es_run_enb_of_name(subject) : 0;
   (void)t;
   if (n >= 1 && n <= run->sc->enbs)
@@ -51,16 +51,16 @@ static void on_duplicate(void *arg, const X509_NAME *subject, double t)
 
 static void on_queue_changed(void *arg, guint raca, guint waiting, guint busy, double t)
 {
-  es_queue_log_record(((Run *)arg)->queue_log, raca, waiting, busy, t);
+  es_queue_log_record(((EsRun *)arg)->queue_log, raca, waiting, busy, t);
 }
 
 static void on_stop(void *arg)
 {
-  es_sim_stop(((Run *)arg)->sim);
+  es_sim_stop(((EsRun *)arg)->sim);
 }
 
 /* Transactions still waiting for a certConf, over every RA/CA. */
-static guint open_transactions(Run *run)
+static guint open_transactions(EsRun *run)
 {
   guint open = 0;
   for (guint r = 0; r < run->n_racas; r++) {
@@ -78,7 +78,7 @@ static void on_renew_due(void *arg)
 
 static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
 {
-  Run *run = arg;
+  EsRun *run = arg;
   /* enb.renew_after: an enrolled eNB renews (kur) that much later and is finished then. */
   if (cert != NULL && run->sc->enb_renew_after_s > 0 && es_enb_get_operation(enb) == ES_ENB_ENROL) {
     run->enrolled++;
@@ -109,7 +109,7 @@ static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
 /* OpenSSL's clock during a run: the scenario's epoch plus simulated time. */
 static gint64 run_clock(void *arg)
 {
-  Run *run = arg;
+  EsRun *run = arg;
   return run->sc->epoch + (run->engine != NULL ? (gint64)es_engine_now(run->engine) : 0);
 }
 
@@ -119,7 +119,7 @@ static gint64 run_clock(void *arg)
  * every other event too). */
 static void on_power_on(void *arg)
 {
-  Run *run = arg;
+  EsRun *run = arg;
   guint i = run->powered_on++;
   guint enb = es_rollout_nth(run->rollout, i);
   if (run->powered_on < es_rollout_enbs(run->rollout)) {
@@ -136,7 +136,7 @@ static void on_power_on(void *arg)
 /* On es_sim's tick, which adds no event, so a progress report cannot change the results. */
 static void progress_tick(void *arg)
 {
-  Run *run = arg;
+  EsRun *run = arg;
   EsRunProgress p = {.sim_s = es_engine_now(run->engine), .enbs = run->sc->enbs,
                      .enrolled = run->enrolled, .finished = run->finished,
                      .events = es_sim_get_events(run->sim)};
@@ -152,7 +152,7 @@ static double schedule_uniform(void *arg)
 
 /* The topology and the rollout before anything is written: a bad topology file or a schedule
  * that starts no eNB in time is a bad scenario (ES_RUN_ERROR_SCENARIO), not a failed run. */
-static gboolean plan(Run *run, GError **error)
+static gboolean plan(EsRun *run, GError **error)
 {
   GError *inner = NULL;
   EsRand *schedule = es_rand_new(run->sc->seed, STREAM_SCHEDULE);
@@ -171,7 +171,7 @@ static gboolean plan(Run *run, GError **error)
 }
 
 /* RA/CA r of the topology, serving its eNBs; RA/CA 0 is run->raca. */
-static gboolean start_racas(Run *run, const EsRacaConfig *config, const EsRacaObserver *observer,
+static gboolean start_racas(EsRun *run, const EsRacaConfig *config, const EsRacaObserver *observer,
                             GError **error)
 {
   run->n_racas = es_topology_racas(run->topo);
@@ -192,7 +192,7 @@ static gboolean start_racas(Run *run, const EsRacaConfig *config, const EsRacaOb
   return TRUE;
 }
 
-static gboolean make_pki(Run *run, EsKeyType pki_key, EsKeyType enb_key, GError **error)
+static gboolean make_pki(EsRun *run, EsKeyType pki_key, EsKeyType enb_key, GError **error)
 {
   const EsScenario *sc = run->sc;
   EsRand *rand = es_rand_new(sc->seed, STREAM_PKI);
@@ -218,7 +218,7 @@ static gboolean make_pki(Run *run, EsKeyType pki_key, EsKeyType enb_key, GError 
   return ok;
 }
 
-static void run_clear(Run *run)
+static void run_clear(EsRun *run)
 {
   es_factory_free(run->factory);
   if (run->enbs != NULL)
@@ -264,7 +264,7 @@ static char *started_at_now(void)
 gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRunResult *result,
                          GError **error)
 {
-  Run run = {.sc = sc, .options = options};
+  EsRun run = {.sc = sc, .options = options};
   EsKeyType pki_key, enb_key;
   gboolean ok = FALSE;
   if (!es_key_type_parse(sc->pki_key, &pki_key, error) || !es_key_type_parse(sc->enb_key, &enb_key, error))

@@ -53,7 +53,7 @@ typedef enum {
   HOSTILE_EXPIRED_DEVICE, /* device certificate expired at the epoch */
   HOSTILE_ROGUE_RACA,     /* answered by an RA/CA that has no cross certificate of the vendor */
   HOSTILE_CLASSES
-} Hostile;
+} EsHostile;
 extern const char *const es_hostile_names[HOSTILE_CLASSES];
 
 typedef struct EsFactory EsFactory;
@@ -91,12 +91,12 @@ typedef struct {
   X509_CRL *crl;               /* the last CRL published */
   guint64 crl_timer;
   guint crl_ticks;             /* periodic CRLs so far */
-  guint8 *hostile;             /* per eNB number 0..N: its Hostile class; NULL when none is */
+  guint8 *hostile;             /* per eNB number 0..N: its EsHostile class; NULL when none is */
   guint hostile_enbs[HOSTILE_CLASSES];
   EsPki *foreign_vendor;       /* the unknown vendor's hierarchy */
   EsPki *rogue_pki;
   EsRaca *rogue;               /* serves the hostile.rogue_raca eNBs */
-} Run;
+} EsRun;
 
 /* The eNB number in a subject CN=enb-<n>, 0 if none. */
 static inline guint es_run_enb_of_name(const X509_NAME *name)
@@ -107,7 +107,10 @@ static inline guint es_run_enb_of_name(const X509_NAME *name)
   return sscanf(cn, "enb-%u", &n) == 1 ? n : 0;
 }
 
-static inline guint es_run_enb_of_cert(X509 *cert) { return es_run_enb_of_name(X509_get_subject_name(cert)); }
+static inline guint es_run_enb_of_cert(X509 *cert)
+{
+  return es_run_enb_of_name(X509_get_subject_name(cert));
+}
 
 /* es_factory.c: device credentials made ahead on a second thread (or at power-on with
  * --one-thread). */
@@ -118,21 +121,21 @@ gboolean es_factory_hand_over(EsFactory *f, guint i, EsEnb *enb);
 void es_factory_free(EsFactory *f);
 
 /* es_hostile.c: the hostile.* classes. */
-void es_run_choose_hostile(Run *run);
-gboolean es_run_make_hostile_pki(Run *run, GError **error);
-gboolean es_run_start_rogue(Run *run, const EsRacaConfig *config, GError **error);
-void es_run_summarise_hostile(Run *run, EsSummary *s);
-gboolean es_run_write_hostile_csv(Run *run, const char *path, GError **error);
+void es_run_choose_hostile(EsRun *run);
+gboolean es_run_make_hostile_pki(EsRun *run, GError **error);
+gboolean es_run_start_rogue(EsRun *run, const EsRacaConfig *config, GError **error);
+void es_run_summarise_hostile(EsRun *run, EsSummary *s);
+gboolean es_run_write_hostile_csv(EsRun *run, const char *path, GError **error);
 
 /* es_crl.c: revocations.csv rows and the CRL schedule. */
 void es_run_on_raca_event(void *arg, const EsRacaEvent *ev);
-gboolean es_run_publish_crl(Run *run, GError **error);
-void es_run_crl_start(Run *run);
+gboolean es_run_publish_crl(EsRun *run, GError **error);
+void es_run_crl_start(EsRun *run);
 
 /* es_run_results.c: summary.json and the result files. */
-gboolean es_run_write_results(Run *run, EsRunResult *result, GError **error);
+gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error);
 
 /* es_pcap.c: --pcap captures. */
-gboolean es_run_enable_pcap(Run *run, GError **error);
+gboolean es_run_enable_pcap(EsRun *run, GError **error);
 
 #endif

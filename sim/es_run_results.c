@@ -23,7 +23,7 @@ static void summarise_revocations(EsSummary *s, const EsRevocationStats *rv)
 
 /* summary.json: the recorder's metrics, the RA/CA's and the network's counters, wall-clock
  * figures (all under wall_clock) and what it takes to reproduce the run. */
-static gboolean write_summary(Run *run, const EsRunResult *result, const char *path,
+static gboolean write_summary(EsRun *run, const EsRunResult *result, const char *path,
                               GError **error)
 {
   const EsScenario *sc = run->sc;
@@ -131,7 +131,7 @@ static gboolean write_summary(Run *run, const EsRunResult *result, const char *p
   return es_summary_write(s, path, error);
 }
 
-gboolean es_run_write_results(Run *run, EsRunResult *result, GError **error)
+gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
 {
   const char *dir = run->options->out_dir;
   char *queue_csv = g_build_filename(dir, "raca_queue.csv", NULL);
