@@ -72,6 +72,15 @@ static Device factory_make(EsFactory *f, guint enb)
   return d;
 }
 
+/* Gives eNB `enb` the credential (if one was made) and frees the factory's references. */
+static void device_give(Device d, EsEnb *enb)
+{
+  if (d.cert != NULL)
+    es_enb_set1_device(enb, d.cert, d.key);
+  X509_free(d.cert);
+  EVP_PKEY_free(d.key);
+}
+
 static gpointer factory_main(gpointer data)
 {
   EsFactory *f = data;
@@ -89,10 +98,7 @@ static gpointer factory_main(gpointer data)
     guint enb = es_rollout_nth(f->rollout, i);
     Device d = factory_make(f, enb);
     if (f->enbs != NULL) {
-      if (d.cert != NULL)
-        es_enb_set1_device(f->enbs[enb], d.cert, d.key);
-      X509_free(d.cert);
-      EVP_PKEY_free(d.key);
+      device_give(d, f->enbs[enb]);
       d = (Device){NULL, NULL};
       es_enb_prepare(f->enbs[enb], es_rollout_time(f->rollout, enb));
     }
@@ -142,11 +148,7 @@ EsFactory *es_factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPool 
 gboolean es_factory_hand_over(EsFactory *f, guint i, EsEnb *enb)
 {
   if (f->thread == NULL) {
-    Device d = factory_make(f, es_rollout_nth(f->rollout, i));
-    if (d.cert != NULL)
-      es_enb_set1_device(enb, d.cert, d.key);
-    X509_free(d.cert);
-    EVP_PKEY_free(d.key);
+    device_give(factory_make(f, es_rollout_nth(f->rollout, i)), enb);
     return FALSE;
   }
   g_mutex_lock(&f->lock);
@@ -161,10 +163,7 @@ gboolean es_factory_hand_over(EsFactory *f, guint i, EsEnb *enb)
   if (f->factory_waits && f->made - f->taken <= FACTORY_LOW_WATER)
     g_cond_broadcast(&f->changed);
   g_mutex_unlock(&f->lock);
-  if (d.cert != NULL)
-    es_enb_set1_device(enb, d.cert, d.key);
-  X509_free(d.cert);
-  EVP_PKEY_free(d.key);
+  device_give(d, enb);
   return f->enbs != NULL;
 }
 
