@@ -14,7 +14,7 @@
 #include "nodes/es_enb.h"
 #include "pki/es_pki.h"
 #include "results/es_recorder.h"
-#include "topologies/es_scenario.h"
+#include "sim/es_scenario.h"
 #include "engines/es_sim.h"
 #include "topologies/es_topology.h"
 
@@ -149,7 +149,7 @@ static gboolean idle_world(const char *scenario, IdleFigures *f, GError **error)
     return FALSE;
   long r0 = rss_kib();
   gint64 t0 = g_get_monotonic_time();
-  g_autoptr(EsTopology) topo = es_topology_new(sc, error);
+  g_autoptr(EsTopology) topo = es_topology_new(&sc->topology, sc->enbs, error);
   if (topo == NULL)
     return FALSE;
   long r1 = rss_kib();

@@ -12,7 +12,7 @@
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
 #include "results/es_recorder.h"
-#include "topologies/es_scenario.h"
+#include "config/es_config.h"
 
 typedef struct {
   EsLive *live;

@@ -7,7 +7,7 @@
 #include "cli/es_progress.h"
 #include "results/es_plot.h"
 #include "sim/es_run.h"
-#include "topologies/es_scenario.h"
+#include "sim/es_scenario.h"
 
 int es_cmd_run(int argc, char **argv)
 {

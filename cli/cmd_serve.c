@@ -12,7 +12,7 @@
 #include "engines/es_live.h"
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
-#include "topologies/es_scenario.h"
+#include "config/es_config.h"
 
 typedef struct {
   EsLive *live;

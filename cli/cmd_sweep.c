@@ -14,7 +14,7 @@
 #include "cli/cmd.h"
 #include "results/es_plot.h"
 #include "sim/es_run.h"
-#include "topologies/es_scenario.h"
+#include "sim/es_scenario.h"
 #include "results/es_summary_file.h"
 #include "results/es_sweep.h"
 
@@ -474,19 +474,19 @@ static Sweep *sweep_from_args(const char *out, EsScenario *base, char **varies, 
   for (char **v = varies; v && *v; v++) {
     const char *eq = strchr(*v, '=');
     if (!eq || eq == *v || !eq[1]) {
-      g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_KEY,
+      g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_KEY,
                   "--vary '%s': expected SECTION.KEY=V1,V2,...", *v);
       return NULL;
     }
     g_autofree char *key = g_strstrip(g_strndup(*v, (gsize)(eq - *v)));
     if (strcmp(key, "scenario.seed") == 0) {
-      g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_KEY,
+      g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_KEY,
                   "--vary scenario.seed: replications already vary the seed (--runs, --seed)");
       return NULL;
     }
     for (guint k = 0; k < sw->keys->len; k++)
       if (strcmp(g_ptr_array_index(sw->keys, k), key) == 0) {
-        g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_KEY, "--vary %s given twice", key);
+        g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_KEY, "--vary %s given twice", key);
         return NULL;
       }
     char **vals = g_strsplit(eq + 1, ",", -1);
@@ -495,7 +495,7 @@ static Sweep *sweep_from_args(const char *out, EsScenario *base, char **varies, 
       GError *inner = NULL;
       g_autoptr(EsScenario) probe = es_scenario_new();
       if (!*vals[i] || !es_scenario_set(probe, key, vals[i], &inner)) {
-        g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE, "--vary %s: %s", key,
+        g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE, "--vary %s: %s", key,
                     inner ? inner->message : "empty value");
         g_clear_error(&inner);
         g_strfreev(vals);
@@ -503,7 +503,7 @@ static Sweep *sweep_from_args(const char *out, EsScenario *base, char **varies, 
       }
       for (guint j = 0; j < i; j++)
         if (strcmp(vals[j], vals[i]) == 0) {
-          g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE,
+          g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE,
                       "--vary %s: value %s given twice", key, vals[i]);
           g_strfreev(vals);
           return NULL;
@@ -514,7 +514,7 @@ static Sweep *sweep_from_args(const char *out, EsScenario *base, char **varies, 
     g_ptr_array_add(sw->values, vals);
   }
   if (sw->keys->len == 0) {
-    g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_KEY,
+    g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_KEY,
                 "nothing to vary: give at least one --vary SECTION.KEY=V1,V2,...");
     return NULL;
   }
@@ -553,7 +553,7 @@ static gboolean check_points(const Sweep *sw, const char *file, char **sets, gin
     GError *inner = NULL;
     if (!es_scenario_validate(sc, &inner)) {
       g_autofree char *label = point_label(sw, p);
-      g_set_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE, "grid point %s: %s", label,
+      g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE, "grid point %s: %s", label,
                   inner->message);
       g_error_free(inner);
       return FALSE;

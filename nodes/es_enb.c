@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "config/es_streams.h"
 #include "pki/es_clock.h"
 #include "nodes/es_cmp.h"
 #include "nodes/es_fiber.h"
@@ -736,8 +737,7 @@ static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
   /* The first session reads stream <number>, as every simulated run always has; later
    * ones get streams of their own, or a kur would make the ir's key pair again. */
   if (enb->config->deterministic)
-    e->rand = es_rand_new(enb->config->seed,
-                          enb->number + ((guint64)enb->sessions << 32));
+    e->rand = es_rand_new(enb->config->seed, ES_STREAM_ENB(enb->number, enb->sessions));
   enb->sessions++;
   return TRUE;
 }

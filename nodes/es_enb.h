@@ -4,6 +4,7 @@
 #define ES_ENB_H
 
 #include <glib.h>
+#include "config/es_config.h"
 #include "nodes/es_engine.h"
 #include "nodes/es_offload.h"
 #include "pki/es_pki.h"
@@ -15,20 +16,27 @@ typedef enum {
   ES_ENB_RESTART, /* abandon the transaction and begin a new one, up to max_attempts in all */
 } EsEnbRetry;
 
-/* Shared by all eNBs of a run; must outlive them. */
+/* Shared by all eNBs of a run; must outlive them. The fields marked with a key are the [enb]
+ * section of a scenario (es_enb_config_keys, defaults by es_enb_config_init); the others are
+ * facts of the run that uses the eNBs. */
 typedef struct {
-  EsKeyType new_key;         /* the key pair each enrolment makes */
-  gboolean ask_implicit;     /* ask for implicitConfirm in the ir */
-  double keygen_s;           /* modelled CPU time for the new key pair */
-  double sign_s;             /* modelled CPU time to protect each request */
-  double cpu_spread;         /* each eNB scales keygen_s and sign_s by its own factor,
-                              * uniform in [1 - spread, 1 + spread] (hardware differs) */
-  double msg_timeout_s;      /* no response by then: retry, or fail after the last attempt */
-  EsEnbRetry retry;
-  guint max_attempts;        /* 0 or 1: no retries */
-  double backoff_s;          /* wait before retry k: backoff_s * 2^(k-1), at most backoff_max_s, */
-  double backoff_max_s;      /* scaled by a factor uniform in [1 - jitter, 1 + jitter]; a 503's */
-  double backoff_jitter;     /* Retry-After is waited at least, scaled by [1, 1 + jitter] */
+  EsKeyType new_key;         /* enb.key           p256: the key pair each enrolment makes */
+  double keygen_s;           /* enb.keygen_time   20ms: modelled CPU time for the new key pair */
+  double sign_s;             /* enb.sign_time     5ms: modelled CPU time to protect a request */
+  double cpu_spread;         /* enb.cpu_spread    0: each eNB scales keygen_s and sign_s by its
+                              * own factor, uniform in [1 - spread, 1 + spread] */
+  double msg_timeout_s;      /* enb.msg_timeout   10s: no response by then: retry, or fail
+                              * after the last attempt */
+  EsEnbRetry retry;          /* enb.retry         resend */
+  guint max_attempts;        /* enb.max_attempts  4: per message (resend), per enrolment
+                              * (restart); 0 or 1: no retries */
+  double backoff_s;          /* enb.backoff       1s: wait before retry k: backoff_s * 2^(k-1), */
+  double backoff_max_s;      /* enb.backoff_max   60s: at most this, scaled by a factor uniform */
+  double backoff_jitter;     /* enb.backoff_jitter 0.5: in [1 - jitter, 1 + jitter]; a 503's
+                              * Retry-After is waited at least, scaled by [1, 1 + jitter] */
+  double renew_after_s;      /* enb.renew_after   0s (never): the run asks for a kur this long
+                              * after an enrolment */
+  gboolean ask_implicit;     /* ask for implicitConfirm in the ir (the run: raca.confirm) */
   gint64 epoch;              /* wall-clock seconds of engine time 0 */
   double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation */
   guint64 seed;              /* per-eNB randomness streams in a simulated run */
@@ -38,6 +46,15 @@ typedef struct {
   EsOffload *offload;        /* when set, the crypto of starting a session and of answering an
                               * ip runs there, beside the engine (same results) */
 } EsEnbConfig;
+
+/* The [enb] keys of EsEnbConfig, in dump order: es_config_set and es_config_check take it. */
+const EsConfigSchema *es_enb_config_schema(void);
+/* Every field to zero, every keyed field to its default. */
+void es_enb_config_init(EsEnbConfig *config);
+/* The longest an eNB keeps resending one request before it gives up: its attempts' timeouts
+ * and the largest backoffs between them. A confirm wait shorter than this for a certConf
+ * revokes certificates whose certConf is still on its way. */
+double es_enb_config_resend_window(const EsEnbConfig *config);
 
 typedef struct EsEnb EsEnb;
 

@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "config/es_streams.h"
 #include "nodes/es_cmp.h"
 #include "pki/es_rand.h"
 
@@ -565,7 +566,7 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
                                        (GDestroyNotify)g_bytes_unref);
   raca->holders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   raca->extra_out = sk_X509_new_null();
-  raca->rand = es_rand_new(config->seed, G_GUINT64_CONSTANT(0x7ac0000000000000));
+  raca->rand = es_rand_new(config->seed, ES_STREAM_RACA);
   raca->transactions = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
                                              (GDestroyNotify)transaction_free);
   raca->closed = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
@@ -586,7 +587,7 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
       .queue_limit = raca->config.queue_limit,
       .dist = raca->config.service_dist,
       .seed = raca->config.seed,
-      .stream = G_GUINT64_CONSTANT(0x7ac0000000000001),
+      .stream = ES_STREAM_RACA_SERVICE,
     };
     raca->service = es_service_new(&sc, engine, on_job_done, raca);
     es_service_set_changed_cb(raca->service, on_queue_changed, raca);
@@ -872,7 +873,7 @@ static void on_request(void *arg, EsExchange *exchange, const char *content_type
   job->request = g_bytes_new(body, len);
   if (!es_service_submit(raca->service, job,
                          service_mean(&raca->config, es_cmp_peek_body_type(body, len)))) {
-    es_engine_reply_unavailable(raca->engine, exchange, raca->config.retry_after_s);
+    es_engine_reply_unavailable(raca->engine, exchange, (guint)ceil(raca->config.retry_after_s));
     job_free(job);
   }
 }

@@ -4,6 +4,7 @@
 #define ES_RACA_H
 
 #include <glib.h>
+#include "config/es_config.h"
 #include "pki/es_ca.h"
 #include "nodes/es_engine.h"
 #include "pki/es_pki.h"
@@ -13,30 +14,45 @@
 GQuark es_raca_error_quark(void);
 typedef enum { ES_RACA_ERROR_DECODE, ES_RACA_ERROR_INTERNAL } EsRacaError;
 
+/* The fields marked with a key are the [raca] section of a scenario (es_raca_config_keys,
+ * defaults by es_raca_config_init); the others are facts of the run that uses the RA/CA. */
 typedef struct {
-  gboolean grant_implicit;   /* grant implicitConfirm when the eNB asks */
-  double confirm_wait_s;     /* revoke when no valid certConf arrives by then */
-  guint workers;             /* messages processed in parallel */
-  guint queue_limit;         /* requests that may wait for a worker; 0: no limit. A request
-                              * beyond it is answered 503 with Retry-After */
-  guint retry_after_s;       /* the Retry-After of that answer */
-  EsServiceDist service_dist;/* service times fixed, or exponential with these means: */
-  double ir_service_s;       /* modelled CPU time per ir, cr, p10cr (verify, issue, sign the ip) */
-  double kur_service_s;      /* per kur */
-  double certconf_service_s; /* per certConf (and any request not named here) */
-  double rr_service_s;       /* per rr */
+  gboolean grant_implicit;   /* raca.confirm      explicit: grant implicitConfirm when asked */
+  double confirm_wait_s;     /* raca.confirm_wait 60s: revoke when no valid certConf arrives by
+                              * then (covers an eNB resending its certConf) */
+  guint workers;             /* raca.workers      2: messages processed in parallel */
+  guint queue_limit;         /* raca.queue_limit  0 (none): requests that may wait for a worker;
+                              * one beyond it is answered 503 with Retry-After */
+  double retry_after_s;      /* raca.retry_after  2s: that 503's Retry-After (whole seconds,
+                              * rounded up) */
+  EsServiceDist service_dist;/* raca.service      fixed: service times fixed, or exponential
+                              * with these means: */
+  double ir_service_s;       /* raca.ir_service   1ms: per ir, cr, p10cr (verify, issue, sign) */
+  double kur_service_s;      /* raca.kur_service  1ms */
+  double certconf_service_s; /* raca.certconf_service 0.5ms: per certConf (and any other) */
+  double rr_service_s;       /* raca.rr_service   0.5ms */
+  double crl_validity_s;     /* raca.crl_validity 3650d: a CRL's nextUpdate - thisUpdate */
+  double crl_interval_s;     /* raca.crl_interval 0s: the run publishes one CRL at its end;
+                              * else one every interval of engine time and one at the end */
+  gboolean keep_superseded;  /* raca.keep_superseded false: a confirmed kur, or a confirmed
+                              * ir/cr/p10cr for a subject that already holds a certificate from
+                              * this RA/CA, revokes the certificate it replaces (superseded) */
+  gboolean cross;            /* raca.cross        true; false: the run's RA/CAs lack the cross
+                              * certificate (late-binding misconfiguration) */
   gint64 epoch;              /* wall-clock seconds of engine time 0, for certificate dates */
   double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation; the live
                               * engine starts between two wall-clock seconds */
-  gint64 cert_validity_s;
+  gint64 cert_validity_s;    /* the run: pki.cert_validity */
   guint64 seed;              /* its randomness stream in a simulated run */
-  gboolean keep_superseded;  /* FALSE: a confirmed kur, or a confirmed ir/cr/p10cr for a subject
-                              * that already holds a certificate from this RA/CA, revokes the
-                              * certificate it replaces (superseded) */
   EsCa *ca;                  /* the CA to issue from, up-ref'd: RA/CAs of one run share it (one
                               * serial counter, one CRL); NULL: a CA of its own over the
                               * operator root of `pki` */
 } EsRacaConfig;
+
+/* The [raca] keys of EsRacaConfig, in dump order: es_config_set and es_config_check take it. */
+const EsConfigSchema *es_raca_config_schema(void);
+/* Every field to zero, every keyed field to its default. */
+void es_raca_config_init(EsRacaConfig *config);
 
 /* Why a certificate was revoked, beyond the RFC 5280 code. */
 typedef enum {

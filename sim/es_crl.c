@@ -22,7 +22,7 @@ gboolean es_run_publish_crl(EsRun *run, GError **error)
 {
   double now = es_engine_now(run->engine);
   gint64 wall = run->sc->epoch + (gint64)now;
-  X509_CRL *crl = es_ca_get1_crl(run->ca, wall, wall + (gint64)run->sc->crl_validity_s, error);
+  X509_CRL *crl = es_ca_get1_crl(run->ca, wall, wall + (gint64)run->sc->raca.crl_validity_s, error);
   if (crl == NULL)
     return FALSE;
   X509_CRL_free(run->crl);
@@ -45,12 +45,12 @@ static void on_crl_due(void *arg)
       g_error_free(error);
   }
   run->crl_ticks++;
-  run->crl_timer = es_sim_timer_add_at(run->sim, (run->crl_ticks + 1) * run->sc->crl_interval_s,
+  run->crl_timer = es_sim_timer_add_at(run->sim, (run->crl_ticks + 1) * run->sc->raca.crl_interval_s,
                                        on_crl_due, run);
 }
 
 void es_run_crl_start(EsRun *run)
 {
-  if (run->sc->crl_interval_s > 0)
-    run->crl_timer = es_sim_timer_add_at(run->sim, run->sc->crl_interval_s, on_crl_due, run);
+  if (run->sc->raca.crl_interval_s > 0)
+    run->crl_timer = es_sim_timer_add_at(run->sim, run->sc->raca.crl_interval_s, on_crl_due, run);
 }

@@ -57,7 +57,7 @@ static X509 *factory_device_cert(EsFactory *f, guint enb, EVP_PKEY *key)
 
 static Device factory_make(EsFactory *f, guint enb)
 {
-  EsRand *rand = es_rand_new(f->seed, STREAM_DEVICE + enb);
+  EsRand *rand = es_rand_new(f->seed, ES_STREAM_DEVICE(enb));
   EsRand *prev = es_rand_set_current(rand);
   Device d = {NULL, NULL};
   d.key = f->pool != NULL ? es_key_pool_get1(f->pool) : es_key_generate(f->key_type, NULL);

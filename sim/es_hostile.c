@@ -12,13 +12,13 @@ const char *const es_hostile_names[HOSTILE_CLASSES] = {"none", "unknown_vendor",
 void es_run_choose_hostile(EsRun *run)
 {
   const EsScenario *sc = run->sc;
-  const double share[HOSTILE_CLASSES] = {0, sc->hostile_unknown_vendor,
-                                         sc->hostile_expired_device, sc->hostile_rogue_raca};
+  const double share[HOSTILE_CLASSES] = {0, sc->hostile.unknown_vendor,
+                                         sc->hostile.expired_device, sc->hostile.rogue_raca};
   if (share[HOSTILE_UNKNOWN_VENDOR] + share[HOSTILE_EXPIRED_DEVICE] + share[HOSTILE_ROGUE_RACA]
       <= 0)
     return;
   run->hostile = g_new0(guint8, sc->enbs + 1);
-  EsRand *rand = es_rand_new(sc->seed, STREAM_HOSTILE);
+  EsRand *rand = es_rand_new(sc->seed, ES_STREAM_HOSTILE);
   for (guint k = 1; k <= sc->enbs; k++) {
     double u = es_rand_double(rand), edge = 0;
     for (guint c = HOSTILE_NONE + 1; c < HOSTILE_CLASSES; c++) {
@@ -39,11 +39,11 @@ gboolean es_run_make_hostile_pki(EsRun *run, GError **error)
 {
   const EsScenario *sc = run->sc;
   run->raca_pki = es_pki_dup(run->pki);
-  if (!sc->raca_cross)
+  if (!sc->raca.cross)
     es_pki_set0_raca_cross(run->raca_pki, NULL);
   if (run->hostile_enbs[HOSTILE_UNKNOWN_VENDOR] == 0 && run->hostile_enbs[HOSTILE_ROGUE_RACA] == 0)
     return TRUE;
-  EsRand *rand = es_rand_new(sc->seed, STREAM_HOSTILE_PKI);
+  EsRand *rand = es_rand_new(sc->seed, ES_STREAM_HOSTILE_PKI);
   EsRand *prev = es_rand_set_current(rand);
   gboolean ok = TRUE;
   if (run->hostile_enbs[HOSTILE_UNKNOWN_VENDOR] > 0)
@@ -66,7 +66,7 @@ gboolean es_run_start_rogue(EsRun *run, const EsRacaConfig *config, GError **err
     return TRUE;
   EsRacaConfig rc = *config;
   rc.ca = NULL;
-  rc.seed = config->seed ^ STREAM_HOSTILE_PKI;
+  rc.seed = config->seed ^ ES_STREAM_HOSTILE_PKI;
   if ((run->rogue = es_raca_new(&rc, run->rogue_pki, run->engine, error)) == NULL)
     return FALSE;
   for (guint r = 0; r < run->n_racas; r++)

@@ -80,9 +80,9 @@ static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
 {
   EsRun *run = arg;
   /* enb.renew_after: an enrolled eNB renews (kur) that much later and is finished then. */
-  if (cert != NULL && run->sc->enb_renew_after_s > 0 && es_enb_get_operation(enb) == ES_ENB_ENROL) {
+  if (cert != NULL && run->sc->enb.renew_after_s > 0 && es_enb_get_operation(enb) == ES_ENB_ENROL) {
     run->enrolled++;
-    es_engine_timer_add(run->engine, run->sc->enb_renew_after_s, on_renew_due, enb);
+    es_engine_timer_add(run->engine, run->sc->enb.renew_after_s, on_renew_due, enb);
     return;
   }
   run->finished++;
@@ -102,7 +102,7 @@ static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
     if (open_transactions(run) == 0)
       es_sim_stop(run->sim);
     else
-      es_engine_timer_add(run->engine, run->sc->confirm_wait_s + 0.001, on_stop, run);
+      es_engine_timer_add(run->engine, run->sc->raca.confirm_wait_s + 0.001, on_stop, run);
   }
 }
 
@@ -155,9 +155,10 @@ static double schedule_uniform(void *arg)
 static gboolean plan(EsRun *run, GError **error)
 {
   GError *inner = NULL;
-  EsRand *schedule = es_rand_new(run->sc->seed, STREAM_SCHEDULE);
-  if ((run->topo = es_topology_new(run->sc, &inner)) != NULL)
-    run->rollout = es_rollout_new(run->sc, schedule_uniform, schedule, &inner);
+  EsRand *schedule = es_rand_new(run->sc->seed, ES_STREAM_SCHEDULE);
+  if ((run->topo = es_topology_new(&run->sc->topology, run->sc->enbs, &inner)) != NULL)
+    run->rollout = es_rollout_new(&run->sc->rollout, run->sc->enbs, run->sc->stop_time_s,
+                                  schedule_uniform, schedule, &inner);
   es_rand_free(schedule);
   if (inner == NULL && (run->topo == NULL || run->rollout == NULL))
     g_set_error_literal(&inner, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO,
@@ -179,7 +180,7 @@ static gboolean start_racas(EsRun *run, const EsRacaConfig *config, const EsRaca
   run->racas[0] = run->raca;
   for (guint r = 1; r < run->n_racas; r++) {
     EsRacaConfig rc = *config;
-    rc.seed = config->seed + r * RACA_SEED_STEP;
+    rc.seed = config->seed + r * ES_SEED_RACA_STEP;
     if ((run->racas[r] = es_raca_new(&rc, run->raca_pki, run->engine, error)) == NULL)
       return FALSE;
   }
@@ -195,7 +196,7 @@ static gboolean start_racas(EsRun *run, const EsRacaConfig *config, const EsRaca
 static gboolean make_pki(EsRun *run, EsKeyType pki_key, EsKeyType enb_key, GError **error)
 {
   const EsScenario *sc = run->sc;
-  EsRand *rand = es_rand_new(sc->seed, STREAM_PKI);
+  EsRand *rand = es_rand_new(sc->seed, ES_STREAM_PKI);
   es_rand_set_current(rand);
   run->pki = es_pki_generate(pki_key, sc->epoch, error);
   es_rand_free(rand);
@@ -207,7 +208,7 @@ static gboolean make_pki(EsRun *run, EsKeyType pki_key, EsKeyType enb_key, GErro
   if (!run->options->quiet)
     printf("RSA-2048 keygen costs ~140 ms: eNBs draw their RSA keys from a pool of %u made once "
            "for this run\n", size);
-  rand = es_rand_new(sc->seed, STREAM_KEY_POOL);
+  rand = es_rand_new(sc->seed, ES_STREAM_KEY_POOL);
   es_rand_set_current(rand);
   gboolean ok = TRUE;
   if (enb_key == ES_KEY_RSA2048)
@@ -265,10 +266,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
                          GError **error)
 {
   EsRun run = {.sc = sc, .options = options};
-  EsKeyType pki_key, enb_key;
+  EsKeyType pki_key = sc->pki.key, enb_key = sc->enb.new_key;
   gboolean ok = FALSE;
-  if (!es_key_type_parse(sc->pki_key, &pki_key, error) || !es_key_type_parse(sc->enb_key, &enb_key, error))
-    return FALSE;
 
   char *effective = es_scenario_to_keyfile(sc);
   char *scenario_path = g_build_filename(options->out_dir, "scenario.ini", NULL);
@@ -306,23 +305,11 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   /* One operator CA for every RA/CA: one serial counter, one CRL. */
   run.ca = es_ca_new(es_pki_get0_operator_root(run.pki), es_pki_get0_operator_root_key(run.pki));
 
-  EsRacaConfig rc = {
-    .grant_implicit = sc->confirm == ES_CONFIRM_IMPLICIT,
-    .confirm_wait_s = sc->confirm_wait_s,
-    .workers = sc->workers,
-    .queue_limit = sc->queue_limit,
-    .retry_after_s = (guint)ceil(sc->retry_after_s),
-    .service_dist = (EsServiceDist)sc->service_dist,
-    .ir_service_s = sc->ir_service_s,
-    .kur_service_s = sc->kur_service_s,
-    .certconf_service_s = sc->certconf_service_s,
-    .rr_service_s = sc->rr_service_s,
-    .epoch = sc->epoch,
-    .cert_validity_s = (gint64)sc->cert_validity_s,
-    .seed = sc->seed,
-    .keep_superseded = sc->keep_superseded,
-    .ca = run.ca,
-  };
+  EsRacaConfig rc = sc->raca;
+  rc.epoch = sc->epoch;
+  rc.cert_validity_s = (gint64)sc->pki.cert_validity_s;
+  rc.seed = sc->seed;
+  rc.ca = run.ca;
   if ((run.raca = es_raca_new(&rc, run.raca_pki, run.engine, error)) == NULL)
     goto out;
   EsRacaObserver observer = {
@@ -335,25 +322,14 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   /* --one-thread: everything on this thread, no offload and no factory thread. */
   if (!options->one_thread)
     run.offload = es_offload_new();
-  EsEnbConfig ec = {
-    .new_key = enb_key,
-    .ask_implicit = sc->confirm == ES_CONFIRM_IMPLICIT,
-    .keygen_s = sc->enb_keygen_s,
-    .sign_s = sc->enb_sign_s,
-    .cpu_spread = sc->enb_cpu_spread,
-    .msg_timeout_s = sc->msg_timeout_s,
-    .retry = sc->enb_retry == ES_RETRY_RESTART ? ES_ENB_RESTART : ES_ENB_RESEND,
-    .max_attempts = sc->enb_max_attempts,
-    .backoff_s = sc->enb_backoff_s,
-    .backoff_max_s = sc->enb_backoff_max_s,
-    .backoff_jitter = sc->enb_backoff_jitter,
-    .epoch = sc->epoch,
-    .seed = sc->seed,
-    .deterministic = TRUE,
-    .new_key_pool = run.new_pool,
-    .offload = run.offload,
-    .device_key_pool = NULL, /* the factory hands out the pool's keys */
-  };
+  EsEnbConfig ec = sc->enb;
+  ec.ask_implicit = sc->raca.grant_implicit;
+  ec.epoch = sc->epoch;
+  ec.seed = sc->seed;
+  ec.deterministic = TRUE;
+  ec.new_key_pool = run.new_pool;
+  ec.offload = run.offload;
+  /* ec.device_key_pool stays NULL: the factory hands out the pool's keys */
   run.enbs = g_new0(EsEnb *, sc->enbs + 1);
   for (guint i = 1; i <= sc->enbs; i++) {
     run.enbs[i] = es_enb_new(i, &ec, run.pki, run.engine, run.recorder);

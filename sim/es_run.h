@@ -5,7 +5,7 @@
 
 #include <glib.h>
 #include "results/es_recorder.h"
-#include "topologies/es_scenario.h"
+#include "sim/es_scenario.h"
 
 #define ES_RUN_ERROR (es_run_error_quark())
 GQuark es_run_error_quark(void);

@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "config/es_streams.h"
 #include "pki/es_ca.h"
 #include "pki/es_clock.h"
 #include "nodes/es_enb.h"
@@ -29,16 +30,6 @@
 #include "results/es_summary.h"
 #include "topologies/es_topology.h"
 
-/* Randomness streams of a run, besides one per eNB (stream = eNB number). */
-#define STREAM_PKI G_GUINT64_CONSTANT(0x9e1a000000000001)
-#define STREAM_SCHEDULE G_GUINT64_CONSTANT(0x9e1a000000000002)
-#define STREAM_KEY_POOL G_GUINT64_CONSTANT(0x9e1a000000000003)
-#define STREAM_HOSTILE G_GUINT64_CONSTANT(0x9e1a000000000004)   /* which eNBs are hostile */
-#define STREAM_HOSTILE_PKI G_GUINT64_CONSTANT(0x9e1a000000000005) /* unknown vendor, rogue */
-/* eNB k's factory credential: stream STREAM_DEVICE + k, apart from the eNB's own stream k. */
-#define STREAM_DEVICE G_GUINT64_CONSTANT(0xde71ce0000000000)
-/* Derives the seed of RA/CA r >= 1 (RA/CA 0 keeps the run's seed, as with one RA/CA). */
-#define RACA_SEED_STEP G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)
 
 #define RSA_POOL_SIZE 32
 

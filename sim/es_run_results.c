@@ -77,7 +77,7 @@ static gboolean write_summary(EsRun *run, const EsRunResult *result, const char 
 
   /* One object per RA/CA, named by its number. Utilisation: summed service time over
    * workers x the run's simulated time. */
-  double capacity = sc->workers * result->sim_time_s;
+  double capacity = sc->raca.workers * result->sim_time_s;
   for (guint r = 0; r < run->n_racas; r++) {
     EsRacaStats st;
     EsQueueStats q;
@@ -85,7 +85,7 @@ static gboolean write_summary(EsRun *run, const EsRunResult *result, const char 
     es_queue_log_stats(run->queue_log, r, result->sim_time_s, &q);
     char key[64];
 #define RACA_KEY(name) (g_snprintf(key, sizeof key, "racas.%u.%s", r, name), key)
-    es_summary_set_uint(s, RACA_KEY("workers"), sc->workers);
+    es_summary_set_uint(s, RACA_KEY("workers"), sc->raca.workers);
     es_summary_set_uint(s, RACA_KEY("requests"), st.requests);
     es_summary_set_uint(s, RACA_KEY("issued"), st.issued);
     es_summary_set_uint(s, RACA_KEY("confirmed"), st.confirmed);

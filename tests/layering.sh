@@ -8,12 +8,12 @@ cd "$root" || exit 2
 # layer: the layers its files may include (itself always)
 declare -A may=(
   [config]=""
-  [pki]=""
+  [pki]="config"
   [results]="config"
   [topologies]="config"
   [nodes]="config pki results"
-  [engines/ns3]=""
-  [engines]="config nodes topologies engines/ns3"
+  [engines/ns3]="config"
+  [engines]="config pki results nodes topologies engines/ns3"
   [sim]="config pki results topologies nodes engines"
   [cli]="config pki results topologies nodes engines sim"
 )

@@ -96,12 +96,12 @@ static void add_core(EsTopology *topo, guint racas, const EsLinkParams *core) {
   }
 }
 
-EsTopology *es_topology_new_tree(const EsScenario *sc) {
+EsTopology *es_topology_new_tree(const EsTopologyConfig *sc, guint enbs) {
   g_return_val_if_fail(sc != NULL, NULL);
-  guint n = sc->enbs, racas = MAX(sc->racas, 1u);
+  guint n = enbs, racas = MAX(sc->racas, 1u);
   /* Routers per level: tree.fanout multiplied out, or one level of aggregation routers. */
   guint levels = sc->tree_fanout.n > 0 ? sc->tree_fanout.n : 1;
-  guint64 per_level[ES_SCENARIO_LIST_MAX];
+  guint64 per_level[ES_CONFIG_LIST_MAX];
   guint64 routers = 0;
   for (guint l = 0; l < levels; l++) {
     guint64 fan = sc->tree_fanout.n > 0 ? (guint64)sc->tree_fanout.v[l]
@@ -149,9 +149,9 @@ EsTopology *es_topology_new_tree(const EsScenario *sc) {
   return topo;
 }
 
-EsTopology *es_topology_new_star(const EsScenario *sc) {
+EsTopology *es_topology_new_star(const EsTopologyConfig *sc, guint enbs) {
   g_return_val_if_fail(sc != NULL, NULL);
-  guint n = sc->enbs, racas = MAX(sc->racas, 1u);
+  guint n = enbs, racas = MAX(sc->racas, 1u);
   g_return_val_if_fail((guint64)1 + racas + n <= G_MAXUINT, NULL);
   EsTopology *topo = es_topology_alloc(1 + racas + n, n, racas);
   add_core(topo, racas, &sc->core);
@@ -176,7 +176,7 @@ typedef struct {
 
 /* Exact class counts for n sites: the shares rounded by largest remainder, so every region
  * has the mix and the counts add up to n. */
-static void split_classes(const EsScenario *sc, guint n, guint out[ES_ACCESS_CLASSES]) {
+static void split_classes(const EsTopologyConfig *sc, guint n, guint out[ES_ACCESS_CLASSES]) {
   double rem[ES_ACCESS_CLASSES];
   guint given = 0;
   for (int c = 0; c < ES_ACCESS_CLASSES; c++) {
@@ -196,9 +196,9 @@ static void split_classes(const EsScenario *sc, guint n, guint out[ES_ACCESS_CLA
   }
 }
 
-EsTopology *es_topology_new_national(const EsScenario *sc) {
+EsTopology *es_topology_new_national(const EsTopologyConfig *sc, guint enbs) {
   g_return_val_if_fail(sc != NULL, NULL);
-  guint n = sc->enbs, racas = MAX(sc->racas, 1u);
+  guint n = enbs, racas = MAX(sc->racas, 1u);
   guint n_regions = sc->national_regions;
   if (n_regions == 0)
     n_regions = MAX(1u, (guint)lround((double)n / NATIONAL_SITES_PER_REGION));
@@ -264,9 +264,8 @@ EsTopology *es_topology_new_national(const EsScenario *sc) {
     guint terrestrial = 0;
     for (guint k = 0; k < g->enbs; k++) {
       const EsAccessClass *ac = &sc->access_class[cls[k]];
-      EsLinkParams up = {ac->rate_bps, draw_delay(rng, &ac->latency), ac->loss,
-                         ac->burst_enter, ac->burst_exit, ac->burst_loss, ac->corruption,
-                         ac->outages};
+      EsLinkParams up = ac->link;
+      up.delay_s = draw_delay(rng, &ac->latency);
       guint parent = cls[k] == ES_ACCESS_SATELLITE ? g->teleport
                                                    : g->first_agg + terrestrial++ % g->aggs;
       es_topology_add(topo, ES_NODE_ENB, parent, &up, r % racas, NULL);
@@ -278,22 +277,22 @@ EsTopology *es_topology_new_national(const EsScenario *sc) {
   return topo;
 }
 
-EsTopology *es_topology_new(const EsScenario *sc, GError **error) {
-  g_return_val_if_fail(sc != NULL, NULL);
+EsTopology *es_topology_new(const EsTopologyConfig *c, guint enbs, GError **error) {
+  g_return_val_if_fail(c != NULL, NULL);
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-  switch (sc->topology_type) {
+  switch (c->type) {
   case ES_TOPOLOGY_TREE:
-    return es_topology_new_tree(sc);
+    return es_topology_new_tree(c, enbs);
   case ES_TOPOLOGY_STAR:
-    return es_topology_new_star(sc);
+    return es_topology_new_star(c, enbs);
   case ES_TOPOLOGY_NATIONAL:
-    return es_topology_new_national(sc);
+    return es_topology_new_national(c, enbs);
   case ES_TOPOLOGY_FILE: {
-    EsTopology *topo = es_topology_load(sc->topology_file, error);
-    if (topo != NULL && topo->n_enbs != sc->enbs) {
+    EsTopology *topo = es_topology_load(c->file, error);
+    if (topo != NULL && topo->n_enbs != enbs) {
       g_set_error(error, ES_TOPOLOGY_ERROR, ES_TOPOLOGY_ERROR_INVALID,
                   "%s: %u eNBs, but scenario.enbs is %u (set scenario.enbs = %u)",
-                  sc->topology_file, topo->n_enbs, sc->enbs, topo->n_enbs);
+                  c->file, topo->n_enbs, enbs, topo->n_enbs);
       es_topology_free(topo);
       return NULL;
     }
@@ -301,7 +300,7 @@ EsTopology *es_topology_new(const EsScenario *sc, GError **error) {
   }
   }
   g_set_error(error, ES_TOPOLOGY_ERROR, ES_TOPOLOGY_ERROR_INVALID, "unknown topology type %d",
-              (int)sc->topology_type);
+              (int)c->type);
   return NULL;
 }
 

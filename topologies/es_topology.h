@@ -4,7 +4,8 @@
 #define ES_TOPOLOGY_H
 
 #include <glib.h>
-#include "topologies/es_scenario.h"
+#include "config/es_config.h"
+#include "config/es_link.h"
 
 #define ES_TOPOLOGY_ERROR (es_topology_error_quark())
 GQuark es_topology_error_quark(void);
@@ -13,6 +14,56 @@ typedef enum {
   ES_TOPOLOGY_ERROR_SYNTAX,  /* a line that is not a statement, a bad value */
   ES_TOPOLOGY_ERROR_INVALID, /* not a tree: loop, disconnected, unknown node, no RA/CA... */
 } EsTopologyError;
+
+/* topology.type: the built-in tree, every eNB on the core router, the national layout, or a
+ * topology file (topology.file). */
+typedef enum {
+  ES_TOPOLOGY_TREE,
+  ES_TOPOLOGY_STAR,
+  ES_TOPOLOGY_NATIONAL,
+  ES_TOPOLOGY_FILE
+} EsTopologyType;
+
+/* One kind of access link in the national layout: its share of the eNBs, and a link whose
+ * delay each eNB draws from `latency` (one value or a min,max range). */
+typedef struct {
+  double share;
+  EsValueList latency;
+  EsLinkParams link; /* delay_s unused */
+} EsAccessClass;
+typedef enum { ES_ACCESS_FIBRE, ES_ACCESS_MICROWAVE, ES_ACCESS_SATELLITE, ES_ACCESS_CLASSES } EsAccess;
+
+/* The [topology], [tree] and [national] sections (es_topology_config_keys) and the links of
+ * the generated layouts, [backhaul], [aggregation] and [core] (es_topology_link_keys). */
+typedef struct {
+  EsTopologyType type;     /* topology.type            tree */
+  char *file;              /* topology.file            "": the file of type file (owned) */
+  guint racas;             /* topology.racas           1: RA/CAs of a generated topology */
+  guint aggregations;      /* topology.aggregations    0: about sqrt(enbs) */
+  EsValueList tree_fanout; /* tree.fanout              "": one level of topology.aggregations */
+  EsValueList tree_rate, tree_latency, tree_loss; /* tree.*: per router level; "": aggregation.* */
+  EsValueList tree_burst_enter, tree_burst_exit, tree_burst_loss, tree_corruption; /* likewise;
+                              outages of every level: aggregation.outages */
+  guint national_regions;  /* national.regions         0: one per 5000 eNBs */
+  guint national_aggregations; /* national.aggregations 0: about sqrt(eNBs per region) */
+  double backbone_rate_bps;    /* national.backbone_rate     10Gbps: core to region */
+  EsValueList backbone_latency;/* national.backbone_latency  1ms,6ms */
+  double metro_rate_bps;       /* national.metro_rate        10Gbps: region to aggregation */
+  EsValueList metro_latency;   /* national.metro_latency     0.1ms,1ms */
+  EsAccessClass access_class[ES_ACCESS_CLASSES]; /* national.fibre_* microwave_* satellite_* */
+  EsLinkParams access;     /* backhaul.rate/latency/loss          100Mbps, 5ms, 0 */
+  EsLinkParams aggregation;/* aggregation.rate/latency/loss       1Gbps, 2ms, 0 */
+  EsLinkParams core;       /* core.rate/latency/loss (RA/CA link) 10Gbps, 1ms, 0 */
+                           /* each also .burst_enter/.burst_exit/.burst_loss  0, 0, 1;
+                            * .outages ""; .corruption 0 */
+} EsTopologyConfig;
+
+/* Its keys in dump order: a scenario writes the links after the rollout. */
+const EsConfigSchema *es_topology_config_schema(void);
+const EsConfigSchema *es_topology_link_schema(void);
+/* What no single key can say: keys that only make sense together, for `enbs` eNBs, and every
+ * link's impairments (es_link_check). */
+gboolean es_topology_config_check(const EsTopologyConfig *config, guint enbs, GError **error);
 
 typedef enum { ES_NODE_ROUTER, ES_NODE_RACA, ES_NODE_ENB } EsNodeRole;
 
@@ -26,25 +77,25 @@ typedef struct {
 
 typedef struct EsTopology EsTopology;
 
-/* The topology a validated scenario describes (topology.type). Generators cannot fail; a
- * file can (ES_TOPOLOGY_ERROR, the message names the file, the line and why), and so can a
- * file whose eNB count differs from scenario.enbs. */
-EsTopology *es_topology_new(const EsScenario *sc, GError **error);
+/* The topology of `enbs` eNBs a checked config describes (topology.type). Generators cannot
+ * fail; a file can (ES_TOPOLOGY_ERROR, the message names the file, the line and why), and so
+ * can a file whose eNB count differs from `enbs`. */
+EsTopology *es_topology_new(const EsTopologyConfig *config, guint enbs, GError **error);
 
 /* Tree: node 0 is the core router, nodes 1..R the RA/CAs (uplink: core link), then the
  * routers level by level (tree.fanout per level, or one level of topology.aggregations, about
  * sqrt(N) by default; uplinks: tree.* per level, default the aggregation link), then eNBs
  * 1..N spread round-robin over the lowest level (uplink: access link). eNB k is served by
  * RA/CA (k-1) mod R. */
-EsTopology *es_topology_new_tree(const EsScenario *sc);
+EsTopology *es_topology_new_tree(const EsTopologyConfig *config, guint enbs);
 /* Star: the core router, the RA/CAs, then every eNB directly on the core (access link). */
-EsTopology *es_topology_new_star(const EsScenario *sc);
+EsTopology *es_topology_new_star(const EsTopologyConfig *config, guint enbs);
 /* National layout: core router and RA/CAs; per region a regional router (backbone link),
  * aggregation routers (metro links) with the fibre and microwave sites round-robin below
  * them, and a teleport (metro link) with the region's satellite sites. eNBs are numbered
  * region by region; region r is served by RA/CA r mod R. Link delays are drawn within the
  * configured ranges from a fixed seed: the network is the same for every run seed. */
-EsTopology *es_topology_new_national(const EsScenario *sc);
+EsTopology *es_topology_new_national(const EsTopologyConfig *config, guint enbs);
 /* Reads a topology file (format: README, "Topology files"). */
 EsTopology *es_topology_load(const char *path, GError **error);
 

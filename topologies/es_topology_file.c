@@ -142,10 +142,12 @@ static gboolean parse_link(Parser *p, char **tok, guint ntok, guint line, GError
       g_free(l.params.outages);
       return FALSE;
     }
-  if (l.params.burst_enter > 0 && !(l.params.burst_exit > 0)) {
+  GError *why = NULL;
+  if (!es_link_check(&l.params, "", TRUE, &why)) {
     g_free(l.params.outages);
-    return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
-                "burst_exit must be greater than 0 when burst_enter is set");
+    fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line, "%s", why->message);
+    g_error_free(why);
+    return FALSE;
   }
   l.a = g_string_chunk_insert_const(p->strings, tok[1]);
   l.b = g_string_chunk_insert_const(p->strings, tok[2]);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "topologies/es_scenario.h"
+#include "sim/es_scenario.h"
 #include "engines/es_sim.h"
 #include "topologies/es_topology.h"
 
@@ -20,9 +20,9 @@ static EsTopology *tree(guint enbs, guint aggregations, double access_loss)
 {
   g_autoptr(EsScenario) sc = es_scenario_new();
   sc->enbs = enbs;
-  sc->aggregations = aggregations;
-  sc->access.loss = access_loss;
-  return es_topology_new_tree(sc);
+  sc->topology.aggregations = aggregations;
+  sc->topology.access.loss = access_loss;
+  return es_topology_new_tree(&sc->topology, sc->enbs);
 }
 
 static EsSim *sim_new(const EsTopology *topo, guint64 seed)
@@ -640,13 +640,13 @@ static void test_routes(void)
 {
   g_autoptr(EsScenario) sc = es_scenario_new();
   sc->enbs = 150;
-  sc->racas = 3;
+  sc->topology.racas = 3;
   g_assert_true(es_scenario_set(sc, "tree.fanout=2,3,2", NULL, NULL));
-  g_autoptr(EsTopology) deep = es_topology_new(sc, NULL);
+  g_autoptr(EsTopology) deep = es_topology_new(&sc->topology, sc->enbs, NULL);
   assert_routes("tree 2,3,2", deep);
 
   g_assert_true(es_scenario_set(sc, "topology.type=star", NULL, NULL));
-  g_autoptr(EsTopology) star = es_topology_new(sc, NULL);
+  g_autoptr(EsTopology) star = es_topology_new(&sc->topology, sc->enbs, NULL);
   assert_routes("star", star);
 
   g_assert_true(es_scenario_set(sc, "topology.type=national", NULL, NULL));
@@ -655,7 +655,7 @@ static void test_routes(void)
   g_assert_true(es_scenario_set(sc, "national.fibre_share=0.5", NULL, NULL));
   g_assert_true(es_scenario_set(sc, "national.microwave_loss=0", NULL, NULL));
   g_assert_true(es_scenario_set(sc, "national.satellite_loss=0", NULL, NULL));
-  g_autoptr(EsTopology) national = es_topology_new(sc, NULL);
+  g_autoptr(EsTopology) national = es_topology_new(&sc->topology, sc->enbs, NULL);
   assert_routes("national", national);
 
   /* RA/CAs deep in the tree and eNBs chained behind each other. */
@@ -684,8 +684,8 @@ static void test_port_servers(void)
 {
   g_autoptr(EsScenario) sc = es_scenario_new();
   sc->enbs = 8;
-  sc->racas = 2;
-  g_autoptr(EsTopology) topo = es_topology_new(sc, NULL);
+  sc->topology.racas = 2;
+  g_autoptr(EsTopology) topo = es_topology_new(&sc->topology, sc->enbs, NULL);
   EsSim *sim = sim_new(topo, 5);
   EsEngine *e = es_sim_get0_engine(sim);
   Tagger genuine[2], other[2];

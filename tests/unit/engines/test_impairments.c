@@ -5,7 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "topologies/es_scenario.h"
+#include "sim/es_scenario.h"
 #include "engines/es_sim.h"
 #include "topologies/es_topology.h"
 
@@ -112,7 +112,7 @@ static Outcome run(const char *const *sets, guint64 seed, double start_s)
     g_assert_no_error(error);
   }
   g_assert_true(es_scenario_validate(sc, &error));
-  g_autoptr(EsTopology) topo = es_topology_new(sc, &error);
+  g_autoptr(EsTopology) topo = es_topology_new(&sc->topology, sc->enbs, &error);
   g_assert_no_error(error);
   EsSim *sim = es_sim_new(topo, seed, &error);
   g_assert_no_error(error);

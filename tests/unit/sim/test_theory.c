@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "sim/es_run.h"
-#include "topologies/es_scenario.h"
+#include "sim/es_scenario.h"
 
 /* The path eNB -> aggregation router -> core router -> RA/CA: slow access, so serialisation
  * is a visible part of the total (about a fifth), and different delays per link. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "topologies/es_rollout.h"
-#include "topologies/es_scenario.h"
+#include "sim/es_scenario.h"
 
 static double grand_uniform(void *arg) {
   return g_rand_double(arg);
@@ -17,7 +17,7 @@ static EsRollout *rollout_for(EsScenario *sc, guint32 seed) {
   GError *error = NULL;
   es_scenario_validate(sc, &error);
   g_assert_no_error(error);
-  EsRollout *r = es_rollout_new(sc, grand_uniform, rng, &error);
+  EsRollout *r = es_rollout_new(&sc->rollout, sc->enbs, sc->stop_time_s, grand_uniform, rng, &error);
   g_assert_no_error(error);
   g_rand_free(rng);
   return r;
@@ -89,7 +89,7 @@ static void test_burst(void) {
 static void test_uniform(void) {
   enum { N = 20000 };
   g_autoptr(EsScenario) sc = scenario(N, "uniform");
-  sc->start_window_s = 600;
+  sc->rollout.window_s = 600;
   g_autoptr(EsRollout) r = rollout_for(sc, 2);
   assert_order(r);
   g_autofree double *t = g_new(double, N);
@@ -205,7 +205,7 @@ static void test_uniform_draw_order(void) {
   GRand *rng = g_rand_new_with_seed(11);
   g_autoptr(EsRollout) r = rollout_for(sc, 11);
   for (guint k = 1; k <= 50; k++)
-    g_assert_cmpfloat(es_rollout_time(r, k), ==, sc->start_window_s * g_rand_double(rng));
+    g_assert_cmpfloat(es_rollout_time(r, k), ==, sc->rollout.window_s * g_rand_double(rng));
   g_rand_free(rng);
 }
 
@@ -216,8 +216,8 @@ static void test_too_slow(void) {
   g_assert_true(es_scenario_validate(sc, NULL));
   GRand *rng = g_rand_new_with_seed(5);
   GError *error = NULL;
-  g_assert_null(es_rollout_new(sc, grand_uniform, rng, &error));
-  g_assert_error(error, ES_SCENARIO_ERROR, ES_SCENARIO_ERROR_VALUE);
+  g_assert_null(es_rollout_new(&sc->rollout, sc->enbs, sc->stop_time_s, grand_uniform, rng, &error));
+  g_assert_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE);
   g_test_message("%s", error->message);
   g_assert_nonnull(strstr(error->message, "scenario.stop_time"));
   g_error_free(error);

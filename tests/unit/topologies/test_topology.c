@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "topologies/es_scenario.h"
+#include "sim/es_scenario.h"
 #include "topologies/es_topology.h"
 
 typedef struct {
@@ -25,11 +25,11 @@ static const TreeCase tree_cases[] = {
 static EsScenario *scenario_for(guint enbs, guint aggregations) {
   EsScenario *sc = es_scenario_new();
   sc->enbs = enbs;
-  sc->aggregations = aggregations;
+  sc->topology.aggregations = aggregations;
   /* Distinct links, so a node with the wrong uplink shows. */
-  sc->access = (EsLinkParams){.rate_bps = 1e6, .delay_s = 0.011, .loss = 0.1};
-  sc->aggregation = (EsLinkParams){.rate_bps = 2e6, .delay_s = 0.022, .loss = 0.2};
-  sc->core = (EsLinkParams){.rate_bps = 3e6, .delay_s = 0.033, .loss = 0.3};
+  sc->topology.access = (EsLinkParams){.rate_bps = 1e6, .delay_s = 0.011, .loss = 0.1};
+  sc->topology.aggregation = (EsLinkParams){.rate_bps = 2e6, .delay_s = 0.022, .loss = 0.2};
+  sc->topology.core = (EsLinkParams){.rate_bps = 3e6, .delay_s = 0.033, .loss = 0.3};
   return sc;
 }
 
@@ -70,7 +70,7 @@ static void assert_tree_shape(const EsTopology *topo) {
 static void test_tree(gconstpointer data) {
   const TreeCase *c = data;
   g_autoptr(EsScenario) sc = scenario_for(c->enbs, c->aggregations);
-  g_autoptr(EsTopology) topo = es_topology_new_tree(sc);
+  g_autoptr(EsTopology) topo = es_topology_new_tree(&sc->topology, sc->enbs);
   g_assert_nonnull(topo);
   assert_tree_shape(topo);
   guint a = c->expect_aggs, n = c->enbs;
@@ -89,7 +89,7 @@ static void test_tree(gconstpointer data) {
   g_assert_cmpuint(rn->number, ==, 0);
   g_assert_cmpuint(rn->parent, ==, 0);
   g_assert_cmpstr(es_topology_node_name(topo, raca), ==, "raca-0");
-  assert_link(&rn->uplink, &sc->core);
+  assert_link(&rn->uplink, &sc->topology.core);
 
   guint routers = 0, racas = 0, enbs = 0;
   g_autofree guint *children = g_new0(guint, es_topology_size(topo));
@@ -110,13 +110,13 @@ static void test_tree(gconstpointer data) {
     g_assert_cmpint(enb->role, ==, ES_NODE_ENB);
     g_assert_cmpuint(enb->number, ==, k);
     g_assert_null(es_topology_node_name(topo, idx));
-    assert_link(&enb->uplink, &sc->access);
+    assert_link(&enb->uplink, &sc->topology.access);
     /* Every eNB sits one aggregation router below the core. */
     const EsTopoNode *agg = es_topology_node(topo, enb->parent);
     g_assert_cmpint(agg->role, ==, ES_NODE_ROUTER);
     g_assert_cmpuint(enb->parent, !=, 0);
     g_assert_cmpuint(agg->parent, ==, 0);
-    assert_link(&agg->uplink, &sc->aggregation);
+    assert_link(&agg->uplink, &sc->topology.aggregation);
     /* Round-robin: eNB k on router (k-1) mod A, as the built-in tree always did. */
     g_assert_cmpuint(enb->parent, ==, 2 + (k - 1) % a);
     children[enb->parent]++;
@@ -138,7 +138,7 @@ static void test_tree_levels(void) {
   g_assert_true(es_scenario_set(sc, "tree.latency=4ms", NULL, NULL));
   g_assert_true(es_scenario_set(sc, "topology.racas=2", NULL, NULL));
   g_assert_true(es_scenario_validate(sc, NULL));
-  g_autoptr(EsTopology) topo = es_topology_new(sc, NULL);
+  g_autoptr(EsTopology) topo = es_topology_new(&sc->topology, sc->enbs, NULL);
   g_assert_nonnull(topo);
   assert_tree_shape(topo);
   g_assert_cmpuint(es_topology_size(topo), ==, 1 + 2 + 3 + 12 + 100);
@@ -149,7 +149,7 @@ static void test_tree_levels(void) {
     g_assert_cmpuint(r->parent, ==, 0);
     g_assert_cmpfloat(r->uplink.rate_bps, ==, 10e9);
     g_assert_cmpfloat(r->uplink.delay_s, ==, 0.004);
-    g_assert_cmpfloat(r->uplink.loss, ==, sc->aggregation.loss); /* tree.loss unset */
+    g_assert_cmpfloat(r->uplink.loss, ==, sc->topology.aggregation.loss); /* tree.loss unset */
   }
   g_assert_cmpstr(es_topology_node_name(topo, 3), ==, "l1-1");
   g_assert_cmpstr(es_topology_node_name(topo, 17), ==, "l2-12");
@@ -169,16 +169,16 @@ static void test_star(void) {
   g_autoptr(EsScenario) sc = scenario_for(50, 0);
   g_assert_true(es_scenario_set(sc, "topology.type=star", NULL, NULL));
   g_assert_true(es_scenario_set(sc, "topology.racas=3", NULL, NULL));
-  g_autoptr(EsTopology) topo = es_topology_new(sc, NULL);
+  g_autoptr(EsTopology) topo = es_topology_new(&sc->topology, sc->enbs, NULL);
   assert_tree_shape(topo);
   g_assert_cmpuint(es_topology_size(topo), ==, 1 + 3 + 50);
   for (guint r = 0; r < 3; r++)
-    assert_link(&es_topology_node(topo, es_topology_raca_node(topo, r))->uplink, &sc->core);
+    assert_link(&es_topology_node(topo, es_topology_raca_node(topo, r))->uplink, &sc->topology.core);
   guint per_raca[3] = {0};
   for (guint k = 1; k <= 50; k++) {
     const EsTopoNode *e = es_topology_node(topo, es_topology_enb_node(topo, k));
     g_assert_cmpuint(e->parent, ==, 0);
-    assert_link(&e->uplink, &sc->access);
+    assert_link(&e->uplink, &sc->topology.access);
     per_raca[es_topology_enb_raca(topo, k)]++;
   }
   g_assert_cmpuint(per_raca[0], ==, 17);
@@ -188,8 +188,8 @@ static void test_star(void) {
 /* Which access class an eNB's uplink belongs to, from its rate and delay range. */
 static int access_of(const EsScenario *sc, const EsLinkParams *l) {
   for (int c = 0; c < ES_ACCESS_CLASSES; c++) {
-    const EsAccessClass *ac = &sc->access_class[c];
-    if (l->rate_bps == ac->rate_bps && l->loss == ac->loss && l->delay_s >= ac->latency.v[0] &&
+    const EsAccessClass *ac = &sc->topology.access_class[c];
+    if (l->rate_bps == ac->link.rate_bps && l->loss == ac->link.loss && l->delay_s >= ac->latency.v[0] &&
         l->delay_s <= ac->latency.v[ac->latency.n - 1])
       return c;
   }
@@ -204,7 +204,7 @@ static void test_national(void) {
   g_assert_true(es_scenario_set(sc, "topology.type=national", NULL, NULL));
   g_assert_true(es_scenario_set(sc, "topology.racas=2", NULL, NULL));
   g_assert_true(es_scenario_validate(sc, NULL));
-  g_autoptr(EsTopology) topo = es_topology_new(sc, NULL);
+  g_autoptr(EsTopology) topo = es_topology_new(&sc->topology, sc->enbs, NULL);
   assert_tree_shape(topo);
   guint regions = 0, teleports = 0, aggs = 0;
   for (guint i = 0; i < es_topology_size(topo); i++) {
@@ -216,16 +216,16 @@ static void test_national(void) {
     if (g_str_has_prefix(name, "region-")) {
       regions++;
       g_assert_cmpuint(node->parent, ==, 0);
-      g_assert_cmpfloat(node->uplink.rate_bps, ==, sc->backbone_rate_bps);
-      g_assert_cmpfloat(node->uplink.delay_s, >=, sc->backbone_latency.v[0]);
-      g_assert_cmpfloat(node->uplink.delay_s, <=, sc->backbone_latency.v[1]);
+      g_assert_cmpfloat(node->uplink.rate_bps, ==, sc->topology.backbone_rate_bps);
+      g_assert_cmpfloat(node->uplink.delay_s, >=, sc->topology.backbone_latency.v[0]);
+      g_assert_cmpfloat(node->uplink.delay_s, <=, sc->topology.backbone_latency.v[1]);
     } else {
       g_assert_true(g_str_has_prefix(name, "agg-") || g_str_has_prefix(name, "teleport-"));
       teleports += g_str_has_prefix(name, "teleport-");
       aggs += g_str_has_prefix(name, "agg-");
       g_assert_true(g_str_has_prefix(es_topology_node_name(topo, node->parent), "region-"));
-      g_assert_cmpfloat(node->uplink.delay_s, >=, sc->metro_latency.v[0]);
-      g_assert_cmpfloat(node->uplink.delay_s, <=, sc->metro_latency.v[1]);
+      g_assert_cmpfloat(node->uplink.delay_s, >=, sc->topology.metro_latency.v[0]);
+      g_assert_cmpfloat(node->uplink.delay_s, <=, sc->topology.metro_latency.v[1]);
     }
   }
   g_assert_cmpuint(regions, ==, 4); /* one per 5000 eNBs */
@@ -255,7 +255,7 @@ static void test_national(void) {
   }
   /* The layout does not depend on the run's seed. */
   sc->seed = 99;
-  g_autoptr(EsTopology) again = es_topology_new(sc, NULL);
+  g_autoptr(EsTopology) again = es_topology_new(&sc->topology, sc->enbs, NULL);
   for (guint i = 0; i < es_topology_size(topo); i++)
     assert_link(&es_topology_node(again, i)->uplink, &es_topology_node(topo, i)->uplink);
 }
@@ -263,7 +263,7 @@ static void test_national(void) {
 /* A 100k-eNB network builds in well under a second and costs about 40 bytes a node. */
 static void test_large(void) {
   g_autoptr(EsScenario) sc = scenario_for(100000, 0);
-  g_autoptr(EsTopology) topo = es_topology_new_tree(sc);
+  g_autoptr(EsTopology) topo = es_topology_new_tree(&sc->topology, sc->enbs);
   g_assert_nonnull(topo);
   g_assert_cmpuint(es_topology_size(topo), ==, 2 + 316 + 100000);
   const EsTopoNode *last = es_topology_node(topo, es_topology_enb_node(topo, 100000));
@@ -272,7 +272,7 @@ static void test_large(void) {
 
   g_assert_true(es_scenario_set(sc, "topology.type=national", NULL, NULL));
   gint64 t0 = g_get_monotonic_time();
-  g_autoptr(EsTopology) national = es_topology_new(sc, NULL);
+  g_autoptr(EsTopology) national = es_topology_new(&sc->topology, sc->enbs, NULL);
   double s = (g_get_monotonic_time() - t0) / 1e6;
   g_test_message("national, 100k eNBs: %u nodes in %.3f s", es_topology_size(national), s);
   assert_tree_shape(national);
@@ -282,7 +282,7 @@ static void test_large(void) {
 /* Out-of-range look-ups warn and return an impossible index instead of a wrong node. */
 static void test_out_of_range(void) {
   g_autoptr(EsScenario) sc = scenario_for(5, 0);
-  g_autoptr(EsTopology) topo = es_topology_new_tree(sc);
+  g_autoptr(EsTopology) topo = es_topology_new_tree(&sc->topology, sc->enbs);
   g_test_expect_message(NULL, G_LOG_LEVEL_CRITICAL, "*enb*");
   g_assert_cmpuint(es_topology_enb_node(topo, 6), ==, G_MAXUINT);
   g_test_expect_message(NULL, G_LOG_LEVEL_CRITICAL, "*enb*");
@@ -375,12 +375,12 @@ static void test_file(void) {
   path = write_topo(good_file);
   g_assert_true(es_scenario_set(sc, "topology.type", "file", NULL));
   g_assert_true(es_scenario_set(sc, "topology.file", path, NULL));
-  g_assert_null(es_topology_new(sc, &error));
+  g_assert_null(es_topology_new(&sc->topology, sc->enbs, &error));
   g_assert_error(error, ES_TOPOLOGY_ERROR, ES_TOPOLOGY_ERROR_INVALID);
   g_assert_nonnull(strstr(error->message, "3 eNBs, but scenario.enbs is 500"));
   g_clear_error(&error);
   sc->enbs = 3;
-  g_autoptr(EsTopology) again = es_topology_new(sc, &error);
+  g_autoptr(EsTopology) again = es_topology_new(&sc->topology, sc->enbs, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(es_topology_size(again), ==, 9);
   g_remove(path);
@@ -509,7 +509,7 @@ static void test_impairments(void) {
   g_assert_true(es_scenario_set(sc, "backhaul.burst_enter=0.001", NULL, NULL));
   g_assert_true(es_scenario_set(sc, "backhaul.burst_exit=0.1", NULL, NULL));
   g_assert_true(es_scenario_validate(sc, &error));
-  g_autoptr(EsTopology) tree = es_topology_new(sc, &error);
+  g_autoptr(EsTopology) tree = es_topology_new(&sc->topology, sc->enbs, &error);
   g_assert_no_error(error);
   const EsOutages *shared = NULL;
   for (guint k = 1; k <= 12; k++) {
@@ -517,7 +517,7 @@ static void test_impairments(void) {
     g_assert_cmpfloat(l->burst_enter, ==, 0.001);
     g_assert_cmpfloat(l->burst_exit, ==, 0.1);
     g_assert_cmpfloat(l->outages->w[0].start_s, ==, 100);
-    g_assert_true(l->outages != sc->access.outages); /* the topology's own copy */
+    g_assert_true(l->outages != sc->topology.access.outages); /* the topology's own copy */
     g_assert_true(shared == NULL || l->outages == shared);
     shared = l->outages;
   }
@@ -540,7 +540,7 @@ static void test_impairments(void) {
   g_assert_true(es_scenario_set(nat, "topology.type=national", NULL, NULL));
   g_assert_true(es_scenario_set(nat, "scenario.enbs=100", NULL, NULL));
   g_assert_true(es_scenario_set(nat, "national.satellite_outages=10s+5s", NULL, NULL));
-  g_autoptr(EsTopology) country = es_topology_new(nat, &error);
+  g_autoptr(EsTopology) country = es_topology_new(&nat->topology, nat->enbs, &error);
   g_assert_no_error(error);
   guint per_class[ES_ACCESS_CLASSES] = {0};
   for (guint k = 1; k <= 100; k++) {
@@ -548,10 +548,10 @@ static void test_impairments(void) {
     int cls = access_of(nat, l);
     g_assert_cmpint(cls, >=, 0);
     per_class[cls]++;
-    const EsAccessClass *ac = &nat->access_class[cls];
-    g_assert_cmpfloat(l->burst_enter, ==, ac->burst_enter);
-    g_assert_cmpfloat(l->burst_exit, ==, ac->burst_exit);
-    g_assert_cmpfloat(l->burst_loss, ==, ac->burst_loss);
+    const EsAccessClass *ac = &nat->topology.access_class[cls];
+    g_assert_cmpfloat(l->burst_enter, ==, ac->link.burst_enter);
+    g_assert_cmpfloat(l->burst_exit, ==, ac->link.burst_exit);
+    g_assert_cmpfloat(l->burst_loss, ==, ac->link.burst_loss);
     g_assert_true((l->outages != NULL) == (cls == ES_ACCESS_SATELLITE));
   }
   g_assert_cmpuint(per_class[ES_ACCESS_MICROWAVE], ==, 38);

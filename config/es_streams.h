@@ -1,0 +1,36 @@
+/* Every random-stream identifier of the program, in one place so that no two uses share a
+ * stream. A run's randomness is (seed, stream) -> ChaCha20 (pki/es_rand.h), or an ns-3
+ * RngStream number; changing a value here changes every result that draws from it. */
+#ifndef ES_STREAMS_H
+#define ES_STREAMS_H
+
+#include <glib.h>
+
+/* es_rand streams of a run's seed. */
+/* eNB k's first session reads stream k; its session s >= 1 (a kur, an rr, a restart) reads
+ * k + (s << 32). eNB numbers stay below 2^32, sessions below 2^16. */
+#define ES_STREAM_ENB(k, session) ((guint64)(k) + ((guint64)(session) << 32))
+/* eNB k's factory credential. */
+#define ES_STREAM_DEVICE(k) (G_GUINT64_CONSTANT(0xde71ce0000000000) + (guint64)(k))
+#define ES_STREAM_PKI G_GUINT64_CONSTANT(0x9e1a000000000001)      /* the run's CAs */
+#define ES_STREAM_SCHEDULE G_GUINT64_CONSTANT(0x9e1a000000000002) /* power-on times */
+#define ES_STREAM_KEY_POOL G_GUINT64_CONSTANT(0x9e1a000000000003) /* pooled RSA keys */
+#define ES_STREAM_HOSTILE G_GUINT64_CONSTANT(0x9e1a000000000004)  /* which eNBs are hostile */
+#define ES_STREAM_HOSTILE_PKI G_GUINT64_CONSTANT(0x9e1a000000000005) /* unknown vendor, rogue */
+/* An RA/CA's own stream (serials, signatures) and its service times, of the RA/CA's seed. */
+#define ES_STREAM_RACA G_GUINT64_CONSTANT(0x7ac0000000000000)
+#define ES_STREAM_RACA_SERVICE G_GUINT64_CONSTANT(0x7ac0000000000001)
+
+/* Seeds derived from the run's: RA/CA r >= 1 gets seed + r * step (RA/CA 0 keeps the run's,
+ * as with one RA/CA); the rogue RA/CA gets seed ^ ES_STREAM_HOSTILE_PKI. */
+#define ES_SEED_RACA_STEP G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)
+
+/* ns-3 RngStream numbers (run number = the run's seed): link with stream index i has loss
+ * streams 2i and 2i+1 (one per direction), burst streams ES_NS3_STREAM_BURST + 2i (+1),
+ * corruption ES_NS3_STREAM_CORRUPT + 2i (+1); node n's Internet stack (ARP and friends)
+ * 16 streams from ES_NS3_STREAM_STACK + 16n. */
+#define ES_NS3_STREAM_STACK (G_GINT64_CONSTANT(1) << 40)
+#define ES_NS3_STREAM_BURST (G_GINT64_CONSTANT(1) << 41)
+#define ES_NS3_STREAM_CORRUPT (G_GINT64_CONSTANT(1) << 42)
+
+#endif
