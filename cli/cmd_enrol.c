@@ -183,10 +183,10 @@ int es_cmd_enrol(int argc, char **argv)
     {"path", 0, 0, G_OPTION_ARG_STRING, &path, "HTTP path of the POSTs (default /)", "PATH"},
     {"enbs", 'n', 0, G_OPTION_ARG_INT, &enbs, "Number of eNBs, numbered 1..N (default 1)", "N"},
     {"concurrency", 'c', 0, G_OPTION_ARG_INT, &concurrency, "eNBs enrolling at once (default 1)", "C"},
-    {"key", 'k', 0, G_OPTION_ARG_STRING, &key, "Key type of the new key pairs: p256 (default), p384, rsa2048", "TYPE"},
+    {"key", 'k', 0, G_OPTION_ARG_STRING, &key, "enb.key: key type of the new key pairs: p256 (default), p384, rsa2048", "TYPE"},
     {"new-key", 0, 0, G_OPTION_ARG_FILENAME, &new_key_file, "Use this key pair for every ir and kur instead of fresh ones (for a server that hands out a fixed certificate, e.g. openssl cmp -port)", "FILE"},
     {"implicit", 0, 0, G_OPTION_ARG_NONE, &implicit, "Ask for implicitConfirm", NULL},
-    {"timeout", 0, 0, G_OPTION_ARG_STRING, &timeout, "No response by then fails the eNB (default 30s)", "DURATION"},
+    {"timeout", 0, 0, G_OPTION_ARG_STRING, &timeout, "enb.msg_timeout: no response by then: resend, up to enb.max_attempts (4) sends (default 10s)", "DURATION"},
     {"renew", 0, 0, G_OPTION_ARG_NONE, &renew, "After enrolling, renew the certificate once (kur)", NULL},
     {"revoke", 0, 0, G_OPTION_ARG_NONE, &revoke, "At the end, revoke the certificate (rr)", NULL},
     {"reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Reason code the rr asks for: none (default), keyCompromise, superseded, cessationOfOperation, ... or its number", "REASON"},
@@ -212,13 +212,21 @@ int es_cmd_enrol(int argc, char **argv)
   }
   if (out_dir == NULL)
     out_dir = "out/enrol";
-  double timeout_s = 30;
-  EsKeyType new_type = ES_KEY_P256;
+  /* The same keys and defaults as a scenario's [enb] section. */
+  EsEnbConfig ec;
+  es_enb_config_init(&ec);
   int reason_code = -1;
-  if (timeout != NULL && (!es_parse_duration(timeout, &timeout_s) || !(timeout_s > 0))) {
-    fprintf(stderr, "enrolsim: enrol: --timeout: '%s' is not a positive duration\n", timeout);
-    return 2;
-  }
+  const struct {
+    const char *option, *key, *value;
+  } keys[] = {{"--timeout", "enb.msg_timeout", timeout}, {"--key", "enb.key", key}};
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (keys[i].value != NULL
+        && !es_config_set(es_enb_config_schema(), &ec, keys[i].key, keys[i].value, &error)) {
+      g_prefix_error(&error, "%s: ", keys[i].option);
+      return es_cmd_fail("enrol", error, 2);
+    }
+  /* Live: the eNB's CPU time is real, so none is modelled on top of it. */
+  ec.keygen_s = ec.sign_s = 0;
   if (enbs < 1 || concurrency < 1) {
     fprintf(stderr, "enrolsim: enrol: --enbs and --concurrency must be at least 1\n");
     return 2;
@@ -227,8 +235,6 @@ int es_cmd_enrol(int argc, char **argv)
     fprintf(stderr, "enrolsim: enrol: --reason: '%s' is not an RFC 5280 reason code\n", reason);
     return 2;
   }
-  if (key != NULL && !es_key_type_parse(key, &new_type, &error))
-    return es_cmd_fail("enrol", error, 2);
 
   g_autoptr(EsLive) probe = es_live_new(&error);
   if (probe == NULL || !es_live_set_target(probe, server, path, &error))
@@ -269,12 +275,8 @@ int es_cmd_enrol(int argc, char **argv)
   if ((r.live = es_live_new(&error)) == NULL || !es_live_set_target(r.live, server, path, &error))
     goto out;
   r.engine = es_live_get0_engine(r.live);
-  EsEnbConfig ec = {
-    .new_key = new_type,
-    .ask_implicit = implicit,
-    .msg_timeout_s = timeout_s,
-    .deterministic = FALSE,
-  };
+  ec.ask_implicit = implicit;
+  ec.deterministic = FALSE;
   ec.epoch = es_live_get_epoch(r.live, &ec.epoch_fraction);
   for (guint i = 1; i <= r.n; i++) {
     r.enbs[i] = es_enb_new(i, &ec, pki, r.engine, rec);

@@ -55,6 +55,10 @@ int es_cmd_run(int argc, char **argv)
     sc->seed = (guint64)seed;
   if (!es_scenario_validate(sc, &error))
     return es_cmd_fail(scenario_file != NULL ? scenario_file : "scenario", error, 2);
+  /* Legal, so the run goes on, but likely not meant: said even with --quiet. */
+  g_auto(GStrv) warnings = es_scenario_warnings(sc);
+  for (char **w = warnings; *w != NULL; w++)
+    fprintf(stderr, "enrolsim: warning: %s\n", *w);
   if (replication < 0) {
     fprintf(stderr, "enrolsim: run: --replication must be at least 0\n");
     return 2;

@@ -13,6 +13,7 @@
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
 #include "config/es_config.h"
+#include "pki/es_pki_config.h"
 
 typedef struct {
   EsLive *live;
@@ -153,8 +154,8 @@ static gboolean write_port_file(const char *path, guint16 port, GError **error)
 int es_cmd_serve(int argc, char **argv)
 {
   g_autofree char *listen = NULL, *confirm = NULL, *confirm_wait = NULL, *validity = NULL,
-                  *crl_validity = NULL, *idle = NULL, *port_file = NULL;
-  gint workers = 16, max_body = 0;
+                  *crl_validity = NULL, *idle = NULL, *port_file = NULL, *workers = NULL;
+  gint max_body = 0;
   gboolean overwrite = FALSE, keep_superseded = FALSE, quiet = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
   GOptionEntry entries[] = {
@@ -162,14 +163,14 @@ int es_cmd_serve(int argc, char **argv)
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_opt, "Result folder (or the second argument; default out/serve)", "DIR"},
     {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address to serve on (default 127.0.0.1:8080; port 0 picks a free one)", "HOST:PORT"},
     {"port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file, "Write the port served on to FILE once listening", "FILE"},
-    {"confirm", 0, 0, G_OPTION_ARG_STRING, &confirm, "explicit (default: certConf/pkiConf) or implicit (grant implicitConfirm when asked)", "MODE"},
-    {"confirm-wait", 0, 0, G_OPTION_ARG_STRING, &confirm_wait, "Revoke a certificate whose certConf has not come by then (default 30s)", "DURATION"},
-    {"cert-validity", 0, 0, G_OPTION_ARG_STRING, &validity, "Validity of issued certificates (default 365d)", "DURATION"},
-    {"crl-validity", 0, 0, G_OPTION_ARG_STRING, &crl_validity, "CRL nextUpdate minus thisUpdate (default 7d)", "DURATION"},
-    {"workers", 0, 0, G_OPTION_ARG_INT, &workers, "Requests taken from the queue per turn of the event loop (default 16)", "K"},
+    {"confirm", 0, 0, G_OPTION_ARG_STRING, &confirm, "raca.confirm: explicit (default: certConf/pkiConf) or implicit (grant implicitConfirm when asked)", "MODE"},
+    {"confirm-wait", 0, 0, G_OPTION_ARG_STRING, &confirm_wait, "raca.confirm_wait: revoke a certificate whose certConf has not come by then (default 60s)", "DURATION"},
+    {"cert-validity", 0, 0, G_OPTION_ARG_STRING, &validity, "pki.cert_validity: validity of issued certificates (default 3650d)", "DURATION"},
+    {"crl-validity", 0, 0, G_OPTION_ARG_STRING, &crl_validity, "raca.crl_validity: CRL nextUpdate minus thisUpdate (default 3650d)", "DURATION"},
+    {"workers", 0, 0, G_OPTION_ARG_STRING, &workers, "raca.workers: requests processed at once (default 2)", "K"},
     {"max-body", 0, 0, G_OPTION_ARG_INT, &max_body, "Largest request body accepted, in bytes (default 1 MiB)", "BYTES"},
     {"idle-timeout", 0, 0, G_OPTION_ARG_STRING, &idle, "Close a connection that sends nothing for this long (default 30s)", "DURATION"},
-    {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "Do not revoke the certificate a confirmed kur or re-enrolment replaces", NULL},
+    {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "raca.keep_superseded=true: do not revoke the certificate a confirmed kur or re-enrolment replaces", NULL},
     {"overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "Replace the logs of an earlier run in OUT_DIR", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors and the listening line", NULL},
     {NULL}};
@@ -191,23 +192,40 @@ int es_cmd_serve(int argc, char **argv)
   }
   if (out_dir == NULL)
     out_dir = "out/serve";
-  double confirm_wait_s = 30, validity_s = 365 * 86400.0, crl_validity_s = 7 * 86400.0, idle_s = 30;
-  struct { const char *name, *text; double *out; } durations[] = {
-    {"--confirm-wait", confirm_wait, &confirm_wait_s}, {"--cert-validity", validity, &validity_s},
-    {"--crl-validity", crl_validity, &crl_validity_s}, {"--idle-timeout", idle, &idle_s}};
-  for (gsize i = 0; i < G_N_ELEMENTS(durations); i++)
-    if (durations[i].text != NULL
-        && (!es_parse_duration(durations[i].text, durations[i].out) || !(*durations[i].out > 0))) {
-      fprintf(stderr, "enrolsim: serve: %s: '%s' is not a positive duration (e.g. 30s, 7d)\n",
-              durations[i].name, durations[i].text);
-      return 2;
+  /* The same keys and defaults as a scenario's [raca] and [pki] sections. */
+  EsRacaConfig rc;
+  EsPkiConfig pc;
+  es_raca_config_init(&rc);
+  es_pki_config_init(&pc);
+  const struct {
+    const EsConfigSchema *schema;
+    void *config;
+    const char *option, *key, *value;
+  } keys[] = {
+      {es_raca_config_schema(), &rc, "--confirm", "raca.confirm", confirm},
+      {es_raca_config_schema(), &rc, "--confirm-wait", "raca.confirm_wait", confirm_wait},
+      {es_raca_config_schema(), &rc, "--workers", "raca.workers", workers},
+      {es_raca_config_schema(), &rc, "--crl-validity", "raca.crl_validity", crl_validity},
+      {es_raca_config_schema(), &rc, "--keep-superseded", "raca.keep_superseded",
+       keep_superseded ? "true" : NULL},
+      {es_pki_config_schema(), &pc, "--cert-validity", "pki.cert_validity", validity},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (keys[i].value != NULL
+        && !es_config_set(keys[i].schema, keys[i].config, keys[i].key, keys[i].value, &error)) {
+      g_prefix_error(&error, "%s: ", keys[i].option);
+      return es_cmd_fail("serve", error, 2);
     }
-  if (confirm != NULL && strcmp(confirm, "explicit") != 0 && strcmp(confirm, "implicit") != 0) {
-    fprintf(stderr, "enrolsim: serve: --confirm: '%s' is neither explicit nor implicit\n", confirm);
+  /* Live: the RA/CA's CPU time is real, so no service time is modelled on top of it. */
+  rc.ir_service_s = rc.kur_service_s = rc.certconf_service_s = rc.rr_service_s = 0;
+  double idle_s = 30;
+  if (idle != NULL && (!es_parse_duration(idle, &idle_s) || !(idle_s > 0))) {
+    fprintf(stderr, "enrolsim: serve: --idle-timeout: '%s' is not a positive duration (e.g. 30s)\n",
+            idle);
     return 2;
   }
-  if (workers < 1 || max_body < 0) {
-    fprintf(stderr, "enrolsim: serve: --workers must be at least 1, --max-body not negative\n");
+  if (max_body < 0) {
+    fprintf(stderr, "enrolsim: serve: --max-body must not be negative\n");
     return 2;
   }
 
@@ -223,7 +241,7 @@ int es_cmd_serve(int argc, char **argv)
     return 2;
   }
 
-  Serve s = {.crl_validity_s = crl_validity_s, .quiet = quiet};
+  Serve s = {.crl_validity_s = rc.crl_validity_s, .quiet = quiet};
   int status = 1;
   s.crl_path = g_build_filename(out_dir, "crl.pem", NULL);
   EsLiveLimits limits = {.max_body = (gsize)max_body, .idle_timeout_s = idle_s};
@@ -238,15 +256,9 @@ int es_cmd_serve(int argc, char **argv)
     goto out;
   }
   s.epoch = es_live_get_epoch(s.live, &s.epoch_fraction);
-  EsRacaConfig rc = {
-    .grant_implicit = confirm != NULL && strcmp(confirm, "implicit") == 0,
-    .confirm_wait_s = confirm_wait_s,
-    .workers = (guint)workers,
-    .epoch = s.epoch,
-    .epoch_fraction = s.epoch_fraction,
-    .cert_validity_s = (gint64)validity_s,
-    .keep_superseded = keep_superseded,
-  };
+  rc.epoch = s.epoch;
+  rc.epoch_fraction = s.epoch_fraction;
+  rc.cert_validity_s = (gint64)pc.cert_validity_s;
   if ((s.raca = es_raca_new(&rc, pki, es_live_get0_engine(s.live), &error)) == NULL
       || (s.issued = open_log(out_dir, "issued.csv", "time_s,utc,serial,subject,request,replaces\n", &error)) == NULL
       || (s.revocations = open_log(out_dir, "revocations.csv", "time_s,utc,serial,subject,cause,reason\n", &error)) == NULL

@@ -1,6 +1,8 @@
 /* The [pki] keys, beside EsPkiConfig. */
 #include "pki/es_pki_config.h"
 
+#include <string.h>
+
 const char *const es_key_type_words[] = {"p256", "p384", "rsa2048", NULL};
 G_STATIC_ASSERT(ES_KEY_P256 == 0 && ES_KEY_P384 == 1 && ES_KEY_RSA2048 == 2);
 G_STATIC_ASSERT(sizeof(EsKeyType) == sizeof(int));
@@ -19,5 +21,6 @@ const EsConfigSchema *es_pki_config_schema(void) {
 
 void es_pki_config_init(EsPkiConfig *config) {
   g_return_if_fail(config != NULL);
+  memset(config, 0, sizeof *config);
   es_config_init(es_pki_config_schema(), config);
 }
