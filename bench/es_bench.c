@@ -13,7 +13,7 @@
 
 #include "nodes/es_enb.h"
 #include "pki/es_pki.h"
-#include "results/es_recorder.h"
+#include "sim/es_collector.h"
 #include "sim/es_scenario.h"
 #include "engines/es_sim.h"
 #include "topologies/es_topology.h"
@@ -160,10 +160,12 @@ static gboolean idle_world(const char *scenario, IdleFigures *f, GError **error)
   f->build_s = (g_get_monotonic_time() - t0) / 1e6;
   long r2 = rss_kib();
   EsEnbConfig ec = {.new_key = ES_KEY_P256, .deterministic = TRUE, .seed = sc->seed};
-  EsRecorder *rec = es_recorder_new(sc->enbs);
+  EsCollector *col = es_collector_new(sc->enbs);
   EsEnb **enbs = g_new(EsEnb *, sc->enbs);
-  for (guint i = 0; i < sc->enbs; i++)
-    enbs[i] = es_enb_new(i + 1, &ec, pki, es_sim_get0_engine(sim), rec);
+  for (guint i = 0; i < sc->enbs; i++) {
+    enbs[i] = es_enb_new(i + 1, &ec, pki, es_sim_get0_engine(sim));
+    es_enb_set_event_cb(enbs[i], es_collector_enb_event, col);
+  }
   long r3 = rss_kib();
   f->enbs = sc->enbs;
   f->nodes = es_topology_size(topo);
@@ -173,7 +175,7 @@ static gboolean idle_world(const char *scenario, IdleFigures *f, GError **error)
   for (guint i = 0; i < sc->enbs; i++)
     es_enb_free(enbs[i]);
   g_free(enbs);
-  es_recorder_free(rec);
+  es_collector_free(col);
   es_sim_free(sim);
   return TRUE;
 }

@@ -11,7 +11,7 @@
 #include "engines/es_live.h"
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
-#include "results/es_recorder.h"
+#include "sim/es_collector.h"
 #include "config/es_config.h"
 
 typedef struct {
@@ -28,6 +28,7 @@ typedef struct {
   GError *write_error;
   guint renewed, revoked;
   double last_done_s;
+  EsCollector *collector;
 } Enrol;
 
 static void start_more(Enrol *r);
@@ -104,16 +105,15 @@ static void next_step(Enrol *r, EsEnb *enb, EsEnbOperation op)
   es_engine_timer_add(r->engine, 0, on_step_due, s);
 }
 
-static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
+static void on_enb_done(Enrol *r, EsEnb *enb, EsEnbOutcome outcome, X509 *cert)
 {
-  Enrol *r = arg;
   EsEnbOperation op = es_enb_get_operation(enb);
   r->done_calls++;
   if (cert != NULL)
     save_credential(r, enb);
   if (op == ES_ENB_RENEW && cert != NULL)
     r->renewed++;
-  if (op == ES_ENB_REVOKE && strcmp(outcome, "revoked") == 0)
+  if (op == ES_ENB_REVOKE && outcome == ES_ENB_OUTCOME_OK)
     r->revoked++;
   if (cert != NULL && op == ES_ENB_ENROL && r->renew)
     next_step(r, enb, ES_ENB_RENEW);
@@ -121,6 +121,15 @@ static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
     next_step(r, enb, ES_ENB_REVOKE);
   else
     finish_one(r);
+}
+
+/* The collector records every event; the next step starts when a session ends. */
+static void on_enb_event(void *arg, const EsEnbEvent *ev)
+{
+  Enrol *r = arg;
+  es_collector_enb_event(r->collector, ev);
+  if (ev->kind == ES_ENB_EVENT_DONE && !ev->aborted)
+    on_enb_done(r, ev->enb, ev->outcome, ev->cert);
 }
 
 /* "keyCompromise", "superseded", ... or the number; "none" for an rr without a reason. */
@@ -172,7 +181,7 @@ static gboolean load_devices(const char *pki_dir, const EsPki *pki, guint n, X50
 int es_cmd_enrol(int argc, char **argv)
 {
   g_autofree char *server = NULL, *path = NULL, *new_key_file = NULL, *timeout = NULL,
-                  *reason = NULL, *key = NULL, *csv = NULL, *summary = NULL;
+                  *reason = NULL, *key = NULL, *summary = NULL;
   gint enbs = 1, concurrency = 1;
   gboolean implicit = FALSE, renew = FALSE, revoke = FALSE, keep_certs = FALSE, quiet = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
@@ -249,7 +258,8 @@ int es_cmd_enrol(int argc, char **argv)
 
   Enrol r = {.n = (guint)enbs, .concurrency = (guint)concurrency, .next = 1, .renew = renew,
              .revoke = revoke, .reason = reason_code};
-  g_autoptr(EsRecorder) rec = es_recorder_new(r.n);
+  g_autoptr(EsCollector) collector = es_collector_new(r.n);
+  r.collector = collector;
   X509 **device_certs = g_new0(X509 *, r.n + 1);
   EVP_PKEY **device_keys = g_new0(EVP_PKEY *, r.n + 1);
   int status = 1;
@@ -279,8 +289,8 @@ int es_cmd_enrol(int argc, char **argv)
   ec.deterministic = FALSE;
   ec.epoch = es_live_get_epoch(r.live, &ec.epoch_fraction);
   for (guint i = 1; i <= r.n; i++) {
-    r.enbs[i] = es_enb_new(i, &ec, pki, r.engine, rec);
-    es_enb_set_done_cb(r.enbs[i], on_enb_done, &r);
+    r.enbs[i] = es_enb_new(i, &ec, pki, r.engine);
+    es_enb_set_event_cb(r.enbs[i], on_enb_event, &r);
     es_enb_set1_device(r.enbs[i], device_certs[i], device_keys[i]);
     if (given_key != NULL)
       es_enb_set1_new_key(r.enbs[i], given_key);
@@ -290,18 +300,21 @@ int es_cmd_enrol(int argc, char **argv)
     es_live_run(r.live);
   double elapsed_s = r.last_done_s;
 
-  EsRunInfo info = {.scenario = "live", .seed = 0, .sim_time_s = elapsed_s,
-                    .wall_time_s = elapsed_s, .events = 0};
-  csv = g_build_filename(out_dir, "enrolments.csv", NULL);
+  EsCollectorRun facts = {.scenario = "live", .sim_time_s = elapsed_s,
+                         .wall_time_s = elapsed_s};
+  EsSummary *s = es_collector_summary_new(collector, &facts);
   summary = g_build_filename(out_dir, "summary.json", NULL);
-  if (!es_recorder_write_csv(rec, csv, &error) || !es_recorder_write_summary(rec, &info, summary, &error))
+  gboolean written = es_collector_write_files(collector, out_dir, FALSE, &error)
+                     && es_summary_write(s, summary, &error);
+  es_summary_free(s);
+  if (!written)
     goto out;
   if (r.write_error != NULL) {
     error = g_steal_pointer(&r.write_error);
     goto out;
   }
   EsRecorderStats st;
-  es_recorder_stats(rec, &st);
+  es_recorder_stats(es_collector_get0_recorder(collector), &st);
   if (!quiet) {
     printf("results: %s\n", out_dir);
     printf("%u eNBs: %u enrolled, %u failed", st.enbs, st.enrolled, st.failed);

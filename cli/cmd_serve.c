@@ -266,7 +266,9 @@ int es_cmd_serve(int argc, char **argv)
       || !es_live_stop_on_signals(s.live, &error)
       || (port_file != NULL && !write_port_file(port_file, es_live_get_port(s.live), &error)))
     goto out;
-  es_raca_set_event_cb(s.raca, on_event, &s);
+  /* A server's own log, a flushed line per event, so nothing is lost to a kill; the collector
+   * writes a run's files at its end. */
+  es_raca_set_observer(s.raca, &(EsRacaObserver){.event = on_event}, &s);
   es_raca_attach(s.raca, 0);
 
   const char *where = listen != NULL ? listen : "127.0.0.1:8080";

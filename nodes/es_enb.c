@@ -36,10 +36,10 @@ typedef struct {
   gboolean restarting;      /* abandoned for a new transaction (enb.retry=restart) */
   GBytes *response;         /* handed in to the fiber */
   int response_type;
-  const char *failure;      /* why the transfer failed, when it did */
+  EsEnbOutcome failure;     /* why the transfer failed, when it did (else OK) */
   gboolean cert_rejected;   /* our certConf check refused the new certificate */
   gboolean aborting;
-  const char *outcome;
+  EsEnbOutcome outcome;
   X509 *cert;
   EVP_PKEY *new_key;        /* of a successful ir or kur */
   X509 *root;               /* ir: the root from caPubs that the new certificate chains to */
@@ -54,9 +54,8 @@ struct EsEnb {
   const EsEnbConfig *config;
   const EsPki *pki;
   EsEngine *engine;
-  EsRecorder *recorder;
-  EsEnbDoneFn done_fn;
-  void *done_arg;
+  EsEnbEventFn event_fn;
+  void *event_arg;
   X509 *device_cert;
   EVP_PKEY *device_key;
   EVP_PKEY *given_new_key;  /* es_enb_set1_new_key */
@@ -82,6 +81,15 @@ const char *es_enb_operation_name(EsEnbOperation op)
   case ES_ENB_REVOKE: return "revoke";
   }
   return "unknown";
+}
+
+const char *es_enb_outcome_name(EsEnbOutcome outcome)
+{
+  static const char *const names[ES_ENB_OUTCOME_N] = {
+    "ok", "timeout", "transport_error", "http_error", "malformed_response",
+    "response_unverified", "cert_rejected", "rejected_by_raca", "internal_error", "unfinished",
+  };
+  return (guint)outcome < ES_ENB_OUTCOME_N ? names[outcome] : "unknown";
 }
 
 /* Private keys are wiped when their DER copy goes. */
@@ -143,16 +151,32 @@ static void set_operator(EsEnb *enb, GBytes *cert, GBytes *key, GBytes *root)
   enb->op_root = root;
 }
 
-static void count(EsEnb *enb, EsCount what)
+static void emit(EsEnb *enb, EsEnbEvent *ev)
 {
-  if (enb->recorder != NULL)
-    es_recorder_add_count(enb->recorder, enb->number, what, 1);
+  if (enb->event_fn == NULL)
+    return;
+  ev->enb = enb;
+  ev->number = enb->number;
+  ev->operation = enb->op;
+  ev->t = es_engine_now(enb->engine);
+  enb->event_fn(enb->event_arg, ev);
 }
 
-static void mark(EsEnb *enb, EsMark m)
+static void step(EsEnb *enb, EsEnbStep what)
 {
-  if (enb->recorder != NULL)
-    es_recorder_mark(enb->recorder, enb->number, m, es_engine_now(enb->engine));
+  emit(enb, &(EsEnbEvent){.kind = ES_ENB_EVENT_STEP, .step = what});
+}
+
+static void retried(EsEnb *enb, EsEnbRetryKind what)
+{
+  emit(enb, &(EsEnbEvent){.kind = ES_ENB_EVENT_RETRY, .retry = what});
+}
+
+/* The session ended; `aborted` when the eNB is freed in the middle of it. */
+static void done(EsEnb *enb, EsEnbOutcome outcome, X509 *cert, gboolean aborted)
+{
+  emit(enb, &(EsEnbEvent){.kind = ES_ENB_EVENT_DONE, .outcome = outcome, .cert = cert,
+                          .attempts = enb->attempts, .aborted = aborted});
 }
 
 /* Whole wall-clock seconds at engine time t; with epoch_fraction 0 (simulation) this is
@@ -212,8 +236,11 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
   }
   unsigned char *der = NULL;
   int len = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
-  if (len <= 0)
+  if (len <= 0) {
+    /* Our own request could not be encoded: nothing was sent, nothing came back. */
+    e->failure = ES_ENB_OUTCOME_INTERNAL_ERROR;
     return NULL;
+  }
   if (e->request != NULL)
     g_bytes_unref(e->request);
   e->request = g_bytes_new(der, (gsize)len);
@@ -224,7 +251,7 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
   es_fiber_yield();
 
   if (e->response == NULL) {
-    ERR_raise_data(ERR_LIB_CMP, CMP_R_TRANSFER_ERROR, "%s", e->failure);
+    ERR_raise_data(ERR_LIB_CMP, CMP_R_TRANSFER_ERROR, "%s", es_enb_outcome_name(e->failure));
     return NULL;
   }
   gsize n;
@@ -232,7 +259,7 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
   OSSL_CMP_MSG *rsp = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);
   g_clear_pointer(&e->response, g_bytes_unref);
   if (rsp == NULL) {
-    e->failure = "malformed_response";
+    e->failure = ES_ENB_OUTCOME_MALFORMED_RESPONSE;
     return NULL;
   }
   e->response_type = OSSL_CMP_MSG_get_bodytype(rsp);
@@ -378,7 +405,7 @@ static void session(void *arg)
       || !OSSL_CMP_CTX_set_certConf_cb_arg(ctx, enb)
       || !(enb->op == ES_ENB_ENROL ? setup_enrol(enb, ctx, &new_key)
                                    : setup_operator(enb, ctx, &new_key))) {
-    e->outcome = "internal_error";
+    e->outcome = ES_ENB_OUTCOME_INTERNAL_ERROR;
     goto out;
   }
   es_cmp_ctx_quiet(ctx);
@@ -395,19 +422,19 @@ static void session(void *arg)
     e->cert = cert;
     e->new_key = new_key;
     new_key = NULL;
-    e->outcome = enb->op == ES_ENB_ENROL ? "enrolled" : "renewed";
+    e->outcome = ES_ENB_OUTCOME_OK;
   } else if (revoked) {
-    e->outcome = "revoked";
-  } else if (e->failure != NULL) {
+    e->outcome = ES_ENB_OUTCOME_OK;
+  } else if (e->failure != ES_ENB_OUTCOME_OK) {
     e->outcome = e->failure;
   } else if (e->cert_rejected) {
-    e->outcome = "cert_rejected";
+    e->outcome = ES_ENB_OUTCOME_CERT_REJECTED;
   } else if (e->response_type == ES_CMP_ERROR
              || OSSL_CMP_CTX_get_status(ctx) == OSSL_CMP_PKISTATUS_rejection) {
-    e->outcome = "rejected_by_raca";
+    e->outcome = ES_ENB_OUTCOME_REJECTED_BY_RACA;
   } else {
     /* A response came but did not verify: e.g. an RA/CA without a cross certificate. */
-    e->outcome = "response_unverified";
+    e->outcome = ES_ENB_OUTCOME_RESPONSE_UNVERIFIED;
   }
 out:
   EVP_PKEY_free(new_key);
@@ -442,7 +469,7 @@ static void enrolment_free(EsEnb *enb)
 static void keep_credential(EsEnb *enb)
 {
   Enrolment *e = enb->e;
-  if (enb->op == ES_ENB_REVOKE && strcmp(e->outcome, "revoked") == 0) {
+  if (enb->op == ES_ENB_REVOKE && e->outcome == ES_ENB_OUTCOME_OK) {
     set_operator(enb, NULL, NULL, NULL);
     return;
   }
@@ -464,32 +491,6 @@ static void keep_credential(EsEnb *enb)
   set_operator(enb, cert, key, root);
 }
 
-static void record(EsEnb *enb)
-{
-  Enrolment *e = enb->e;
-  if (enb->op == ES_ENB_ENROL) {
-    if (!e->aborting)
-      mark(enb, ES_MARK_DONE);
-    es_recorder_set_outcome(enb->recorder, enb->number, e->outcome);
-    es_recorder_set_attempts(enb->recorder, enb->number, enb->attempts);
-  } else if (strcmp(e->outcome, "renewed") == 0) {
-    es_recorder_set_outcome(enb->recorder, enb->number, "enrolled");
-  } else if (strcmp(e->outcome, "revoked") == 0) {
-    es_recorder_set_revoked(enb->recorder, enb->number, TRUE);
-  } else {
-    char *outcome = g_strconcat(enb->op == ES_ENB_RENEW ? "renew_" : "revoke_", e->outcome, NULL);
-    es_recorder_set_outcome(enb->recorder, enb->number, outcome);
-    g_free(outcome);
-  }
-  if (e->cert != NULL) {
-    /* The certificate it now holds: confirmed, so not revoked (yet). */
-    char *serial = es_serial_hex(X509_get0_serialNumber(e->cert));
-    es_recorder_set_serial(enb->recorder, enb->number, serial);
-    es_recorder_set_revoked(enb->recorder, enb->number, FALSE);
-    g_free(serial);
-  }
-}
-
 static void begin_transaction(EsEnb *enb, EsEnbOperation op);
 
 static void on_restart_due(void *arg)
@@ -506,17 +507,15 @@ static void finish(EsEnb *enb)
     /* The transaction is abandoned, its fiber and OpenSSL state gone; a fresh one (new
      * transactionID, new key) begins after the back-off. */
     enb->abandoned++;
-    count(enb, ES_COUNT_ABANDONED);
+    retried(enb, ES_ENB_RETRY_ABANDONED);
     enrolment_free(enb);
     enb->restart_timer = es_engine_timer_add(enb->engine, backoff(enb, enb->abandoned),
                                              on_restart_due, enb);
     return;
   }
   keep_credential(enb);
-  if (enb->recorder != NULL)
-    record(enb);
-  if (enb->done_fn != NULL && !e->aborting)
-    enb->done_fn(enb->done_arg, enb, e->outcome, e->cert);
+  if (!e->prepared)
+    done(enb, e->outcome, e->cert, e->aborting); /* a prepared, never started one left no trace */
   enrolment_free(enb);
 }
 
@@ -598,7 +597,7 @@ static void drop_channel(EsEnb *enb)
 
 /* No usable answer to the request (timeout or transport failure): send it again, abandon the
  * transaction for a new one, or let the session fail with `reason`. */
-static void retry_or_fail(EsEnb *enb, const char *reason)
+static void retry_or_fail(EsEnb *enb, EsEnbOutcome reason)
 {
   Enrolment *e = enb->e;
   const EsEnbConfig *c = enb->config;
@@ -616,7 +615,7 @@ static void on_timeout(void *arg)
 {
   EsEnb *enb = arg;
   enb->e->timer = 0;
-  retry_or_fail(enb, "timeout");
+  retry_or_fail(enb, ES_ENB_OUTCOME_TIMEOUT);
 }
 
 static void on_response(void *arg, const EsResponse *r)
@@ -626,14 +625,14 @@ static void on_response(void *arg, const EsResponse *r)
   es_engine_timer_cancel(enb->engine, e->timer);
   e->timer = 0;
   if (r->error != NULL) {
-    retry_or_fail(enb, "transport_error");
+    retry_or_fail(enb, ES_ENB_OUTCOME_TRANSPORT_ERROR);
     return;
   }
   if (r->http_status == 503 && enb->config->max_attempts > 1) {
     /* The RA/CA's queue is full: it did not process the request, so the same bytes go again
      * once the wait it asked for is over (never sooner; jitter spreads the returning eNBs). */
     double wait = r->retry_after_s > 0 ? r->retry_after_s : backoff(enb, 1);
-    count(enb, ES_COUNT_BUSY_RETRIES);
+    retried(enb, ES_ENB_RETRY_BUSY);
     e->busy = TRUE;
     e->timer = es_engine_timer_add(enb->engine,
                                    wait * (1.0 + enb->config->backoff_jitter * uniform(&enb->jitter)),
@@ -642,18 +641,18 @@ static void on_response(void *arg, const EsResponse *r)
   }
   g_clear_pointer(&e->request, g_bytes_unref);
   if (r->http_status != 200) {
-    e->failure = "http_error";
+    e->failure = ES_ENB_OUTCOME_HTTP_ERROR;
   } else {
     e->response = g_bytes_new(r->body, r->len);
     int type = es_cmp_peek_body_type(r->body, r->len);
     if (type == ES_CMP_IP || type == ES_CMP_CP || type == ES_CMP_KUP) {
       /* Checked, then confirmed with a signed certConf (or refused, as it turns out). */
-      mark(enb, ES_MARK_IP_RECEIVED);
+      step(enb, ES_ENB_STEP_RESPONSE_RECEIVED);
       run_ahead(enb, request_cpu_s(enb, FALSE));
       return;
     }
     if (type == ES_CMP_PKICONF)
-      mark(enb, ES_MARK_PKICONF_RECEIVED);
+      step(enb, ES_ENB_STEP_PKICONF_RECEIVED);
   }
   run(enb);
 }
@@ -667,14 +666,14 @@ static void on_send_due(void *arg)
     e->channel = es_engine_channel_open(enb->engine, enb->number);
   if (e->request_type == ES_CMP_IR) {
     enb->attempts++;
-    mark(enb, ES_MARK_IR_SENT);
+    step(enb, ES_ENB_STEP_IR_SENT);
   } else if (e->request_type == ES_CMP_CERTCONF) {
-    mark(enb, ES_MARK_CERTCONF_SENT);
+    step(enb, ES_ENB_STEP_CERTCONF_SENT);
   }
   if (e->busy)
     e->busy = FALSE; /* a request the RA/CA refused unread does not use up an attempt */
   else if (e->sends++ > 0)
-    count(enb, ES_COUNT_CMP_RETRANSMISSIONS);
+    retried(enb, ES_ENB_RETRY_RESEND);
   gsize len;
   const guint8 *der = g_bytes_get_data(e->request, &len);
   e->timer = es_engine_timer_add(enb->engine, enb->config->msg_timeout_s, on_timeout, enb);
@@ -682,21 +681,20 @@ static void on_send_due(void *arg)
 }
 
 EsEnb *es_enb_new(guint number, const EsEnbConfig *config, const EsPki *pki,
-                  EsEngine *engine, EsRecorder *recorder)
+                  EsEngine *engine)
 {
   EsEnb *enb = g_new0(EsEnb, 1);
   enb->number = number;
   enb->config = config;
   enb->pki = pki;
   enb->engine = engine;
-  enb->recorder = recorder;
   return enb;
 }
 
-void es_enb_set_done_cb(EsEnb *enb, EsEnbDoneFn fn, void *arg)
+void es_enb_set_event_cb(EsEnb *enb, EsEnbEventFn fn, void *arg)
 {
-  enb->done_fn = fn;
-  enb->done_arg = arg;
+  enb->event_fn = fn;
+  enb->event_arg = arg;
 }
 
 void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key)
@@ -724,7 +722,7 @@ static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
       || !X509_STORE_add_cert(e->trust, op == ES_ENB_ENROL ? es_pki_get0_vendor_root(enb->pki) : root)) {
     /* Out of memory or mappings: record it and let the run go on (with no trust anchor
      * every response fails to verify). */
-    e->outcome = "internal_error";
+    e->outcome = ES_ENB_OUTCOME_INTERNAL_ERROR;
     if (e->fiber == NULL) {
       X509_free(root);
       X509_STORE_free(e->trust);
@@ -757,10 +755,9 @@ static void count_in_flight(EsEnb *enb)
 static void begin_transaction(EsEnb *enb, EsEnbOperation op)
 {
   if (op == ES_ENB_ENROL)
-    mark(enb, ES_MARK_START);
+    step(enb, ES_ENB_STEP_START);
   if (!new_transaction(enb, op)) {
-    if (enb->recorder != NULL && op == ES_ENB_ENROL)
-      es_recorder_set_outcome(enb->recorder, enb->number, "internal_error");
+    done(enb, ES_ENB_OUTCOME_INTERNAL_ERROR, NULL, FALSE);
     return;
   }
   count_in_flight(enb);
@@ -805,7 +802,7 @@ gboolean es_enb_start(EsEnb *enb)
   /* Prepared: what it left takes effect its CPU time after now, as with run_ahead. */
   e->prepared = FALSE;
   count_in_flight(enb);
-  mark(enb, ES_MARK_START);
+  step(enb, ES_ENB_STEP_START);
   e->timer = es_engine_timer_add(enb->engine, first_cpu_s(enb, ES_ENB_ENROL), on_resumed, enb);
   return TRUE;
 }
@@ -870,19 +867,14 @@ void es_enb_free(EsEnb *enb)
     /* Between two transactions: the session ends unfinished, as one in flight would. */
     es_engine_timer_cancel(enb->engine, enb->restart_timer);
     enb->restart_timer = 0;
-    if (enb->recorder != NULL && enb->op == ES_ENB_ENROL) {
-      es_recorder_set_outcome(enb->recorder, enb->number, "unfinished");
-      es_recorder_set_attempts(enb->recorder, enb->number, enb->attempts);
-    }
+    done(enb, ES_ENB_OUTCOME_UNFINISHED, NULL, TRUE);
   }
   if (enb->e != NULL) {
     /* Let OpenSSL unwind and free its frames: every further transfer fails at once. An
      * enrolment prepared but never started leaves no trace in the results. */
     Enrolment *e = enb->e;
-    if (e->prepared)
-      enb->recorder = NULL;
     e->aborting = TRUE;
-    e->failure = "unfinished";
+    e->failure = ES_ENB_OUTCOME_UNFINISHED;
     if (e->timer != 0)
       es_engine_timer_cancel(enb->engine, e->timer);
     e->timer = 0;

@@ -8,7 +8,6 @@
 #include "nodes/es_engine.h"
 #include "nodes/es_offload.h"
 #include "pki/es_pki.h"
-#include "results/es_recorder.h"
 
 /* What an eNB does when a response does not come in time or the connection fails. */
 typedef enum {
@@ -62,28 +61,74 @@ typedef struct EsEnb EsEnb;
 typedef enum { ES_ENB_ENROL, ES_ENB_RENEW, ES_ENB_REVOKE } EsEnbOperation;
 const char *es_enb_operation_name(EsEnbOperation op); /* "enrol", "renew", "revoke" */
 
-/* Called once per session when it ends (es_enb_get_operation says which); `cert` (borrowed)
- * is the new operator certificate of an ir or kur, NULL on failure and for an rr; `outcome` is
- * "enrolled", "renewed", "revoked" or a short failure reason. The recorder sees an eNB whose
- * renewal succeeded as "enrolled" (it holds a valid certificate) and a failed renewal or
- * revocation as "renew_<reason>" / "revoke_<reason>". */
-typedef void (*EsEnbDoneFn)(void *arg, EsEnb *enb, const char *outcome, X509 *cert);
+/* How a session ended: OK (enrolled, renewed or revoked, by its operation) or why not. */
+typedef enum {
+  ES_ENB_OUTCOME_OK,
+  ES_ENB_OUTCOME_TIMEOUT,             /* no response within enb.msg_timeout, last attempt */
+  ES_ENB_OUTCOME_TRANSPORT_ERROR,     /* the connection failed, last attempt */
+  ES_ENB_OUTCOME_HTTP_ERROR,          /* an HTTP status other than 200 (and 503) */
+  ES_ENB_OUTCOME_MALFORMED_RESPONSE,  /* a body that is no CMP message */
+  ES_ENB_OUTCOME_RESPONSE_UNVERIFIED, /* a CMP response that did not authenticate */
+  ES_ENB_OUTCOME_CERT_REJECTED,       /* the new certificate failed the eNB's checks */
+  ES_ENB_OUTCOME_REJECTED_BY_RACA,    /* an error message or a rejection status */
+  ES_ENB_OUTCOME_INTERNAL_ERROR,      /* the eNB could not make or send its request */
+  ES_ENB_OUTCOME_UNFINISHED,          /* the eNB was stopped in the middle */
+  ES_ENB_OUTCOME_N
+} EsEnbOutcome;
+/* "ok", "timeout", "transport_error", ...: the failure words of enrolments.csv. */
+const char *es_enb_outcome_name(EsEnbOutcome outcome);
+
+/* What an eNB reports while a session runs. */
+typedef enum {
+  ES_ENB_EVENT_STEP,  /* reached .step */
+  ES_ENB_EVENT_RETRY, /* .retry */
+  ES_ENB_EVENT_DONE,  /* the session ended: .outcome, .attempts, .cert */
+} EsEnbEventKind;
+typedef enum {
+  ES_ENB_STEP_START,              /* an enrolment began (power-on) */
+  ES_ENB_STEP_IR_SENT,            /* an ir went out (each send) */
+  ES_ENB_STEP_RESPONSE_RECEIVED,  /* an ip, cp or kup came */
+  ES_ENB_STEP_CERTCONF_SENT,
+  ES_ENB_STEP_PKICONF_RECEIVED,
+} EsEnbStep;
+typedef enum {
+  ES_ENB_RETRY_RESEND,    /* a request POSTed again after a timeout (enb.retry=resend) */
+  ES_ENB_RETRY_BUSY,      /* a request sent again after a 503 with Retry-After */
+  ES_ENB_RETRY_ABANDONED, /* a transaction given up to start a new one (enb.retry=restart) */
+} EsEnbRetryKind;
+
+typedef struct {
+  EsEnbEventKind kind;
+  EsEnb *enb;
+  guint number;
+  EsEnbOperation operation; /* of the session */
+  double t;                 /* engine time */
+  EsEnbStep step;           /* STEP */
+  EsEnbRetryKind retry;     /* RETRY */
+  EsEnbOutcome outcome;     /* DONE */
+  guint attempts;           /* DONE: irs sent in this enrolment, resends and restarts included */
+  X509 *cert;               /* DONE: the new operator certificate of an ir or kur (borrowed),
+                             * NULL on failure and for an rr */
+  gboolean aborted;         /* DONE: the eNB was freed in the middle of the session */
+} EsEnbEvent;
+typedef void (*EsEnbEventFn)(void *arg, const EsEnbEvent *event);
 
 /* eNB number `number` (1..N). Holds no OpenSSL state until es_enb_start. `pki` supplies the
  * vendor root the eNB trusts and, when no device credential is set, the factory that makes
- * one; `recorder` (may be NULL) receives its timeline. */
-EsEnb *es_enb_new(guint number, const EsEnbConfig *config, const EsPki *pki,
-                  EsEngine *engine, EsRecorder *recorder);
+ * one. */
+EsEnb *es_enb_new(guint number, const EsEnbConfig *config, const EsPki *pki, EsEngine *engine);
 /* Aborts an enrolment in flight and frees everything. */
 void es_enb_free(EsEnb *enb);
-void es_enb_set_done_cb(EsEnb *enb, EsEnbDoneFn fn, void *arg);
+/* Receives the eNB's events, in engine time (an enrolment prepared and freed before it
+ * started reports nothing). */
+void es_enb_set_event_cb(EsEnb *enb, EsEnbEventFn fn, void *arg);
 /* The factory credential (up-refs both); without it one is issued by the vendor root at start. */
 void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key);
 /* Powers on and begins enrolling, now in engine time. FALSE if already enrolling. */
 gboolean es_enb_start(EsEnb *enb);
 /* Makes ahead the first request of the enrolment es_enb_start will begin at engine time at_s
  * (new key pair, ir protected), on the calling thread, which may be any: it touches neither
- * engine nor recorder (the eNB must not be used elsewhere meanwhile). es_enb_start then sends
+ * engine nor event callback (the eNB must not be used elsewhere meanwhile). es_enb_start then sends
  * it when its modelled CPU time is over, with the same results as without preparing.
  * FALSE when a session is in flight or there is no memory for it. */
 gboolean es_enb_prepare(EsEnb *enb, double at_s);

@@ -40,8 +40,6 @@ struct EsRaca {
   GHashTable *transactions;     /* transactionID (GBytes) -> Transaction */
   EsRacaObserver observer;
   void *observer_arg;
-  EsRacaEventFn event_fn;
-  void *event_arg;
   guint index;
   EsService *service;           /* Job: the workers and their queue */
   GHashTable *closed;           /* transactionID (GBytes) -> Closed: recently ended */
@@ -87,6 +85,7 @@ const char *es_raca_revoke_cause_name(EsRacaRevokeCause cause)
 {
   switch (cause) {
   case ES_RACA_REVOKED_CERTCONF_FAILED: return "certconf_failed";
+  case ES_RACA_REVOKED_ISSUE_FAILED: return "issue_failed";
   case ES_RACA_REVOKED_REJECTED: return "rejected_by_enb";
   case ES_RACA_REVOKED_CONFIRM_TIMEOUT: return "confirm_timeout";
   case ES_RACA_REVOKED_REQUESTED: return "requested";
@@ -127,12 +126,10 @@ static gboolean revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int re
     return FALSE;
   raca->stats.revoked++;
   double t = now_s(raca);
-  if (raca->observer.revoked != NULL)
-    raca->observer.revoked(raca->observer_arg, cert, cause, t);
-  if (raca->event_fn != NULL) {
+  if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_REVOKED, .cert = cert, .cause = cause,
                       .reason = reason, .t = t};
-    raca->event_fn(raca->event_arg, &ev);
+    raca->observer.event(raca->observer_arg, &ev);
   }
   return TRUE;
 }
@@ -146,6 +143,7 @@ static int reason_of_cause(EsRacaRevokeCause cause)
   case ES_RACA_REVOKED_REJECTED: return ES_REVOKE_CESSATION;
   case ES_RACA_REVOKED_CONFIRM_TIMEOUT: return ES_REVOKE_CESSATION;
   case ES_RACA_REVOKED_CERTCONF_FAILED: return ES_REVOKE_PRIVILEGE_WITHDRAWN;
+  case ES_RACA_REVOKED_ISSUE_FAILED: return ES_REVOKE_PRIVILEGE_WITHDRAWN;
   case ES_RACA_REVOKED_SUPERSEDED: return ES_REVOKE_SUPERSEDED;
   default: return ES_REVOKE_UNSPECIFIED;
   }
@@ -444,12 +442,10 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   *cert_out = cert;
   raca->stats.issued++;
   double now = now_s(raca);
-  if (raca->observer.issued != NULL)
-    raca->observer.issued(raca->observer_arg, cert, now);
-  if (raca->event_fn != NULL) {
+  if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_ISSUED, .cert = cert, .request = type,
                       .replaced = old, .t = now};
-    raca->event_fn(raca->event_arg, &ev);
+    raca->observer.event(raca->observer_arg, &ev);
   }
   return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
 }
@@ -628,12 +624,6 @@ void es_raca_set_observer(EsRaca *raca, const EsRacaObserver *observer, void *ar
   raca->observer_arg = arg;
 }
 
-void es_raca_set_event_cb(EsRaca *raca, EsRacaEventFn fn, void *arg)
-{
-  raca->event_fn = fn;
-  raca->event_arg = arg;
-}
-
 EsCa *es_raca_get0_ca(EsRaca *raca) { return raca->ca; }
 
 X509_CRL *es_raca_get1_crl(EsRaca *raca, gint64 validity_s, GError **error)
@@ -746,7 +736,8 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   OSSL_CMP_MSG_free(rsp);
   if (out == NULL) {
     set_ossl_error(error, ES_RACA_ERROR_INTERNAL, "CMP server made no response");
-    transaction_fail(t, ES_RACA_REVOKED_CERTCONF_FAILED);
+    transaction_fail(t, is_cert_request(type) ? ES_RACA_REVOKED_ISSUE_FAILED
+                                              : ES_RACA_REVOKED_CERTCONF_FAILED);
     goto done;
   }
   if (rsp_type == ES_CMP_ERROR)
@@ -760,7 +751,8 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   if (is_cert_request(type)) {
     OSSL_CMP_CTX *ctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv);
     if (t->cert == NULL || rsp_type == ES_CMP_ERROR) {
-      transaction_fail(t, ES_RACA_REVOKED_CERTCONF_FAILED);
+      /* Issued, but no ip carries it: the failure is the request's, not a certConf's. */
+      transaction_fail(t, ES_RACA_REVOKED_ISSUE_FAILED);
       goto done;
     }
     if (OSSL_CMP_CTX_get_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM) == 1) {

@@ -61,6 +61,7 @@ typedef enum {
   ES_RACA_REVOKED_CONFIRM_TIMEOUT,  /* no certConf within the confirm-wait time */
   ES_RACA_REVOKED_REQUESTED,        /* its holder asked, with an rr signed by its key */
   ES_RACA_REVOKED_SUPERSEDED,       /* a confirmed kur or re-enrolment of its subject replaced it */
+  ES_RACA_REVOKED_ISSUE_FAILED,     /* issued, but no ip, cp or kup could carry it */
 } EsRacaRevokeCause;
 const char *es_raca_revoke_cause_name(EsRacaRevokeCause cause);
 /* RFC 5280 name of a CRL reason code ("unspecified", "keyCompromise", ...; "reason<N>" else). */
@@ -81,9 +82,8 @@ typedef struct {
 } EsRacaEvent;
 
 typedef struct {
-  /* A certificate was issued. */
-  void (*issued)(void *arg, X509 *cert, double t);
-  void (*revoked)(void *arg, X509 *cert, EsRacaRevokeCause cause, double t);
+  /* A certificate was issued or revoked: each once. */
+  void (*event)(void *arg, const EsRacaEvent *event);
   /* Optional: the service queue of RA/CA `raca` changed (requests waiting for a worker,
    * workers busy), for queue-over-time results. */
   void (*queue_changed)(void *arg, guint raca, guint waiting, guint busy, double t);
@@ -91,7 +91,6 @@ typedef struct {
    * the certificate its transaction issued, NULL when it issued none. */
   void (*duplicate)(void *arg, const X509_NAME *subject, double t);
 } EsRacaObserver;
-typedef void (*EsRacaEventFn)(void *arg, const EsRacaEvent *event);
 
 typedef struct EsRaca EsRaca;
 
@@ -102,8 +101,6 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
 /* Frees every open transaction (their certificates stay issued). */
 void es_raca_free(EsRaca *raca);
 void es_raca_set_observer(EsRaca *raca, const EsRacaObserver *observer, void *arg);
-/* Also reports every issue and revocation with its details (for logs), after the observer. */
-void es_raca_set_event_cb(EsRaca *raca, EsRacaEventFn fn, void *arg);
 
 /* Serves RA/CA `index` of the engine: requests queue for a worker, are processed after their
  * service time, and answered over HTTP. */

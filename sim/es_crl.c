@@ -3,19 +3,6 @@
 #include "sim/es_run_priv.h"
 
 /* Every issue and revocation of the run's RA/CAs, for revocations.csv. */
-void es_run_on_raca_event(void *arg, const EsRacaEvent *ev)
-{
-  EsRun *run = arg;
-  char *serial = es_serial_hex(X509_get0_serialNumber(ev->cert));
-  if (ev->kind == ES_RACA_EVENT_ISSUED)
-    es_revocation_log_issued(run->revocation_log, serial, es_run_enb_of_cert(ev->cert), ev->t);
-  else
-    es_revocation_log_revoked(run->revocation_log, serial, es_run_enb_of_cert(ev->cert),
-                              es_raca_revoke_cause_name(ev->cause),
-                              es_raca_reason_name(ev->reason), ev->t);
-  g_free(serial);
-}
-
 /* Signs a CRL of everything revoked so far, dated now, and notes the revocations it is the
  * first to list. The last one becomes crl.pem. */
 gboolean es_run_publish_crl(EsRun *run, GError **error)
@@ -27,7 +14,7 @@ gboolean es_run_publish_crl(EsRun *run, GError **error)
     return FALSE;
   X509_CRL_free(run->crl);
   run->crl = crl;
-  es_revocation_log_published(run->revocation_log, now);
+  es_collector_crl_published(run->collector, now);
   return TRUE;
 }
 

@@ -83,7 +83,7 @@ void es_run_summarise_hostile(EsRun *run, EsSummary *s)
 {
   guint enrolled[HOSTILE_CLASSES] = {0};
   for (guint k = 1; run->hostile != NULL && k <= run->sc->enbs; k++) {
-    const char *outcome = es_recorder_get_outcome(run->recorder, k);
+    const char *outcome = es_recorder_get_outcome(es_collector_get0_recorder(run->collector), k);
     if (outcome != NULL && strcmp(outcome, "enrolled") == 0)
       enrolled[run->hostile[k]]++;
   }

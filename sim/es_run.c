@@ -6,54 +6,6 @@ G_DEFINE_QUARK(es-run-error-quark, es_run_error)
 
 
 
-static void on_issued(void *arg, X509 *cert, double t)
-{
-  EsRun *run = arg;
-  guint n = es_run_enb_of_cert(cert);
-  (void)t;
-  if (n < 1 || n > run->sc->enbs)
-    return;
-  char *serial = es_serial_hex(X509_get0_serialNumber(cert));
-  /* The CSV names the certificate an enrolled eNB holds (its session records it when it
-   * ends); before that, the one last issued to it. */
-  const char *outcome = es_recorder_get_outcome(run->recorder, n);
-  if (outcome == NULL || strcmp(outcome, "enrolled") != 0) {
-    es_recorder_set_serial(run->recorder, n, serial);
-    es_recorder_set_revoked(run->recorder, n, FALSE);
-  }
-  g_hash_table_insert(run->serial_to_enb, serial, GUINT_TO_POINTER(n));
-}
-
-static void on_revoked(void *arg, X509 *cert, EsRacaRevokeCause cause, double t)
-{
-  EsRun *run = arg;
-  char *serial = es_serial_hex(X509_get0_serialNumber(cert));
-  guint n = GPOINTER_TO_UINT(g_hash_table_lookup(run->serial_to_enb, serial));
-  const char *latest = n != 0 ? es_recorder_get_serial(run->recorder, n) : NULL;
-  if ((guint)cause < G_N_ELEMENTS(run->revocations))
-    run->revocations[cause]++;
-  if (latest != NULL && strcmp(latest, serial) == 0)
-    es_recorder_set_revoked(run->recorder, n, TRUE);
-  run->last_activity_s = MAX(run->last_activity_s, t);
-  g_free(serial);
-}
-
-/* Per eNB, as the recorder sums them into retransmissions.raca_duplicates (racas.<r> counts
- * every duplicate, those of transactions that issued nothing too). */
-static void on_duplicate(void *arg, const X509_NAME *subject, double t)
-{
-  EsRun *run = arg;
-  guint n = subject != NULL ? es_run_enb_of_name(subject) : 0;
-  (void)t;
-  if (n >= 1 && n <= run->sc->enbs)
-    es_recorder_add_count(run->recorder, n, ES_COUNT_RACA_DUPLICATES, 1);
-}
-
-static void on_queue_changed(void *arg, guint raca, guint waiting, guint busy, double t)
-{
-  es_queue_log_record(((EsRun *)arg)->queue_log, raca, waiting, busy, t);
-}
-
 static void on_stop(void *arg)
 {
   es_sim_stop(((EsRun *)arg)->sim);
@@ -76,9 +28,8 @@ static void on_renew_due(void *arg)
   es_enb_renew(arg);
 }
 
-static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
+static void on_enb_done(EsRun *run, EsEnb *enb, EsEnbOutcome outcome, X509 *cert)
 {
-  EsRun *run = arg;
   /* enb.renew_after: an enrolled eNB renews (kur) that much later and is finished then. */
   if (cert != NULL && run->sc->enb.renew_after_s > 0 && es_enb_get_operation(enb) == ES_ENB_ENROL) {
     run->enrolled++;
@@ -86,7 +37,7 @@ static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
     return;
   }
   run->finished++;
-  if (strcmp(outcome, "enrolled") == 0)
+  if (outcome == ES_ENB_OUTCOME_OK && es_enb_get_operation(enb) == ES_ENB_ENROL)
     run->enrolled++;
   run->last_activity_s = MAX(run->last_activity_s, es_engine_now(run->engine));
   if (cert != NULL && run->certs_dir != NULL && run->write_error == NULL) {
@@ -104,6 +55,15 @@ static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
     else
       es_engine_timer_add(run->engine, run->sc->raca.confirm_wait_s + 0.001, on_stop, run);
   }
+}
+
+/* Every eNB event goes to the collector; the run itself acts on a session's end. */
+static void on_enb_event(void *arg, const EsEnbEvent *ev)
+{
+  EsRun *run = arg;
+  es_collector_enb_event(run->collector, ev);
+  if (ev->kind == ES_ENB_EVENT_DONE && !ev->aborted)
+    on_enb_done(run, ev->enb, ev->outcome, ev->cert);
 }
 
 /* OpenSSL's clock during a run: the scenario's epoch plus simulated time. */
@@ -172,8 +132,7 @@ static gboolean plan(EsRun *run, GError **error)
 }
 
 /* RA/CA r of the topology, serving its eNBs; RA/CA 0 is run->raca. */
-static gboolean start_racas(EsRun *run, const EsRacaConfig *config, const EsRacaObserver *observer,
-                            GError **error)
+static gboolean start_racas(EsRun *run, const EsRacaConfig *config, GError **error)
 {
   run->n_racas = es_topology_racas(run->topo);
   run->racas = g_new0(EsRaca *, run->n_racas);
@@ -185,10 +144,9 @@ static gboolean start_racas(EsRun *run, const EsRacaConfig *config, const EsRaca
       return FALSE;
   }
   for (guint r = 0; r < run->n_racas; r++) {
-    es_raca_set_observer(run->racas[r], observer, run);
-    es_raca_set_event_cb(run->racas[r], es_run_on_raca_event, run);
+    es_raca_set_observer(run->racas[r], es_collector_raca_observer(), run->collector);
     es_raca_attach(run->racas[r], r);
-    es_queue_log_record(run->queue_log, r, 0, 0, 0.0);
+    es_collector_raca_started(run->collector, r);
   }
   return TRUE;
 }
@@ -238,19 +196,15 @@ static void run_clear(EsRun *run)
   es_pki_free(run->raca_pki);
   es_pki_free(run->rogue_pki);
   es_pki_free(run->foreign_vendor);
-  es_revocation_log_free(run->revocation_log);
   X509_CRL_free(run->crl);
   g_free(run->hostile);
   es_topology_free(run->topo);
-  es_recorder_free(run->recorder);
-  if (run->serial_to_enb != NULL)
-    g_hash_table_destroy(run->serial_to_enb);
+  es_collector_free(run->collector);
   es_key_pool_free(run->new_pool);
   es_key_pool_free(run->device_pool);
   es_pki_free(run->pki);
   g_clear_error(&run->write_error);
   g_free(run->certs_dir);
-  es_queue_log_free(run->queue_log);
   g_free(run->started_at);
 }
 
@@ -276,7 +230,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     run.certs_dir = g_build_filename(options->out_dir, "certs", NULL);
   gint64 wall_start = g_get_monotonic_time();
   run.started_at = started_at_now();
-  run.queue_log = es_queue_log_new();
+  run.collector = es_collector_new(sc->enbs);
   es_rand_install(sc->seed);
   es_clock_set(run_clock, &run);
 
@@ -299,9 +253,6 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   run.engine = es_sim_get0_engine(run.sim);
   if (!es_run_enable_pcap(&run, error))
     goto out;
-  run.recorder = es_recorder_new(sc->enbs);
-  run.serial_to_enb = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  run.revocation_log = es_revocation_log_new();
   /* One operator CA for every RA/CA: one serial counter, one CRL. */
   run.ca = es_ca_new(es_pki_get0_operator_root(run.pki), es_pki_get0_operator_root_key(run.pki));
 
@@ -312,10 +263,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   rc.ca = run.ca;
   if ((run.raca = es_raca_new(&rc, run.raca_pki, run.engine, error)) == NULL)
     goto out;
-  EsRacaObserver observer = {
-    .issued = on_issued, .revoked = on_revoked, .queue_changed = on_queue_changed,
-    .duplicate = on_duplicate};
-  if (!start_racas(&run, &rc, &observer, error) || !es_run_start_rogue(&run, &rc, error))
+  if (!start_racas(&run, &rc, error) || !es_run_start_rogue(&run, &rc, error))
     goto out;
   es_run_crl_start(&run);
 
@@ -332,8 +280,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   /* ec.device_key_pool stays NULL: the factory hands out the pool's keys */
   run.enbs = g_new0(EsEnb *, sc->enbs + 1);
   for (guint i = 1; i <= sc->enbs; i++) {
-    run.enbs[i] = es_enb_new(i, &ec, run.pki, run.engine, run.recorder);
-    es_enb_set_done_cb(run.enbs[i], on_enb_done, &run);
+    run.enbs[i] = es_enb_new(i, &ec, run.pki, run.engine);
+    es_enb_set_event_cb(run.enbs[i], on_enb_event, &run);
   }
   run.factory = es_factory_new(run.rollout, run.pki, run.device_pool, sc->seed, run.hostile,
                             run.foreign_vendor, sc->epoch, options->one_thread ? NULL : run.enbs,
@@ -362,11 +310,11 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     es_raca_expire_all(run.racas[r]);
 
   for (guint i = 1; i <= sc->enbs; i++)
-    es_recorder_add_count(run.recorder, i, ES_COUNT_TCP_RETRANSMISSIONS,
+    es_collector_add_tcp_retransmissions(run.collector, i,
                           (guint)es_sim_get_enb_tcp_retransmissions(run.sim, i));
   memset(result, 0, sizeof *result);
-  es_recorder_stats(run.recorder, &result->stats);
-  result->sim_time_s = run.last_activity_s;
+  es_recorder_stats(es_collector_get0_recorder(run.collector), &result->stats);
+  result->sim_time_s = MAX(run.last_activity_s, es_collector_get_last_activity(run.collector));
   result->wall_time_s = (g_get_monotonic_time() - wall_start) / 1e6;
   result->events = es_sim_get_events(run.sim);
   ok = es_run_publish_crl(&run, error) && es_run_write_results(&run, result, error);

@@ -21,10 +21,9 @@
 #include "pki/es_clock.h"
 #include "nodes/es_enb.h"
 #include "pki/es_pki.h"
-#include "results/es_queue_log.h"
 #include "nodes/es_raca.h"
 #include "pki/es_rand.h"
-#include "results/es_revocation_log.h"
+#include "sim/es_collector.h"
 #include "topologies/es_rollout.h"
 #include "engines/es_sim.h"
 #include "results/es_summary.h"
@@ -58,15 +57,12 @@ typedef struct {
   EsSim *sim;
   EsEngine *engine;
   EsRaca *raca;
-  EsRecorder *recorder;
+  EsCollector *collector;      /* the eNBs' and RA/CAs' events: the result files */
   EsEnb **enbs;                /* 1..N */
-  GHashTable *serial_to_enb;   /* issued serial (hex) -> eNB number */
   char *certs_dir;
   guint finished;
-  double last_activity_s;
+  double last_activity_s;      /* the last eNB that finished */
   GError *write_error;         /* first failure writing a certificate file or signing a CRL */
-  EsQueueLog *queue_log;       /* RA/CA queues over time: raca_queue.csv */
-  guint64 revocations[16];     /* by EsRacaRevokeCause */
   char *started_at;            /* wall-clock start, ISO 8601 UTC */
   EsRollout *rollout;          /* power-on times and order */
   guint powered_on;            /* eNBs of the rollout order started so far */
@@ -78,7 +74,6 @@ typedef struct {
   guint64 held_valid, held_revoked; /* operator certificates the eNBs end with */
   EsCa *ca;                    /* the operator CA every RA/CA of the run issues from */
   EsPki *raca_pki;             /* the RA/CAs' hierarchy: pki, less the cross cert if !raca.cross */
-  EsRevocationLog *revocation_log; /* revocations.csv */
   X509_CRL *crl;               /* the last CRL published */
   guint64 crl_timer;
   guint crl_ticks;             /* periodic CRLs so far */
@@ -119,7 +114,6 @@ void es_run_summarise_hostile(EsRun *run, EsSummary *s);
 gboolean es_run_write_hostile_csv(EsRun *run, const char *path, GError **error);
 
 /* es_crl.c: revocations.csv rows and the CRL schedule. */
-void es_run_on_raca_event(void *arg, const EsRacaEvent *ev);
 gboolean es_run_publish_crl(EsRun *run, GError **error);
 void es_run_crl_start(EsRun *run);
 

@@ -1,25 +1,9 @@
-/* The result files of a simulated run: enrolments.csv, raca_queue.csv, revocations.csv,
- * hostile.csv, summary.json and crl.pem. */
+/* The result files of a simulated run: the collector's (enrolments.csv, raca_queue.csv,
+ * revocations.csv, the core of summary.json), and the run's own: hostile.csv, the RA/CA and
+ * network figures of summary.json, and crl.pem. */
 #include <sys/resource.h>
 #include <openssl/crypto.h>
 #include "sim/es_run_priv.h"
-
-/* Issue to revocation, issue to the first CRL listing it, revocation to that CRL (null when
- * nothing was revoked), and the CRLs published. */
-static void summarise_revocations(EsSummary *s, const EsRevocationStats *rv)
-{
-  es_summary_set_double(s, "revocations.time_to_revocation_s.mean", rv->to_revocation_mean);
-  es_summary_set_double(s, "revocations.time_to_revocation_s.p50", rv->to_revocation_p50);
-  es_summary_set_double(s, "revocations.time_to_revocation_s.max", rv->to_revocation_max);
-  es_summary_set_double(s, "revocations.time_to_crl_s.mean", rv->to_crl_mean);
-  es_summary_set_double(s, "revocations.time_to_crl_s.p50", rv->to_crl_p50);
-  es_summary_set_double(s, "revocations.time_to_crl_s.max", rv->to_crl_max);
-  es_summary_set_double(s, "revocations.revocation_to_crl_s.mean", rv->revocation_to_crl_mean);
-  es_summary_set_double(s, "revocations.revocation_to_crl_s.p50", rv->revocation_to_crl_p50);
-  es_summary_set_double(s, "revocations.revocation_to_crl_s.max", rv->revocation_to_crl_max);
-  es_summary_set_uint(s, "crl.published", rv->crls);
-  es_summary_set_double(s, "crl.last_s", rv->last_crl_s);
-}
 
 /* summary.json: the recorder's metrics, the RA/CA's and the network's counters, wall-clock
  * figures (all under wall_clock) and what it takes to reproduce the run. */
@@ -27,11 +11,11 @@ static gboolean write_summary(EsRun *run, const EsRunResult *result, const char 
                               GError **error)
 {
   const EsScenario *sc = run->sc;
-  g_autoptr(EsSummary) s = es_summary_new();
-  es_summary_set_string(s, "scenario", sc->name);
-  es_summary_set_uint(s, "seed", sc->seed);
-  es_summary_set_uint(s, "replication", run->options->replication);
-  es_summary_add_recorder(s, run->recorder);
+  EsCollectorRun facts = {.scenario = sc->name, .seed = sc->seed,
+                          .replication = run->options->replication, .has_racas = TRUE,
+                          .sim_time_s = result->sim_time_s, .events = result->events,
+                          .wall_time_s = result->wall_time_s};
+  g_autoptr(EsSummary) s = es_collector_summary_new(run->collector, &facts);
 
   EsRacaStats all = {0};
   for (guint r = 0; r < run->n_racas; r++) {
@@ -51,8 +35,7 @@ static gboolean write_summary(EsRun *run, const EsRunResult *result, const char 
   es_summary_set_uint(s, "network.connections", es_sim_get_connections(run->sim));
   /* The log's rows, which are the RA/CAs' revocations: each is reported once, by one CA. */
   EsRevocationStats rv;
-  es_revocation_log_stats(run->revocation_log, &rv);
-  es_summary_set_uint(s, "revocations.total", rv.rows);
+  es_collector_revocation_stats(run->collector, &rv);
   /* Every certificate issued is held by its eNB or revoked, but for CMP's two-generals case
    * (an eNB gave up after the RA/CA counted its certConf): unheld_valid. */
   es_summary_set_uint(s, "invariants.issued", all.issued);
@@ -62,17 +45,6 @@ static gboolean write_summary(EsRun *run, const EsRunResult *result, const char 
                       all.issued > run->held_valid + rv.rows ? all.issued - run->held_valid - rv.rows
                                                              : 0);
   es_summary_set_uint(s, "invariants.held_revoked", run->held_revoked);
-  es_summary_set_object(s, "revocations.by_reason");
-  /* Every cause the RA/CA knows, zeros included, so files of different runs line up. */
-  for (guint c = 0; c < G_N_ELEMENTS(run->revocations); c++) {
-    const char *name = es_raca_revoke_cause_name((EsRacaRevokeCause)c);
-    if (strcmp(name, "unknown") == 0)
-      break;
-    char *p = g_strconcat("revocations.by_reason.", name, NULL);
-    es_summary_set_uint(s, p, run->revocations[c]);
-    g_free(p);
-  }
-  summarise_revocations(s, &rv);
   es_run_summarise_hostile(run, s);
 
   /* One object per RA/CA, named by its number. Utilisation: summed service time over
@@ -82,7 +54,7 @@ static gboolean write_summary(EsRun *run, const EsRunResult *result, const char 
     EsRacaStats st;
     EsQueueStats q;
     es_raca_get_stats(run->racas[r], &st);
-    es_queue_log_stats(run->queue_log, r, result->sim_time_s, &q);
+    es_collector_queue_stats(run->collector, r, result->sim_time_s, &q);
     char key[64];
 #define RACA_KEY(name) (g_snprintf(key, sizeof key, "racas.%u.%s", r, name), key)
     es_summary_set_uint(s, RACA_KEY("workers"), sc->raca.workers);
@@ -102,12 +74,8 @@ static gboolean write_summary(EsRun *run, const EsRunResult *result, const char 
 #undef RACA_KEY
   }
 
-  es_summary_set_double(s, "sim_time_s", result->sim_time_s);
-  es_summary_set_uint(s, "events", result->events);
-
   struct rusage ru;
   es_summary_set_string(s, ES_SUMMARY_WALL_CLOCK ".started_at", run->started_at);
-  es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".wall_time_s", result->wall_time_s);
   es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".enrolments_per_wall_s",
                         result->wall_time_s > 0 ? result->stats.enrolled / result->wall_time_s
                                                 : 0.0);
@@ -134,22 +102,14 @@ static gboolean write_summary(EsRun *run, const EsRunResult *result, const char 
 gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
 {
   const char *dir = run->options->out_dir;
-  char *queue_csv = g_build_filename(dir, "raca_queue.csv", NULL);
-  char *csv = g_build_filename(dir, "enrolments.csv", NULL);
   char *summary = g_build_filename(dir, "summary.json", NULL);
   char *crl_path = g_build_filename(dir, "crl.pem", NULL);
-  char *revocations_csv = g_build_filename(dir, "revocations.csv", NULL);
   char *hostile_csv = g_build_filename(dir, "hostile.csv", NULL);
-  gboolean ok = es_recorder_write_csv(run->recorder, csv, error)
-                && es_queue_log_write_csv(run->queue_log, queue_csv, error)
-                && es_revocation_log_write_csv(run->revocation_log, revocations_csv, error)
+  gboolean ok = es_collector_write_files(run->collector, dir, TRUE, error)
                 && es_run_write_hostile_csv(run, hostile_csv, error)
                 && write_summary(run, result, summary, error)
                 && es_pem_save_crl(crl_path, run->crl, error);
-  g_free(revocations_csv);
   g_free(hostile_csv);
-  g_free(csv);
-  g_free(queue_csv);
   g_free(summary);
   g_free(crl_path);
   if (ok && run->write_error != NULL) {

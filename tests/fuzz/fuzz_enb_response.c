@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   es_loop_engine_set_tamper(loop, replace, &in);
   EsEnbConfig ec = {.new_key = ES_KEY_P256, .msg_timeout_s = 5, .epoch = ES_FUZZ_EPOCH,
                     .seed = 1, .deterministic = TRUE};
-  EsEnb *enb = es_enb_new(1, &ec, w->pki, engine, NULL);
+  EsEnb *enb = es_enb_new(1, &ec, w->pki, engine);
   es_enb_set1_device(enb, w->device_cert, w->device_key);
   es_enb_start(enb);
   es_loop_engine_run(loop, 100);

@@ -587,7 +587,7 @@ static void world_setup(World *w, const EsLiveLimits *limits)
   };
   w->raca = es_raca_new(&rc, w->pki, es_live_get0_engine(w->live), &error);
   g_assert_no_error(error);
-  es_raca_set_event_cb(w->raca, on_raca_event, w);
+  es_raca_set_observer(w->raca, &(EsRacaObserver){.event = on_raca_event}, w);
   es_raca_attach(w->raca, 0);
   w->target = listen_any(w->live, limits);
   g_assert_true(es_live_set_target(w->live, w->target, NULL, &error));
@@ -606,13 +606,16 @@ static void world_clear(World *w)
   g_free(w->last_outcome);
 }
 
-static void on_enb_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
+static void on_enb_done(void *arg, const EsEnbEvent *ev)
 {
   World *w = arg;
-  (void)enb, (void)cert;
+  static const char *const ok[] = {"enrolled", "renewed", "revoked"};
+  if (ev->kind != ES_ENB_EVENT_DONE || ev->aborted)
+    return;
   w->done++;
   g_free(w->last_outcome);
-  w->last_outcome = g_strdup(outcome);
+  w->last_outcome = g_strdup(ev->outcome == ES_ENB_OUTCOME_OK ? ok[ev->operation]
+                                                               : es_enb_outcome_name(ev->outcome));
 }
 
 typedef struct {
@@ -651,8 +654,8 @@ static void test_enb_lifecycle(void)
   World w;
   world_setup(&w, NULL);
   EsEngine *e = es_live_get0_engine(w.live);
-  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, e, NULL);
-  es_enb_set_done_cb(enb, on_enb_done, &w);
+  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, e);
+  es_enb_set_event_cb(enb, on_enb_done, &w);
   g_assert_false(es_enb_renew(enb)); /* nothing to renew yet */
 
   g_assert_true(es_enb_start(enb));
@@ -704,8 +707,8 @@ static void test_enb_many(void)
   enum { N = 12 };
   EsEnb *enbs[N];
   for (guint i = 0; i < N; i++) {
-    enbs[i] = es_enb_new(i + 1, &w.ec, w.pki, e, NULL);
-    es_enb_set_done_cb(enbs[i], on_enb_done, &w);
+    enbs[i] = es_enb_new(i + 1, &w.ec, w.pki, e);
+    es_enb_set_event_cb(enbs[i], on_enb_done, &w);
     es_enb_start(enbs[i]);
   }
   run_enbs(&w, N);
@@ -739,8 +742,8 @@ static void test_enb_timeout(void)
   EsEnbConfig ec = {.new_key = ES_KEY_P256, .msg_timeout_s = 0.2, .epoch = epoch,
                     .epoch_fraction = fraction};
   World w = {.live = live};
-  EsEnb *enb = es_enb_new(1, &ec, pki, e, NULL);
-  es_enb_set_done_cb(enb, on_enb_done, &w);
+  EsEnb *enb = es_enb_new(1, &ec, pki, e);
+  es_enb_set_event_cb(enb, on_enb_done, &w);
   es_enb_start(enb);
   DoneCount d = {&w, 1};
   run_until(live, enough_done, &d, 10);
@@ -765,8 +768,8 @@ static void test_enb_slower_than_idle_timeout(void)
   EsLiveLimits limits = {.idle_timeout_s = 0.8};
   world_setup(&w, &limits);
   w.ec.sign_s = 1.0;
-  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, es_live_get0_engine(w.live), NULL);
-  es_enb_set_done_cb(enb, on_enb_done, &w);
+  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, es_live_get0_engine(w.live));
+  es_enb_set_event_cb(enb, on_enb_done, &w);
   es_enb_start(enb);
   run_enbs(&w, 1);
   g_assert_cmpstr(w.last_outcome, ==, "enrolled");
@@ -862,8 +865,8 @@ static void test_hostile(void)
   EsRacaStats st;
   es_raca_get_stats(w.raca, &st);
   g_assert_cmpuint(st.issued, ==, 0);
-  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, es_live_get0_engine(w.live), NULL);
-  es_enb_set_done_cb(enb, on_enb_done, &w);
+  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, es_live_get0_engine(w.live));
+  es_enb_set_event_cb(enb, on_enb_done, &w);
   es_enb_start(enb);
   run_enbs(&w, 1);
   g_assert_cmpstr(w.last_outcome, ==, "enrolled");

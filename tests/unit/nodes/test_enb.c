@@ -11,7 +11,7 @@
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
 #include "pki/es_rand.h"
-#include "results/es_recorder.h"
+#include "sim/es_collector.h"
 
 #define EPOCH G_GINT64_CONSTANT(1793491200) /* 2026-11-01T00:00:00Z */
 #define DELAY 0.010
@@ -21,7 +21,8 @@ typedef struct {
   EsLoopEngine *loop;
   EsEngine *engine;
   EsRaca *raca;
-  EsRecorder *rec;
+  EsCollector *col;
+  const EsRecorder *rec; /* the collector's */
   EsEnbConfig ec;
   EsRacaConfig rc;
   char *outcome;
@@ -29,19 +30,31 @@ typedef struct {
   guint revoked;
 } Fixture;
 
-static void on_done(void *arg, EsEnb *enb, const char *outcome, X509 *cert)
+/* The eNB's events go to a collector, as in a run; a session's end is kept by name. */
+static void on_event(void *arg, const EsEnbEvent *ev)
 {
   Fixture *f = arg;
-  (void)enb;
+  es_collector_enb_event(f->col, ev);
+  if (ev->kind != ES_ENB_EVENT_DONE || ev->aborted)
+    return;
+  static const char *const ok[] = {"enrolled", "renewed", "revoked"};
   g_free(f->outcome);
-  f->outcome = g_strdup(outcome);
-  f->got_cert = cert != NULL;
+  f->outcome = g_strdup(ev->outcome == ES_ENB_OUTCOME_OK ? ok[ev->operation]
+                                                         : es_enb_outcome_name(ev->outcome));
+  f->got_cert = ev->cert != NULL;
 }
 
-static void on_revoked(void *arg, X509 *cert, EsRacaRevokeCause cause, double t)
+static void on_raca_event(void *arg, const EsRacaEvent *ev)
 {
-  (void)cert, (void)cause, (void)t;
-  ((Fixture *)arg)->revoked++;
+  if (ev->kind == ES_RACA_EVENT_REVOKED)
+    ((Fixture *)arg)->revoked++;
+}
+
+static void use_collector(Fixture *f, guint n)
+{
+  es_collector_free(f->col);
+  f->col = es_collector_new(n);
+  f->rec = es_collector_get0_recorder(f->col);
 }
 
 static void setup(Fixture *f, gconstpointer data)
@@ -58,10 +71,10 @@ static void setup(Fixture *f, gconstpointer data)
                          .cert_validity_s = 86400 * 365, .seed = 5};
   f->raca = es_raca_new(&f->rc, f->pki, f->engine, &error);
   g_assert_no_error(error);
-  EsRacaObserver obs = {.revoked = on_revoked};
+  EsRacaObserver obs = {.event = on_raca_event};
   es_raca_set_observer(f->raca, &obs, f);
   es_raca_attach(f->raca, 0);
-  f->rec = es_recorder_new(4);
+  use_collector(f, 4);
   f->ec = (EsEnbConfig){.new_key = ES_KEY_P256, .ask_implicit = GPOINTER_TO_INT(data),
                         .keygen_s = 0.020, .sign_s = 0.005, .msg_timeout_s = 5, .epoch = EPOCH,
                         .seed = 5, .deterministic = TRUE};
@@ -72,7 +85,7 @@ static void teardown(Fixture *f, gconstpointer data)
   (void)data;
   es_raca_free(f->raca);
   es_loop_engine_free(f->loop);
-  es_recorder_free(f->rec);
+  es_collector_free(f->col);
   es_pki_free(f->pki);
   g_free(f->outcome);
   es_rand_uninstall();
@@ -80,8 +93,8 @@ static void teardown(Fixture *f, gconstpointer data)
 
 static void enrol_one(Fixture *f, guint number)
 {
-  EsEnb *enb = es_enb_new(number, &f->ec, f->pki, f->engine, f->rec);
-  es_enb_set_done_cb(enb, on_done, f);
+  EsEnb *enb = es_enb_new(number, &f->ec, f->pki, f->engine);
+  es_enb_set_event_cb(enb, on_event, f);
   g_assert_true(es_enb_start(enb));
   es_loop_engine_run(f->loop, 1000);
   g_assert_false(es_enb_is_active(enb));
@@ -126,9 +139,9 @@ static void test_unknown_vendor(Fixture *f, gconstpointer data)
   EVP_PKEY *key = es_key_generate(ES_KEY_P256, &error);
   X509 *cert = es_pki_issue_device(other, 3, key, &error);
   g_assert_no_error(error);
-  EsEnb *enb = es_enb_new(3, &f->ec, f->pki, f->engine, f->rec);
+  EsEnb *enb = es_enb_new(3, &f->ec, f->pki, f->engine);
   es_enb_set1_device(enb, cert, key);
-  es_enb_set_done_cb(enb, on_done, f);
+  es_enb_set_event_cb(enb, on_event, f);
   es_enb_start(enb);
   es_loop_engine_run(f->loop, 1000);
   g_assert_cmpstr(f->outcome, ==, "rejected_by_raca");
@@ -183,7 +196,7 @@ static void serve_with(Fixture *f, const EsPki *pki)
   es_raca_free(f->raca);
   f->raca = es_raca_new(&f->rc, pki, f->engine, &error);
   g_assert_no_error(error);
-  EsRacaObserver obs = {.revoked = on_revoked};
+  EsRacaObserver obs = {.event = on_raca_event};
   es_raca_set_observer(f->raca, &obs, f);
   es_raca_attach(f->raca, 0);
 }
@@ -223,9 +236,9 @@ static void test_expired_device(Fixture *f, gconstpointer data)
   EVP_PKEY *key = es_key_generate(ES_KEY_P256, &error);
   X509 *cert = es_pki_issue_device_dated(f->pki, 4, key, EPOCH - 86400 * 400, EPOCH - 86400, &error);
   g_assert_no_error(error);
-  EsEnb *enb = es_enb_new(4, &f->ec, f->pki, f->engine, f->rec);
+  EsEnb *enb = es_enb_new(4, &f->ec, f->pki, f->engine);
   es_enb_set1_device(enb, cert, key);
-  es_enb_set_done_cb(enb, on_done, f);
+  es_enb_set_event_cb(enb, on_event, f);
   es_enb_start(enb);
   es_loop_engine_run(f->loop, 1000);
   g_assert_cmpstr(f->outcome, ==, "rejected_by_raca");
@@ -278,8 +291,8 @@ static void test_late_ir_after_end(Fixture *f, gconstpointer data)
   (void)data;
   GBytes *ir = NULL;
   es_loop_engine_set_drop(f->loop, keep_ir, &ir);
-  EsEnb *enb = es_enb_new(1, &f->ec, f->pki, f->engine, f->rec);
-  es_enb_set_done_cb(enb, on_done, f);
+  EsEnb *enb = es_enb_new(1, &f->ec, f->pki, f->engine);
+  es_enb_set_event_cb(enb, on_event, f);
   es_enb_start(enb);
   es_loop_engine_run(f->loop, 2); /* done; confirm-wait (30 s) keeps the exchange */
   g_assert_cmpstr(f->outcome, ==, "enrolled");
@@ -407,13 +420,13 @@ static void test_busy_backoff(Fixture *f, gconstpointer data)
   f->rc.retry_after_s = 2;
   f->rc.ir_service_s = 0.5;
   serve_with(f, f->pki);
-  es_recorder_free(f->rec);
-  f->rec = es_recorder_new(N);
+  use_collector(f, N);
   use_retry(f, ES_ENB_RESEND, 2);
   f->ec.msg_timeout_s = 60;
   EsEnb *enbs[N];
   for (guint i = 0; i < N; i++) {
-    enbs[i] = es_enb_new(i + 1, &f->ec, f->pki, f->engine, f->rec);
+    enbs[i] = es_enb_new(i + 1, &f->ec, f->pki, f->engine);
+    es_enb_set_event_cb(enbs[i], on_event, f);
     es_enb_start(enbs[i]);
   }
   es_loop_engine_run(f->loop, 1000);

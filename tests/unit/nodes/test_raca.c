@@ -79,21 +79,18 @@ static OSSL_CMP_MSG *wire_transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
   return msg;
 }
 
-static void on_issued(void *arg, X509 *cert, double t)
-{
-  (void)cert, (void)t;
-  ((Fixture *)arg)->issued++;
-}
-
-static void on_revoked(void *arg, X509 *cert, EsRacaRevokeCause cause, double t)
+static void on_raca_event(void *arg, const EsRacaEvent *ev)
 {
   Fixture *f = arg;
-  (void)t;
+  if (ev->kind == ES_RACA_EVENT_ISSUED) {
+    f->issued++;
+    return;
+  }
   f->revoked++;
-  f->last_cause = cause;
+  f->last_cause = ev->cause;
   X509_free(f->revoked_cert);
-  X509_up_ref(cert);
-  f->revoked_cert = cert;
+  g_assert_true(X509_up_ref(ev->cert));
+  f->revoked_cert = ev->cert;
 }
 
 static EsRacaConfig config(gboolean implicit)
@@ -114,7 +111,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
   EsRacaConfig c = config(GPOINTER_TO_INT(data));
   f->raca = es_raca_new(&c, f->pki, NULL, &error);
   g_assert_no_error(error);
-  EsRacaObserver obs = {.issued = on_issued, .revoked = on_revoked};
+  EsRacaObserver obs = {.event = on_raca_event};
   es_raca_set_observer(f->raca, &obs, f);
 }
 
@@ -696,7 +693,7 @@ static void test_reenrol_keep_superseded(Fixture *f, gconstpointer data)
   es_raca_free(f->raca);
   f->raca = es_raca_new(&c, f->pki, NULL, &error);
   g_assert_no_error(error);
-  EsRacaObserver obs = {.issued = on_issued, .revoked = on_revoked};
+  EsRacaObserver obs = {.event = on_raca_event};
   es_raca_set_observer(f->raca, &obs, f);
   Cred first = enrol(f, 24);
   Cred second = enrol(f, 24);
