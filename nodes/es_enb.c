@@ -1,6 +1,6 @@
 /* The eNB: late binding (it trusts the vendor root only and learns the operator root from an
  * ip it authenticated through the cross certificate), then kur and rr under that root. */
-#include "nodes/es_enb.h"
+#include "nodes/es_enb_priv.h"
 
 #include <math.h>
 #include <string.h>
@@ -23,56 +23,6 @@
 static gint in_flight;
 #define OFFLOAD_MIN 4
 
-typedef struct {
-  EsFiber *fiber;
-  EsRand *rand;
-  X509_STORE *trust;        /* ir: vendor root; kur, rr: operator root; at engine time */
-  EsChannel *channel;
-  guint64 timer;            /* CPU-time delay before a send, then the response timeout */
-  GBytes *request;          /* handed out by the fiber; kept until answered, to send again */
-  int request_type;
-  guint sends;              /* of this request */
-  gboolean busy;            /* the next send answers a 503: no attempt used up */
-  gboolean restarting;      /* abandoned for a new transaction (enb.retry=restart) */
-  GBytes *response;         /* handed in to the fiber */
-  int response_type;
-  EsEnbOutcome failure;     /* why the transfer failed, when it did (else OK) */
-  gboolean cert_rejected;   /* our certConf check refused the new certificate */
-  gboolean aborting;
-  EsEnbOutcome outcome;
-  X509 *cert;
-  EVP_PKEY *new_key;        /* of a successful ir or kur */
-  X509 *root;               /* ir: the root from caPubs that the new certificate chains to */
-  gint64 wall;              /* whole wall-clock seconds at the resume in progress */
-  gboolean prepared;        /* made by es_enb_prepare, not started yet */
-  gboolean counted;         /* in in_flight: started */
-  EsOffloadJob *job;        /* that resume, running on the offload thread */
-} Enrolment;
-
-struct EsEnb {
-  guint number;
-  const EsEnbConfig *config;
-  const EsPki *pki;
-  EsEngine *engine;
-  EsEnbEventFn event_fn;
-  void *event_arg;
-  X509 *device_cert;
-  EVP_PKEY *device_key;
-  EVP_PKEY *given_new_key;  /* es_enb_set1_new_key */
-  /* The operator credential between sessions, as DER: a few hundred bytes instead of the
-   * kilobytes that decoded OpenSSL objects hold per idle eNB. */
-  GBytes *op_cert, *op_key, *op_root;
-  EsEnbOperation op;
-  int revoke_reason;
-  guint sessions;           /* started so far: each gets its own randomness stream */
-  guint attempts;           /* irs sent in this enrolment, resends and restarts included */
-  guint abandoned;          /* transactions given up in this session (restart policy) */
-  guint64 restart_timer;    /* a new transaction is due */
-  guint64 jitter;           /* state of the back-off jitter generator */
-  Enrolment *e;
-  gsize stack_used;
-};
-
 const char *es_enb_operation_name(EsEnbOperation op)
 {
   switch (op) {
@@ -90,55 +40,6 @@ const char *es_enb_outcome_name(EsEnbOutcome outcome)
     "response_unverified", "cert_rejected", "rejected_by_raca", "internal_error", "unfinished",
   };
   return (guint)outcome < ES_ENB_OUTCOME_N ? names[outcome] : "unknown";
-}
-
-/* Private keys are wiped when their DER copy goes. */
-static void cleanse_free(gpointer data)
-{
-  GByteArray *a = data;
-  OPENSSL_cleanse(a->data, a->len);
-  g_byte_array_unref(a);
-}
-
-static GBytes *der_of_key(EVP_PKEY *key)
-{
-  unsigned char *der = NULL;
-  int len = i2d_PrivateKey(key, &der);
-  if (len <= 0)
-    return NULL;
-  GByteArray *a = g_byte_array_sized_new((guint)len);
-  g_byte_array_append(a, der, (guint)len);
-  OPENSSL_clear_free(der, (size_t)len);
-  return g_bytes_new_with_free_func(a->data, a->len, cleanse_free, a);
-}
-
-static GBytes *der_of_cert(X509 *cert)
-{
-  unsigned char *der = NULL;
-  int len = i2d_X509(cert, &der);
-  if (len <= 0)
-    return NULL;
-  GBytes *b = g_bytes_new(der, (gsize)len);
-  OPENSSL_free(der);
-  return b;
-}
-
-static X509 *cert_of_der(GBytes *der)
-{
-  if (der == NULL)
-    return NULL;
-  gsize n;
-  const unsigned char *p = g_bytes_get_data(der, &n);
-  return d2i_X509(NULL, &p, (long)n);
-}
-
-static EVP_PKEY *key_of_der(GBytes *der)
-{
-  if (der == NULL)
-    return NULL;
-  gsize n;
-  const unsigned char *p = g_bytes_get_data(der, &n);
-  return d2i_AutoPrivateKey(NULL, &p, (long)n);
 }
 
 static void set_operator(EsEnb *enb, GBytes *cert, GBytes *key, GBytes *root)
@@ -225,222 +126,6 @@ static double backoff(EsEnb *enb, guint k)
   return wait * (1.0 + c->backoff_jitter * (2.0 * uniform(&enb->jitter) - 1.0));
 }
 
-/* Runs inside the fiber: hand the request out, sleep until the engine has the answer. */
-static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
-{
-  EsEnb *enb = OSSL_CMP_CTX_get_transfer_cb_arg(ctx);
-  Enrolment *e = enb->e;
-  if (e->aborting) {
-    ERR_raise_data(ERR_LIB_CMP, CMP_R_TRANSFER_ERROR, "aborted");
-    return NULL;
-  }
-  unsigned char *der = NULL;
-  int len = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
-  if (len <= 0) {
-    /* Our own request could not be encoded: nothing was sent, nothing came back. */
-    e->failure = ES_ENB_OUTCOME_INTERNAL_ERROR;
-    return NULL;
-  }
-  if (e->request != NULL)
-    g_bytes_unref(e->request);
-  e->request = g_bytes_new(der, (gsize)len);
-  e->sends = 0;
-  e->request_type = OSSL_CMP_MSG_get_bodytype(req);
-  OPENSSL_free(der);
-
-  es_fiber_yield();
-
-  if (e->response == NULL) {
-    ERR_raise_data(ERR_LIB_CMP, CMP_R_TRANSFER_ERROR, "%s", es_enb_outcome_name(e->failure));
-    return NULL;
-  }
-  gsize n;
-  const unsigned char *p = g_bytes_get_data(e->response, &n);
-  OSSL_CMP_MSG *rsp = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);
-  g_clear_pointer(&e->response, g_bytes_unref);
-  if (rsp == NULL) {
-    e->failure = ES_ENB_OUTCOME_MALFORMED_RESPONSE;
-    return NULL;
-  }
-  e->response_type = OSSL_CMP_MSG_get_bodytype(rsp);
-  return rsp;
-}
-
-/* Accepts the new certificate only if it chains to an operator root: for an ir, one from
- * caPubs, which itself came in an ip that verified against the vendor root through the cross
- * certificate; for a kur, the root the eNB learned that way when it enrolled. */
-static int check_new_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const char **text)
-{
-  EsEnb *enb = OSSL_CMP_CTX_get_certConf_cb_arg(ctx);
-  Enrolment *e = enb->e;
-  if (fail_info != 0) {
-    /* OpenSSL refused it already (e.g. its key is not the one we asked for). */
-    e->cert_rejected = TRUE;
-    return fail_info;
-  }
-  STACK_OF(X509) *ca_pubs = NULL;
-  X509_STORE *store = NULL;
-  if (enb->op == ES_ENB_ENROL) {
-    ca_pubs = OSSL_CMP_CTX_get1_caPubs(ctx);
-    store = X509_STORE_new();
-    for (int i = 0; store != NULL && i < sk_X509_num(ca_pubs); i++)
-      X509_STORE_add_cert(store, sk_X509_value(ca_pubs, i));
-    if (store != NULL)
-      X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)e->wall);
-  } else if (X509_STORE_up_ref(e->trust)) {
-    store = e->trust;
-  }
-  X509_STORE_CTX *vctx = X509_STORE_CTX_new();
-  int ok = 0;
-  if (store != NULL && vctx != NULL && (ca_pubs != NULL || enb->op != ES_ENB_ENROL)) {
-    ok = X509_STORE_CTX_init(vctx, store, cert, NULL) && X509_verify_cert(vctx) == 1;
-    STACK_OF(X509) *chain = ok ? X509_STORE_CTX_get0_chain(vctx) : NULL;
-    if (ok && enb->op == ES_ENB_ENROL && sk_X509_num(chain) > 0) {
-      X509 *root = sk_X509_value(chain, sk_X509_num(chain) - 1);
-      X509_up_ref(root);
-      X509_free(e->root);
-      e->root = root;
-    }
-  }
-  X509_STORE_CTX_free(vctx);
-  X509_STORE_free(store);
-  sk_X509_pop_free(ca_pubs, X509_free);
-  if (!ok) {
-    e->cert_rejected = TRUE;
-    *text = "new certificate does not chain to the operator root";
-    return 1 << OSSL_CMP_PKIFAILUREINFO_incorrectData;
-  }
-  return 0;
-}
-
-static gboolean make_device(EsEnb *enb)
-{
-  if (enb->device_cert != NULL)
-    return TRUE;
-  GError *error = NULL;
-  EVP_PKEY *key = enb->config->device_key_pool != NULL
-                      ? es_key_pool_get1(enb->config->device_key_pool)
-                      : es_key_generate(es_pki_get_key_type(enb->pki), &error);
-  X509 *cert = key != NULL ? es_pki_issue_device(enb->pki, enb->number, key, &error) : NULL;
-  if (cert == NULL) {
-    g_clear_error(&error);
-    EVP_PKEY_free(key);
-    return FALSE;
-  }
-  enb->device_cert = cert;
-  enb->device_key = key;
-  return TRUE;
-}
-
-/* The key pair of an ir or kur: the given one, one from the pool, or a fresh one. */
-static EVP_PKEY *take_new_key(EsEnb *enb)
-{
-  if (enb->given_new_key != NULL)
-    return EVP_PKEY_up_ref(enb->given_new_key) ? enb->given_new_key : NULL;
-  if (enb->config->new_key_pool != NULL)
-    return es_key_pool_get1_at(enb->config->new_key_pool,
-                               (guint64)enb->number * 7919 + enb->sessions);
-  GError *error = NULL;
-  EVP_PKEY *key = es_key_generate(enb->config->new_key, &error);
-  g_clear_error(&error);
-  return key;
-}
-
-/* ir: the vendor credential asks for a certificate for a fresh identity under CN=enb-<i>. */
-static gboolean setup_enrol(EsEnb *enb, OSSL_CMP_CTX *ctx, EVP_PKEY **new_key)
-{
-  X509_NAME *subject = X509_NAME_new();
-  char cn[32];
-  g_snprintf(cn, sizeof cn, "enb-%u", enb->number);
-  /* Device credential first, then the new key: the order in which a simulated eNB draws
-   * from its randomness stream. */
-  gboolean ok = subject != NULL && make_device(enb) && (*new_key = take_new_key(enb)) != NULL
-      && X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0)
-      && X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, (const unsigned char *)"Operator", -1, -1, 0)
-      && OSSL_CMP_CTX_set1_cert(ctx, enb->device_cert)
-      && OSSL_CMP_CTX_set1_pkey(ctx, enb->device_key)
-      && EVP_PKEY_up_ref(*new_key) && (OSSL_CMP_CTX_set0_newPkey(ctx, 1, *new_key)
-                                       || (EVP_PKEY_free(*new_key), FALSE))
-      && OSSL_CMP_CTX_set1_subjectName(ctx, subject)
-      && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, enb->config->ask_implicit);
-  X509_NAME_free(subject);
-  return ok;
-}
-
-/* kur and rr: the operator credential protects the request and is the oldCert it names;
- * a kur keeps the subject (OpenSSL takes it from oldCert). */
-static gboolean setup_operator(EsEnb *enb, OSSL_CMP_CTX *ctx, EVP_PKEY **new_key)
-{
-  X509 *cert = cert_of_der(enb->op_cert);
-  EVP_PKEY *key = key_of_der(enb->op_key);
-  gboolean ok = cert != NULL && key != NULL
-      && OSSL_CMP_CTX_set1_cert(ctx, cert)
-      && OSSL_CMP_CTX_set1_pkey(ctx, key)
-      && OSSL_CMP_CTX_set1_oldCert(ctx, cert);
-  if (ok && enb->op == ES_ENB_RENEW)
-    ok = (*new_key = take_new_key(enb)) != NULL
-         && EVP_PKEY_up_ref(*new_key) && (OSSL_CMP_CTX_set0_newPkey(ctx, 1, *new_key)
-                                          || (EVP_PKEY_free(*new_key), FALSE))
-         && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, enb->config->ask_implicit);
-  if (ok && enb->op == ES_ENB_REVOKE)
-    ok = OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_REVOCATION_REASON, enb->revoke_reason);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return ok;
-}
-
-static void session(void *arg)
-{
-  EsEnb *enb = arg;
-  Enrolment *e = enb->e;
-  OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
-  EVP_PKEY *new_key = NULL;
-
-  if (ctx == NULL
-      || !X509_STORE_up_ref(e->trust)
-      || !OSSL_CMP_CTX_set0_trustedStore(ctx, e->trust)
-      || !OSSL_CMP_CTX_set_transfer_cb(ctx, transfer)
-      || !OSSL_CMP_CTX_set_transfer_cb_arg(ctx, enb)
-      || !OSSL_CMP_CTX_set_certConf_cb(ctx, check_new_cert)
-      || !OSSL_CMP_CTX_set_certConf_cb_arg(ctx, enb)
-      || !(enb->op == ES_ENB_ENROL ? setup_enrol(enb, ctx, &new_key)
-                                   : setup_operator(enb, ctx, &new_key))) {
-    e->outcome = ES_ENB_OUTCOME_INTERNAL_ERROR;
-    goto out;
-  }
-  es_cmp_ctx_quiet(ctx);
-
-  X509 *cert = NULL;
-  gboolean revoked = FALSE;
-  switch (enb->op) {
-  case ES_ENB_ENROL: cert = OSSL_CMP_exec_IR_ses(ctx); break;
-  case ES_ENB_RENEW: cert = OSSL_CMP_exec_KUR_ses(ctx); break;
-  case ES_ENB_REVOKE: revoked = OSSL_CMP_exec_RR_ses(ctx) == 1; break;
-  }
-  if (cert != NULL) {
-    X509_up_ref(cert);
-    e->cert = cert;
-    e->new_key = new_key;
-    new_key = NULL;
-    e->outcome = ES_ENB_OUTCOME_OK;
-  } else if (revoked) {
-    e->outcome = ES_ENB_OUTCOME_OK;
-  } else if (e->failure != ES_ENB_OUTCOME_OK) {
-    e->outcome = e->failure;
-  } else if (e->cert_rejected) {
-    e->outcome = ES_ENB_OUTCOME_CERT_REJECTED;
-  } else if (e->response_type == ES_CMP_ERROR
-             || OSSL_CMP_CTX_get_status(ctx) == OSSL_CMP_PKISTATUS_rejection) {
-    e->outcome = ES_ENB_OUTCOME_REJECTED_BY_RACA;
-  } else {
-    /* A response came but did not verify: e.g. an RA/CA without a cross certificate. */
-    e->outcome = ES_ENB_OUTCOME_RESPONSE_UNVERIFIED;
-  }
-out:
-  EVP_PKEY_free(new_key);
-  OSSL_CMP_CTX_free(ctx);
-}
-
 static void enrolment_free(EsEnb *enb)
 {
   Enrolment *e = enb->e;
@@ -475,8 +160,8 @@ static void keep_credential(EsEnb *enb)
   }
   if (e->cert == NULL || e->new_key == NULL)
     return;
-  GBytes *cert = der_of_cert(e->cert), *key = der_of_key(e->new_key);
-  GBytes *root = enb->op == ES_ENB_ENROL ? (e->root != NULL ? der_of_cert(e->root) : NULL)
+  GBytes *cert = es_enb_der_of_cert(e->cert), *key = es_enb_der_of_key(e->new_key);
+  GBytes *root = enb->op == ES_ENB_ENROL ? (e->root != NULL ? es_enb_der_of_cert(e->root) : NULL)
                                          : (enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
   if (cert == NULL || key == NULL || root == NULL) {
     /* Out of memory: better no credential than a half one. */
@@ -716,8 +401,8 @@ static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
   Enrolment *e = g_new0(Enrolment, 1);
   enb->e = e;
   e->trust = X509_STORE_new();
-  e->fiber = es_fiber_new(ES_FIBER_STACK_SIZE, session, enb, NULL);
-  X509 *root = op == ES_ENB_ENROL ? NULL : cert_of_der(enb->op_root);
+  e->fiber = es_fiber_new(ES_FIBER_STACK_SIZE, es_enb_session, enb, NULL);
+  X509 *root = op == ES_ENB_ENROL ? NULL : es_enb_cert_of_der(enb->op_root);
   if (e->trust == NULL || e->fiber == NULL
       || !X509_STORE_add_cert(e->trust, op == ES_ENB_ENROL ? es_pki_get0_vendor_root(enb->pki) : root)) {
     /* Out of memory or mappings: record it and let the run go on (with no trust anchor
@@ -829,9 +514,9 @@ void es_enb_set1_new_key(EsEnb *enb, EVP_PKEY *key)
 
 gboolean es_enb_has_operator_cert(const EsEnb *enb) { return enb->op_cert != NULL; }
 
-X509 *es_enb_get1_operator_cert(const EsEnb *enb) { return cert_of_der(enb->op_cert); }
+X509 *es_enb_get1_operator_cert(const EsEnb *enb) { return es_enb_cert_of_der(enb->op_cert); }
 
-EVP_PKEY *es_enb_get1_operator_key(const EsEnb *enb) { return key_of_der(enb->op_key); }
+EVP_PKEY *es_enb_get1_operator_key(const EsEnb *enb) { return es_enb_key_of_der(enb->op_key); }
 
 gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
 {
@@ -839,7 +524,7 @@ gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
     ERR_clear_error();
     return FALSE;
   }
-  GBytes *c = der_of_cert(cert), *k = der_of_key(key), *r = der_of_cert(root);
+  GBytes *c = es_enb_der_of_cert(cert), *k = es_enb_der_of_key(key), *r = es_enb_der_of_cert(root);
   if (c == NULL || k == NULL || r == NULL) {
     if (c != NULL)
       g_bytes_unref(c);

@@ -1,6 +1,6 @@
 /* The operator RA/CA on OpenSSL's CMP server. Each transaction has its own OSSL_CMP_SRV_CTX
  * (one holds exactly one transaction's IDs, nonces and status), freed when it ends. */
-#include "nodes/es_raca.h"
+#include "nodes/es_raca_priv.h"
 
 #include <math.h>
 #include <string.h>
@@ -16,64 +16,6 @@
 
 G_DEFINE_QUARK(es-raca-error-quark, es_raca_error)
 
-typedef struct Transaction Transaction;
-
-/* What a transaction answered, for byte-identical resends: its opening request (an ir whose
- * ip was lost, or that TCP still delivers from a connection the eNB gave up) and its latest
- * one (a certConf whose pkiConf was lost). */
-typedef struct {
-  GBytes *request[2], *response[2];
-} Answered;
-
-struct EsRaca {
-  EsRacaConfig config;
-  const EsPki *pki;
-  EsEngine *engine;
-  EsCa *ca;
-  X509_STORE *vendor_trust;     /* authenticates ir/cr/p10cr: the vendor root only */
-  X509_STORE *operator_trust;   /* authenticates kur/rr: the operator root only */
-  GHashTable *issued;           /* serial (hex) -> DER of every certificate issued */
-  GHashTable *holders;          /* subject (one line) -> serial (hex) of its last confirmed
-                                 * certificate: a re-enrolment of that subject supersedes it */
-  STACK_OF(X509) *extra_out;    /* the cross certificate, sent after our own certificate */
-  EsRand *rand;
-  GHashTable *transactions;     /* transactionID (GBytes) -> Transaction */
-  EsRacaObserver observer;
-  void *observer_arg;
-  guint index;
-  EsService *service;           /* Job: the workers and their queue */
-  GHashTable *closed;           /* transactionID (GBytes) -> Closed: recently ended */
-  EsRacaStats stats;
-};
-
-/* An ended transaction's answers, replayed to a byte-identical resend (its answer was
- * lost) until the timer forgets it. */
-typedef struct {
-  EsRaca *raca;
-  GBytes *id;
-  Answered answered;
-  X509_NAME *subject;           /* of the certificate it issued, or NULL */
-  guint64 timer;
-} Closed;
-
-struct Transaction {
-  EsRaca *raca;
-  GBytes *id;
-  int type;                     /* body type of the request that opened it */
-  OSSL_CMP_SRV_CTX *srv;
-  X509 *cert;                   /* issued, awaiting certConf */
-  X509 *old_cert;               /* kur: the certificate the new one replaces once confirmed */
-  guint64 confirm_timer;
-  gboolean rejected;            /* the certConf carried a rejection */
-  Answered answered;
-};
-
-typedef struct {
-  EsExchange *exchange;
-  GBytes *request;
-} Job;
-
-/* A GError carrying OpenSSL's error queue (which it clears). */
 static void set_ossl_error(GError **error, EsRacaError code, const char *what)
 {
   char *text = es_ossl_errors(what);
@@ -108,24 +50,24 @@ const char *es_raca_reason_name(int reason)
   return other;
 }
 
-static double now_s(EsRaca *raca)
+double es_raca_now_s(EsRaca *raca)
 {
   return raca->engine != NULL ? es_engine_now(raca->engine) : 0.0;
 }
 
 /* Whole wall-clock seconds; with epoch_fraction 0 (simulation) this is epoch + (int)now. */
-static gint64 wall_now(EsRaca *raca)
+gint64 es_raca_wall_now(EsRaca *raca)
 {
-  return raca->config.epoch + (gint64)floor(now_s(raca) + raca->config.epoch_fraction);
+  return raca->config.epoch + (gint64)floor(es_raca_now_s(raca) + raca->config.epoch_fraction);
 }
 
-static gboolean revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason)
+gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason)
 {
   if (!es_ca_revoke(raca->ca, X509_get0_serialNumber(cert), (EsRevokeReason)reason,
-                    wall_now(raca)))
+                    es_raca_wall_now(raca)))
     return FALSE;
   raca->stats.revoked++;
-  double t = now_s(raca);
+  double t = es_raca_now_s(raca);
   if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_REVOKED, .cert = cert, .cause = cause,
                       .reason = reason, .t = t};
@@ -181,7 +123,7 @@ static GBytes *answered_find(const Answered *a, GBytes *request)
   return NULL;
 }
 
-static void transaction_free(Transaction *t)
+void es_raca_transaction_free(Transaction *t)
 {
   if (t->confirm_timer != 0 && t->raca->engine != NULL)
     es_engine_timer_cancel(t->raca->engine, t->confirm_timer);
@@ -231,7 +173,7 @@ static void transaction_end(Transaction *t)
 static void transaction_fail(Transaction *t, EsRacaRevokeCause cause)
 {
   if (t->cert != NULL)
-    revoke(t->raca, t->cert, cause, reason_of_cause(cause));
+    es_raca_revoke(t->raca, t->cert, cause, reason_of_cause(cause));
   transaction_end(t);
 }
 
@@ -266,7 +208,7 @@ static void supersede_holder(EsRaca *raca, X509 *cert)
   /* Not when already revoked: a kur just retired it, or its holder asked (rr). */
   if (older != NULL && !raca->config.keep_superseded
       && !es_ca_is_revoked(raca->ca, X509_get0_serialNumber(older)))
-    revoke(raca, older, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
+    es_raca_revoke(raca, older, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
   X509_free(previous);
   if (late)
     g_free(serial);
@@ -284,7 +226,7 @@ static void transaction_confirm(Transaction *t)
   if (t->old_cert != NULL) {
     raca->stats.renewed++;
     if (!raca->config.keep_superseded)
-      revoke(raca, t->old_cert, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
+      es_raca_revoke(raca, t->old_cert, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
   }
   if (t->cert != NULL)
     supersede_holder(raca, t->cert);
@@ -296,247 +238,6 @@ static void on_confirm_wait_expired(void *arg)
   Transaction *t = arg;
   t->confirm_timer = 0;
   transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
-}
-
-static OSSL_CMP_PKISI *rejection(int failure, const char *text)
-{
-  return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection, 1 << failure, text);
-}
-
-/* The certificate a kur replaces or an rr revokes, named by issuer and serial: one this RA/CA
- * issued and has not revoked, whose own key protected the request. Path validation against
- * the operator root only proves that some operator certificate signed; pinning the named one
- * stops an eNB from renewing or revoking another eNB's certificate. NULL with *si set. */
-static X509 *named_own_cert(EsRaca *raca, const OSSL_CMP_MSG *req, const X509_NAME *issuer,
-                            const ASN1_INTEGER *serial, OSSL_CMP_PKISI **si)
-{
-  if (issuer == NULL || serial == NULL) {
-    *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "the request names no certificate");
-    return NULL;
-  }
-  if (X509_NAME_cmp(issuer, X509_get_subject_name(es_pki_get0_operator_root(raca->pki))) != 0) {
-    *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "certificate not issued by this CA");
-    return NULL;
-  }
-  char *hex = es_serial_hex(serial);
-  GBytes *der = g_hash_table_lookup(raca->issued, hex);
-  g_free(hex);
-  X509 *cert = NULL;
-  if (der != NULL) {
-    gsize n;
-    const unsigned char *p = g_bytes_get_data(der, &n);
-    cert = d2i_X509(NULL, &p, (long)n);
-  }
-  if (cert == NULL) {
-    *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "unknown certificate");
-    return NULL;
-  }
-  time_t now = (time_t)wall_now(raca);
-  if (es_ca_is_revoked(raca->ca, serial)) {
-    *si = rejection(OSSL_CMP_PKIFAILUREINFO_certRevoked, "certificate revoked");
-  } else if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) {
-    *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "certificate expired");
-  } else {
-    OSSL_CMP_CTX *pinned = OSSL_CMP_CTX_new(NULL, NULL);
-    gboolean signed_by_it = FALSE;
-    if (pinned != NULL) {
-      es_cmp_ctx_quiet(pinned);
-      signed_by_it = OSSL_CMP_CTX_set1_srvCert(pinned, cert)
-                     && OSSL_CMP_validate_msg(pinned, req) == 1;
-    }
-    OSSL_CMP_CTX_free(pinned);
-    ERR_clear_error();
-    if (signed_by_it)
-      return cert;
-    *si = rejection(OSSL_CMP_PKIFAILUREINFO_notAuthorized,
-                    "request not signed with the key of the certificate it names");
-  }
-  X509_free(cert);
-  return NULL;
-}
-
-static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
-                                       int cert_req_id, const OSSL_CRMF_MSG *crm,
-                                       const X509_REQ *p10cr, X509 **cert_out,
-                                       STACK_OF(X509) **chain_out, STACK_OF(X509) **ca_pubs)
-{
-  Transaction *t = OSSL_CMP_SRV_CTX_get0_custom_ctx(srv);
-  EsRaca *raca = t->raca;
-  const X509_NAME *subject;
-  EVP_PKEY *pubkey;
-  X509 *old = NULL;
-  int type = OSSL_CMP_MSG_get_bodytype(req);
-  (void)cert_req_id, (void)chain_out;
-
-  if (crm != NULL) {
-    const OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_MSG_get0_tmpl(crm);
-    subject = tmpl != NULL ? OSSL_CRMF_CERTTEMPLATE_get0_subject(tmpl) : NULL;
-    pubkey = tmpl != NULL ? es_cmp_template_get1_pubkey(tmpl) : NULL;
-  } else {
-    subject = X509_REQ_get_subject_name(p10cr);
-    pubkey = X509_REQ_get_pubkey((X509_REQ *)p10cr);
-  }
-  if (type == ES_CMP_KUR) {
-    /* A key update keeps the identity and changes the key, nothing else. */
-    const OSSL_CRMF_CERTID *id = crm != NULL ? OSSL_CRMF_MSG_get0_regCtrl_oldCertID(crm) : NULL;
-    OSSL_CMP_PKISI *si = NULL;
-    old = named_own_cert(raca, req, id != NULL ? OSSL_CRMF_CERTID_get0_issuer(id) : NULL,
-                         id != NULL ? OSSL_CRMF_CERTID_get0_serialNumber(id) : NULL, &si);
-    if (old == NULL) {
-      EVP_PKEY_free(pubkey);
-      return si;
-    }
-    const X509_NAME *old_subject = X509_get_subject_name(old);
-    if (subject != NULL && X509_NAME_entry_count(subject) > 0
-        && X509_NAME_cmp(subject, old_subject) != 0)
-      si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertTemplate,
-                     "a kur keeps the subject of the certificate it replaces");
-    else if (pubkey != NULL && EVP_PKEY_eq(pubkey, X509_get0_pubkey(old)) == 1)
-      si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "a kur needs a new key");
-    if (si != NULL) {
-      X509_free(old);
-      EVP_PKEY_free(pubkey);
-      return si;
-    }
-    subject = old_subject;
-  }
-  if (subject == NULL || X509_NAME_entry_count(subject) == 0 || pubkey == NULL) {
-    X509_free(old);
-    EVP_PKEY_free(pubkey);
-    return rejection(OSSL_CMP_PKIFAILUREINFO_badCertTemplate,
-                     "certificate template lacks subject or public key");
-  }
-
-  GError *error = NULL;
-  X509 *cert = es_ca_issue(raca->ca, subject, pubkey, wall_now(raca),
-                           raca->config.cert_validity_s, &error);
-  EVP_PKEY_free(pubkey);
-  if (cert == NULL) {
-    OSSL_CMP_PKISI *si = rejection(OSSL_CMP_PKIFAILUREINFO_systemFailure, error->message);
-    g_error_free(error);
-    X509_free(old);
-    return si;
-  }
-  /* The operator root reaches the eNB only inside an ip it authenticated through the
-   * cross certificate: that is what makes late binding safe. (OpenSSL sends caPubs in an
-   * ip only; a renewing eNB has the root already.) */
-  *ca_pubs = sk_X509_new_null();
-  X509 *root = es_pki_get0_operator_root(raca->pki);
-  unsigned char *der = NULL;
-  int der_len = i2d_X509(cert, &der);
-  if (*ca_pubs == NULL || !X509_up_ref(root) || !sk_X509_push(*ca_pubs, root) || der_len <= 0) {
-    OPENSSL_free(der);
-    X509_free(cert);
-    X509_free(old);
-    return NULL;
-  }
-  /* Kept to authenticate a later kur or rr that names this certificate. */
-  g_hash_table_insert(raca->issued, es_serial_hex(X509_get0_serialNumber(cert)),
-                      g_bytes_new(der, (gsize)der_len));
-  OPENSSL_free(der);
-  X509_up_ref(cert);
-  X509_free(t->cert);
-  t->cert = cert;
-  X509_free(t->old_cert);
-  t->old_cert = old;
-  *cert_out = cert;
-  raca->stats.issued++;
-  double now = now_s(raca);
-  if (raca->observer.event != NULL) {
-    EsRacaEvent ev = {.kind = ES_RACA_EVENT_ISSUED, .cert = cert, .request = type,
-                      .replaced = old, .t = now};
-    raca->observer.event(raca->observer_arg, &ev);
-  }
-  return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
-}
-
-/* rr: revokes a certificate on its holder's request, with the reason it gives. */
-static OSSL_CMP_PKISI *on_rr(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
-                             const X509_NAME *issuer, const ASN1_INTEGER *serial)
-{
-  Transaction *t = OSSL_CMP_SRV_CTX_get0_custom_ctx(srv);
-  EsRaca *raca = t->raca;
-  OSSL_CMP_PKISI *si = NULL;
-  X509 *cert = named_own_cert(raca, req, issuer, serial, &si);
-  if (cert == NULL)
-    return si;
-  int reason = es_cmp_rr_get_reason(req);
-  if (reason == -1)
-    reason = ES_REVOKE_UNSPECIFIED;
-  /* removeFromCRL (8) only makes sense for a hold, which this CA never places. */
-  if (reason < 0 || reason > 10 || reason == 7 || reason == 8) {
-    si = rejection(OSSL_CMP_PKIFAILUREINFO_badRequest, "unsupported revocation reason");
-  } else if (!revoke(raca, cert, ES_RACA_REVOKED_REQUESTED, reason)) {
-    si = rejection(OSSL_CMP_PKIFAILUREINFO_systemFailure, "revocation failed");
-  } else {
-    raca->stats.revoked_on_request++;
-    si = OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
-  }
-  X509_free(cert);
-  return si;
-}
-
-static int on_cert_conf(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int cert_req_id,
-                        const ASN1_OCTET_STRING *cert_hash, const OSSL_CMP_PKISI *si)
-{
-  Transaction *t = OSSL_CMP_SRV_CTX_get0_custom_ctx(srv);
-  (void)req, (void)cert_req_id;
-  if (t->cert == NULL) {
-    ERR_raise_data(ERR_LIB_CMP, CMP_R_UNEXPECTED_PKIBODY, "no certificate awaits confirmation");
-    return 0;
-  }
-  ASN1_OCTET_STRING *digest = X509_digest_sig(t->cert, NULL, NULL);
-  gboolean match = digest != NULL && cert_hash != NULL && ASN1_OCTET_STRING_cmp(digest, cert_hash) == 0;
-  ASN1_OCTET_STRING_free(digest);
-  if (!match) {
-    ERR_raise(ERR_LIB_CMP, CMP_R_CERTHASH_UNMATCHED);
-    return 0;
-  }
-  if (si != NULL) {
-    int status = es_cmp_pkisi_get_status(si);
-    t->rejected = status != OSSL_CMP_PKISTATUS_accepted && status != OSSL_CMP_PKISTATUS_grantedWithMods;
-  }
-  return 1;
-}
-
-static void on_error_msg(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
-                         const OSSL_CMP_PKISI *si, const ASN1_INTEGER *code,
-                         const OSSL_CMP_PKIFREETEXT *details)
-{
-  (void)srv, (void)req, (void)si, (void)code, (void)details;
-}
-
-static gboolean is_operator_request(int type)
-{
-  return type == ES_CMP_KUR || type == ES_CMP_RR;
-}
-
-/* A transaction's trust follows the request that opens it: a vendor certificate may only
- * enrol (ir, cr, p10cr), an operator certificate may only renew or revoke itself (kur, rr);
- * its certConf is then checked against the same root. */
-static Transaction *transaction_new(EsRaca *raca, GBytes *id, int type)
-{
-  Transaction *t = g_new0(Transaction, 1);
-  t->raca = raca;
-  t->id = g_bytes_ref(id);
-  t->type = type;
-  t->srv = OSSL_CMP_SRV_CTX_new(NULL, NULL);
-  OSSL_CMP_CTX *ctx = t->srv != NULL ? OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv) : NULL;
-  X509_STORE *trust = is_operator_request(type) ? raca->operator_trust : raca->vendor_trust;
-  if (ctx == NULL
-      || !OSSL_CMP_SRV_CTX_init(t->srv, t, on_cert_request, on_rr, NULL, on_error_msg,
-                                on_cert_conf, NULL)
-      || !OSSL_CMP_SRV_CTX_set_grant_implicit_confirm(t->srv, raca->config.grant_implicit)
-      || !OSSL_CMP_CTX_set1_cert(ctx, es_pki_get0_raca_cert(raca->pki))
-      || !OSSL_CMP_CTX_set1_pkey(ctx, es_pki_get0_raca_key(raca->pki))
-      || !X509_STORE_up_ref(trust)
-      || !OSSL_CMP_CTX_set0_trustedStore(ctx, trust)
-      || !OSSL_CMP_CTX_set1_extraCertsOut(ctx, raca->extra_out)) {
-    transaction_free(t);
-    return NULL;
-  }
-  es_cmp_ctx_quiet(ctx);
-  return t;
 }
 
 static void on_job_done(void *arg, void *data);
@@ -564,7 +265,7 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
   raca->extra_out = sk_X509_new_null();
   raca->rand = es_rand_new(config->seed, ES_STREAM_RACA);
   raca->transactions = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
-                                             (GDestroyNotify)transaction_free);
+                                             (GDestroyNotify)es_raca_transaction_free);
   raca->closed = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
                                        (GDestroyNotify)closed_free);
   X509 *cross = es_pki_get0_raca_cross(pki);
@@ -628,7 +329,7 @@ EsCa *es_raca_get0_ca(EsRaca *raca) { return raca->ca; }
 
 X509_CRL *es_raca_get1_crl(EsRaca *raca, gint64 validity_s, GError **error)
 {
-  gint64 now = wall_now(raca);
+  gint64 now = es_raca_wall_now(raca);
   return es_ca_get1_crl(raca->ca, now, now + validity_s, error);
 }
 
@@ -662,13 +363,13 @@ static GBytes *encode(const OSSL_CMP_MSG *msg)
  * makes for it, from a context that lives only for this answer. */
 static GBytes *answer_stray(EsRaca *raca, GBytes *id, const OSSL_CMP_MSG *req)
 {
-  Transaction *t = transaction_new(raca, id, OSSL_CMP_MSG_get_bodytype(req));
+  Transaction *t = es_raca_transaction_new(raca, id, OSSL_CMP_MSG_get_bodytype(req));
   if (t == NULL)
     return NULL;
   OSSL_CMP_MSG *rsp = OSSL_CMP_SRV_process_request(t->srv, req);
   GBytes *out = rsp != NULL ? encode(rsp) : NULL;
   OSSL_CMP_MSG_free(rsp);
-  transaction_free(t);
+  es_raca_transaction_free(t);
   return out;
 }
 
@@ -707,7 +408,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
       X509 *issued = t != NULL ? t->cert : NULL;
       raca->observer.duplicate(raca->observer_arg,
                                issued != NULL ? X509_get_subject_name(issued) : closed->subject,
-                               now_s(raca));
+                               es_raca_now_s(raca));
     }
     goto done;
   }
@@ -722,7 +423,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
     goto done;
   }
   if (t == NULL) {
-    t = transaction_new(raca, id, type);
+    t = es_raca_transaction_new(raca, id, type);
     if (t == NULL) {
       set_ossl_error(error, ES_RACA_ERROR_INTERNAL, "new CMP server context");
       goto done;
@@ -787,7 +488,7 @@ done:
 GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **error)
 {
   /* Verification happens at simulated time, so results do not depend on the wall clock. */
-  time_t now = (time_t)wall_now(raca);
+  time_t now = (time_t)es_raca_wall_now(raca);
   X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->vendor_trust), now);
   X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->operator_trust), now);
   EsRand *prev = es_rand_set_current(raca->rand);

@@ -1,0 +1,279 @@
+/* The eNB's CMP session, inside its fiber: OpenSSL's client, unchanged, with a transfer
+ * callback that hands each request to the engine side (es_enb.c) and sleeps until the answer
+ * comes; late binding (the vendor root only, the operator root learnt from an authenticated
+ * ip), then kur and rr under that root. */
+#include "nodes/es_enb_priv.h"
+
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "nodes/es_cmp.h"
+#include "pki/es_rand.h"
+
+/* Private keys are wiped when their DER copy goes. */
+static void cleanse_free(gpointer data)
+{
+  GByteArray *a = data;
+  OPENSSL_cleanse(a->data, a->len);
+  g_byte_array_unref(a);
+}
+
+GBytes *es_enb_der_of_key(EVP_PKEY *key)
+{
+  unsigned char *der = NULL;
+  int len = i2d_PrivateKey(key, &der);
+  if (len <= 0)
+    return NULL;
+  GByteArray *a = g_byte_array_sized_new((guint)len);
+  g_byte_array_append(a, der, (guint)len);
+  OPENSSL_clear_free(der, (size_t)len);
+  return g_bytes_new_with_free_func(a->data, a->len, cleanse_free, a);
+}
+
+GBytes *es_enb_der_of_cert(X509 *cert)
+{
+  unsigned char *der = NULL;
+  int len = i2d_X509(cert, &der);
+  if (len <= 0)
+    return NULL;
+  GBytes *b = g_bytes_new(der, (gsize)len);
+  OPENSSL_free(der);
+  return b;
+}
+
+X509 *es_enb_cert_of_der(GBytes *der)
+{
+  if (der == NULL)
+    return NULL;
+  gsize n;
+  const unsigned char *p = g_bytes_get_data(der, &n);
+  return d2i_X509(NULL, &p, (long)n);
+}
+
+EVP_PKEY *es_enb_key_of_der(GBytes *der)
+{
+  if (der == NULL)
+    return NULL;
+  gsize n;
+  const unsigned char *p = g_bytes_get_data(der, &n);
+  return d2i_AutoPrivateKey(NULL, &p, (long)n);
+}
+
+/* Runs inside the fiber: hand the request out, sleep until the engine has the answer. */
+static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
+{
+  EsEnb *enb = OSSL_CMP_CTX_get_transfer_cb_arg(ctx);
+  Enrolment *e = enb->e;
+  if (e->aborting) {
+    ERR_raise_data(ERR_LIB_CMP, CMP_R_TRANSFER_ERROR, "aborted");
+    return NULL;
+  }
+  unsigned char *der = NULL;
+  int len = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
+  if (len <= 0) {
+    /* Our own request could not be encoded: nothing was sent, nothing came back. */
+    e->failure = ES_ENB_OUTCOME_INTERNAL_ERROR;
+    return NULL;
+  }
+  if (e->request != NULL)
+    g_bytes_unref(e->request);
+  e->request = g_bytes_new(der, (gsize)len);
+  e->sends = 0;
+  e->request_type = OSSL_CMP_MSG_get_bodytype(req);
+  OPENSSL_free(der);
+
+  es_fiber_yield();
+
+  if (e->response == NULL) {
+    ERR_raise_data(ERR_LIB_CMP, CMP_R_TRANSFER_ERROR, "%s", es_enb_outcome_name(e->failure));
+    return NULL;
+  }
+  gsize n;
+  const unsigned char *p = g_bytes_get_data(e->response, &n);
+  OSSL_CMP_MSG *rsp = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);
+  g_clear_pointer(&e->response, g_bytes_unref);
+  if (rsp == NULL) {
+    e->failure = ES_ENB_OUTCOME_MALFORMED_RESPONSE;
+    return NULL;
+  }
+  e->response_type = OSSL_CMP_MSG_get_bodytype(rsp);
+  return rsp;
+}
+
+/* Accepts the new certificate only if it chains to an operator root: for an ir, one from
+ * caPubs, which itself came in an ip that verified against the vendor root through the cross
+ * certificate; for a kur, the root the eNB learned that way when it enrolled. */
+static int check_new_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const char **text)
+{
+  EsEnb *enb = OSSL_CMP_CTX_get_certConf_cb_arg(ctx);
+  Enrolment *e = enb->e;
+  if (fail_info != 0) {
+    /* OpenSSL refused it already (e.g. its key is not the one we asked for). */
+    e->cert_rejected = TRUE;
+    return fail_info;
+  }
+  STACK_OF(X509) *ca_pubs = NULL;
+  X509_STORE *store = NULL;
+  if (enb->op == ES_ENB_ENROL) {
+    ca_pubs = OSSL_CMP_CTX_get1_caPubs(ctx);
+    store = X509_STORE_new();
+    for (int i = 0; store != NULL && i < sk_X509_num(ca_pubs); i++)
+      X509_STORE_add_cert(store, sk_X509_value(ca_pubs, i));
+    if (store != NULL)
+      X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)e->wall);
+  } else if (X509_STORE_up_ref(e->trust)) {
+    store = e->trust;
+  }
+  X509_STORE_CTX *vctx = X509_STORE_CTX_new();
+  int ok = 0;
+  if (store != NULL && vctx != NULL && (ca_pubs != NULL || enb->op != ES_ENB_ENROL)) {
+    ok = X509_STORE_CTX_init(vctx, store, cert, NULL) && X509_verify_cert(vctx) == 1;
+    STACK_OF(X509) *chain = ok ? X509_STORE_CTX_get0_chain(vctx) : NULL;
+    if (ok && enb->op == ES_ENB_ENROL && sk_X509_num(chain) > 0) {
+      X509 *root = sk_X509_value(chain, sk_X509_num(chain) - 1);
+      X509_up_ref(root);
+      X509_free(e->root);
+      e->root = root;
+    }
+  }
+  X509_STORE_CTX_free(vctx);
+  X509_STORE_free(store);
+  sk_X509_pop_free(ca_pubs, X509_free);
+  if (!ok) {
+    e->cert_rejected = TRUE;
+    *text = "new certificate does not chain to the operator root";
+    return 1 << OSSL_CMP_PKIFAILUREINFO_incorrectData;
+  }
+  return 0;
+}
+
+static gboolean make_device(EsEnb *enb)
+{
+  if (enb->device_cert != NULL)
+    return TRUE;
+  GError *error = NULL;
+  EVP_PKEY *key = enb->config->device_key_pool != NULL
+                      ? es_key_pool_get1(enb->config->device_key_pool)
+                      : es_key_generate(es_pki_get_key_type(enb->pki), &error);
+  X509 *cert = key != NULL ? es_pki_issue_device(enb->pki, enb->number, key, &error) : NULL;
+  if (cert == NULL) {
+    g_clear_error(&error);
+    EVP_PKEY_free(key);
+    return FALSE;
+  }
+  enb->device_cert = cert;
+  enb->device_key = key;
+  return TRUE;
+}
+
+/* The key pair of an ir or kur: the given one, one from the pool, or a fresh one. */
+static EVP_PKEY *take_new_key(EsEnb *enb)
+{
+  if (enb->given_new_key != NULL)
+    return EVP_PKEY_up_ref(enb->given_new_key) ? enb->given_new_key : NULL;
+  if (enb->config->new_key_pool != NULL)
+    return es_key_pool_get1_at(enb->config->new_key_pool,
+                               (guint64)enb->number * 7919 + enb->sessions);
+  GError *error = NULL;
+  EVP_PKEY *key = es_key_generate(enb->config->new_key, &error);
+  g_clear_error(&error);
+  return key;
+}
+
+/* ir: the vendor credential asks for a certificate for a fresh identity under CN=enb-<i>. */
+static gboolean setup_enrol(EsEnb *enb, OSSL_CMP_CTX *ctx, EVP_PKEY **new_key)
+{
+  X509_NAME *subject = X509_NAME_new();
+  char cn[32];
+  g_snprintf(cn, sizeof cn, "enb-%u", enb->number);
+  /* Device credential first, then the new key: the order in which a simulated eNB draws
+   * from its randomness stream. */
+  gboolean ok = subject != NULL && make_device(enb) && (*new_key = take_new_key(enb)) != NULL
+      && X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0)
+      && X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, (const unsigned char *)"Operator", -1, -1, 0)
+      && OSSL_CMP_CTX_set1_cert(ctx, enb->device_cert)
+      && OSSL_CMP_CTX_set1_pkey(ctx, enb->device_key)
+      && EVP_PKEY_up_ref(*new_key) && (OSSL_CMP_CTX_set0_newPkey(ctx, 1, *new_key)
+                                       || (EVP_PKEY_free(*new_key), FALSE))
+      && OSSL_CMP_CTX_set1_subjectName(ctx, subject)
+      && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, enb->config->ask_implicit);
+  X509_NAME_free(subject);
+  return ok;
+}
+
+/* kur and rr: the operator credential protects the request and is the oldCert it names;
+ * a kur keeps the subject (OpenSSL takes it from oldCert). */
+static gboolean setup_operator(EsEnb *enb, OSSL_CMP_CTX *ctx, EVP_PKEY **new_key)
+{
+  X509 *cert = es_enb_cert_of_der(enb->op_cert);
+  EVP_PKEY *key = es_enb_key_of_der(enb->op_key);
+  gboolean ok = cert != NULL && key != NULL
+      && OSSL_CMP_CTX_set1_cert(ctx, cert)
+      && OSSL_CMP_CTX_set1_pkey(ctx, key)
+      && OSSL_CMP_CTX_set1_oldCert(ctx, cert);
+  if (ok && enb->op == ES_ENB_RENEW)
+    ok = (*new_key = take_new_key(enb)) != NULL
+         && EVP_PKEY_up_ref(*new_key) && (OSSL_CMP_CTX_set0_newPkey(ctx, 1, *new_key)
+                                          || (EVP_PKEY_free(*new_key), FALSE))
+         && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, enb->config->ask_implicit);
+  if (ok && enb->op == ES_ENB_REVOKE)
+    ok = OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_REVOCATION_REASON, enb->revoke_reason);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return ok;
+}
+
+void es_enb_session(void *arg)
+{
+  EsEnb *enb = arg;
+  Enrolment *e = enb->e;
+  OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
+  EVP_PKEY *new_key = NULL;
+
+  if (ctx == NULL
+      || !X509_STORE_up_ref(e->trust)
+      || !OSSL_CMP_CTX_set0_trustedStore(ctx, e->trust)
+      || !OSSL_CMP_CTX_set_transfer_cb(ctx, transfer)
+      || !OSSL_CMP_CTX_set_transfer_cb_arg(ctx, enb)
+      || !OSSL_CMP_CTX_set_certConf_cb(ctx, check_new_cert)
+      || !OSSL_CMP_CTX_set_certConf_cb_arg(ctx, enb)
+      || !(enb->op == ES_ENB_ENROL ? setup_enrol(enb, ctx, &new_key)
+                                   : setup_operator(enb, ctx, &new_key))) {
+    e->outcome = ES_ENB_OUTCOME_INTERNAL_ERROR;
+    goto out;
+  }
+  es_cmp_ctx_quiet(ctx);
+
+  X509 *cert = NULL;
+  gboolean revoked = FALSE;
+  switch (enb->op) {
+  case ES_ENB_ENROL: cert = OSSL_CMP_exec_IR_ses(ctx); break;
+  case ES_ENB_RENEW: cert = OSSL_CMP_exec_KUR_ses(ctx); break;
+  case ES_ENB_REVOKE: revoked = OSSL_CMP_exec_RR_ses(ctx) == 1; break;
+  }
+  if (cert != NULL) {
+    X509_up_ref(cert);
+    e->cert = cert;
+    e->new_key = new_key;
+    new_key = NULL;
+    e->outcome = ES_ENB_OUTCOME_OK;
+  } else if (revoked) {
+    e->outcome = ES_ENB_OUTCOME_OK;
+  } else if (e->failure != ES_ENB_OUTCOME_OK) {
+    e->outcome = e->failure;
+  } else if (e->cert_rejected) {
+    e->outcome = ES_ENB_OUTCOME_CERT_REJECTED;
+  } else if (e->response_type == ES_CMP_ERROR
+             || OSSL_CMP_CTX_get_status(ctx) == OSSL_CMP_PKISTATUS_rejection) {
+    e->outcome = ES_ENB_OUTCOME_REJECTED_BY_RACA;
+  } else {
+    /* A response came but did not verify: e.g. an RA/CA without a cross certificate. */
+    e->outcome = ES_ENB_OUTCOME_RESPONSE_UNVERIFIED;
+  }
+out:
+  EVP_PKEY_free(new_key);
+  OSSL_CMP_CTX_free(ctx);
+}
+
