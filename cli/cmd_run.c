@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "cli/cmd.h"
+#include "cli/es_pcap_spec.h"
 #include "cli/es_progress.h"
 #include "results/es_plot.h"
 #include "sim/es_run.h"
@@ -63,7 +64,8 @@ int es_cmd_run(int argc, char **argv)
     fprintf(stderr, "enrolsim: run: --replication must be at least 0\n");
     return 2;
   }
-  if (pcap != NULL && !es_run_check_pcap(pcap, sc, &error))
+  g_autoptr(GArray) captures = NULL;
+  if (pcap != NULL && (captures = es_pcap_spec_parse(pcap, sc->enbs, &error)) == NULL)
     return es_cmd_fail("run", error, 2);
   if (print_scenario) {
     g_autofree char *text = es_scenario_to_keyfile(sc);
@@ -75,7 +77,11 @@ int es_cmd_run(int argc, char **argv)
     out = g_strdup_printf("out/%s-seed%" G_GUINT64_FORMAT, sc->name, sc->seed);
   EsRunOptions options = {.out_dir = out, .keep_certs = keep_certs, .quiet = quiet,
                           .one_thread = one_thread,
-                          .replication = (guint)replication, .pcap = pcap};
+                          .replication = (guint)replication};
+  if (captures != NULL) {
+    options.captures = (const EsRunCapture *)(void *)captures->data;
+    options.n_captures = captures->len;
+  }
   EsProgress *progress = quiet ? NULL : es_progress_new();
   if (progress != NULL) {
     options.progress = es_progress_report;

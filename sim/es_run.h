@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include "results/es_recorder.h"
+#include "engines/es_sim.h"
 #include "sim/es_scenario.h"
 
 #define ES_RUN_ERROR (es_run_error_quark())
@@ -21,12 +22,22 @@ typedef struct {
 } EsRunProgress;
 typedef void (*EsRunProgressFn)(void *arg, const EsRunProgress *progress);
 
+/* Nodes whose packets a run captures: eNBs first..last (numbered from 1), or RA/CAs
+ * first..last (numbered from 0; last G_MAXUINT: every one, however many the network has). */
+typedef struct {
+  EsSimNodeKind kind;
+  guint first, last;
+} EsRunCapture;
+/* Each capture keeps a file open. */
+#define ES_RUN_PCAP_MAX 500
+
 typedef struct {
   const char *out_dir;   /* created if missing */
   gboolean keep_certs;   /* DIR/certs/enb-<i>.pem */
   gboolean quiet;        /* no notes on stdout */
   guint replication;     /* replication number, for summary.json (a sweep counts from 1) */
-  const char *pcap;      /* NULL, or the nodes to capture (es_run_check_pcap) to DIR/pcap/ */
+  const EsRunCapture *captures; /* nodes whose packets go to DIR/pcap/ (--pcap) */
+  guint n_captures;
   gboolean one_thread;   /* no second thread at all: no device factory, no offload (the
                           * results are the same) */
   EsRunProgressFn progress; /* NULL, or called every few dozen events while the run goes on */
@@ -42,13 +53,6 @@ typedef struct {
 
 /* Runs `sc` (validated by the caller). Results already written stay on disk whatever fails
  * later; the error names the file or stage. */
-/* Checks a --pcap list before anything runs: comma-separated items `raca` (every RA/CA),
- * `raca:I`, `enb:I` or `enb:I-J` (eNB numbers 1..enbs), `enb` (every eNB); at most
- * ES_RUN_PCAP_MAX nodes, since each keeps a file open. RA/CA numbers are checked against the
- * network when it is built. */
-#define ES_RUN_PCAP_MAX 500
-gboolean es_run_check_pcap(const char *spec, const EsScenario *sc, GError **error);
-
 gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRunResult *result,
                          GError **error);
 

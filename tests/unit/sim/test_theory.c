@@ -133,7 +133,8 @@ static void test_single_enb(void) {
   g_assert_true(es_scenario_validate(sc, &error));
   g_autofree char *dir = g_dir_make_tmp("es-theory-XXXXXX", &error);
   g_assert_no_error(error);
-  EsRunOptions options = {.out_dir = dir, .quiet = TRUE, .pcap = "enb:1"};
+  const EsRunCapture first = {ES_SIM_NODE_ENB, 1, 1};
+  EsRunOptions options = {.out_dir = dir, .quiet = TRUE, .captures = &first, .n_captures = 1};
   EsRunResult result;
   g_assert_true(es_run_scenario(sc, &options, &result, &error));
   g_assert_no_error(error);
