@@ -66,9 +66,10 @@ static int check_new_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const ch
   X509_STORE_CTX *vctx = X509_STORE_CTX_new();
   int ok = 0;
   if (store != NULL && vctx != NULL && ca_pubs != NULL) {
-    for (int i = 0; i < sk_X509_num(ca_pubs); i++)
-      X509_STORE_add_cert(store, sk_X509_value(ca_pubs, i));
-    ok = X509_STORE_CTX_init(vctx, store, cert, NULL) && X509_verify_cert(vctx) == 1;
+    ok = 1;
+    for (int i = 0; ok && i < sk_X509_num(ca_pubs); i++)
+      ok = X509_STORE_add_cert(store, sk_X509_value(ca_pubs, i));
+    ok = ok && X509_STORE_CTX_init(vctx, store, cert, NULL) && X509_verify_cert(vctx) == 1;
   }
   X509_STORE_CTX_free(vctx);
   X509_STORE_free(store);
@@ -156,7 +157,8 @@ int es_cmd_bench_inmem(int argc, char **argv)
       break;
   }
   X509_STORE *trust = X509_STORE_new();
-  X509_STORE_add_cert(trust, es_pki_get0_vendor_root(pki));
+  if (trust == NULL || !X509_STORE_add_cert(trust, es_pki_get0_vendor_root(pki)))
+    g_error("bench-inmem: no memory for the vendor trust store");
 
   guint enrolled = 0;
   gint64 t0 = g_get_monotonic_time();

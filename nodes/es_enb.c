@@ -384,8 +384,8 @@ void es_enb_set_event_cb(EsEnb *enb, EsEnbEventFn fn, void *arg)
 
 void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key)
 {
-  X509_up_ref(cert);
-  EVP_PKEY_up_ref(key);
+  es_x509_ref(cert);
+  es_pkey_ref(key);
   X509_free(enb->device_cert);
   EVP_PKEY_free(enb->device_key);
   enb->device_cert = cert;
@@ -403,18 +403,18 @@ static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
   e->trust = X509_STORE_new();
   e->fiber = es_fiber_new(ES_FIBER_STACK_SIZE, es_enb_session, enb, NULL);
   X509 *root = op == ES_ENB_ENROL ? NULL : es_enb_cert_of_der(enb->op_root);
-  if (e->trust == NULL || e->fiber == NULL
-      || !X509_STORE_add_cert(e->trust, op == ES_ENB_ENROL ? es_pki_get0_vendor_root(enb->pki) : root)) {
-    /* Out of memory or mappings: record it and let the run go on (with no trust anchor
-     * every response fails to verify). */
-    e->outcome = ES_ENB_OUTCOME_INTERNAL_ERROR;
-    if (e->fiber == NULL) {
-      X509_free(root);
-      X509_STORE_free(e->trust);
-      g_free(e);
-      enb->e = NULL;
-      return FALSE;
-    }
+  gboolean ok = e->trust != NULL && e->fiber != NULL
+                && X509_STORE_add_cert(e->trust, op == ES_ENB_ENROL
+                                                     ? es_pki_get0_vendor_root(enb->pki) : root);
+  if (!ok) {
+    /* Out of memory or mappings: no session at all (the caller reports internal_error)
+     * rather than one with no trust anchor. */
+    X509_free(root);
+    X509_STORE_free(e->trust);
+    es_fiber_free(e->fiber);
+    g_free(e);
+    enb->e = NULL;
+    return FALSE;
   }
   X509_free(root);
   /* The first session reads stream <number>, as every simulated run always has; later
@@ -507,7 +507,7 @@ EsEnbOperation es_enb_get_operation(const EsEnb *enb) { return enb->op; }
 void es_enb_set1_new_key(EsEnb *enb, EVP_PKEY *key)
 {
   if (key != NULL)
-    EVP_PKEY_up_ref(key);
+    es_pkey_ref(key);
   EVP_PKEY_free(enb->given_new_key);
   enb->given_new_key = key;
 }

@@ -120,7 +120,11 @@ static int check_new_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const ch
     ca_pubs = OSSL_CMP_CTX_get1_caPubs(ctx);
     store = X509_STORE_new();
     for (int i = 0; store != NULL && i < sk_X509_num(ca_pubs); i++)
-      X509_STORE_add_cert(store, sk_X509_value(ca_pubs, i));
+      if (!X509_STORE_add_cert(store, sk_X509_value(ca_pubs, i))) {
+        /* No memory: the certificate cannot be checked, which is not its fault. */
+        X509_STORE_free(g_steal_pointer(&store));
+        e->failure = ES_ENB_OUTCOME_INTERNAL_ERROR;
+      }
     if (store != NULL)
       X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)e->wall);
   } else if (X509_STORE_up_ref(e->trust)) {
@@ -133,7 +137,7 @@ static int check_new_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const ch
     STACK_OF(X509) *chain = ok ? X509_STORE_CTX_get0_chain(vctx) : NULL;
     if (ok && enb->op == ES_ENB_ENROL && sk_X509_num(chain) > 0) {
       X509 *root = sk_X509_value(chain, sk_X509_num(chain) - 1);
-      X509_up_ref(root);
+      es_x509_ref(root);
       X509_free(e->root);
       e->root = root;
     }
@@ -254,7 +258,7 @@ void es_enb_session(void *arg)
   case ES_ENB_REVOKE: revoked = OSSL_CMP_exec_RR_ses(ctx) == 1; break;
   }
   if (cert != NULL) {
-    X509_up_ref(cert);
+    es_x509_ref(cert);
     e->cert = cert;
     e->new_key = new_key;
     new_key = NULL;

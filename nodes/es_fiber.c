@@ -76,6 +76,13 @@ static void trampoline(unsigned hi, unsigned lo)
   /* uc_link returns to f->caller */
 }
 
+/* getcontext returns twice in the compiler's eyes: kept out of es_fiber_new so that none of
+ * its locals can be clobbered. */
+static int G_GNUC_NO_INLINE context_init(ucontext_t *ctx)
+{
+  return getcontext(ctx);
+}
+
 EsFiber *es_fiber_new(gsize stack_size, EsFiberFn fn, void *arg, GError **error)
 {
   gsize page = (gsize)sysconf(_SC_PAGESIZE);
@@ -92,13 +99,28 @@ EsFiber *es_fiber_new(gsize stack_size, EsFiberFn fn, void *arg, GError **error)
       g_free(f);
       return NULL;
     }
-    /* A stack overflow faults on the guard page instead of corrupting the heap. */
-    mprotect(f->map, page, PROT_NONE);
+    /* A stack overflow faults on the guard page instead of corrupting the heap: no fiber
+     * without one (the mapping count limit, vm.max_map_count, is what makes this fail). */
+    if (mprotect(f->map, page, PROT_NONE) != 0) {
+      int err = errno;
+      munmap(f->map, f->map_size);
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+                  "fiber stack guard page: %s", g_strerror(err));
+      g_free(f);
+      return NULL;
+    }
     memset(f->map + page, ES_FIBER_FILL, stack_size);
   }
   f->fn = fn;
   f->arg = arg;
-  getcontext(&f->ctx);
+  if (context_init(&f->ctx) != 0) {
+    int err = errno;
+    munmap(f->map, f->map_size);
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "fiber context: %s",
+                g_strerror(err));
+    g_free(f);
+    return NULL;
+  }
   f->ctx.uc_stack.ss_sp = f->map + page;
   f->ctx.uc_stack.ss_size = stack_size;
   f->ctx.uc_link = &f->caller;

@@ -119,6 +119,21 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
                      "certificate template lacks subject or public key");
   }
 
+  /* The operator root reaches the eNB only inside an ip it authenticated through the
+   * cross certificate: that is what makes late binding safe. (OpenSSL sends caPubs in an
+   * ip only; a renewing eNB has the root already.) Made before the serial is spent. */
+  X509 *root = es_pki_get0_operator_root(raca->pki);
+  gboolean pushed = (*ca_pubs = sk_X509_new_null()) != NULL
+                    && sk_X509_push(*ca_pubs, es_x509_ref(root)) > 0;
+  if (!pushed) {
+    if (*ca_pubs != NULL) {
+      X509_free(root); /* the reference the push did not take */
+      sk_X509_free(g_steal_pointer(ca_pubs));
+    }
+    X509_free(old);
+    EVP_PKEY_free(pubkey);
+    return NULL;
+  }
   GError *error = NULL;
   X509 *cert = es_ca_issue(raca->ca, subject, pubkey, es_raca_wall_now(raca),
                            raca->config.cert_validity_s, &error);
@@ -126,39 +141,31 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   if (cert == NULL) {
     OSSL_CMP_PKISI *si = rejection(OSSL_CMP_PKIFAILUREINFO_systemFailure, error->message);
     g_error_free(error);
+    sk_X509_pop_free(g_steal_pointer(ca_pubs), X509_free);
     X509_free(old);
     return si;
   }
-  /* The operator root reaches the eNB only inside an ip it authenticated through the
-   * cross certificate: that is what makes late binding safe. (OpenSSL sends caPubs in an
-   * ip only; a renewing eNB has the root already.) */
-  *ca_pubs = sk_X509_new_null();
-  X509 *root = es_pki_get0_operator_root(raca->pki);
-  unsigned char *der = NULL;
-  int der_len = i2d_X509(cert, &der);
-  if (*ca_pubs == NULL || !X509_up_ref(root) || !sk_X509_push(*ca_pubs, root) || der_len <= 0) {
-    OPENSSL_free(der);
-    X509_free(cert);
-    X509_free(old);
-    return NULL;
-  }
-  /* Kept to authenticate a later kur or rr that names this certificate. */
-  g_hash_table_insert(raca->issued, es_serial_hex(X509_get0_serialNumber(cert)),
-                      g_bytes_new(der, (gsize)der_len));
-  OPENSSL_free(der);
-  X509_up_ref(cert);
+  /* Issued: reported at once, so that whatever fails from here on leaves it accounted for
+   * (es_raca_process revokes it as issue_failed when no ip carries it). */
   X509_free(t->cert);
-  t->cert = cert;
+  t->cert = es_x509_ref(cert);
   X509_free(t->old_cert);
   t->old_cert = old;
   *cert_out = cert;
   raca->stats.issued++;
-  double now = es_raca_now_s(raca);
   if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_ISSUED, .cert = cert, .request = type,
-                      .replaced = old, .t = now};
+                      .replaced = old, .t = es_raca_now_s(raca)};
     raca->observer.event(raca->observer_arg, &ev);
   }
+  /* Kept to authenticate a later kur or rr that names this certificate. */
+  unsigned char *der = NULL;
+  int der_len = i2d_X509(cert, &der);
+  if (der_len <= 0)
+    return NULL;
+  g_hash_table_insert(raca->issued, es_serial_hex(X509_get0_serialNumber(cert)),
+                      g_bytes_new(der, (gsize)der_len));
+  OPENSSL_free(der);
   return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
 }
 

@@ -41,8 +41,8 @@ EsCa *es_ca_new(X509 *cert, EVP_PKEY *key)
     return NULL;
   EsCa *ca = g_new0(EsCa, 1);
   ca->refs = 1;
-  X509_up_ref(cert);
-  EVP_PKEY_up_ref(key);
+  es_x509_ref(cert);
+  es_pkey_ref(key);
   ca->cert = cert;
   ca->key = key;
   ca->next_serial = ES_CA_FIRST_SERIAL;

@@ -128,14 +128,14 @@ EVP_PKEY *es_key_pool_get1(EsKeyPool *pool)
 {
   EVP_PKEY *key = g_ptr_array_index(pool->keys, pool->next);
   pool->next = (pool->next + 1) % pool->keys->len;
-  EVP_PKEY_up_ref(key);
+  es_pkey_ref(key);
   return key;
 }
 
 EVP_PKEY *es_key_pool_get1_at(EsKeyPool *pool, guint64 index)
 {
   EVP_PKEY *key = g_ptr_array_index(pool->keys, (guint)(index % pool->keys->len));
-  EVP_PKEY_up_ref(key);
+  es_pkey_ref(key);
   return key;
 }
 

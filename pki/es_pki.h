@@ -87,6 +87,11 @@ gboolean es_pem_save_crl(const char *path, X509_CRL *crl, GError **error);
 /* Serial in upper-case hex as `openssl x509 -serial` prints it. */
 char *es_serial_hex(const ASN1_INTEGER *serial);
 
+/* X509_up_ref and EVP_PKEY_up_ref, checked: they fail only on a broken reference count, which
+ * no caller can recover from (fatal). Return their argument. */
+X509 *es_x509_ref(X509 *cert);
+EVP_PKEY *es_pkey_ref(EVP_PKEY *key);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsPki, es_pki_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsKeyPool, es_key_pool_free)
 

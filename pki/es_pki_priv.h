@@ -1,4 +1,5 @@
-/* Private to pki/: the one certificate builder that the hierarchy (es_pki.c) and the issuing
+/* Private to pki/: the hierarchy's layout (es_pki.c makes it, es_pki_files.c saves and loads
+ * it), and the one certificate builder that the hierarchy (es_pki.c) and the issuing
  * CA (es_ca.c) share, so every certificate of a run has the same shape. */
 #ifndef ES_PKI_PRIV_H
 #define ES_PKI_PRIV_H
@@ -6,6 +7,20 @@
 #include <glib.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+
+#include "pki/es_pki.h"
+
+struct EsPki {
+  EsKeyType type;
+  gint64 not_before;
+  X509 *vendor_root;
+  EVP_PKEY *vendor_root_key;
+  X509 *operator_root;
+  EVP_PKEY *operator_root_key;
+  X509 *raca;
+  EVP_PKEY *raca_key;
+  X509 *raca_cross;
+};
 
 typedef enum {
   ES_CERT_ROOT,   /* self-signed CA: CA:TRUE, keyCertSign + cRLSign */
