@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+G_BEGIN_DECLS
+
 /* Link outages: windows of simulated time in which a link drops everything, both ways.
  * Written "100s+30s,500s+10s" (start+duration); one allocation, n windows in file order. */
 typedef struct {
@@ -48,5 +50,7 @@ gboolean es_link_impaired(const EsLinkParams *l);
  * FALSE (a class whose rate is set elsewhere). */
 gboolean es_link_check(const EsLinkParams *l, const char *name, gboolean need_rate,
                        GError **error);
+
+G_END_DECLS
 
 #endif

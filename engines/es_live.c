@@ -1,6 +1,7 @@
 /* The live engine over libevent: evtimers, evhttp clients for eNB channels, an evhttp server
  * for the RA/CA; pointers into libevent are dropped as soon as it says an object is going. */
 #include "engines/es_live.h"
+#include "engines/es_http.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,8 +17,6 @@
 
 G_DEFINE_QUARK(es-live-error-quark, es_live_error)
 
-#define DEFAULT_MAX_BODY (1u << 20)
-#define DEFAULT_MAX_HEADERS 8192u
 #define DEFAULT_IDLE_TIMEOUT_S 30.0
 /* Client side: the eNB's own message timeout decides; libevent's only backs it up. */
 #define CLIENT_TIMEOUT_S 600
@@ -246,19 +245,6 @@ static void on_request_error(enum evhttp_request_error error, void *arg)
 
 static void send_request(EsChannel *c);
 
-/* Retry-After as delay-seconds; 0 (none) for an HTTP-date or anything else. */
-static guint parse_retry_after(const char *value)
-{
-  guint64 v;
-  if (value == NULL)
-    return 0;
-  while (*value == ' ' || *value == '\t')
-    value++;
-  if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, &v, NULL))
-    return 0;
-  return (guint)MIN(v, ES_RETRY_AFTER_MAX);
-}
-
 /* libevent calls this once per request: with the response, with NULL after a transport
  * failure (having freed the request), or with a request that never connected (code 0). */
 static void on_response(struct evhttp_request *req, void *arg)
@@ -289,7 +275,7 @@ static void on_response(struct evhttp_request *req, void *arg)
     in = evhttp_request_get_input_buffer(req);
     r.len = evbuffer_get_length(in);
     r.body = r.len > 0 ? evbuffer_pullup(in, -1) : NULL;
-    r.retry_after_s = parse_retry_after(
+    r.retry_after_s = es_http_retry_after(
         evhttp_find_header(evhttp_request_get_input_headers(req), "Retry-After"));
   }
   if (!c->posting) {
@@ -330,7 +316,7 @@ static void send_request(EsChannel *c)
     if (c->conn != NULL) {
       evhttp_connection_set_timeout(c->conn, CLIENT_TIMEOUT_S);
       evhttp_connection_set_retries(c->conn, 0);
-      evhttp_connection_set_max_body_size(c->conn, DEFAULT_MAX_BODY);
+      evhttp_connection_set_max_body_size(c->conn, ES_HTTP_MAX_BODY);
     }
   }
   struct evhttp_request *req = c->conn != NULL ? evhttp_request_new(on_response, c) : NULL;
@@ -372,7 +358,7 @@ static void live_channel_post(EsChannel *c, const char *content_type, const guin
   c->fn = fn;
   c->arg = arg;
   g_free(c->content_type);
-  c->content_type = g_strdup(content_type != NULL ? content_type : "application/pkixcmp");
+  c->content_type = g_strdup(content_type != NULL ? content_type : ES_HTTP_CONTENT_TYPE);
   if (c->body != NULL)
     g_bytes_unref(c->body);
   c->body = g_bytes_new(body, len);
@@ -454,7 +440,7 @@ static void live_reply(EsExchange *x, int http_status, const char *content_type,
 
 static void live_reply_unavailable(EsExchange *x, guint retry_after_s)
 {
-  static const char msg[] = "busy: queue full\n";
+  static const char msg[] = ES_HTTP_BUSY_BODY;
   char value[16];
   g_snprintf(value, sizeof value, "%u", retry_after_s);
   reply_with(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1, "Retry-After", value);
@@ -651,9 +637,9 @@ gboolean es_live_listen(EsLive *live, const char *host_port, const EsLiveLimits 
     return FALSE;
   EsLiveLimits lim = limits != NULL ? *limits : (EsLiveLimits){0};
   if (lim.max_body == 0)
-    lim.max_body = DEFAULT_MAX_BODY;
+    lim.max_body = ES_HTTP_MAX_BODY;
   if (lim.max_headers == 0)
-    lim.max_headers = DEFAULT_MAX_HEADERS;
+    lim.max_headers = ES_HTTP_MAX_HEADER;
   if (!(lim.idle_timeout_s > 0))
     lim.idle_timeout_s = DEFAULT_IDLE_TIMEOUT_S;
 

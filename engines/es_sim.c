@@ -2,39 +2,19 @@
  * and runs HTTP/1.1 (RFC 6712 POSTs, parsed with http_parser) over ns-3 TCP sockets. */
 #include "engines/es_sim.h"
 
-#include <http_parser.h>
 #include <math.h>
 #include <string.h>
 
+#include "engines/es_http.h"
+#include "engines/es_plan.h"
 #include "engines/ns3/es_ns3.h"
 
 G_DEFINE_QUARK(es-sim-error-quark, es_sim_error)
 
 #define HTTP_PORT 80
-#define MAX_BODY (1u << 20)   /* requests and responses bigger than this are refused */
-#define MAX_HEADER 8192u      /* request line or status line plus headers */
-#define MAX_CTYPE 256u
-#define MAX_FIELD 64u
-#define NET_BASE 0x0a000000u  /* 10.0.0.0/8 holds 2^22 point-to-point /30 subnets */
-#define NET_UNITS (1u << 22)
 
 typedef struct EsServer EsServer;
 typedef struct EsServerConn EsServerConn;
-
-/* One HTTP message being parsed (either direction). */
-typedef struct {
-  http_parser parser;
-  GString *field;       /* current header name, lower-cased, truncated at MAX_FIELD */
-  GString *ctype;
-  GByteArray *body;
-  gsize header_bytes;
-  gboolean in_value;    /* the last header callback was a value */
-  gboolean in_ctype;    /* that value belongs to Content-Type */
-  gboolean in_retry_after; /* that value belongs to Retry-After */
-  guint retry_after;    /* its delay-seconds, capped; 0 when absent or an HTTP-date */
-  gboolean complete;
-  int reject;           /* an HTTP status that says why we gave up on the message */
-} HttpIn;
 
 struct EsChannel {
   EsSim *sim;
@@ -46,7 +26,7 @@ struct EsChannel {
   gboolean outstanding;
   EsResponseFn fn;
   void *arg;
-  HttpIn in;
+  EsHttpIn in;
   int dispatching; /* inside a response callback: freeing waits */
   gboolean closed;
   GList link; /* in sim->channels */
@@ -61,7 +41,7 @@ struct EsExchange {
 struct EsServerConn {
   EsServer *server;
   EsNs3Socket *sock;
-  HttpIn in;
+  EsHttpIn in;
   GByteArray *backlog; /* received, not parsed yet (parsing waits while a request is served) */
   EsExchange *exchange;
   gboolean processing;
@@ -99,173 +79,6 @@ struct EsSim {
 /* The one live simulation (ns-3 is a singleton); replies find their exchange list here. */
 static EsSim *g_sim;
 
-/* ---- HTTP parsing ------------------------------------------------------------------ */
-
-static void http_in_init(HttpIn *in, enum http_parser_type type)
-{
-  http_parser_init(&in->parser, type);
-  in->parser.data = in;
-  if (in->field == NULL) {
-    in->field = g_string_new(NULL);
-    in->ctype = g_string_new(NULL);
-    in->body = g_byte_array_new();
-  }
-  in->complete = FALSE;
-  in->reject = 0;
-}
-
-static void http_in_clear(HttpIn *in)
-{
-  if (in->field != NULL) {
-    g_string_free(in->field, TRUE);
-    g_string_free(in->ctype, TRUE);
-    g_byte_array_unref(in->body);
-  }
-  memset(in, 0, sizeof *in);
-}
-
-static int on_message_begin(http_parser *p)
-{
-  HttpIn *in = p->data;
-  g_string_truncate(in->field, 0);
-  g_string_truncate(in->ctype, 0);
-  g_byte_array_set_size(in->body, 0);
-  in->header_bytes = 0;
-  in->in_value = TRUE;
-  in->in_ctype = FALSE;
-  in->in_retry_after = FALSE;
-  in->retry_after = 0;
-  in->complete = FALSE;
-  return 0;
-}
-
-static int count_header(HttpIn *in, size_t len)
-{
-  in->header_bytes += len;
-  if (in->header_bytes > MAX_HEADER) {
-    in->reject = 431;
-    return 1;
-  }
-  return 0;
-}
-
-static int on_url_or_status(http_parser *p, const char *at, size_t len)
-{
-  (void)at;
-  return count_header(p->data, len);
-}
-
-static int on_header_field(http_parser *p, const char *at, size_t len)
-{
-  HttpIn *in = p->data;
-  if (count_header(in, len))
-    return 1;
-  if (in->in_value) {
-    g_string_truncate(in->field, 0);
-    in->in_value = FALSE;
-  }
-  for (size_t i = 0; i < len && in->field->len < MAX_FIELD; i++)
-    g_string_append_c(in->field, g_ascii_tolower(at[i]));
-  return 0;
-}
-
-static int on_header_value(http_parser *p, const char *at, size_t len)
-{
-  HttpIn *in = p->data;
-  if (count_header(in, len))
-    return 1;
-  if (!in->in_value) {
-    in->in_value = TRUE;
-    in->in_ctype = strcmp(in->field->str, "content-type") == 0;
-    if (in->in_ctype)
-      g_string_truncate(in->ctype, 0);
-    in->in_retry_after = strcmp(in->field->str, "retry-after") == 0;
-  }
-  for (size_t i = 0; in->in_retry_after && i < len; i++) {
-    if (at[i] == ' ' || at[i] == '\t')
-      continue;
-    if (!g_ascii_isdigit(at[i])) {
-      in->retry_after = 0; /* an HTTP-date: the client backs off on its own */
-      in->in_retry_after = FALSE;
-      break;
-    }
-    in->retry_after = MIN(in->retry_after * 10 + (guint)(at[i] - '0'), ES_RETRY_AFTER_MAX);
-  }
-  if (in->in_ctype) {
-    if (in->ctype->len + len > MAX_CTYPE) {
-      in->reject = 431;
-      return 1;
-    }
-    g_string_append_len(in->ctype, at, len);
-  }
-  return 0;
-}
-
-static int on_headers_complete(http_parser *p)
-{
-  HttpIn *in = p->data;
-  /* http_parser leaves content_length at ULLONG_MAX when the header is absent. */
-  if (p->content_length != ULLONG_MAX && p->content_length > MAX_BODY) {
-    in->reject = 413;
-    return 1;
-  }
-  return 0;
-}
-
-static int on_body(http_parser *p, const char *at, size_t len)
-{
-  HttpIn *in = p->data;
-  if (in->body->len + len > MAX_BODY) {
-    in->reject = 413;
-    return 1;
-  }
-  g_byte_array_append(in->body, (const guint8 *)at, len);
-  return 0;
-}
-
-static int on_message_complete(http_parser *p)
-{
-  HttpIn *in = p->data;
-  in->complete = TRUE;
-  /* Stop here: the message is handled before the parser looks at the next one. */
-  http_parser_pause(p, 1);
-  return 0;
-}
-
-static const http_parser_settings http_settings = {
-  .on_message_begin = on_message_begin,
-  .on_url = on_url_or_status,
-  .on_status = on_url_or_status,
-  .on_header_field = on_header_field,
-  .on_header_value = on_header_value,
-  .on_headers_complete = on_headers_complete,
-  .on_body = on_body,
-  .on_message_complete = on_message_complete,
-};
-
-/* Feeds bytes (len 0: the peer closed). Returns how many were consumed; afterwards either
- * in->complete (one message, parser ready for the next), in->reject (give up), or all bytes
- * were consumed. */
-static gsize http_in_feed(HttpIn *in, const guint8 *data, gsize len)
-{
-  in->complete = FALSE;
-  gsize n = http_parser_execute(&in->parser, &http_settings, (const char *)data, len);
-  enum http_errno err = HTTP_PARSER_ERRNO(&in->parser);
-  if (in->complete) {
-    if (err == HPE_PAUSED)
-      http_parser_pause(&in->parser, 0);
-    return n;
-  }
-  if (err != HPE_OK && in->reject == 0)
-    in->reject = 400;
-  return n;
-}
-
-static const char *content_type_or_null(const HttpIn *in)
-{
-  return in->ctype->len > 0 ? in->ctype->str : NULL;
-}
-
 /* ---- clock and timers ---------------------------------------------------------------- */
 
 static double sim_now(EsEngine *engine)
@@ -292,7 +105,7 @@ static void sim_timer_cancel(EsEngine *engine, guint64 id)
 static void channel_free(EsChannel *c)
 {
   g_queue_unlink(&c->sim->channels, &c->link);
-  http_in_clear(&c->in);
+  es_http_in_clear(&c->in);
   g_free(c);
 }
 
@@ -333,7 +146,7 @@ static void channel_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, s
       channel_drop_socket(c);
       break;
     }
-    gsize n = http_in_feed(&c->in, data, len);
+    gsize n = es_http_in_feed(&c->in, data, len);
     data += n;
     len -= n;
     if (c->in.complete) {
@@ -342,7 +155,7 @@ static void channel_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, s
         channel_drop_socket(c);
       EsResponse r = {
         .http_status = c->in.parser.status_code,
-        .content_type = content_type_or_null(&c->in),
+        .content_type = es_http_in_content_type(&c->in),
         .body = c->in.body->data,
         .len = c->in.body->len,
         .retry_after_s = c->in.retry_after,
@@ -377,11 +190,11 @@ static void channel_on_event(void *arg, EsNs3Socket *sock, EsNs3SocketEvent ev)
     channel_drop_socket(c);
     if (c->outstanding) {
       /* A response delimited by the end of the connection ends here. */
-      http_in_feed(&c->in, NULL, 0);
+      es_http_in_feed(&c->in, NULL, 0);
       if (c->in.complete) {
         EsResponse r = {
           .http_status = c->in.parser.status_code,
-          .content_type = content_type_or_null(&c->in),
+          .content_type = es_http_in_content_type(&c->in),
           .body = c->in.body->data,
           .len = c->in.body->len,
           .retry_after_s = c->in.retry_after,
@@ -426,7 +239,7 @@ static void channel_send(EsChannel *c, const guint8 *bytes, gsize len, EsRespons
   c->outstanding = TRUE;
   c->fn = fn;
   c->arg = arg;
-  http_in_init(&c->in, HTTP_RESPONSE);
+  es_http_in_init(&c->in, HTTP_RESPONSE);
   if (c->sock == NULL) {
     c->sim->connects++;
     c->sock = es_ns3_tcp_connect(c->node, c->raca_addr, c->port, &channel_fns, c);
@@ -476,7 +289,7 @@ static void sim_channel_close(EsChannel *c)
 static void conn_free(EsServerConn *conn)
 {
   g_queue_unlink(&conn->server->conns, &conn->link);
-  http_in_clear(&conn->in);
+  es_http_in_clear(&conn->in);
   g_byte_array_unref(conn->backlog);
   g_free(conn);
 }
@@ -497,18 +310,12 @@ static void conn_close(EsServerConn *conn)
     conn_free(conn);
 }
 
-static const char *reason_phrase(int status)
-{
-  const char *s = http_status_str((enum http_status)status);
-  return strcmp(s, "<unknown>") == 0 ? "Unknown" : s;
-}
-
 static void conn_send_response(EsServerConn *conn, int status, const char *content_type,
                                const guint8 *body, gsize len, gboolean keep_alive,
                                const char *extra_headers)
 {
   GString *res = g_string_sized_new(160 + len);
-  g_string_append_printf(res, "HTTP/1.1 %d %s\r\n", status, reason_phrase(status));
+  g_string_append_printf(res, "HTTP/1.1 %d %s\r\n", status, es_http_reason_phrase(status));
   if (content_type != NULL)
     g_string_append_printf(res, "Content-Type: %s\r\n", content_type);
   g_string_append_printf(res, "Content-Length: %" G_GSIZE_FORMAT "\r\n%s%s\r\n", len,
@@ -536,7 +343,7 @@ static void conn_process(EsServerConn *conn)
   conn->processing = TRUE;
   gsize off = 0;
   while (!conn->dead && conn->exchange == NULL && off < conn->backlog->len) {
-    gsize n = http_in_feed(&conn->in, conn->backlog->data + off, conn->backlog->len - off);
+    gsize n = es_http_in_feed(&conn->in, conn->backlog->data + off, conn->backlog->len - off);
     off += n;
     if (conn->in.reject != 0) {
       conn_reject(conn, conn->in.reject);
@@ -565,7 +372,7 @@ static void conn_process(EsServerConn *conn)
     g_queue_push_tail_link(&sim->exchanges, &x->link);
     conn->exchange = x;
     if (srv->fn != NULL) {
-      srv->fn(srv->arg, x, content_type_or_null(&conn->in), conn->in.body->data,
+      srv->fn(srv->arg, x, es_http_in_content_type(&conn->in), conn->in.body->data,
               conn->in.body->len);
     } else {
       static const char msg[] = "no service\n";
@@ -587,7 +394,7 @@ static void conn_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, size
   if (conn->dead)
     return;
   /* A client that keeps sending while its request is served can buffer one more message. */
-  if (conn->backlog->len + len > MAX_BODY + MAX_HEADER) {
+  if (conn->backlog->len + len > ES_HTTP_MAX_BODY + ES_HTTP_MAX_HEADER) {
     conn_close(conn);
     return;
   }
@@ -613,7 +420,7 @@ static void server_on_accept(void *arg, EsNs3Socket *listener, EsNs3Socket *sock
   conn->server = srv;
   conn->sock = sock;
   conn->backlog = g_byte_array_new();
-  http_in_init(&conn->in, HTTP_REQUEST);
+  es_http_in_init(&conn->in, HTTP_REQUEST);
   conn->link.data = conn;
   g_queue_push_tail_link(&srv->conns, &conn->link);
   es_ns3_socket_set_fns(sock, &conn_fns, conn);
@@ -701,7 +508,7 @@ static void sim_reply(EsExchange *x, int http_status, const char *content_type,
 
 static void sim_reply_unavailable(EsExchange *x, guint retry_after_s)
 {
-  static const char msg[] = "busy: queue full\n";
+  static const char msg[] = ES_HTTP_BUSY_BODY;
   char header[48];
   g_snprintf(header, sizeof header, "Retry-After: %u\r\n", retry_after_s);
   reply_with(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1, header);
@@ -721,137 +528,35 @@ static const EsEngineOps sim_ops = {
 
 /* ---- building the network ------------------------------------------------------------ */
 
-static guint32 next_pow2(guint64 v)
-{
-  guint64 p = 1;
-  while (p < v)
-    p <<= 1;
-  return p > NET_UNITS ? NET_UNITS + 1 : (guint32)p;
-}
-
-static guint log2_u32(guint32 v)
-{
-  guint l = 0;
-  while (v > 1) {
-    v >>= 1;
-    l++;
-  }
-  return l;
-}
-
-typedef struct {
-  const guint32 *units;
-} ChildOrder;
-
-/* Bigger subtrees first: consecutive power-of-two blocks then stay aligned. */
-static gint child_cmp(gconstpointer a, gconstpointer b, gpointer data)
-{
-  const guint32 *units = ((const ChildOrder *)data)->units;
-  guint x = *(const guint *)a, y = *(const guint *)b;
-  if (units[x] != units[y])
-    return units[x] > units[y] ? -1 : 1;
-  return x < y ? -1 : (x > y);
-}
-
-/* Each link is a /30 ("unit"). A subtree's links fill an aligned power-of-two block of units,
- * its children's blocks first (largest first) and its own uplink last, so a router reaches a
- * child's whole subtree with one prefix route and everything else with its default route. */
+/* The plan's addresses and routes, then one ns-3 link per uplink. */
 static gboolean build_network(EsSim *sim, const EsTopology *topo, guint64 seed, GError **error)
 {
   guint n = sim->nodes;
-  gboolean ok = FALSE;
-  guint *parent = g_new(guint, n);
-  guint32 *units = g_new0(guint32, n);
-  guint64 *childsum = g_new0(guint64, n);
-  guint32 *base = g_new0(guint32, n);
-  guint *first = g_new0(guint, n + 1);
-  guint *children = g_new(guint, n);
-
-  for (guint i = 0; i < n; i++) {
-    parent[i] = es_topology_node(topo, i)->parent;
-    if ((i == 0) != (parent[i] == i) || parent[i] > i) {
-      g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
-                  "node %u: parent %u (node 0 must be the only root; parents precede children)",
-                  i, parent[i]);
-      goto out;
-    }
-  }
-  for (guint i = n - 1; i >= 1; i--) {
-    units[i] = next_pow2(1 + childsum[i]);
-    childsum[parent[i]] += units[i];
-  }
-  if (childsum[0] > NET_UNITS) {
-    g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
-                "topology needs %" G_GUINT64_FORMAT " /30 links' worth of 10.0.0.0/8; at most %u fit",
-                childsum[0], NET_UNITS);
-    goto out;
-  }
-  /* Children per node, in index order, then largest subtree first. */
-  for (guint i = 1; i < n; i++)
-    first[parent[i] + 1]++;
+  g_autofree guint *parent = g_new(guint, n);
   for (guint i = 0; i < n; i++)
-    first[i + 1] += first[i];
-  {
-    guint *fill = g_memdup2(first, sizeof(guint) * n);
-    for (guint i = 1; i < n; i++)
-      children[fill[parent[i]]++] = i;
-    g_free(fill);
-  }
-  ChildOrder order = { units };
-  for (guint v = 0; v < n; v++) {
-    guint cnt = first[v + 1] - first[v];
-    if (cnt > 1)
-      g_qsort_with_data(children + first[v], cnt, sizeof(guint), child_cmp, &order);
-    guint32 cursor = v == 0 ? 0 : base[v];
-    for (guint k = first[v]; k < first[v + 1]; k++) {
-      base[children[k]] = cursor;
-      cursor += units[children[k]];
-    }
-  }
-
+    parent[i] = es_topology_node(topo, i)->parent;
+  g_autofree EsPlanNode *plan = es_plan_new(parent, n, error);
+  if (plan == NULL)
+    return FALSE;
   sim->addr = g_new0(guint32, n);
-  for (guint v = 1; v < n; v++)
-    sim->addr[v] = NET_BASE + 4u * (base[v] + (guint32)childsum[v]) + 2;
-  if (n > 1)
-    sim->addr[0] = sim->addr[children[first[0]]] - 1;
+  for (guint v = 0; v < n; v++)
+    sim->addr[v] = plan[v].addr;
 
   es_ns3_init(seed);
   es_ns3_nodes_create(n);
   for (guint v = 1; v < n; v++) {
     const EsLinkParams *lp = &es_topology_node(topo, v)->uplink;
-    guint32 up = sim->addr[v] - 1; /* the parent's end of v's uplink */
     guint32 pif, vif;
-    guint n_out = lp->outages ? lp->outages->n : 0;
-    EsNs3Outage *out = g_new(EsNs3Outage, MAX(n_out, 1u));
-    for (guint i = 0; i < n_out; i++)
-      out[i] = (EsNs3Outage){lp->outages->w[i].start_s, lp->outages->w[i].duration_s};
-    EsNs3Impairments imp = {lp->loss,        lp->burst_enter, lp->burst_exit, lp->burst_loss,
-                            lp->corruption, out,             n_out};
-    int rc = es_ns3_link(parent[v], v, lp->rate_bps, lp->delay_s, &imp, up, sim->addr[v], 30, v,
-                         &pif, &vif);
-    g_free(out);
-    if (rc != 0) {
+    if (es_ns3_link(parent[v], v, lp, plan[v].peer, sim->addr[v], 30, v, &pif, &vif) != 0) {
       g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
-                  "node %u: bad uplink (rate %g bit/s, delay %g s, loss %g, burst %g/%g/%g, "
-                  "corruption %g, %u outages)",
-                  v, lp->rate_bps, lp->delay_s, lp->loss, lp->burst_enter, lp->burst_exit,
-                  lp->burst_loss, lp->corruption, n_out);
-      goto out;
+                  "node %u: bad uplink (rate %g bit/s, delay %g s)", v, lp->rate_bps, lp->delay_s);
+      return FALSE;
     }
-    es_ns3_route_default(v, up, vif);
+    es_ns3_route_default(v, plan[v].peer, vif);
     /* Leaves too: nodes have no connected routes, only these disjoint blocks. */
-    es_ns3_route_add(parent[v], NET_BASE + 4u * base[v], 30 - log2_u32(units[v]), sim->addr[v],
-                     pif);
+    es_ns3_route_add(parent[v], plan[v].subtree_net, plan[v].subtree_plen, sim->addr[v], pif);
   }
-  ok = TRUE;
-out:
-  g_free(parent);
-  g_free(units);
-  g_free(childsum);
-  g_free(base);
-  g_free(first);
-  g_free(children);
-  return ok;
+  return TRUE;
 }
 
 EsSim *es_sim_new(const EsTopology *topo, guint64 seed, GError **error)

@@ -33,13 +33,17 @@ static ns3::Ptr<ns3::UniformRandomVariable> Variable(bool used)
   return used ? ns3::CreateObject<ns3::UniformRandomVariable>() : nullptr;
 }
 
-void LinkErrorModel::Configure(const LinkImpairments &imp)
+LinkErrorModel::~LinkErrorModel() { g_free(m_imp.outages); }
+
+void LinkErrorModel::Configure(const EsLinkParams &link)
 {
-  m_imp = imp;
+  g_free(m_imp.outages);
+  m_imp = link;
+  m_imp.outages = es_outages_copy(link.outages);
   m_bad = false;
-  m_lossRng = Variable(imp.loss > 0);
-  m_burstRng = Variable(imp.burst_enter > 0);
-  m_corruptRng = Variable(imp.corrupt > 0);
+  m_lossRng = Variable(link.loss > 0);
+  m_burstRng = Variable(link.burst_enter > 0);
+  m_corruptRng = Variable(link.corruption > 0);
 }
 
 void LinkErrorModel::AssignStreams(int64_t loss, int64_t burst, int64_t corrupt)
@@ -56,10 +60,11 @@ bool LinkErrorModel::DoCorrupt(ns3::Ptr<ns3::Packet> p)
 {
   // Outages come first and draw nothing: the chain and the loss stream see only the packets
   // that reach a working link.
-  if (!m_imp.outages.empty()) {
+  if (m_imp.outages != nullptr) {
     double now = ns3::Simulator::Now().GetSeconds();
-    for (const auto &w : m_imp.outages)
-      if (now >= w.first && now < w.second) {
+    for (guint i = 0; i < m_imp.outages->n; i++)
+      if (now >= m_imp.outages->w[i].start_s
+          && now < m_imp.outages->w[i].start_s + m_imp.outages->w[i].duration_s) {
         m_counts.outage++;
         return true;
       }
@@ -78,7 +83,7 @@ bool LinkErrorModel::DoCorrupt(ns3::Ptr<ns3::Packet> p)
   }
   // Drawn for every packet, so the chance per data segment is exactly `corrupt`; only the
   // (few) hits pay for parsing the headers.
-  if (m_imp.corrupt > 0 && m_corruptRng->GetValue() < m_imp.corrupt && FlipPayloadBit(p))
+  if (m_imp.corruption > 0 && m_corruptRng->GetValue() < m_imp.corruption && FlipPayloadBit(p))
     m_counts.corrupted++;
   return false;
 }

@@ -10,22 +10,10 @@
 #include <ns3/error-model.h>
 #include <ns3/random-variable-stream.h>
 
+#include "config/es_link.h"
+
 namespace es
 {
-
-struct LinkImpairments {
-  double loss = 0;        // independent drop probability per packet
-  double burst_enter = 0; // Gilbert-Elliott: good -> bad per packet (0: no bursts)
-  double burst_exit = 0;  // bad -> good per packet; must be > 0 when burst_enter is
-  double burst_loss = 1;  // drop probability in the bad state
-  std::vector<std::pair<double, double>> outages; // [start, end) in simulated seconds
-  double corrupt = 0; // probability of flipping one payload bit of a data segment
-
-  bool Any() const
-  {
-    return loss > 0 || (burst_enter > 0 && burst_loss > 0) || !outages.empty() || corrupt > 0;
-  }
-};
 
 // What a model did, by cause. A packet counts once: an outage drop draws no loss or burst.
 struct LinkCounts {
@@ -39,7 +27,8 @@ public:
   LinkErrorModel();
   // Random variables exist only for the mechanisms in use (a link's model costs a few hundred
   // bytes per variable, and 100k links add up): configure first, then assign streams.
-  void Configure(const LinkImpairments &imp);
+  // `link` is checked (es_link_check) and copied; its rate and delay are the channel's.
+  void Configure(const EsLinkParams &link);
   // One stream per mechanism, so that turning corruption on does not move the losses. The
   // loss stream draws exactly as ns-3's RateErrorModel (one uniform per packet, drop when
   // below the rate): a loss-only link given RateErrorModel's stream drops the same packets.
@@ -55,7 +44,9 @@ private:
   void DoReset() override { m_bad = false; }
   bool FlipPayloadBit(ns3::Ptr<ns3::Packet> p);
 
-  LinkImpairments m_imp;
+  ~LinkErrorModel() override;
+
+  EsLinkParams m_imp{}; // outages owned
   ns3::Ptr<ns3::UniformRandomVariable> m_lossRng, m_burstRng, m_corruptRng;
   bool m_bad = false;
   LinkCounts m_counts;

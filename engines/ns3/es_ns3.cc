@@ -3,6 +3,7 @@
 // subclass finds established connections by hash instead of ns-3's per-node linear scan.
 #include "engines/ns3/es_ns3.h"
 #include "engines/ns3/es_linkmodel.h"
+#include "config/es_streams.h"
 
 #include <ns3/boolean.h>
 #include <ns3/config.h>
@@ -714,7 +715,7 @@ uint32_t es_ns3_nodes_create(uint32_t count)
   stack.SetTcp("ns3::EsTcpL4Protocol");
   stack.Install(nc);
   // ARP and friends draw from streams too; pin them so runs do not depend on process history.
-  stack.AssignStreams(nc, (int64_t(1) << 40) + first * int64_t(16));
+  stack.AssignStreams(nc, ES_NS3_STREAM_STACK + first * int64_t(16));
   for (uint32_t i = 0; i < count; i++)
     g_world->nodes.push_back(nc.Get(i));
   g_world->retx_by_node.resize(g_world->nodes.size(), 0);
@@ -732,54 +733,24 @@ static uint32_t AddInterface(Ptr<Node> n, Ptr<NetDevice> dev, uint32_t addr, uns
   return i;
 }
 
-static bool IsProbability(double p) { return p >= 0 && p <= 1; }
-
-// The C description as the model's; false when a value is out of range.
-static bool ToImpairments(const EsNs3Impairments *in, es::LinkImpairments *out)
+int es_ns3_link(uint32_t a, uint32_t b, const EsLinkParams *link, uint32_t a_addr,
+                uint32_t b_addr, unsigned plen, uint64_t stream, uint32_t *a_if, uint32_t *b_if)
 {
-  if (!in)
-    return true;
-  if (!IsProbability(in->loss) || !IsProbability(in->burst_enter) ||
-      !IsProbability(in->burst_exit) || !IsProbability(in->burst_loss) ||
-      !IsProbability(in->corruption) || (in->burst_enter > 0 && !(in->burst_exit > 0)) ||
-      (in->n_outages > 0 && !in->outages))
-    return false;
-  out->loss = in->loss;
-  out->burst_enter = in->burst_enter;
-  out->burst_exit = in->burst_exit;
-  out->burst_loss = in->burst_loss;
-  out->corrupt = in->corruption;
-  for (uint32_t i = 0; i < in->n_outages; i++) {
-    const EsNs3Outage &w = in->outages[i];
-    if (!(w.start_s >= 0) || !(w.duration_s > 0) || !std::isfinite(w.start_s + w.duration_s))
-      return false;
-    out->outages.emplace_back(w.start_s, w.start_s + w.duration_s);
-  }
-  return true;
-}
-
-// Streams far above the loss streams (2 per link) and the stacks' (from 2^40).
-const int64_t kBurstStreams = int64_t(1) << 41;
-const int64_t kCorruptStreams = int64_t(1) << 42;
-
-int es_ns3_link(uint32_t a, uint32_t b, double rate_bps, double delay_s,
-                const EsNs3Impairments *imp, uint32_t a_addr, uint32_t b_addr, unsigned plen,
-                uint64_t stream, uint32_t *a_if, uint32_t *b_if)
-{
-  es::LinkImpairments li;
-  if (!(rate_bps >= 1) || !(delay_s >= 0) || !ToImpairments(imp, &li) || plen > 32)
+  // Checked where the link was made (es_link_check): only what ns-3 itself cannot take.
+  if (link == nullptr || !(link->rate_bps >= 1) || !(link->delay_s >= 0) || plen > 32)
     return -1;
+  double rate_bps = link->rate_bps, delay_s = link->delay_s;
   PointToPointHelper &p2p = g_world->p2p;
   p2p.SetDeviceAttribute("DataRate", DataRateValue(DataRate(static_cast<uint64_t>(rate_bps))));
   p2p.SetChannelAttribute("Delay", TimeValue(Delay(delay_s)));
   Ptr<Node> na = NodeAt(a), nb = NodeAt(b);
   NetDeviceContainer devs = p2p.Install(na, nb);
-  if (li.Any()) {
+  if (es_link_impaired(link)) {
     for (uint32_t side = 0; side < 2; side++) {
       Ptr<es::LinkErrorModel> em = CreateObject<es::LinkErrorModel>();
-      em->Configure(li);
+      em->Configure(*link);
       int64_t s = static_cast<int64_t>(2 * stream + side);
-      em->AssignStreams(s, kBurstStreams + s, kCorruptStreams + s);
+      em->AssignStreams(s, ES_NS3_STREAM_BURST + s, ES_NS3_STREAM_CORRUPT + s);
       Ptr<PointToPointNetDevice> d = DynamicCast<PointToPointNetDevice>(devs.Get(side));
       d->SetReceiveErrorModel(em);
       d->TraceConnectWithoutContext("PhyRxDrop", MakeCallback(&OnPhyRxDrop));

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/es_link.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -22,32 +24,17 @@ void es_ns3_destroy(void);
 /* Creates `count` nodes with an IPv4 stack (no IPv6, static routing only, no queue discs);
  * returns the index of the first. Indexes count from 0 in creation order. */
 uint32_t es_ns3_nodes_create(uint32_t count);
-/* What a link does to the packets it carries, each direction on its own (probabilities in
- * [0, 1]). Gilbert-Elliott bursts: a chain stepped per packet, good -> bad with burst_enter,
- * bad -> good with burst_exit (> 0 when burst_enter is), dropping with burst_loss while bad.
- * corruption: the chance that a TCP segment carrying data has one payload bit flipped (headers
- * never; ns-3 does not check TCP checksums, so the application gets the flipped byte).
- * Outages: [start, start + duration) of simulated time in which everything is dropped. */
-typedef struct {
-  double start_s, duration_s;
-} EsNs3Outage;
-typedef struct {
-  double loss;
-  double burst_enter, burst_exit, burst_loss;
-  double corruption;
-  const EsNs3Outage *outages; /* copied */
-  uint32_t n_outages;
-} EsNs3Impairments;
 
-/* Connects nodes a and b with a point-to-point link. a gets a_addr, b gets b_addr, both
- * with prefix length `plen`. With any impairment (imp may be NULL: none) both receiving
+/* Connects nodes a and b with a point-to-point link of `link`'s rate, delay and impairments
+ * (es_link_check'ed by whoever made it; each direction on its own; corruption flips one
+ * payload bit of a TCP data segment, which ns-3 does not checksum). a gets a_addr, b gets
+ * b_addr, both with prefix length `plen`. With any impairment both receiving
  * devices get an error model; its random streams derive from `stream` alone (independent loss
  * uses 2*stream and 2*stream+1, as the plain loss model of earlier versions did, so a
  * loss-only link drops the same packets), so equal arguments give equal results. The
  * interface indexes on a and b are returned in *a_if and *b_if. -1 on a bad argument. */
-int es_ns3_link(uint32_t a, uint32_t b, double rate_bps, double delay_s,
-                const EsNs3Impairments *imp, uint32_t a_addr, uint32_t b_addr, unsigned plen,
-                uint64_t stream, uint32_t *a_if, uint32_t *b_if);
+int es_ns3_link(uint32_t a, uint32_t b, const EsLinkParams *link, uint32_t a_addr,
+                uint32_t b_addr, unsigned plen, uint64_t stream, uint32_t *a_if, uint32_t *b_if);
 /* Static routes: a network route via `gateway` on interface `iface`, and the default route.
  * Nodes route by these alone (no connected routes): a node's network routes must not overlap,
  * as the aligned blocks of a tree's subtrees do not. */

@@ -68,7 +68,16 @@ std::vector<uint8_t> Bytes(Ptr<const Packet> p)
   return b;
 }
 
-Ptr<es::LinkErrorModel> Model(const es::LinkImpairments &imp, int64_t stream = 7)
+// A perfect 1 Gbit/s link, burst_loss 1 as a scenario's default.
+EsLinkParams Link()
+{
+  EsLinkParams l{};
+  l.rate_bps = 1e9;
+  l.burst_loss = 1;
+  return l;
+}
+
+Ptr<es::LinkErrorModel> Model(const EsLinkParams &imp, int64_t stream = 7)
 {
   Ptr<es::LinkErrorModel> m = CreateObject<es::LinkErrorModel>();
   m->Configure(imp);
@@ -88,7 +97,7 @@ struct World {
 void test_independent_loss()
 {
   World w;
-  es::LinkImpairments imp;
+  EsLinkParams imp = Link();
   imp.loss = 0.05;
   Ptr<es::LinkErrorModel> m = Model(imp);
   Ptr<Packet> p = Frame(100);
@@ -108,7 +117,7 @@ void test_independent_loss()
 void test_same_as_rate_error_model()
 {
   World w;
-  es::LinkImpairments imp;
+  EsLinkParams imp = Link();
   imp.loss = 0.2;
   Ptr<es::LinkErrorModel> m = Model(imp, 41);
   Ptr<RateErrorModel> r = CreateObject<RateErrorModel>();
@@ -123,7 +132,7 @@ void test_same_as_rate_error_model()
 void test_gilbert_elliott()
 {
   World w;
-  es::LinkImpairments imp;
+  EsLinkParams imp = Link();
   imp.burst_enter = 0.01;
   imp.burst_exit = 0.1;
   imp.burst_loss = 0.5;
@@ -177,8 +186,8 @@ void Probe(OutageProbe *o)
 void test_outages()
 {
   World w;
-  es::LinkImpairments imp;
-  imp.outages = {{100, 130}, {500, 510}}; // "100s+30s,500s+10s"
+  EsLinkParams imp = Link();
+  g_assert_true(es_parse_outages("100s+30s,500s+10s", &imp.outages, nullptr));
   OutageProbe o{Model(imp), {}};
   for (int ms = 0; ms <= 600000; ms += 250)
     Simulator::Schedule(MilliSeconds(ms), &Probe, &o);
@@ -195,13 +204,14 @@ void test_outages()
   }
   g_assert_cmpuint(o.m->Counts().outage, ==, expect);
   g_assert_cmpuint(expect, ==, 30 * 4 + 10 * 4 + 3);
+  g_free(imp.outages);
 }
 
 void test_corruption()
 {
   World w;
-  es::LinkImpairments imp;
-  imp.corrupt = 1;
+  EsLinkParams imp = Link();
+  imp.corruption = 1;
   Ptr<es::LinkErrorModel> m = Model(imp);
   uint64_t corrupted = 0;
   for (uint32_t payload : {1u, 17u, 536u, 1448u}) {
@@ -252,8 +262,8 @@ void test_corruption()
   g_assert_cmpuint(m->Counts().corrupted, ==, corrupted);
 
   // A small probability hits about that share of data segments.
-  es::LinkImpairments some;
-  some.corrupt = 0.1;
+  EsLinkParams some = Link();
+  some.corruption = 0.1;
   Ptr<es::LinkErrorModel> s = Model(some);
   const int n = 20000;
   for (int i = 0; i < n; i++) {
@@ -269,9 +279,9 @@ void test_corruption()
 void test_streams_independent()
 {
   World w;
-  es::LinkImpairments a, b;
+  EsLinkParams a = Link(), b = Link();
   a.loss = b.loss = 0.3;
-  b.corrupt = 0.5;
+  b.corruption = 0.5;
   Ptr<es::LinkErrorModel> ma = Model(a, 3), mb = Model(b, 3);
   for (int i = 0; i < 5000; i++) {
     Ptr<Packet> pa = Frame(100), pb = Frame(100);

@@ -1,0 +1,110 @@
+/* Unit tests of the HTTP framing both engines share: whole, byte-by-byte and pipelined
+ * messages, the size limits, malformed input, and the Retry-After rule. */
+#include <string.h>
+#include <glib.h>
+
+#include "engines/es_http.h"
+
+static const char request[] = "POST /pkix/ HTTP/1.1\r\nHost: raca\r\n"
+                              "Content-Type: application/pkixcmp\r\nContent-Length: 5\r\n\r\nhello";
+
+static void test_whole_and_split(void)
+{
+  for (gsize step = 1; step <= sizeof request; step += sizeof request - 2) {
+    EsHttpIn in = {0};
+    es_http_in_init(&in, HTTP_REQUEST);
+    gsize off = 0, len = sizeof request - 1;
+    while (!in.complete && off < len) {
+      gsize n = MIN(step, len - off);
+      gsize used = es_http_in_feed(&in, (const guint8 *)request + off, n);
+      g_assert_cmpint(in.reject, ==, 0);
+      off += used;
+    }
+    g_assert_true(in.complete);
+    g_assert_cmpuint(in.parser.method, ==, HTTP_POST);
+    g_assert_cmpstr(es_http_in_content_type(&in), ==, ES_HTTP_CONTENT_TYPE);
+    g_assert_cmpmem(in.body->data, in.body->len, "hello", 5);
+    es_http_in_clear(&in);
+  }
+}
+
+/* Two requests in one read: the parser stops after the first. */
+static void test_pipelined(void)
+{
+  g_autofree char *two = g_strconcat(request, request, NULL);
+  EsHttpIn in = {0};
+  es_http_in_init(&in, HTTP_REQUEST);
+  gsize used = es_http_in_feed(&in, (const guint8 *)two, strlen(two));
+  g_assert_true(in.complete);
+  g_assert_cmpuint(used, ==, sizeof request - 1);
+  used = es_http_in_feed(&in, (const guint8 *)two + used, strlen(two) - used);
+  g_assert_true(in.complete);
+  g_assert_cmpmem(in.body->data, in.body->len, "hello", 5);
+  es_http_in_clear(&in);
+}
+
+static int reject_of(const char *text, gsize len, enum http_parser_type type)
+{
+  EsHttpIn in = {0};
+  es_http_in_init(&in, type);
+  es_http_in_feed(&in, (const guint8 *)text, len);
+  int reject = in.complete ? 0 : in.reject;
+  es_http_in_clear(&in);
+  return reject;
+}
+
+static void test_limits(void)
+{
+  g_autofree char *big_body = g_strdup_printf(
+      "POST / HTTP/1.1\r\nContent-Length: %u\r\n\r\n", ES_HTTP_MAX_BODY + 1);
+  g_assert_cmpint(reject_of(big_body, strlen(big_body), HTTP_REQUEST), ==, 413);
+  GString *big_header = g_string_new("POST / HTTP/1.1\r\nX-Filler: ");
+  while (big_header->len <= ES_HTTP_MAX_HEADER + 64) /* the request line and names count too */
+    g_string_append_c(big_header, 'x');
+  g_assert_cmpint(reject_of(big_header->str, big_header->len, HTTP_REQUEST), ==, 431);
+  g_string_free(big_header, TRUE);
+  /* A chunked body beyond the limit is refused as it grows. */
+  GString *chunked = g_string_new("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+  for (guint i = 0; i <= ES_HTTP_MAX_BODY / 4096; i++) {
+    g_string_append(chunked, "1000\r\n");
+    for (int k = 0; k < 4096; k++)
+      g_string_append_c(chunked, 'z');
+    g_string_append(chunked, "\r\n");
+  }
+  g_assert_cmpint(reject_of(chunked->str, chunked->len, HTTP_REQUEST), ==, 413);
+  g_string_free(chunked, TRUE);
+  static const char garbage[] = "\x30\x82\x01\x00 not http at all\r\n\r\n";
+  g_assert_cmpint(reject_of(garbage, sizeof garbage - 1, HTTP_REQUEST), ==, 400);
+}
+
+static void test_retry_after(void)
+{
+  static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nRetry-After:  7 \r\n"
+                             "Content-Length: 0\r\n\r\n";
+  EsHttpIn in = {0};
+  /* Fed a byte at a time: the value arrives in pieces. */
+  es_http_in_init(&in, HTTP_RESPONSE);
+  for (gsize i = 0; i < sizeof busy - 1 && !in.complete; i++)
+    es_http_in_feed(&in, (const guint8 *)busy + i, 1);
+  g_assert_true(in.complete);
+  g_assert_cmpuint(in.parser.status_code, ==, 503);
+  g_assert_cmpuint(in.retry_after, ==, 7);
+  es_http_in_clear(&in);
+  g_assert_cmpuint(es_http_retry_after("120"), ==, 120);
+  g_assert_cmpuint(es_http_retry_after("Fri, 07 Nov 2026 08:49:37 GMT"), ==, 0);
+  g_assert_cmpuint(es_http_retry_after("99999999999"), ==, ES_RETRY_AFTER_MAX);
+  g_assert_cmpuint(es_http_retry_after(NULL), ==, 0);
+  g_assert_cmpuint(es_http_retry_after("-1"), ==, 0);
+  g_assert_cmpstr(es_http_reason_phrase(503), ==, "Service Unavailable");
+  g_assert_cmpstr(es_http_reason_phrase(799), ==, "Unknown");
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/http/whole-and-split", test_whole_and_split);
+  g_test_add_func("/http/pipelined", test_pipelined);
+  g_test_add_func("/http/limits", test_limits);
+  g_test_add_func("/http/retry-after", test_retry_after);
+  return g_test_run();
+}
