@@ -1,6 +1,6 @@
 /* The simulated engine: builds the topology in ns-3 with tree addressing and static routes,
  * and runs HTTP/1.1 (RFC 6712 POSTs, parsed with http_parser) over ns-3 TCP sockets. */
-#include "engines/es_sim.h"
+#include "engines/es_sim_priv.h"
 
 #include <math.h>
 #include <string.h>
@@ -11,73 +11,7 @@
 
 G_DEFINE_QUARK(es-sim-error-quark, es_sim_error)
 
-#define HTTP_PORT 80
-
-typedef struct EsServer EsServer;
-typedef struct EsServerConn EsServerConn;
-
-struct EsChannel {
-  EsSim *sim;
-  guint node;
-  guint32 raca_addr;
-  guint16 port;      /* the RA/CA node's port: HTTP_PORT unless es_sim_set_enb_port moved it */
-  EsNs3Socket *sock; /* NULL until the next post connects */
-  gboolean connected;
-  gboolean outstanding;
-  EsResponseFn fn;
-  void *arg;
-  EsHttpIn in;
-  int dispatching; /* inside a response callback: freeing waits */
-  gboolean closed;
-  GList link; /* in sim->channels */
-};
-
-struct EsExchange {
-  EsServerConn *conn; /* NULL once the connection went away: the reply is dropped */
-  gboolean keep_alive;
-  GList link; /* in sim->exchanges */
-};
-
-struct EsServerConn {
-  EsServer *server;
-  EsNs3Socket *sock;
-  EsHttpIn in;
-  GByteArray *backlog; /* received, not parsed yet (parsing waits while a request is served) */
-  EsExchange *exchange;
-  gboolean processing;
-  gboolean dead;
-  GList link; /* in server->conns */
-};
-
-struct EsServer {
-  EsSim *sim;
-  guint node;
-  EsNs3Socket *listener;
-  EsRequestFn fn;
-  void *arg;
-  GQueue conns;
-};
-
-struct EsSim {
-  EsEngine engine;
-  guint nodes;
-  guint enbs;
-  guint32 *addr;      /* per node: its address (for a non-root node, on its uplink) */
-  guint *enb_node;    /* per eNB number - 1 */
-  guint *enb_raca;    /* per eNB number - 1: the RA/CA it enrols with */
-  guint racas;
-  guint *raca_node;
-  EsServer **servers; /* per RA/CA, created by server_set */
-  guint16 *enb_port;  /* per eNB number - 1, NULL until es_sim_set_enb_port: 0 is HTTP_PORT */
-  GPtrArray *port_servers; /* EsServer on other ports (es_sim_serve_port) */
-  char *path;
-  GQueue channels;
-  GQueue exchanges;
-  guint64 connects;
-};
-
-/* The one live simulation (ns-3 is a singleton); replies find their exchange list here. */
-static EsSim *g_sim;
+EsSim *es_sim_current;
 
 /* ---- clock and timers ---------------------------------------------------------------- */
 
@@ -284,236 +218,6 @@ static void sim_channel_close(EsChannel *c)
     channel_free(c);
 }
 
-/* ---- servers --------------------------------------------------------------------------- */
-
-static void conn_free(EsServerConn *conn)
-{
-  g_queue_unlink(&conn->server->conns, &conn->link);
-  es_http_in_clear(&conn->in);
-  g_byte_array_unref(conn->backlog);
-  g_free(conn);
-}
-
-/* Ends the connection; a request being served stays answerable (its reply is dropped). */
-static void conn_close(EsServerConn *conn)
-{
-  if (conn->dead)
-    return;
-  conn->dead = TRUE;
-  if (conn->exchange != NULL) {
-    conn->exchange->conn = NULL;
-    conn->exchange = NULL;
-  }
-  es_ns3_socket_close(conn->sock);
-  conn->sock = NULL;
-  if (!conn->processing)
-    conn_free(conn);
-}
-
-static void conn_send_response(EsServerConn *conn, int status, const char *content_type,
-                               const guint8 *body, gsize len, gboolean keep_alive,
-                               const char *extra_headers)
-{
-  GString *res = g_string_sized_new(160 + len);
-  g_string_append_printf(res, "HTTP/1.1 %d %s\r\n", status, es_http_reason_phrase(status));
-  if (content_type != NULL)
-    g_string_append_printf(res, "Content-Type: %s\r\n", content_type);
-  g_string_append_printf(res, "Content-Length: %" G_GSIZE_FORMAT "\r\n%s%s\r\n", len,
-                         keep_alive ? "" : "Connection: close\r\n",
-                         extra_headers != NULL ? extra_headers : "");
-  g_string_append_len(res, (const char *)body, len);
-  es_ns3_socket_send(conn->sock, (const guint8 *)res->str, res->len);
-  g_string_free(res, TRUE);
-}
-
-/* Answers a request we could not take, then closes (after the bytes are out). */
-static void conn_reject(EsServerConn *conn, int status)
-{
-  static const char msg[] = "request rejected\n";
-  conn_send_response(conn, status, "text/plain", (const guint8 *)msg, sizeof msg - 1, FALSE,
-                     NULL);
-  conn_close(conn);
-}
-
-/* Parses buffered bytes while no request is being served. */
-static void conn_process(EsServerConn *conn)
-{
-  if (conn->processing)
-    return;
-  conn->processing = TRUE;
-  gsize off = 0;
-  while (!conn->dead && conn->exchange == NULL && off < conn->backlog->len) {
-    gsize n = es_http_in_feed(&conn->in, conn->backlog->data + off, conn->backlog->len - off);
-    off += n;
-    if (conn->in.reject != 0) {
-      conn_reject(conn, conn->in.reject);
-      break;
-    }
-    if (!conn->in.complete) {
-      if (n == 0)
-        break;
-      continue;
-    }
-    gboolean keep_alive = http_should_keep_alive(&conn->in.parser);
-    if (conn->in.parser.method != HTTP_POST) {
-      static const char msg[] = "RFC 6712: use POST\n";
-      conn_send_response(conn, 405, "text/plain", (const guint8 *)msg, sizeof msg - 1,
-                         keep_alive, "Allow: POST\r\n");
-      if (!keep_alive)
-        conn_close(conn);
-      continue;
-    }
-    EsServer *srv = conn->server;
-    EsSim *sim = srv->sim;
-    EsExchange *x = g_new0(EsExchange, 1);
-    x->conn = conn;
-    x->keep_alive = keep_alive;
-    x->link.data = x;
-    g_queue_push_tail_link(&sim->exchanges, &x->link);
-    conn->exchange = x;
-    if (srv->fn != NULL) {
-      srv->fn(srv->arg, x, es_http_in_content_type(&conn->in), conn->in.body->data,
-              conn->in.body->len);
-    } else {
-      static const char msg[] = "no service\n";
-      EsEngine *e = &sim->engine;
-      e->ops->reply(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1);
-    }
-  }
-  if (!conn->dead)
-    g_byte_array_remove_range(conn->backlog, 0, (guint)off);
-  conn->processing = FALSE;
-  if (conn->dead)
-    conn_free(conn);
-}
-
-static void conn_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, size_t len)
-{
-  EsServerConn *conn = arg;
-  (void)sock;
-  if (conn->dead)
-    return;
-  /* A client that keeps sending while its request is served can buffer one more message. */
-  if (conn->backlog->len + len > ES_HTTP_MAX_BODY + ES_HTTP_MAX_HEADER) {
-    conn_close(conn);
-    return;
-  }
-  g_byte_array_append(conn->backlog, data, (guint)len);
-  conn_process(conn);
-}
-
-static void conn_on_event(void *arg, EsNs3Socket *sock, EsNs3SocketEvent ev)
-{
-  EsServerConn *conn = arg;
-  (void)sock;
-  if (ev != ES_NS3_CONNECTED)
-    conn_close(conn);
-}
-
-static const EsNs3SocketFns conn_fns = { conn_on_event, conn_on_recv };
-
-static void server_on_accept(void *arg, EsNs3Socket *listener, EsNs3Socket *sock)
-{
-  EsServer *srv = arg;
-  (void)listener;
-  EsServerConn *conn = g_new0(EsServerConn, 1);
-  conn->server = srv;
-  conn->sock = sock;
-  conn->backlog = g_byte_array_new();
-  es_http_in_init(&conn->in, HTTP_REQUEST);
-  conn->link.data = conn;
-  g_queue_push_tail_link(&srv->conns, &conn->link);
-  es_ns3_socket_set_fns(sock, &conn_fns, conn);
-}
-
-static void server_free(EsServer *srv)
-{
-  while (!g_queue_is_empty(&srv->conns))
-    conn_close(srv->conns.head->data);
-  if (srv->listener != NULL)
-    es_ns3_socket_close(srv->listener);
-  g_free(srv);
-}
-
-static void sim_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg)
-{
-  EsSim *sim = (EsSim *)engine;
-  g_return_if_fail(raca < sim->racas);
-  EsServer *srv = sim->servers[raca];
-  if (fn == NULL) {
-    /* Stop serving: new connections are refused, open ones closed. */
-    if (srv != NULL)
-      server_free(srv);
-    sim->servers[raca] = NULL;
-    return;
-  }
-  if (srv == NULL) {
-    srv = g_new0(EsServer, 1);
-    srv->sim = sim;
-    srv->node = sim->raca_node[raca];
-    srv->listener = es_ns3_tcp_listen(srv->node, HTTP_PORT, server_on_accept, srv);
-    sim->servers[raca] = srv;
-  }
-  srv->fn = fn;
-  srv->arg = arg;
-}
-
-void es_sim_serve_port(EsSim *sim, guint raca, guint16 port, EsRequestFn fn, void *arg)
-{
-  g_return_if_fail(sim != NULL && raca < sim->racas && port != HTTP_PORT && fn != NULL);
-  EsServer *srv = g_new0(EsServer, 1);
-  srv->sim = sim;
-  srv->node = sim->raca_node[raca];
-  srv->listener = es_ns3_tcp_listen(srv->node, port, server_on_accept, srv);
-  srv->fn = fn;
-  srv->arg = arg;
-  if (sim->port_servers == NULL)
-    sim->port_servers = g_ptr_array_new_with_free_func((GDestroyNotify)server_free);
-  g_ptr_array_add(sim->port_servers, srv);
-}
-
-void es_sim_set_enb_port(EsSim *sim, guint enb, guint16 port)
-{
-  g_return_if_fail(sim != NULL && enb >= 1 && enb <= sim->enbs);
-  if (sim->enb_port == NULL)
-    sim->enb_port = g_new0(guint16, sim->enbs);
-  sim->enb_port[enb - 1] = port;
-}
-
-static void reply_with(EsExchange *x, int http_status, const char *content_type,
-                       const guint8 *body, gsize len, const char *extra_headers)
-{
-  g_return_if_fail(x != NULL);
-  EsServerConn *conn = x->conn;
-  if (conn != NULL) {
-    conn->exchange = NULL;
-    if (http_status < 100 || http_status > 999)
-      http_status = 500;
-    conn_send_response(conn, http_status, content_type, body, len, x->keep_alive,
-                       extra_headers);
-    if (!x->keep_alive)
-      conn_close(conn);
-    else
-      conn_process(conn); /* a request that arrived meanwhile (no-op when already inside) */
-  }
-  g_queue_unlink(&g_sim->exchanges, &x->link);
-  g_free(x);
-}
-
-static void sim_reply(EsExchange *x, int http_status, const char *content_type,
-                      const guint8 *body, gsize len)
-{
-  reply_with(x, http_status, content_type, body, len, NULL);
-}
-
-static void sim_reply_unavailable(EsExchange *x, guint retry_after_s)
-{
-  static const char msg[] = ES_HTTP_BUSY_BODY;
-  char header[48];
-  g_snprintf(header, sizeof header, "Retry-After: %u\r\n", retry_after_s);
-  reply_with(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1, header);
-}
-
 static const EsEngineOps sim_ops = {
   .now = sim_now,
   .timer_add = sim_timer_add,
@@ -521,9 +225,9 @@ static const EsEngineOps sim_ops = {
   .channel_open = sim_channel_open,
   .channel_post = sim_channel_post,
   .channel_close = sim_channel_close,
-  .server_set = sim_server_set,
-  .reply = sim_reply,
-  .reply_unavailable = sim_reply_unavailable,
+  .server_set = es_sim_server_set,
+  .reply = es_sim_reply,
+  .reply_unavailable = es_sim_reply_unavailable,
 };
 
 /* ---- building the network ------------------------------------------------------------ */
@@ -562,7 +266,7 @@ static gboolean build_network(EsSim *sim, const EsTopology *topo, guint64 seed, 
 EsSim *es_sim_new(const EsTopology *topo, guint64 seed, GError **error)
 {
   g_return_val_if_fail(topo != NULL, NULL);
-  if (g_sim != NULL) {
+  if (es_sim_current != NULL) {
     g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_NS3,
                 "one simulation at a time: free the previous one first");
     return NULL;
@@ -588,7 +292,7 @@ EsSim *es_sim_new(const EsTopology *topo, guint64 seed, GError **error)
   for (guint r = 0; r < sim->racas; r++)
     sim->raca_node[r] = es_topology_raca_node(topo, r);
   sim->servers = g_new0(EsServer *, MAX(sim->racas, 1));
-  g_sim = sim;
+  es_sim_current = sim;
   for (guint e = 0; e < sim->enbs; e++)
     if (sim->enb_node[e] >= n || es_topology_node(topo, sim->enb_node[e])->role != ES_NODE_ENB
         || sim->enb_raca[e] >= sim->racas) {
@@ -614,10 +318,10 @@ void es_sim_free(EsSim *sim)
 {
   if (sim == NULL)
     return;
-  g_return_if_fail(sim == g_sim);
+  g_return_if_fail(sim == es_sim_current);
   for (guint r = 0; r < sim->racas; r++)
     if (sim->servers[r] != NULL)
-      server_free(sim->servers[r]);
+      es_sim_server_free(sim->servers[r]);
   if (sim->port_servers != NULL)
     g_ptr_array_unref(sim->port_servers);
   while (!g_queue_is_empty(&sim->channels)) {
@@ -639,7 +343,7 @@ void es_sim_free(EsSim *sim)
   g_free(sim->enb_port);
   g_free(sim->path);
   g_free(sim);
-  g_sim = NULL;
+  es_sim_current = NULL;
 }
 
 EsEngine *es_sim_get0_engine(EsSim *sim) { return &sim->engine; }

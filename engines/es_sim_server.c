@@ -1,0 +1,234 @@
+/* The simulated engine's HTTP servers: RA/CAs (and anything else on a port) accept ns-3 TCP
+ * connections, one request at a time per connection, answered when the handler replies. */
+#include "engines/es_sim_priv.h"
+
+#include <string.h>
+
+static void conn_free(EsServerConn *conn)
+{
+  g_queue_unlink(&conn->server->conns, &conn->link);
+  es_http_in_clear(&conn->in);
+  g_byte_array_unref(conn->backlog);
+  g_free(conn);
+}
+
+/* Ends the connection; a request being served stays answerable (its reply is dropped). */
+static void conn_close(EsServerConn *conn)
+{
+  if (conn->dead)
+    return;
+  conn->dead = TRUE;
+  if (conn->exchange != NULL) {
+    conn->exchange->conn = NULL;
+    conn->exchange = NULL;
+  }
+  es_ns3_socket_close(conn->sock);
+  conn->sock = NULL;
+  if (!conn->processing)
+    conn_free(conn);
+}
+
+static void conn_send_response(EsServerConn *conn, int status, const char *content_type,
+                               const guint8 *body, gsize len, gboolean keep_alive,
+                               const char *extra_headers)
+{
+  GString *res = g_string_sized_new(160 + len);
+  g_string_append_printf(res, "HTTP/1.1 %d %s\r\n", status, es_http_reason_phrase(status));
+  if (content_type != NULL)
+    g_string_append_printf(res, "Content-Type: %s\r\n", content_type);
+  g_string_append_printf(res, "Content-Length: %" G_GSIZE_FORMAT "\r\n%s%s\r\n", len,
+                         keep_alive ? "" : "Connection: close\r\n",
+                         extra_headers != NULL ? extra_headers : "");
+  g_string_append_len(res, (const char *)body, len);
+  es_ns3_socket_send(conn->sock, (const guint8 *)res->str, res->len);
+  g_string_free(res, TRUE);
+}
+
+/* Answers a request we could not take, then closes (after the bytes are out). */
+static void conn_reject(EsServerConn *conn, int status)
+{
+  static const char msg[] = "request rejected\n";
+  conn_send_response(conn, status, "text/plain", (const guint8 *)msg, sizeof msg - 1, FALSE,
+                     NULL);
+  conn_close(conn);
+}
+
+/* Parses buffered bytes while no request is being served. */
+static void conn_process(EsServerConn *conn)
+{
+  if (conn->processing)
+    return;
+  conn->processing = TRUE;
+  gsize off = 0;
+  while (!conn->dead && conn->exchange == NULL && off < conn->backlog->len) {
+    gsize n = es_http_in_feed(&conn->in, conn->backlog->data + off, conn->backlog->len - off);
+    off += n;
+    if (conn->in.reject != 0) {
+      conn_reject(conn, conn->in.reject);
+      break;
+    }
+    if (!conn->in.complete) {
+      if (n == 0)
+        break;
+      continue;
+    }
+    gboolean keep_alive = http_should_keep_alive(&conn->in.parser);
+    if (conn->in.parser.method != HTTP_POST) {
+      static const char msg[] = "RFC 6712: use POST\n";
+      conn_send_response(conn, 405, "text/plain", (const guint8 *)msg, sizeof msg - 1,
+                         keep_alive, "Allow: POST\r\n");
+      if (!keep_alive)
+        conn_close(conn);
+      continue;
+    }
+    EsServer *srv = conn->server;
+    EsSim *sim = srv->sim;
+    EsExchange *x = g_new0(EsExchange, 1);
+    x->conn = conn;
+    x->keep_alive = keep_alive;
+    x->link.data = x;
+    g_queue_push_tail_link(&sim->exchanges, &x->link);
+    conn->exchange = x;
+    if (srv->fn != NULL) {
+      srv->fn(srv->arg, x, es_http_in_content_type(&conn->in), conn->in.body->data,
+              conn->in.body->len);
+    } else {
+      static const char msg[] = "no service\n";
+      EsEngine *e = &sim->engine;
+      e->ops->reply(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1);
+    }
+  }
+  if (!conn->dead)
+    g_byte_array_remove_range(conn->backlog, 0, (guint)off);
+  conn->processing = FALSE;
+  if (conn->dead)
+    conn_free(conn);
+}
+
+static void conn_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, size_t len)
+{
+  EsServerConn *conn = arg;
+  (void)sock;
+  if (conn->dead)
+    return;
+  /* A client that keeps sending while its request is served can buffer one more message. */
+  if (conn->backlog->len + len > ES_HTTP_MAX_BODY + ES_HTTP_MAX_HEADER) {
+    conn_close(conn);
+    return;
+  }
+  g_byte_array_append(conn->backlog, data, (guint)len);
+  conn_process(conn);
+}
+
+static void conn_on_event(void *arg, EsNs3Socket *sock, EsNs3SocketEvent ev)
+{
+  EsServerConn *conn = arg;
+  (void)sock;
+  if (ev != ES_NS3_CONNECTED)
+    conn_close(conn);
+}
+
+static const EsNs3SocketFns conn_fns = { conn_on_event, conn_on_recv };
+
+static void server_on_accept(void *arg, EsNs3Socket *listener, EsNs3Socket *sock)
+{
+  EsServer *srv = arg;
+  (void)listener;
+  EsServerConn *conn = g_new0(EsServerConn, 1);
+  conn->server = srv;
+  conn->sock = sock;
+  conn->backlog = g_byte_array_new();
+  es_http_in_init(&conn->in, HTTP_REQUEST);
+  conn->link.data = conn;
+  g_queue_push_tail_link(&srv->conns, &conn->link);
+  es_ns3_socket_set_fns(sock, &conn_fns, conn);
+}
+
+void es_sim_server_free(EsServer *srv)
+{
+  while (!g_queue_is_empty(&srv->conns))
+    conn_close(srv->conns.head->data);
+  if (srv->listener != NULL)
+    es_ns3_socket_close(srv->listener);
+  g_free(srv);
+}
+
+void es_sim_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg)
+{
+  EsSim *sim = (EsSim *)engine;
+  g_return_if_fail(raca < sim->racas);
+  EsServer *srv = sim->servers[raca];
+  if (fn == NULL) {
+    /* Stop serving: new connections are refused, open ones closed. */
+    if (srv != NULL)
+      es_sim_server_free(srv);
+    sim->servers[raca] = NULL;
+    return;
+  }
+  if (srv == NULL) {
+    srv = g_new0(EsServer, 1);
+    srv->sim = sim;
+    srv->node = sim->raca_node[raca];
+    srv->listener = es_ns3_tcp_listen(srv->node, HTTP_PORT, server_on_accept, srv);
+    sim->servers[raca] = srv;
+  }
+  srv->fn = fn;
+  srv->arg = arg;
+}
+
+void es_sim_serve_port(EsSim *sim, guint raca, guint16 port, EsRequestFn fn, void *arg)
+{
+  g_return_if_fail(sim != NULL && raca < sim->racas && port != HTTP_PORT && fn != NULL);
+  EsServer *srv = g_new0(EsServer, 1);
+  srv->sim = sim;
+  srv->node = sim->raca_node[raca];
+  srv->listener = es_ns3_tcp_listen(srv->node, port, server_on_accept, srv);
+  srv->fn = fn;
+  srv->arg = arg;
+  if (sim->port_servers == NULL)
+    sim->port_servers = g_ptr_array_new_with_free_func((GDestroyNotify)es_sim_server_free);
+  g_ptr_array_add(sim->port_servers, srv);
+}
+
+void es_sim_set_enb_port(EsSim *sim, guint enb, guint16 port)
+{
+  g_return_if_fail(sim != NULL && enb >= 1 && enb <= sim->enbs);
+  if (sim->enb_port == NULL)
+    sim->enb_port = g_new0(guint16, sim->enbs);
+  sim->enb_port[enb - 1] = port;
+}
+
+static void reply_with(EsExchange *x, int http_status, const char *content_type,
+                       const guint8 *body, gsize len, const char *extra_headers)
+{
+  g_return_if_fail(x != NULL);
+  EsServerConn *conn = x->conn;
+  if (conn != NULL) {
+    conn->exchange = NULL;
+    if (http_status < 100 || http_status > 999)
+      http_status = 500;
+    conn_send_response(conn, http_status, content_type, body, len, x->keep_alive,
+                       extra_headers);
+    if (!x->keep_alive)
+      conn_close(conn);
+    else
+      conn_process(conn); /* a request that arrived meanwhile (no-op when already inside) */
+  }
+  g_queue_unlink(&es_sim_current->exchanges, &x->link);
+  g_free(x);
+}
+
+void es_sim_reply(EsExchange *x, int http_status, const char *content_type,
+                      const guint8 *body, gsize len)
+{
+  reply_with(x, http_status, content_type, body, len, NULL);
+}
+
+void es_sim_reply_unavailable(EsExchange *x, guint retry_after_s)
+{
+  static const char msg[] = ES_HTTP_BUSY_BODY;
+  char header[48];
+  g_snprintf(header, sizeof header, "Retry-After: %u\r\n", retry_after_s);
+  reply_with(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1, header);
+}
+
