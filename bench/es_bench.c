@@ -21,10 +21,11 @@
 G_DEFINE_QUARK(es-bench-error-quark, es_bench_error)
 #define ES_BENCH_ERROR (es_bench_error_quark())
 
-/* Targets of issue #3, on the 2-core machine. */
+/* Targets of issue #3, on the 2-core machine; the --target-* options move them (a test sets
+ * them out of reach to see a miss fail the benchmark). */
 #define TARGET_RATIO 0.6
 #define TARGET_NATIONAL_WALL_S 600.0
-#define TARGET_NATIONAL_RSS_KIB (4.0 * 1024 * 1024)
+#define TARGET_NATIONAL_RSS_GIB 4.0
 
 typedef struct {
   char *out;          /* everything the child printed on stdout */
@@ -192,6 +193,8 @@ int main(int argc, char **argv) {
   g_autofree char *enrolsim = NULL, *scenarios = NULL, *region = NULL, *national = NULL;
   gboolean with_national = FALSE, only_national = FALSE;
   gint inmem_count = 3000;
+  double target_ratio = TARGET_RATIO, target_wall_s = TARGET_NATIONAL_WALL_S,
+         target_rss_gib = TARGET_NATIONAL_RSS_GIB;
   GOptionEntry entries[] = {
       {"enrolsim", 0, 0, G_OPTION_ARG_FILENAME, &enrolsim, "The enrolsim program", "PATH"},
       {"scenarios", 0, 0, G_OPTION_ARG_FILENAME, &scenarios,
@@ -202,6 +205,12 @@ int main(int argc, char **argv) {
        "Run the national scenario only", NULL},
       {"inmem-count", 0, 0, G_OPTION_ARG_INT, &inmem_count,
        "Enrolments of the in-memory measurement (default 3000)", "N"},
+      {"target-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &target_ratio,
+       "Region target: simulated / in-memory rate at least R (default 0.6)", "R"},
+      {"target-national-wall", 0, 0, G_OPTION_ARG_DOUBLE, &target_wall_s,
+       "National target: process wall time under S seconds (default 600)", "S"},
+      {"target-national-rss", 0, 0, G_OPTION_ARG_DOUBLE, &target_rss_gib,
+       "National target: peak RSS under G GiB (default 4)", "G"},
       {NULL}};
   g_autoptr(GOptionContext) opts = g_option_context_new("- enrolsim's scale benchmark");
   g_option_context_add_main_entries(opts, entries, NULL);
@@ -238,8 +247,8 @@ int main(int argc, char **argv) {
     printf("region: %u eNBs, %u enrolled, %.1f s simulated in %.1f s wall (process %.1f s): "
            "%.1f simulated enrolments/wall-s\n",
            r.enbs, r.enrolled, r.sim_s, r.run_wall_s, r.process_wall_s, r.per_wall_s);
-    printf("ratio simulated / in-memory: %.2f (target >= %.1f: %s)\n", ratio, TARGET_RATIO,
-           verdict(ratio >= TARGET_RATIO));
+    printf("ratio simulated / in-memory: %.2f (target >= %.1f: %s)\n", ratio, target_ratio,
+           verdict(ratio >= target_ratio));
     printf("peak RSS: %.1f MiB, %.1f KiB per eNB\n", r.peak_rss_kib / 1024.0,
            (double)r.peak_rss_kib / r.enbs);
     printf("idle eNB: %.0f bytes (topology %.0f, ns-3 network %.0f, eNB object and recorder "
@@ -259,11 +268,11 @@ int main(int argc, char **argv) {
     }
     printf("national: %u eNBs, %u enrolled, %.1f s simulated in %.1f s wall (process %.1f s, "
            "target < %.0f s: %s): %.1f simulated enrolments/wall-s\n",
-           r.enbs, r.enrolled, r.sim_s, r.run_wall_s, r.process_wall_s, TARGET_NATIONAL_WALL_S,
-           verdict(r.process_wall_s < TARGET_NATIONAL_WALL_S), r.per_wall_s);
-    printf("national peak RSS: %.2f GiB (target < 4 GiB: %s), %.1f KiB per eNB\n",
-           r.peak_rss_kib / 1048576.0, verdict(r.peak_rss_kib < TARGET_NATIONAL_RSS_KIB),
-           (double)r.peak_rss_kib / r.enbs);
+           r.enbs, r.enrolled, r.sim_s, r.run_wall_s, r.process_wall_s, target_wall_s,
+           verdict(r.process_wall_s < target_wall_s), r.per_wall_s);
+    printf("national peak RSS: %.2f GiB (target < %g GiB: %s), %.1f KiB per eNB\n",
+           r.peak_rss_kib / 1048576.0, target_rss_gib,
+           verdict(r.peak_rss_kib < target_rss_gib * 1024 * 1024), (double)r.peak_rss_kib / r.enbs);
     if (r.enrolled != r.enbs)
       status = 1;
   }

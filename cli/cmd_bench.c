@@ -1,18 +1,19 @@
-/* enrolsim bench-inmem: full CMP enrolments with OpenSSL's client and the RA/CA in one process,
- * wired through the transfer callback (no network, no engine): the ceiling for any transport. */
+/* enrolsim bench-inmem: full CMP enrolments by the eNB and the RA/CA of a run in one process,
+ * over the in-process loop engine (no network, no delays): the ceiling for any transport. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <glib.h>
-#include <openssl/cmp.h>
-#include <openssl/err.h>
-#include <openssl/x509.h>
 
 #include "cli/cmd.h"
+#include "engines/es_loop_engine.h"
 #include "nodes/es_cmp.h"
-#include "pki/es_pki.h"
+#include "nodes/es_enb.h"
 #include "nodes/es_raca.h"
+#include "pki/es_pki.h"
 
+/* Device credentials made before the clock starts, reused round-robin: making them is the
+ * factory's work, not an enrolment's. */
 #define DEVICES 16
 
 /* CPU time the RA/CA spends per request type: what raca.ir_service and raca.certconf_service
@@ -21,7 +22,15 @@ typedef struct {
   double cpu_s;
   guint n;
 } ServiceTime;
-static ServiceTime ir_time, certconf_time;
+
+typedef struct {
+  EsEngine *engine;
+  EsRaca *raca;
+  EsEnb *enbs[DEVICES];
+  guint count, started, enrolled, ended;
+  gint64 end_us; /* when the last enrolment ended */
+  ServiceTime ir, certconf;
+} Bench;
 
 static double thread_cpu_s(void)
 {
@@ -30,85 +39,56 @@ static double thread_cpu_s(void)
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
+/* The RA/CA's CMP processing, timed, one request at a time: the service queue of
+ * es_raca_attach would only add modelled time, and would hide where the CPU time goes. */
+static void on_request(void *arg, EsExchange *exchange, const char *content_type,
+                       const guint8 *body, gsize len)
 {
-  EsRaca *raca = OSSL_CMP_CTX_get_transfer_cb_arg(ctx);
-  unsigned char *der = NULL;
-  int len = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
-  if (len <= 0)
-    return NULL;
-  int type = OSSL_CMP_MSG_get_bodytype(req);
-  ServiceTime *st = type == ES_CMP_IR ? &ir_time : type == ES_CMP_CERTCONF ? &certconf_time : NULL;
+  (void)content_type;
+  Bench *b = arg;
+  int type = es_cmp_peek_body_type(body, len);
+  ServiceTime *st = type == ES_CMP_IR ? &b->ir : type == ES_CMP_CERTCONF ? &b->certconf : NULL;
   double t0 = thread_cpu_s();
-  GBytes *rsp = es_raca_process(raca, der, (gsize)len, NULL);
+  GError *error = NULL;
+  GBytes *rsp = es_raca_process(b->raca, body, len, &error);
   if (st != NULL) {
     st->cpu_s += thread_cpu_s() - t0;
     st->n++;
   }
-  OPENSSL_free(der);
-  if (rsp == NULL)
-    return NULL;
+  if (rsp == NULL) {
+    es_engine_reply(b->engine, exchange, 400, "text/plain", (const guint8 *)error->message,
+                    strlen(error->message));
+    g_error_free(error);
+    return;
+  }
   gsize n;
-  const unsigned char *p = g_bytes_get_data(rsp, &n);
-  OSSL_CMP_MSG *msg = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);
+  const guint8 *der = g_bytes_get_data(rsp, &n);
+  es_engine_reply(b->engine, exchange, 200, "application/pkixcmp", der, n);
   g_bytes_unref(rsp);
-  return msg;
 }
 
-/* What an eNB checks before confirming (es_enb.c): the new certificate chains to an operator
- * root from caPubs. Included so that the work per enrolment is the live eNB's. */
-static int check_new_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const char **text)
+/* Enrolments one after another, as a single eNB process would make them. */
+static void start_next(void *arg)
 {
-  if (fail_info != 0)
-    return fail_info;
-  STACK_OF(X509) *ca_pubs = OSSL_CMP_CTX_get1_caPubs(ctx);
-  X509_STORE *store = X509_STORE_new();
-  X509_STORE_CTX *vctx = X509_STORE_CTX_new();
-  int ok = 0;
-  if (store != NULL && vctx != NULL && ca_pubs != NULL) {
-    ok = 1;
-    for (int i = 0; ok && i < sk_X509_num(ca_pubs); i++)
-      ok = X509_STORE_add_cert(store, sk_X509_value(ca_pubs, i));
-    ok = ok && X509_STORE_CTX_init(vctx, store, cert, NULL) && X509_verify_cert(vctx) == 1;
+  Bench *b = arg;
+  while (b->started < b->count) {
+    EsEnb *enb = b->enbs[b->started++ % DEVICES];
+    if (es_enb_start(enb))
+      return;
+    b->ended++; /* still enrolling: cannot happen with one enrolment at a time */
   }
-  X509_STORE_CTX_free(vctx);
-  X509_STORE_free(store);
-  sk_X509_pop_free(ca_pubs, X509_free);
-  if (!ok) {
-    *text = "new certificate does not chain to caPubs";
-    return 1 << OSSL_CMP_PKIFAILUREINFO_incorrectData;
-  }
-  return 0;
 }
 
-/* One enrolment as an eNB makes it: fresh key pair, ir, certConf. */
-static gboolean enrol_once(EsRaca *raca, X509_STORE *vendor_trust, X509 *device, EVP_PKEY *device_key,
-                           EsKeyType new_type, gboolean implicit, guint number)
+static void on_enb_event(void *arg, const EsEnbEvent *ev)
 {
-  OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
-  EVP_PKEY *new_key = es_key_generate(new_type, NULL);
-  X509_NAME *subject = X509_NAME_new();
-  char cn[32];
-  g_snprintf(cn, sizeof cn, "enb-%u", number);
-  gboolean ok = ctx != NULL && new_key != NULL && subject != NULL
-      && X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0)
-      && X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, (const unsigned char *)"Operator", -1, -1, 0)
-      && X509_STORE_up_ref(vendor_trust) && OSSL_CMP_CTX_set0_trustedStore(ctx, vendor_trust)
-      && OSSL_CMP_CTX_set1_cert(ctx, device) && OSSL_CMP_CTX_set1_pkey(ctx, device_key)
-      && EVP_PKEY_up_ref(new_key) && OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key)
-      && OSSL_CMP_CTX_set1_subjectName(ctx, subject)
-      && OSSL_CMP_CTX_set_transfer_cb(ctx, transfer) && OSSL_CMP_CTX_set_transfer_cb_arg(ctx, raca)
-      && OSSL_CMP_CTX_set_certConf_cb(ctx, check_new_cert)
-      && OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, implicit);
-  if (ok) {
-    es_cmp_ctx_quiet(ctx);
-    ok = OSSL_CMP_exec_IR_ses(ctx) != NULL;
-  }
-  ERR_clear_error();
-  X509_NAME_free(subject);
-  EVP_PKEY_free(new_key);
-  OSSL_CMP_CTX_free(ctx);
-  return ok;
+  Bench *b = arg;
+  if (ev->kind != ES_ENB_EVENT_DONE || ev->aborted)
+    return;
+  b->enrolled += ev->outcome == ES_ENB_OUTCOME_OK;
+  if (++b->ended == b->count)
+    b->end_us = g_get_monotonic_time();
+  else /* after this event returns: the eNB's session is over by then */
+    es_engine_timer_add(b->engine, 0, start_next, b);
 }
 
 int es_cmd_bench_inmem(int argc, char **argv)
@@ -125,9 +105,10 @@ int es_cmd_bench_inmem(int argc, char **argv)
   g_autoptr(GOptionContext) opts = g_option_context_new("- in-memory CMP enrolment rate");
   g_option_context_add_main_entries(opts, entries, NULL);
   g_option_context_set_summary(opts,
-    "Enrols N times with OpenSSL's CMP client against the RA/CA in the same process, through\n"
-    "the transfer callback (DER both ways, no network): new key pair, ir/ip, certConf/pkiConf,\n"
-    "every signature made and checked, on one core. The ceiling for enrol + serve.");
+    "Enrols N times, one after another, with the eNB of a run (OpenSSL's CMP client) against\n"
+    "the RA/CA in the same process, over the in-process loop engine (DER both ways, no\n"
+    "network, no modelled delays): new key pair, ir/ip, certConf/pkiConf, every signature\n"
+    "made and checked, on one core. The ceiling for enrol + serve.");
   GError *error = NULL;
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("bench-inmem", error, 2);
@@ -143,40 +124,60 @@ int es_cmd_bench_inmem(int argc, char **argv)
   g_autoptr(EsPki) pki = es_pki_generate(type, now - 60, &error);
   if (pki == NULL)
     return es_cmd_fail("bench-inmem", error, 1);
-  EsRacaConfig rc = {.grant_implicit = implicit, .confirm_wait_s = 30, .workers = 1,
-                     .epoch = now, .cert_validity_s = 365 * 86400};
-  g_autoptr(EsRaca) raca = es_raca_new(&rc, pki, NULL, &error);
-  if (raca == NULL)
+  EsLoopEngine *loop = es_loop_engine_new(0);
+  Bench b = {.engine = es_loop_engine_get0_engine(loop), .count = (guint)count};
+  EsRacaConfig rc;
+  es_raca_config_init(&rc);
+  rc.grant_implicit = implicit;
+  rc.confirm_wait_s = 30;
+  rc.workers = 1;
+  rc.ir_service_s = rc.kur_service_s = rc.certconf_service_s = rc.rr_service_s = 0;
+  rc.epoch = now;
+  rc.cert_validity_s = 365 * 86400;
+  b.raca = es_raca_new(&rc, pki, b.engine, &error);
+  if (b.raca == NULL) {
+    es_loop_engine_free(loop);
     return es_cmd_fail("bench-inmem", error, 1);
-  X509 *devices[DEVICES] = {0};
-  EVP_PKEY *device_keys[DEVICES] = {0};
-  for (guint i = 0; i < DEVICES; i++) {
-    device_keys[i] = es_key_generate(type, &error);
-    devices[i] = device_keys[i] != NULL ? es_pki_issue_device(pki, i + 1, device_keys[i], &error) : NULL;
-    if (devices[i] == NULL)
-      break;
   }
-  X509_STORE *trust = X509_STORE_new();
-  if (trust == NULL || !X509_STORE_add_cert(trust, es_pki_get0_vendor_root(pki)))
-    g_error("bench-inmem: no memory for the vendor trust store");
+  es_engine_server_set(b.engine, 0, on_request, &b);
+  /* The eNB's CPU is real here, not modelled; its randomness OpenSSL's own. */
+  EsEnbConfig ec;
+  es_enb_config_init(&ec);
+  ec.new_key = type;
+  ec.keygen_s = ec.sign_s = 0;
+  ec.ask_implicit = implicit;
+  ec.deterministic = FALSE;
+  ec.epoch = now;
+  for (guint i = 0; error == NULL && i < DEVICES; i++) {
+    EVP_PKEY *device_key = es_key_generate(type, &error);
+    X509 *device = device_key != NULL ? es_pki_issue_device(pki, i + 1, device_key, &error) : NULL;
+    b.enbs[i] = es_enb_new(i + 1, &ec, pki, b.engine);
+    es_enb_set_event_cb(b.enbs[i], on_enb_event, &b);
+    if (device != NULL)
+      es_enb_set1_device(b.enbs[i], device, device_key);
+    X509_free(device);
+    EVP_PKEY_free(device_key);
+  }
 
-  guint enrolled = 0;
   gint64 t0 = g_get_monotonic_time();
-  for (guint i = 0; error == NULL && i < (guint)count; i++)
-    enrolled += enrol_once(raca, trust, devices[i % DEVICES], device_keys[i % DEVICES], type,
-                           implicit, i % DEVICES + 1);
-  double seconds = (g_get_monotonic_time() - t0) / 1e6;
-
-  X509_STORE_free(trust);
-  for (guint i = 0; i < DEVICES; i++) {
-    X509_free(devices[i]);
-    EVP_PKEY_free(device_keys[i]);
+  if (error == NULL) {
+    start_next(&b);
+    /* Every enrolment happens at engine time 0; what is left then are the RA/CA's and eNBs'
+     * timers, run so that everything is freed. */
+    es_loop_engine_run(loop, G_MAXDOUBLE);
   }
+  double seconds = b.end_us > 0 ? (b.end_us - t0) / 1e6 : (g_get_monotonic_time() - t0) / 1e6;
+
+  for (guint i = 0; i < DEVICES; i++)
+    es_enb_free(b.enbs[i]);
+  es_raca_free(b.raca);
+  es_loop_engine_free(loop);
   if (error != NULL)
     return es_cmd_fail("bench-inmem", error, 1);
+  guint enrolled = b.enrolled;
   double rate = seconds > 0 ? enrolled / seconds : 0;
-  double ir_ms = ir_time.n > 0 ? 1e3 * ir_time.cpu_s / ir_time.n : 0;
-  double cc_ms = certconf_time.n > 0 ? 1e3 * certconf_time.cpu_s / certconf_time.n : 0;
+  double ir_ms = b.ir.n > 0 ? 1e3 * b.ir.cpu_s / b.ir.n : 0;
+  double cc_ms = b.certconf.n > 0 ? 1e3 * b.certconf.cpu_s / b.certconf.n : 0;
   if (json)
     printf("{\"enrolments\": %u, \"failed\": %u, \"seconds\": %.6f, \"per_s\": %.1f, \"key\": \"%s\", "
            "\"confirm\": \"%s\", \"raca_ir_ms\": %.3f, \"raca_certconf_ms\": %.3f}\n", enrolled,

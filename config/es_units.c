@@ -77,42 +77,28 @@ char *es_parse_number_unit(const char *text, const EsUnit *units, double *out) {
   return NULL;
 }
 
-gboolean es_parse_duration(const char *text, double *out_s) {
+/* The parse without its reason: TRUE and *out (when out is set), or FALSE. */
+static gboolean parse_quiet(const char *text, const EsUnit *units, double max, double *out) {
   double v;
-  char *reason = es_parse_number_unit(text, es_duration_units, &v);
-  if (reason) {
-    g_free(reason);
-    return FALSE;
-  }
-  if (out_s)
-    *out_s = v;
-  return TRUE;
-}
-
-gboolean es_parse_rate(const char *text, double *out_bps) {
-  double v;
-  char *reason = es_parse_number_unit(text, es_rate_units, &v);
-  if (reason) {
-    g_free(reason);
-    return FALSE;
-  }
-  if (out_bps)
-    *out_bps = v;
-  return TRUE;
-}
-
-gboolean es_parse_probability(const char *text, double *out) {
-  double v;
-  char *reason = es_parse_number_unit(text, NULL, &v);
-  if (reason) {
-    g_free(reason);
-    return FALSE;
-  }
-  if (v > 1)
+  char *reason = es_parse_number_unit(text, units, &v);
+  g_free(reason);
+  if (reason != NULL || v > max)
     return FALSE;
   if (out)
     *out = v;
   return TRUE;
+}
+
+gboolean es_parse_duration(const char *text, double *out_s) {
+  return parse_quiet(text, es_duration_units, INFINITY, out_s);
+}
+
+gboolean es_parse_rate(const char *text, double *out_bps) {
+  return parse_quiet(text, es_rate_units, INFINITY, out_bps);
+}
+
+gboolean es_parse_probability(const char *text, double *out) {
+  return parse_quiet(text, NULL, 1, out);
 }
 
 /* Shortest text that g_ascii_strtod reads back as the same double ("0.1", not the

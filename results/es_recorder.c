@@ -1,7 +1,6 @@
 /* Per-eNB enrolment timelines and outcomes, kept in one flat array, and the files a run
  * leaves behind (enrolments.csv, summary.json), written atomically and locale-independently. */
 #include "results/es_recorder.h"
-#include "results/es_summary.h"
 
 #include <math.h>
 #include <string.h>
@@ -251,18 +250,4 @@ gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError *
   gboolean ok = es_results_write_file(path, out, error);
   g_string_free(out, TRUE);
   return ok;
-}
-
-gboolean es_recorder_write_summary(const EsRecorder *rec, const EsRunInfo *info,
-                                   const char *path, GError **error) {
-  g_return_val_if_fail(rec != NULL && info != NULL && path != NULL, FALSE);
-  g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
-  g_autoptr(EsSummary) s = es_summary_new();
-  es_summary_set_string(s, "scenario", info->scenario);
-  es_summary_set_uint(s, "seed", info->seed);
-  es_summary_add_recorder(s, rec);
-  es_summary_set_double(s, "sim_time_s", info->sim_time_s);
-  es_summary_set_uint(s, "events", info->events);
-  es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".wall_time_s", info->wall_time_s);
-  return es_summary_write(s, path, error);
 }

@@ -1,5 +1,5 @@
-/* Per-eNB enrolment timelines and outcomes, and the files a run leaves behind:
- * enrolments.csv (one row per eNB) and summary.json. Knows only GLib. */
+/* Per-eNB enrolment timelines and outcomes, and enrolments.csv (one row per eNB); the
+ * summary.json metrics they give are es_summary_add_recorder's. Knows only GLib. */
 #ifndef ES_RECORDER_H
 #define ES_RECORDER_H
 
@@ -79,22 +79,6 @@ void es_recorder_stats(const EsRecorder *rec, EsRecorderStats *stats);
  * outcome,attempts,serial,revoked,cmp_retransmissions,tcp_retransmissions,busy_retries,
  * abandoned,raca_duplicates`, then one row per eNB in order; times with 6 decimals. */
 gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError **error);
-
-/* What summary.json says beyond the recorder's own numbers, for a caller that knows no more
- * (es_summary.h builds the full file with run attributes and RA/CA figures). */
-typedef struct {
-  const char *scenario;   /* scenario name */
-  guint64 seed;
-  double sim_time_s;
-  double wall_time_s;     /* goes to the "wall_clock" object */
-  guint64 events;         /* simulator events executed */
-} EsRunInfo;
-
-/* summary.json (es_summary.h's format) with the scenario, seed, the recorder's metrics,
- * sim_time_s, events and wall_clock.wall_time_s. Written to a temporary file and renamed, so
- * a failure leaves no half-written file. */
-gboolean es_recorder_write_summary(const EsRecorder *rec, const EsRunInfo *info,
-                                   const char *path, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsRecorder, es_recorder_free)
 

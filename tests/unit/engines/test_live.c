@@ -1,5 +1,5 @@
-/* The live engine on loopback: timers, channels, replies to clients that left, hostile clients,
- * eNBs enrolling, renewing and revoking over real sockets (raw clients run in a thread). */
+/* The live engine on loopback: timers, channels, replies to clients that left, hostile clients
+ * (raw clients run in a thread). eNBs over real sockets: test_live_enb.c. */
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,63 +14,7 @@
 #include "engines/es_live.h"
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
-
-/* ---- helpers ------------------------------------------------------------------------------ */
-
-static void stop_cb(void *arg) { es_live_stop(arg); }
-
-/* Runs the loop, at most `limit_s` (a test that hangs fails instead). */
-static void run_for(EsLive *live, double limit_s)
-{
-  guint64 guard = es_engine_timer_add(es_live_get0_engine(live), limit_s, stop_cb, live);
-  es_live_run(live);
-  es_engine_timer_cancel(es_live_get0_engine(live), guard);
-}
-
-typedef struct {
-  EsLive *live;
-  gboolean (*done)(void *arg);
-  void *arg;
-} Until;
-
-static void until_check(void *p)
-{
-  Until *u = p;
-  if (u->done(u->arg))
-    es_live_stop(u->live);
-  else
-    es_engine_timer_add(es_live_get0_engine(u->live), 0.005, until_check, u);
-}
-
-/* Runs the loop until done(arg) holds; fails the test after limit_s. */
-static void run_until(EsLive *live, gboolean (*done)(void *), void *arg, double limit_s)
-{
-  Until u = {live, done, arg};
-  EsEngine *e = es_live_get0_engine(live);
-  guint64 check = es_engine_timer_add(e, 0, until_check, &u);
-  gint64 t0 = g_get_monotonic_time();
-  run_for(live, limit_s);
-  es_engine_timer_cancel(e, check);
-  g_assert_true(done(arg));
-  g_assert_cmpint(g_get_monotonic_time() - t0, <, (gint64)(limit_s * 1e6));
-}
-
-static char *listen_any(EsLive *live, const EsLiveLimits *limits)
-{
-  GError *error = NULL;
-  g_assert_true(es_live_listen(live, "127.0.0.1:0", limits, &error));
-  g_assert_no_error(error);
-  g_assert_cmpuint(es_live_get_port(live), >, 0);
-  return g_strdup_printf("127.0.0.1:%u", es_live_get_port(live));
-}
-
-static EsLive *live_new(void)
-{
-  GError *error = NULL;
-  EsLive *live = es_live_new(&error);
-  g_assert_no_error(error);
-  return live;
-}
+#include "tests/unit/engines/live_util.h"
 
 /* A blocking client in a thread: sends `request` (optionally closing its sending side or the
  * whole socket right after), reads until the server closes or `read_timeout_s` passes. */
@@ -134,7 +78,7 @@ static RawClient *raw_exchange(EsLive *live, const void *request, gsize len, dou
   rc->close_after_send = close_after_send;
   rc->response = g_string_new(NULL);
   GThread *t = g_thread_new("raw-client", raw_client_thread, rc);
-  run_until(live, raw_done, rc, read_timeout_s + 10);
+  es_test_run_until(live, raw_done, rc, read_timeout_s + 10);
   g_thread_join(t);
   return rc;
 }
@@ -184,7 +128,7 @@ static void log_self_cancel(void *arg)
 
 static void test_timers(void)
 {
-  EsLive *live = live_new();
+  EsLive *live = es_test_live_new();
   EsEngine *e = es_live_get0_engine(live);
   double fraction;
   gint64 epoch = es_live_get_epoch(live, &fraction);
@@ -203,7 +147,7 @@ static void test_timers(void)
   es_engine_timer_cancel(e, cancelled);
   es_engine_timer_cancel(e, cancelled);
   double t0 = es_engine_now(e);
-  run_for(live, 0.1);
+  es_test_run_for(live, 0.1);
   g_assert_cmpstr(l.order->str, ==, "asc");
   g_assert_cmpfloat(es_engine_now(e) - t0, >=, 0.09);
   g_string_free(l.order, TRUE);
@@ -303,18 +247,18 @@ static void server_clear(Server *s)
 
 static void test_channel_echo(void)
 {
-  EsLive *live = live_new();
+  EsLive *live = es_test_live_new();
   EsEngine *e = es_live_get0_engine(live);
   Server s = {.live = live, .last_body = g_byte_array_new()};
   es_engine_server_set(e, 0, on_echo, &s);
-  char *target = listen_any(live, NULL);
+  char *target = es_test_listen_any(live, NULL);
   GError *error = NULL;
   g_assert_true(es_live_set_target(live, target, "/cmp/enrol", &error));
 
   Client c = {.body = g_byte_array_new()};
   EsChannel *ch = es_engine_channel_open(e, 1);
   post(live, ch, &c, "hello");
-  run_until(live, client_answered, &c, 5);
+  es_test_run_until(live, client_answered, &c, 5);
   g_assert_false(c.called_in_post);
   g_assert_null(c.error);
   g_assert_cmpint(c.status, ==, 200);
@@ -325,7 +269,7 @@ static void test_channel_echo(void)
   /* Kept alive: the next post on the channel, answered later. */
   s.delay_s = 0.05;
   post(live, ch, &c, "again");
-  run_until(live, client_answered, &c, 5);
+  es_test_run_until(live, client_answered, &c, 5);
   g_assert_cmpint(c.status, ==, 200);
   g_assert_cmpmem(c.body->data, c.body->len, "late", 4);
   g_assert_cmpuint(s.requests, ==, 2);
@@ -339,18 +283,18 @@ static void test_channel_echo(void)
 
 static void test_channel_refused(void)
 {
-  EsLive *live = live_new();
+  EsLive *live = es_test_live_new();
   EsEngine *e = es_live_get0_engine(live);
   /* A port that was free a moment ago: listen, note it, stop listening. */
-  EsLive *probe = live_new();
-  char *target = listen_any(probe, NULL);
+  EsLive *probe = es_test_live_new();
+  char *target = es_test_listen_any(probe, NULL);
   es_live_free(probe);
   GError *error = NULL;
   g_assert_true(es_live_set_target(live, target, NULL, &error));
   Client c = {.body = g_byte_array_new()};
   EsChannel *ch = es_engine_channel_open(e, 1);
   post(live, ch, &c, "x");
-  run_until(live, client_answered, &c, 5);
+  es_test_run_until(live, client_answered, &c, 5);
   /* Never from inside the post: the caller's frame is gone first. */
   g_assert_false(c.called_in_post);
   g_assert_cmpuint(c.calls, ==, 1);
@@ -364,27 +308,27 @@ static void test_channel_refused(void)
 
 static void test_close_in_flight(void)
 {
-  EsLive *live = live_new();
+  EsLive *live = es_test_live_new();
   EsEngine *e = es_live_get0_engine(live);
   Server s = {.live = live, .last_body = g_byte_array_new(), .delay_s = 0.05};
   es_engine_server_set(e, 0, on_echo, &s);
-  char *target = listen_any(live, NULL);
+  char *target = es_test_listen_any(live, NULL);
   g_assert_true(es_live_set_target(live, target, NULL, NULL));
   Client c = {.body = g_byte_array_new()};
   EsChannel *ch = es_engine_channel_open(e, 1);
   post(live, ch, &c, "abandoned");
-  run_until(live, server_holds, &s, 5); /* the request reached the server, which holds it */
+  es_test_run_until(live, server_holds, &s, 5); /* the request reached the server, which holds it */
   g_assert_cmpuint(s.requests, ==, 1);
   es_channel_close(ch, e);
-  run_until(live, server_free_of, &s, 5); /* its late reply goes to a closed connection */
-  run_for(live, 0.05);
+  es_test_run_until(live, server_free_of, &s, 5); /* its late reply goes to a closed connection */
+  es_test_run_for(live, 0.05);
   g_assert_cmpuint(c.calls, ==, 0);
 
   /* The server still serves. */
   s.delay_s = 0;
   ch = es_engine_channel_open(e, 2);
   post(live, ch, &c, "next");
-  run_until(live, client_answered, &c, 5);
+  es_test_run_until(live, client_answered, &c, 5);
   g_assert_cmpint(c.status, ==, 200);
   es_channel_close(ch, e);
   g_free(target);
@@ -396,22 +340,22 @@ static void test_close_in_flight(void)
 /* A client sends a whole request and leaves; the reply comes after it left. */
 static void test_reply_after_client_left(void)
 {
-  EsLive *live = live_new();
+  EsLive *live = es_test_live_new();
   EsEngine *e = es_live_get0_engine(live);
   Server s = {.live = live, .last_body = g_byte_array_new(), .delay_s = -1};
   es_engine_server_set(e, 0, on_echo, &s);
-  char *target = listen_any(live, NULL);
+  char *target = es_test_listen_any(live, NULL);
   char *req = http_post("application/pkixcmp", 4, "gone");
   RawClient *rc = raw_exchange(live, req, strlen(req), 1, TRUE);
-  run_until(live, server_holds, &s, 5);
+  es_test_run_until(live, server_holds, &s, 5);
   server_reply_held(&s);
-  run_for(live, 0.1);
+  es_test_run_for(live, 0.1);
   raw_free(rc);
 
   /* Answered at once, racing the client's close. */
   s.delay_s = 0;
   rc = raw_exchange(live, req, strlen(req), 1, TRUE);
-  run_for(live, 0.05);
+  es_test_run_for(live, 0.05);
   raw_free(rc);
 
   s.delay_s = 0;
@@ -419,14 +363,14 @@ static void test_reply_after_client_left(void)
   Client c = {.body = g_byte_array_new()};
   EsChannel *ch = es_engine_channel_open(e, 1);
   post(live, ch, &c, "still here");
-  run_until(live, client_answered, &c, 5);
+  es_test_run_until(live, client_answered, &c, 5);
   g_assert_cmpint(c.status, ==, 200);
   es_channel_close(ch, e);
 
   /* Shut down with a request still unanswered: dropped, nothing leaks. */
   s.delay_s = -1;
   rc = raw_exchange(live, req, strlen(req), 0.2, FALSE);
-  run_until(live, server_holds, &s, 5);
+  es_test_run_until(live, server_holds, &s, 5);
   raw_free(rc);
   g_free(req);
   g_free(target);
@@ -513,17 +457,17 @@ static void test_channel_resend_on_reused_connection(void)
   sc.port = ntohs(sa.sin_port);
   GThread *t = g_thread_new("scripted", scripted_thread, &sc);
 
-  EsLive *live = live_new();
+  EsLive *live = es_test_live_new();
   EsEngine *e = es_live_get0_engine(live);
   char *target = g_strdup_printf("127.0.0.1:%u", sc.port);
   g_assert_true(es_live_set_target(live, target, NULL, NULL));
   Client c = {.body = g_byte_array_new()};
   EsChannel *ch = es_engine_channel_open(e, 1);
   post(live, ch, &c, "first");
-  run_until(live, client_answered, &c, 5);
+  es_test_run_until(live, client_answered, &c, 5);
   g_assert_cmpint(c.status, ==, 200);
   post(live, ch, &c, "second");
-  run_until(live, client_answered, &c, 5);
+  es_test_run_until(live, client_answered, &c, 5);
   /* Answered once, on a second connection, with the same bytes sent twice. */
   g_assert_cmpuint(c.calls, ==, 1);
   g_assert_null(c.error);
@@ -536,7 +480,7 @@ static void test_channel_resend_on_reused_connection(void)
   /* A fresh connection dropped before any answer is a failure, not resent. */
   ch = es_engine_channel_open(e, 2);
   post(live, ch, &c, "third");
-  run_until(live, client_answered, &c, 5);
+  es_test_run_until(live, client_answered, &c, 5);
   g_assert_cmpuint(c.calls, ==, 1);
   g_assert_cmpstr(c.error, ==, "connection closed");
   es_channel_close(ch, e);
@@ -552,187 +496,15 @@ static void test_channel_resend_on_reused_connection(void)
 
 /* ---- the RA/CA and eNBs over real sockets ---------------------------------------------- */
 
-typedef struct {
-  EsLive *live;
-  EsPki *pki;
-  EsRaca *raca;
-  EsEnbConfig ec;
-  char *target;
-  guint done;
-  char *last_outcome;
-  guint64 revoked_requested, superseded;
-} World;
-
-static void on_raca_event(void *arg, const EsRacaEvent *ev)
-{
-  World *w = arg;
-  if (ev->kind == ES_RACA_EVENT_REVOKED && ev->cause == ES_RACA_REVOKED_REQUESTED)
-    w->revoked_requested++;
-  if (ev->kind == ES_RACA_EVENT_REVOKED && ev->cause == ES_RACA_REVOKED_SUPERSEDED)
-    w->superseded++;
-}
-
-static void world_setup(World *w, const EsLiveLimits *limits)
-{
-  GError *error = NULL;
-  memset(w, 0, sizeof *w);
-  w->live = live_new();
-  double fraction;
-  gint64 epoch = es_live_get_epoch(w->live, &fraction);
-  w->pki = es_pki_generate(ES_KEY_P256, epoch - 60, &error);
-  g_assert_no_error(error);
-  EsRacaConfig rc = {
-    .confirm_wait_s = 5, .workers = 1, .epoch = epoch, .epoch_fraction = fraction,
-    .cert_validity_s = 86400, .seed = 1,
-  };
-  w->raca = es_raca_new(&rc, w->pki, es_live_get0_engine(w->live), &error);
-  g_assert_no_error(error);
-  es_raca_set_observer(w->raca, &(EsRacaObserver){.event = on_raca_event}, w);
-  es_raca_attach(w->raca, 0);
-  w->target = listen_any(w->live, limits);
-  g_assert_true(es_live_set_target(w->live, w->target, NULL, &error));
-  w->ec = (EsEnbConfig){
-    .new_key = ES_KEY_P256, .msg_timeout_s = 10, .epoch = epoch, .epoch_fraction = fraction,
-    .deterministic = FALSE,
-  };
-}
-
-static void world_clear(World *w)
-{
-  es_raca_free(w->raca);
-  es_live_free(w->live);
-  es_pki_free(w->pki);
-  g_free(w->target);
-  g_free(w->last_outcome);
-}
-
-static void on_enb_done(void *arg, const EsEnbEvent *ev)
-{
-  World *w = arg;
-  static const char *const ok[] = {"enrolled", "renewed", "revoked"};
-  if (ev->kind != ES_ENB_EVENT_DONE || ev->aborted)
-    return;
-  w->done++;
-  g_free(w->last_outcome);
-  w->last_outcome = g_strdup(ev->outcome == ES_ENB_OUTCOME_OK ? ok[ev->operation]
-                                                               : es_enb_outcome_name(ev->outcome));
-}
-
-typedef struct {
-  World *w;
-  guint want;
-} DoneCount;
-
-static gboolean enough_done(void *arg)
-{
-  DoneCount *d = arg;
-  return d->w->done >= d->want;
-}
-
-static void run_enbs(World *w, guint want)
-{
-  DoneCount d = {w, want};
-  run_until(w->live, enough_done, &d, 60);
-}
-
-static gboolean crl_lists(World *w, X509 *cert, int *reason)
-{
-  X509_CRL *crl = es_raca_get1_crl(w->raca, 3600, NULL);
-  X509_REVOKED *entry = NULL;
-  gboolean found = X509_CRL_get0_by_serial(crl, &entry, (ASN1_INTEGER *)X509_get0_serialNumber(cert)) == 1;
-  if (found && reason != NULL) {
-    ASN1_ENUMERATED *code = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL, NULL);
-    *reason = code != NULL ? (int)ASN1_ENUMERATED_get(code) : 0;
-    ASN1_ENUMERATED_free(code);
-  }
-  X509_CRL_free(crl);
-  return found;
-}
-
-static void test_enb_lifecycle(void)
-{
-  World w;
-  world_setup(&w, NULL);
-  EsEngine *e = es_live_get0_engine(w.live);
-  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, e);
-  es_enb_set_event_cb(enb, on_enb_done, &w);
-  g_assert_false(es_enb_renew(enb)); /* nothing to renew yet */
-
-  g_assert_true(es_enb_start(enb));
-  run_enbs(&w, 1);
-  g_assert_cmpstr(w.last_outcome, ==, "enrolled");
-  g_assert_true(es_enb_has_operator_cert(enb));
-  X509 *first = es_enb_get1_operator_cert(enb);
-  EVP_PKEY *first_key = es_enb_get1_operator_key(enb);
-  g_assert_true(X509_check_private_key(first, first_key) == 1);
-  /* Dated from the wall clock: valid now, at the latest a second old. */
-  time_t now = time(NULL);
-  g_assert_cmpint(X509_cmp_time(X509_get0_notBefore(first), &now), <=, 0);
-  time_t past = now - 2;
-  g_assert_cmpint(X509_cmp_time(X509_get0_notBefore(first), &past), >, 0);
-
-  g_assert_true(es_enb_renew(enb));
-  g_assert_cmpint(es_enb_get_operation(enb), ==, ES_ENB_RENEW);
-  run_enbs(&w, 2);
-  g_assert_cmpstr(w.last_outcome, ==, "renewed");
-  X509 *second = es_enb_get1_operator_cert(enb);
-  g_assert_cmpint(X509_cmp(first, second), !=, 0);
-  int reason = -1;
-  g_assert_true(crl_lists(&w, first, &reason));
-  g_assert_cmpint(reason, ==, ES_REVOKE_SUPERSEDED);
-  g_assert_false(crl_lists(&w, second, NULL));
-
-  g_assert_true(es_enb_revoke(enb, ES_REVOKE_KEY_COMPROMISE));
-  run_enbs(&w, 3);
-  g_assert_cmpstr(w.last_outcome, ==, "revoked");
-  g_assert_false(es_enb_has_operator_cert(enb));
-  g_assert_true(crl_lists(&w, second, &reason));
-  g_assert_cmpint(reason, ==, ES_REVOKE_KEY_COMPROMISE);
-  g_assert_cmpuint(w.revoked_requested, ==, 1);
-  g_assert_cmpuint(w.superseded, ==, 1);
-  g_assert_false(es_enb_revoke(enb, -1)); /* nothing left to revoke */
-
-  X509_free(first);
-  X509_free(second);
-  EVP_PKEY_free(first_key);
-  es_enb_free(enb);
-  world_clear(&w);
-}
-
-static void test_enb_many(void)
-{
-  World w;
-  world_setup(&w, NULL);
-  EsEngine *e = es_live_get0_engine(w.live);
-  enum { N = 12 };
-  EsEnb *enbs[N];
-  for (guint i = 0; i < N; i++) {
-    enbs[i] = es_enb_new(i + 1, &w.ec, w.pki, e);
-    es_enb_set_event_cb(enbs[i], on_enb_done, &w);
-    es_enb_start(enbs[i]);
-  }
-  run_enbs(&w, N);
-  EsRacaStats st;
-  es_raca_get_stats(w.raca, &st);
-  g_assert_cmpuint(st.issued, ==, N);
-  g_assert_cmpuint(st.confirmed, ==, N);
-  g_assert_cmpuint(st.errors, ==, 0);
-  for (guint i = 0; i < N; i++) {
-    g_assert_true(es_enb_has_operator_cert(enbs[i]));
-    es_enb_free(enbs[i]);
-  }
-  world_clear(&w);
-}
-
 /* An eNB whose RA/CA does not answer in time: the message timeout fires and closes the
  * channel with the request in flight. */
 static void test_enb_timeout(void)
 {
-  EsLive *live = live_new();
+  EsLive *live = es_test_live_new();
   EsEngine *e = es_live_get0_engine(live);
   Server s = {.live = live, .last_body = g_byte_array_new(), .delay_s = -1};
   es_engine_server_set(e, 0, on_echo, &s);
-  char *target = listen_any(live, NULL);
+  char *target = es_test_listen_any(live, NULL);
   g_assert_true(es_live_set_target(live, target, NULL, NULL));
   GError *error = NULL;
   double fraction;
@@ -743,14 +515,14 @@ static void test_enb_timeout(void)
                     .epoch_fraction = fraction};
   World w = {.live = live};
   EsEnb *enb = es_enb_new(1, &ec, pki, e);
-  es_enb_set_event_cb(enb, on_enb_done, &w);
+  es_enb_set_event_cb(enb, es_test_on_enb_event, &w);
   es_enb_start(enb);
   DoneCount d = {&w, 1};
-  run_until(live, enough_done, &d, 10);
+  es_test_run_until(live, es_test_enough_done, &d, 10);
   g_assert_cmpstr(w.last_outcome, ==, "timeout");
   g_assert_nonnull(s.held);
   server_reply_held(&s); /* to a client that gave up */
-  run_for(live, 0.05);
+  es_test_run_for(live, 0.05);
   es_enb_free(enb);
   es_pki_free(pki);
   g_free(w.last_outcome);
@@ -759,35 +531,12 @@ static void test_enb_timeout(void)
   es_live_free(live);
 }
 
-/* The server's idle timeout closes the kept-alive connection while the eNB works on its next
- * message: the eNB's next post goes out on a fresh connection. (Client and server share one
- * event loop here; the timeout leaves room for crypto slowed down by valgrind.) */
-static void test_enb_slower_than_idle_timeout(void)
-{
-  World w;
-  EsLiveLimits limits = {.idle_timeout_s = 0.8};
-  world_setup(&w, &limits);
-  w.ec.sign_s = 1.0;
-  EsEnb *enb = es_enb_new(1, &w.ec, w.pki, es_live_get0_engine(w.live));
-  es_enb_set_event_cb(enb, on_enb_done, &w);
-  es_enb_start(enb);
-  run_enbs(&w, 1);
-  g_assert_cmpstr(w.last_outcome, ==, "enrolled");
-  g_assert_true(es_enb_renew(enb));
-  run_enbs(&w, 2);
-  g_assert_cmpstr(w.last_outcome, ==, "renewed");
-  es_enb_free(enb);
-  world_clear(&w);
-}
-
-/* ---- hostile clients ------------------------------------------------------------------- */
-
 static void test_hostile(void)
 {
   World w;
   /* The idle timeout leaves room for valgrind's slowness (client and server share a loop). */
   EsLiveLimits limits = {.max_body = 64 * 1024, .max_headers = 4096, .idle_timeout_s = 1};
-  world_setup(&w, &limits);
+  es_test_world_setup(&w, &limits);
 
   static const char garbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n";
   RawClient *rc = raw_exchange(w.live, garbage, sizeof garbage - 1, 2, FALSE);
@@ -866,17 +615,17 @@ static void test_hostile(void)
   es_raca_get_stats(w.raca, &st);
   g_assert_cmpuint(st.issued, ==, 0);
   EsEnb *enb = es_enb_new(1, &w.ec, w.pki, es_live_get0_engine(w.live));
-  es_enb_set_event_cb(enb, on_enb_done, &w);
+  es_enb_set_event_cb(enb, es_test_on_enb_event, &w);
   es_enb_start(enb);
-  run_enbs(&w, 1);
+  es_test_run_enbs(&w, 1);
   g_assert_cmpstr(w.last_outcome, ==, "enrolled");
   es_enb_free(enb);
-  world_clear(&w);
+  es_test_world_clear(&w);
 }
 
 static void test_bad_addresses(void)
 {
-  EsLive *live = live_new();
+  EsLive *live = es_test_live_new();
   const char *bad[] = {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999", "::1:80", "[::1:80",
                        "host:port"};
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -891,8 +640,8 @@ static void test_bad_addresses(void)
   g_assert_true(es_live_set_target(live, "[::1]:8080", "/x", &error));
   g_assert_no_error(error);
   /* A port someone else holds. */
-  EsLive *other = live_new();
-  char *taken = listen_any(other, NULL);
+  EsLive *other = es_test_live_new();
+  char *taken = es_test_listen_any(other, NULL);
   g_assert_false(es_live_listen(live, taken, NULL, &error));
   g_assert_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_LISTEN);
   g_clear_error(&error);
@@ -913,9 +662,6 @@ int main(int argc, char **argv)
                   test_channel_resend_on_reused_connection);
   g_test_add_func("/live/server/reply-after-client-left", test_reply_after_client_left);
   g_test_add_func("/live/server/hostile-clients", test_hostile);
-  g_test_add_func("/live/enb/enrol-renew-revoke", test_enb_lifecycle);
-  g_test_add_func("/live/enb/many", test_enb_many);
   g_test_add_func("/live/enb/timeout", test_enb_timeout);
-  g_test_add_func("/live/enb/slower-than-idle-timeout", test_enb_slower_than_idle_timeout);
   return g_test_run();
 }

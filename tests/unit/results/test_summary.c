@@ -344,27 +344,6 @@ static void test_read_refusals(void)
   rm_dir(dir);
 }
 
-/* The recorder's compatibility writer gives the same format, wall time under wall_clock. */
-static void test_recorder_writer(void)
-{
-  g_autoptr(EsRecorder) rec = four_enbs();
-  char *dir = tmp_dir();
-  g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
-  EsRunInfo info = {
-      .scenario = "live", .seed = 3, .sim_time_s = 61.5, .wall_time_s = 0.25, .events = 12};
-  GError *error = NULL;
-  g_assert_true(es_recorder_write_summary(rec, &info, path, &error));
-  g_assert_no_error(error);
-  g_autofree char *text = NULL;
-  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-  g_assert_true(g_str_has_prefix(text, "{\n  \"format\": 2,\n  \"scenario\": \"live\",\n"
-                                       "  \"seed\": 3,\n  \"enbs\": 4,\n"));
-  g_assert_true(g_str_has_suffix(text, "  \"sim_time_s\": 61.500000,\n  \"events\": 12,\n"
-                                       "  \"wall_clock\": {\n    \"wall_time_s\": 0.250000\n"
-                                       "  }\n}\n"));
-  rm_dir(dir);
-}
-
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -373,7 +352,6 @@ int main(int argc, char **argv)
   g_test_add_func("/summary/completion-hundred", test_completion_hundred);
   g_test_add_func("/summary/nothing-enrolled", test_nothing_enrolled);
   g_test_add_func("/summary/parameters", test_parameters);
-  g_test_add_func("/summary/recorder-writer", test_recorder_writer);
   g_test_add_func("/queue-log/steps", test_queue_log);
   g_test_add_func("/queue-log/backwards", test_queue_log_backwards);
   g_test_add_func("/summary-file/read-back", test_read_back);

@@ -313,8 +313,7 @@ static void test_slurm(Fixture *f, gconstpointer data)
   int status;
   g_autofree char *out = run_capture(argv, envp, &status);
   g_assert_cmpint(status, ==, 0);
-  g_autofree char *want =
-      g_strdup_printf("[sweep]\n[--task]\n[5]\n[%s]\n", es_sweep_get_dir(sw));
+  g_autofree char *want = g_strdup_printf("[sweep]\n[--task]\n[5]\n[%s]\n", es_sweep_get_dir(sw));
   g_assert_cmpstr(out, ==, want);
 }
 

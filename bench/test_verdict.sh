@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# es-bench's exit status: 0 when every target it prints is met, 1 when one is MISSED. Tiny
+# scenarios and targets moved out of reach (or to nothing) make it seconds instead of minutes.
+# Usage: bench/test_verdict.sh ES_BENCH ENROLSIM
+set -uo pipefail
+bench=$1 es=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+for s in region national; do printf '[scenario]\nname = tiny-%s\nenbs = 8\n' "$s" >"$tmp/$s.ini"; done
+common=(--enrolsim "$es" --scenarios "$tmp" --inmem-count 20)
+
+# run NAME EXPECTED-STATUS ES-BENCH-OPTION...: stdout in $tmp/NAME.out, stderr in .err
+run() {
+  local name=$1 want=$2; shift 2
+  "$bench" "${common[@]}" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"; local st=$?
+  [ $st -eq "$want" ] || fail "$name: exit $st, expected $want: $(cat "$tmp/$name.out" "$tmp/$name.err")"
+}
+
+# Region, its ratio target within reach: met, exit 0.
+run region-met 0 --target-ratio 0
+grep -q '^ratio simulated / in-memory: .* (target >= 0.0: met)$' "$tmp/region-met.out" ||
+  fail "region-met: no met verdict: $(cat "$tmp/region-met.out")"
+grep -q 'MISSED' "$tmp/region-met.out" "$tmp/region-met.err" && fail "region-met: MISSED printed"
+grep -q '^region: 8 eNBs, 8 enrolled' "$tmp/region-met.out" || fail "region-met: $(cat "$tmp/region-met.out")"
+
+# Out of reach: the verdict line says MISSED, and so does the exit status.
+run region-missed 1 --target-ratio 1e9
+grep -q '(target >= 1000000000.0: MISSED)$' "$tmp/region-missed.out" ||
+  fail "region-missed: no MISSED verdict: $(cat "$tmp/region-missed.out")"
+grep -q '^es-bench: a target was MISSED$' "$tmp/region-missed.err" ||
+  fail "region-missed: $(cat "$tmp/region-missed.err")"
+
+# National: both targets met, then each missed alone.
+run national-met 0 --only-national --target-national-wall 1e6 --target-national-rss 1e3
+[ "$(grep -c ': met)' "$tmp/national-met.out")" -eq 2 ] || fail "national-met: $(cat "$tmp/national-met.out")"
+run national-wall 1 --only-national --target-national-wall 0 --target-national-rss 1e3
+grep -q 'target < 0 s: MISSED' "$tmp/national-wall.out" || fail "national-wall: $(cat "$tmp/national-wall.out")"
+run national-rss 1 --only-national --target-national-wall 1e6 --target-national-rss 0
+grep -q '(target < 0 GiB: MISSED)' "$tmp/national-rss.out" || fail "national-rss: $(cat "$tmp/national-rss.out")"
+echo "bench_verdict: met targets exit 0, a MISSED one exits 1 (region ratio, national wall time and RSS)"
