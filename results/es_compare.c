@@ -7,35 +7,6 @@
 
 #include "results/es_summary.h"
 
-typedef enum { DIR_NONE, DIR_LOWER, DIR_HIGHER } Direction; /* which way is better */
-
-/* Which way is better, by metric; the first matching pattern decides. Counts of work done
- * (requests, events, busy time) have no good direction: a change there is just a change. */
-static const struct {
-  const char *pattern;
-  Direction dir;
-} directions[] = {
-    {ES_SUMMARY_WALL_CLOCK ".enrolments_per_wall_s", DIR_HIGHER},
-    {ES_SUMMARY_WALL_CLOCK ".*", DIR_LOWER},
-    {"enrolled", DIR_HIGHER},
-    {"outcomes.enrolled", DIR_HIGHER},
-    {"throughput.enrolments_per_s", DIR_HIGHER},
-    {"throughput.*", DIR_NONE},
-    {"latency_s.*", DIR_LOWER},
-    {"completion_s.*", DIR_LOWER},
-    {"failed", DIR_LOWER},
-    {"revoked", DIR_LOWER},
-    {"outcomes.*", DIR_LOWER},
-    {"revocations.*", DIR_LOWER},
-    {"retransmissions.*", DIR_LOWER},
-    {"attempts.*", DIR_LOWER},
-    {"racas.*.max_queue", DIR_LOWER},
-    {"racas.*.mean_queued", DIR_LOWER},
-    {"racas.*.errors", DIR_LOWER},
-    {"racas.*.duplicates", DIR_LOWER},
-    {"racas.*.revoked", DIR_LOWER},
-};
-
 typedef struct {
   char *pattern;
   double pct;
@@ -140,12 +111,11 @@ static gboolean is_wall_clock(const char *metric)
   return g_str_has_prefix(metric, ES_SUMMARY_WALL_CLOCK ".");
 }
 
-static Direction direction_of(const char *metric)
+/* Which way is better: summary.json's schema (es_summary_metric_spec) says. */
+static EsBetter direction_of(const char *metric)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS(directions); i++)
-    if (g_pattern_match_simple(directions[i].pattern, metric))
-      return directions[i].dir;
-  return DIR_NONE;
+  const EsMetricSpec *spec = es_summary_metric_spec(metric);
+  return spec != NULL ? spec->better : ES_BETTER_NONE;
 }
 
 /* NaN when the metric is not to be judged. */
@@ -197,15 +167,15 @@ static void judge(const EsCompare *c, EsCompareRow *r)
     r->verdict = ES_VERDICT_OK;
     return;
   }
-  Direction dir = direction_of(r->metric);
-  if (dir == DIR_NONE) {
+  EsBetter dir = direction_of(r->metric);
+  if (dir == ES_BETTER_NONE) {
     r->verdict = ES_VERDICT_CHANGED;
     r->fails = TRUE;
     return;
   }
   /* A null is the worst value there is (a completion level never reached, a throughput with
    * nothing enrolled): from null to a number is better, from a number to null worse. */
-  gboolean better = bn || xn ? bn : dir == DIR_LOWER ? x < b : x > b;
+  gboolean better = bn || xn ? bn : dir == ES_BETTER_LOWER ? x < b : x > b;
   r->verdict = better ? ES_VERDICT_BETTER : ES_VERDICT_WORSE;
   r->fails = !better || c->strict;
 }

@@ -397,3 +397,68 @@ gboolean es_summary_write(const EsSummary *s, const char *path, GError **error)
   }
   return TRUE;
 }
+
+#define MAIN(name, label, path, unit, better) {name, label, path, unit, ES_BETTER_##better}
+#define REST(path, unit, better) {NULL, NULL, path, unit, ES_BETTER_##better}
+/* Counts of work done (requests, events, busy time) have no good direction: a change there is
+ * just a change. */
+static const EsMetricSpec metrics[] = {
+    MAIN("enrolled", "eNBs enrolled", "enrolled", "eNBs", HIGHER),
+    MAIN("failed", "eNBs not enrolled", "failed", "eNBs", LOWER),
+    MAIN("revoked", "eNBs whose certificate was revoked", "revoked", "eNBs", LOWER),
+    MAIN("latency_mean_s", "mean enrolment latency (s)", "latency_s.mean", "s", LOWER),
+    MAIN("latency_p50_s", "median enrolment latency (s)", "latency_s.p50", "s", LOWER),
+    MAIN("latency_p90_s", "p90 enrolment latency (s)", "latency_s.p90", "s", LOWER),
+    MAIN("latency_p99_s", "p99 enrolment latency (s)", "latency_s.p99", "s", LOWER),
+    MAIN("latency_max_s", "maximum enrolment latency (s)", "latency_s.max", "s", LOWER),
+    MAIN("completion_p50_s", "time until 50 % of eNBs enrolled (s)", "completion_s.p50", "s",
+         LOWER),
+    MAIN("completion_p90_s", "time until 90 % of eNBs enrolled (s)", "completion_s.p90", "s",
+         LOWER),
+    MAIN("completion_p99_s", "time until 99 % of eNBs enrolled (s)", "completion_s.p99", "s",
+         LOWER),
+    MAIN("completion_p100_s", "time until every eNB enrolled (s)", "completion_s.p100", "s",
+         LOWER),
+    MAIN("throughput_per_s", "enrolments per simulated second", "throughput.enrolments_per_s",
+         "1/s", HIGHER),
+    MAIN("raca_utilisation", "RA/CA utilisation (busiest RA/CA, 0 to 1)", "racas.*.utilisation",
+         "", NONE),
+    MAIN("raca_max_queue", "longest RA/CA queue (requests)", "racas.*.max_queue", "requests",
+         LOWER),
+    MAIN("raca_mean_queued", "mean RA/CA queue (requests, busiest RA/CA)", "racas.*.mean_queued",
+         "requests", LOWER),
+    MAIN("sim_time_s", "simulated time of the run (s)", "sim_time_s", "s", NONE),
+    MAIN("wall_time_s", "wall-clock time of the run (s)", ES_SUMMARY_WALL_CLOCK ".wall_time_s",
+         "s", LOWER),
+    REST(ES_SUMMARY_WALL_CLOCK ".enrolments_per_wall_s", "1/s", HIGHER),
+    REST(ES_SUMMARY_WALL_CLOCK ".*", "", LOWER),
+    REST("outcomes.enrolled", "eNBs", HIGHER),
+    REST("throughput.*", "s", NONE),
+    REST("latency_s.*", "s", LOWER),
+    REST("completion_s.*", "s", LOWER),
+    REST("outcomes.*", "eNBs", LOWER),
+    REST("revocations.*", "", LOWER),
+    REST("retransmissions.*", "", LOWER),
+    REST("attempts.*", "", LOWER),
+    REST("racas.*.errors", "requests", LOWER),
+    REST("racas.*.duplicates", "requests", LOWER),
+    REST("racas.*.revoked", "certificates", LOWER),
+};
+
+const EsMetricSpec *es_summary_metrics(guint *n, guint *n_main)
+{
+  if (n)
+    *n = G_N_ELEMENTS(metrics);
+  if (n_main)
+    *n_main = ES_SUMMARY_MAIN_METRICS;
+  return metrics;
+}
+
+const EsMetricSpec *es_summary_metric_spec(const char *path)
+{
+  g_return_val_if_fail(path != NULL, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(metrics); i++)
+    if (g_pattern_match_simple(metrics[i].path, path))
+      return &metrics[i];
+  return NULL;
+}

@@ -16,6 +16,25 @@
  * its members. compare reports them without judging them unless asked. */
 #define ES_SUMMARY_WALL_CLOCK "wall_clock"
 
+/* The metrics of summary.json that readers name: its path (a '*' stands for any text, as in
+ * racas.*.max_queue, each RA/CA's), unit, which way is better (compare judges by it), and for
+ * the main metrics the column sweep.csv gives them and a label for plots. One table for the
+ * writers' layout, compare and sweep; the first entry whose path matches a metric is it. */
+typedef enum { ES_BETTER_NONE, ES_BETTER_LOWER, ES_BETTER_HIGHER } EsBetter;
+typedef struct {
+  const char *name;   /* sweep.csv column stem; NULL: not a main metric */
+  const char *label;  /* axis label of its plots */
+  const char *path;
+  const char *unit;   /* "s", "eNBs", "1/s", "requests", "" (a ratio or a count) */
+  EsBetter better;
+} EsMetricSpec;
+#define ES_SUMMARY_MAIN_METRICS 18
+/* Every entry: the main metrics first (n_main of them, in sweep.csv's order), then the
+ * patterns for the rest. */
+const EsMetricSpec *es_summary_metrics(guint *n, guint *n_main);
+/* The entry a metric path falls under, NULL when none does. */
+const EsMetricSpec *es_summary_metric_spec(const char *path);
+
 typedef struct EsSummary EsSummary;
 
 /* A tree holding {"format": ES_SUMMARY_FORMAT}. */

@@ -5,33 +5,10 @@
 #include <math.h>
 #include <string.h>
 
-static const EsSweepMetric metrics[] = {
-    {"enrolled", "eNBs enrolled", "enrolled"},
-    {"failed", "eNBs not enrolled", "failed"},
-    {"revoked", "eNBs whose certificate was revoked", "revoked"},
-    {"latency_mean_s", "mean enrolment latency (s)", "latency_s.mean"},
-    {"latency_p50_s", "median enrolment latency (s)", "latency_s.p50"},
-    {"latency_p90_s", "p90 enrolment latency (s)", "latency_s.p90"},
-    {"latency_p99_s", "p99 enrolment latency (s)", "latency_s.p99"},
-    {"latency_max_s", "maximum enrolment latency (s)", "latency_s.max"},
-    {"completion_p50_s", "time until 50 % of eNBs enrolled (s)", "completion_s.p50"},
-    {"completion_p90_s", "time until 90 % of eNBs enrolled (s)", "completion_s.p90"},
-    {"completion_p99_s", "time until 99 % of eNBs enrolled (s)", "completion_s.p99"},
-    {"completion_p100_s", "time until every eNB enrolled (s)", "completion_s.p100"},
-    {"throughput_per_s", "enrolments per simulated second", "throughput.enrolments_per_s"},
-    {"raca_utilisation", "RA/CA utilisation (busiest RA/CA, 0 to 1)", "racas.*.utilisation"},
-    {"raca_max_queue", "longest RA/CA queue (requests)", "racas.*.max_queue"},
-    {"raca_mean_queued", "mean RA/CA queue (requests, busiest RA/CA)", "racas.*.mean_queued"},
-    {"sim_time_s", "simulated time of the run (s)", "sim_time_s"},
-    {"wall_time_s", "wall-clock time of the run (s)", "wall_clock.wall_time_s"},
-};
-#define N_METRICS G_N_ELEMENTS(metrics)
-
+/* The main metrics of summary.json's schema, in sweep.csv's order. */
 const EsSweepMetric *es_sweep_metrics(guint *n)
 {
-  if (n)
-    *n = N_METRICS;
-  return metrics;
+  return es_summary_metrics(NULL, n);
 }
 
 double es_student_t975(guint dof)
@@ -50,7 +27,7 @@ double es_student_t975(guint dof)
 typedef struct {
   char **values; /* one per key */
   guint runs;
-  GArray *samples[N_METRICS]; /* double */
+  GArray *samples[ES_SUMMARY_MAIN_METRICS]; /* double */
 } Point;
 
 struct EsSweepTable {
@@ -64,7 +41,7 @@ static void point_free(gpointer p)
 {
   Point *pt = p;
   g_strfreev(pt->values);
-  for (gsize m = 0; m < N_METRICS; m++)
+  for (gsize m = 0; m < ES_SUMMARY_MAIN_METRICS; m++)
     g_array_unref(pt->samples[m]);
   g_free(pt);
 }
@@ -102,7 +79,7 @@ guint es_sweep_table_add_point(EsSweepTable *t, const char *const *values)
   g_return_val_if_fail(g_strv_length((char **)values) == t->n_keys, 0);
   Point *p = g_new0(Point, 1);
   p->values = g_strdupv((char **)values);
-  for (gsize m = 0; m < N_METRICS; m++)
+  for (gsize m = 0; m < ES_SUMMARY_MAIN_METRICS; m++)
     p->samples[m] = g_array_new(FALSE, FALSE, sizeof(double));
   for (guint k = 0; k < t->n_keys; k++) {
     GPtrArray *vals = t->key_values[k];
@@ -141,9 +118,9 @@ void es_sweep_table_add_run(EsSweepTable *t, guint point, const EsSummaryFile *r
   g_return_if_fail(t != NULL && run != NULL && point < t->points->len);
   Point *p = g_ptr_array_index(t->points, point);
   p->runs++;
-  for (gsize m = 0; m < N_METRICS; m++) {
+  for (gsize m = 0; m < ES_SUMMARY_MAIN_METRICS; m++) {
     double v;
-    if (metric_value(run, &metrics[m], &v))
+    if (metric_value(run, &es_sweep_metrics(NULL)[m], &v))
       g_array_append_val(p->samples[m], v);
   }
 }
@@ -183,7 +160,7 @@ guint es_sweep_table_get_runs(const EsSweepTable *t, guint point)
 gboolean es_sweep_table_get_stat(const EsSweepTable *t, guint point, guint metric, double *mean,
                                  double *ci95, guint *n)
 {
-  g_return_val_if_fail(point < t->points->len && metric < N_METRICS, FALSE);
+  g_return_val_if_fail(point < t->points->len && metric < ES_SUMMARY_MAIN_METRICS, FALSE);
   GArray *a = ((Point *)g_ptr_array_index(t->points, point))->samples[metric];
   *mean = NAN;
   *ci95 = NAN;
@@ -222,8 +199,9 @@ gboolean es_sweep_table_write_csv(const EsSweepTable *t, const char *path, GErro
   for (guint k = 0; k < t->n_keys; k++)
     g_string_append_printf(out, ",%s", t->keys[k]);
   g_string_append(out, ",runs");
-  for (gsize m = 0; m < N_METRICS; m++)
-    g_string_append_printf(out, ",%s_mean,%s_ci95", metrics[m].name, metrics[m].name);
+  for (gsize m = 0; m < ES_SUMMARY_MAIN_METRICS; m++)
+    g_string_append_printf(out, ",%s_mean,%s_ci95", es_sweep_metrics(NULL)[m].name,
+                           es_sweep_metrics(NULL)[m].name);
   g_string_append_c(out, '\n');
   for (guint p = 0; p < t->points->len; p++) {
     const Point *pt = g_ptr_array_index(t->points, p);
@@ -231,7 +209,7 @@ gboolean es_sweep_table_write_csv(const EsSweepTable *t, const char *path, GErro
     for (guint k = 0; k < t->n_keys; k++)
       g_string_append_printf(out, ",%s", pt->values[k]);
     g_string_append_printf(out, ",%u", pt->runs);
-    for (guint m = 0; m < N_METRICS; m++) {
+    for (guint m = 0; m < ES_SUMMARY_MAIN_METRICS; m++) {
       double mean, ci;
       es_sweep_table_get_stat(t, p, m, &mean, &ci, NULL);
       append_number(out, mean);

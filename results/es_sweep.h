@@ -5,15 +5,14 @@
 
 #include "results/es_summary_file.h"
 #include <glib.h>
+#include "results/es_summary.h"
 
 /* A main metric: its sweep.csv column stem, an axis label with the unit, and where a run's
  * value comes from: a summary metric path, or a pattern with '*' whose largest match counts
  * (the busiest RA/CA). */
-typedef struct {
-  const char *name;
-  const char *label;
-  const char *path;
-} EsSweepMetric;
+/* A main metric of summary.json (es_summary.h's schema): its sweep.csv column stem, label and
+ * path. */
+typedef EsMetricSpec EsSweepMetric;
 
 const EsSweepMetric *es_sweep_metrics(guint *n);
 

@@ -344,6 +344,28 @@ static void test_read_refusals(void)
   rm_dir(dir);
 }
 
+/* The schema: main metrics first, each with a column and label, the rest patterns; the first
+ * match decides, so the wall-clock rate is the one wall_clock figure where higher is better. */
+static void test_schema(void)
+{
+  guint n = 0, n_main = 0;
+  const EsMetricSpec *m = es_summary_metrics(&n, &n_main);
+  g_assert_cmpuint(n_main, ==, ES_SUMMARY_MAIN_METRICS);
+  for (guint i = 0; i < n; i++) {
+    g_assert_true((m[i].name != NULL) == (i < n_main));
+    g_assert_true((m[i].label != NULL) == (i < n_main));
+    g_assert_nonnull(m[i].unit);
+  }
+  g_assert_cmpint(es_summary_metric_spec("latency_s.p99")->better, ==, ES_BETTER_LOWER);
+  g_assert_cmpint(es_summary_metric_spec("latency_s.p42")->better, ==, ES_BETTER_LOWER);
+  g_assert_cmpint(es_summary_metric_spec("racas.3.max_queue")->better, ==, ES_BETTER_LOWER);
+  g_assert_cmpint(es_summary_metric_spec("throughput.first_start_s")->better, ==, ES_BETTER_NONE);
+  g_assert_cmpint(es_summary_metric_spec("wall_clock.enrolments_per_wall_s")->better, ==,
+                  ES_BETTER_HIGHER);
+  g_assert_cmpint(es_summary_metric_spec("wall_clock.peak_rss_kib")->better, ==, ES_BETTER_LOWER);
+  g_assert_null(es_summary_metric_spec("events"));
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -356,5 +378,6 @@ int main(int argc, char **argv)
   g_test_add_func("/queue-log/backwards", test_queue_log_backwards);
   g_test_add_func("/summary-file/read-back", test_read_back);
   g_test_add_func("/summary-file/refusals", test_read_refusals);
+  g_test_add_func("/summary/schema", test_schema);
   return g_test_run();
 }
