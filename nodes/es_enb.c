@@ -393,8 +393,8 @@ void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key)
 }
 
 /* A transaction's state: its own fiber, OpenSSL context and randomness stream. FALSE (and no
- * enrolment) when there is no memory for a fiber. Touches neither engine nor recorder, so a
- * factory thread may call it for an eNB not yet powered on. */
+ * enrolment) when there is no memory for a fiber or its trust store. Touches neither engine nor
+ * event callback, so a factory thread may call it for an eNB not yet powered on. */
 static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
 {
   enb->op = op;
@@ -414,6 +414,7 @@ static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
     es_fiber_free(e->fiber);
     g_free(e);
     enb->e = NULL;
+    ERR_clear_error(); /* this thread's: the factory's or the engine's */
     return FALSE;
   }
   X509_free(root);

@@ -84,6 +84,14 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
   e->request_type = OSSL_CMP_MSG_get_bodytype(req);
   OPENSSL_free(der);
 
+  /* The session may go on on another thread: es_enb_prepare starts it on the factory thread,
+   * run_ahead may resume it on the offload thread. That is safe because this is the only place
+   * where it leaves its thread, and OpenSSL's client, suspended here in its transfer callback,
+   * holds no lock and keeps no per-thread state across it: send_receive_check has just handed
+   * the error queue to the log callback ("transfer_cb may call ERR_clear_error()"), libcrypto
+   * looks its per-thread state up afresh on each call, and resume() sets ours (randomness
+   * stream, clock, a cleared queue) on whichever thread resumes. es_fiber_yield checks the
+   * queue is empty. */
   es_fiber_yield();
 
   if (e->response == NULL) {

@@ -8,6 +8,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
 #define ES_HAVE_VALGRIND 1
@@ -166,9 +168,16 @@ void es_fiber_yield(void)
 {
   EsFiber *f = current;
   g_return_if_fail(f != NULL);
+  /* The fiber may be resumed on another thread, and OpenSSL's error queue is per thread: an
+   * entry left here would be read by whatever runs next on this thread and be missing there. */
+  if (ERR_peek_error() != 0) {
+    g_critical("fiber yields with OpenSSL's error queue not empty");
+    ERR_clear_error();
+  }
   current = NULL;
   swapcontext(&f->ctx, &f->caller);
-  current = f;
+  /* No thread-local access from here on: es_fiber_resume has set `current` on the thread that
+   * resumed us, and an address computed before the switch would be the old thread's. */
 }
 
 gboolean es_fiber_is_finished(const EsFiber *f) { return f->finished; }

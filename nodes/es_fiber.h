@@ -17,7 +17,9 @@ EsFiber *es_fiber_new(gsize stack_size, EsFiberFn fn, void *arg, GError **error)
 void es_fiber_free(EsFiber *fiber);
 /* Runs the fiber from the main stack until it yields or returns. */
 void es_fiber_resume(EsFiber *fiber);
-/* From inside a fiber: back to whoever resumed it. */
+/* From inside a fiber: back to whoever resumed it. The next resume may come from another
+ * thread, so OpenSSL's error queue (per thread) must be empty here: a critical if it is not, and
+ * the queue is cleared. */
 void es_fiber_yield(void);
 gboolean es_fiber_is_finished(const EsFiber *fiber);
 /* The fiber running now, NULL on the main stack. */

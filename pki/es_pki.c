@@ -280,12 +280,13 @@ EsPki *es_pki_dup(const EsPki *pki)
 {
   EsPki *copy = g_new0(EsPki, 1);
   *copy = *pki;
-#define UP(x) if (copy->x != NULL) X509_up_ref(copy->x)
-#define UPK(x) if (copy->x != NULL) EVP_PKEY_up_ref(copy->x)
-  UP(vendor_root); UPK(vendor_root_key); UP(operator_root); UPK(operator_root_key);
-  UP(raca); UPK(raca_key); UP(raca_cross);
-#undef UP
-#undef UPK
+  es_x509_ref(copy->vendor_root);
+  es_pkey_ref(copy->vendor_root_key);
+  es_x509_ref(copy->operator_root);
+  es_pkey_ref(copy->operator_root_key);
+  es_x509_ref(copy->raca);
+  es_pkey_ref(copy->raca_key);
+  es_x509_ref(copy->raca_cross);
   return copy;
 }
 
@@ -374,7 +375,6 @@ X509 *es_pki_get0_raca_cross(const EsPki *pki)
 {
   return pki->raca_cross;
 }
-
 
 X509 *es_x509_ref(X509 *cert)
 {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Hostile and broken nodes in a simulated run: eNBs with an unknown vendor's or an expired
 # device certificate are refused by the RA/CA with a CMP error and get nothing; eNBs answered
-# by a rogue RA/CA refuse its responses; an RA/CA without the cross certificate fails everyone.
+# by a rogue RA/CA refuse its responses; an RA/CA without the cross certificate fails everyone;
+# the shipped hostile.ini shows each refusal and revocation cause a simulated run can produce.
 set -euo pipefail
 # Simulated runs date everything from scenario.epoch (2026-11-01): verify a day later, so the
 # result does not depend on the host's date.
@@ -63,19 +64,46 @@ n=$(awk -F, 'NR > 1 && $8 == "response_unverified"' "$out/enrolments.csv" | wc -
 [ "$(openssl crl -in "$out/crl.pem" -noout -text | grep -c 'Serial Number:')" -eq 20 ] \
   || fail "raca.cross=false: the CRL does not list the 20 certificates"
 
-# 3. The shipped hostile scenario: loss, renewals, periodic CRLs and every hostile class.
+# 3. The shipped hostile scenario: loss, corrupted segments, renewals, periodic CRLs and every
+#    hostile class. It shows each refusal (for the class it is meant for) and each revocation
+#    cause a simulated run can produce, and no other cause (README, "Shipped scenarios").
 out=$tmp/shipped
 "$es" run --quiet --scenario "$(dirname "$0")/../../topologies/scenarios/hostile.ini" --out "$out"
 for c in unknown_vendor expired_device rogue_raca; do
   [ "$(value "$out/summary.json" "hostile.$c.enbs")" -gt 0 ] || fail "hostile.ini: no $c eNB"
   [ "$(value "$out/summary.json" "hostile.$c.enrolled")" -eq 0 ] || fail "hostile.ini: a $c eNB enrolled"
 done
+awk -F, '
+  FILENAME == ARGV[1] { if (FNR > 1) class[$1] = $2; next }
+  FNR > 1 && ($1 in class) { seen[class[$1] ":" $8] = 1 }
+  END {
+    n = split("unknown_vendor:rejected_by_raca expired_device:rejected_by_raca rogue_raca:response_unverified", want, " ")
+    for (i = 1; i <= n; i++) if (!(want[i] in seen)) { print want[i]; bad = 1 }
+    exit bad
+  }' "$out/hostile.csv" "$out/enrolments.csv" >"$tmp/missing" \
+  || fail "hostile.ini: no eNB of class:outcome $(cat "$tmp/missing")"
+causes="confirm_timeout superseded certconf_failed"
+for r in $causes; do
+  grep -q "^[^,]*,[^,]*,$r," "$out/revocations.csv" || fail "hostile.ini: no $r revocation"
+  [ "$(value "$out/summary.json" "revocations.by_reason.$r")" -gt 0 ] \
+    || fail "hostile.ini: summary revocations.by_reason.$r is 0"
+done
+other=$(awk -F, -v causes=" $causes " 'NR > 1 && index(causes, " " $3 " ") == 0 { print $3 }' "$out/revocations.csv" | sort -u)
+[ -z "$other" ] || fail "hostile.ini: revocations for $other, which the README says it cannot show"
 [ "$(tail -n +2 "$out/revocations.csv" | wc -l)" -eq "$(value "$out/summary.json" revocations.total)" ] \
   || fail "hostile.ini: revocations.total is not the rows of revocations.csv"
-for r in confirm_timeout superseded; do
-  grep -q ",$r," "$out/revocations.csv" || fail "hostile.ini: no $r revocation"
-done
 [ "$(value "$out/summary.json" crl.published)" -gt 2 ] || fail "hostile.ini: no periodic CRLs"
 openssl crl -in "$out/crl.pem" -CAfile "$out/pki/operator-root.pem" -noout 2>&1 | grep -q 'verify OK' \
   || fail "hostile.ini: CRL signature"
+
+# 4. What hostile.ini cannot show: an eNB refuses a certificate from the genuine RA/CA only when
+#    it has expired on arrival (here valid for a second, over 250 ms links): cert_rejected, and
+#    the RA/CA revokes it as rejected_by_enb.
+out=$tmp/expiring
+"$es" run --quiet --seed 3 --out "$out" --set scenario.enbs=20 --set pki.cert_validity=1s \
+  --set backhaul.latency=250ms
+refused=$(awk -F, 'NR > 1 && $8 == "cert_rejected"' "$out/enrolments.csv" | wc -l)
+[ "$refused" -gt 0 ] || fail "pki.cert_validity=1s: no eNB refused a certificate expired on arrival"
+[ "$(awk -F, 'NR > 1 && $3 == "rejected_by_enb" && $4 == "cessationOfOperation"' "$out/revocations.csv" | wc -l)" -eq "$refused" ] \
+  || fail "pki.cert_validity=1s: not each refused certificate revoked as rejected_by_enb"
 echo "scenario_hostile: $genuine genuine eNBs enrolled, every hostile one refused for its reason"

@@ -2,46 +2,46 @@
  * in-process; the wire may spoil or withhold the certConf on the way. */
 #include "tests/unit/nodes/test_raca_common.h"
 
-#include <string.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <string.h>
 
 #include "nodes/es_cmp.h"
 
-/* The next element inside [*p, end): its content's length, *p moved to its content. */
-static long der_enter(const unsigned char **p, const unsigned char *end, int want_tag)
+/* Enters the next element inside [*p, end): *p moves to its content; returns where it ends. */
+static const unsigned char *der_enter(const unsigned char **p, const unsigned char *end,
+                                      int want_tag)
 {
   long n;
   int tag, xclass;
   g_assert_false(ASN1_get_object(p, &n, &tag, &xclass, end - *p) & 0x80);
   g_assert_cmpint(n, <=, end - *p);
-  if (want_tag >= 0)
-    g_assert_cmpint(tag, ==, want_tag);
-  return n;
+  g_assert_cmpint(tag, ==, want_tag);
+  return *p + n;
 }
 
-/* Offset of the last byte of the protection ([0] after header and body) in a PKIMessage. */
+/* Offset of the last byte of the protection ([0] after header and body) in a certConf. */
 static long protection_last_byte(const unsigned char *der, long len)
 {
-  const unsigned char *p = der, *end = der + len;
-  end = p + der_enter(&p, end, V_ASN1_SEQUENCE);
-  p += der_enter(&p, end, V_ASN1_SEQUENCE); /* header */
-  p += der_enter(&p, end, ES_CMP_CERTCONF); /* body */
-  long n = der_enter(&p, end, 0);           /* protection */
-  return (p - der) + n - 1;
+  const unsigned char *p = der;
+  const unsigned char *end = der_enter(&p, der + len, V_ASN1_SEQUENCE);
+  p = der_enter(&p, end, V_ASN1_SEQUENCE);               /* header */
+  p = der_enter(&p, end, ES_CMP_CERTCONF);               /* body */
+  const unsigned char *last = der_enter(&p, end, 0) - 1; /* protection */
+  return last - der;
 }
 
 /* Offset of the first byte of the certHash in a certConf: body [24] { SEQUENCE OF CertStatus
  * { certHash OCTET STRING, certReqId, statusInfo } }. */
 static long cert_hash_first_byte(const unsigned char *der, long len)
 {
-  const unsigned char *p = der, *end = der + len;
-  end = p + der_enter(&p, end, V_ASN1_SEQUENCE);
-  p += der_enter(&p, end, V_ASN1_SEQUENCE);       /* header */
-  end = p + der_enter(&p, end, ES_CMP_CERTCONF);  /* body */
-  end = p + der_enter(&p, end, V_ASN1_SEQUENCE);  /* CertConfirmContent */
-  end = p + der_enter(&p, end, V_ASN1_SEQUENCE);  /* CertStatus */
-  g_assert_cmpint(der_enter(&p, end, V_ASN1_OCTET_STRING), >, 0);
+  const unsigned char *p = der;
+  const unsigned char *end = der_enter(&p, der + len, V_ASN1_SEQUENCE);
+  p = der_enter(&p, end, V_ASN1_SEQUENCE);   /* header */
+  end = der_enter(&p, end, ES_CMP_CERTCONF); /* body */
+  end = der_enter(&p, end, V_ASN1_SEQUENCE); /* CertConfirmContent */
+  end = der_enter(&p, end, V_ASN1_SEQUENCE); /* CertStatus */
+  g_assert_true(der_enter(&p, end, V_ASN1_OCTET_STRING) > p);
   return p - der;
 }
 
@@ -120,8 +120,14 @@ static void on_raca_event(void *arg, const EsRacaEvent *ev)
 EsRacaConfig raca_config(gboolean implicit)
 {
   EsRacaConfig c = {
-    .grant_implicit = implicit, .confirm_wait_s = 30, .workers = 1, .ir_service_s = 0.002,
-    .certconf_service_s = 0.001, .epoch = EPOCH, .cert_validity_s = 3650 * 86400, .seed = 7,
+      .grant_implicit = implicit,
+      .confirm_wait_s = 30,
+      .workers = 1,
+      .ir_service_s = 0.002,
+      .certconf_service_s = 0.001,
+      .epoch = EPOCH,
+      .cert_validity_s = 3650 * 86400,
+      .seed = 7,
   };
   return c;
 }
