@@ -25,7 +25,8 @@
  * as with one RA/CA); the rogue RA/CA gets seed ^ ES_STREAM_HOSTILE_PKI. */
 #define ES_SEED_RACA_STEP G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)
 
-/* ns-3 RngStream numbers (run number = the run's seed): link with stream index i has loss
+/* ns-3 RngStream numbers (the run's seed becomes ns-3's seed 1 + seed % 4294944442 and run
+ * seed / 4294944442, es_ns3_init): link with stream index i has loss
  * streams 2i and 2i+1 (one per direction), burst streams ES_NS3_STREAM_BURST + 2i (+1),
  * corruption ES_NS3_STREAM_CORRUPT + 2i (+1); node n's Internet stack (ARP and friends)
  * 16 streams from ES_NS3_STREAM_STACK + 16n. */

@@ -1,6 +1,6 @@
-/* HTTP/1.1 for CMP (RFC 6712) as both engines speak it: one set of limits, the Retry-After
- * rule, and the incremental parser the simulated engine feeds with TCP segments (the live
- * engine has libevent's, held to the same limits). */
+/* HTTP/1.1 for CMP (RFC 6712) as both engines speak it: the messages they send, and the
+ * incremental parser the simulated engine feeds with TCP segments (the live engine has
+ * libevent's, held to the same limits). */
 #include "engines/es_http.h"
 
 #include <string.h>
@@ -24,6 +24,92 @@ const char *es_http_reason_phrase(int status)
   const char *s = http_status_str((enum http_status)status);
   return strcmp(s, "<unknown>") == 0 ? "Unknown" : s;
 }
+
+/* ---- the messages both engines send ------------------------------------------------------ */
+
+static void add_field(EsHttpMsg *m, const char *name, const char *value, gboolean framing)
+{
+  g_assert(m->n_fields < ES_HTTP_FIELDS_MAX);
+  m->field[m->n_fields++] = (EsHttpField){name, value, framing};
+}
+
+static void set_body(EsHttpMsg *m, const guint8 *body, gsize len)
+{
+  m->body = body;
+  m->len = len;
+  g_snprintf(m->length, sizeof m->length, "%" G_GSIZE_FORMAT, len);
+}
+
+void es_http_request(EsHttpMsg *m, const char *path, const char *host, const char *content_type,
+                     const guint8 *body, gsize len)
+{
+  memset(m, 0, sizeof *m);
+  m->path = path;
+  set_body(m, body, len);
+  add_field(m, "Host", host, FALSE);
+  add_field(m, "Content-Type", content_type != NULL ? content_type : ES_HTTP_CONTENT_TYPE, FALSE);
+  add_field(m, "Content-Length", m->length, TRUE);
+  /* Said outright: one connection carries an eNB's whole transaction. */
+  add_field(m, "Connection", "keep-alive", FALSE);
+}
+
+void es_http_reply(EsHttpMsg *m, int status, const char *content_type, const guint8 *body,
+                   gsize len, gboolean keep_alive)
+{
+  memset(m, 0, sizeof *m);
+  m->status = status >= 100 && status <= 599 ? status : 500;
+  set_body(m, body, len);
+  if (content_type != NULL)
+    add_field(m, "Content-Type", content_type, FALSE);
+  add_field(m, "Content-Length", m->length, TRUE);
+  if (!keep_alive)
+    add_field(m, "Connection", "close", TRUE);
+}
+
+static void reply_text(EsHttpMsg *m, int status, const char *text, gboolean keep_alive)
+{
+  es_http_reply(m, status, "text/plain", (const guint8 *)text, strlen(text), keep_alive);
+}
+
+void es_http_reply_busy(EsHttpMsg *m, guint retry_after_s, gboolean keep_alive)
+{
+  reply_text(m, 503, "busy: queue full\n", keep_alive);
+  g_snprintf(m->number, sizeof m->number, "%u", retry_after_s);
+  add_field(m, "Retry-After", m->number, FALSE);
+}
+
+void es_http_reply_no_service(EsHttpMsg *m, gboolean keep_alive)
+{
+  reply_text(m, 503, "no service\n", keep_alive);
+}
+
+void es_http_reply_rejected(EsHttpMsg *m, int status)
+{
+  reply_text(m, status, "request rejected\n", FALSE);
+}
+
+gboolean es_http_request_acceptable(gboolean is_post, EsHttpMsg *m, gboolean keep_alive)
+{
+  if (is_post)
+    return TRUE;
+  reply_text(m, 405, "RFC 6712: use POST\n", keep_alive);
+  add_field(m, "Allow", "POST", FALSE);
+  return FALSE;
+}
+
+void es_http_write(GString *out, const EsHttpMsg *m)
+{
+  if (m->path != NULL)
+    g_string_append_printf(out, "POST %s HTTP/1.1\r\n", m->path);
+  else
+    g_string_append_printf(out, "HTTP/1.1 %d %s\r\n", m->status, es_http_reason_phrase(m->status));
+  for (guint i = 0; i < m->n_fields; i++)
+    g_string_append_printf(out, "%s: %s\r\n", m->field[i].name, m->field[i].value);
+  g_string_append(out, "\r\n");
+  g_string_append_len(out, (const char *)m->body, (gssize)m->len);
+}
+
+/* ---- reading messages ----------------------------------------------------------------- */
 
 void es_http_in_init(EsHttpIn *in, enum http_parser_type type)
 {

@@ -1,6 +1,6 @@
-/* HTTP/1.1 for CMP (RFC 6712) as both engines speak it: one set of size limits, the
- * Retry-After rule, reason phrases, and an incremental parser (http_parser) for the engine
- * that sees raw TCP bytes. */
+/* HTTP/1.1 for CMP (RFC 6712) as both engines speak it: one set of size limits, the messages
+ * they send (requests, replies, refusals, 503 with Retry-After) and the checks of what they
+ * take, and an incremental parser (http_parser) for the engine that sees raw TCP bytes. */
 #ifndef ES_HTTP_H
 #define ES_HTTP_H
 
@@ -14,7 +14,55 @@
 #define ES_HTTP_MAX_CTYPE 256u
 #define ES_HTTP_MAX_FIELD 64u
 #define ES_HTTP_CONTENT_TYPE "application/pkixcmp"
-#define ES_HTTP_BUSY_BODY "busy: queue full\n"  /* the body of a 503 */
+
+/* ---- the messages both engines send ------------------------------------------------------ */
+
+/* A header field. Framing fields (Content-Length, Connection in a response) say how the
+ * bytes are delimited: the simulated engine writes them, libevent writes its own. */
+typedef struct {
+  const char *name;
+  const char *value;
+  gboolean framing;
+} EsHttpField;
+
+#define ES_HTTP_FIELDS_MAX 6
+
+/* A request or response as both engines send it, fields in wire order. It points into
+ * itself and into the caller's strings and body: fill it with es_http_request or
+ * es_http_reply* and use it in place (never copy it), while those live. */
+typedef struct {
+  const char *path; /* a request's target (method POST); NULL: a response */
+  int status;       /* a response's status, 100 to 599 */
+  EsHttpField field[ES_HTTP_FIELDS_MAX];
+  guint n_fields;
+  const guint8 *body;
+  gsize len;
+  char length[24];  /* the value of Content-Length */
+  char number[24];  /* the value of Retry-After */
+} EsHttpMsg;
+
+/* A CMP request (RFC 6712): POST `path` with Host, Content-Type (content_type, NULL:
+ * application/pkixcmp), Content-Length and Connection: keep-alive. */
+void es_http_request(EsHttpMsg *m, const char *path, const char *host, const char *content_type,
+                     const guint8 *body, gsize len);
+/* A server's response; a status outside 100..599 is sent as 500. Without keep_alive it
+ * says Connection: close. */
+void es_http_reply(EsHttpMsg *m, int status, const char *content_type, const guint8 *body,
+                   gsize len, gboolean keep_alive);
+/* 503 with Retry-After: the server's queue is full. */
+void es_http_reply_busy(EsHttpMsg *m, guint retry_after_s, gboolean keep_alive);
+/* 503: nothing serves this address. */
+void es_http_reply_no_service(EsHttpMsg *m, gboolean keep_alive);
+/* The answer to a request the parser gave up on (m->reject: 400, 413, 431); the server
+ * closes the connection after it. */
+void es_http_reply_rejected(EsHttpMsg *m, int status);
+/* TRUE when a server takes a request of this method; else *m is the refusal to send
+ * (405 with Allow: POST, as RFC 6712 wants POST). */
+gboolean es_http_request_acceptable(gboolean is_post, EsHttpMsg *m, gboolean keep_alive);
+/* Appends the message as bytes on the wire: start line, fields, blank line, body. */
+void es_http_write(GString *out, const EsHttpMsg *m);
+
+/* ---- reading messages ----------------------------------------------------------------- */
 
 /* Retry-After as delay-seconds, at most ES_RETRY_AFTER_MAX; 0 (none) for an HTTP-date,
  * NULL or anything else. */

@@ -1,13 +1,11 @@
-/* The live engine over libevent: evtimers, evhttp clients for eNB channels, an evhttp server
- * for the RA/CA; pointers into libevent are dropped as soon as it says an object is going. */
-#include "engines/es_live.h"
+/* The live engine over libevent: evtimers and evhttp clients for eNB channels (the RA/CA's
+ * server is es_live_server.c); pointers into libevent are dropped as soon as it says an
+ * object is going. */
+#include "engines/es_live_priv.h"
 #include "engines/es_http.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -17,7 +15,6 @@
 
 G_DEFINE_QUARK(es-live-error-quark, es_live_error)
 
-#define DEFAULT_IDLE_TIMEOUT_S 30.0
 /* Client side: the eNB's own message timeout decides; libevent's only backs it up. */
 #define CLIENT_TIMEOUT_S 600
 
@@ -45,7 +42,7 @@ struct EsChannel {
   struct evhttp_request *req;      /* outstanding, owned by libevent */
   EsResponseFn fn;
   void *arg;
-  char *content_type;              /* of the post in flight, kept for a resend */
+  char *content_type;              /* of the post in flight (NULL: CMP's), kept for a resend */
   GBytes *body;
   gboolean reused;                 /* the connection has carried a whole exchange */
   gboolean resent;
@@ -59,36 +56,6 @@ struct EsChannel {
   GList link;                      /* in live->channels */
 };
 
-struct EsExchange {
-  EsLive *live;
-  struct evhttp_request *req;      /* NULL once libevent freed it with its connection */
-  GList link;                      /* in live->exchanges */
-};
-
-struct EsLive {
-  EsEngine engine;
-  struct event_base *base;
-  gint64 start_mono;               /* microseconds */
-  gint64 epoch;
-  double epoch_fraction;
-  GHashTable *timers;              /* &Timer.id -> Timer */
-  guint64 next_timer;
-  char *target_host;
-  guint16 target_port;
-  char *target_hostport;           /* for the Host header */
-  char *path;
-  GQueue channels;
-  GQueue doomed;                   /* evhttp_connection, freed outside libevent's frames */
-  struct event *reaper;
-  struct evhttp *http;
-  guint16 port;
-  EsRequestFn server_fn;
-  void *server_arg;
-  GQueue exchanges;
-  struct event *sigint, *sigterm;
-  int signal;
-};
-
 /* ---- clock and timers ------------------------------------------------------------------ */
 
 static double live_now(EsEngine *engine)
@@ -97,7 +64,7 @@ static double live_now(EsEngine *engine)
   return (g_get_monotonic_time() - live->start_mono) / 1e6;
 }
 
-static struct timeval timeval_of(double s)
+struct timeval es_live_timeval(double s)
 {
   if (!(s > 0))
     s = 0;
@@ -137,7 +104,7 @@ static guint64 live_timer_add(EsEngine *engine, double delay_s, EsTimerFn fn, vo
   t->fn = fn;
   t->arg = arg;
   t->ev = evtimer_new(live->base, on_timer, t);
-  struct timeval tv = timeval_of(delay_s);
+  struct timeval tv = es_live_timeval(delay_s);
   if (t->ev == NULL || evtimer_add(t->ev, &tv) != 0)
     g_error("es_live: cannot add a timer (out of memory)");
   g_hash_table_insert(live->timers, &t->id, t);
@@ -327,13 +294,15 @@ static void send_request(EsChannel *c)
     return;
   }
   evhttp_request_set_error_cb(req, on_request_error);
-  struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
-  evhttp_add_header(headers, "Host", live->target_hostport);
-  evhttp_add_header(headers, "Content-Type", c->content_type);
-  evhttp_add_header(headers, "Connection", "keep-alive");
   gsize len;
   const guint8 *body = g_bytes_get_data(c->body, &len);
-  evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
+  EsHttpMsg m;
+  es_http_request(&m, live->path, live->target_hostport, c->content_type, body, len);
+  struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+  for (guint i = 0; i < m.n_fields; i++)
+    if (!m.field[i].framing)
+      evhttp_add_header(headers, m.field[i].name, m.field[i].value);
+  evbuffer_add(evhttp_request_get_output_buffer(req), m.body, m.len);
   c->req = req;
   gboolean nested = c->posting;
   c->posting = TRUE;
@@ -358,7 +327,7 @@ static void live_channel_post(EsChannel *c, const char *content_type, const guin
   c->fn = fn;
   c->arg = arg;
   g_free(c->content_type);
-  c->content_type = g_strdup(content_type != NULL ? content_type : ES_HTTP_CONTENT_TYPE);
+  c->content_type = g_strdup(content_type);
   if (c->body != NULL)
     g_bytes_unref(c->body);
   c->body = g_bytes_new(body, len);
@@ -383,105 +352,6 @@ static void live_channel_close(EsChannel *c)
     channel_free(c);
 }
 
-/* ---- server ------------------------------------------------------------------------------ */
-
-static void exchange_free(EsExchange *x)
-{
-  g_queue_unlink(&x->live->exchanges, &x->link);
-  g_free(x);
-}
-
-/* The client's connection is going down while we still owe it a reply. libevent frees the
- * request right after this unless it detached it first (then the reply frees it). */
-static void on_server_conn_close(struct evhttp_connection *conn, void *arg)
-{
-  EsExchange *x = arg;
-  (void)conn;
-  if (x->req != NULL && evhttp_request_get_connection(x->req) != NULL)
-    x->req = NULL;
-}
-
-static void send_reply(struct evhttp_request *req, int status, const char *content_type,
-                       const guint8 *body, gsize len, const char *extra_name,
-                       const char *extra_value)
-{
-  struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
-  if (content_type != NULL)
-    evhttp_add_header(headers, "Content-Type", content_type);
-  if (extra_name != NULL)
-    evhttp_add_header(headers, extra_name, extra_value);
-  if (len > 0)
-    evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
-  if (status < 100 || status > 599)
-    status = 500;
-  evhttp_send_reply(req, status, NULL, NULL);
-}
-
-static void reply_with(EsExchange *x, int http_status, const char *content_type,
-                       const guint8 *body, gsize len, const char *extra_name,
-                       const char *extra_value)
-{
-  g_return_if_fail(x != NULL);
-  if (x->req != NULL) {
-    struct evhttp_connection *conn = evhttp_request_get_connection(x->req);
-    if (conn != NULL)
-      evhttp_connection_set_closecb(conn, NULL, NULL);
-    /* With the connection gone (detached request) this only frees the request. */
-    send_reply(x->req, http_status, content_type, body, len, extra_name, extra_value);
-  }
-  exchange_free(x);
-}
-
-static void live_reply(EsExchange *x, int http_status, const char *content_type,
-                       const guint8 *body, gsize len)
-{
-  reply_with(x, http_status, content_type, body, len, NULL, NULL);
-}
-
-static void live_reply_unavailable(EsExchange *x, guint retry_after_s)
-{
-  static const char msg[] = ES_HTTP_BUSY_BODY;
-  char value[16];
-  g_snprintf(value, sizeof value, "%u", retry_after_s);
-  reply_with(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1, "Retry-After", value);
-}
-
-static void on_server_request(struct evhttp_request *req, void *arg)
-{
-  EsLive *live = arg;
-  if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-    static const char msg[] = "RFC 6712: use POST\n";
-    send_reply(req, 405, "text/plain", (const guint8 *)msg, sizeof msg - 1, "Allow", "POST");
-    return;
-  }
-  EsExchange *x = g_new0(EsExchange, 1);
-  x->live = live;
-  x->req = req;
-  x->link.data = x;
-  g_queue_push_tail_link(&live->exchanges, &x->link);
-  struct evhttp_connection *conn = evhttp_request_get_connection(req);
-  if (conn != NULL)
-    evhttp_connection_set_closecb(conn, on_server_conn_close, x);
-  if (live->server_fn == NULL) {
-    static const char msg[] = "no service\n";
-    live_reply(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1);
-    return;
-  }
-  const char *ctype = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-  struct evbuffer *in = evhttp_request_get_input_buffer(req);
-  gsize len = evbuffer_get_length(in);
-  const guint8 *body = len > 0 ? evbuffer_pullup(in, -1) : (const guint8 *)"";
-  live->server_fn(live->server_arg, x, ctype, body, len);
-}
-
-static void live_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg)
-{
-  EsLive *live = (EsLive *)engine;
-  g_return_if_fail(raca == 0);
-  live->server_fn = fn;
-  live->server_arg = arg;
-}
-
 static const EsEngineOps live_ops = {
   .now = live_now,
   .timer_add = live_timer_add,
@@ -489,15 +359,15 @@ static const EsEngineOps live_ops = {
   .channel_open = live_channel_open,
   .channel_post = live_channel_post,
   .channel_close = live_channel_close,
-  .server_set = live_server_set,
-  .reply = live_reply,
-  .reply_unavailable = live_reply_unavailable,
+  .server_set = es_live_server_set,
+  .reply = es_live_reply,
+  .reply_unavailable = es_live_reply_unavailable,
 };
 
 /* ---- set-up ------------------------------------------------------------------------------ */
 
 /* "HOST:PORT" or "[V6]:PORT" into host and port. */
-static gboolean parse_host_port(const char *text, char **host, guint16 *port, GError **error)
+gboolean es_live_parse_host_port(const char *text, char **host, guint16 *port, GError **error)
 {
   const char *colon = text != NULL ? strrchr(text, ':') : NULL;
   char *end = NULL;
@@ -567,15 +437,7 @@ void es_live_free(EsLive *live)
     live_channel_close(c);
   }
   on_reap(-1, 0, live);
-  /* Connections closing mark their exchanges' requests as freed (on_server_conn_close). */
-  if (live->http != NULL)
-    evhttp_free(live->http);
-  while (!g_queue_is_empty(&live->exchanges)) {
-    EsExchange *x = live->exchanges.head->data;
-    if (x->req != NULL)
-      evhttp_request_free(x->req); /* detached from a connection already gone */
-    exchange_free(x);
-  }
+  es_live_server_free(live);
   g_hash_table_destroy(live->timers);
   if (live->sigint != NULL)
     event_free(live->sigint);
@@ -602,7 +464,7 @@ gboolean es_live_set_target(EsLive *live, const char *host_port, const char *pat
 {
   char *host = NULL;
   guint16 port;
-  if (!parse_host_port(host_port, &host, &port, error))
+  if (!es_live_parse_host_port(host_port, &host, &port, error))
     return FALSE;
   if (port == 0) {
     g_set_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS, "'%s': port 0", host_port);
@@ -624,50 +486,6 @@ gboolean es_live_set_target(EsLive *live, const char *host_port, const char *pat
     g_free(live->path);
     live->path = g_strdup(path);
   }
-  return TRUE;
-}
-
-gboolean es_live_listen(EsLive *live, const char *host_port, const EsLiveLimits *limits,
-                        GError **error)
-{
-  g_return_val_if_fail(live->http == NULL, FALSE);
-  char *host = NULL;
-  guint16 port;
-  if (!parse_host_port(host_port, &host, &port, error))
-    return FALSE;
-  EsLiveLimits lim = limits != NULL ? *limits : (EsLiveLimits){0};
-  if (lim.max_body == 0)
-    lim.max_body = ES_HTTP_MAX_BODY;
-  if (lim.max_headers == 0)
-    lim.max_headers = ES_HTTP_MAX_HEADER;
-  if (!(lim.idle_timeout_s > 0))
-    lim.idle_timeout_s = DEFAULT_IDLE_TIMEOUT_S;
-
-  live->http = evhttp_new(live->base);
-  struct evhttp_bound_socket *bound =
-      live->http != NULL ? evhttp_bind_socket_with_handle(live->http, host, port) : NULL;
-  if (bound == NULL) {
-    int err = errno;
-    g_set_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_LISTEN, "cannot listen on %s: %s",
-                host_port, err != 0 ? g_strerror(err) : "failed");
-    if (live->http != NULL)
-      evhttp_free(live->http);
-    live->http = NULL;
-    g_free(host);
-    return FALSE;
-  }
-  g_free(host);
-  struct sockaddr_storage ss;
-  socklen_t sl = sizeof ss;
-  evutil_socket_t fd = evhttp_bound_socket_get_fd(bound);
-  if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-    live->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                               : ((struct sockaddr_in *)&ss)->sin_port);
-  evhttp_set_max_body_size(live->http, (ev_ssize_t)lim.max_body);
-  evhttp_set_max_headers_size(live->http, (ev_ssize_t)lim.max_headers);
-  struct timeval tv = timeval_of(lim.idle_timeout_s);
-  evhttp_set_timeout_tv(live->http, &tv);
-  evhttp_set_gencb(live->http, on_server_request, live);
   return TRUE;
 }
 

@@ -59,7 +59,8 @@ EsPlanNode *es_plan_new(const guint *parent, guint n, GError **error)
   }
   if (childsum[0] > ES_PLAN_UNITS) {
     g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
-                "topology needs %" G_GUINT64_FORMAT " /30 links' worth of 10.0.0.0/8; at most %u fit",
+                "topology needs %" G_GUINT64_FORMAT
+                " /30 links' worth of 10.0.0.0/8; at most %u fit",
                 childsum[0], ES_PLAN_UNITS);
     goto out;
   }

@@ -187,14 +187,12 @@ static void sim_channel_post(EsChannel *c, const char *content_type, const guint
   g_return_if_fail(c != NULL && !c->closed && fn != NULL);
   g_return_if_fail(!c->outstanding);
   guint32 a = c->raca_addr;
+  char host[16];
+  g_snprintf(host, sizeof host, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+  EsHttpMsg m;
+  es_http_request(&m, c->sim->path, host, content_type, body, len);
   GString *req = g_string_sized_new(200 + len);
-  g_string_append_printf(req,
-                         "POST %s HTTP/1.1\r\nHost: %u.%u.%u.%u\r\n"
-                         "Content-Type: %s\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n"
-                         "Connection: keep-alive\r\n\r\n",
-                         c->sim->path, a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
-                         content_type != NULL ? content_type : "application/pkixcmp", len);
-  g_string_append_len(req, (const char *)body, len);
+  es_http_write(req, &m);
   channel_send(c, (const guint8 *)req->str, req->len, fn, arg);
   g_string_free(req, TRUE);
 }

@@ -28,18 +28,10 @@ static void conn_close(EsServerConn *conn)
     conn_free(conn);
 }
 
-static void conn_send_response(EsServerConn *conn, int status, const char *content_type,
-                               const guint8 *body, gsize len, gboolean keep_alive,
-                               const char *extra_headers)
+static void conn_send(EsServerConn *conn, const EsHttpMsg *m)
 {
-  GString *res = g_string_sized_new(160 + len);
-  g_string_append_printf(res, "HTTP/1.1 %d %s\r\n", status, es_http_reason_phrase(status));
-  if (content_type != NULL)
-    g_string_append_printf(res, "Content-Type: %s\r\n", content_type);
-  g_string_append_printf(res, "Content-Length: %" G_GSIZE_FORMAT "\r\n%s%s\r\n", len,
-                         keep_alive ? "" : "Connection: close\r\n",
-                         extra_headers != NULL ? extra_headers : "");
-  g_string_append_len(res, (const char *)body, len);
+  GString *res = g_string_sized_new(160 + m->len);
+  es_http_write(res, m);
   es_ns3_socket_send(conn->sock, (const guint8 *)res->str, res->len);
   g_string_free(res, TRUE);
 }
@@ -47,11 +39,13 @@ static void conn_send_response(EsServerConn *conn, int status, const char *conte
 /* Answers a request we could not take, then closes (after the bytes are out). */
 static void conn_reject(EsServerConn *conn, int status)
 {
-  static const char msg[] = "request rejected\n";
-  conn_send_response(conn, status, "text/plain", (const guint8 *)msg, sizeof msg - 1, FALSE,
-                     NULL);
+  EsHttpMsg m;
+  es_http_reply_rejected(&m, status);
+  conn_send(conn, &m);
   conn_close(conn);
 }
+
+static void reply_with(EsExchange *x, const EsHttpMsg *m);
 
 /* Parses buffered bytes while no request is being served. */
 static void conn_process(EsServerConn *conn)
@@ -73,10 +67,9 @@ static void conn_process(EsServerConn *conn)
       continue;
     }
     gboolean keep_alive = http_should_keep_alive(&conn->in.parser);
-    if (conn->in.parser.method != HTTP_POST) {
-      static const char msg[] = "RFC 6712: use POST\n";
-      conn_send_response(conn, 405, "text/plain", (const guint8 *)msg, sizeof msg - 1,
-                         keep_alive, "Allow: POST\r\n");
+    EsHttpMsg refusal;
+    if (!es_http_request_acceptable(conn->in.parser.method == HTTP_POST, &refusal, keep_alive)) {
+      conn_send(conn, &refusal);
       if (!keep_alive)
         conn_close(conn);
       continue;
@@ -93,9 +86,9 @@ static void conn_process(EsServerConn *conn)
       srv->fn(srv->arg, x, es_http_in_content_type(&conn->in), conn->in.body->data,
               conn->in.body->len);
     } else {
-      static const char msg[] = "no service\n";
-      EsEngine *e = &sim->engine;
-      e->ops->reply(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1);
+      EsHttpMsg m;
+      es_http_reply_no_service(&m, keep_alive);
+      reply_with(x, &m);
     }
   }
   if (!conn->dead)
@@ -198,17 +191,13 @@ void es_sim_set_enb_port(EsSim *sim, guint enb, guint16 port)
   sim->enb_port[enb - 1] = port;
 }
 
-static void reply_with(EsExchange *x, int http_status, const char *content_type,
-                       const guint8 *body, gsize len, const char *extra_headers)
+/* Sends `m` (made with the exchange's keep_alive) and frees the exchange. */
+static void reply_with(EsExchange *x, const EsHttpMsg *m)
 {
-  g_return_if_fail(x != NULL);
   EsServerConn *conn = x->conn;
   if (conn != NULL) {
     conn->exchange = NULL;
-    if (http_status < 100 || http_status > 999)
-      http_status = 500;
-    conn_send_response(conn, http_status, content_type, body, len, x->keep_alive,
-                       extra_headers);
+    conn_send(conn, m);
     if (!x->keep_alive)
       conn_close(conn);
     else
@@ -221,14 +210,16 @@ static void reply_with(EsExchange *x, int http_status, const char *content_type,
 void es_sim_reply(EsExchange *x, int http_status, const char *content_type,
                       const guint8 *body, gsize len)
 {
-  reply_with(x, http_status, content_type, body, len, NULL);
+  g_return_if_fail(x != NULL);
+  EsHttpMsg m;
+  es_http_reply(&m, http_status, content_type, body, len, x->keep_alive);
+  reply_with(x, &m);
 }
 
 void es_sim_reply_unavailable(EsExchange *x, guint retry_after_s)
 {
-  static const char msg[] = ES_HTTP_BUSY_BODY;
-  char header[48];
-  g_snprintf(header, sizeof header, "Retry-After: %u\r\n", retry_after_s);
-  reply_with(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1, header);
+  g_return_if_fail(x != NULL);
+  EsHttpMsg m;
+  es_http_reply_busy(&m, retry_after_s, x->keep_alive);
+  reply_with(x, &m);
 }
-

@@ -1,5 +1,5 @@
-/* Unit tests of the HTTP framing both engines share: whole, byte-by-byte and pipelined
- * messages, the size limits, malformed input, and the Retry-After rule. */
+/* Unit tests of the HTTP framing both engines share: whole, byte-by-byte, pipelined and cut-off
+ * messages, the size limits, malformed input, the Retry-After rule, and the bytes sent. */
 #include <string.h>
 #include <glib.h>
 
@@ -99,6 +99,84 @@ static void test_retry_after(void)
   g_assert_cmpstr(es_http_reason_phrase(799), ==, "Unknown");
 }
 
+static char *written(const EsHttpMsg *m)
+{
+  GString *out = g_string_new(NULL);
+  es_http_write(out, m);
+  return g_string_free(out, FALSE);
+}
+
+/* The bytes the simulated engine sends: what a pcap shows and what its timing depends on. */
+static void test_writes(void)
+{
+  EsHttpMsg m;
+  es_http_request(&m, "/pkix/", "10.0.0.2", NULL, (const guint8 *)"hello", 5);
+  g_autofree char *req = written(&m);
+  g_assert_cmpstr(req, ==, "POST /pkix/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+                           "Content-Type: application/pkixcmp\r\nContent-Length: 5\r\n"
+                           "Connection: keep-alive\r\n\r\nhello");
+  es_http_reply(&m, 200, ES_HTTP_CONTENT_TYPE, (const guint8 *)"ip", 2, TRUE);
+  g_autofree char *ok = written(&m);
+  g_assert_cmpstr(ok, ==, "HTTP/1.1 200 OK\r\nContent-Type: application/pkixcmp\r\n"
+                          "Content-Length: 2\r\n\r\nip");
+  es_http_reply_busy(&m, 2, FALSE);
+  g_autofree char *busy = written(&m);
+  g_assert_cmpstr(busy, ==, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                            "Content-Length: 17\r\nConnection: close\r\nRetry-After: 2\r\n\r\n"
+                            "busy: queue full\n");
+  /* No status HTTP cannot carry; no body, no Content-Type. */
+  es_http_reply(&m, 1000, NULL, NULL, 0, TRUE);
+  g_autofree char *bad = written(&m);
+  g_assert_cmpstr(bad, ==, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
+}
+
+/* What a server refuses, and the refusal as a client reads it. */
+static void test_refusals(void)
+{
+  EsHttpMsg m;
+  g_assert_true(es_http_request_acceptable(TRUE, &m, TRUE));
+  g_assert_false(es_http_request_acceptable(FALSE, &m, TRUE));
+  g_assert_cmpint(m.status, ==, 405);
+  g_autofree char *refusal = written(&m);
+  g_assert_nonnull(strstr(refusal, "\r\nAllow: POST\r\n"));
+  es_http_reply_rejected(&m, 431);
+  g_autofree char *rejected = written(&m);
+  g_assert_nonnull(strstr(rejected, "\r\nConnection: close\r\n"));
+  es_http_reply_no_service(&m, TRUE);
+  g_assert_cmpint(m.status, ==, 503);
+
+  /* Framing fields are the ones libevent writes itself in the live engine. */
+  es_http_reply_busy(&m, 7, FALSE);
+  for (guint i = 0; i < m.n_fields; i++)
+    g_assert_cmpint(m.field[i].framing, ==,
+                    strcmp(m.field[i].name, "Content-Length") == 0 ||
+                        strcmp(m.field[i].name, "Connection") == 0);
+  g_autofree char *busy = written(&m);
+  EsHttpIn in = {0};
+  es_http_in_init(&in, HTTP_RESPONSE);
+  es_http_in_feed(&in, (const guint8 *)busy, strlen(busy));
+  g_assert_true(in.complete);
+  g_assert_cmpuint(in.parser.status_code, ==, 503);
+  g_assert_cmpuint(in.retry_after, ==, 7);
+  g_assert_cmpstr(es_http_in_content_type(&in), ==, "text/plain");
+  es_http_in_clear(&in);
+}
+
+/* A request cut off before its body ends is not a message yet; the close makes it malformed. */
+static void test_partial(void)
+{
+  EsHttpIn in = {0};
+  es_http_in_init(&in, HTTP_REQUEST);
+  gsize used = es_http_in_feed(&in, (const guint8 *)request, sizeof request - 3);
+  g_assert_cmpuint(used, ==, sizeof request - 3);
+  g_assert_false(in.complete);
+  g_assert_cmpint(in.reject, ==, 0);
+  es_http_in_feed(&in, NULL, 0);
+  g_assert_false(in.complete);
+  g_assert_cmpint(in.reject, ==, 400);
+  es_http_in_clear(&in);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -106,5 +184,8 @@ int main(int argc, char **argv)
   g_test_add_func("/http/pipelined", test_pipelined);
   g_test_add_func("/http/limits", test_limits);
   g_test_add_func("/http/retry-after", test_retry_after);
+  g_test_add_func("/http/writes", test_writes);
+  g_test_add_func("/http/refusals", test_refusals);
+  g_test_add_func("/http/partial", test_partial);
   return g_test_run();
 }

@@ -1,6 +1,6 @@
 /* Unit tests of the address and route plan: unique addresses, both ends of a link in one
- * /30, every subtree reachable through its one prefix route and nothing else, and the limit
- * of 10.0.0.0/8. */
+ * /30, every subtree reachable through its one prefix route and nothing else, every eNB's
+ * packets reaching each RA/CA and back, and the limit of 10.0.0.0/8. */
 #include <glib.h>
 
 #include "engines/es_plan.h"
@@ -70,6 +70,47 @@ static void test_trees(void)
   check_tree(big, n);
 }
 
+/* Forwards a packet for `dst` from node `from` as the nodes' routes do: into the child whose
+ * block holds dst, else up the default route. Returns the node it ends at (G_MAXUINT: no
+ * route), within n hops. */
+static guint forward(const EsPlanNode *plan, const guint *parent, guint n, guint from, guint32 dst)
+{
+  guint u = from;
+  for (guint hops = 0; hops <= n; hops++) {
+    if (plan[u].addr == dst)
+      return u;
+    guint next = G_MAXUINT;
+    for (guint c = 1; c < n; c++)
+      if (parent[c] == u && in_prefix(dst, plan[c].subtree_net, plan[c].subtree_plen))
+        next = c;
+    if (next == G_MAXUINT && u == 0)
+      return G_MAXUINT;
+    u = next != G_MAXUINT ? next : parent[u];
+  }
+  return G_MAXUINT;
+}
+
+/* A backhaul as the tree topology makes it: RA/CAs on the core, eNBs below aggregation
+ * routers. Every eNB reaches every RA/CA and back. */
+static void test_routes(void)
+{
+  const guint racas = 3, routers = 7, enbs = 150;
+  guint n = 1 + racas + routers + enbs;
+  g_autofree guint *parent = g_new0(guint, n);
+  for (guint i = 1 + racas + routers; i < n; i++)
+    parent[i] = 1 + racas + (i % routers);
+  GError *error = NULL;
+  g_autofree EsPlanNode *plan = es_plan_new(parent, n, &error);
+  g_assert_no_error(error);
+  for (guint e = 1 + racas + routers; e < n; e++)
+    for (guint r = 1; r <= racas; r++) {
+      g_assert_cmpuint(forward(plan, parent, n, e, plan[r].addr), ==, r);
+      g_assert_cmpuint(forward(plan, parent, n, r, plan[e].addr), ==, e);
+    }
+  /* An address in no block goes up to the root and no further. */
+  g_assert_cmpuint(forward(plan, parent, n, n - 1, 0x0b000001u), ==, G_MAXUINT);
+}
+
 static void test_refused(void)
 {
   GError *error = NULL;
@@ -95,6 +136,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/plan/trees", test_trees);
+  g_test_add_func("/plan/routes", test_routes);
   g_test_add_func("/plan/refused", test_refused);
   return g_test_run();
 }

@@ -1,0 +1,54 @@
+/* What the live engine's files share (es_live.c: clock, timers, client channels, set-up;
+ * es_live_server.c: the RA/CA's server). Private to engines/. */
+#ifndef ES_LIVE_PRIV_H
+#define ES_LIVE_PRIV_H
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "engines/es_live.h"
+
+struct EsExchange {
+  EsLive *live;
+  struct evhttp_request *req;      /* NULL once libevent freed it with its connection */
+  GList link;                      /* in live->exchanges */
+};
+
+struct EsLive {
+  EsEngine engine;
+  struct event_base *base;
+  gint64 start_mono;               /* microseconds */
+  gint64 epoch;
+  double epoch_fraction;
+  GHashTable *timers;              /* &Timer.id -> Timer */
+  guint64 next_timer;
+  char *target_host;
+  guint16 target_port;
+  char *target_hostport;           /* for the Host header */
+  char *path;
+  GQueue channels;
+  GQueue doomed;                   /* evhttp_connection, freed outside libevent's frames */
+  struct event *reaper;
+  struct evhttp *http;
+  guint16 port;
+  EsRequestFn server_fn;
+  void *server_arg;
+  GQueue exchanges;
+  struct event *sigint, *sigterm;
+  int signal;
+};
+
+/* A delay as libevent wants it (negative or NaN: now). */
+struct timeval es_live_timeval(double s);
+/* "HOST:PORT" or "[V6]:PORT" into host (g_free it) and port. */
+gboolean es_live_parse_host_port(const char *text, char **host, guint16 *port, GError **error);
+
+/* The server's part of the engine API. */
+void es_live_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg);
+void es_live_reply(EsExchange *x, int http_status, const char *content_type, const guint8 *body,
+                   gsize len);
+void es_live_reply_unavailable(EsExchange *x, guint retry_after_s);
+/* Closes the listener and its connections and drops unanswered exchanges. */
+void es_live_server_free(EsLive *live);
+
+#endif
