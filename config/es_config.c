@@ -370,42 +370,9 @@ static gboolean is_owned(const EsConfigKey *d) {
   return d->type == ES_CONFIG_STRING || d->type == ES_CONFIG_PATH || d->type == ES_CONFIG_OUTAGES;
 }
 
-/* Every key of the schema, in dump order, with its offset in the configured struct. */
-#define FOR_EACH_KEY(schema, d, offset)                                                    \
-  for (gsize part_ = 0; part_ < (schema)->n_parts; part_++)                                \
-    for (const EsConfigKey *d = (schema)->parts[part_].keys;                               \
-         d < (schema)->parts[part_].keys + (schema)->parts[part_].n; d++)                 \
-      for (gsize offset = (schema)->parts[part_].base + d->offset, once_ = 1; once_; once_ = 0)
-
-/* The key and its offset; NULL when not in the schema. */
-static const EsConfigKey *find_key(const EsConfigSchema *schema, const char *section,
-                                   const char *key, gsize *offset_out) {
-  FOR_EACH_KEY(schema, d, offset)
-    if (strcmp(d->section, section) == 0 && strcmp(d->key, key) == 0) {
-      if (offset_out)
-        *offset_out = offset;
-      return d;
-    }
-  return NULL;
-}
-
-const EsConfigKey *es_config_find(const EsConfigSchema *schema, const char *section,
-                                  const char *key) {
-  g_return_val_if_fail(schema != NULL && section != NULL && key != NULL, NULL);
-  return find_key(schema, section, key, NULL);
-}
-
-static gboolean is_section(const EsConfigSchema *schema, const char *section) {
-  for (gsize i = 0; i < schema->n_parts; i++)
-    for (gsize k = 0; k < schema->parts[i].n; k++)
-      if (strcmp(schema->parts[i].keys[k].section, section) == 0)
-        return TRUE;
-  return FALSE;
-}
-
 void es_config_init(const EsConfigSchema *schema, void *obj) {
   g_return_if_fail(schema != NULL && obj != NULL);
-  FOR_EACH_KEY(schema, d, offset) {
+  ES_CONFIG_FOR_EACH_KEY(schema, d, offset) {
     EsValue v;
     char *reason = parse_value(d, d->def, &v);
     if (reason)
@@ -414,20 +381,22 @@ void es_config_init(const EsConfigSchema *schema, void *obj) {
       *(void **)G_STRUCT_MEMBER_P(obj, offset) = NULL;
     store_value(obj, offset, d, &v);
   }
+  es_config_given_init(schema, obj);
 }
 
 void es_config_clear(const EsConfigSchema *schema, void *obj) {
   if (!schema || !obj)
     return;
-  FOR_EACH_KEY(schema, d, offset)
+  ES_CONFIG_FOR_EACH_KEY(schema, d, offset)
     if (is_owned(d))
       g_clear_pointer((void **)G_STRUCT_MEMBER_P(obj, offset), g_free);
+  es_config_given_clear(schema, obj);
 }
 
 void es_config_copy(const EsConfigSchema *schema, void *dst, const void *src) {
   g_return_if_fail(schema != NULL && dst != NULL && src != NULL);
   memcpy(dst, src, schema->size);
-  FOR_EACH_KEY(schema, d, offset)
+  ES_CONFIG_FOR_EACH_KEY(schema, d, offset)
     if (d->type == ES_CONFIG_STRING || d->type == ES_CONFIG_PATH) {
       char **p = G_STRUCT_MEMBER_P(dst, offset);
       *p = g_strdup(*p);
@@ -435,9 +404,89 @@ void es_config_copy(const EsConfigSchema *schema, void *dst, const void *src) {
       EsOutages **p = G_STRUCT_MEMBER_P(dst, offset);
       *p = es_outages_copy(*p);
     }
+  es_config_given_copy(schema, dst);
 }
 
-/* Checks every group and key before changing anything: on error `obj` is as it was. */
+/* A path key names a file the run will read: one that cannot be read is found now, with the
+ * key that named it, not later by whatever opens it. NULL when it can be read. */
+static char *unreadable(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return g_strdup(g_strerror(errno));
+  int failed = getc(f) == EOF && ferror(f) ? errno : 0; /* a directory opens, but never reads */
+  fclose(f);
+  return failed ? g_strdup(g_strerror(failed)) : NULL;
+}
+
+/* "cannot open 'net.topo' (dir/net.topo): No such file or directory"; NULL when readable. */
+static char *check_path(const char *written, const char *resolved) {
+  if (!*resolved)
+    return NULL;
+  g_autofree char *why = unreadable(resolved);
+  if (!why)
+    return NULL;
+  if (strcmp(written, resolved) == 0)
+    return g_strdup_printf("cannot open '%s': %s", written, why);
+  return g_strdup_printf("cannot open '%s' (%s): %s", written, resolved, why);
+}
+
+/* ": did you mean 'section.key'?" or "". */
+static char *suggestion(const EsConfigSchema *schema, const char *section, const char *key) {
+  g_autofree char *name = es_config_suggest(schema, section, key);
+  if (!name)
+    return g_strdup("");
+  return g_strdup_printf(key ? ": did you mean '%s'?" : ": did you mean %s?", name);
+}
+
+/* One key line of a file, into `work`; FALSE with an error naming the file and the line. */
+static gboolean load_key(const EsConfigSchema *schema, void *work, const char *path,
+                         GKeyFile *kf, const EsKeyLine *l, GError **error) {
+  gsize offset = 0, index = 0;
+  const EsConfigKey *d = es_config_lookup(schema, l->section, l->key, &offset, &index);
+  if (!d) {
+    g_autofree char *hint = suggestion(schema, l->section, l->key);
+    g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_KEY, "%s:%u: unknown key [%s] %s%s",
+                path, l->line, l->section, l->key, hint);
+    return FALSE;
+  }
+  GError *inner = NULL;
+  /* A bad escape sequence sets the error but still returns the text: never take that text. */
+  g_autofree char *text = g_key_file_get_string(kf, l->section, l->key, &inner);
+  if (inner) {
+    g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE, "%s:%u: [%s] %s: %s", path,
+                l->line, l->section, l->key, inner->message);
+    g_error_free(inner);
+    return FALSE;
+  }
+  EsValue v;
+  char *reason = parse_value(d, text, &v);
+  /* A file the key file names sits beside it, wherever the run starts from. */
+  if (!reason && d->type == ES_CONFIG_PATH && v.s[0] && !g_path_is_absolute(v.s)) {
+    g_autofree char *dir = g_path_get_dirname(path);
+    char *joined = g_build_filename(dir, v.s, NULL);
+    g_free(v.s);
+    v.s = joined;
+  }
+  g_autofree char *written = g_strstrip(g_strdup(text));
+  if (!reason && d->type == ES_CONFIG_PATH && (reason = check_path(written, v.s))) {
+    g_clear_pointer(&v.s, g_free);
+    g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_FILE, "%s:%u: [%s] %s: %s", path,
+                l->line, l->section, l->key, reason);
+    g_free(reason);
+    return FALSE;
+  }
+  if (reason) {
+    g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE, "%s:%u: [%s] %s: %s (value '%s')",
+                path, l->line, l->section, l->key, reason, text);
+    g_free(reason);
+    return FALSE;
+  }
+  store_value(work, offset, d, &v);
+  es_config_give(schema, work, index);
+  return TRUE;
+}
+
+/* Checks every section and key before changing anything: on error `obj` is as it was. */
 gboolean es_config_load(const EsConfigSchema *schema, void *obj, const char *path,
                         GError **error) {
   g_return_val_if_fail(schema != NULL && obj != NULL && path != NULL, FALSE);
@@ -450,60 +499,30 @@ gboolean es_config_load(const EsConfigSchema *schema, void *obj, const char *pat
     g_free(reason);
     return FALSE;
   }
-  g_autoptr(GKeyFile) kf = g_key_file_new();
-  GError *inner = NULL;
-  if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &inner)) {
-    g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_FILE, "%s: %s", path, inner->message);
-    g_error_free(inner);
+  g_autoptr(GKeyFile) kf = NULL;
+  g_autoptr(GArray) lines = es_keyfile_read(path, data, len, &kf, error);
+  if (!lines)
     return FALSE;
-  }
 
   void *work = g_malloc(schema->size);
   es_config_copy(schema, work, obj);
   gboolean ok = TRUE;
-  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
-  for (gsize g = 0; ok && groups[g]; g++) {
-    if (!is_section(schema, groups[g])) {
-      g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_KEY, "%s: unknown group [%s]", path,
-                  groups[g]);
+  for (guint i = 0; ok && i < lines->len; i++) {
+    const EsKeyLine *l = &g_array_index(lines, EsKeyLine, i);
+    if (l->key) {
+      ok = load_key(schema, work, path, kf, l, error);
+    } else if (!es_config_has_section(schema, l->section)) {
+      /* The key below a misspelt header says more than the header alone. */
+      const EsKeyLine *next = i + 1 < lines->len ? l + 1 : NULL;
+      g_autofree char *hint = next && next->key ? suggestion(schema, l->section, next->key)
+                                                : g_strdup("");
+      if (!*hint) {
+        g_free(hint);
+        hint = suggestion(schema, l->section, NULL);
+      }
+      g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_KEY, "%s:%u: unknown section [%s]%s",
+                  path, l->line, l->section, hint);
       ok = FALSE;
-      break;
-    }
-    g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
-    for (gsize k = 0; ok && keys && keys[k]; k++) {
-      gsize offset = 0;
-      const EsConfigKey *d = find_key(schema, groups[g], keys[k], &offset);
-      if (!d) {
-        g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_KEY, "%s: unknown key [%s] %s",
-                    path, groups[g], keys[k]);
-        ok = FALSE;
-        break;
-      }
-      g_autofree char *text = g_key_file_get_string(kf, groups[g], keys[k], &inner);
-      if (!text) {
-        g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE, "%s: [%s] %s: %s", path,
-                    groups[g], keys[k], inner->message);
-        g_error_free(inner);
-        ok = FALSE;
-        break;
-      }
-      EsValue v;
-      reason = parse_value(d, text, &v);
-      if (reason) {
-        g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE,
-                    "%s: [%s] %s: %s (value '%s')", path, groups[g], keys[k], reason, text);
-        g_free(reason);
-        ok = FALSE;
-        break;
-      }
-      /* A file the key file names sits beside it, wherever the run starts from. */
-      if (d->type == ES_CONFIG_PATH && v.s[0] && !g_path_is_absolute(v.s)) {
-        g_autofree char *dir = g_path_get_dirname(path);
-        char *joined = g_build_filename(dir, v.s, NULL);
-        g_free(v.s);
-        v.s = joined;
-      }
-      store_value(work, offset, d, &v);
     }
   }
   if (ok) {
@@ -536,18 +555,24 @@ gboolean es_config_set(const EsConfigSchema *schema, void *obj, const char *key,
   g_strstrip(name);
   /* "section.key": the key part may itself not contain a dot. */
   const char *dot = strchr(name, '.');
-  gsize offset = 0;
+  gsize offset = 0, index = 0;
   const EsConfigKey *d = NULL;
-  if (dot) {
-    g_autofree char *section = g_strndup(name, (gsize)(dot - name));
-    d = find_key(schema, section, dot + 1, &offset);
-  }
+  g_autofree char *section = dot ? g_strndup(name, (gsize)(dot - name)) : NULL;
+  if (dot)
+    d = es_config_lookup(schema, section, dot + 1, &offset, &index);
   if (!d) {
-    g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_KEY, "unknown key '%s'", name);
+    g_autofree char *hint = suggestion(schema, section, dot ? dot + 1 : name);
+    g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_KEY, "unknown key '%s'%s", name, hint);
     return FALSE;
   }
   EsValue v;
   char *reason = parse_value(d, value, &v);
+  if (!reason && d->type == ES_CONFIG_PATH && (reason = check_path(v.s, v.s))) {
+    g_clear_pointer(&v.s, g_free);
+    g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_FILE, "%s: %s", name, reason);
+    g_free(reason);
+    return FALSE;
+  }
   if (reason) {
     g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE, "%s: %s (value '%s')", name,
                 reason, value);
@@ -555,12 +580,13 @@ gboolean es_config_set(const EsConfigSchema *schema, void *obj, const char *key,
     return FALSE;
   }
   store_value(obj, offset, d, &v);
+  es_config_give(schema, obj, index);
   return TRUE;
 }
 
 gboolean es_config_check(const EsConfigSchema *schema, const void *obj, GError **error) {
   g_return_val_if_fail(schema != NULL && obj != NULL, FALSE);
-  FOR_EACH_KEY(schema, d, offset) {
+  ES_CONFIG_FOR_EACH_KEY(schema, d, offset) {
     if (d->hidden)
       continue;
     EsValue v;
@@ -580,7 +606,7 @@ gboolean es_config_check(const EsConfigSchema *schema, const void *obj, GError *
 char *es_config_to_keyfile(const EsConfigSchema *schema, const void *obj) {
   g_return_val_if_fail(schema != NULL && obj != NULL, NULL);
   g_autoptr(GKeyFile) kf = g_key_file_new();
-  FOR_EACH_KEY(schema, d, offset) {
+  ES_CONFIG_FOR_EACH_KEY(schema, d, offset) {
     if (d->hidden)
       continue;
     EsValue v;

@@ -73,10 +73,17 @@ typedef struct {
 } EsConfigPart;
 #define ES_CONFIG_PART(table, base) {(table), G_N_ELEMENTS(table), (base)}
 
-/* What a configured struct is made of: its parts in dump order, and its size. */
+/* Which keys a file or es_config_set gave a value, as opposed to left at their default (a key
+ * given its default value is given all the same). Owned by the configured struct. */
+typedef struct EsConfigGiven EsConfigGiven;
+
+/* What a configured struct is made of: its parts in dump order, and its size. With has_given,
+ * the struct's EsConfigGiven * at given_offset records the keys given (es_config_is_given). */
 typedef struct {
   const EsConfigPart *parts;
   gsize n_parts, size;
+  gboolean has_given;
+  gsize given_offset;
 } EsConfigSchema;
 
 /* Every key to its default. `obj` holds no owned value yet. */
@@ -85,13 +92,20 @@ void es_config_init(const EsConfigSchema *schema, void *obj);
 void es_config_clear(const EsConfigSchema *schema, void *obj);
 /* A deep copy of `src` into `dst`, which holds no owned value. */
 void es_config_copy(const EsConfigSchema *schema, void *dst, const void *src);
-/* Applies a key file over the current values: every group and key is checked before any is
- * changed. Errors name the file, the key and why. */
+/* Applies a key file over the current values: every section and key is checked before any is
+ * changed. Errors name the file, the line, the key and why ("FILE:LINE: [section] key: ..."):
+ * a syntax error, a key given twice in the file, an unknown section or key (with the closest
+ * known name, when one is close), a bad value, a path key naming a file that cannot be read. */
 gboolean es_config_load(const EsConfigSchema *schema, void *obj, const char *path,
                         GError **error);
-/* Applies `section.key=value` (value NULL), or `section.key` and `value`. */
+/* Applies `section.key=value` (value NULL), or `section.key` and `value`; checked as in a
+ * file, a relative path taken from the working directory. */
 gboolean es_config_set(const EsConfigSchema *schema, void *obj, const char *key,
                        const char *value, GError **error);
+/* Whether a file or es_config_set gave `key` (an entry of the schema's tables) a value; FALSE
+ * for a key left at its default, and for every key of a schema without has_given. */
+gboolean es_config_is_given(const EsConfigSchema *schema, const void *obj,
+                            const EsConfigKey *key);
 /* Re-checks every key against its bounds (callers may have written fields directly). */
 gboolean es_config_check(const EsConfigSchema *schema, const void *obj, GError **error);
 /* Every key, canonical units, as key file text. */
@@ -103,7 +117,8 @@ const EsConfigKey *es_config_find(const EsConfigSchema *schema, const char *sect
 /* The canonical text of a duration ("0.5s"), for messages. */
 char *es_format_duration(double seconds);
 
-/* Unit parsers: "20ms" "1.5s" "2m" "1h" "3650d" "250us"; "100Mbps" "1Gbps" "64kbps" "9600bps".
+/* Unit parsers: "20ms" "1.5s" "2m" "10min" "1h" "3650d" "250us";
+ * "100Mbps" "1Gbps" "64kbps" "9600bps".
  * Reject negatives, NaN, missing or unknown units. */
 gboolean es_parse_duration(const char *text, double *out_s);
 gboolean es_parse_rate(const char *text, double *out_bps);

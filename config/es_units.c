@@ -5,9 +5,11 @@
 #include <math.h>
 #include <string.h>
 
+/* Minutes both ways: "m" as in 2m, "min" as in the /min of arrival rates. The canonical text
+ * is always seconds, so a unit added here never changes a dump. */
 const EsUnit es_duration_units[] = {
-    {"us", 1e6, TRUE}, {"ms", 1e3, TRUE}, {"s", 1, FALSE},
-    {"m", 60, FALSE},  {"h", 3600, FALSE}, {"d", 86400, FALSE}, {NULL, 0, FALSE}};
+    {"us", 1e6, TRUE}, {"ms", 1e3, TRUE},   {"s", 1, FALSE},        {"m", 60, FALSE},
+    {"min", 60, FALSE}, {"h", 3600, FALSE}, {"d", 86400, FALSE},    {NULL, 0, FALSE}};
 const EsUnit es_rate_units[] = {
     {"bps", 1, FALSE}, {"kbps", 1e3, FALSE}, {"Mbps", 1e6, FALSE}, {"Gbps", 1e9, FALSE},
     {NULL, 0, FALSE}};

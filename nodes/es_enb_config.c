@@ -27,7 +27,8 @@ static const EsConfigKey keys[] = {
 
 const EsConfigSchema *es_enb_config_schema(void) {
   static const EsConfigPart part = ES_CONFIG_PART(keys, 0);
-  static const EsConfigSchema schema = {&part, 1, sizeof(EsEnbConfig)};
+  static const EsConfigSchema schema = {
+      .parts = &part, .n_parts = 1, .size = sizeof(EsEnbConfig)};
   return &schema;
 }
 

@@ -31,7 +31,8 @@ static const EsConfigKey keys[] = {
 
 const EsConfigSchema *es_raca_config_schema(void) {
   static const EsConfigPart part = ES_CONFIG_PART(keys, 0);
-  static const EsConfigSchema schema = {&part, 1, sizeof(EsRacaConfig)};
+  static const EsConfigSchema schema = {
+      .parts = &part, .n_parts = 1, .size = sizeof(EsRacaConfig)};
   return &schema;
 }
 

@@ -15,7 +15,8 @@ static const EsConfigKey keys[] = {
 
 const EsConfigSchema *es_pki_config_schema(void) {
   static const EsConfigPart part = ES_CONFIG_PART(keys, 0);
-  static const EsConfigSchema schema = {&part, 1, sizeof(EsPkiConfig)};
+  static const EsConfigSchema schema = {
+      .parts = &part, .n_parts = 1, .size = sizeof(EsPkiConfig)};
   return &schema;
 }
 

@@ -3,6 +3,7 @@
 #include "sim/es_scenario.h"
 
 #include <math.h>
+#include <string.h>
 
 #define KEY(...) ES_CONFIG_KEY(EsScenario, __VA_ARGS__)
 static const EsConfigKey scenario_keys[] = {
@@ -50,7 +51,11 @@ static const EsConfigSchema *schema(void) {
     }
     parts[n++] = (EsConfigPart)ES_CONFIG_PART(hostile_keys, 0);
     g_assert(n == G_N_ELEMENTS(parts));
-    s = (EsConfigSchema){parts, n, sizeof(EsScenario)};
+    s = (EsConfigSchema){.parts = parts,
+                         .n_parts = n,
+                         .size = sizeof(EsScenario),
+                         .has_given = TRUE,
+                         .given_offset = G_STRUCT_OFFSET(EsScenario, given)};
     g_once_init_leave(&done, 1);
   }
   return &s;
@@ -110,6 +115,46 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
          check_hostile(&sc->hostile, error);
 }
 
+/* The keys given that `ignores` says are not read, in dump order: "tree.fanout, national.*"
+ * (section.* when every key of the section is among them, as in a scenario.ini a run wrote,
+ * which gives every key). NULL when there is none. */
+static char *unused_given(const EsScenario *sc,
+                          gboolean (*ignores)(const EsScenario *, const EsConfigKey *)) {
+  const EsConfigSchema *s = schema();
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  for (gsize p = 0; p < s->n_parts; p++) {
+    const EsConfigPart *part = &s->parts[p];
+    for (gsize k = 0; k < part->n;) {
+      const char *section = part->keys[k].section;
+      guint first = names->len;
+      gsize visible = 0, unused_visible = 0;
+      for (; k < part->n && strcmp(part->keys[k].section, section) == 0; k++) {
+        const EsConfigKey *d = &part->keys[k];
+        gboolean unused = es_config_is_given(s, sc, d) && ignores(sc, d);
+        visible += !d->hidden;
+        unused_visible += unused && !d->hidden;
+        if (unused)
+          g_ptr_array_add(names, g_strconcat(section, ".", d->key, NULL));
+      }
+      if (names->len > first && unused_visible == visible) {
+        g_ptr_array_remove_range(names, first, names->len - first);
+        g_ptr_array_add(names, g_strconcat(section, ".*", NULL));
+      }
+    }
+  }
+  if (names->len == 0)
+    return NULL;
+  g_ptr_array_add(names, NULL);
+  return g_strjoinv(", ", (char **)names->pdata);
+}
+
+/* A layout reads its own keys only; an empty topology.file names no file at all. */
+static gboolean topology_ignores(const EsScenario *sc, const EsConfigKey *d) {
+  if (d->type == ES_CONFIG_PATH && strcmp(d->section, "topology") == 0 && !*sc->topology.file)
+    return FALSE;
+  return !es_topology_type_reads(sc->topology.type, d->section, d->key);
+}
+
 char **es_scenario_warnings(const EsScenario *sc) {
   g_return_val_if_fail(sc != NULL, NULL);
   GPtrArray *w = g_ptr_array_new();
@@ -125,6 +170,41 @@ char **es_scenario_warnings(const EsScenario *sc) {
                            "certificates whose certConf is resent late are revoked",
                            a, b));
   }
+  g_autofree char *unused = unused_given(sc, topology_ignores);
+  if (unused)
+    g_ptr_array_add(w, g_strdup_printf("topology.type is %s, which does not read %s (no effect; "
+                                       "check topology.type)",
+                                       es_topology_type_name(sc->topology.type), unused));
+  g_ptr_array_add(w, NULL);
+  return (char **)g_ptr_array_free(w, FALSE);
+}
+
+/* Keys only a simulation reads: sections, or section.key. */
+static const char *const simulation_only[] = {
+    "topology", "tree", "national", "backhaul", "aggregation", "core", "rollout", "hostile",
+    "scenario.enbs", "scenario.seed", "scenario.epoch", "scenario.stop_time",
+    "scenario.start_window", "raca.service", "raca.ir_service", "raca.kur_service",
+    "raca.certconf_service", "raca.rr_service", "raca.crl_interval", "raca.cross", "pki.key",
+    "enb.keygen_time", "enb.sign_time", "enb.cpu_spread"};
+
+static gboolean live_ignores(const EsScenario *sc, const EsConfigKey *d) {
+  (void)sc;
+  g_autofree char *name = g_strconcat(d->section, ".", d->key, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(simulation_only); i++)
+    if (strcmp(simulation_only[i], d->section) == 0 || strcmp(simulation_only[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+char **es_scenario_live_warnings(const EsScenario *sc) {
+  g_return_val_if_fail(sc != NULL, NULL);
+  GPtrArray *w = g_ptr_array_new();
+  g_autofree char *unused = unused_given(sc, live_ignores);
+  if (unused)
+    g_ptr_array_add(w, g_strdup_printf("a live run does not read %s (no effect: only a simulation "
+                                       "models the network, the rollout, hostile eNBs, CPU times, "
+                                       "the seed and the epoch)",
+                                       unused));
   g_ptr_array_add(w, NULL);
   return (char **)g_ptr_array_free(w, FALSE);
 }

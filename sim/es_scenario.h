@@ -34,6 +34,7 @@ typedef struct {
   EsRacaConfig raca;       /* its fields without a key stay 0: the run sets them */
   EsEnbConfig enb;         /* likewise */
   EsHostileConfig hostile;
+  EsConfigGiven *given;    /* the keys a file or --set gave a value (the config core's) */
 } EsScenario;
 
 EsScenario *es_scenario_new(void);
@@ -46,8 +47,14 @@ gboolean es_scenario_set(EsScenario *sc, const char *key, const char *value, GEr
 /* Every key within its bounds, then what no single key can know (e.g. at least one eNB). */
 gboolean es_scenario_validate(const EsScenario *sc, GError **error);
 /* Choices that are legal but likely not meant, one sentence each (NULL-terminated; g_strfreev
- * it): a raca.confirm_wait shorter than the eNBs' certConf resend window. */
+ * it): a raca.confirm_wait shorter than the eNBs' certConf resend window; keys given (in a
+ * file or with --set, whatever the value) that topology.type does not read, such as national.*
+ * under tree: a warning, not a refusal, since a sweep over topology.type shares one file. */
 char **es_scenario_warnings(const EsScenario *sc);
+/* The same for a live run (serve, enrol): the keys given that only a simulation reads (the
+ * network, the rollout, hostile shares, modelled CPU times, the seed and the epoch); an
+ * empty list when none was given. */
+char **es_scenario_live_warnings(const EsScenario *sc);
 /* The effective scenario as a key file text (every key, canonical units). */
 char *es_scenario_to_keyfile(const EsScenario *sc);
 /* A copy that owns its strings. */

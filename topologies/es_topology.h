@@ -61,6 +61,11 @@ typedef struct {
 /* Its keys in dump order: a scenario writes the links after the rollout. */
 const EsConfigSchema *es_topology_config_schema(void);
 const EsConfigSchema *es_topology_link_schema(void);
+/* Whether a topology of `type` reads `section`.`key` (TRUE for keys of other sections): star
+ * has no aggregation routers, tree and star no national classes, a file brings its own links. */
+gboolean es_topology_type_reads(EsTopologyType type, const char *section, const char *key);
+/* "tree", "star", "national" or "file": the word of topology.type. */
+const char *es_topology_type_name(EsTopologyType type);
 /* What no single key can say: keys that only make sense together, for `enbs` eNBs, and every
  * link's impairments (es_link_check). */
 gboolean es_topology_config_check(const EsTopologyConfig *config, guint enbs, GError **error);

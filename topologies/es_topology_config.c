@@ -3,6 +3,7 @@
 #include "topologies/es_topology.h"
 
 #include <math.h>
+#include <string.h>
 
 static const char *const topology_words[] = {"tree", "star", "national", "file", NULL};
 G_STATIC_ASSERT(ES_TOPOLOGY_TREE == 0 && ES_TOPOLOGY_FILE == 3);
@@ -81,14 +82,48 @@ static const EsConfigKey link_keys[] = {
 
 const EsConfigSchema *es_topology_config_schema(void) {
   static const EsConfigPart part = ES_CONFIG_PART(keys, 0);
-  static const EsConfigSchema schema = {&part, 1, sizeof(EsTopologyConfig)};
+  static const EsConfigSchema schema = {
+      .parts = &part, .n_parts = 1, .size = sizeof(EsTopologyConfig)};
   return &schema;
 }
 
 const EsConfigSchema *es_topology_link_schema(void) {
   static const EsConfigPart part = ES_CONFIG_PART(link_keys, 0);
-  static const EsConfigSchema schema = {&part, 1, sizeof(EsTopologyConfig)};
+  static const EsConfigSchema schema = {
+      .parts = &part, .n_parts = 1, .size = sizeof(EsTopologyConfig)};
   return &schema;
+}
+
+/* The keys each layout reads, by section ("tree") or key ("topology.file"); keys not listed
+ * here are read by every layout. A file's links come from the file alone. */
+#define TYPE(t) (1u << (t))
+#define GENERATED (TYPE(ES_TOPOLOGY_TREE) | TYPE(ES_TOPOLOGY_STAR) | TYPE(ES_TOPOLOGY_NATIONAL))
+static const struct {
+  const char *name;
+  guint types;
+} readers[] = {
+    {"topology.file", TYPE(ES_TOPOLOGY_FILE)},
+    {"topology.racas", GENERATED},
+    {"topology.aggregations", TYPE(ES_TOPOLOGY_TREE)},
+    {"tree", TYPE(ES_TOPOLOGY_TREE)},
+    {"national", TYPE(ES_TOPOLOGY_NATIONAL)},
+    {"backhaul", TYPE(ES_TOPOLOGY_TREE) | TYPE(ES_TOPOLOGY_STAR)},
+    {"aggregation", TYPE(ES_TOPOLOGY_TREE)},
+    {"core", GENERATED},
+};
+
+gboolean es_topology_type_reads(EsTopologyType type, const char *section, const char *key) {
+  g_return_val_if_fail(section != NULL && key != NULL, TRUE);
+  g_autofree char *name = g_strconcat(section, ".", key, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(readers); i++)
+    if (strcmp(readers[i].name, section) == 0 || strcmp(readers[i].name, name) == 0)
+      return (readers[i].types & TYPE(type)) != 0;
+  return TRUE;
+}
+
+const char *es_topology_type_name(EsTopologyType type) {
+  g_return_val_if_fail((guint)type < G_N_ELEMENTS(topology_words) - 1, "?");
+  return topology_words[type];
 }
 
 /* A latency key of the national layout: one value, or min,max with min <= max. */

@@ -194,9 +194,20 @@ typedef struct {
 
 static const LoadErrorCase load_errors[] = {
     {"unknown-key", "[scenario]\nenbz = 5\n", ES_CONFIG_ERROR_KEY,
-     {"unknown key [scenario] enbz"}},
+     {":2: unknown key [scenario] enbz: did you mean 'scenario.enbs'?"}},
     {"unknown-group", "[scenario]\nenbs = 5\n[radio]\nband = 7\n", ES_CONFIG_ERROR_KEY,
-     {"unknown group [radio]"}},
+     {":3: unknown section [radio]"}},
+    {"misspelt-section", "[scenario]\nenbs = 5\n\n[backhual]\nlatency = 5ms\n",
+     ES_CONFIG_ERROR_KEY, {":4: unknown section [backhual]: did you mean 'backhaul.latency'?"}},
+    {"misspelt-key", "[national]\nfiber_share = 0.5\n", ES_CONFIG_ERROR_KEY,
+     {":2: unknown key [national] fiber_share: did you mean 'national.fibre_share'?"}},
+    {"key-in-wrong-section", "[enb]\nconfirm_wait = 90s\n", ES_CONFIG_ERROR_KEY,
+     {":2: unknown key [enb] confirm_wait: did you mean 'raca.confirm_wait'?"}},
+    {"duplicate-key", "[scenario]\nenbs = 5\n[raca]\nworkers = 4\n[scenario]\nenbs = 6\n",
+     ES_CONFIG_ERROR_KEY, {":6: [scenario] enbs given twice, first on line 2"}},
+    {"missing-topology-file", "[topology]\ntype = file\nfile = nowhere.topo\n",
+     ES_CONFIG_ERROR_FILE,
+     {":3: [topology] file: cannot open 'nowhere.topo' (", "/nowhere.topo): No such file"}},
     {"duration-no-unit", "[backhaul]\nlatency = 20\n", ES_CONFIG_ERROR_VALUE,
      {"[backhaul] latency", "missing unit", "'20'"}},
     {"duration-garbage", "[backhaul]\nlatency = abc\n", ES_CONFIG_ERROR_VALUE,
@@ -229,7 +240,8 @@ static const LoadErrorCase load_errors[] = {
      {"[scenario] epoch", "ISO 8601"}},
     {"empty-name", "[scenario]\nname =\n", ES_CONFIG_ERROR_VALUE,
      {"[scenario] name", "empty"}},
-    {"syntax", "[scenario]\nthis is not a key file line\n", ES_CONFIG_ERROR_FILE, {NULL}},
+    {"syntax", "[scenario]\nthis is not a key file line\n", ES_CONFIG_ERROR_FILE,
+     {":2: ", "this is not a key file line"}},
     {"topology-type", "[topology]\ntype = ring\n", ES_CONFIG_ERROR_VALUE,
      {"[topology] type", "expected tree, star, national or file", "'ring'"}},
     {"schedule", "[rollout]\nschedule = trickle\n", ES_CONFIG_ERROR_VALUE,
@@ -415,7 +427,7 @@ static const CrossCase cross_cases[] = {
     {"tree-list-without-fanout", {"tree.rate=1Gbps,2Gbps"}, "tree.rate has 2 values"},
     {"tree-too-many-leaves", {"scenario.enbs=50", "tree.fanout=10,10"}, "100 lowest-level"},
     {"file-without-path", {"topology.type=file"}, "needs topology.file"},
-    {"file-with-path", {"topology.type=file", "topology.file=x.topo"}, NULL},
+    {"file-with-path", {"topology.type=file", "topology.file=/dev/null"}, NULL},
     {"national-ok", {"topology.type=national"}, NULL},
     {"national-shares", {"topology.type=national", "national.fibre_share=0.7"}, "must be 1"},
     {"national-range-order", {"topology.type=national", "national.microwave_latency=4ms,1ms"},
@@ -477,17 +489,27 @@ static void test_relative_path(Fixture *f, gconstpointer data) {
   (void)data;
   g_autofree char *path =
       write_ini(f, "net.ini", "[topology]\ntype = file\nfile = net.topo\n");
+  g_autofree char *topo = write_ini(f, "net.topo", "node core router\n");
   g_autoptr(EsScenario) sc = es_scenario_new();
   GError *error = NULL;
   g_assert_true(es_scenario_load(sc, path, &error));
   g_assert_no_error(error);
-  g_autofree char *expect = g_build_filename(f->dir, "net.topo", NULL);
-  g_assert_cmpstr(sc->topology.file, ==, expect);
+  g_assert_cmpstr(sc->topology.file, ==, topo);
   /* An absolute path stays as it is; --set takes paths relative to where the run starts. */
-  g_assert_true(es_scenario_set(sc, "topology.file=/srv/net.topo", NULL, NULL));
-  g_assert_cmpstr(sc->topology.file, ==, "/srv/net.topo");
-  g_assert_true(es_scenario_set(sc, "topology.file=here.topo", NULL, NULL));
-  g_assert_cmpstr(sc->topology.file, ==, "here.topo");
+  g_assert_true(es_scenario_set(sc, "topology.file", topo, NULL));
+  g_assert_cmpstr(sc->topology.file, ==, topo);
+  g_assert_false(es_scenario_set(sc, "topology.file=net.topo", NULL, &error));
+  g_assert_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_FILE);
+  g_autofree char *want = g_strdup_printf("topology.file: cannot open 'net.topo': %s",
+                                          g_strerror(ENOENT));
+  g_assert_cmpstr(error->message, ==, want);
+  g_clear_error(&error);
+  g_autofree char *cwd = g_get_current_dir();
+  g_assert_cmpint(g_chdir(f->dir), ==, 0);
+  g_assert_true(es_scenario_set(sc, "topology.file=net.topo", NULL, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(g_chdir(cwd), ==, 0);
+  g_assert_cmpstr(sc->topology.file, ==, "net.topo");
 }
 
 static void test_value_list_get(void) {

@@ -1,5 +1,6 @@
 /* Unit tests of scenarios as a whole: the canonical dump and its round trip, the impairment,
- * revocation and hostile keys, the warnings, and the defaults serve and enrol share. */
+ * revocation and hostile keys, the warnings (keys a topology type or a live run does not read
+ * among them), and the defaults serve and enrol share. */
 #include <math.h>
 #include <string.h>
 #include <glib.h>
@@ -141,7 +142,6 @@ static void test_keyfile_round_trip(void) {
       "scenario.start_window=0.1s",
       "scenario.stop_time=1.5d",
       "topology.type=file",
-      "topology.file=/nets/a b.topo",
       "topology.racas=4",
       "topology.aggregations=316",
       "tree.fanout=3,7,2",
@@ -196,8 +196,12 @@ static void test_keyfile_round_trip(void) {
     g_assert_true(es_scenario_set(sc, overrides[i], NULL, &error));
     g_assert_no_error(error);
   }
-  g_autofree char *text = es_scenario_to_keyfile(sc);
+  /* A path key must name a file that can be read: a blank in its name. */
   g_autofree char *dir = g_dir_make_tmp("es-scenario-XXXXXX", NULL);
+  g_autofree char *topo = g_build_filename(dir, "a b.topo", NULL);
+  g_assert_true(g_file_set_contents(topo, "", -1, NULL));
+  g_assert_true(es_scenario_set(sc, "topology.file", topo, NULL));
+  g_autofree char *text = es_scenario_to_keyfile(sc);
   g_autofree char *path = g_build_filename(dir, "dump.ini", NULL);
   g_assert_true(g_file_set_contents(path, text, -1, NULL));
   g_autoptr(EsScenario) back = es_scenario_new();
@@ -208,6 +212,7 @@ static void test_keyfile_round_trip(void) {
   g_autofree char *again = es_scenario_to_keyfile(back);
   g_assert_cmpstr(text, ==, again);
   g_remove(path);
+  g_remove(topo);
   g_rmdir(dir);
   /* Shortest form, not 17 digits. */
   g_assert_nonnull(strstr(text, "\nloss=0.1\n"));
@@ -330,6 +335,93 @@ static void test_warnings(void) {
   g_assert_cmpuint(g_strv_length(restart), ==, 0);
 }
 
+/* The one warning of `sc` about keys topology.type does not read, or NULL. */
+static char *topology_warning(const EsScenario *sc) {
+  g_auto(GStrv) w = es_scenario_warnings(sc);
+  char *found = NULL;
+  for (char **p = w; *p; p++)
+    if (g_str_has_prefix(*p, "topology.type is ")) {
+      g_assert_null(found);
+      found = g_strdup(*p);
+    }
+  return found;
+}
+
+/* A key given for another layout is named, even when it holds its default: whoever wrote it
+ * meant something by it. */
+static void test_unused_topology_keys(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  g_assert_null(topology_warning(sc));
+  g_assert_true(es_scenario_set(sc, "national.regions=0", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "tree.fanout=4", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "backhaul.loss=0", NULL, NULL));
+  g_autofree char *tree = topology_warning(sc);
+  g_assert_cmpstr(tree, ==, "topology.type is tree, which does not read national.regions (no "
+                            "effect; check topology.type)");
+  /* The same keys under another layout: what that one does not read. */
+  g_assert_true(es_scenario_set(sc, "topology.type=national", NULL, NULL));
+  g_autofree char *national = topology_warning(sc);
+  g_assert_cmpstr(national, ==, "topology.type is national, which does not read tree.fanout, "
+                                "backhaul.loss (no effect; check topology.type)");
+  g_assert_true(es_scenario_set(sc, "topology.type=star", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "aggregation.latency=2ms", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "topology.aggregations=3", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "core.latency=1ms", NULL, NULL));
+  g_autofree char *star = topology_warning(sc);
+  g_assert_cmpstr(star, ==, "topology.type is star, which does not read topology.aggregations, "
+                            "tree.fanout, national.regions, aggregation.latency (no effect; check "
+                            "topology.type)");
+  /* A copy keeps what was given; a file brings its own links and RA/CAs. */
+  g_autoptr(EsScenario) copy = es_scenario_copy(sc);
+  copy->topology.type = ES_TOPOLOGY_FILE;
+  g_autofree char *file = topology_warning(copy);
+  g_assert_cmpstr(file, ==, "topology.type is file, which does not read topology.aggregations, "
+                            "tree.fanout, national.regions, backhaul.loss, aggregation.latency, "
+                            "core.latency (no effect; check topology.type)");
+}
+
+/* A scenario.ini a run wrote gives every key: a section none of whose keys is read is named
+ * once, and an empty topology.file names no file. */
+static void test_unused_keys_of_a_dump(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  g_autofree char *text = es_scenario_to_keyfile(sc);
+  g_autofree char *dir = g_dir_make_tmp("es-scenario-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename(dir, "scenario.ini", NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  g_autoptr(EsScenario) back = es_scenario_new();
+  g_assert_true(es_scenario_load(back, path, NULL));
+  g_autofree char *tree = topology_warning(back);
+  g_assert_cmpstr(tree, ==, "topology.type is tree, which does not read national.* (no effect; "
+                            "check topology.type)");
+  back->topology.type = ES_TOPOLOGY_STAR;
+  g_autofree char *star = topology_warning(back);
+  g_assert_cmpstr(star, ==, "topology.type is star, which does not read topology.aggregations, "
+                            "tree.*, national.*, aggregation.* (no effect; check topology.type)");
+  g_remove(path);
+  g_rmdir(dir);
+}
+
+/* serve and enrol read the nodes' keys; the rest describes a simulation. */
+static void test_live_warnings(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  g_auto(GStrv) none = es_scenario_live_warnings(sc);
+  g_assert_cmpuint(g_strv_length(none), ==, 0);
+  static const char *const sets[] = {
+      "scenario.name=lab",        "scenario.enbs=10",        "raca.workers=4",
+      "raca.ir_service=2ms",      "enb.msg_timeout=5s",      "enb.keygen_time=1ms",
+      "rollout.schedule=burst",   "backhaul.loss=0",         "hostile.rogue_raca=0.1",
+      "pki.cert_validity=1d",     "scenario.start_window=2s"};
+  for (gsize i = 0; i < G_N_ELEMENTS(sets); i++)
+    g_assert_true(es_scenario_set(sc, sets[i], NULL, NULL));
+  g_auto(GStrv) w = es_scenario_live_warnings(sc);
+  g_assert_cmpuint(g_strv_length(w), ==, 1);
+  g_assert_cmpstr(w[0], ==, "a live run does not read scenario.enbs, scenario.start_window, "
+                            "rollout.schedule, backhaul.loss, raca.ir_service, enb.keygen_time, "
+                            "hostile.rogue_raca (no effect: only a simulation models the "
+                            "network, the rollout, hostile eNBs, CPU times, the seed and the "
+                            "epoch)");
+}
+
 /* serve and enrol start from the same defaults as a scenario's [raca], [pki] and [enb]. */
 static void test_live_defaults(void) {
   g_autoptr(EsScenario) sc = es_scenario_new();
@@ -354,5 +446,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/scenario/revocation-hostile-keys", test_revocation_hostile_keys);
   g_test_add_func("/scenario/warnings", test_warnings);
   g_test_add_func("/scenario/live-defaults", test_live_defaults);
+  g_test_add_func("/scenario/warnings/unused-topology-keys", test_unused_topology_keys);
+  g_test_add_func("/scenario/warnings/unused-keys-of-a-dump", test_unused_keys_of_a_dump);
+  g_test_add_func("/scenario/warnings/live", test_live_warnings);
   return g_test_run();
 }
