@@ -11,6 +11,7 @@
 #include "engines/es_live.h"
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
+#include "results/es_outdir.h"
 #include "sim/es_collector.h"
 #include "config/es_config.h"
 
@@ -29,6 +30,7 @@ typedef struct {
   guint renewed, revoked;
   double last_done_s;
   EsCollector *collector;
+  EsOutdir *outdir;       /* OUT_DIR's manifest */
 } Enrol;
 
 static void start_more(Enrol *r);
@@ -68,7 +70,11 @@ static void save_credential(Enrol *r, EsEnb *enb)
   EVP_PKEY *key = es_enb_get1_operator_key(enb);
   char *base = g_strdup_printf("%s/enb-%u", r->certs_dir, es_enb_get_number(enb));
   char *pem = g_strconcat(base, ".pem", NULL), *keyfile = g_strconcat(base, ".key", NULL);
-  if (cert != NULL && key != NULL && es_pem_save_cert(pem, cert, &r->write_error))
+  guint i = es_enb_get_number(enb);
+  if (cert != NULL && key != NULL
+      && es_outdir_claimf(r->outdir, &r->write_error, "certs/enb-%u.pem", i)
+      && es_outdir_claimf(r->outdir, &r->write_error, "certs/enb-%u.key", i)
+      && es_pem_save_cert(pem, cert, &r->write_error))
     es_pem_save_key(keyfile, key, &r->write_error);
   X509_free(cert);
   EVP_PKEY_free(key);
@@ -153,11 +159,13 @@ static gboolean parse_reason(const char *text, int *out)
   return FALSE;
 }
 
-/* The factory credentials of eNBs 1..n, made (and saved) where a device has none yet. */
+/* The factory credentials of eNBs 1..n, made (and saved) where a device has none yet; those
+ * made are added to PKI_DIR's manifest, so that pki init --overwrite removes them. */
 static gboolean load_devices(const char *pki_dir, const EsPki *pki, guint n, X509 **certs,
                              EVP_PKEY **keys, gboolean quiet, GError **error)
 {
   guint made = 0;
+  g_autoptr(EsOutdir) pki_files = NULL;
   for (guint i = 1; i <= n; i++) {
     char *path = g_strdup_printf("%s/devices/enb-%u.pem", pki_dir, i);
     gboolean exists = g_file_test(path, G_FILE_TEST_EXISTS);
@@ -167,9 +175,13 @@ static gboolean load_devices(const char *pki_dir, const EsPki *pki, guint n, X50
         return FALSE;
       continue;
     }
+    if (pki_files == NULL && (pki_files = es_outdir_append(pki_dir, error)) == NULL)
+      return FALSE;
     keys[i] = es_key_generate(es_pki_get_key_type(pki), error);
     certs[i] = keys[i] != NULL ? es_pki_issue_device(pki, i, keys[i], error) : NULL;
-    if (certs[i] == NULL || !es_pki_save_device(pki_dir, i, certs[i], keys[i], error))
+    if (certs[i] == NULL || !es_outdir_claimf(pki_files, error, "devices/enb-%u.pem", i)
+        || !es_outdir_claimf(pki_files, error, "devices/enb-%u.key", i)
+        || !es_pki_save_device(pki_dir, i, certs[i], keys[i], error))
       return FALSE;
     made++;
   }
@@ -184,6 +196,7 @@ int es_cmd_enrol(int argc, char **argv)
                   *reason = NULL, *key = NULL, *summary = NULL;
   gint enbs = 1, concurrency = 1;
   gboolean implicit = FALSE, renew = FALSE, revoke = FALSE, keep_certs = FALSE, quiet = FALSE;
+  gboolean overwrite = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
   GOptionEntry entries[] = {
     {"pki", 0, 0, G_OPTION_ARG_FILENAME, &pki_opt, "The PKI folder that enrolsim pki init wrote (or the first argument)", "DIR"},
@@ -200,6 +213,7 @@ int es_cmd_enrol(int argc, char **argv)
     {"revoke", 0, 0, G_OPTION_ARG_NONE, &revoke, "At the end, revoke the certificate (rr)", NULL},
     {"reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Reason code the rr asks for: none (default), keyCompromise, superseded, cessationOfOperation, ... or its number", "REASON"},
     {"keep-certs", 0, 0, G_OPTION_ARG_NONE, &keep_certs, "Write each eNB's latest operator certificate and key to OUT_DIR/certs/enb-<i>.pem/.key", NULL},
+    {"overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "OUT_DIR holds an earlier run's results: remove the files enrolsim wrote there first (others stay)", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL},
     {NULL}};
   g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - enrol eNBs against a real CMP server");
@@ -264,11 +278,9 @@ int es_cmd_enrol(int argc, char **argv)
   EVP_PKEY **device_keys = g_new0(EVP_PKEY *, r.n + 1);
   int status = 1;
   r.enbs = g_new0(EsEnb *, r.n + 1);
-  if (g_mkdir_with_parents(out_dir, 0755) != 0) {
-    g_set_error(&error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s",
-                out_dir, g_strerror(errno));
+  /* Never beside an earlier run's results (its certificates, its enrolments.csv). */
+  if ((r.outdir = es_outdir_open(out_dir, "enrol", overwrite, &error)) == NULL)
     goto out;
-  }
   if (keep_certs) {
     r.certs_dir = g_build_filename(out_dir, "certs", NULL);
     if (g_mkdir_with_parents(r.certs_dir, 0755) != 0) {
@@ -305,6 +317,7 @@ int es_cmd_enrol(int argc, char **argv)
   EsSummary *s = es_collector_summary_new(collector, &facts);
   summary = g_build_filename(out_dir, "summary.json", NULL);
   gboolean written = es_collector_write_files(collector, out_dir, FALSE, &error)
+                     && es_outdir_claim(r.outdir, "summary.json", &error)
                      && es_summary_write(s, summary, &error);
   es_summary_free(s);
   if (!written)
@@ -332,7 +345,11 @@ int es_cmd_enrol(int argc, char **argv)
 out:
   if (error != NULL)
     status = es_cmd_fail("enrol", error,
-                         g_error_matches(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS) ? 2 : 1);
+                         g_error_matches(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS)
+                                 || g_error_matches(error, ES_OUTDIR_ERROR,
+                                                    ES_OUTDIR_ERROR_HOLDS_RESULTS)
+                             ? 2
+                             : 1);
   for (guint i = 1; i <= r.n; i++) {
     es_enb_free(r.enbs[i]);
     X509_free(device_certs[i]);
@@ -345,5 +362,6 @@ out:
   EVP_PKEY_free(given_key);
   g_clear_error(&r.write_error);
   g_free(r.certs_dir);
+  es_outdir_free(r.outdir);
   return status;
 }

@@ -7,14 +7,17 @@
 
 #include "cli/cmd.h"
 #include "pki/es_pki.h"
+#include "results/es_outdir.h"
 
 int es_cmd_pki(int argc, char **argv)
 {
   gint devices = 0;
+  gboolean overwrite = FALSE;
   g_autofree char *key = NULL;
   GOptionEntry entries[] = {
     {"devices", 'n', 0, G_OPTION_ARG_INT, &devices, "Vendor device credentials to write (DIR/devices/enb-<i>.pem/.key)", "N"},
     {"key", 'k', 0, G_OPTION_ARG_STRING, &key, "Key type: p256 (default), p384 or rsa2048", "TYPE"},
+    {"overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "DIR holds an earlier hierarchy or results: remove the files enrolsim wrote there first (others stay)", NULL},
     {NULL}};
   g_autoptr(GOptionContext) opts = g_option_context_new("init DIR - write a late-binding PKI hierarchy");
   g_option_context_add_main_entries(opts, entries, NULL);
@@ -28,18 +31,28 @@ int es_cmd_pki(int argc, char **argv)
   if (key != NULL && !es_key_type_parse(key, &type, &error))
     return es_cmd_fail("pki", error, 2);
   if (argc != 3 || strcmp(argv[1], "init") != 0 || devices < 0) {
-    fprintf(stderr, "enrolsim: usage: enrolsim pki init DIR [--devices N] [--key TYPE]\n");
+    fprintf(stderr,
+            "enrolsim: usage: enrolsim pki init DIR [--devices N] [--key TYPE] [--overwrite]\n");
     return 2;
   }
   const char *dir = argv[2];
+  /* A new hierarchy beside an earlier one's device credentials would mix vendor roots. */
+  g_autoptr(EsOutdir) files = es_outdir_open(dir, "pki init", overwrite, &error);
+  if (files == NULL)
+    return es_cmd_fail("pki init", error,
+                       g_error_matches(error, ES_OUTDIR_ERROR, ES_OUTDIR_ERROR_HOLDS_RESULTS) ? 2
+                                                                                            : 1);
   /* A minute back, so a peer whose clock lags a little still accepts the certificates. */
   g_autoptr(EsPki) pki = es_pki_generate(type, (gint64)time(NULL) - 60, &error);
-  if (pki == NULL || !es_pki_save(pki, dir, &error))
+  if (pki == NULL || !es_outdir_claimv(files, es_pki_file_names(), &error)
+      || !es_pki_save(pki, dir, &error))
     return es_cmd_fail("pki init", error, 1);
   for (gint i = 1; i <= devices; i++) {
     EVP_PKEY *k = es_key_generate(type, &error);
     X509 *cert = k != NULL ? es_pki_issue_device(pki, (guint)i, k, &error) : NULL;
-    gboolean ok = cert != NULL && es_pki_save_device(dir, (guint)i, cert, k, &error);
+    gboolean ok = cert != NULL && es_outdir_claimf(files, &error, "devices/enb-%d.pem", i)
+                  && es_outdir_claimf(files, &error, "devices/enb-%d.key", i)
+                  && es_pki_save_device(dir, (guint)i, cert, k, &error);
     X509_free(cert);
     EVP_PKEY_free(k);
     if (!ok)

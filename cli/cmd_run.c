@@ -6,6 +6,7 @@
 #include "cli/cmd.h"
 #include "cli/es_pcap_spec.h"
 #include "cli/es_progress.h"
+#include "results/es_outdir.h"
 #include "results/es_plot.h"
 #include "sim/es_run.h"
 #include "sim/es_scenario.h"
@@ -16,13 +17,14 @@ int es_cmd_run(int argc, char **argv)
   g_auto(GStrv) sets = NULL;
   gint64 seed = -1;
   gboolean keep_certs = FALSE, quiet = FALSE, print_scenario = FALSE, plot = FALSE;
-  gboolean one_thread = FALSE;
+  gboolean one_thread = FALSE, overwrite = FALSE;
   gint replication = 1;
   GOptionEntry entries[] = {
     {"scenario", 's', 0, G_OPTION_ARG_FILENAME, &scenario_file, "Scenario key file (default: the built-in scenario)", "FILE"},
     {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key, e.g. --set backhaul.loss=0.01 (repeatable)", "SECTION.KEY=VALUE"},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of all randomness (overrides scenario.seed)", "N"},
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Result folder (default: out/<scenario>-seed<N>)", "DIR"},
+    {"overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "DIR holds an earlier run's results: remove the files enrolsim wrote there first (others stay)", NULL},
     {"keep-certs", 0, 0, G_OPTION_ARG_NONE, &keep_certs, "Write each enrolled eNB's certificate to DIR/certs/enb-<i>.pem", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL},
     {"one-thread", 0, 0, G_OPTION_ARG_NONE, &one_thread, "Run on one thread: no device-factory or offload thread (same results, slower)", NULL},
@@ -76,7 +78,7 @@ int es_cmd_run(int argc, char **argv)
   if (out == NULL)
     out = g_strdup_printf("out/%s-seed%" G_GUINT64_FORMAT, sc->name, sc->seed);
   EsRunOptions options = {.out_dir = out, .keep_certs = keep_certs, .quiet = quiet,
-                          .one_thread = one_thread,
+                          .one_thread = one_thread, .overwrite = overwrite,
                           .replication = (guint)replication};
   if (captures != NULL) {
     options.captures = (const EsRunCapture *)(void *)captures->data;
@@ -91,8 +93,10 @@ int es_cmd_run(int argc, char **argv)
   gboolean ran = es_run_scenario(sc, &options, &r, &error);
   es_progress_free(progress);
   if (!ran) {
-    /* A topology file or a rollout that cannot work is bad input, found before the run. */
-    gboolean bad_input = g_error_matches(error, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO);
+    /* A topology file or a rollout that cannot work is bad input, found before the run;
+     * so is a result folder that holds an earlier run's. */
+    gboolean bad_input = g_error_matches(error, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO)
+                         || g_error_matches(error, ES_OUTDIR_ERROR, ES_OUTDIR_ERROR_HOLDS_RESULTS);
     return es_cmd_fail("run", error, bad_input ? 2 : 1);
   }
   if (!quiet) {

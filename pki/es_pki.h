@@ -41,6 +41,8 @@ EsPki *es_pki_generate(EsKeyType type, gint64 not_before, GError **error);
 EsPki *es_pki_load(const char *dir, GError **error);
 /* Writes vendor-root.pem/.key, operator-root.pem/.key, raca.pem/.key, raca-cross.pem. */
 gboolean es_pki_save(const EsPki *pki, const char *dir, GError **error);
+/* The names of the files es_pki_save writes in its folder, NULL-terminated (static). */
+const char *const *es_pki_file_names(void);
 void es_pki_free(EsPki *pki);
 
 EsKeyType es_pki_get_key_type(const EsPki *pki);

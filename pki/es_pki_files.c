@@ -183,6 +183,15 @@ static gboolean save_key_in(const char *dir, const char *name, EVP_PKEY *key, GE
   return ok;
 }
 
+const char *const *es_pki_file_names(void)
+{
+  /* In es_pki_save's order. */
+  static const char *const names[] = {"vendor-root.pem", "vendor-root.key", "operator-root.pem",
+                                      "operator-root.key", "raca.pem", "raca.key",
+                                      "raca-cross.pem", NULL};
+  return names;
+}
+
 gboolean es_pki_save(const EsPki *pki, const char *dir, GError **error)
 {
   return make_dir(dir, error) && save_cert_in(dir, "vendor-root.pem", pki->vendor_root, error) &&

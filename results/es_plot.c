@@ -1,6 +1,7 @@
 /* gnuplot scripts for a run (reading its CSV files by column name, so added columns do not
  * break them) and for a sweep (its points inline), and gnuplot run on them. */
 #include "results/es_plot.h"
+#include "results/es_outdir.h"
 
 #include <errno.h>
 #include <math.h>
@@ -331,6 +332,16 @@ static void add_outputs(GPtrArray *written, const char *dir, const char *name)
   g_ptr_array_add(written, g_strdup_printf("%s/%s.svg", dir, name));
 }
 
+/* A run's plot NAME in the run folder's manifest, so that a new run into it removes it. */
+static gboolean record_plot(const char *dir, const char *name, GError **error)
+{
+  g_autofree char *gp = g_strdup_printf("plots/%s.gp", name);
+  g_autofree char *png = g_strdup_printf("plots/%s.png", name);
+  g_autofree char *svg = g_strdup_printf("plots/%s.svg", name);
+  const char *const files[] = {gp, png, svg, NULL};
+  return es_outdir_record(dir, files, error);
+}
+
 gboolean es_plot_run_dir(const char *dir, char ***written, GError **error)
 {
   g_return_val_if_fail(dir != NULL, FALSE);
@@ -366,7 +377,7 @@ gboolean es_plot_run_dir(const char *dir, char ***written, GError **error)
       queue_script(gp, title, racas);
     char *file = g_strconcat(scripts[i].name, ".gp", NULL);
     char *path = g_build_filename(plots, file, NULL);
-    ok = write_text(path, gp, error);
+    ok = record_plot(dir, scripts[i].name, error) && write_text(path, gp, error);
     g_free(path);
     g_string_free(gp, TRUE);
     g_ptr_array_add(names, file);

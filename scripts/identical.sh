@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the reference set of scenarios with one enrolsim binary into DIR, or compares two such
 # folders: every result file must be byte-identical but summary.json's wall_clock object and
-# attributes.git_revision (a build fact, not a result).
+# attributes.git_revision (a build fact, not a result); .enrolsim-files, the list of files
+# written, is no result either (versions before it have none).
 # Usage: scripts/identical.sh run ENROLSIM DIR [RUN-OPTION...]    scripts/identical.sh compare DIR_A DIR_B
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,9 +29,9 @@ compare)
     else
       cmp -s "$a/$f" "$b/$f" || { echo "differs: $f"; bad=1; }
     fi
-  done < <(cd "$a" && find . -type f | sort)
-  [ "$(cd "$a" && find . -type f | sort)" = "$(cd "$b" && find . -type f | sort)" ] || { echo "file lists differ"; bad=1; }
-  [ $bad -eq 0 ] && echo "identical: $(cd "$a" && find . -type f | wc -l) files"
+  done < <(cd "$a" && find . -type f ! -name .enrolsim-files | sort)
+  [ "$(cd "$a" && find . -type f ! -name .enrolsim-files | sort)" = "$(cd "$b" && find . -type f ! -name .enrolsim-files | sort)" ] || { echo "file lists differ"; bad=1; }
+  [ $bad -eq 0 ] && echo "identical: $(cd "$a" && find . -type f ! -name .enrolsim-files | wc -l) files"
   exit $bad
   ;;
 *) echo "usage: $0 run ENROLSIM DIR [RUN-OPTION...] | compare DIR_A DIR_B" >&2; exit 2 ;;

@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include "nodes/es_cmp.h"
+#include "results/es_outdir.h"
 
 struct EsCollector {
   EsRecorder *recorder;
@@ -256,6 +257,11 @@ EsSummary *es_collector_summary_new(const EsCollector *c, const EsCollectorRun *
 gboolean es_collector_write_files(const EsCollector *c, const char *dir, gboolean has_racas,
                                   GError **error)
 {
+  /* Listed in the folder's manifest first; without RA/CAs the list ends after the first. */
+  const char *const files[] = {"enrolments.csv", has_racas ? "raca_queue.csv" : NULL,
+                               "revocations.csv", NULL};
+  if (!es_outdir_record(dir, files, error))
+    return FALSE;
   char *csv = g_build_filename(dir, "enrolments.csv", NULL);
   char *queue_csv = g_build_filename(dir, "raca_queue.csv", NULL);
   char *revocations_csv = g_build_filename(dir, "revocations.csv", NULL);

@@ -8,7 +8,8 @@ static gboolean capture(EsRun *run, const char *dir, EsSimNodeKind kind, guint i
   char name[48];
   g_snprintf(name, sizeof name, "%s-%u.pcap", kind == ES_SIM_NODE_ENB ? "enb" : "raca", i);
   char *path = g_build_filename(dir, name, NULL);
-  gboolean ok = es_sim_enable_pcap(run->sim, kind, i, path, error);
+  gboolean ok = es_outdir_claimf(run->outdir, error, "pcap/%s", name)
+                && es_sim_enable_pcap(run->sim, kind, i, path, error);
   g_free(path);
   return ok;
 }

@@ -44,7 +44,8 @@ static void on_enb_done(EsRun *run, EsEnb *enb, EsEnbOutcome outcome, X509 *cert
     char name[32];
     g_snprintf(name, sizeof name, "enb-%u.pem", es_enb_get_number(enb));
     char *path = g_build_filename(run->certs_dir, name, NULL);
-    es_pem_save_cert(path, cert, &run->write_error);
+    if (es_outdir_claimf(run->outdir, &run->write_error, "certs/%s", name))
+      es_pem_save_cert(path, cert, &run->write_error);
     g_free(path);
   }
   if (run->finished == run->sc->enbs) {
@@ -200,6 +201,7 @@ static void run_clear(EsRun *run)
   g_free(run->hostile);
   es_topology_free(run->topo);
   es_collector_free(run->collector);
+  es_outdir_free(run->outdir);
   es_key_pool_free(run->new_pool);
   es_key_pool_free(run->device_pool);
   es_pki_free(run->pki);
@@ -237,15 +239,23 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   if (!plan(&run, error))
     goto out;
   es_run_choose_hostile(&run);
-  if (g_mkdir_with_parents(options->out_dir, 0755) != 0
-      || (run.certs_dir != NULL && g_mkdir_with_parents(run.certs_dir, 0755) != 0)) {
-    g_set_error(error, ES_RUN_ERROR, ES_RUN_ERROR_IO, "cannot create %s: %s",
-                run.certs_dir != NULL ? run.certs_dir : options->out_dir, g_strerror(errno));
+  /* Never beside an earlier run's files: its certificates would verify against this run's
+   * PKI and CRL. Every file is listed in the folder's manifest before it is written. */
+  if ((run.outdir = es_outdir_open(options->out_dir, "run", options->overwrite, error)) == NULL)
+    goto out;
+  if (run.certs_dir != NULL && g_mkdir_with_parents(run.certs_dir, 0755) != 0) {
+    g_set_error(error, ES_RUN_ERROR, ES_RUN_ERROR_IO, "cannot create %s: %s", run.certs_dir,
+                g_strerror(errno));
     goto out;
   }
-  if (!g_file_set_contents(scenario_path, effective, -1, error)
-      || !make_pki(&run, pki_key, enb_key, error) || !es_run_make_hostile_pki(&run, error)
-      || !es_pki_save(run.pki, pki_dir, error))
+  if (!es_outdir_claim(run.outdir, "scenario.ini", error)
+      || !g_file_set_contents(scenario_path, effective, -1, error)
+      || !make_pki(&run, pki_key, enb_key, error) || !es_run_make_hostile_pki(&run, error))
+    goto out;
+  for (const char *const *f = es_pki_file_names(); *f != NULL; f++)
+    if (!es_outdir_claimf(run.outdir, error, "pki/%s", *f))
+      goto out;
+  if (!es_pki_save(run.pki, pki_dir, error))
     goto out;
 
   if ((run.sim = es_sim_new(run.topo, sc->seed, error)) == NULL)

@@ -32,7 +32,8 @@ typedef struct {
 #define ES_RUN_PCAP_MAX 500
 
 typedef struct {
-  const char *out_dir;   /* created if missing */
+  const char *out_dir;   /* created if missing; refused when it holds an earlier run's results */
+  gboolean overwrite;    /* first remove the files earlier runs wrote in out_dir (es_outdir) */
   gboolean keep_certs;   /* DIR/certs/enb-<i>.pem */
   gboolean quiet;        /* no notes on stdout */
   guint replication;     /* replication number, for summary.json (a sweep counts from 1) */
@@ -52,7 +53,8 @@ typedef struct {
 } EsRunResult;
 
 /* Runs `sc` (validated by the caller). Results already written stay on disk whatever fails
- * later; the error names the file or stage. */
+ * later; the error names the file or stage. An out_dir holding an earlier run's results is
+ * refused before anything is written (ES_OUTDIR_ERROR_HOLDS_RESULTS) unless `overwrite`. */
 gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRunResult *result,
                          GError **error);
 

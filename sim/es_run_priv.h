@@ -26,6 +26,7 @@
 #include "sim/es_collector.h"
 #include "topologies/es_rollout.h"
 #include "engines/es_sim.h"
+#include "results/es_outdir.h"
 #include "results/es_summary.h"
 #include "topologies/es_topology.h"
 
@@ -58,6 +59,8 @@ typedef struct {
   EsEngine *engine;
   EsRaca *raca;
   EsCollector *collector;      /* the eNBs' and RA/CAs' events: the result files */
+  EsOutdir *outdir;            /* the result folder's manifest: each file is listed before it
+                                * is written */
   EsEnb **enbs;                /* 1..N */
   char *certs_dir;
   guint finished;

@@ -102,6 +102,9 @@ static gboolean write_summary(EsRun *run, const EsRunResult *result, const char 
 gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
 {
   const char *dir = run->options->out_dir;
+  const char *const own[] = {"hostile.csv", "summary.json", "crl.pem", NULL};
+  if (!es_outdir_claimv(run->outdir, own, error)) /* the manifest first */
+    return FALSE;
   char *summary = g_build_filename(dir, "summary.json", NULL);
   char *crl_path = g_build_filename(dir, "crl.pem", NULL);
   char *hostile_csv = g_build_filename(dir, "hostile.csv", NULL);

@@ -377,7 +377,9 @@ gboolean es_sweep_run_task(const EsSweep *sw, guint task, gboolean *already, EsR
   if (!sc)
     return FALSE;
   g_autofree char *out = es_sweep_dup_task_dir(sw, task);
-  EsRunOptions options = {.out_dir = out, .quiet = TRUE, .replication = task % sw->runs + 1};
+  /* The sweep owns its run folders: what an interrupted or failed attempt left goes first. */
+  EsRunOptions options = {.out_dir = out, .overwrite = TRUE, .quiet = TRUE,
+                          .replication = task % sw->runs + 1};
   if (!es_run_scenario(sc, &options, result, error))
     return FALSE;
   g_autofree char *marker = g_build_filename(out, DONE, NULL);

@@ -84,6 +84,18 @@ static void check_chains_with_cli(EsPki *pki, const char *dir)
   g_autoptr(GError) error = NULL;
   g_assert_true(es_pki_save(pki, dir, &error));
   g_assert_no_error(error);
+  /* es_pki_file_names names exactly the files written (a run lists them before writing). */
+  guint listed = 0;
+  for (const char *const *n = es_pki_file_names(); *n != NULL; n++, listed++) {
+    g_autofree char *path = in_dir(dir, *n);
+    g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+  }
+  GDir *d = g_dir_open(dir, 0, NULL);
+  guint files = 0;
+  for (const char *name; d != NULL && (name = g_dir_read_name(d)) != NULL;)
+    files += strcmp(name, "devices") != 0;
+  g_dir_close(d);
+  g_assert_cmpuint(files, ==, listed);
   g_autofree char *vendor = in_dir(dir, "vendor-root.pem");
   g_autofree char *operator= in_dir(dir, "operator-root.pem");
   g_autofree char *raca = in_dir(dir, "raca.pem");
