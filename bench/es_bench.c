@@ -94,23 +94,26 @@ typedef struct {
   long peak_rss_kib;
 } RunFigures;
 
-/* `enrolsim run --scenario FILE`, read from its closing lines ("N eNBs: E enrolled, ..." and
- * "simulated X s in W s wall: R enrolments per wall-second, ..."). */
+/* `enrolsim run --scenario FILE`, read from its report ("eNBs: N, E enrolled, ..." and
+ * "simulated X s in W s wall: R enrolments per wall-second, ..."; before summary format 3 the
+ * first line read "N eNBs: E enrolled, ...", which a binary under comparison may still print). */
 static gboolean run_scenario(const char *enrolsim, const char *scenario, const char *out,
                              RunFigures *f, GError **error) {
   char *argv[] = {(char *)enrolsim, "run", "--scenario", (char *)scenario, "--out", (char *)out,
                   NULL};
   Child c = {0};
   gboolean ok = run_child(argv, &c, error);
-  const char *a = ok ? strstr(c.out, " eNBs: ") : NULL;
+  const char *a = ok ? strstr(c.out, "eNBs: ") : NULL;
   const char *b = ok ? strstr(c.out, "simulated ") : NULL;
   if (ok) {
     const char *line = a;
-    while (line > c.out && line[-1] != '\n')
+    while (line != NULL && line > c.out && line[-1] != '\n')
       line--;
-    ok = a && b && sscanf(line, "%u eNBs: %u enrolled", &f->enbs, &f->enrolled) == 2 &&
-         sscanf(b, "simulated %lf s in %lf s wall: %lf", &f->sim_s, &f->run_wall_s,
-                &f->per_wall_s) == 3;
+    ok = a && b
+         && (sscanf(a, "eNBs: %u, %u enrolled", &f->enbs, &f->enrolled) == 2
+             || sscanf(line, "%u eNBs: %u enrolled", &f->enbs, &f->enrolled) == 2)
+         && sscanf(b, "simulated %lf s in %lf s wall: %lf", &f->sim_s, &f->run_wall_s,
+                   &f->per_wall_s) == 3;
     if (!ok)
       g_set_error(error, ES_BENCH_ERROR, 0, "enrolsim run printed '%s'", c.out);
   }
@@ -228,7 +231,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "es-bench: %s\n", error->message);
     return 1;
   }
-  g_autofree char *out = g_build_filename(tmp, "run", NULL);
+  /* One folder per run: enrolsim refuses to mix a second run into a first one's results. */
+  g_autofree char *out = g_build_filename(tmp, "region", NULL);
+  g_autofree char *out_national = g_build_filename(tmp, "national", NULL);
   int status = 0;
 
   if (!only_national) {
@@ -262,7 +267,7 @@ int main(int argc, char **argv) {
     RunFigures r = {0};
     printf("== national: %s\n", national);
     fflush(stdout);
-    if (!run_scenario(enrolsim, national, out, &r, &error)) {
+    if (!run_scenario(enrolsim, national, out_national, &r, &error)) {
       fprintf(stderr, "es-bench: %s\n", error->message);
       return 1;
     }

@@ -33,11 +33,11 @@ for net in "${networks[@]}"; do
     "$es" run --quiet --seed "$seed" --out "$out" --set scenario.enbs="$n" --set rollout.window=10s \
       --set enb.retry="$policy" "${sets[@]}"
     printf '| %s | %s | %s | %.3f | %s | %s | %s | %s / %s / %s / %s | %s | %s |\n' "$label" "$policy" \
-      "$(get "$out" enrolled)" "$(get "$out" latency_s.p99)" \
+      "$(get "$out" enbs.enrolled)" "$(get "$out" latency_s.p99)" \
       "$(get "$out" retransmissions.cmp_retransmissions)" "$(get "$out" retransmissions.tcp_retransmissions)" \
       "$(get "$out" retransmissions.abandoned)" \
-      "$(get "$out" revocations.by_reason.confirm_timeout)" "$(get "$out" revocations.by_reason.certconf_failed)" \
-      "$(get "$out" revocations.by_reason.rejected_by_enb)" "$(get "$out" revocations.by_reason.superseded)" \
-      "$(get "$out" invariants.unheld_valid)" "$(get "$out" invariants.held_revoked)"
+      "$(get "$out" certificates.revoked_by_reason.confirm_timeout)" "$(get "$out" certificates.revoked_by_reason.certconf_failed)" \
+      "$(get "$out" certificates.revoked_by_reason.rejected_by_enb)" "$(get "$out" certificates.revoked_by_reason.superseded)" \
+      "$(get "$out" certificates.valid_unheld)" "$(get "$out" enbs.holding_revoked)"
   done
 done

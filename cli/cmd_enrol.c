@@ -193,7 +193,7 @@ static gboolean load_devices(const char *pki_dir, const EsPki *pki, guint n, X50
 int es_cmd_enrol(int argc, char **argv)
 {
   g_autofree char *server = NULL, *path = NULL, *new_key_file = NULL, *timeout = NULL,
-                  *reason = NULL, *key = NULL, *summary = NULL;
+                  *reason = NULL, *key = NULL, *summary = NULL, *give_up = NULL;
   gint enbs = 1, concurrency = 1;
   gboolean implicit = FALSE, renew = FALSE, revoke = FALSE, keep_certs = FALSE, quiet = FALSE;
   gboolean overwrite = FALSE;
@@ -209,6 +209,7 @@ int es_cmd_enrol(int argc, char **argv)
     {"new-key", 0, 0, G_OPTION_ARG_FILENAME, &new_key_file, "Use this key pair for every ir and kur instead of fresh ones (for a server that hands out a fixed certificate, e.g. openssl cmp -port)", "FILE"},
     {"implicit", 0, 0, G_OPTION_ARG_NONE, &implicit, "Ask for implicitConfirm", NULL},
     {"timeout", 0, 0, G_OPTION_ARG_STRING, &timeout, "enb.msg_timeout: no response by then: resend, up to enb.max_attempts (4) sends (default 10s)", "DURATION"},
+    {"give-up-after", 0, 0, G_OPTION_ARG_STRING, &give_up, "enb.give_up_after: after a transaction failed for the network's or the server's sake, start a new one until this long after the start, as a deployed eNB does (default 30min; 0s: stop after enb.max_attempts)", "DURATION"},
     {"renew", 0, 0, G_OPTION_ARG_NONE, &renew, "After enrolling, renew the certificate once (kur)", NULL},
     {"revoke", 0, 0, G_OPTION_ARG_NONE, &revoke, "At the end, revoke the certificate (rr)", NULL},
     {"reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Reason code the rr asks for: none (default), keyCompromise, superseded, cessationOfOperation, ... or its number", "REASON"},
@@ -241,7 +242,8 @@ int es_cmd_enrol(int argc, char **argv)
   int reason_code = -1;
   const struct {
     const char *option, *key, *value;
-  } keys[] = {{"--timeout", "enb.msg_timeout", timeout}, {"--key", "enb.key", key}};
+  } keys[] = {{"--timeout", "enb.msg_timeout", timeout}, {"--key", "enb.key", key},
+              {"--give-up-after", "enb.give_up_after", give_up}};
   for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
     if (keys[i].value != NULL
         && !es_config_set(es_enb_config_schema(), &ec, keys[i].key, keys[i].value, &error)) {
@@ -327,7 +329,7 @@ int es_cmd_enrol(int argc, char **argv)
     goto out;
   }
   EsRecorderStats st;
-  es_recorder_stats(es_collector_get0_recorder(collector), &st);
+  es_recorder_stats(es_collector_get0_recorder(collector), NULL, &st);
   if (!quiet) {
     printf("results: %s\n", out_dir);
     printf("%u eNBs: %u enrolled, %u failed", st.enbs, st.enrolled, st.failed);
@@ -335,8 +337,11 @@ int es_cmd_enrol(int argc, char **argv)
       printf(", %u renewed", r.renewed);
     if (revoke)
       printf(", %u revoked", r.revoked);
-    printf("\nenrolment latency: p50 %.3f s, p90 %.3f s, p99 %.3f s, max %.3f s\n", st.p50,
-           st.p90, st.p99, st.max);
+    if (st.enrolled > 0)
+      printf("\nenrolment latency (over the %u enrolled eNBs): p50 %.3f s, p90 %.3f s, p99 "
+             "%.3f s, max %.3f s\n", st.enrolled, st.p50, st.p90, st.p99, st.max);
+    else
+      printf("\nenrolment latency: n/a (no eNB enrolled)\n");
     printf("%u enrolments in %.3f s: %.1f per s at concurrency %u\n", st.enrolled, elapsed_s,
            elapsed_s > 0 ? st.enrolled / elapsed_s : 0.0, r.concurrency);
   }

@@ -89,26 +89,23 @@ int es_cmd_run(int argc, char **argv)
     options.progress = es_progress_report;
     options.progress_arg = progress;
   }
-  EsRunResult r;
+  EsRunResult r = {0};
   gboolean ran = es_run_scenario(sc, &options, &r, &error);
   es_progress_free(progress);
   if (!ran) {
+    es_run_result_clear(&r);
     /* A topology file or a rollout that cannot work is bad input, found before the run;
      * so is a result folder that holds an earlier run's. */
     gboolean bad_input = g_error_matches(error, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO)
                          || g_error_matches(error, ES_OUTDIR_ERROR, ES_OUTDIR_ERROR_HOLDS_RESULTS);
     return es_cmd_fail("run", error, bad_input ? 2 : 1);
   }
-  if (!quiet) {
-    const EsRecorderStats *st = &r.stats;
-    printf("results: %s\n", out);
-    printf("%u eNBs: %u enrolled, %u failed, %u revoked\n", st->enbs, st->enrolled, st->failed, st->revoked);
-    printf("enrolment latency: p50 %.3f s, p90 %.3f s, p99 %.3f s, max %.3f s\n", st->p50, st->p90,
-           st->p99, st->max);
-    printf("simulated %.3f s in %.2f s wall: %.0f enrolments per wall-second, %" G_GUINT64_FORMAT
-           " events\n", r.sim_time_s, r.wall_time_s,
-           r.wall_time_s > 0 ? st->enrolled / r.wall_time_s : 0.0, r.events);
-  }
+  if (!quiet)
+    fputs(r.report, stdout);
+  /* Results that are likely misread without them: said even with --quiet. */
+  for (char **d = r.diagnostics; d != NULL && *d != NULL; d++)
+    fprintf(stderr, "enrolsim: warning: %s\n", *d);
+  es_run_result_clear(&r);
   /* The CSV files are written by now: a plot that cannot be drawn leaves them usable. */
   if (plot) {
     g_auto(GStrv) written = NULL;

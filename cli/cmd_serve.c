@@ -154,7 +154,7 @@ static gboolean write_port_file(const char *path, guint16 port, GError **error)
 int es_cmd_serve(int argc, char **argv)
 {
   g_autofree char *listen = NULL, *confirm = NULL, *confirm_wait = NULL, *validity = NULL,
-                  *crl_validity = NULL, *idle = NULL, *port_file = NULL, *workers = NULL;
+                  *crl_validity = NULL, *idle = NULL, *port_file = NULL;
   gint max_body = 0;
   gboolean overwrite = FALSE, keep_superseded = FALSE, quiet = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
@@ -167,7 +167,6 @@ int es_cmd_serve(int argc, char **argv)
     {"confirm-wait", 0, 0, G_OPTION_ARG_STRING, &confirm_wait, "raca.confirm_wait: revoke a certificate whose certConf has not come by then (default 60s)", "DURATION"},
     {"cert-validity", 0, 0, G_OPTION_ARG_STRING, &validity, "pki.cert_validity: validity of issued certificates (default 3650d)", "DURATION"},
     {"crl-validity", 0, 0, G_OPTION_ARG_STRING, &crl_validity, "raca.crl_validity: CRL nextUpdate minus thisUpdate (default 3650d)", "DURATION"},
-    {"workers", 0, 0, G_OPTION_ARG_STRING, &workers, "raca.workers: requests processed at once (default 2)", "K"},
     {"max-body", 0, 0, G_OPTION_ARG_INT, &max_body, "Largest request body accepted, in bytes (default 1 MiB)", "BYTES"},
     {"idle-timeout", 0, 0, G_OPTION_ARG_STRING, &idle, "Close a connection that sends nothing for this long (default 30s)", "DURATION"},
     {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "raca.keep_superseded=true: do not revoke the certificate a confirmed kur or re-enrolment replaces", NULL},
@@ -204,7 +203,6 @@ int es_cmd_serve(int argc, char **argv)
   } keys[] = {
       {es_raca_config_schema(), &rc, "--confirm", "raca.confirm", confirm},
       {es_raca_config_schema(), &rc, "--confirm-wait", "raca.confirm_wait", confirm_wait},
-      {es_raca_config_schema(), &rc, "--workers", "raca.workers", workers},
       {es_raca_config_schema(), &rc, "--crl-validity", "raca.crl_validity", crl_validity},
       {es_raca_config_schema(), &rc, "--keep-superseded", "raca.keep_superseded",
        keep_superseded ? "true" : NULL},

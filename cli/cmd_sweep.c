@@ -32,15 +32,20 @@ static int run_task(const char *dir, gint task)
     return 2;
   }
   gboolean already;
-  EsRunResult r;
-  if (!es_sweep_run_task(sw, (guint)task, &already, &r, &error))
+  EsRunResult r = {0};
+  if (!es_sweep_run_task(sw, (guint)task, &already, &r, &error)) {
+    es_run_result_clear(&r);
     return fail("sweep --task", error);
+  }
   g_autofree char *out = es_sweep_dup_task_dir(sw, (guint)task);
   if (already)
     printf("%s: already done\n", out);
   else
     printf("%s: %u of %u eNBs enrolled, p99 %.3f s, %.1f s wall\n", out, r.stats.enrolled,
            r.stats.enbs, r.stats.p99, r.wall_time_s);
+  for (char **d = r.diagnostics; d != NULL && *d != NULL; d++)
+    fprintf(stderr, "enrolsim: warning: %s: %s\n", out, *d);
+  es_run_result_clear(&r);
   return 0;
 }
 
@@ -59,33 +64,32 @@ static int collect(const EsSweep *sw, gboolean plot)
   if (!table)
     return fail("sweep", error);
 
-  guint n_metrics, p99 = 0, c99 = 0, util = 0;
+  /* What a planner reads first: eNBs that enrolled and certificates revoked (never one
+   * number for both), then time and load. */
+  static const char *const shown[] = {"enrolled", "certs_revoked", "latency_p99_s",
+                                      "completion_p99_s", "raca_utilisation"};
+  guint n_metrics, ms[G_N_ELEMENTS(shown)] = {0};
   const EsSweepMetric *metrics = es_sweep_metrics(&n_metrics);
-  for (guint m = 0; m < n_metrics; m++) {
-    if (strcmp(metrics[m].name, "latency_p99_s") == 0)
-      p99 = m;
-    else if (strcmp(metrics[m].name, "completion_p99_s") == 0)
-      c99 = m;
-    else if (strcmp(metrics[m].name, "raca_utilisation") == 0)
-      util = m;
-  }
-  printf("%-40s %4s  %-22s  %-22s  %s\n", "grid point", "runs", "p99 latency (s)",
-         "99 % enrolled at (s)", "RA/CA utilisation");
+  for (guint m = 0; m < n_metrics; m++)
+    for (guint i = 0; i < G_N_ELEMENTS(shown); i++)
+      if (strcmp(metrics[m].name, shown[i]) == 0)
+        ms[i] = m;
+  printf("%-36s %4s  %-18s  %-18s  %-18s  %-18s  %s\n", "grid point", "runs", "eNBs enrolled",
+         "certs revoked", "p99 latency (s)", "99 % enrolled at (s)", "RA/CA utilisation");
   for (guint p = 0; p < es_sweep_get_n_points(sw); p++) {
     g_autofree char *label = es_sweep_dup_point_label(sw, p);
-    char cells[3][64];
-    guint ms[3] = {p99, c99, util};
-    for (int i = 0; i < 3; i++) {
+    char cells[G_N_ELEMENTS(shown)][64];
+    for (guint i = 0; i < G_N_ELEMENTS(shown); i++) {
       double mean, ci;
       if (!es_sweep_table_get_stat(table, p, ms[i], &mean, &ci, NULL))
         g_snprintf(cells[i], sizeof cells[i], "-");
       else if (isnan(ci))
-        g_snprintf(cells[i], sizeof cells[i], "%.4f", mean);
+        g_snprintf(cells[i], sizeof cells[i], "%.4g", mean);
       else
-        g_snprintf(cells[i], sizeof cells[i], "%.4f ± %.4f", mean, ci);
+        g_snprintf(cells[i], sizeof cells[i], "%.4g ± %.2g", mean, ci);
     }
-    printf("%-40s %4u  %-22s  %-22s  %s\n", label, es_sweep_table_get_runs(table, p), cells[0],
-           cells[1], cells[2]);
+    printf("%-36s %4u  %-18s  %-18s  %-18s  %-18s  %s\n", label,
+           es_sweep_table_get_runs(table, p), cells[0], cells[1], cells[2], cells[3], cells[4]);
   }
   guint total = es_sweep_get_n_tasks(sw);
   printf("sweep.csv: %s (%u of %u runs)\n", c.csv_path, c.found, total);
@@ -95,10 +99,12 @@ static int collect(const EsSweep *sw, gboolean plot)
             "replications in sweep.csv\n",
             c.missing, total);
   if (plot) {
-    guint n_files;
-    if (!es_sweep_write_plots(sw, table, c.scenario, &n_files, &error))
+    guint n_images;
+    if (!es_sweep_write_plots(sw, table, c.scenario, &n_images, &error))
       return es_cmd_fail("sweep: plots", error, 1);
-    printf("plots: %s/plots (%u files)\n", es_sweep_get_dir(sw), n_files);
+    /* Each plot is a PNG, an SVG and the gnuplot script that draws both. */
+    printf("plots: %s/plots (%u plots: %u files, PNG, SVG and gnuplot script each)\n",
+           es_sweep_get_dir(sw), n_images / 2, n_images / 2 * 3);
   }
   return c.missing > 0 ? 1 : 0;
 }

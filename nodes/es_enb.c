@@ -185,10 +185,27 @@ static void on_restart_due(void *arg)
   begin_transaction(enb, enb->op);
 }
 
+/* A transaction that failed because the network or the RA/CA was not there is followed by
+ * a new one while the session is younger than enb.give_up_after: deployed eNBs do not stop
+ * trying. A refusal (a CMP error, a response or certificate that does not verify) is final. */
+static gboolean keeps_trying(const EsEnb *enb)
+{
+  const Enrolment *e = enb->e;
+  if (e->aborting || e->cert != NULL)
+    return FALSE;
+  if (e->restarting)
+    return TRUE;
+  gboolean network = e->outcome == ES_ENB_OUTCOME_TIMEOUT
+                     || e->outcome == ES_ENB_OUTCOME_TRANSPORT_ERROR
+                     || e->outcome == ES_ENB_OUTCOME_HTTP_ERROR;
+  return network && enb->op != ES_ENB_REVOKE
+         && es_engine_now(enb->engine) - enb->session_start_s < enb->config->give_up_after_s;
+}
+
 static void finish(EsEnb *enb)
 {
   Enrolment *e = enb->e;
-  if (e->restarting && !e->aborting && e->cert == NULL) {
+  if (keeps_trying(enb)) {
     /* The transaction is abandoned, its fiber and OpenSSL state gone; a fresh one (new
      * transactionID, new key) begins after the back-off. */
     enb->abandoned++;
@@ -350,7 +367,8 @@ static void on_send_due(void *arg)
   if (e->channel == NULL)
     e->channel = es_engine_channel_open(enb->engine, enb->number);
   if (e->request_type == ES_CMP_IR) {
-    enb->attempts++;
+    if (!e->busy)
+      enb->attempts++;
     step(enb, ES_ENB_STEP_IR_SENT);
   } else if (e->request_type == ES_CMP_CERTCONF) {
     step(enb, ES_ENB_STEP_CERTCONF_SENT);
@@ -450,9 +468,11 @@ static void begin_transaction(EsEnb *enb, EsEnbOperation op)
   run_ahead(enb, first_cpu_s(enb, op));
 }
 
-static void reset_session(EsEnb *enb)
+/* `now_s`: engine time the session begins (a factory thread must not ask the engine). */
+static void reset_session(EsEnb *enb, double now_s)
 {
   enb->attempts = 0;
+  enb->session_start_s = now_s;
   enb->abandoned = 0;
   enb->jitter = enb->config->seed * G_GUINT64_CONSTANT(0x2545f4914f6cdd1d)
                 ^ ((guint64)enb->number << 24) ^ enb->sessions;
@@ -462,7 +482,7 @@ static gboolean start_session(EsEnb *enb, EsEnbOperation op)
 {
   if (es_enb_is_active(enb) || (op != ES_ENB_ENROL && enb->op_cert == NULL))
     return FALSE;
-  reset_session(enb);
+  reset_session(enb, es_engine_now(enb->engine));
   begin_transaction(enb, op);
   return TRUE;
 }
@@ -471,7 +491,7 @@ gboolean es_enb_prepare(EsEnb *enb, double at_s)
 {
   if (es_enb_is_active(enb))
     return FALSE;
-  reset_session(enb);
+  reset_session(enb, at_s);
   if (!new_transaction(enb, ES_ENB_ENROL))
     return FALSE;
   enb->e->prepared = TRUE;

@@ -27,8 +27,12 @@ typedef struct {
   double msg_timeout_s;      /* enb.msg_timeout   10s: no response by then: retry, or fail
                               * after the last attempt */
   EsEnbRetry retry;          /* enb.retry         resend */
-  guint max_attempts;        /* enb.max_attempts  4: per message (resend), per enrolment
-                              * (restart); 0 or 1: no retries */
+  guint max_attempts;        /* enb.max_attempts  4: per message (resend), per transaction
+                              * series (restart); 0 or 1: no retries */
+  double give_up_after_s;    /* enb.give_up_after 30min: after a transaction failed for the
+                              * network's or the RA/CA's sake (timeout, transport or HTTP
+                              * error), begin a new one after a back-off, as deployed eNBs
+                              * do, until this long after the session began; 0: never */
   double backoff_s;          /* enb.backoff       1s: wait before retry k: backoff_s * 2^(k-1), */
   double backoff_max_s;      /* enb.backoff_max   60s: at most this, scaled by a factor uniform */
   double backoff_jitter;     /* enb.backoff_jitter 0.5: in [1 - jitter, 1 + jitter]; a 503's

@@ -19,6 +19,7 @@ static const EsConfigKey keys[] = {
     KEY("msg_timeout", ES_CONFIG_DURATION, msg_timeout_s, "10s", ES_POSITIVE),
     ES_CONFIG_CHOICE_KEY(EsEnbConfig, "enb", "retry", retry, "resend", retry_words),
     KEY("max_attempts", ES_CONFIG_UINT, max_attempts, "4", ES_RANGE(1, 1000)),
+    KEY("give_up_after", ES_CONFIG_DURATION, give_up_after_s, "30min", ES_ANY),
     KEY("backoff", ES_CONFIG_DURATION, backoff_s, "1s", ES_ANY),
     KEY("backoff_max", ES_CONFIG_DURATION, backoff_max_s, "60s", ES_ANY),
     KEY("backoff_jitter", ES_CONFIG_PROBABILITY, backoff_jitter, "0.5", ES_UNIT_RANGE),

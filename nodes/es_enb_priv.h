@@ -54,7 +54,9 @@ struct EsEnb {
   EsEnbOperation op;
   int revoke_reason;
   guint sessions;           /* started so far: each gets its own randomness stream */
-  guint attempts;           /* irs sent in this enrolment, resends and restarts included */
+  guint attempts;           /* irs sent in this enrolment, resends and restarts included,
+                             * not those answering a 503 (the RA/CA did not read them) */
+  double session_start_s;   /* engine time the session began: enb.give_up_after counts from it */
   guint abandoned;          /* transactions given up in this session (restart policy) */
   guint64 restart_timer;    /* a new transaction is due */
   guint64 jitter;           /* state of the back-off jitter generator */

@@ -130,7 +130,19 @@ static void append_header(GString *gp, const char *what, const char *redraw)
 typedef struct {
   guint enbs, enrolled, failed_done; /* failed_done: failures with a done time */
   double last_done;
+  GPtrArray *accesses; /* access classes of enrolled eNBs, sorted (char *, owned) */
 } CsvFacts;
+
+static void csv_facts_clear(CsvFacts *f)
+{
+  g_clear_pointer(&f->accesses, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CsvFacts, csv_facts_clear)
+
+static gint cmp_strp(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* The columns the plots read must be there; everything else may change. */
 static gboolean read_enrolments(const char *path, CsvFacts *facts, GError **error)
@@ -145,9 +157,12 @@ static gboolean read_enrolments(const char *path, CsvFacts *facts, GError **erro
   }
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   g_auto(GStrv) head = g_strsplit(lines[0] ? lines[0] : "", ",", -1);
-  int col_start = -1, col_done = -1, col_outcome = -1;
+  int col_start = -1, col_done = -1, col_outcome = -1, col_access = -1;
+  facts->accesses = g_ptr_array_new_with_free_func(g_free);
   for (int i = 0; head[i]; i++) {
-    if (strcmp(head[i], "start_s") == 0)
+    if (strcmp(head[i], "access") == 0)
+      col_access = i;
+    else if (strcmp(head[i], "start_s") == 0)
       col_start = i;
     else if (strcmp(head[i], "done_s") == 0)
       col_done = i;
@@ -168,13 +183,17 @@ static gboolean read_enrolments(const char *path, CsvFacts *facts, GError **erro
       continue;
     facts->enbs++;
     gboolean has_done = *f[col_done] != '\0';
-    if (strcmp(f[col_outcome], "enrolled") == 0)
+    if (strcmp(f[col_outcome], "enrolled") == 0) {
       facts->enrolled++;
-    else if (has_done)
+      const char *a = col_access >= 0 && (guint)col_access < n ? f[col_access] : "";
+      if (*a != '\0' && !g_ptr_array_find_with_equal_func(facts->accesses, a, g_str_equal, NULL))
+        g_ptr_array_add(facts->accesses, g_strdup(a));
+    } else if (has_done)
       facts->failed_done++;
     if (has_done)
       facts->last_done = MAX(facts->last_done, g_ascii_strtod(f[col_done], NULL));
   }
+  g_ptr_array_sort(facts->accesses, cmp_strp);
   return TRUE;
 }
 
@@ -259,10 +278,29 @@ static void latency_script(GString *gp, const char *title, const CsvFacts *f)
     append_outputs(gp, "latency_cdf", NULL, "  plot NaN notitle\n");
     return;
   }
-  append_outputs(gp, "latency_cdf", NULL,
-                 "  plot '../enrolments.csv' using (strcol('outcome') eq 'enrolled' ? "
-                 "column('done_s') - column('start_s') : NaN):(1) smooth cnormal with steps "
-                 "lw 2 lc rgb '#1f77b4' title 'enrolled eNBs'\n");
+  /* One curve per access class when there are several: the classes' floors differ by
+   * orders of magnitude (fibre against satellite), and one curve would hide them. */
+  GString *plot = g_string_new("  plot ");
+  if (f->accesses->len < 2) {
+    g_string_append(plot, "'../enrolments.csv' using (strcol('outcome') eq 'enrolled' ? "
+                          "column('done_s') - column('start_s') : NaN):(1) smooth cnormal with "
+                          "steps lw 2 lc rgb '#1f77b4' title 'enrolled eNBs'\n");
+  } else {
+    g_string_append(gp, "set logscale x\nset xlabel 'enrolment latency, power-on to enrolled "
+                        "(s, log scale)'\nset ylabel 'fraction of the class''s enrolled eNBs'\n");
+    for (guint i = 0; i < f->accesses->len; i++) {
+      const char *a = g_ptr_array_index(f->accesses, i);
+      g_autofree char *q = es_plot_quote(a);
+      g_string_append_printf(plot,
+                             "%s'../enrolments.csv' using (strcol('outcome') eq 'enrolled' && "
+                             "strcol('access') eq %s ? column('done_s') - column('start_s') : "
+                             "NaN):(1) smooth cnormal with steps lw 2 lc %u title %s",
+                             i > 0 ? ", \\\n       " : "", q, i + 1, q);
+    }
+    g_string_append_c(plot, '\n');
+  }
+  append_outputs(gp, "latency_cdf", NULL, plot->str);
+  g_string_free(plot, TRUE);
 }
 
 static void enrolled_script(GString *gp, const char *title, const CsvFacts *f)
@@ -274,6 +312,7 @@ static void enrolled_script(GString *gp, const char *title, const CsvFacts *f)
   g_string_append_printf(gp,
                          "\n"
                          "set xlabel 'simulated time (s)'\n"
+                         "set xrange [0:*]\n"
                          "set ylabel 'eNBs'\n"
                          "set yrange [0:%u]\n"
                          "set key bottom right\n",
@@ -307,6 +346,7 @@ static void queue_script(GString *gp, const char *title, guint racas)
   g_string_append_printf(gp,
                          "\n"
                          "set xlabel 'simulated time (s)'\n"
+                         "set xrange [0:*]\n"
                          "set ylabel 'requests'\n"
                          "set yrange [0:*]\n"
                          "set offsets graph 0, graph 0, graph 0.25, graph 0\n"
@@ -348,7 +388,7 @@ gboolean es_plot_run_dir(const char *dir, char ***written, GError **error)
   g_autofree char *csv = g_build_filename(dir, "enrolments.csv", NULL);
   g_autofree char *queue = g_build_filename(dir, "raca_queue.csv", NULL);
   g_autofree char *plots = g_build_filename(dir, "plots", NULL);
-  CsvFacts facts;
+  g_auto(CsvFacts) facts = {0};
   guint racas = 0;
   if (!read_enrolments(csv, &facts, error) || !read_queue_racas(queue, &racas, error))
     return FALSE;

@@ -11,6 +11,8 @@ typedef struct {
   double marks[ES_MARK_COUNT]; /* NaN: step not reached */
   const char *outcome;         /* NULL: unset; otherwise lives in EsRecorder.outcomes */
   char *serial;                /* NULL: unset; owned */
+  const char *access;          /* NULL: unknown; lives in EsRecorder.outcomes */
+  guint raca;
   guint attempts;
   gboolean revoked;
   guint counts[ES_COUNT_N];
@@ -19,8 +21,8 @@ typedef struct {
 struct EsRecorder {
   guint n_enbs;
   EsEnbRecord *enbs; /* index enb - 1 */
-  /* Outcomes repeat ("enrolled", a handful of failure reasons): one copy of each text,
-   * freed with the recorder, instead of a string per eNB. */
+  /* Outcomes and access classes repeat ("enrolled", a handful of failure reasons, three
+   * classes): one copy of each text, freed with the recorder, instead of a string per eNB. */
   GStringChunk *outcomes;
 };
 
@@ -31,9 +33,11 @@ EsRecorder *es_recorder_new(guint n_enbs) {
   EsRecorder *rec = g_new0(EsRecorder, 1);
   rec->n_enbs = n_enbs;
   rec->enbs = g_new0(EsEnbRecord, MAX(n_enbs, 1));
-  for (guint i = 0; i < n_enbs; i++)
+  for (guint i = 0; i < n_enbs; i++) {
     for (int m = 0; m < ES_MARK_COUNT; m++)
       rec->enbs[i].marks[m] = NAN;
+    rec->enbs[i].raca = ES_RECORDER_NO_RACA;
+  }
   rec->outcomes = g_string_chunk_new(256);
   return rec;
 }
@@ -144,6 +148,42 @@ void es_recorder_add_count(EsRecorder *rec, guint enb, EsCount count, guint n) {
   r->counts[count] = r->counts[count] + n < r->counts[count] ? G_MAXUINT : r->counts[count] + n;
 }
 
+void es_recorder_set_site(EsRecorder *rec, guint enb, const char *access, guint raca) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  g_return_if_fail(r != NULL);
+  r->raca = raca;
+  r->access = NULL;
+  if (access != NULL && *access != '\0') {
+    char *clean = sanitise_field(access);
+    r->access = g_string_chunk_insert_const(rec->outcomes, clean);
+    g_free(clean);
+  }
+}
+
+const char *es_recorder_get_access(const EsRecorder *rec, guint enb) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  return r != NULL && r->access != NULL ? r->access : "";
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+const char **es_recorder_dup_accesses(const EsRecorder *rec) {
+  g_return_val_if_fail(rec != NULL, NULL);
+  GPtrArray *names = g_ptr_array_new();
+  GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal); /* interned strings */
+  for (guint i = 0; i < rec->n_enbs; i++) {
+    const char *a = rec->enbs[i].access;
+    if (a != NULL && g_hash_table_add(seen, (gpointer)a))
+      g_ptr_array_add(names, (gpointer)a);
+  }
+  g_hash_table_destroy(seen);
+  qsort(names->pdata, names->len, sizeof(gpointer), cmp_str);
+  g_ptr_array_add(names, NULL);
+  return (const char **)g_ptr_array_free(names, FALSE);
+}
+
 guint es_recorder_get_count(const EsRecorder *rec, guint enb, EsCount count) {
   const EsEnbRecord *r = enb_record(rec, enb);
   return r != NULL && (guint)count < ES_COUNT_N ? r->counts[count] : 0;
@@ -156,6 +196,14 @@ guint es_recorder_get_attempts(const EsRecorder *rec, guint enb) {
 
 static gboolean is_enrolled(const EsEnbRecord *r) {
   return r->outcome && strcmp(r->outcome, "enrolled") == 0;
+}
+
+/* Enrolled, or enrolled and then failed to renew or revoke: the serial column is then the
+ * certificate the eNB holds; for an eNB that never enrolled it is only the last issued to it. */
+static gboolean holds_certificate(const EsEnbRecord *r) {
+  return r->outcome != NULL && r->serial != NULL
+         && (is_enrolled(r) || g_str_has_prefix(r->outcome, "renew_")
+             || g_str_has_prefix(r->outcome, "revoke_"));
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -174,27 +222,35 @@ static double nearest_rank(const double *sorted, gsize n, guint p) {
 
 /* failed counts every eNB that did not enrol, including those that never finished (no
  * outcome), so enrolled + failed == enbs. Latencies come from enrolled eNBs that have both
- * a start and a done mark; percentiles use the nearest-rank method. */
-void es_recorder_stats(const EsRecorder *rec, EsRecorderStats *stats) {
+ * a start and a done mark; percentiles use the nearest-rank method. A latency of no eNB is
+ * NaN, never 0: a collapse must not read as instant enrolment. */
+void es_recorder_stats(const EsRecorder *rec, const char *access, EsRecorderStats *stats) {
   g_return_if_fail(rec != NULL && stats != NULL);
   memset(stats, 0, sizeof *stats);
-  stats->enbs = rec->n_enbs;
+  stats->p50 = stats->p90 = stats->p99 = stats->max = stats->mean = NAN;
   double *lat = g_new(double, MAX(rec->n_enbs, 1));
   gsize n = 0;
+  double sum = 0;
   for (guint i = 0; i < rec->n_enbs; i++) {
     const EsEnbRecord *r = &rec->enbs[i];
-    if (r->revoked)
-      stats->revoked++;
+    if (access != NULL && (r->access == NULL || strcmp(r->access, access) != 0))
+      continue;
+    stats->enbs++;
+    if (r->revoked && holds_certificate(r))
+      stats->holding_revoked++;
     if (!is_enrolled(r)) {
       stats->failed++;
       continue;
     }
     stats->enrolled++;
     double start = r->marks[ES_MARK_START], done = r->marks[ES_MARK_DONE];
-    if (!isnan(start) && !isnan(done))
+    if (!isnan(start) && !isnan(done)) {
       lat[n++] = done - start;
+      sum += done - start;
+    }
   }
   if (n > 0) {
+    stats->mean = sum / (double)n;
     qsort(lat, n, sizeof *lat, cmp_double);
     stats->p50 = nearest_rank(lat, n, 50);
     stats->p90 = nearest_rank(lat, n, 90);
@@ -233,7 +289,7 @@ gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError *
                        "pkiconf_received_s,done_s,outcome,attempts,serial,revoked");
   for (int c = 0; c < ES_COUNT_N; c++)
     g_string_append_printf(out, ",%s", es_count_name(c));
-  g_string_append_c(out, '\n');
+  g_string_append(out, ",access,raca\n");
   for (guint i = 0; i < rec->n_enbs; i++) {
     const EsEnbRecord *r = &rec->enbs[i];
     g_string_append_printf(out, "%u", i + 1);
@@ -245,6 +301,9 @@ gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError *
                            r->serial ? r->serial : "", r->revoked ? 1 : 0);
     for (int c = 0; c < ES_COUNT_N; c++)
       g_string_append_printf(out, ",%u", r->counts[c]);
+    g_string_append_printf(out, ",%s,", r->access != NULL ? r->access : "");
+    if (r->raca != ES_RECORDER_NO_RACA)
+      g_string_append_printf(out, "%u", r->raca);
     g_string_append_c(out, '\n');
   }
   gboolean ok = es_results_write_file(path, out, error);

@@ -59,6 +59,11 @@ void es_recorder_set_attempts(EsRecorder *rec, guint enb, guint attempts);
 void es_recorder_set_serial(EsRecorder *rec, guint enb, const char *serial_hex);
 void es_recorder_set_revoked(EsRecorder *rec, guint enb, gboolean revoked);
 void es_recorder_add_count(EsRecorder *rec, guint enb, EsCount count, guint n);
+/* Where the eNB sits: its access class ("fibre", "satellite", a topology file's link class;
+ * NULL or "" when unknown) and the RA/CA it enrols with (ES_RECORDER_NO_RACA: unknown). */
+#define ES_RECORDER_NO_RACA G_MAXUINT
+void es_recorder_set_site(EsRecorder *rec, guint enb, const char *access, guint raca);
+const char *es_recorder_get_access(const EsRecorder *rec, guint enb); /* "" when unknown */
 guint es_recorder_get_count(const EsRecorder *rec, guint enb, EsCount count);
 /* Column name of a count in enrolments.csv ("cmp_retransmissions", ...). */
 const char *es_count_name(EsCount count);
@@ -69,15 +74,21 @@ double es_recorder_get_mark(const EsRecorder *rec, guint enb, EsMark mark); /* N
 guint es_recorder_get_attempts(const EsRecorder *rec, guint enb);
 
 typedef struct {
-  guint enbs, enrolled, failed, revoked;
-  /* done_s - start_s over enrolled eNBs; 0 when none enrolled */
-  double p50, p90, p99, max;
+  guint enbs, enrolled, failed;
+  guint holding_revoked; /* eNBs that hold a certificate, and it was revoked (not certificates) */
+  /* done_s - start_s over enrolled eNBs, nearest rank; NaN when none enrolled */
+  double p50, p90, p99, max, mean;
 } EsRecorderStats;
-void es_recorder_stats(const EsRecorder *rec, EsRecorderStats *stats);
+/* Over every eNB, or (access not NULL) over the eNBs of that access class. */
+void es_recorder_stats(const EsRecorder *rec, const char *access, EsRecorderStats *stats);
+/* The access classes of the eNBs, sorted, NULL-terminated (free with g_free; the strings are
+ * the recorder's); empty when no site was set. */
+const char **es_recorder_dup_accesses(const EsRecorder *rec);
 
 /* Header `enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,pkiconf_received_s,done_s,
  * outcome,attempts,serial,revoked,cmp_retransmissions,tcp_retransmissions,busy_retries,
- * abandoned,raca_duplicates`, then one row per eNB in order; times with 6 decimals. */
+ * abandoned,raca_duplicates,access,raca`, then one row per eNB in order; times with 6
+ * decimals. New columns go last, so scripts that count columns keep working. */
 gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsRecorder, es_recorder_free)

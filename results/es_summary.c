@@ -192,15 +192,42 @@ static double completion_at(const double *done, gsize n_done, guint n_enbs, guin
   return need <= n_done ? done[need - 1] : NAN;
 }
 
+/* A new member of object `obj`, appended: keys are taken whole (an access class may hold a
+ * dot). */
+static Node *add_member(Node *obj, const char *key, NodeType type)
+{
+  Node *m = node_new(key);
+  if (type == NODE_OBJECT)
+    node_make_object(m);
+  else
+    m->type = type;
+  g_ptr_array_add(obj->v.members, m);
+  return m;
+}
+
+/* enbs, enrolled, failed and latency_s of `st` into the new object `obj`. */
+static void add_enb_figures(Node *obj, const EsRecorderStats *st)
+{
+  add_member(obj, "enbs", NODE_UINT)->v.u = st->enbs;
+  add_member(obj, "enrolled", NODE_UINT)->v.u = st->enrolled;
+  add_member(obj, "failed", NODE_UINT)->v.u = st->failed;
+  Node *lat = add_member(obj, "latency_s", NODE_OBJECT);
+  add_member(lat, "p50", NODE_DOUBLE)->v.d = st->p50;
+  add_member(lat, "p90", NODE_DOUBLE)->v.d = st->p90;
+  add_member(lat, "p99", NODE_DOUBLE)->v.d = st->p99;
+  add_member(lat, "max", NODE_DOUBLE)->v.d = st->max;
+  add_member(lat, "mean", NODE_DOUBLE)->v.d = st->mean;
+}
+
 void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
 {
   g_return_if_fail(s != NULL && rec != NULL);
   EsRecorderStats st;
-  es_recorder_stats(rec, &st);
+  es_recorder_stats(rec, NULL, &st);
   guint n = es_recorder_get_enbs(rec);
   double *done = g_new(double, MAX(n, 1));
-  gsize n_done = 0, n_lat = 0;
-  double lat_sum = 0, first_start = INFINITY, last_done = -INFINITY;
+  gsize n_done = 0;
+  double first_start = INFINITY, last_done = -INFINITY;
   guint64 attempts = 0, retries = 0, max_attempts = 0, counts[ES_COUNT_N] = {0};
   GHashTable *outcomes = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint k = 1; k <= n; k++) {
@@ -223,22 +250,35 @@ void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
       continue;
     done[n_done++] = end;
     last_done = MAX(last_done, end);
-    if (!isnan(start)) {
-      lat_sum += end - start;
-      n_lat++;
-    }
   }
   qsort(done, n_done, sizeof *done, cmp_double);
 
-  es_summary_set_uint(s, "enbs", st.enbs);
-  es_summary_set_uint(s, "enrolled", st.enrolled);
-  es_summary_set_uint(s, "failed", st.failed);
-  es_summary_set_uint(s, "revoked", st.revoked);
+  /* eNBs here, certificates under "certificates" (the run adds them): never one number for
+   * both. */
+  es_summary_set_uint(s, "enbs.total", st.enbs);
+  es_summary_set_uint(s, "enbs.enrolled", st.enrolled);
+  es_summary_set_uint(s, "enbs.failed", st.failed);
+  es_summary_set_uint(s, "enbs.holding_revoked", st.holding_revoked);
+  /* Sorted by name: the order of first appearance would depend on eNB numbering. */
+  es_summary_set_object(s, "enbs.by_outcome");
+  guint n_names = 0;
+  char **names = (char **)g_hash_table_get_keys_as_array(outcomes, &n_names);
+  qsort(names, n_names, sizeof *names, cmp_str);
+  for (guint i = 0; i < n_names; i++) {
+    const char *seg[] = {"enbs", "by_outcome", names[i]};
+    Node *m = resolve(s, seg, 3);
+    node_clear(m);
+    m->type = NODE_UINT;
+    m->v.u = GPOINTER_TO_UINT(g_hash_table_lookup(outcomes, names[i]));
+  }
+  g_free(names);
+  g_hash_table_destroy(outcomes);
+
   es_summary_set_double(s, "latency_s.p50", st.p50);
   es_summary_set_double(s, "latency_s.p90", st.p90);
   es_summary_set_double(s, "latency_s.p99", st.p99);
   es_summary_set_double(s, "latency_s.max", st.max);
-  es_summary_set_double(s, "latency_s.mean", n_lat > 0 ? lat_sum / (double)n_lat : 0.0);
+  es_summary_set_double(s, "latency_s.mean", st.mean);
   static const guint pcts[] = {50, 90, 99, 100};
   for (gsize i = 0; i < G_N_ELEMENTS(pcts); i++) {
     char path[32];
@@ -251,20 +291,18 @@ void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
   es_summary_set_double(s, "throughput.first_start_s", isfinite(first_start) ? first_start : NAN);
   es_summary_set_double(s, "throughput.last_enrolled_s", n_done > 0 ? last_done : NAN);
 
-  /* Sorted by name: the order of first appearance would depend on eNB numbering. */
-  es_summary_set_object(s, "outcomes");
-  guint n_names = 0;
-  char **names = (char **)g_hash_table_get_keys_as_array(outcomes, &n_names);
-  qsort(names, n_names, sizeof *names, cmp_str);
-  for (guint i = 0; i < n_names; i++) {
-    const char *seg[] = {"outcomes", names[i]};
-    Node *m = resolve(s, seg, 2);
-    node_clear(m);
-    m->type = NODE_UINT;
-    m->v.u = GPOINTER_TO_UINT(g_hash_table_lookup(outcomes, names[i]));
+  /* Per access class: a p99 that is the satellite floor says so here. */
+  const char **accesses = es_recorder_dup_accesses(rec);
+  if (accesses[0] != NULL) {
+    es_summary_set_object(s, "by_access");
+    Node *by = member(s->root, "by_access");
+    for (const char **a = accesses; *a != NULL; a++) {
+      EsRecorderStats as;
+      es_recorder_stats(rec, *a, &as);
+      add_enb_figures(add_member(by, *a, NODE_OBJECT), &as);
+    }
   }
-  g_free(names);
-  g_hash_table_destroy(outcomes);
+  g_free(accesses);
 
   es_summary_set_uint(s, "attempts.total", attempts);
   es_summary_set_uint(s, "attempts.max", max_attempts);
@@ -403,14 +441,36 @@ gboolean es_summary_write(const EsSummary *s, const char *path, GError **error)
 /* Counts of work done (requests, events, busy time) have no good direction: a change there is
  * just a change. */
 static const EsMetricSpec metrics[] = {
-    MAIN("enrolled", "eNBs enrolled", "enrolled", "eNBs", HIGHER),
-    MAIN("failed", "eNBs not enrolled", "failed", "eNBs", LOWER),
-    MAIN("revoked", "eNBs whose certificate was revoked", "revoked", "eNBs", LOWER),
-    MAIN("latency_mean_s", "mean enrolment latency (s)", "latency_s.mean", "s", LOWER),
-    MAIN("latency_p50_s", "median enrolment latency (s)", "latency_s.p50", "s", LOWER),
-    MAIN("latency_p90_s", "p90 enrolment latency (s)", "latency_s.p90", "s", LOWER),
-    MAIN("latency_p99_s", "p99 enrolment latency (s)", "latency_s.p99", "s", LOWER),
-    MAIN("latency_max_s", "maximum enrolment latency (s)", "latency_s.max", "s", LOWER),
+    MAIN("enrolled", "eNBs enrolled", "enbs.enrolled", "eNBs", HIGHER),
+    MAIN("failed", "eNBs not enrolled", "enbs.failed", "eNBs", LOWER),
+    MAIN("enbs_holding_revoked", "eNBs left holding a revoked certificate",
+         "enbs.holding_revoked", "eNBs", LOWER),
+    MAIN("certs_issued", "certificates issued", "certificates.issued", "certificates", NONE),
+    MAIN("certs_revoked", "certificates revoked", "certificates.revoked", "certificates", LOWER),
+    MAIN("certs_revoked_confirm_timeout", "certificates revoked: no certConf in time",
+         "certificates.revoked_by_reason.confirm_timeout", "certificates", LOWER),
+    MAIN("certs_revoked_certconf_failed", "certificates revoked: certConf did not verify",
+         "certificates.revoked_by_reason.certconf_failed", "certificates", LOWER),
+    MAIN("certs_revoked_rejected_by_enb", "certificates revoked: rejected by the eNB",
+         "certificates.revoked_by_reason.rejected_by_enb", "certificates", LOWER),
+    MAIN("certs_revoked_superseded", "certificates revoked: superseded by a newer one",
+         "certificates.revoked_by_reason.superseded", "certificates", NONE),
+    MAIN("certs_revoked_requested", "certificates revoked: on their holder's request",
+         "certificates.revoked_by_reason.requested", "certificates", NONE),
+    MAIN("certs_revoked_issue_failed", "certificates revoked: no response could carry them",
+         "certificates.revoked_by_reason.issue_failed", "certificates", LOWER),
+    MAIN("certs_valid_unheld", "certificates valid but held by no eNB",
+         "certificates.valid_unheld", "certificates", LOWER),
+    MAIN("latency_mean_s", "mean enrolment latency of enrolled eNBs (s)", "latency_s.mean", "s",
+         LOWER),
+    MAIN("latency_p50_s", "median enrolment latency of enrolled eNBs (s)", "latency_s.p50", "s",
+         LOWER),
+    MAIN("latency_p90_s", "p90 enrolment latency of enrolled eNBs (s)", "latency_s.p90", "s",
+         LOWER),
+    MAIN("latency_p99_s", "p99 enrolment latency of enrolled eNBs (s)", "latency_s.p99", "s",
+         LOWER),
+    MAIN("latency_max_s", "maximum enrolment latency of enrolled eNBs (s)", "latency_s.max", "s",
+         LOWER),
     MAIN("completion_p50_s", "time until 50 % of eNBs enrolled (s)", "completion_s.p50", "s",
          LOWER),
     MAIN("completion_p90_s", "time until 90 % of eNBs enrolled (s)", "completion_s.p90", "s",
@@ -427,23 +487,32 @@ static const EsMetricSpec metrics[] = {
          LOWER),
     MAIN("raca_mean_queued", "mean RA/CA queue (requests, busiest RA/CA)", "racas.*.mean_queued",
          "requests", LOWER),
+    MAIN("raca_max_wait_s", "longest wait in an RA/CA queue (s)",
+         "racas.*.queueing_delay_s.max", "s", LOWER),
     MAIN("sim_time_s", "simulated time of the run (s)", "sim_time_s", "s", NONE),
     MAIN("wall_time_s", "wall-clock time of the run (s)", ES_SUMMARY_WALL_CLOCK ".wall_time_s",
          "s", LOWER),
     REST(ES_SUMMARY_WALL_CLOCK ".enrolments_per_wall_s", "1/s", HIGHER),
     REST(ES_SUMMARY_WALL_CLOCK ".*", "", LOWER),
-    REST("outcomes.enrolled", "eNBs", HIGHER),
+    REST("enbs.by_outcome.enrolled", "eNBs", HIGHER),
+    REST("enbs.by_outcome.*", "eNBs", LOWER),
+    REST("enbs.total", "eNBs", NONE),
+    REST("by_access.*.enrolled", "eNBs", HIGHER),
+    REST("by_access.*.failed", "eNBs", LOWER),
+    REST("by_access.*.enbs", "eNBs", NONE),
+    REST("by_access.*.latency_s.*", "s", LOWER),
+    REST("certificates.held_valid", "certificates", NONE),
     REST("throughput.*", "s", NONE),
     REST("latency_s.*", "s", LOWER),
     REST("completion_s.*", "s", LOWER),
-    REST("outcomes.*", "eNBs", LOWER),
-    REST("revocations.*", "", LOWER),
+    REST("revocations.*", "s", LOWER),
     REST("retransmissions.*", "", LOWER),
     REST("attempts.*", "", LOWER),
     REST("racas.*.errors", "requests", LOWER),
     REST("racas.*.duplicates", "requests", LOWER),
     REST("racas.*.revoked", "certificates", LOWER),
 };
+G_STATIC_ASSERT(ES_SUMMARY_MAIN_METRICS <= G_N_ELEMENTS(metrics));
 
 const EsMetricSpec *es_summary_metrics(guint *n, guint *n_main)
 {

@@ -6,10 +6,12 @@
 #include "results/es_recorder.h"
 #include <glib.h>
 
-/* Version of the summary.json layout. Readers (compare, sweep) refuse other versions: a
- * metric that moved or changed meaning must not be compared with its old self. 1 was the
- * layout without "format" and run attributes (enrolsim 0.1). */
-#define ES_SUMMARY_FORMAT 2
+/* Version of the summary.json layout. Readers (compare, sweep) read this one and the one
+ * before, mapped onto it (es_summary_file.c), and refuse others: a metric that moved or
+ * changed meaning must not be compared with its old self. 1 was the layout without "format"
+ * and run attributes (enrolsim 0.1); 2 had top-level enbs, enrolled, failed, a "revoked"
+ * that counted eNBs, and certificates under invariants and revocations. */
+#define ES_SUMMARY_FORMAT 3
 
 /* Everything that depends on the wall clock or the host lives in this one object of
  * summary.json, and nothing else does: the same scenario and seed give the same file but for
@@ -28,7 +30,7 @@ typedef struct {
   const char *unit;   /* "s", "eNBs", "1/s", "requests", "" (a ratio or a count) */
   EsBetter better;
 } EsMetricSpec;
-#define ES_SUMMARY_MAIN_METRICS 18
+#define ES_SUMMARY_MAIN_METRICS 28
 /* Every entry: the main metrics first (n_main of them, in sweep.csv's order), then the
  * patterns for the rest. */
 const EsMetricSpec *es_summary_metrics(guint *n, guint *n_main);
@@ -54,12 +56,14 @@ void es_summary_add_uint(EsSummary *s, const char *path, guint64 n);
 /* An empty object, so a group is present (and in its place) even with no members yet. */
 void es_summary_set_object(EsSummary *s, const char *path);
 
-/* The recorder's metrics: enbs, enrolled, failed, revoked, latency_s (p50, p90, p99, max,
- * mean of done_s - start_s over enrolled eNBs), completion_s (simulated time at which 50,
- * 90, 99 and 100 % of all eNBs had enrolled; null when never), throughput (enrolments per
- * simulated second from the first power-on to the last enrolment), outcomes (eNBs per
- * outcome, by name), attempts (ir attempts: total, most by one eNB) and
- * retransmissions.ir_retries (ir attempts beyond each eNB's first). */
+/* The recorder's metrics: enbs (total, enrolled, failed, holding_revoked: eNBs whose last
+ * certificate was revoked; by_outcome: eNBs per outcome, by name), latency_s (p50, p90, p99,
+ * max, mean of done_s - start_s over enrolled eNBs; null when none enrolled), completion_s
+ * (simulated time at which 50, 90, 99 and 100 % of all eNBs had enrolled; null when never),
+ * throughput (enrolments per simulated second from the first power-on to the last
+ * enrolment), by_access (per access class: enbs, enrolled, failed, latency_s), attempts (ir
+ * attempts: total, most by one eNB) and retransmissions.ir_retries (ir attempts beyond each
+ * eNB's first). */
 void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec);
 
 /* Every key of an effective scenario (key-file text) as strings under `path`, grouped by

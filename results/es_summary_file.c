@@ -43,7 +43,9 @@ static gboolean is_identity(const char *path)
          strcmp(path, "replication") == 0;
 }
 
-static void flatten(EsSummaryFile *f, JsonObject *obj, const char *prefix)
+static char *format3_path(const char *path);
+
+static void flatten(EsSummaryFile *f, JsonObject *obj, const char *prefix, gint64 format)
 {
   GList *names = json_object_get_members(obj);
   for (GList *l = names; l; l = l->next) {
@@ -53,7 +55,7 @@ static void flatten(EsSummaryFile *f, JsonObject *obj, const char *prefix)
     if (!prefix && (strcmp(name, "attributes") == 0 || is_identity(name)))
       continue;
     if (JSON_NODE_HOLDS_OBJECT(n)) {
-      flatten(f, json_node_get_object(n), path);
+      flatten(f, json_node_get_object(n), path, format);
       continue;
     }
     EsMetric m = {NULL, NAN, FALSE};
@@ -65,7 +67,9 @@ static void flatten(EsSummaryFile *f, JsonObject *obj, const char *prefix)
     } else {
       continue; /* strings and arrays are not metrics */
     }
-    m.path = g_steal_pointer(&path);
+    m.path = format == ES_SUMMARY_FORMAT ? g_steal_pointer(&path) : format3_path(path);
+    if (m.path == NULL)
+      continue;
     g_array_append_val(f->metrics, m);
     g_hash_table_insert(f->by_path, m.path, GUINT_TO_POINTER(f->metrics->len));
   }
@@ -88,11 +92,13 @@ static JsonObject *object_object(JsonObject *obj, const char *name)
 
 /* The checks that make a file comparable: its format version first, since an old file
  * misses everything else too and the version is the reason worth telling. */
-static gboolean check_format(JsonObject *root, const char *path, GError **error)
+static gboolean check_format(JsonObject *root, const char *path, gint64 *format,
+                             GError **error)
 {
   JsonNode *n = json_object_get_member(root, "format");
   if (!n) {
-    if (json_object_has_member(root, "enrolled") && json_object_has_member(root, "latency_s"))
+    if ((json_object_has_member(root, "enrolled") || json_object_has_member(root, "enbs"))
+        && json_object_has_member(root, "latency_s"))
       g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_FORMAT,
                   "%s: an older summary format (1, written by enrolsim 0.1, without run "
                   "attributes); this enrolsim reads format %d: run the scenario again",
@@ -108,14 +114,53 @@ static gboolean check_format(JsonObject *root, const char *path, GError **error)
     return FALSE;
   }
   gint64 v = json_node_get_int(n);
-  if (v != ES_SUMMARY_FORMAT) {
+  if (v != ES_SUMMARY_FORMAT && v != ES_SUMMARY_FORMAT - 1) {
     g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_FORMAT,
-                "%s: summary format %" G_GINT64_FORMAT " (%s); this enrolsim reads format %d%s",
-                path, v, v < ES_SUMMARY_FORMAT ? "older" : "newer", ES_SUMMARY_FORMAT,
+                "%s: summary format %" G_GINT64_FORMAT " (%s); this enrolsim reads formats %d "
+                "and %d%s",
+                path, v, v < ES_SUMMARY_FORMAT ? "older" : "newer", ES_SUMMARY_FORMAT - 1,
+                ES_SUMMARY_FORMAT,
                 v < ES_SUMMARY_FORMAT ? ": run the scenario again" : ": use a newer enrolsim");
     return FALSE;
   }
+  *format = v;
   return TRUE;
+}
+
+/* Format 2's metrics under their format 3 names, so an old baseline compares with a new
+ * run: its "revoked" counted eNBs, its certificate counts sat under invariants and
+ * revocations. A NULL new name drops a metric format 3 has under another name already. A
+ * prefix entry (ending in '.') renames everything below it. */
+static const struct {
+  const char *old, *new;
+} format2_names[] = {
+    {"enbs", "enbs.total"},
+    {"enrolled", "enbs.enrolled"},
+    {"failed", "enbs.failed"},
+    {"revoked", "enbs.holding_revoked"},
+    {"outcomes.", "enbs.by_outcome."},
+    {"invariants.issued", "certificates.issued"},
+    {"invariants.held", "certificates.held_valid"},
+    {"invariants.revoked", NULL},
+    {"invariants.unheld_valid", "certificates.valid_unheld"},
+    {"invariants.held_revoked", NULL},
+    {"revocations.total", "certificates.revoked"},
+    {"revocations.by_reason.", "certificates.revoked_by_reason."},
+};
+
+/* `path` as format 3 names it (a new string), or NULL when it has no place there. */
+static char *format3_path(const char *path)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(format2_names); i++) {
+    const char *old = format2_names[i].old, *new = format2_names[i].new;
+    gboolean prefix = g_str_has_suffix(old, ".");
+    if (prefix ? !g_str_has_prefix(path, old) : strcmp(path, old) != 0)
+      continue;
+    if (new == NULL)
+      return NULL;
+    return prefix ? g_strconcat(new, path + strlen(old), NULL) : g_strdup(new);
+  }
+  return g_strdup(path);
 }
 
 EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
@@ -146,7 +191,8 @@ EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
     return NULL;
   }
   JsonObject *root = json_node_get_object(root_node);
-  if (!check_format(root, path, error))
+  gint64 format = 0;
+  if (!check_format(root, path, &format, error))
     return NULL;
   JsonObject *attrs = object_object(root, "attributes");
   JsonObject *params = object_object(attrs, "parameters");
@@ -195,7 +241,7 @@ EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
   g_ptr_array_add(f->param_names, NULL);
   const char *seed = g_hash_table_lookup(f->params, "scenario.seed");
   f->seed = g_strdup(seed ? seed : "?");
-  flatten(f, root, NULL);
+  flatten(f, root, NULL, format);
   return f;
 }
 

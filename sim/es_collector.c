@@ -14,6 +14,7 @@ struct EsCollector {
   EsRevocationLog *revocations;
   EsQueueLog *queues;
   guint64 by_cause[ES_RACA_REVOKED_ISSUE_FAILED + 1];
+  guint64 issued;
   double last_activity_s;
 };
 
@@ -117,6 +118,7 @@ static void on_issued(EsCollector *c, const EsRacaEvent *ev)
 {
   guint n = enb_of(c, ev->cert);
   char *serial = es_serial_hex(X509_get0_serialNumber(ev->cert));
+  c->issued++;
   es_revocation_log_issued(c->revocations, serial, n, ev->t);
   if (n < 1) {
     g_free(serial);
@@ -181,6 +183,11 @@ const EsRacaObserver *es_collector_raca_observer(void)
 
 double es_collector_get_last_activity(const EsCollector *c) { return c->last_activity_s; }
 
+void es_collector_set_site(EsCollector *c, guint enb, const char *access, guint raca)
+{
+  es_recorder_set_site(c->recorder, enb, access, raca);
+}
+
 void es_collector_add_tcp_retransmissions(EsCollector *c, guint enb, guint n)
 {
   es_recorder_add_count(c->recorder, enb, ES_COUNT_TCP_RETRANSMISSIONS, n);
@@ -198,6 +205,13 @@ void es_collector_raca_started(EsCollector *c, guint raca)
 
 const EsRecorder *es_collector_get0_recorder(const EsCollector *c) { return c->recorder; }
 
+guint64 es_collector_get_issued(const EsCollector *c) { return c->issued; }
+
+guint64 es_collector_get_revoked(const EsCollector *c, EsRacaRevokeCause cause)
+{
+  return (guint)cause < G_N_ELEMENTS(c->by_cause) ? c->by_cause[cause] : 0;
+}
+
 void es_collector_revocation_stats(const EsCollector *c, EsRevocationStats *stats)
 {
   es_revocation_log_stats(c->revocations, stats);
@@ -209,17 +223,19 @@ void es_collector_queue_stats(const EsCollector *c, guint raca, double sim_time_
   es_queue_log_stats(c->queues, raca, sim_time_s, stats);
 }
 
-/* Issue to revocation, issue to the first CRL listing it, revocation to that CRL (null when
- * nothing was revoked), the CRLs published, and every cause the RA/CA knows, zeros included,
- * so files of different runs line up. */
+/* Certificates issued and revoked, by every cause the RA/CA knows, zeros included, so files
+ * of different runs line up (the run adds which are held); then issue to revocation, issue to
+ * the first CRL listing it, revocation to that CRL (null when nothing was revoked), and the
+ * CRLs published. */
 static void summarise_revocations(const EsCollector *c, EsSummary *s)
 {
   EsRevocationStats rv;
   es_revocation_log_stats(c->revocations, &rv);
-  es_summary_set_uint(s, "revocations.total", rv.rows);
-  es_summary_set_object(s, "revocations.by_reason");
+  es_summary_set_uint(s, "certificates.issued", c->issued);
+  es_summary_set_uint(s, "certificates.revoked", rv.rows);
+  es_summary_set_object(s, "certificates.revoked_by_reason");
   for (guint k = 0; k < G_N_ELEMENTS(c->by_cause); k++) {
-    char *p = g_strconcat("revocations.by_reason.",
+    char *p = g_strconcat("certificates.revoked_by_reason.",
                           es_raca_revoke_cause_name((EsRacaRevokeCause)k), NULL);
     es_summary_set_uint(s, p, c->by_cause[k]);
     g_free(p);

@@ -24,6 +24,8 @@ void es_collector_enb_event(void *collector, const EsEnbEvent *event);
 const EsRacaObserver *es_collector_raca_observer(void);
 /* Engine time of the last revocation. */
 double es_collector_get_last_activity(const EsCollector *c);
+/* Where eNB `enb` sits: enrolments.csv's access and raca columns, summary.json's by_access. */
+void es_collector_set_site(EsCollector *c, guint enb, const char *access, guint raca);
 /* TCP segments the engine resent on eNB `enb`'s connections. */
 void es_collector_add_tcp_retransmissions(EsCollector *c, guint enb, guint n);
 /* A CRL was published at engine time t: revocations.csv's crl_s column, time to CRL. */
@@ -33,6 +35,9 @@ void es_collector_raca_started(EsCollector *c, guint raca);
 /* The figures so far: per eNB, and of revocations.csv. */
 const EsRecorder *es_collector_get0_recorder(const EsCollector *c);
 void es_collector_revocation_stats(const EsCollector *c, EsRevocationStats *stats);
+/* Certificates the RA/CAs issued, and revoked for `cause`. */
+guint64 es_collector_get_issued(const EsCollector *c);
+guint64 es_collector_get_revoked(const EsCollector *c, EsRacaRevokeCause cause);
 
 /* What summary.json says about the run besides the events. */
 typedef struct {

@@ -238,6 +238,9 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
 
   if (!plan(&run, error))
     goto out;
+  for (guint i = 1; i <= sc->enbs; i++)
+    es_collector_set_site(run.collector, i, es_topology_enb_access(run.topo, i),
+                          es_topology_enb_raca(run.topo, i));
   es_run_choose_hostile(&run);
   /* Never beside an earlier run's files: its certificates would verify against this run's
    * PKI and CRL. Every file is listed in the folder's manifest before it is written. */
@@ -323,7 +326,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     es_collector_add_tcp_retransmissions(run.collector, i,
                           (guint)es_sim_get_enb_tcp_retransmissions(run.sim, i));
   memset(result, 0, sizeof *result);
-  es_recorder_stats(es_collector_get0_recorder(run.collector), &result->stats);
+  es_recorder_stats(es_collector_get0_recorder(run.collector), NULL, &result->stats);
   result->sim_time_s = MAX(run.last_activity_s, es_collector_get_last_activity(run.collector));
   result->wall_time_s = (g_get_monotonic_time() - wall_start) / 1e6;
   result->events = es_sim_get_events(run.sim);

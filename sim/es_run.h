@@ -50,7 +50,11 @@ typedef struct {
   double sim_time_s;     /* last enrolment end or revocation */
   double wall_time_s;
   guint64 events;
+  char *report;          /* what the console shows: eNBs, certificates, latency, speed */
+  char **diagnostics;    /* warnings about the results (also in summary.json), NULL-terminated */
 } EsRunResult;
+/* Frees the report and the diagnostics. */
+void es_run_result_clear(EsRunResult *result);
 
 /* Runs `sc` (validated by the caller). Results already written stay on disk whatever fails
  * later; the error names the file or stage. An out_dir holding an earlier run's results is

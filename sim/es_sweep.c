@@ -610,7 +610,7 @@ EsSweepTable *es_sweep_collect(const EsSweep *sw, EsSweepNoteFn fn, void *arg,
 }
 
 gboolean es_sweep_write_plots(const EsSweep *sw, const EsSweepTable *table, const char *scenario,
-                              guint *n_files, GError **error)
+                              guint *n_images, GError **error)
 {
   g_autofree char *subtitle = g_strdup_printf(
       "sweep of scenario %s, %u replication%s per point, mean and 95 %% confidence interval",
@@ -618,6 +618,6 @@ gboolean es_sweep_write_plots(const EsSweep *sw, const EsSweepTable *table, cons
   g_auto(GStrv) written = NULL;
   if (!es_plot_sweep(table, sw->dir, subtitle, &written, error))
     return FALSE;
-  *n_files = g_strv_length(written);
+  *n_images = g_strv_length(written);
   return TRUE;
 }

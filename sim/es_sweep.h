@@ -103,9 +103,10 @@ typedef void (*EsSweepNoteFn)(void *arg, const char *note);
  * another scenario or an unreadable summary is ES_SWEEP_ERROR_INPUT. */
 EsSweepTable *es_sweep_collect(const EsSweep *sw, EsSweepNoteFn note, void *arg,
                                EsSweepCollected *collected, GError **error);
-/* DIR/plots/ of the table: *n_files written. */
+/* DIR/plots/ of the table: *n_images PNG and SVG files written (and one gnuplot script per
+ * PNG and SVG pair). */
 gboolean es_sweep_write_plots(const EsSweep *sw, const EsSweepTable *table, const char *scenario,
-                              guint *n_files, GError **error);
+                              guint *n_images, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsSweep, es_sweep_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EsSweepCollected, es_sweep_collected_clear)

@@ -68,6 +68,7 @@ guint es_topology_add(EsTopology *topo, EsNodeRole role, guint parent, const EsL
     g_assert(topo->enbs_added < topo->n_enbs);
     node->number = ++topo->enbs_added;
     node->raca = raca;
+    node->access = "backhaul";
     topo->enb_nodes[node->number - 1] = i;
   } else if (role == ES_NODE_RACA) {
     g_assert(topo->racas_added < topo->n_racas);
@@ -268,7 +269,10 @@ EsTopology *es_topology_new_national(const EsTopologyConfig *sc, guint enbs) {
       up.delay_s = draw_delay(rng, &ac->latency);
       guint parent = cls[k] == ES_ACCESS_SATELLITE ? g->teleport
                                                    : g->first_agg + terrestrial++ % g->aggs;
-      es_topology_add(topo, ES_NODE_ENB, parent, &up, r % racas, NULL);
+      static const char *const access_names[ES_ACCESS_CLASSES] = {"fibre", "microwave",
+                                                                  "satellite"};
+      guint i = es_topology_add(topo, ES_NODE_ENB, parent, &up, r % racas, NULL);
+      topo->nodes[i].access = access_names[cls[k]];
     }
     g_free(cls);
   }
@@ -359,6 +363,12 @@ guint es_topology_racas(const EsTopology *topo) {
 }
 
 /* Returns G_MAXUINT (and warns) for a number outside 1..N. */
+const char *es_topology_enb_access(const EsTopology *topo, guint enb) {
+  g_return_val_if_fail(topo != NULL, NULL);
+  g_return_val_if_fail(enb >= 1 && enb <= topo->n_enbs, NULL);
+  return topo->nodes[topo->enb_nodes[enb - 1]].access;
+}
+
 guint es_topology_enb_raca(const EsTopology *topo, guint enb) {
   g_return_val_if_fail(topo != NULL, G_MAXUINT);
   g_return_val_if_fail(enb >= 1 && enb <= topo->n_enbs, G_MAXUINT);

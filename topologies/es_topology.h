@@ -77,6 +77,7 @@ typedef struct {
   guint parent;        /* index of the node at the other end of the uplink; root: itself */
   guint number;        /* eNB number 1..N, RA/CA number 0.., routers 0 */
   guint raca;          /* eNBs: number of the RA/CA that serves it; others 0 */
+  const char *access;  /* eNBs: access class, the topology's string; others NULL */
   EsLinkParams uplink; /* unused for the root */
 } EsTopoNode;
 
@@ -118,6 +119,10 @@ guint es_topology_enbs(const EsTopology *topo);
 guint es_topology_racas(const EsTopology *topo);
 /* The RA/CA number (0..racas-1) that eNB `enb` enrols with. */
 guint es_topology_enb_raca(const EsTopology *topo, guint enb);
+/* Its access class, to group results by: "fibre", "microwave" or "satellite" (national),
+ * "backhaul" (tree, star: the [backhaul] link), or in a topology file the class= of its
+ * uplink, else the name of the node it hangs on. */
+const char *es_topology_enb_access(const EsTopology *topo, guint enb);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsTopology, es_topology_free)
 

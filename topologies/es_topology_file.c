@@ -15,6 +15,7 @@ typedef struct {
   const char *a, *b;
   guint ia, ib; /* node indexes once resolved */
   EsLinkParams params;
+  const char *access; /* class=NAME, or NULL */
   guint line;
 } FileLink;
 
@@ -88,6 +89,14 @@ static const struct {
 static gboolean parse_link_attribute(Parser *p, FileLink *l, const char *tok, GError **error) {
   const char *eq = strchr(tok, '=');
   g_autofree char *key = eq ? g_strndup(tok, (gsize)(eq - tok)) : NULL;
+  if (key && strcmp(key, "class") == 0) {
+    /* A name to group results by (enrolments.csv's access column): no commas, not empty. */
+    if (eq[1] == '\0' || strpbrk(eq + 1, ",\"") != NULL)
+      return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, l->line,
+                  "bad class '%s' (a name without commas, like class=satellite)", eq + 1);
+    l->access = g_string_chunk_insert_const(p->strings, eq + 1);
+    return TRUE;
+  }
   if (key && strcmp(key, "outages") == 0) {
     char *why = NULL;
     g_clear_pointer(&l->params.outages, g_free);
@@ -110,7 +119,7 @@ static gboolean parse_link_attribute(Parser *p, FileLink *l, const char *tok, GE
     }
   return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, l->line,
               "unknown link attribute '%s' (expected loss=, burst_enter=, burst_exit=, "
-              "burst_loss=, outages= or corruption=)",
+              "burst_loss=, outages=, corruption= or class=)",
               tok);
 }
 
@@ -344,6 +353,12 @@ static EsTopology *lay_out(Parser *p, GError **error) {
     if (fn->role == ES_NODE_ENB) {
       topo->enb_nodes[number[i] - 1] = j;
       node->raca = nearest[i];
+      /* Its uplink's class=, or the node it hangs on (named before it: parents come first);
+       * an eNB at the root has neither and is its own. */
+      const FileLink *up = j > 0 ? &g_array_index(p->links, FileLink, via[i]) : NULL;
+      const char *access = up == NULL ? fn->name
+                           : up->access != NULL ? up->access : topo->names[node->parent];
+      node->access = g_string_chunk_insert_const(topo->strings, access);
       if (fn->raca_name) {
         guint r = GPOINTER_TO_UINT(g_hash_table_lookup(p->by_name, fn->raca_name));
         const FileNode *rn = r ? &g_array_index(p->nodes, FileNode, r - 1) : NULL;

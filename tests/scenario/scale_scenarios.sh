@@ -13,7 +13,7 @@ csv_col() { tail -n +2 "$1" | cut -d, -f"$2"; } # column of enrolments.csv, one 
 "$es" run --scenario "$src/topologies/scenarios/small.ini" --out "$tmp/small" >"$tmp/out" 2>"$tmp/err" \
   || fail "small.ini: $(cat "$tmp/err")"
 [ ! -s "$tmp/err" ] || fail "small.ini wrote to stderr: $(cat "$tmp/err")"
-grep -q '^100 eNBs: 100 enrolled, 0 failed' "$tmp/out" || fail "small.ini: $(cat "$tmp/out")"
+grep -q '^eNBs: 100, 100 enrolled, 0 failed$' "$tmp/out" || fail "small.ini: $(cat "$tmp/out")"
 [ "$(csv_col "$tmp/small/enrolments.csv" 8 | sort -u)" = enrolled ] || fail "small.ini outcomes"
 csv_col "$tmp/small/enrolments.csv" 2 | awk '$1 < 0 || $1 >= 1 { exit 1 }' || fail "small.ini start times"
 grep -q '^\[rollout\]' "$tmp/small/scenario.ini" || fail "effective scenario lacks [rollout]"

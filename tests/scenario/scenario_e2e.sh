@@ -12,7 +12,7 @@ out=$tmp/run
 "$es" run --quiet --set scenario.enbs=50 --seed 7 --keep-certs --out "$out"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-grep -q '"enbs": 50' "$out/summary.json" || fail "summary enbs"
+grep -q '"total": 50' "$out/summary.json" || fail "summary enbs"
 grep -q '"enrolled": 50' "$out/summary.json" || fail "not all 50 enrolled: $(cat "$out/summary.json")"
 grep -q '"revoked": 0' "$out/summary.json" || fail "revocations on a clean network"
 [ "$(wc -l < "$out/enrolments.csv")" -eq 51 ] || fail "CSV rows"

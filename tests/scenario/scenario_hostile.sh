@@ -41,7 +41,7 @@ genuine=$(tail -1 "$tmp/genuine")
 for enb in $(awk -F, 'NR > 1 { print $1 }' "$out/hostile.csv"); do
   [ ! -e "$out/certs/enb-$enb.pem" ] || fail "hostile eNB $enb holds a certificate"
 done
-issued=$(awk -v path=invariants.issued -f "$(dirname "$0")/../support/json_get.awk" "$out/summary.json")
+issued=$(awk -v path=certificates.issued -f "$(dirname "$0")/../support/json_get.awk" "$out/summary.json")
 [ "$issued" -eq "$genuine" ] || fail "the RA/CA issued $issued certificates for $genuine genuine eNBs"
 rogue=$(grep -c ',rogue_raca$' "$out/hostile.csv")
 [ "$(value "$out/summary.json" hostile.rogue_raca.issued_by_rogue)" -eq "$rogue" ] \
@@ -85,13 +85,13 @@ awk -F, '
 causes="confirm_timeout superseded certconf_failed"
 for r in $causes; do
   grep -q "^[^,]*,[^,]*,$r," "$out/revocations.csv" || fail "hostile.ini: no $r revocation"
-  [ "$(value "$out/summary.json" "revocations.by_reason.$r")" -gt 0 ] \
-    || fail "hostile.ini: summary revocations.by_reason.$r is 0"
+  [ "$(value "$out/summary.json" "certificates.revoked_by_reason.$r")" -gt 0 ] \
+    || fail "hostile.ini: summary certificates.revoked_by_reason.$r is 0"
 done
 other=$(awk -F, -v causes=" $causes " 'NR > 1 && index(causes, " " $3 " ") == 0 { print $3 }' "$out/revocations.csv" | sort -u)
 [ -z "$other" ] || fail "hostile.ini: revocations for $other, which the README says it cannot show"
-[ "$(tail -n +2 "$out/revocations.csv" | wc -l)" -eq "$(value "$out/summary.json" revocations.total)" ] \
-  || fail "hostile.ini: revocations.total is not the rows of revocations.csv"
+[ "$(tail -n +2 "$out/revocations.csv" | wc -l)" -eq "$(value "$out/summary.json" certificates.revoked)" ] \
+  || fail "hostile.ini: certificates.revoked is not the rows of revocations.csv"
 [ "$(value "$out/summary.json" crl.published)" -gt 2 ] || fail "hostile.ini: no periodic CRLs"
 openssl crl -in "$out/crl.pem" -CAfile "$out/pki/operator-root.pem" -noout 2>&1 | grep -q 'verify OK' \
   || fail "hostile.ini: CRL signature"

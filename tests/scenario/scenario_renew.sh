@@ -16,7 +16,7 @@ out=$tmp/a
 pki=$out/pki
 
 grep -q '"enrolled": 16' "$out/summary.json" || fail "not all enrolled: $(cat "$out/summary.json")"
-grep -q '"revoked": 0' "$out/summary.json" || fail "a kept certificate was revoked"
+grep -q '"holding_revoked": 0' "$out/summary.json" || fail "a kept certificate was revoked"
 grep -q 'renew_after' "$out/scenario.ini" || fail "effective scenario lacks enb.renew_after"
 n=$(openssl crl -in "$out/crl.pem" -noout -text | grep -c 'Superseded')
 [ "$n" -eq 16 ] || fail "CRL lists $n superseded certificates, expected 16"

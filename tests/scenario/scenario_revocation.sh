@@ -36,12 +36,12 @@ check_run() {
     || fail "$out: revocations.csv header"
   local rows
   rows=$(($(wc -l <"$out/revocations.csv") - 1))
-  [ "$rows" -eq "$(json "$out/summary.json" revocations.total)" ] \
-    || fail "$out: $rows rows in revocations.csv, revocations.total $(json "$out/summary.json" revocations.total)"
+  [ "$rows" -eq "$(json "$out/summary.json" certificates.revoked)" ] \
+    || fail "$out: $rows rows in revocations.csv, certificates.revoked $(json "$out/summary.json" certificates.revoked)"
   for r in certconf_failed rejected_by_enb confirm_timeout requested superseded; do
-    [ "$(json "$out/summary.json" "revocations.by_reason.$r")" -eq \
+    [ "$(json "$out/summary.json" "certificates.revoked_by_reason.$r")" -eq \
       "$(awk -F, -v r="$r" 'NR > 1 && $3 == r' "$out/revocations.csv" | wc -l)" ] \
-      || fail "$out: revocations.by_reason.$r disagrees with revocations.csv"
+      || fail "$out: certificates.revoked_by_reason.$r disagrees with revocations.csv"
   done
   # Every revocation is on the CRL with its reason (unspecified is left out, RFC 5280 5.3.1)
   # and first published no earlier than it happened; the CRL lists nothing else.
@@ -72,14 +72,14 @@ check_run() {
     || fail "$out: an enrolled eNB holds a revoked certificate"
   local enrolled lost issued
   read -r enrolled lost <"$tmp/counts"
-  issued=$(awk -v path=invariants.issued -f "$(dirname "$0")/../support/json_get.awk" "$out/summary.json")
+  issued=$(awk -v path=certificates.issued -f "$(dirname "$0")/../support/json_get.awk" "$out/summary.json")
   [ "$lost" -eq 0 ] || fail "$out: $lost eNBs sent a certConf and neither enrolled nor had it revoked"
   [ "$issued" -eq $((enrolled + rows + kept)) ] \
     || fail "$out: issued $issued != enrolled $enrolled + revoked $rows + kept $kept"
-  [ "$(json "$out/summary.json" invariants.unheld_valid)" -eq "$kept" ] || fail "$out: invariants.unheld_valid"
-  [ "$(json "$out/summary.json" invariants.held_revoked)" -eq 0 ] || fail "$out: invariants.held_revoked"
+  [ "$(json "$out/summary.json" certificates.valid_unheld)" -eq "$kept" ] || fail "$out: certificates.valid_unheld"
+  [ "$(json "$out/summary.json" enbs.holding_revoked)" -eq 0 ] || fail "$out: enbs.holding_revoked"
   # The summary's counts are the CSV files' rows and columns.
-  [ "$(json "$out/summary.json" enrolled)" -eq "$enrolled" ] || fail "$out: summary enrolled != CSV"
+  [ "$(json "$out/summary.json" enbs.enrolled)" -eq "$enrolled" ] || fail "$out: summary enrolled != CSV"
   local c col=12
   for c in cmp_retransmissions tcp_retransmissions busy_retries abandoned raca_duplicates; do
     [ "$(json "$out/summary.json" "retransmissions.$c")" -eq \
@@ -100,7 +100,7 @@ check_run() {
   --set backhaul.loss=0.12 --set enb.msg_timeout=1.2s --set raca.confirm_wait=5s \
   --set raca.crl_interval=2s --set rollout.window=10s
 check_run "$tmp/lossy"
-[ "$(json "$tmp/lossy/summary.json" revocations.by_reason.confirm_timeout)" -gt 0 ] || fail "lossy run: no confirm timeout"
+[ "$(json "$tmp/lossy/summary.json" certificates.revoked_by_reason.confirm_timeout)" -gt 0 ] || fail "lossy run: no confirm timeout"
 # Periodic CRLs: one per 2 s of simulated time, and one at the end.
 last=$(json "$tmp/lossy/summary.json" crl.last_s)
 published=$(json "$tmp/lossy/summary.json" crl.published)
@@ -123,13 +123,13 @@ awk -v window="$(json "$tmp/lossy/summary.json" revocations.revocation_to_crl_s.
 "$es" run --quiet --seed 1 --keep-certs --out "$tmp/once" --set scenario.enbs=30 --set enb.renew_after=1s
 check_run "$tmp/once"
 [ "$(json "$tmp/once/summary.json" crl.published)" -eq 1 ] || fail "raca.crl_interval=0 published more than one CRL"
-[ "$(json "$tmp/once/summary.json" revocations.by_reason.superseded)" -eq 30 ] || fail "30 renewals, not 30 superseded"
+[ "$(json "$tmp/once/summary.json" certificates.revoked_by_reason.superseded)" -eq 30 ] || fail "30 renewals, not 30 superseded"
 crl_reasons "$tmp/once/crl.pem" | grep ' Superseded$' >/dev/null || fail "no reason code on the CRL"
 # raca.keep_superseded=true: renewals revoke nothing.
 "$es" run --quiet --seed 1 --keep-certs --out "$tmp/keep" --set scenario.enbs=30 --set enb.renew_after=1s \
   --set raca.keep_superseded=true
 check_run "$tmp/keep" 30 >/dev/null
-[ "$(json "$tmp/keep/summary.json" revocations.total)" -eq 0 ] || fail "keep_superseded revoked"
+[ "$(json "$tmp/keep/summary.json" certificates.revoked)" -eq 0 ] || fail "keep_superseded revoked"
 
 # 3. Three RA/CAs share one CA: serials unique over the run, one CRL with every RA/CA's
 #    revocations (eNB k enrols with RA/CA (k-1) mod 3).
@@ -157,7 +157,7 @@ for policy in resend restart; do
     "$es" run --quiet --seed 4 --keep-certs --out "$tmp/$policy-$name" --set scenario.enbs=60 \
       --set enb.retry="$policy" --set rollout.window=5s "${sets[@]}"
     check_run "$tmp/$policy-$name" >/dev/null
-    [ "$(json "$tmp/$policy-$name/summary.json" enrolled)" -eq 60 ] || fail "$policy $name: not all enrolled"
+    [ "$(json "$tmp/$policy-$name/summary.json" enbs.enrolled)" -eq 60 ] || fail "$policy $name: not all enrolled"
   done
 done
 # Resent requests reached the RA/CA, which answered them from its cache and said for whom.

@@ -45,9 +45,9 @@ static EsSummaryFile *summary(Fixture *f, Edit edit)
   es_summary_set_string(s, "scenario", "small");
   es_summary_set_uint(s, "seed", 1);
   es_summary_set_uint(s, "replication", 1);
-  es_summary_set_uint(s, "enbs", 100);
-  es_summary_set_uint(s, "enrolled", 100);
-  es_summary_set_uint(s, "revoked", 0);
+  es_summary_set_uint(s, "enbs.total", 100);
+  es_summary_set_uint(s, "enbs.enrolled", 100);
+  es_summary_set_uint(s, "certificates.revoked", 0);
   es_summary_set_double(s, "latency_s.p50", 0.08);
   es_summary_set_double(s, "latency_s.p99", 0.1);
   es_summary_set_double(s, "completion_s.p100", 1.2);
@@ -220,11 +220,47 @@ static void more_events(EsSummary *s)
 }
 static void revoked_one(EsSummary *s)
 {
-  es_summary_set_uint(s, "revoked", 1);
+  es_summary_set_uint(s, "certificates.revoked", 1);
 }
 static void fewer_enrolled(EsSummary *s)
 {
-  es_summary_set_uint(s, "enrolled", 99);
+  es_summary_set_uint(s, "enbs.enrolled", 99);
+}
+
+/* A baseline of summary format 2 compares with a format 3 result under the new names: the
+ * same numbers are unchanged, an eNB fewer enrolled is worse. */
+static void test_format2_baseline(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *path = g_build_filename(f->dir, "v2.json", NULL);
+  g_assert_true(g_file_set_contents(
+      path,
+      "{\"format\": 2, \"scenario\": \"small\", \"seed\": 1, \"replication\": 1,\n"
+      " \"enbs\": 100, \"enrolled\": 100,\n"
+      " \"revocations\": {\"total\": 0},\n"
+      " \"latency_s\": {\"p50\": 0.08, \"p99\": 0.1}, \"completion_s\": {\"p100\": 1.2},\n"
+      " \"throughput\": {\"enrolments_per_s\": 80}, \"events\": 10000,\n"
+      " \"wall_clock\": {\"wall_time_s\": 2.0, \"enrolments_per_wall_s\": 50},\n"
+      " \"attributes\": {\"enrolsim_version\": \"0.1.0\", \"git_revision\": \"0123\",\n"
+      "   \"parameters\": {\"scenario\": {\"name\": \"small\", \"seed\": \"1\"},\n"
+      "   \"raca\": {\"workers\": \"2\"}}}}\n",
+      -1, NULL));
+  GError *error = NULL;
+  g_autoptr(EsSummaryFile) old = es_summary_file_load(path, &error);
+  g_assert_no_error(error);
+  g_autoptr(EsSummaryFile) same = summary(f, NULL);
+  const char *const wall[] = {"wall_clock.*=1000", NULL};
+  g_autoptr(EsCompare) c = es_compare_new();
+  guint failures = run(c, old, same, wall);
+  if (failures != 0)
+    g_test_message("%s", es_compare_format(c));
+  g_assert_cmpuint(failures, ==, 0);
+  g_assert_cmpint(row(c, "enbs.enrolled")->verdict, ==, ES_VERDICT_OK);
+  g_assert_cmpint(row(c, "certificates.revoked")->verdict, ==, ES_VERDICT_OK);
+  g_autoptr(EsSummaryFile) fewer = summary(f, fewer_enrolled);
+  g_autoptr(EsCompare) d = es_compare_new();
+  g_assert_cmpuint(run(d, old, fewer, wall), ==, 1);
+  g_assert_cmpint(row(d, "enbs.enrolled")->verdict, ==, ES_VERDICT_WORSE);
 }
 
 /* Directions: which way is worse depends on the metric; no direction fails either way. */
@@ -238,8 +274,8 @@ static void test_directions(Fixture *f, gconstpointer data)
     EsVerdict verdict;
   } cases[] = {
       {more_events, "events", ES_VERDICT_CHANGED},
-      {revoked_one, "revoked", ES_VERDICT_WORSE},
-      {fewer_enrolled, "enrolled", ES_VERDICT_WORSE},
+      {revoked_one, "certificates.revoked", ES_VERDICT_WORSE},
+      {fewer_enrolled, "enbs.enrolled", ES_VERDICT_WORSE},
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(EsSummaryFile) b = summary(f, cases[i].edit);
@@ -353,6 +389,7 @@ int main(int argc, char **argv)
   ADD("/compare/regression", test_regression);
   ADD("/compare/tolerances", test_tolerances);
   g_test_add_func("/compare/bad-tolerance", test_bad_tolerance);
+  ADD("/compare/format-2-baseline", test_format2_baseline);
   ADD("/compare/better-and-strict", test_better_and_strict);
   ADD("/compare/wall-clock", test_wall_clock);
   ADD("/compare/directions", test_directions);

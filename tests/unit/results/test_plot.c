@@ -111,6 +111,34 @@ static void test_run_plots(void)
   g_free(dir);
 }
 
+/* Several access classes: one latency curve each, on a log axis (fibre and satellite differ
+ * by orders of magnitude); time axes start at 0, also for a burst whose eNBs all start at 0. */
+static void test_access_curves(void)
+{
+  char *dir = make_run_dir();
+  g_autofree char *csv = g_build_filename(dir, "enrolments.csv", NULL);
+  g_assert_true(g_file_set_contents(
+      csv,
+      "enb,start_s,done_s,outcome,access,raca\n"
+      "1,0.000000,0.300000,enrolled,satellite,0\n"
+      "2,0.000000,0.010000,enrolled,fibre,0\n"
+      "3,0.000000,,timeout,microwave,0\n",
+      -1, NULL));
+  g_setenv("ENROLSIM_GNUPLOT", "/nonexistent/gnuplot", TRUE);
+  g_assert_false(es_plot_run_dir(dir, NULL, NULL)); /* the scripts are written first */
+  g_unsetenv("ENROLSIM_GNUPLOT");
+  g_autofree char *plots = g_build_filename(dir, "plots", NULL);
+  g_autofree char *cdf = read_text(plots, "latency_cdf.gp");
+  g_assert_nonnull(strstr(cdf, "set logscale x"));
+  g_assert_nonnull(strstr(cdf, "strcol('access') eq \"fibre\""));
+  g_assert_nonnull(strstr(cdf, "strcol('access') eq \"satellite\""));
+  g_assert_null(strstr(cdf, "microwave")); /* no enrolled eNB: no curve */
+  g_autofree char *over = read_text(plots, "enrolled_over_time.gp");
+  g_assert_nonnull(strstr(over, "set xrange [0:*]"));
+  rm_tree(dir);
+  g_free(dir);
+}
+
 /* No gnuplot: a message that says so and how to get it; scripts and CSV files stay. */
 static void test_missing_gnuplot(void)
 {
@@ -215,7 +243,7 @@ static void test_sweep_plots(void)
   g_assert_cmpuint(g_strv_length(written), ==, 2 * 2 * n_metrics);
   g_autofree char *plots = g_build_filename(dir, "plots", NULL);
   g_autofree char *svg = read_text(plots, "latency_p99_s_vs_raca.workers.svg");
-  g_assert_nonnull(strstr(svg, "p99 enrolment latency (s) against raca.workers"));
+  g_assert_nonnull(strstr(svg, "p99 enrolment latency of enrolled eNBs (s) against raca.workers"));
   /* one line per value of the other key */
   g_assert_nonnull(strstr(svg, "backhaul.loss=0.01"));
   rm_tree(dir);
@@ -228,6 +256,7 @@ int main(int argc, char **argv)
   g_test_add_func("/plot/quote", test_quote);
   g_test_add_func("/plot/run", test_run_plots);
   g_test_add_func("/plot/missing-gnuplot", test_missing_gnuplot);
+  g_test_add_func("/plot/access-curves", test_access_curves);
   g_test_add_func("/plot/failing-gnuplot", test_failing_gnuplot);
   g_test_add_func("/plot/not-a-run", test_not_a_run);
   g_test_add_func("/plot/nothing-enrolled", test_nothing_enrolled);

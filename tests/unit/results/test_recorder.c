@@ -112,6 +112,7 @@ static EsRecorder *three_enbs(void) {
   es_recorder_set_outcome(rec, 1, "enrolled");
   es_recorder_set_attempts(rec, 1, 1);
   es_recorder_set_serial(rec, 1, "7F01");
+  es_recorder_set_site(rec, 1, "fibre", 0);
   /* eNB 2: gave up; its reason carries characters that would break a row. */
   es_recorder_mark(rec, 2, ES_MARK_START, 0.5);
   es_recorder_mark(rec, 2, ES_MARK_IR_SENT, 0.52);
@@ -123,7 +124,8 @@ static EsRecorder *three_enbs(void) {
   es_recorder_add_count(rec, 2, ES_COUNT_TCP_RETRANSMISSIONS, 3);
   es_recorder_add_count(rec, 2, ES_COUNT_BUSY_RETRIES, 1);
   es_recorder_add_count(rec, 2, ES_COUNT_RACA_DUPLICATES, 2);
-  /* eNB 3: enrolled, then revoked because certConf never arrived. */
+  es_recorder_set_site(rec, 2, "satellite, \"geo\"", 1); /* sanitised like an outcome */
+  /* eNB 3: enrolled, then revoked because certConf never arrived; no site (a live run). */
   es_recorder_mark(rec, 3, ES_MARK_START, 1);
   es_recorder_mark(rec, 3, ES_MARK_DONE, 31);
   es_recorder_set_outcome(rec, 3, "enrolled");
@@ -136,10 +138,10 @@ static EsRecorder *three_enbs(void) {
 static const char three_enbs_csv[] =
     "enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,pkiconf_received_s,done_s,outcome,"
     "attempts,serial,revoked,cmp_retransmissions,tcp_retransmissions,busy_retries,abandoned,"
-    "raca_duplicates\n"
-    "1,0.100000,0.125000,0.200000,0.210000,0.300000,0.300000,enrolled,1,7F01,0,0,0,0,0,0\n"
-    "2,0.500000,0.520000,,,,60.520000,timeout_ _ip_ lost,3,,0,2,7,1,0,2\n"
-    "3,1.000000,,,,,31.000000,enrolled,0,7F02,1,0,0,0,1,0\n";
+    "raca_duplicates,access,raca\n"
+    "1,0.100000,0.125000,0.200000,0.210000,0.300000,0.300000,enrolled,1,7F01,0,0,0,0,0,0,fibre,0\n"
+    "2,0.500000,0.520000,,,,60.520000,timeout_ _ip_ lost,3,,0,2,7,1,0,2,satellite_ _geo_,1\n"
+    "3,1.000000,,,,,31.000000,enrolled,0,7F02,1,0,0,0,1,0,,\n";
 
 static void test_csv_three_enbs(Fixture *f, gconstpointer data) {
   (void)data;
@@ -209,7 +211,7 @@ static void test_percentiles_hundred(void) {
     es_recorder_set_outcome(rec, k, "enrolled");
   }
   EsRecorderStats st;
-  es_recorder_stats(rec, &st);
+  es_recorder_stats(rec, NULL, &st);
   g_assert_cmpuint(st.enbs, ==, 100);
   g_assert_cmpuint(st.enrolled, ==, 100);
   g_assert_cmpuint(st.failed, ==, 0);
@@ -225,7 +227,7 @@ static void test_percentiles_small(void) {
   es_recorder_mark(one, 1, ES_MARK_DONE, 2.5);
   es_recorder_set_outcome(one, 1, "enrolled");
   EsRecorderStats st;
-  es_recorder_stats(one, &st);
+  es_recorder_stats(one, NULL, &st);
   g_assert_cmpfloat(st.p50, ==, 0.5);
   g_assert_cmpfloat(st.p90, ==, 0.5);
   g_assert_cmpfloat(st.p99, ==, 0.5);
@@ -236,13 +238,12 @@ static void test_percentiles_small(void) {
   es_recorder_mark(none, 1, ES_MARK_START, 2.0);
   es_recorder_mark(none, 1, ES_MARK_DONE, 9.0);
   es_recorder_set_outcome(none, 1, "rejected");
-  es_recorder_stats(none, &st);
+  es_recorder_stats(none, NULL, &st);
   g_assert_cmpuint(st.enrolled, ==, 0);
   g_assert_cmpuint(st.failed, ==, 4);
-  g_assert_cmpfloat(st.p50, ==, 0);
-  g_assert_cmpfloat(st.p90, ==, 0);
-  g_assert_cmpfloat(st.p99, ==, 0);
-  g_assert_cmpfloat(st.max, ==, 0);
+  /* No enrolled eNB: no latency at all, not an instant one. */
+  g_assert_true(isnan(st.p50) && isnan(st.p90) && isnan(st.p99) && isnan(st.max));
+  g_assert_true(isnan(st.mean));
 
   /* Ten values: p50 is rank 5, p90 rank 9, p99 rank 10. */
   g_autoptr(EsRecorder) ten = es_recorder_new(10);
@@ -251,7 +252,7 @@ static void test_percentiles_small(void) {
     es_recorder_mark(ten, k, ES_MARK_DONE, k);
     es_recorder_set_outcome(ten, k, "enrolled");
   }
-  es_recorder_stats(ten, &st);
+  es_recorder_stats(ten, NULL, &st);
   g_assert_cmpfloat(st.p50, ==, 5);
   g_assert_cmpfloat(st.p90, ==, 9);
   g_assert_cmpfloat(st.p99, ==, 10);
@@ -259,6 +260,41 @@ static void test_percentiles_small(void) {
 }
 
 /* An eNB that never finished is a failure for capacity planning, not a missing row. */
+/* Stats of one access class count only its eNBs; classes are listed sorted, once each. */
+static void test_site_stats(void) {
+  g_autoptr(EsRecorder) rec = es_recorder_new(5);
+  const char *access[] = {"satellite", "fibre", "satellite", "fibre", NULL};
+  double latency[] = {0.6, 0.01, 0.5, 0.02, 1};
+  for (guint k = 1; k <= 5; k++) {
+    es_recorder_set_site(rec, k, access[k - 1], k % 2);
+    es_recorder_mark(rec, k, ES_MARK_START, 1);
+    es_recorder_mark(rec, k, ES_MARK_DONE, 1 + latency[k - 1]);
+    es_recorder_set_outcome(rec, k, k == 3 ? "timeout" : "enrolled");
+  }
+  const char **names = es_recorder_dup_accesses(rec);
+  g_assert_cmpstr(names[0], ==, "fibre");
+  g_assert_cmpstr(names[1], ==, "satellite");
+  g_assert_null(names[2]);
+  g_free(names);
+  g_assert_cmpstr(es_recorder_get_access(rec, 5), ==, "");
+  EsRecorderStats st;
+  es_recorder_stats(rec, "satellite", &st);
+  g_assert_cmpuint(st.enbs, ==, 2);
+  g_assert_cmpuint(st.enrolled, ==, 1);
+  g_assert_cmpuint(st.failed, ==, 1);
+  g_assert_cmpfloat_with_epsilon(st.p50, 0.6, 1e-9);
+  es_recorder_stats(rec, "fibre", &st);
+  g_assert_cmpuint(st.enbs, ==, 2);
+  g_assert_cmpfloat_with_epsilon(st.max, 0.02, 1e-9);
+  g_assert_cmpfloat_with_epsilon(st.mean, 0.015, 1e-9);
+  es_recorder_stats(rec, "none", &st);
+  g_assert_cmpuint(st.enbs, ==, 0);
+  g_assert_true(isnan(st.p50));
+  es_recorder_stats(rec, NULL, &st);
+  g_assert_cmpuint(st.enbs, ==, 5);
+  g_assert_cmpuint(st.enrolled, ==, 4);
+}
+
 static void test_failed_counting(void) {
   g_autoptr(EsRecorder) rec = es_recorder_new(5);
   es_recorder_set_outcome(rec, 1, "enrolled");
@@ -266,17 +302,21 @@ static void test_failed_counting(void) {
   es_recorder_set_outcome(rec, 3, "Enrolled"); /* not the exact word: a failure */
   es_recorder_set_outcome(rec, 4, "enrolled");
   /* eNB 5: no outcome at all */
+  es_recorder_set_serial(rec, 4, "04");
   es_recorder_set_revoked(rec, 4, TRUE);
   es_recorder_set_revoked(rec, 2, TRUE);
   es_recorder_set_revoked(rec, 2, FALSE);
+  /* eNB 3 failed: the certificate last issued to it was revoked, but it holds none. */
+  es_recorder_set_serial(rec, 3, "03");
+  es_recorder_set_revoked(rec, 3, TRUE);
   EsRecorderStats st;
-  es_recorder_stats(rec, &st);
+  es_recorder_stats(rec, NULL, &st);
   g_assert_cmpuint(st.enbs, ==, 5);
   g_assert_cmpuint(st.enrolled, ==, 2);
   g_assert_cmpuint(st.failed, ==, 3);
-  g_assert_cmpuint(st.revoked, ==, 1);
+  g_assert_cmpuint(st.holding_revoked, ==, 1);
   /* Enrolled eNBs without both marks add no latency rather than a bogus one. */
-  g_assert_cmpfloat(st.max, ==, 0);
+  g_assert_true(isnan(st.max));
 }
 
 static void test_summary_json(Fixture *f, gconstpointer data) {
@@ -288,16 +328,22 @@ static void test_summary_json(Fixture *f, gconstpointer data) {
                               0.25, 123456789012ull, path, &error));
   g_assert_no_error(error);
   g_autofree char *text = read_text(path);
-  /* Enrolled: eNB 1 (0.2 s) and eNB 3 (30 s); the layout is es_summary.h's (format 2). */
+  /* Enrolled: eNB 1 (0.2 s) and eNB 3 (30 s); the layout is es_summary.h's (format 3). */
   g_assert_cmpstr(text, ==,
                   "{\n"
-                  "  \"format\": 2,\n"
+                  "  \"format\": 3,\n"
                   "  \"scenario\": \"say \\\"hi\\\"\\\\ to\\u0009all\\u0001\",\n"
                   "  \"seed\": 18446744073709551615,\n"
-                  "  \"enbs\": 3,\n"
-                  "  \"enrolled\": 2,\n"
-                  "  \"failed\": 1,\n"
-                  "  \"revoked\": 1,\n"
+                  "  \"enbs\": {\n"
+                  "    \"total\": 3,\n"
+                  "    \"enrolled\": 2,\n"
+                  "    \"failed\": 1,\n"
+                  "    \"holding_revoked\": 1,\n"
+                  "    \"by_outcome\": {\n"
+                  "      \"enrolled\": 2,\n"
+                  "      \"timeout_ _ip_ lost\": 1\n"
+                  "    }\n"
+                  "  },\n"
                   "  \"latency_s\": {\n"
                   "    \"p50\": 0.200000,\n"
                   "    \"p90\": 30.000000,\n"
@@ -316,9 +362,32 @@ static void test_summary_json(Fixture *f, gconstpointer data) {
                   "    \"first_start_s\": 0.100000,\n"
                   "    \"last_enrolled_s\": 31.000000\n"
                   "  },\n"
-                  "  \"outcomes\": {\n"
-                  "    \"enrolled\": 2,\n"
-                  "    \"timeout_ _ip_ lost\": 1\n"
+                  /* per access class; eNB 3 has none */
+                  "  \"by_access\": {\n"
+                  "    \"fibre\": {\n"
+                  "      \"enbs\": 1,\n"
+                  "      \"enrolled\": 1,\n"
+                  "      \"failed\": 0,\n"
+                  "      \"latency_s\": {\n"
+                  "        \"p50\": 0.200000,\n"
+                  "        \"p90\": 0.200000,\n"
+                  "        \"p99\": 0.200000,\n"
+                  "        \"max\": 0.200000,\n"
+                  "        \"mean\": 0.200000\n"
+                  "      }\n"
+                  "    },\n"
+                  "    \"satellite_ _geo_\": {\n"
+                  "      \"enbs\": 1,\n"
+                  "      \"enrolled\": 0,\n"
+                  "      \"failed\": 1,\n"
+                  "      \"latency_s\": {\n"
+                  "        \"p50\": null,\n"
+                  "        \"p90\": null,\n"
+                  "        \"p99\": null,\n"
+                  "        \"max\": null,\n"
+                  "        \"mean\": null\n"
+                  "      }\n"
+                  "    }\n"
                   "  },\n"
                   "  \"attempts\": {\n"
                   "    \"total\": 4,\n"
@@ -414,9 +483,9 @@ static void test_csv_large(Fixture *f, gconstpointer data) {
   for (const char *p = text; *p; p++)
     lines += *p == '\n';
   g_assert_cmpuint(lines, ==, n + 1);
-  g_assert_true(g_str_has_suffix(text, "\n100000,100.000000,,,,,100.500000,timeout,1,,0,0,0,0,0,0\n"));
+  g_assert_true(g_str_has_suffix(text, "\n100000,100.000000,,,,,100.500000,timeout,1,,0,0,0,0,0,0,,\n"));
   EsRecorderStats st;
-  es_recorder_stats(rec, &st);
+  es_recorder_stats(rec, NULL, &st);
   g_assert_cmpuint(st.enrolled, ==, 90000);
   g_assert_cmpuint(st.failed, ==, 10000);
   g_assert_cmpfloat_with_epsilon(st.max, 0.5, 1e-9);
@@ -456,6 +525,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/recorder/stats/percentiles-1-100", test_percentiles_hundred);
   g_test_add_func("/recorder/stats/percentiles-small", test_percentiles_small);
   g_test_add_func("/recorder/stats/failed", test_failed_counting);
+  g_test_add_func("/recorder/stats/site", test_site_stats);
   g_test_add("/recorder/summary/json", Fixture, NULL, fixture_setup, test_summary_json,
              fixture_teardown);
   g_test_add("/recorder/write/unwritable-path", Fixture, NULL, fixture_setup,

@@ -117,16 +117,21 @@ static void test_summary(Fixture *f, gconstpointer data)
   EsCollectorRun live = {.scenario = "live", .sim_time_s = 61.5, .wall_time_s = 0.25};
   g_autoptr(EsSummary) a = es_collector_summary_new(f->col, &live);
   g_autofree char *ja = es_summary_to_json(a);
-  g_assert_true(g_str_has_prefix(ja, "{\n  \"format\": 2,\n  \"scenario\": \"live\",\n"
-                                     "  \"seed\": 0,\n  \"enbs\": 2,\n"));
+  g_assert_true(g_str_has_prefix(ja, "{\n  \"format\": 3,\n  \"scenario\": \"live\",\n"
+                                     "  \"seed\": 0,\n  \"enbs\": {\n    \"total\": 2,\n"));
   g_assert_null(strstr(ja, "revocations"));
+  g_assert_null(strstr(ja, "certificates"));
   g_assert_true(g_str_has_suffix(ja, "  \"sim_time_s\": 61.500000,\n  \"events\": 0,\n"
                                      "  \"wall_clock\": {\n    \"wall_time_s\": 0.250000\n"
                                      "  }\n}\n"));
   EsCollectorRun sim = {.scenario = "s", .seed = 3, .has_racas = TRUE, .sim_time_s = 2};
   g_autoptr(EsSummary) b = es_collector_summary_new(f->col, &sim);
   g_autofree char *jb = es_summary_to_json(b);
-  g_assert_nonnull(strstr(jb, "\"total\": 1,"));
+  /* Certificates, not eNBs: one issued, one revoked. */
+  g_assert_nonnull(strstr(jb, "  \"certificates\": {\n    \"issued\": 1,\n    \"revoked\": 1,\n"
+                              "    \"revoked_by_reason\": {\n"));
+  g_assert_cmpuint(es_collector_get_issued(f->col), ==, 1);
+  g_assert_cmpuint(es_collector_get_revoked(f->col, ES_RACA_REVOKED_SUPERSEDED), ==, 1);
   g_assert_nonnull(strstr(jb, "\"superseded\": 1,"));
   g_assert_nonnull(strstr(jb, "\"certconf_failed\": 0,"));
   g_assert_nonnull(strstr(jb, "\"issue_failed\": 0"));

@@ -125,7 +125,8 @@ static void test_keyfile_canonical(void) {
       "service=fixed\nir_service=0.001s\nkur_service=0.001s\ncertconf_service=0.0005s\n"
       "rr_service=0.0005s\ncrl_validity=315360000s\n",
       "[enb]\nkey=p256\nkeygen_time=0.02s\nsign_time=0.005s\ncpu_spread=0\nmsg_timeout=10s\n"
-      "retry=resend\nmax_attempts=4\nbackoff=1s\nbackoff_max=60s\nbackoff_jitter=0.5\n",
+      "retry=resend\nmax_attempts=4\ngive_up_after=1800s\nbackoff=1s\nbackoff_max=60s\n"
+      "backoff_jitter=0.5\n",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)
     g_assert_nonnull(strstr(text, lines[i]));

@@ -135,11 +135,12 @@ static void test_single_enb(void) {
   g_assert_no_error(error);
   const EsRunCapture first = {ES_SIM_NODE_ENB, 1, 1};
   EsRunOptions options = {.out_dir = dir, .quiet = TRUE, .captures = &first, .n_captures = 1};
-  EsRunResult result;
+  EsRunResult result = {0};
   g_assert_true(es_run_scenario(sc, &options, &result, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(result.stats.enrolled, ==, 1);
   double measured = result.stats.max; /* done_s - start_s of the one eNB */
+  es_run_result_clear(&result);
 
   g_autofree char *pcap = g_build_filename(dir, "pcap", "enb-1.pcap", NULL);
   g_autoptr(GArray) frames = read_frames(pcap);
