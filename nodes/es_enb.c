@@ -185,6 +185,12 @@ static void on_restart_due(void *arg)
   begin_transaction(enb, enb->op);
 }
 
+gboolean es_enb_outcome_is_transient(EsEnbOutcome outcome)
+{
+  return outcome == ES_ENB_OUTCOME_TIMEOUT || outcome == ES_ENB_OUTCOME_TRANSPORT_ERROR
+         || outcome == ES_ENB_OUTCOME_HTTP_ERROR;
+}
+
 /* A transaction that failed because the network or the RA/CA was not there is followed by
  * a new one while the session is younger than enb.give_up_after: deployed eNBs do not stop
  * trying. A refusal (a CMP error, a response or certificate that does not verify) is final. */
@@ -195,10 +201,7 @@ static gboolean keeps_trying(const EsEnb *enb)
     return FALSE;
   if (e->restarting)
     return TRUE;
-  gboolean network = e->outcome == ES_ENB_OUTCOME_TIMEOUT
-                     || e->outcome == ES_ENB_OUTCOME_TRANSPORT_ERROR
-                     || e->outcome == ES_ENB_OUTCOME_HTTP_ERROR;
-  return network && enb->op != ES_ENB_REVOKE
+  return es_enb_outcome_is_transient(e->outcome) && enb->op != ES_ENB_REVOKE
          && es_engine_now(enb->engine) - enb->session_start_s < enb->config->give_up_after_s;
 }
 

@@ -81,6 +81,9 @@ typedef enum {
 } EsEnbOutcome;
 /* "ok", "timeout", "transport_error", ...: the failure words of enrolments.csv. */
 const char *es_enb_outcome_name(EsEnbOutcome outcome);
+/* A failure for the network's or the RA/CA's sake (timeout, transport or HTTP error): what a
+ * deployed eNB retries (enb.give_up_after), unlike a refusal. */
+gboolean es_enb_outcome_is_transient(EsEnbOutcome outcome);
 
 /* What an eNB reports while a session runs. */
 typedef enum {

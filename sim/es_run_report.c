@@ -3,13 +3,14 @@
  * counts eNBs and certificates apart and never prints a latency of no eNB. */
 #include "sim/es_run_priv.h"
 
-/* Failures a deployed eNB would retry: the network or the RA/CA was not there. */
+/* An outcome of enrolments.csv that a deployed eNB would have retried. */
 static gboolean is_retryable(const char *outcome)
 {
-  return outcome != NULL
-         && (strcmp(outcome, es_enb_outcome_name(ES_ENB_OUTCOME_TIMEOUT)) == 0
-             || strcmp(outcome, es_enb_outcome_name(ES_ENB_OUTCOME_TRANSPORT_ERROR)) == 0
-             || strcmp(outcome, es_enb_outcome_name(ES_ENB_OUTCOME_HTTP_ERROR)) == 0);
+  for (int o = 0; outcome != NULL && o < ES_ENB_OUTCOME_N; o++)
+    if (es_enb_outcome_is_transient((EsEnbOutcome)o)
+        && strcmp(outcome, es_enb_outcome_name((EsEnbOutcome)o)) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static int cmp_names(const void *a, const void *b)

@@ -4,17 +4,9 @@
 # nothing; --overwrite removes the earlier certificates, plots and packet traces and keeps a
 # user's files. Every file a command writes is in the folder's .enrolsim-files, also when the
 # run was stopped midway; a folder of a version without that list is recognised as well.
-set -uo pipefail
-es=$1 src=$2
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+src=$2
+# The scratch folder, fail and start_serve of the live tests.
+source "$src/tests/interop/interop_lib.sh" "$1"
 command -v gnuplot >/dev/null || fail "gnuplot is not installed (scripts/setup.sh installs it)"
 small=$src/topologies/scenarios/small.ini
 m=.enrolsim-files
@@ -100,25 +92,20 @@ grep -q 'summary.json' "$tmp/err" || fail "message does not say what was found: 
   fail "older version's folder: $(cd "$old" && find . | sort | tr '\n' ' ')"
 
 # 6. Live: pki init and enrol against serve, the same rule.
-pki=$tmp/pki
-"$es" pki init "$pki" --devices 1 >/dev/null || fail "pki init"
+pki=$tmp/pki # made by interop_lib.sh with 3 devices; enrol makes those of eNBs 4 and 5
 echo "mine" >"$pki/README.txt"
-"$es" serve "$pki" "$tmp/served" --listen 127.0.0.1:0 --port-file "$tmp/port" -q \
-  >"$tmp/serve.log" 2>&1 &
-pids+=("$!")
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
-[ -s "$tmp/port" ] || fail "serve did not start: $(cat "$tmp/serve.log")"
-server=127.0.0.1:$(cat "$tmp/port")
+start_serve "$tmp/served"
+server=127.0.0.1:$port
 live=$tmp/live
-timeout 60 "$es" enrol "$pki" "$live" --server "$server" --enbs 3 --keep-certs -q ||
+timeout 60 "$es" enrol "$pki" "$live" --server "$server" --enbs 5 --keep-certs -q ||
   fail "enrol exited $?"
-[ -s "$live/certs/enb-3.key" ] && [ -z "$(unlisted "$live")" ] || fail "enrol: unlisted: $(unlisted "$live")"
+[ -s "$live/certs/enb-5.key" ] && [ -z "$(unlisted "$live")" ] || fail "enrol: unlisted: $(unlisted "$live")"
 refused "enrol" "$live" enrol "$pki" "$live" --server "$server" --enbs 1 -q
 timeout 60 "$es" enrol "$pki" "$live" --server "$server" --enbs 1 --overwrite -q ||
   fail "enrol --overwrite exited $?"
 [ ! -e "$live/certs" ] || fail "enrol --overwrite left the earlier certificates"
 # The device credentials enrol made are listed in the PKI folder: a new hierarchy removes them.
-grep -q '^devices/enb-3.pem$' "$pki/$m" || fail "enrol's device credentials not listed in $pki/$m"
+grep -q '^devices/enb-5.pem$' "$pki/$m" || fail "enrol's device credentials not listed in $pki/$m"
 refused "pki init" "$pki" pki init "$pki" --devices 1
 "$es" pki init "$pki" --devices 1 --overwrite >/dev/null || fail "pki init --overwrite exited $?"
 [ ! -e "$pki/devices/enb-2.pem" ] && [ -s "$pki/devices/enb-1.pem" ] && [ -s "$pki/README.txt" ] ||
