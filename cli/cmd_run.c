@@ -4,10 +4,12 @@
 #include <glib.h>
 
 #include "cli/cmd.h"
+#include "cli/es_interrupt.h"
 #include "cli/es_pcap_spec.h"
 #include "cli/es_progress.h"
 #include "results/es_outdir.h"
 #include "results/es_plot.h"
+#include "results/es_summary.h"
 #include "sim/es_run.h"
 #include "sim/es_scenario.h"
 
@@ -89,23 +91,33 @@ int es_cmd_run(int argc, char **argv)
     options.progress = es_progress_report;
     options.progress_arg = progress;
   }
+  /* Ctrl-C or SIGTERM: the run stops at the next event and writes what it has. */
+  es_interrupt_install("stopping the run at the next event and writing its results");
+  options.interrupt = &es_interrupt_signal;
   EsRunResult r = {0};
   gboolean ran = es_run_scenario(sc, &options, &r, &error);
   es_progress_free(progress);
+  int interrupted = es_interrupt_exit_status();
   if (!ran) {
     es_run_result_clear(&r);
     /* A topology file or a rollout that cannot work is bad input, found before the run;
      * so is a result folder that holds an earlier run's. */
     gboolean bad_input = g_error_matches(error, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO)
                          || g_error_matches(error, ES_OUTDIR_ERROR, ES_OUTDIR_ERROR_HOLDS_RESULTS);
-    return es_cmd_fail("run", error, bad_input ? 2 : 1);
+    return es_cmd_fail("run", error, bad_input ? 2 : interrupted ? interrupted : 1);
   }
   if (!quiet)
     fputs(r.report, stdout);
+  if (r.interrupted_by != 0)
+    fprintf(stderr, "enrolsim: run interrupted by %s at %.3f s simulated; results (marked "
+                    "interrupted) in %s\n",
+            es_summary_signal_name(r.interrupted_by), r.interrupted_at_s, out);
   /* Results that are likely misread without them: said even with --quiet. */
   for (char **d = r.diagnostics; d != NULL && *d != NULL; d++)
     fprintf(stderr, "enrolsim: warning: %s\n", *d);
   es_run_result_clear(&r);
+  if (interrupted)
+    return interrupted;
   /* The CSV files are written by now: a plot that cannot be drawn leaves them usable. */
   if (plot) {
     g_auto(GStrv) written = NULL;

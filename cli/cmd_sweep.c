@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 
 #include "cli/cmd.h"
+#include "cli/es_interrupt.h"
+#include "results/es_summary.h"
 #include "results/es_sweep.h"
 #include "sim/es_scenario.h"
 #include "sim/es_sweep.h"
@@ -33,8 +35,12 @@ static int run_task(const char *dir, gint task)
   }
   gboolean already;
   EsRunResult r = {0};
+  es_interrupt_install("stopping this run at the next event and writing its results");
+  es_sweep_set_interrupt(sw, &es_interrupt_signal);
   if (!es_sweep_run_task(sw, (guint)task, &already, &r, &error)) {
     es_run_result_clear(&r);
+    if (g_error_matches(error, ES_SWEEP_ERROR, ES_SWEEP_ERROR_INTERRUPTED))
+      return es_cmd_fail("sweep --task", error, es_interrupt_exit_status());
     return fail("sweep --task", error);
   }
   g_autofree char *out = es_sweep_dup_task_dir(sw, (guint)task);
@@ -258,12 +264,27 @@ int es_cmd_sweep(int argc, char **argv)
          es_sweep_get_dir(sw));
   fflush(stdout);
   guint failed, skipped;
+  es_interrupt_install("starting no further run; the runs under way stop and keep their results");
+  es_sweep_set_interrupt(sw, &es_interrupt_signal);
   gboolean ran =
       es_sweep_run_local(sw, self, (guint)jobs, print_task_end, sw, &failed, &skipped, &error);
   if (skipped > 0)
     printf("%u of %u runs were already done (skipped)\n", skipped, es_sweep_get_n_tasks(sw));
   if (!ran)
     return es_cmd_fail("sweep", error, 1);
+  /* Half a grid must not pass for a whole one: no sweep.csv, and a status that says so. */
+  if (es_interrupt_exit_status() != 0) {
+    guint done = 0;
+    for (guint t = 0; t < es_sweep_get_n_tasks(sw); t++) {
+      gboolean d = FALSE;
+      if (es_sweep_task_is_done(sw, t, &d, NULL) && d)
+        done++;
+    }
+    fprintf(stderr, "enrolsim: sweep: interrupted by %s: %u of %u runs done, no sweep.csv "
+                    "written; the same command resumes it (runs cut short start afresh)\n",
+            es_summary_signal_name(es_interrupt_signal), done, es_sweep_get_n_tasks(sw));
+    return es_interrupt_exit_status();
+  }
   int status = collect(sw, !no_plot);
   if (failed > 0) {
     fprintf(stderr, "enrolsim: sweep: %u run%s failed; start the sweep again to retry them\n",

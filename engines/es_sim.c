@@ -358,6 +358,12 @@ void es_sim_stop(EsSim *sim)
   es_ns3_stop();
 }
 
+void es_sim_set_interrupt(EsSim *sim, const volatile sig_atomic_t *flag)
+{
+  (void)sim;
+  es_ns3_set_interrupt(flag);
+}
+
 guint64 es_sim_get_events(const EsSim *sim)
 {
   (void)sim;

@@ -3,6 +3,7 @@
 #ifndef ES_SIM_H
 #define ES_SIM_H
 
+#include <signal.h>
 #include <glib.h>
 #include "nodes/es_engine.h"
 #include "topologies/es_topology.h"
@@ -24,6 +25,10 @@ EsEngine *es_sim_get0_engine(EsSim *sim);
  * until no event is left. A stop_s at or before now returns at once. */
 void es_sim_run(EsSim *sim, double stop_s);
 void es_sim_stop(EsSim *sim);
+/* es_sim_run returns after the event under way once *flag is non-zero (a signal handler sets
+ * it; the clock then reads that event's time). Checking it adds no event: a run never
+ * interrupted gives the same results. NULL: never. */
+void es_sim_set_interrupt(EsSim *sim, const volatile sig_atomic_t *flag);
 guint64 es_sim_get_events(const EsSim *sim);
 /* An engine timer at an absolute simulated time (es_engine_timer_add takes a delay, which
  * rounds differently once the clock has moved); cancel it with es_engine_timer_cancel. */

@@ -247,6 +247,18 @@ gboolean es_compare_run(EsCompare *c, const EsSummaryFile *baseline, const EsSum
   const char *rr = es_summary_file_get_attribute(result, "git_revision");
   if (rb && rr && strcmp(rb, rr) != 0)
     g_ptr_array_add(c->notes, g_strdup("built from different revisions"));
+  /* Its figures stop where the signal came: said first, so a shortfall is not read as a
+   * regression of the model. */
+  for (int side = 0; side < 2; side++) {
+    double at = NAN;
+    const char *by = es_summary_file_get_interrupted(side == 0 ? baseline : result, &at);
+    if (by != NULL)
+      g_ptr_array_add(c->notes,
+                      g_strdup_printf("the %s was interrupted by %s at %.3f s: its figures "
+                                      "cover the run until then (unfinished eNBs: "
+                                      "enbs.unfinished)",
+                                      side == 0 ? "baseline" : "result", by, at));
+  }
 
   for (int side = 0; side < 2; side++) {
     const EsSummaryFile *from = side == 0 ? baseline : result;

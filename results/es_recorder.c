@@ -198,6 +198,10 @@ static gboolean is_enrolled(const EsEnbRecord *r) {
   return r->outcome && strcmp(r->outcome, "enrolled") == 0;
 }
 
+static gboolean is_unfinished(const EsEnbRecord *r) {
+  return r->outcome == NULL || strcmp(r->outcome, "unfinished") == 0;
+}
+
 /* Enrolled, or enrolled and then failed to renew or revoke: the serial column is then the
  * certificate the eNB holds; for an eNB that never enrolled it is only the last issued to it. */
 static gboolean holds_certificate(const EsEnbRecord *r) {
@@ -220,8 +224,9 @@ static double nearest_rank(const double *sorted, gsize n, guint p) {
   return sorted[rank - 1];
 }
 
-/* failed counts every eNB that did not enrol, including those that never finished (no
- * outcome), so enrolled + failed == enbs. Latencies come from enrolled eNBs that have both
+/* failed counts the eNBs whose session ended without a certificate; those still enrolling
+ * when the run stopped or never started are unfinished, so that an interrupted run does not
+ * read as a collapse. enrolled + failed + unfinished == enbs. Latencies come from enrolled eNBs that have both
  * a start and a done mark; percentiles use the nearest-rank method. A latency of no eNB is
  * NaN, never 0: a collapse must not read as instant enrolment. */
 void es_recorder_stats(const EsRecorder *rec, const char *access, EsRecorderStats *stats) {
@@ -238,6 +243,10 @@ void es_recorder_stats(const EsRecorder *rec, const char *access, EsRecorderStat
     stats->enbs++;
     if (r->revoked && holds_certificate(r))
       stats->holding_revoked++;
+    if (is_unfinished(r)) {
+      stats->unfinished++;
+      continue;
+    }
     if (!is_enrolled(r)) {
       stats->failed++;
       continue;

@@ -74,7 +74,9 @@ double es_recorder_get_mark(const EsRecorder *rec, guint enb, EsMark mark); /* N
 guint es_recorder_get_attempts(const EsRecorder *rec, guint enb);
 
 typedef struct {
-  guint enbs, enrolled, failed;
+  /* enrolled + failed + unfinished == enbs. unfinished: still enrolling when the run stopped
+   * (outcome "unfinished") or never started (no outcome): no verdict, so not failed. */
+  guint enbs, enrolled, failed, unfinished;
   guint holding_revoked; /* eNBs that hold a certificate, and it was revoked (not certificates) */
   /* done_s - start_s over enrolled eNBs, nearest rank; NaN when none enrolled */
   double p50, p90, p99, max, mean;

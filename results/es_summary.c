@@ -3,6 +3,7 @@
  * doubles with 17 digits and would turn 0.083 into 0.083000000000000004). */
 #include "results/es_summary.h"
 
+#include <signal.h>
 #include <math.h>
 #include <string.h>
 
@@ -205,18 +206,38 @@ static Node *add_member(Node *obj, const char *key, NodeType type)
   return m;
 }
 
-/* enbs, enrolled, failed and latency_s of `st` into the new object `obj`. */
+/* enbs, enrolled, failed, unfinished and latency_s of `st` into the new object `obj`. */
 static void add_enb_figures(Node *obj, const EsRecorderStats *st)
 {
   add_member(obj, "enbs", NODE_UINT)->v.u = st->enbs;
   add_member(obj, "enrolled", NODE_UINT)->v.u = st->enrolled;
   add_member(obj, "failed", NODE_UINT)->v.u = st->failed;
+  add_member(obj, "unfinished", NODE_UINT)->v.u = st->unfinished;
   Node *lat = add_member(obj, "latency_s", NODE_OBJECT);
   add_member(lat, "p50", NODE_DOUBLE)->v.d = st->p50;
   add_member(lat, "p90", NODE_DOUBLE)->v.d = st->p90;
   add_member(lat, "p99", NODE_DOUBLE)->v.d = st->p99;
   add_member(lat, "max", NODE_DOUBLE)->v.d = st->max;
   add_member(lat, "mean", NODE_DOUBLE)->v.d = st->mean;
+}
+
+const char *es_summary_signal_name(int signal)
+{
+  static char other[24];
+  switch (signal) {
+  case SIGINT: return "SIGINT";
+  case SIGTERM: return "SIGTERM";
+  case SIGHUP: return "SIGHUP";
+  }
+  g_snprintf(other, sizeof other, "signal %d", signal);
+  return other;
+}
+
+void es_summary_set_interrupted(EsSummary *s, int signal, double at_s)
+{
+  g_return_if_fail(s != NULL && signal > 0);
+  es_summary_set_string(s, "interrupted.signal", es_summary_signal_name(signal));
+  es_summary_set_double(s, "interrupted.sim_time_s", at_s);
 }
 
 void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
@@ -258,6 +279,7 @@ void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
   es_summary_set_uint(s, "enbs.total", st.enbs);
   es_summary_set_uint(s, "enbs.enrolled", st.enrolled);
   es_summary_set_uint(s, "enbs.failed", st.failed);
+  es_summary_set_uint(s, "enbs.unfinished", st.unfinished);
   es_summary_set_uint(s, "enbs.holding_revoked", st.holding_revoked);
   /* Sorted by name: the order of first appearance would depend on eNB numbering. */
   es_summary_set_object(s, "enbs.by_outcome");
@@ -497,8 +519,11 @@ static const EsMetricSpec metrics[] = {
     REST("enbs.by_outcome.enrolled", "eNBs", HIGHER),
     REST("enbs.by_outcome.*", "eNBs", LOWER),
     REST("enbs.total", "eNBs", NONE),
+    REST("enbs.unfinished", "eNBs", LOWER),
+    REST("interrupted.*", "s", NONE),
     REST("by_access.*.enrolled", "eNBs", HIGHER),
     REST("by_access.*.failed", "eNBs", LOWER),
+    REST("by_access.*.unfinished", "eNBs", LOWER),
     REST("by_access.*.enbs", "eNBs", NONE),
     REST("by_access.*.latency_s.*", "s", LOWER),
     REST("certificates.held_valid", "certificates", NONE),

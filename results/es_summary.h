@@ -56,12 +56,21 @@ void es_summary_add_uint(EsSummary *s, const char *path, guint64 n);
 /* An empty object, so a group is present (and in its place) even with no members yet. */
 void es_summary_set_object(EsSummary *s, const char *path);
 
-/* The recorder's metrics: enbs (total, enrolled, failed, holding_revoked: eNBs whose last
- * certificate was revoked; by_outcome: eNBs per outcome, by name), latency_s (p50, p90, p99,
+/* A run a signal stopped early: {"interrupted": {"signal": "SIGINT", "sim_time_s": at_s}},
+ * at_s the run's clock when it stopped (simulated, or seconds since the start of a live
+ * run). A run that ended by itself has no "interrupted" member. Its figures cover the run
+ * until then; eNBs still enrolling count under enbs.unfinished. */
+void es_summary_set_interrupted(EsSummary *s, int signal, double at_s);
+/* "SIGINT", "SIGTERM", "SIGHUP", else "signal N" (a static buffer for other numbers). */
+const char *es_summary_signal_name(int signal);
+
+/* The recorder's metrics: enbs (total, enrolled, failed, unfinished: still enrolling when the
+ * run stopped or never started, holding_revoked: eNBs whose last certificate was revoked;
+ * by_outcome: eNBs per outcome, by name), latency_s (p50, p90, p99,
  * max, mean of done_s - start_s over enrolled eNBs; null when none enrolled), completion_s
  * (simulated time at which 50, 90, 99 and 100 % of all eNBs had enrolled; null when never),
  * throughput (enrolments per simulated second from the first power-on to the last
- * enrolment), by_access (per access class: enbs, enrolled, failed, latency_s), attempts (ir
+ * enrolment), by_access (per access class: enbs, enrolled, failed, unfinished, latency_s), attempts (ir
  * attempts: total, most by one eNB) and retransmissions.ir_retries (ir attempts beyond each
  * eNB's first). */
 void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec);

@@ -2,9 +2,11 @@
  * run attributes compare and sweep rely on; metrics are flattened once, in file order. */
 #include "results/es_summary_file.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "results/es_summary.h"
 
@@ -12,6 +14,8 @@ struct EsSummaryFile {
   char *path;
   char *scenario;
   char *seed;
+  char *interrupted_by;   /* interrupted.signal, NULL for a run that ended by itself */
+  double interrupted_at_s;
   guint64 replication;
   GHashTable *attributes; /* name -> string */
   GPtrArray *param_names; /* char *, NULL-terminated */
@@ -27,6 +31,7 @@ void es_summary_file_free(EsSummaryFile *f)
   g_free(f->path);
   g_free(f->scenario);
   g_free(f->seed);
+  g_free(f->interrupted_by);
   g_hash_table_destroy(f->attributes);
   g_ptr_array_unref(f->param_names);
   g_hash_table_destroy(f->params);
@@ -163,6 +168,31 @@ static char *format3_path(const char *path)
   return g_strdup(path);
 }
 
+/* The deepest nesting of objects and arrays in `text`, stopping once it passes `limit`:
+ * json-glib's parser, and flatten() after it, recurse once per level, so a file nested
+ * 200,000 deep would overflow the stack. Strings are skipped, escapes included. */
+static guint nesting_depth(const char *text, gsize len, guint limit)
+{
+  guint depth = 0, deepest = 0;
+  gboolean in_string = FALSE;
+  for (gsize i = 0; i < len && deepest <= limit; i++) {
+    char ch = text[i];
+    if (in_string) {
+      if (ch == '\\')
+        i++;
+      else if (ch == '"')
+        in_string = FALSE;
+    } else if (ch == '"') {
+      in_string = TRUE;
+    } else if (ch == '{' || ch == '[') {
+      deepest = MAX(deepest, ++depth);
+    } else if ((ch == '}' || ch == ']') && depth > 0) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
 EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
 {
   g_return_val_if_fail(dir_or_json != NULL, NULL);
@@ -173,9 +203,23 @@ EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
   g_autofree char *text = NULL;
   gsize len = 0;
   GError *inner = NULL;
+  /* A summary is a few kB; a device or a huge file is not one, and is not read whole. */
+  GStatBuf st;
+  if (g_stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > ES_SUMMARY_FILE_MAX_BYTES)) {
+    g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_PARSE,
+                "%s: not an enrolsim summary (%s)", path,
+                !S_ISREG(st.st_mode) ? "not a regular file" : "larger than 64 MiB");
+    return NULL;
+  }
   if (!g_file_get_contents(path, &text, &len, &inner)) {
     g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_IO, "%s", inner->message);
     g_error_free(inner);
+    return NULL;
+  }
+  if (nesting_depth(text, len, ES_SUMMARY_FILE_MAX_DEPTH) > ES_SUMMARY_FILE_MAX_DEPTH) {
+    g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_PARSE,
+                "%s: not an enrolsim summary (objects nested more than %d deep)", path,
+                ES_SUMMARY_FILE_MAX_DEPTH);
     return NULL;
   }
   g_autoptr(JsonParser) parser = json_parser_new();
@@ -241,6 +285,13 @@ EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
   g_ptr_array_add(f->param_names, NULL);
   const char *seed = g_hash_table_lookup(f->params, "scenario.seed");
   f->seed = g_strdup(seed ? seed : "?");
+  JsonObject *interrupted = object_object(root, "interrupted");
+  if (interrupted != NULL) {
+    const char *by = object_string(interrupted, "signal");
+    JsonNode *at = json_object_get_member(interrupted, "sim_time_s");
+    f->interrupted_by = g_strdup(by != NULL ? by : "a signal");
+    f->interrupted_at_s = at != NULL && JSON_NODE_HOLDS_VALUE(at) ? json_node_get_double(at) : NAN;
+  }
   flatten(f, root, NULL, format);
   return f;
 }
@@ -260,6 +311,13 @@ const char *es_summary_file_get_seed(const EsSummaryFile *f)
 guint64 es_summary_file_get_replication(const EsSummaryFile *f)
 {
   return f->replication;
+}
+
+const char *es_summary_file_get_interrupted(const EsSummaryFile *f, double *at_s)
+{
+  if (at_s != NULL)
+    *at_s = f->interrupted_at_s;
+  return f->interrupted_by;
 }
 
 const char *es_summary_file_get_attribute(const EsSummaryFile *f, const char *name)

@@ -14,9 +14,13 @@ typedef struct {
   gboolean is_null; /* null in the file: a metric that had no value (completion never reached) */
 } EsMetric;
 
+/* Bounds of what is read as a summary: enrolsim writes a few kB nested about 5 deep. */
+#define ES_SUMMARY_FILE_MAX_BYTES (64 << 20)
+#define ES_SUMMARY_FILE_MAX_DEPTH 64
+
 /* `dir_or_json` is a result folder (its summary.json is read) or a summary file. Refuses,
  * saying why: a missing or unreadable file (ES_RESULTS_ERROR_IO), text that is not a JSON
- * object (_PARSE), a summary of another format version, including the 0.1 layout without a
+ * object, or not a regular file, or one beyond the bounds above (_PARSE), a summary of another format version, including the 0.1 layout without a
  * "format" member (_FORMAT). */
 EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error);
 void es_summary_file_free(EsSummaryFile *f);
@@ -27,6 +31,9 @@ const char *es_summary_file_get_scenario(const EsSummaryFile *f);
 /* scenario.seed as text (parameters hold it exactly; a JSON number above 2^63 would not). */
 const char *es_summary_file_get_seed(const EsSummaryFile *f);
 guint64 es_summary_file_get_replication(const EsSummaryFile *f);
+/* The signal that interrupted the run ("SIGINT"), with the run's clock then in *at_s (NaN
+ * when unknown); NULL for a run that ended by itself. */
+const char *es_summary_file_get_interrupted(const EsSummaryFile *f, double *at_s);
 /* attributes.NAME when it is a string, else NULL. */
 const char *es_summary_file_get_attribute(const EsSummaryFile *f, const char *name);
 

@@ -261,6 +261,9 @@ EsSummary *es_collector_summary_new(const EsCollector *c, const EsCollectorRun *
   es_summary_set_uint(s, "seed", run->seed);
   if (run->has_racas)
     es_summary_set_uint(s, "replication", run->replication);
+  /* Near the top, where a reader looks first: the figures below stop at that time. */
+  if (run->interrupted_by != 0)
+    es_summary_set_interrupted(s, run->interrupted_by, run->interrupted_at_s);
   es_summary_add_recorder(s, c->recorder);
   if (run->has_racas)
     summarise_revocations(c, s);

@@ -48,8 +48,11 @@ typedef struct {
   double sim_time_s;
   guint64 events;         /* engine events executed */
   double wall_time_s;     /* under "wall_clock" */
+  int interrupted_by;     /* the signal that stopped the run early (SIGINT, SIGTERM), or 0 */
+  double interrupted_at_s; /* the run's clock then */
 } EsCollectorRun;
-/* A summary with the run's identity and every metric the events give: enrolment times and
+/* A summary with the run's identity, {"interrupted": {"signal", "sim_time_s"}} when a signal
+ * stopped it, and every metric the events give: enrolment times and
  * outcomes, retransmissions, and (has_racas) revocations by cause and their timing. The
  * caller adds its own figures and writes it (es_summary_write). */
 EsSummary *es_collector_summary_new(const EsCollector *c, const EsCollectorRun *run);

@@ -304,9 +304,21 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
 
   if (options->progress != NULL)
     es_sim_set_tick(run.sim, progress_tick, &run);
-  es_sim_run(run.sim, sc->stop_time_s);
+  /* A signal before this point (PKI, key pools) stops the run before its first event. */
+  es_sim_set_interrupt(run.sim, options->interrupt);
+  if (options->interrupt == NULL || *options->interrupt == 0)
+    es_sim_run(run.sim, sc->stop_time_s);
+  es_sim_set_interrupt(run.sim, NULL);
   es_sim_set_tick(run.sim, NULL, NULL);
+  /* One that comes later cuts nothing short: the results are whole. */
+  if (options->interrupt != NULL && *options->interrupt != 0) {
+    run.interrupted_by = *options->interrupt;
+    run.interrupted_at_s = es_engine_now(run.engine);
+  }
 
+  /* The factory thread may still be preparing eNBs ahead of their power-on (a run stopped
+   * early by its stop time or a signal): it ends before any eNB is freed. */
+  g_clear_pointer(&run.factory, es_factory_free);
   /* eNBs still enrolling at the stop time are recorded as unfinished (freeing them unwinds
    * their sessions); certificates still awaiting certConf would be revoked at confirm-wait
    * expiry: revoke them now, so every issued certificate ends held or revoked. */
@@ -330,6 +342,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   result->sim_time_s = MAX(run.last_activity_s, es_collector_get_last_activity(run.collector));
   result->wall_time_s = (g_get_monotonic_time() - wall_start) / 1e6;
   result->events = es_sim_get_events(run.sim);
+  result->interrupted_by = run.interrupted_by;
+  result->interrupted_at_s = run.interrupted_at_s;
   ok = es_run_publish_crl(&run, error) && es_run_write_results(&run, result, error);
 
 out:

@@ -3,6 +3,7 @@
 #ifndef ES_RUN_H
 #define ES_RUN_H
 
+#include <signal.h>
 #include <glib.h>
 #include "results/es_recorder.h"
 #include "engines/es_sim.h"
@@ -43,6 +44,11 @@ typedef struct {
                           * results are the same) */
   EsRunProgressFn progress; /* NULL, or called every few dozen events while the run goes on */
   void *progress_arg;
+  /* NULL, or set non-zero (to the signal's number) by a signal handler: the run stops after
+   * the event under way and writes every result file for what happened until then, marked
+   * interrupted (summary.json's "interrupted"). A run never interrupted is the same as one
+   * without it. */
+  const volatile sig_atomic_t *interrupt;
 } EsRunOptions;
 
 typedef struct {
@@ -52,6 +58,8 @@ typedef struct {
   guint64 events;
   char *report;          /* what the console shows: eNBs, certificates, latency, speed */
   char **diagnostics;    /* warnings about the results (also in summary.json), NULL-terminated */
+  int interrupted_by;    /* the signal that stopped the run early, 0 when it ended by itself */
+  double interrupted_at_s; /* simulated time it reached then */
 } EsRunResult;
 /* Frees the report and the diagnostics. */
 void es_run_result_clear(EsRunResult *result);

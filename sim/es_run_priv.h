@@ -85,6 +85,8 @@ typedef struct {
   EsPki *foreign_vendor;       /* the unknown vendor's hierarchy */
   EsPki *rogue_pki;
   EsRaca *rogue;               /* serves the hostile.rogue_raca eNBs */
+  int interrupted_by;          /* the signal that stopped the simulation early, or 0 */
+  double interrupted_at_s;
 } EsRun;
 
 /* The eNB number in a subject CN=enb-<n>, 0 if none. */

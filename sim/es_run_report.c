@@ -45,7 +45,11 @@ static char *outcome_counts(const EsRecorder *rec, gboolean (*want)(const char *
   return g_string_free(out, FALSE);
 }
 
-static gboolean not_enrolled(const char *o) { return strcmp(o, "enrolled") != 0; }
+/* Ended without a certificate: not enrolled, and not cut short by the run's end. */
+static gboolean failed(const char *o)
+{
+  return strcmp(o, "enrolled") != 0 && strcmp(o, "unfinished") != 0;
+}
 
 /* The end of the last outage window of any link, 0 when there is none. */
 static double last_outage_end(const EsTopology *topo)
@@ -161,11 +165,21 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
   GString *out = g_string_new(NULL);
   g_string_append_printf(out, "results: %s\n", run->options->out_dir);
 
-  guint failed = 0;
-  g_autofree char *why = outcome_counts(rec, not_enrolled, &failed);
+  if (run->interrupted_by != 0)
+    g_string_append_printf(out, "interrupted by %s at %.3f s simulated: these results cover the "
+                                "run until then\n",
+                           es_summary_signal_name(run->interrupted_by), run->interrupted_at_s);
+  guint n_failed = 0;
+  g_autofree char *why = outcome_counts(rec, failed, &n_failed);
   g_string_append_printf(out, "eNBs: %u, %u enrolled, %u failed", st.enbs, st.enrolled, st.failed);
-  if (failed > 0)
+  if (n_failed > 0)
     g_string_append_printf(out, " (%s)", why);
+  /* Neither enrolled nor failed: the run ended before they did. */
+  if (st.unfinished > 0)
+    g_string_append_printf(out, ", %u unfinished (%s)", st.unfinished,
+                           run->interrupted_by != 0 ? "the run was interrupted before they were done"
+                                                   : "still enrolling at scenario.stop_time, or "
+                                                     "never started");
   if (st.holding_revoked > 0)
     g_string_append_printf(out, ", %u left holding a revoked certificate", st.holding_revoked);
   g_string_append_c(out, '\n');

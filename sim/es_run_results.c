@@ -14,7 +14,9 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   EsCollectorRun facts = {.scenario = sc->name, .seed = sc->seed,
                           .replication = run->options->replication, .has_racas = TRUE,
                           .sim_time_s = result->sim_time_s, .events = result->events,
-                          .wall_time_s = result->wall_time_s};
+                          .wall_time_s = result->wall_time_s,
+                          .interrupted_by = run->interrupted_by,
+                          .interrupted_at_s = run->interrupted_at_s};
   g_autoptr(EsSummary) s = es_collector_summary_new(run->collector, &facts);
 
   /* What the links did, and which end of the connections TCP resent from. */

@@ -33,7 +33,14 @@ struct EsSweep {
   guint n_points;
   char *base_text; /* DIR/base.ini's text; NULL for a loaded sweep */
   guint max_enbs;
+  const volatile sig_atomic_t *interrupt; /* es_sweep_set_interrupt */
 };
+
+void es_sweep_set_interrupt(EsSweep *sw, const volatile sig_atomic_t *flag)
+{
+  g_return_if_fail(sw != NULL);
+  sw->interrupt = flag;
+}
 
 void es_sweep_free(EsSweep *sw)
 {
@@ -379,9 +386,17 @@ gboolean es_sweep_run_task(const EsSweep *sw, guint task, gboolean *already, EsR
   g_autofree char *out = es_sweep_dup_task_dir(sw, task);
   /* The sweep owns its run folders: what an interrupted or failed attempt left goes first. */
   EsRunOptions options = {.out_dir = out, .overwrite = TRUE, .quiet = TRUE,
-                          .replication = task % sw->runs + 1};
+                          .replication = task % sw->runs + 1, .interrupt = sw->interrupt};
   if (!es_run_scenario(sc, &options, result, error))
     return FALSE;
+  /* Its results stay for a look, but it is not done: the sweep runs it again. */
+  if (result->interrupted_by != 0) {
+    g_set_error(error, ES_SWEEP_ERROR, ES_SWEEP_ERROR_INTERRUPTED,
+                "%s: interrupted at %.3f s simulated; not marked done, so the sweep runs it "
+                "again when started again",
+                out, result->interrupted_at_s);
+    return FALSE;
+  }
   g_autofree char *marker = g_build_filename(out, DONE, NULL);
   return g_file_set_contents(marker, "complete\n", -1, error);
 }
@@ -392,6 +407,14 @@ typedef struct {
   guint task;
   gint64 start;
 } Running;
+
+/* A terminal's Ctrl-C reaches the sweep alone, which passes it on once: a run that got it
+ * twice would abort without its results. */
+static void own_process_group(gpointer arg)
+{
+  (void)arg;
+  setpgid(0, 0);
+}
 
 static gboolean spawn_task(const EsSweep *sw, const char *program, guint task, GPid *pid,
                            GError **error)
@@ -410,8 +433,8 @@ static gboolean spawn_task(const EsSweep *sw, const char *program, guint task, G
   char num[16];
   g_snprintf(num, sizeof num, "%u", task);
   const char *argv[] = {program, "sweep", "--task", num, sw->dir, NULL};
-  gboolean ok = g_spawn_async_with_fds(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-                                       NULL, pid, -1, fd, fd, error);
+  gboolean ok = g_spawn_async_with_fds(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                       own_process_group, NULL, pid, -1, fd, fd, error);
   close(fd);
   return ok;
 }
@@ -423,9 +446,18 @@ gboolean es_sweep_run_local(const EsSweep *sw, const char *program, guint jobs, 
   *failed = *skipped = 0;
   jobs = MAX(jobs, 1);
   GHashTable *running = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-  gboolean ok = TRUE;
-  while (ok && (next < total || g_hash_table_size(running) > 0)) {
-    while (ok && next < total && g_hash_table_size(running) < jobs) {
+  gboolean ok = TRUE, stopping = FALSE;
+  while (ok && ((!stopping && next < total) || g_hash_table_size(running) > 0)) {
+    /* Interrupted: no new run; those in flight get the signal and keep what they have. */
+    if (!stopping && sw->interrupt != NULL && *sw->interrupt != 0) {
+      stopping = TRUE;
+      GHashTableIter it;
+      gpointer key;
+      g_hash_table_iter_init(&it, running);
+      while (g_hash_table_iter_next(&it, &key, NULL))
+        kill(GPOINTER_TO_INT(key), *sw->interrupt);
+    }
+    while (ok && !stopping && next < total && g_hash_table_size(running) < jobs) {
       guint task = next++;
       gboolean done;
       if (!(ok = es_sweep_task_is_done(sw, task, &done, error)))
@@ -444,7 +476,12 @@ gboolean es_sweep_run_local(const EsSweep *sw, const char *program, guint jobs, 
     if (g_hash_table_size(running) == 0)
       continue;
     int status;
-    pid_t pid = waitpid(-1, &status, 0);
+    /* Polled, so that a signal coming just before the wait is seen within 0.1 s. */
+    pid_t pid = waitpid(-1, &status, sw->interrupt != NULL ? WNOHANG : 0);
+    if (pid == 0) {
+      g_usleep(100000);
+      continue;
+    }
     if (pid < 0) {
       if (errno == EINTR)
         continue;

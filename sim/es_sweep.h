@@ -3,6 +3,7 @@
 #ifndef ES_SIM_SWEEP_H
 #define ES_SIM_SWEEP_H
 
+#include <signal.h>
 #include <glib.h>
 
 #include "results/es_sweep.h"
@@ -13,7 +14,7 @@
 GQuark es_sweep_error_quark(void);
 /* A bad grid, task or folder (nothing ran). Errors of other domains (a run's, a file not
  * written, a process not started) are failures while running. */
-typedef enum { ES_SWEEP_ERROR_INPUT } EsSweepError;
+typedef enum { ES_SWEEP_ERROR_INPUT, ES_SWEEP_ERROR_INTERRUPTED } EsSweepError;
 
 typedef struct EsSweep EsSweep;
 
@@ -61,6 +62,12 @@ gboolean es_sweep_task_is_done(const EsSweep *sw, guint task, gboolean *done, GE
  * (nothing ran, *result untouched). */
 gboolean es_sweep_run_task(const EsSweep *sw, guint task, gboolean *already, EsRunResult *result,
                            GError **error);
+
+/* NULL, or set non-zero (to the signal's number) by a signal handler: a task run in this
+ * process stops at its next event, keeps its results and is not marked done
+ * (ES_SWEEP_ERROR_INTERRUPTED); es_sweep_run_local starts no further task, passes the signal
+ * on to the tasks in flight and waits for them. */
+void es_sweep_set_interrupt(EsSweep *sw, const volatile sig_atomic_t *flag);
 
 /* A task process of es_sweep_run_local ended. */
 typedef struct {

@@ -130,8 +130,16 @@ void Notify(EsNs3Socket *h, EsNs3SocketEvent ev)
     h->fns.event(h->arg, h, ev);
 }
 
+/* A signal asked the run to end: Simulator::Stop lets the event under way finish. */
+void CheckInterrupt()
+{
+  if (g_world && g_world->interrupt && *g_world->interrupt)
+    Simulator::Stop();
+}
+
 void OnRecv(EsNs3Socket *h, Ptr<Socket> s)
 {
+  CheckInterrupt();
   Ptr<Packet> p;
   std::vector<uint8_t> buf;
   while (!h->finished && (p = s->Recv())) {
@@ -234,6 +242,7 @@ void TimerFire(uint64_t id)
   void *arg = it->second.arg;
   g_world->timers.erase(it);
   fn(arg);
+  CheckInterrupt();
   if (g_world && g_world->tick_fn && ++g_world->ticks >= g_world->tick_every) {
     g_world->ticks = 0;
     g_world->tick_fn(g_world->tick_arg);
@@ -410,6 +419,8 @@ void es_ns3_set_tick(void (*fn)(void *arg), void *arg, uint32_t every)
   g_world->tick_every = every > 0 ? every : 1;
   g_world->ticks = 0;
 }
+
+void es_ns3_set_interrupt(const volatile sig_atomic_t *flag) { g_world->interrupt = flag; }
 
 void es_ns3_cancel(uint64_t id)
 {

@@ -3,6 +3,7 @@
 #ifndef ES_NS3_H
 #define ES_NS3_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,10 @@ uint64_t es_ns3_schedule_at(double at_s, void (*fn)(void *arg), void *arg);
 /* Calls fn(arg) after every `every` timer callbacks (NULL: never). It adds no event, so the
  * simulation is the same with or without it: for progress reports on the wall clock. */
 void es_ns3_set_tick(void (*fn)(void *arg), void *arg, uint32_t every);
+/* Once *flag is non-zero (a signal handler sets it) the run stops after the event under way:
+ * checked after every timer callback and every delivery of received bytes. It adds no event,
+ * so a run never interrupted is the same with or without it. NULL: never. */
+void es_ns3_set_interrupt(const volatile sig_atomic_t *flag);
 /* Runs until no event is left, es_ns3_stop, or the clock reaches stop_at_s (absolute). */
 void es_ns3_run(double stop_at_s);
 void es_ns3_stop(void);

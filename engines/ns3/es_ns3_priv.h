@@ -104,6 +104,7 @@ struct World {
   void (*tick_fn)(void *) = nullptr; // es_ns3_set_tick
   void *tick_arg = nullptr;
   uint32_t tick_every = 0, ticks = 0;
+  const volatile sig_atomic_t *interrupt = nullptr; // es_ns3_set_interrupt
   std::unordered_set<EsNs3Socket *> sockets;
   std::unordered_map<uint64_t, EsNs3Socket *> by_id;
   std::unordered_map<ConnKey, Ptr<TcpSocketBase>, ConnKeyHash> conns;
