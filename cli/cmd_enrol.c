@@ -7,11 +7,13 @@
 #include <glib.h>
 
 #include "cli/cmd.h"
+#include "cli/es_interrupt.h"
 #include "nodes/es_enb.h"
 #include "engines/es_live.h"
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
 #include "results/es_outdir.h"
+#include "results/es_summary.h"
 #include "sim/es_collector.h"
 #include "config/es_config.h"
 
@@ -34,6 +36,18 @@ typedef struct {
 } Enrol;
 
 static void start_more(Enrol *r);
+
+/* The signal handler only sets a flag: looked at on the loop a few times a second. */
+#define INTERRUPT_CHECK_S 0.05
+
+static void on_interrupt_check(void *arg)
+{
+  Enrol *r = arg;
+  if (es_interrupt_signal != 0)
+    es_live_stop(r->live);
+  else
+    es_engine_timer_add(r->engine, INTERRUPT_CHECK_S, on_interrupt_check, r);
+}
 
 static void finish_one(Enrol *r)
 {
@@ -280,6 +294,9 @@ int es_cmd_enrol(int argc, char **argv)
   EVP_PKEY **device_keys = g_new0(EVP_PKEY *, r.n + 1);
   int status = 1;
   r.enbs = g_new0(EsEnb *, r.n + 1);
+  /* Ctrl-C or SIGTERM from here on: the eNBs stop where they are (or never start) and the
+   * results say so. */
+  es_interrupt_install("stopping the eNBs and writing the results");
   /* Never beside an earlier run's results (its certificates, its enrolments.csv). */
   if ((r.outdir = es_outdir_open(out_dir, "enrol", overwrite, &error)) == NULL)
     goto out;
@@ -309,13 +326,23 @@ int es_cmd_enrol(int argc, char **argv)
     if (given_key != NULL)
       es_enb_set1_new_key(r.enbs[i], given_key);
   }
+  es_engine_timer_add(r.engine, INTERRUPT_CHECK_S, on_interrupt_check, &r);
   start_more(&r);
-  if (r.finished < r.n)
+  if (r.finished < r.n && es_interrupt_signal == 0)
     es_live_run(r.live);
   double elapsed_s = r.last_done_s;
+  int interrupted_by = es_interrupt_signal;
+  double interrupted_at_s = es_engine_now(r.engine);
+  if (interrupted_by != 0) {
+    /* Those still enrolling end now, recorded as unfinished, before the files are written. */
+    for (guint i = 1; i <= r.n; i++)
+      g_clear_pointer(&r.enbs[i], es_enb_free);
+    elapsed_s = interrupted_at_s;
+  }
 
   EsCollectorRun facts = {.scenario = "live", .sim_time_s = elapsed_s,
-                         .wall_time_s = elapsed_s};
+                         .wall_time_s = elapsed_s, .interrupted_by = interrupted_by,
+                         .interrupted_at_s = interrupted_at_s};
   EsSummary *s = es_collector_summary_new(collector, &facts);
   summary = g_build_filename(out_dir, "summary.json", NULL);
   gboolean written = es_collector_write_files(collector, out_dir, FALSE, &error)
@@ -332,7 +359,14 @@ int es_cmd_enrol(int argc, char **argv)
   es_recorder_stats(es_collector_get0_recorder(collector), NULL, &st);
   if (!quiet) {
     printf("results: %s\n", out_dir);
+    if (interrupted_by != 0)
+      printf("interrupted by %s after %.3f s: these results cover the run until then\n",
+             es_summary_signal_name(interrupted_by), interrupted_at_s);
     printf("%u eNBs: %u enrolled, %u failed", st.enbs, st.enrolled, st.failed);
+    if (st.unfinished > 0)
+      printf(", %u unfinished (%s)", st.unfinished,
+             interrupted_by != 0 ? "the run was interrupted before they were done"
+                                 : "never started");
     if (renew)
       printf(", %u renewed", r.renewed);
     if (revoke)
@@ -345,7 +379,13 @@ int es_cmd_enrol(int argc, char **argv)
     printf("%u enrolments in %.3f s: %.1f per s at concurrency %u\n", st.enrolled, elapsed_s,
            elapsed_s > 0 ? st.enrolled / elapsed_s : 0.0, r.concurrency);
   }
-  status = st.failed == 0 ? 0 : 1;
+  status = st.failed == 0 && st.unfinished == 0 ? 0 : 1;
+  if (interrupted_by != 0) {
+    fprintf(stderr, "enrolsim: enrol interrupted by %s after %.3f s; results (marked "
+                    "interrupted) in %s\n",
+            es_summary_signal_name(interrupted_by), interrupted_at_s, out_dir);
+    status = es_interrupt_exit_status();
+  }
 
 out:
   if (error != NULL)

@@ -240,7 +240,9 @@ static void test_percentiles_small(void) {
   es_recorder_set_outcome(none, 1, "rejected");
   es_recorder_stats(none, NULL, &st);
   g_assert_cmpuint(st.enrolled, ==, 0);
-  g_assert_cmpuint(st.failed, ==, 4);
+  /* One ended without a certificate; three never finished, which is no verdict. */
+  g_assert_cmpuint(st.failed, ==, 1);
+  g_assert_cmpuint(st.unfinished, ==, 3);
   /* No enrolled eNB: no latency at all, not an instant one. */
   g_assert_true(isnan(st.p50) && isnan(st.p90) && isnan(st.p99) && isnan(st.max));
   g_assert_true(isnan(st.mean));
@@ -259,7 +261,6 @@ static void test_percentiles_small(void) {
   g_assert_cmpfloat(st.max, ==, 10);
 }
 
-/* An eNB that never finished is a failure for capacity planning, not a missing row. */
 /* Stats of one access class count only its eNBs; classes are listed sorted, once each. */
 static void test_site_stats(void) {
   g_autoptr(EsRecorder) rec = es_recorder_new(5);
@@ -301,7 +302,7 @@ static void test_failed_counting(void) {
   es_recorder_set_outcome(rec, 2, "timeout");
   es_recorder_set_outcome(rec, 3, "Enrolled"); /* not the exact word: a failure */
   es_recorder_set_outcome(rec, 4, "enrolled");
-  /* eNB 5: no outcome at all */
+  /* eNB 5: no outcome at all: unfinished, as one still enrolling when the run stopped */
   es_recorder_set_serial(rec, 4, "04");
   es_recorder_set_revoked(rec, 4, TRUE);
   es_recorder_set_revoked(rec, 2, TRUE);
@@ -313,8 +314,13 @@ static void test_failed_counting(void) {
   es_recorder_stats(rec, NULL, &st);
   g_assert_cmpuint(st.enbs, ==, 5);
   g_assert_cmpuint(st.enrolled, ==, 2);
-  g_assert_cmpuint(st.failed, ==, 3);
+  g_assert_cmpuint(st.failed, ==, 2);
+  g_assert_cmpuint(st.unfinished, ==, 1);
   g_assert_cmpuint(st.holding_revoked, ==, 1);
+  es_recorder_set_outcome(rec, 5, "unfinished");
+  es_recorder_stats(rec, NULL, &st);
+  g_assert_cmpuint(st.failed, ==, 2);
+  g_assert_cmpuint(st.unfinished, ==, 1);
   /* Enrolled eNBs without both marks add no latency rather than a bogus one. */
   g_assert_true(isnan(st.max));
 }
@@ -338,6 +344,7 @@ static void test_summary_json(Fixture *f, gconstpointer data) {
                   "    \"total\": 3,\n"
                   "    \"enrolled\": 2,\n"
                   "    \"failed\": 1,\n"
+                  "    \"unfinished\": 0,\n"
                   "    \"holding_revoked\": 1,\n"
                   "    \"by_outcome\": {\n"
                   "      \"enrolled\": 2,\n"
@@ -368,6 +375,7 @@ static void test_summary_json(Fixture *f, gconstpointer data) {
                   "      \"enbs\": 1,\n"
                   "      \"enrolled\": 1,\n"
                   "      \"failed\": 0,\n"
+                  "      \"unfinished\": 0,\n"
                   "      \"latency_s\": {\n"
                   "        \"p50\": 0.200000,\n"
                   "        \"p90\": 0.200000,\n"
@@ -380,6 +388,7 @@ static void test_summary_json(Fixture *f, gconstpointer data) {
                   "      \"enbs\": 1,\n"
                   "      \"enrolled\": 0,\n"
                   "      \"failed\": 1,\n"
+                  "      \"unfinished\": 0,\n"
                   "      \"latency_s\": {\n"
                   "        \"p50\": null,\n"
                   "        \"p90\": null,\n"

@@ -99,6 +99,7 @@ static void test_recorder_metrics(void)
                   "    \"total\": 4,\n"
                   "    \"enrolled\": 3,\n"
                   "    \"failed\": 1,\n"
+                  "    \"unfinished\": 0,\n"
                   "    \"holding_revoked\": 1,\n"
                   "    \"by_outcome\": {\n"
                   "      \"enrolled\": 3,\n"
