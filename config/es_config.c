@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/es_link.h"
 
@@ -113,6 +114,18 @@ static char *check_bounds(const EsConfigKey *d, double x) {
   }
   if (type == ES_CONFIG_UINT && x != floor(x))
     return g_strdup("not a non-negative integer");
+  /* What every key of the type can hold, whatever its table says: the simulated clock counts
+   * whole nanoseconds up to about 292 years (a shorter non-zero duration would be 0, and a
+   * timer every 0 s never lets time advance); links send whole bits per second. */
+  if (type == ES_CONFIG_DURATION && x != 0 && x < ES_CONFIG_DURATION_MIN)
+    return g_strdup("a duration other than 0s must be at least 1ns (1e-09s), the step of the "
+                    "simulated clock");
+  if (type == ES_CONFIG_DURATION && x > ES_CONFIG_DURATION_MAX)
+    return g_strdup("must be at most 100 years (3155760000s)");
+  if (type == ES_CONFIG_RATE && x < ES_CONFIG_RATE_MIN)
+    return g_strdup("must be at least 1bps");
+  if (type == ES_CONFIG_RATE && x > ES_CONFIG_RATE_MAX)
+    return g_strdup("must be at most 1Tbps (1000Gbps)");
   return NULL;
 }
 
@@ -350,11 +363,27 @@ static char *read_file(const char *path, gsize *len, char **reason) {
     *reason = g_strdup(g_strerror(errno));
     return NULL;
   }
+  /* A device or a pipe (/dev/zero) would be read for ever: key files are regular files of a
+   * few kB. */
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    *reason = g_strdup("not a regular file");
+    return NULL;
+  }
   GString *s = g_string_new(NULL);
   char buf[8192];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
     g_string_append_len(s, buf, (gssize)n);
+    if (s->len > ES_CONFIG_FILE_MAX_BYTES) {
+      fclose(f);
+      g_string_free(s, TRUE);
+      *reason = g_strdup_printf("larger than %d MiB: not a key file",
+                                ES_CONFIG_FILE_MAX_BYTES >> 20);
+      return NULL;
+    }
+  }
   int failed = ferror(f) ? errno : 0;
   fclose(f);
   if (failed) {
@@ -413,6 +442,11 @@ static char *unreadable(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return g_strdup(g_strerror(errno));
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    fclose(f);
+    return g_strdup("not a regular file");
+  }
   int failed = getc(f) == EOF && ferror(f) ? errno : 0; /* a directory opens, but never reads */
   fclose(f);
   return failed ? g_strdup(g_strerror(failed)) : NULL;

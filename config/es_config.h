@@ -66,6 +66,17 @@ typedef struct {
 /* A gboolean as a choice: index 0 is FALSE. */
 extern const char *const es_config_bool_words[];
 
+/* Bounds of every duration and rate key, beyond its table's: a duration is 0 or within
+ * [1ns, 100 years] (the simulated clock's step and well within its range); a rate is within
+ * [1bps, 1Tbps]. Topology files' links are held to the same. */
+#define ES_CONFIG_DURATION_MIN 1e-9
+#define ES_CONFIG_DURATION_MAX 3155760000.0
+#define ES_CONFIG_RATE_MIN 1.0
+#define ES_CONFIG_RATE_MAX 1e12
+
+/* A key file larger than this is refused (scenario files are a few kB). */
+#define ES_CONFIG_FILE_MAX_BYTES (1 << 20)
+
 /* A table placed in the struct being configured: its offsets are relative to `base`. */
 typedef struct {
   const EsConfigKey *keys;

@@ -58,10 +58,18 @@ EsPlanNode *es_plan_new(const guint *parent, guint n, GError **error)
     childsum[parent[i]] += units[i];
   }
   if (childsum[0] > ES_PLAN_UNITS) {
+    /* Each level doubles a subtree's block at least: depth is the usual culprit. */
+    guint deepest = 0;
+    guint *depth = g_new0(guint, n);
+    for (guint i = 1; i < n; i++)
+      deepest = MAX(deepest, depth[i] = depth[parent[i]] + 1);
+    g_free(depth);
     g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
-                "topology needs %" G_GUINT64_FORMAT
-                " /30 links' worth of 10.0.0.0/8; at most %u fit",
-                childsum[0], ES_PLAN_UNITS);
+                "the network needs %" G_GUINT64_FORMAT " /30 links' worth of 10.0.0.0/8 and at "
+                "most %u fit: every subtree takes an aligned power-of-two block, so a path from "
+                "the root is at most 22 links long (here %u), and there are at most %u links",
+                childsum[0], ES_PLAN_UNITS, deepest,
+                ES_PLAN_UNITS);
     goto out;
   }
   /* Children per node, in index order, then largest subtree first. */

@@ -2,6 +2,8 @@
  * engine timer, so the same scenario and seed give the same files. */
 #include "sim/es_run_priv.h"
 
+#include "engines/es_plan.h"
+
 G_DEFINE_QUARK(es-run-error-quark, es_run_error)
 
 
@@ -111,6 +113,58 @@ static double schedule_uniform(void *arg)
   return es_rand_double(arg);
 }
 
+/* --pcap's RA/CAs exist: how many there are is known once the topology is. */
+static gboolean check_captures(EsRun *run, GError **error)
+{
+  guint racas = es_topology_racas(run->topo);
+  for (guint k = 0; k < run->options->n_captures; k++) {
+    const EsRunCapture *it = &run->options->captures[k];
+    if (it->kind != ES_SIM_NODE_RACA || it->last == G_MAXUINT || it->last < racas)
+      continue;
+    g_set_error(error, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO,
+                "--pcap raca:%u: the network has %u RA/CA%s, numbered 0 to %u", it->last, racas,
+                racas == 1 ? "" : "s", racas - 1);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* What the simulated network can hold, before ns-3 allocates it: addresses for every link
+ * (es_plan), and memory for every node. */
+static gboolean check_network(EsRun *run, GError **error)
+{
+  const EsScenario *sc = run->sc;
+  guint n = es_topology_size(run->topo);
+  const char *what = sc->topology.type == ES_TOPOLOGY_FILE ? "topology.file" : "scenario.enbs";
+  const char *file = sc->topology.type == ES_TOPOLOGY_FILE ? sc->topology.file : NULL;
+  guint *parent = g_new(guint, n);
+  for (guint i = 0; i < n; i++)
+    parent[i] = es_topology_node(run->topo, i)->parent;
+  GError *inner = NULL;
+  EsPlanNode *addresses = es_plan_new(parent, n, &inner);
+  g_free(parent);
+  g_free(addresses);
+  if (inner != NULL) {
+    g_set_error(error, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO, "%s%s%s: %s", what,
+                file ? " " : "", file ? file : "", inner->message);
+    g_error_free(inner);
+    return FALSE;
+  }
+  /* ns-3 throws std::bad_alloc, which ends the program, when memory runs out: refuse a
+   * network that needs more than the machine has, at the per-node figure measured for the
+   * region scenario (README, Scale). */
+  double need = (double)n * ES_RUN_BYTES_PER_NODE;
+  double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGE_SIZE);
+  if (have > 0 && need > have) {
+    g_set_error(error, ES_RUN_ERROR, ES_RUN_ERROR_SCENARIO,
+                "%s%s%s: %u nodes need about %.1f GiB (%u KiB each), more than this machine's "
+                "%.1f GiB", what, file ? " " : "", file ? file : "", n, need / (1 << 30),
+                ES_RUN_BYTES_PER_NODE / 1024, have / (1 << 30));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* The topology and the rollout before anything is written: a bad topology file or a schedule
  * that starts no eNB in time is a bad scenario (ES_RUN_ERROR_SCENARIO), not a failed run. */
 static gboolean plan(EsRun *run, GError **error)
@@ -129,7 +183,7 @@ static gboolean plan(EsRun *run, GError **error)
     g_error_free(inner);
     return FALSE;
   }
-  return TRUE;
+  return check_network(run, error) && check_captures(run, error);
 }
 
 /* RA/CA r of the topology, serving its eNBs; RA/CA 0 is run->raca. */

@@ -33,6 +33,9 @@
 
 #define RSA_POOL_SIZE 32
 
+/* Memory a simulated node takes at its peak (region: 24.8 KiB per eNB, README "Scale"). */
+#define ES_RUN_BYTES_PER_NODE (24u << 10)
+
 /* The rogue RA/CA listens on every RA/CA node at this port; the eNBs it answers connect
  * there, over the same path as to the genuine RA/CA. */
 #define ROGUE_PORT 8080

@@ -3,6 +3,7 @@
 #include "sim/es_scenario.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #define KEY(...) ES_CONFIG_KEY(EsScenario, __VA_ARGS__)
@@ -106,13 +107,88 @@ static gboolean check_hostile(const EsHostileConfig *h, GError **error) {
   return TRUE;
 }
 
+/* The last instant an X.509 date can name (GeneralizedTime has four year digits). */
+#define LAST_DATE G_GINT64_CONSTANT(253402300799) /* 9999-12-31T23:59:59Z */
+/* The hierarchy's certificates are valid this long from the epoch (pki/es_pki.c's longest). */
+#define HIERARCHY_YEARS 30
+/* A CRL costs a signature and a timer: more than this many in one run is a typo, not a
+ * study (a 1 us interval over an hour would be 3.6e9 CRLs, and hang the run). */
+#define MAX_CRLS_PER_RUN 100000
+
+static gboolean refuse(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static gboolean refuse(GError **error, const char *format, ...) {
+  va_list ap;
+  va_start(ap, format);
+  char *message = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  g_set_error_literal(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE, message);
+  g_free(message);
+  return FALSE;
+}
+
+/* A name that becomes a folder name (out/<name>-seed<N>, a sweep's runs): one plain path
+ * component, so a result folder never lands outside the one asked for. */
+static gboolean check_name(const char *name, GError **error) {
+  for (const char *c = name; *c; c++)
+    if (*c == '/' || *c == '\\' || (guchar)*c < 0x20 || *c == 0x7f)
+      return refuse(error, "scenario.name: '%s' holds a path separator or a control character; "
+                           "a name becomes a folder name (out/<name>-seed<N>)",
+                    name);
+  if (name[0] == '.' || strstr(name, "..") != NULL)
+    return refuse(error, "scenario.name: '%s' starts with '.' or holds '..'; a name becomes a "
+                         "folder name (out/<name>-seed<N>)",
+                  name);
+  return TRUE;
+}
+
+/* Every date the run writes must be one a certificate or CRL can hold: the hierarchy's,
+ * and the operator certificates and CRLs issued up to the stop time. */
+static gboolean check_dates(const EsScenario *sc, GError **error) {
+  g_autoptr(GDateTime) last = g_date_time_new_from_unix_utc(LAST_DATE);
+  g_autofree char *last_text = g_date_time_format(last, "%Y-%m-%dT%H:%M:%SZ");
+  gint64 hierarchy_end = sc->epoch + (gint64)(HIERARCHY_YEARS * 365.25 * 86400);
+  if (sc->epoch < 0 || hierarchy_end > LAST_DATE)
+    return refuse(error, "scenario.epoch: the PKI hierarchy is valid %d years from the epoch, "
+                         "and certificates can carry dates from 1970 up to %s only: the epoch must "
+                         "be between 1970-01-01T00:00:00Z and %d years before that",
+                  HIERARCHY_YEARS, last_text, HIERARCHY_YEARS);
+  double last_issue = (double)sc->epoch + sc->stop_time_s;
+  const struct {
+    const char *key;
+    double validity_s;
+  } issued[] = {{"pki.cert_validity", sc->pki.cert_validity_s},
+                {"raca.crl_validity", sc->raca.crl_validity_s}};
+  for (gsize i = 0; i < G_N_ELEMENTS(issued); i++)
+    if (last_issue + issued[i].validity_s > (double)LAST_DATE) {
+      g_autofree char *v = es_format_duration(issued[i].validity_s);
+      return refuse(error, "%s: %s from scenario.epoch plus scenario.stop_time ends after %s, "
+                           "the last date a certificate or CRL can carry",
+                    issued[i].key, v, last_text);
+    }
+  return TRUE;
+}
+
+/* CRL publications per run, bounded: raca.crl_interval against scenario.stop_time. */
+static gboolean check_crls(const EsScenario *sc, GError **error) {
+  if (!(sc->raca.crl_interval_s > 0) || sc->stop_time_s / sc->raca.crl_interval_s <= MAX_CRLS_PER_RUN)
+    return TRUE;
+  g_autofree char *interval = es_format_duration(sc->raca.crl_interval_s);
+  g_autofree char *stop = es_format_duration(sc->stop_time_s);
+  g_autofree char *least = es_format_duration(sc->stop_time_s / MAX_CRLS_PER_RUN);
+  return refuse(error, "raca.crl_interval: %s would publish %.3g CRLs before scenario.stop_time "
+                       "(%s); at most %d per run: make it at least %s",
+                interval, sc->stop_time_s / sc->raca.crl_interval_s, stop, MAX_CRLS_PER_RUN,
+                least);
+}
+
 gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
   g_return_val_if_fail(sc != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
   return es_config_check(schema(), sc, error) &&
          es_topology_config_check(&sc->topology, sc->enbs, error) &&
          es_rollout_config_check(&sc->rollout, sc->enbs, sc->stop_time_s, error) &&
-         check_hostile(&sc->hostile, error);
+         check_hostile(&sc->hostile, error) && check_name(sc->name, error) &&
+         check_dates(sc, error) && check_crls(sc, error);
 }
 
 /* The keys given that `ignores` says are not read, in dump order: "tree.fanout, national.*"

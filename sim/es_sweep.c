@@ -581,6 +581,48 @@ static void note(EsSweepNoteFn fn, void *arg, const char *format, ...)
   fn(arg, text);
 }
 
+/* A run folder holds the run of its grid point: its summary's parameters are the task's
+ * scenario, every key, and its replication number the task's. A folder copied from another
+ * point or another sweep would otherwise be averaged in silently. */
+static gboolean check_run_matches(const EsSweep *sw, guint task, const EsSummaryFile *f,
+                                  const char *dir, GError **error)
+{
+  GError *inner = NULL;
+  g_autoptr(EsScenario) sc = es_sweep_build_task_scenario(sw, task, &inner);
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autofree char *text = sc != NULL ? es_scenario_to_keyfile(sc) : NULL;
+  if (sc == NULL || !g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_NONE, &inner)) {
+    set_input_error(error, inner);
+    return FALSE;
+  }
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  for (gsize g = 0; groups[g] != NULL; g++) {
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
+    for (gsize k = 0; keys != NULL && keys[k] != NULL; k++) {
+      g_autofree char *want = g_key_file_get_string(kf, groups[g], keys[k], NULL);
+      g_autofree char *name = g_strconcat(groups[g], ".", keys[k], NULL);
+      const char *got = es_summary_file_get_parameter(f, name);
+      if (want != NULL && g_strcmp0(got, want) != 0) {
+        g_set_error(error, ES_SWEEP_ERROR, ES_SWEEP_ERROR_INPUT,
+                    "%s: its summary.json is of a run with %s = %s, but the folder's grid point "
+                    "has %s = %s: a run of another point or sweep; remove the folder and start "
+                    "the sweep again to run it",
+                    dir, name, got != NULL ? got : "(none)", name, want);
+        return FALSE;
+      }
+    }
+  }
+  guint64 replication = task % sw->runs + 1;
+  if (es_summary_file_get_replication(f) != replication) {
+    g_set_error(error, ES_SWEEP_ERROR, ES_SWEEP_ERROR_INPUT,
+                "%s: its summary.json is of replication %" G_GUINT64_FORMAT ", the folder's is %"
+                G_GUINT64_FORMAT ": remove the folder and start the sweep again to run it",
+                dir, es_summary_file_get_replication(f), replication);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* The runs of point p into the table. */
 static gboolean collect_point(const EsSweep *sw, guint p, EsSweepTable *table, EsSweepNoteFn fn,
                               void *arg, EsSweepCollected *c, char **revision, guint *mixed,
@@ -603,6 +645,8 @@ static gboolean collect_point(const EsSweep *sw, guint p, EsSweepTable *table, E
       set_input_error(error, inner);
       return FALSE;
     }
+    if (!check_run_matches(sw, task, f, d, error))
+      return FALSE;
     if (!c->scenario)
       c->scenario = g_strdup(es_summary_file_get_scenario(f));
     /* Runs of different builds (enrolsim rebuilt while a sweep ran) do not belong in one

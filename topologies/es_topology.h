@@ -102,7 +102,13 @@ EsTopology *es_topology_new_star(const EsTopologyConfig *config, guint enbs);
  * region by region; region r is served by RA/CA r mod R. Link delays are drawn within the
  * configured ranges from a fixed seed: the network is the same for every run seed. */
 EsTopology *es_topology_new_national(const EsTopologyConfig *config, guint enbs);
-/* Reads a topology file (format: README, "Topology files"). */
+/* Bounds of a topology: the 1,000,000 eNBs scenario.enbs allows and 100,000 routers and
+ * RA/CAs; a file of at most 256 MiB. */
+#define ES_TOPOLOGY_MAX_NODES 1100000u
+#define ES_TOPOLOGY_MAX_BYTES (256 << 20)
+/* Reads a topology file (format: README, "Topology files"); refuses more than
+ * ES_TOPOLOGY_MAX_NODES nodes (at the line that declares one more) and a file that is not a
+ * regular one or larger than ES_TOPOLOGY_MAX_BYTES. */
 EsTopology *es_topology_load(const char *path, GError **error);
 
 void es_topology_free(EsTopology *topo);

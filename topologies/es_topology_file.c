@@ -2,7 +2,9 @@
  * lines, checked to form one tree (errors name the file, the line and why), laid out root first. */
 #include "topologies/es_topology_priv.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct {
   const char *name;
@@ -63,6 +65,9 @@ static gboolean parse_node(Parser *p, char **tok, guint ntok, guint line, GError
                   "unexpected '%s' (only an enb takes raca=NAME)", tok[3]);
     n.raca_name = g_string_chunk_insert_const(p->strings, tok[3] + 5);
   }
+  if (p->nodes->len >= ES_TOPOLOGY_MAX_NODES)
+    return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
+                "more than %u nodes (the most a topology may have)", ES_TOPOLOGY_MAX_NODES);
   guint earlier = GPOINTER_TO_UINT(g_hash_table_lookup(p->by_name, tok[1]));
   if (earlier)
     return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
@@ -136,9 +141,16 @@ static gboolean parse_link(Parser *p, char **tok, guint ntok, guint line, GError
   if (tok[3][0] == '-' || !(l.params.rate_bps > 0))
     return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
                 "rate must be greater than 0 (value '%s')", tok[3]);
+  if (l.params.rate_bps < ES_CONFIG_RATE_MIN || l.params.rate_bps > ES_CONFIG_RATE_MAX)
+    return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
+                "rate '%s' out of range (1bps to 1Tbps)", tok[3]);
   if (!es_parse_duration(tok[4], &l.params.delay_s))
     return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
                 "bad delay '%s' (a non-negative number with us, ms or s)", tok[4]);
+  if ((l.params.delay_s != 0 && l.params.delay_s < ES_CONFIG_DURATION_MIN)
+      || l.params.delay_s > ES_CONFIG_DURATION_MAX)
+    return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
+                "delay '%s' out of range (0, or 1ns to 100 years)", tok[4]);
   guint next = 5;
   if (ntok > 5 && !strchr(tok[5], '=')) {
     if (!es_parse_probability(tok[5], &l.params.loss))
@@ -386,6 +398,14 @@ EsTopology *es_topology_load(const char *path, GError **error) {
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
   g_autofree char *text = NULL;
   GError *inner = NULL;
+  /* Not read whole when it cannot be a topology: a device never ends, and a file beyond the
+   * node bound's size is refused before its text is held. */
+  GStatBuf st;
+  if (g_stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > ES_TOPOLOGY_MAX_BYTES)) {
+    fail(error, ES_TOPOLOGY_ERROR_FILE, path, 0,
+         !S_ISREG(st.st_mode) ? "not a regular file" : "larger than 256 MiB: not a topology file");
+    return NULL;
+  }
   if (!g_file_get_contents(path, &text, NULL, &inner)) {
     g_set_error(error, ES_TOPOLOGY_ERROR, ES_TOPOLOGY_ERROR_FILE, "%s", inner->message);
     g_error_free(inner);

@@ -427,7 +427,8 @@ static const CrossCase cross_cases[] = {
     {"tree-list-without-fanout", {"tree.rate=1Gbps,2Gbps"}, "tree.rate has 2 values"},
     {"tree-too-many-leaves", {"scenario.enbs=50", "tree.fanout=10,10"}, "100 lowest-level"},
     {"file-without-path", {"topology.type=file"}, "needs topology.file"},
-    {"file-with-path", {"topology.type=file", "topology.file=/dev/null"}, NULL},
+    /* Any readable regular file will do here: the file is read when the run starts. */
+    {"file-with-path", {"topology.type=file", "topology.file=/proc/self/exe"}, NULL},
     {"national-ok", {"topology.type=national"}, NULL},
     {"national-shares", {"topology.type=national", "national.fibre_share=0.7"}, "must be 1"},
     {"national-range-order", {"topology.type=national", "national.microwave_latency=4ms,1ms"},
@@ -447,6 +448,16 @@ static const CrossCase cross_cases[] = {
     {"poisson", {"rollout.schedule=poisson", "rollout.rate=0.001/s"}, NULL},
     {"hostile-ok", {"hostile.unknown_vendor=0.5", "hostile.expired_device=0.25",
                     "hostile.rogue_raca=0.25"}, NULL},
+    /* Bounds a run needs: CRLs per run, dates a certificate can carry, a folder name. */
+    {"crl-interval-ok", {"raca.crl_interval=1s"}, NULL},
+    {"crl-interval-count", {"raca.crl_interval=1ms"}, "raca.crl_interval: 0.001s would publish"},
+    {"epoch-last-year", {"scenario.epoch=9999-12-31T23:59:59Z"}, "scenario.epoch"},
+    {"epoch-before-1970", {"scenario.epoch=1969-12-31T23:59:59Z"}, "scenario.epoch"},
+    {"crl-validity-date", {"scenario.epoch=9960-01-01T00:00:00Z", "raca.crl_validity=36500d"},
+     "raca.crl_validity"},
+    {"name-path", {"scenario.name=../x"}, "scenario.name"},
+    {"name-dots", {"scenario.name=a..b"}, "scenario.name"},
+    {"name-ok", {"scenario.name=region-2_v1.5"}, NULL},
     {"hostile-over-one", {"hostile.unknown_vendor=0.5", "hostile.expired_device=0.3",
                           "hostile.rogue_raca=0.3"}, "more than 1"},
 };

@@ -194,6 +194,7 @@ static void fake_run(const EsSweep *sw, guint task, double p99, const char *revi
   g_assert_true(g_file_set_contents(ini_path, ini, -1, NULL));
   g_autoptr(EsSummary) s = es_summary_new();
   es_summary_set_string(s, "scenario", "default");
+  es_summary_set_uint(s, "replication", task % es_sweep_get_runs(sw) + 1);
   es_summary_set_double(s, "latency_s.p99", p99);
   es_summary_set_string(s, "attributes.git_revision", revision);
   g_assert_true(es_summary_set_parameters(s, "attributes.parameters", ini, NULL));
@@ -241,6 +242,23 @@ static void test_collect(Fixture *f, gconstpointer data)
   g_assert_true(g_str_has_suffix(notes->pdata[1], "raca.workers=2/rep-2"));
   g_assert_cmpuint(es_sweep_table_get_runs(table, 0), ==, 2);
   g_assert_cmpuint(es_sweep_table_get_runs(table, 1), ==, 1);
+
+  /* The run folder of point 1, replication 1 holds the summary of point 0's: refused, with
+   * the folder and the differing key named, rather than averaged in. */
+  g_autofree char *from = es_sweep_dup_task_dir(sw, 0), *to = es_sweep_dup_task_dir(sw, 2);
+  g_autofree char *from_json = g_build_filename(from, "summary.json", NULL);
+  g_autofree char *to_json = g_build_filename(to, "summary.json", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(from_json, &text, NULL, NULL));
+  g_assert_true(g_file_set_contents(to_json, text, -1, NULL));
+  g_auto(EsSweepCollected) c1 = {0};
+  g_assert_null(es_sweep_collect(sw, NULL, NULL, &c1, &error));
+  g_assert_error(error, ES_SWEEP_ERROR, ES_SWEEP_ERROR_INPUT);
+  g_assert_nonnull(strstr(error->message, "raca.workers=2/rep-1: its summary.json is of a run "
+                                          "with raca.workers = 1, but the folder's grid point "
+                                          "has raca.workers = 2"));
+  g_clear_error(&error);
+  fake_run(sw, 2, 2.0, "bbb");
 
   /* The run folder of point 1, replication 1 now holds another scenario's run. */
   g_autofree char *dir = es_sweep_dup_task_dir(sw, 2);
