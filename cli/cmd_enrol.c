@@ -297,6 +297,7 @@ int es_cmd_enrol(int argc, char **argv)
   /* Ctrl-C or SIGTERM from here on: the eNBs stop where they are (or never start) and the
    * results say so. */
   es_interrupt_install("stopping the eNBs and writing the results");
+  es_interrupt_ignore_file_size_limit();
   /* Never beside an earlier run's results (its certificates, its enrolments.csv). */
   if ((r.outdir = es_outdir_open(out_dir, "enrol", overwrite, &error)) == NULL)
     goto out;
@@ -345,9 +346,14 @@ int es_cmd_enrol(int argc, char **argv)
                          .interrupted_at_s = interrupted_at_s};
   EsSummary *s = es_collector_summary_new(collector, &facts);
   summary = g_build_filename(out_dir, "summary.json", NULL);
-  gboolean written = es_collector_write_files(collector, out_dir, FALSE, &error)
-                     && es_outdir_claim(r.outdir, "summary.json", &error)
-                     && es_summary_write(s, summary, &error);
+  /* Each file whole or not at all; one that cannot be written (a full disk, a file-size
+   * limit) does not keep the other from being tried; the first failure is reported. */
+  GError *later = NULL;
+  gboolean written = es_collector_write_files(collector, out_dir, FALSE, &error);
+  if (!(es_outdir_claim(r.outdir, "summary.json", error == NULL ? &error : &later)
+        && es_summary_write(s, summary, error == NULL ? &error : &later)))
+    written = FALSE;
+  g_clear_error(&later);
   es_summary_free(s);
   if (!written)
     goto out;

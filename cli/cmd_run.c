@@ -93,6 +93,7 @@ int es_cmd_run(int argc, char **argv)
   }
   /* Ctrl-C or SIGTERM: the run stops at the next event and writes what it has. */
   es_interrupt_install("stopping the run at the next event and writing its results");
+  es_interrupt_ignore_file_size_limit();
   options.interrupt = &es_interrupt_signal;
   EsRunResult r = {0};
   gboolean ran = es_run_scenario(sc, &options, &r, &error);

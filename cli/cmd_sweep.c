@@ -36,6 +36,7 @@ static int run_task(const char *dir, gint task)
   gboolean already;
   EsRunResult r = {0};
   es_interrupt_install("stopping this run at the next event and writing its results");
+  es_interrupt_ignore_file_size_limit();
   es_sweep_set_interrupt(sw, &es_interrupt_signal);
   if (!es_sweep_run_task(sw, (guint)task, &already, &r, &error)) {
     es_run_result_clear(&r);
@@ -265,6 +266,7 @@ int es_cmd_sweep(int argc, char **argv)
   fflush(stdout);
   guint failed, skipped;
   es_interrupt_install("starting no further run; the runs under way stop and keep their results");
+  es_interrupt_ignore_file_size_limit();
   es_sweep_set_interrupt(sw, &es_interrupt_signal);
   gboolean ran =
       es_sweep_run_local(sw, self, (guint)jobs, print_task_end, sw, &failed, &skipped, &error);

@@ -46,3 +46,8 @@ void es_interrupt_restore(void)
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
 }
+
+void es_interrupt_ignore_file_size_limit(void)
+{
+  signal(SIGXFSZ, SIG_IGN);
+}

@@ -19,4 +19,8 @@ int es_interrupt_exit_status(void);
 /* Takes the default action again: the next signal ends the program at once. */
 void es_interrupt_restore(void);
 
+/* A file-size limit (ulimit -f) makes a write fail with EFBIG, reported with the file's path,
+ * instead of ending the program with SIGXFSZ and a core dump halfway through its results. */
+void es_interrupt_ignore_file_size_limit(void);
+
 #endif

@@ -89,16 +89,10 @@ static gboolean write_bio(const char *path, BIO *bio, int mode, GError **error)
   char *data = NULL;
   long len = BIO_get_mem_data(bio, &data);
   GError *local = NULL;
-  /* Public files are replaced atomically (temporary file, rename), so a failed write keeps
-   * the previous one; keys are unlinked first so an old file's wider mode cannot survive. */
-  GFileSetContentsFlags flags = mode == 0644 ? G_FILE_SET_CONTENTS_CONSISTENT : G_FILE_SET_CONTENTS_NONE;
-  if (mode != 0644 && g_unlink(path) != 0 && errno != ENOENT) {
-    int err = errno;
-    g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_IO, "cannot replace %s: %s", path,
-                g_strerror(err));
-    return FALSE;
-  }
-  if (!g_file_set_contents_full(path, data, len, flags, mode, &local)) {
+  /* Replaced atomically: a temporary file beside it, created with `mode` (so an old key
+   * file's wider mode cannot survive), synced and renamed over it; a failed write (a full
+   * disk, a file-size limit) leaves the previous file and no part of the new one. */
+  if (!g_file_set_contents_full(path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, mode, &local)) {
     g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_IO, "cannot write %s: %s", path, local->message);
     g_error_free(local);
     return FALSE;

@@ -96,6 +96,15 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   return es_summary_write(s, path, error);
 }
 
+/* Takes `inner`: the first failure is kept, later ones freed. */
+static void keep_first(GError **first, GError *inner)
+{
+  if (*first == NULL)
+    *first = inner;
+  else
+    g_error_free(inner);
+}
+
 gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
 {
   const char *dir = run->options->out_dir;
@@ -105,18 +114,28 @@ gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
   char *summary = g_build_filename(dir, "summary.json", NULL);
   char *crl_path = g_build_filename(dir, "crl.pem", NULL);
   char *hostile_csv = g_build_filename(dir, "hostile.csv", NULL);
-  gboolean ok = es_collector_write_files(run->collector, dir, TRUE, error)
-                && es_run_write_hostile_csv(run, hostile_csv, error)
-                && write_summary(run, result, summary, error)
-                && es_pem_save_crl(crl_path, run->crl, error);
+  /* Each file is written whole or not at all (a temporary file renamed over it); one that
+   * cannot be written (a full disk, a file-size limit) does not keep the others from being
+   * tried. The first failure is the error, with the path and the reason. */
+  GError *first = NULL, *inner = NULL;
+  if (!es_collector_write_files(run->collector, dir, TRUE, &inner))
+    keep_first(&first, g_steal_pointer(&inner));
+  if (!es_run_write_hostile_csv(run, hostile_csv, &inner))
+    keep_first(&first, g_steal_pointer(&inner));
+  if (!write_summary(run, result, summary, &inner))
+    keep_first(&first, g_steal_pointer(&inner));
+  if (!es_pem_save_crl(crl_path, run->crl, &inner))
+    keep_first(&first, g_steal_pointer(&inner));
   g_free(hostile_csv);
   g_free(summary);
   g_free(crl_path);
-  if (ok && run->write_error != NULL) {
-    g_propagate_error(error, g_steal_pointer(&run->write_error));
-    ok = FALSE;
+  if (first == NULL && run->write_error != NULL)
+    first = g_steal_pointer(&run->write_error);
+  if (first != NULL) {
+    g_propagate_error(error, first);
+    return FALSE;
   }
-  return ok;
+  return TRUE;
 }
 
 void es_run_result_clear(EsRunResult *result)
