@@ -125,6 +125,10 @@ static void print_task_end(void *arg, const EsSweepTaskEnd *end)
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
     printf("[%u/%u] %s rep %u: done in %.1f s\n", end->ended, total, label, end->task % runs + 1,
            end->wall_s);
+  } else if (es_interrupt_signal != 0 && WIFEXITED(st) && WEXITSTATUS(st) > 128) {
+    g_autofree char *dir = es_sweep_dup_task_dir(sw, end->task);
+    printf("[%u/%u] %s rep %u: interrupted after %.1f s (results in %s, not marked done)\n",
+           end->ended, total, label, end->task % runs + 1, end->wall_s, dir);
   } else {
     g_autofree char *dir = es_sweep_dup_task_dir(sw, end->task);
     printf("[%u/%u] %s rep %u: FAILED (%s %d), see %s/run.log\n", end->ended, total, label,

@@ -67,9 +67,8 @@ EsPlanNode *es_plan_new(const guint *parent, guint n, GError **error)
     g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
                 "the network needs %" G_GUINT64_FORMAT " /30 links' worth of 10.0.0.0/8 and at "
                 "most %u fit: every subtree takes an aligned power-of-two block, so a path from "
-                "the root is at most 22 links long (here %u), and there are at most %u links",
-                childsum[0], ES_PLAN_UNITS, deepest,
-                ES_PLAN_UNITS);
+                "the root is at most 22 links long (here %u)",
+                childsum[0], ES_PLAN_UNITS, deepest);
     goto out;
   }
   /* Children per node, in index order, then largest subtree first. */

@@ -581,6 +581,14 @@ static void note(EsSweepNoteFn fn, void *arg, const char *format, ...)
   fn(arg, text);
 }
 
+static gboolean is_varied(const EsSweep *sw, const char *name)
+{
+  for (guint k = 0; k < sw->keys->len; k++)
+    if (strcmp(g_ptr_array_index(sw->keys, k), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* A run folder holds the run of its grid point: its summary's parameters are the task's
  * scenario, every key, and its replication number the task's. A folder copied from another
  * point or another sweep would otherwise be averaged in silently. */
@@ -602,6 +610,10 @@ static gboolean check_run_matches(const EsSweep *sw, guint task, const EsSummary
       g_autofree char *want = g_key_file_get_string(kf, groups[g], keys[k], NULL);
       g_autofree char *name = g_strconcat(groups[g], ".", keys[k], NULL);
       const char *got = es_summary_file_get_parameter(f, name);
+      /* A key this version added is missing from an older version's run, and that is no
+       * mismatch; a varied key must be there. */
+      if (got == NULL && !is_varied(sw, name))
+        continue;
       if (want != NULL && g_strcmp0(got, want) != 0) {
         g_set_error(error, ES_SWEEP_ERROR, ES_SWEEP_ERROR_INPUT,
                     "%s: its summary.json is of a run with %s = %s, but the folder's grid point "

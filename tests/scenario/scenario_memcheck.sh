@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Whole runs under valgrind memcheck: no invalid access and no definite leak, for a lossy run
 # (TCP retransmissions, confirm-wait revocations), restarts and back-offs, a run stopped with
-# enrolments in flight, and one with hostile eNBs (rogue RA/CA), two RA/CAs, renewals and
-# periodic CRLs.
+# enrolments in flight, one with hostile eNBs (rogue RA/CA), two RA/CAs, renewals and
+# periodic CRLs, and one interrupted by SIGINT.
 set -euo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -20,4 +20,14 @@ vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-
   --set hostile.unknown_vendor=0.2 --set hostile.expired_device=0.2 --set hostile.rogue_raca=0.2 \
   --set raca.crl_interval=0.2s --set enb.renew_after=0.5s --out "$tmp/hostile"
 grep -q unfinished "$tmp/stopped/enrolments.csv" || { echo "FAIL: no eNB was in flight at the stop" >&2; exit 1; }
+# Interrupted by SIGINT with enrolments in flight: the eNBs, the factory thread and the
+# network torn down as at the stop time, the results written, exit status 130.
+"${vg[@]}" "$es" run --quiet --set scenario.enbs=400 --set rollout.window=60s --out "$tmp/interrupted" &
+pid=$!
+for _ in $(seq 600); do [ -e "$tmp/interrupted/scenario.ini" ] && break; sleep 0.1; done
+sleep 3
+kill -INT "$pid"
+st=0; wait "$pid" || st=$?
+[ "$st" -eq 130 ] || { echo "FAIL: interrupted run under valgrind exited $st (9: memcheck errors)" >&2; exit 1; }
+grep -q '"interrupted": {' "$tmp/interrupted/summary.json" || { echo "FAIL: not marked interrupted" >&2; exit 1; }
 echo "scenario_memcheck: clean"

@@ -381,6 +381,61 @@ static void test_identity(Fixture *f, gconstpointer data)
                                  "revision 0123456789ab)"));
 }
 
+static void interrupted(EsSummary *s)
+{
+  es_summary_set_interrupted(s, 2 /* SIGINT */, 12.5);
+}
+
+/* An interrupted run compares like any other, and the table says which side stopped early. */
+static void test_interrupted(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(EsSummaryFile) b = summary(f, NULL);
+  g_autoptr(EsSummaryFile) r = summary(f, interrupted);
+  double at = 0;
+  g_assert_null(es_summary_file_get_interrupted(b, &at));
+  g_assert_cmpstr(es_summary_file_get_interrupted(r, &at), ==, "SIGINT");
+  g_assert_cmpfloat(at, ==, 12.5);
+  g_autoptr(EsCompare) c = es_compare_new();
+  g_assert_cmpuint(run(c, b, r, NULL), ==, 0); /* interrupted.sim_time_s: new, reported only */
+  g_autofree char *text = es_compare_format(c);
+  g_assert_nonnull(strstr(text, "note: the result was interrupted by SIGINT at 12.500 s"));
+}
+
+/* A summary nested beyond any enrolsim writes is refused before it is parsed (the parser and
+ * the flattening recurse per level); brackets inside strings do not count. */
+static void test_nesting(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  GString *deep = g_string_new(NULL);
+  for (int i = 0; i < 100000; i++)
+    g_string_append(deep, "{\"a\":");
+  g_string_append(deep, "1");
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c(deep, '}');
+  g_autofree char *path = g_build_filename(f->dir, "deep.json", NULL);
+  g_assert_true(g_file_set_contents(path, deep->str, (gssize)deep->len, NULL));
+  g_string_free(deep, TRUE);
+  GError *error = NULL;
+  g_assert_null(es_summary_file_load(path, &error));
+  g_assert_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_PARSE);
+  g_assert_nonnull(strstr(error->message, "nested more than 64 deep"));
+  g_clear_error(&error);
+  /* 70 brackets in a string are text: the file is read (and refused for what it lacks). */
+  g_autofree char *text_path = g_build_filename(f->dir, "text.json", NULL);
+  g_autofree char *brackets = g_strnfill(70, '{');
+  g_autofree char *json = g_strdup_printf("{\"format\": 3, \"note\": \"\\\"%s\"}", brackets);
+  g_assert_true(g_file_set_contents(text_path, json, -1, NULL));
+  g_assert_null(es_summary_file_load(text_path, &error));
+  g_assert_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_FORMAT);
+  g_clear_error(&error);
+  /* Not a regular file. */
+  g_assert_null(es_summary_file_load("/dev/zero", &error));
+  g_assert_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_PARSE);
+  g_assert_nonnull(strstr(error->message, "not a regular file"));
+  g_clear_error(&error);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -396,5 +451,7 @@ int main(int argc, char **argv)
   ADD("/compare/nulls", test_nulls);
   ADD("/compare/missing-and-new", test_missing_and_new);
   ADD("/compare/identity", test_identity);
+  ADD("/compare/interrupted", test_interrupted);
+  ADD("/compare/nesting", test_nesting);
   return g_test_run();
 }
