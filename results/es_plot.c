@@ -2,6 +2,7 @@
  * break them) and for a sweep (its points inline), and gnuplot run on them. */
 #include "results/es_plot.h"
 #include "results/es_outdir.h"
+#include "results/es_summary_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -225,19 +226,28 @@ static gboolean read_queue_racas(const char *path, guint *racas, GError **error)
   return TRUE;
 }
 
-/* "scenario NAME, seed N" from DIR/scenario.ini, or the folder's name. */
+/* "scenario NAME, seed N" from DIR/scenario.ini, or the folder's name; and when a signal
+ * stopped the run, when: a curve that ends there is not a plateau of the model. */
 static char *run_title(const char *dir)
 {
   g_autofree char *ini = g_build_filename(dir, "scenario.ini", NULL);
   g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autofree char *title = NULL;
   if (g_key_file_load_from_file(kf, ini, G_KEY_FILE_NONE, NULL)) {
     g_autofree char *name = g_key_file_get_string(kf, "scenario", "name", NULL);
     g_autofree char *seed = g_key_file_get_value(kf, "scenario", "seed", NULL);
     if (name && seed)
-      return g_strdup_printf("scenario %s, seed %s", name, seed);
+      title = g_strdup_printf("scenario %s, seed %s", name, seed);
   }
-  g_autofree char *base = g_path_get_basename(dir);
-  return g_strdup_printf("results in %s", base);
+  if (title == NULL) {
+    g_autofree char *base = g_path_get_basename(dir);
+    title = g_strdup_printf("results in %s", base);
+  }
+  double at = NAN;
+  g_autofree char *by = es_summary_file_peek_interrupted(dir, &at);
+  if (by == NULL)
+    return g_steal_pointer(&title);
+  return g_strdup_printf("%s, interrupted by %s at %.3f s", title, by, at);
 }
 
 /* `text` as a quoted gnuplot string, appended. */

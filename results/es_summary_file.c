@@ -193,13 +193,10 @@ static guint nesting_depth(const char *text, gsize len, guint limit)
   return deepest;
 }
 
-EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
+/* The summary at `path` parsed, within the bounds: a regular file, at most
+ * ES_SUMMARY_FILE_MAX_BYTES, nested at most ES_SUMMARY_FILE_MAX_DEPTH, a JSON object. */
+static JsonParser *read_bounded(const char *path, GError **error)
 {
-  g_return_val_if_fail(dir_or_json != NULL, NULL);
-  g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-  g_autofree char *path = g_file_test(dir_or_json, G_FILE_TEST_IS_DIR)
-                              ? g_build_filename(dir_or_json, "summary.json", NULL)
-                              : g_strdup(dir_or_json);
   g_autofree char *text = NULL;
   gsize len = 0;
   GError *inner = NULL;
@@ -222,19 +219,66 @@ EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
                 ES_SUMMARY_FILE_MAX_DEPTH);
     return NULL;
   }
-  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonParser *parser = json_parser_new();
   if (!json_parser_load_from_data(parser, text, (gssize)len, &inner)) {
     g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_PARSE, "%s: not valid JSON: %s", path,
                 inner->message);
     g_error_free(inner);
+    g_object_unref(parser);
     return NULL;
   }
-  JsonNode *root_node = json_parser_get_root(parser);
-  if (!root_node || !JSON_NODE_HOLDS_OBJECT(root_node)) {
+  JsonNode *root = json_parser_get_root(parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
     g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_PARSE, "%s: not a JSON object", path);
+    g_object_unref(parser);
     return NULL;
   }
-  JsonObject *root = json_node_get_object(root_node);
+  return parser;
+}
+
+static char *summary_path(const char *dir_or_json)
+{
+  return g_file_test(dir_or_json, G_FILE_TEST_IS_DIR)
+             ? g_build_filename(dir_or_json, "summary.json", NULL)
+             : g_strdup(dir_or_json);
+}
+
+/* "interrupted": {"signal", "sim_time_s"} of `root`: the signal's name (a new string), NULL
+ * when there is no such member. */
+static char *interrupted_of(JsonObject *root, double *at_s)
+{
+  JsonObject *interrupted = object_object(root, "interrupted");
+  *at_s = NAN;
+  if (interrupted == NULL)
+    return NULL;
+  const char *by = object_string(interrupted, "signal");
+  JsonNode *at = json_object_get_member(interrupted, "sim_time_s");
+  if (at != NULL && JSON_NODE_HOLDS_VALUE(at)
+      && (json_node_get_value_type(at) == G_TYPE_DOUBLE
+          || json_node_get_value_type(at) == G_TYPE_INT64))
+    *at_s = json_node_get_double(at);
+  return g_strdup(by != NULL ? by : "a signal");
+}
+
+char *es_summary_file_peek_interrupted(const char *dir_or_json, double *at_s)
+{
+  g_return_val_if_fail(dir_or_json != NULL && at_s != NULL, NULL);
+  g_autofree char *path = summary_path(dir_or_json);
+  *at_s = NAN;
+  g_autoptr(JsonParser) parser = read_bounded(path, NULL);
+  return parser != NULL ? interrupted_of(json_node_get_object(json_parser_get_root(parser)), at_s)
+                        : NULL;
+}
+
+EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
+{
+  g_return_val_if_fail(dir_or_json != NULL, NULL);
+  g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+  g_autofree char *path = summary_path(dir_or_json);
+  g_autoptr(JsonParser) parser = read_bounded(path, error);
+  if (parser == NULL)
+    return NULL;
+  JsonObject *root = json_node_get_object(json_parser_get_root(parser));
   gint64 format = 0;
   if (!check_format(root, path, &format, error))
     return NULL;
@@ -285,13 +329,7 @@ EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
   g_ptr_array_add(f->param_names, NULL);
   const char *seed = g_hash_table_lookup(f->params, "scenario.seed");
   f->seed = g_strdup(seed ? seed : "?");
-  JsonObject *interrupted = object_object(root, "interrupted");
-  if (interrupted != NULL) {
-    const char *by = object_string(interrupted, "signal");
-    JsonNode *at = json_object_get_member(interrupted, "sim_time_s");
-    f->interrupted_by = g_strdup(by != NULL ? by : "a signal");
-    f->interrupted_at_s = at != NULL && JSON_NODE_HOLDS_VALUE(at) ? json_node_get_double(at) : NAN;
-  }
+  f->interrupted_by = interrupted_of(root, &f->interrupted_at_s);
   flatten(f, root, NULL, format);
   return f;
 }

@@ -24,6 +24,10 @@ typedef struct {
  * "format" member (_FORMAT). */
 EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error);
 void es_summary_file_free(EsSummaryFile *f);
+/* The "interrupted" mark of a result folder's (or a file's) summary.json, whatever else the
+ * summary holds (a live run's too): the signal's name (g_free it) and the run's clock then in
+ * *at_s (NaN when unknown); NULL when it has none, or cannot be read. */
+char *es_summary_file_peek_interrupted(const char *dir_or_json, double *at_s);
 
 /* The file actually read (dir/summary.json for a folder). */
 const char *es_summary_file_get_path(const EsSummaryFile *f);

@@ -63,6 +63,8 @@ grep -q "run interrupted by SIGINT at .*marked interrupted" "$tmp/err" || fail "
 grep -q "note: the result was interrupted by SIGINT at " "$tmp/cmp" || fail "compare: no note: $(cat "$tmp/cmp")"
 "$es" plot "$out" >"$tmp/plot" 2>&1 || fail "plot refused the folder: $(cat "$tmp/plot")"
 [ -s "$out/plots/latency_cdf.svg" ] || fail "no plot drawn"
+grep -q "scenario region, seed 1, interrupted by SIGINT at " "$out/plots/enrolled_over_time.svg" \
+  || fail "the plot's title does not say the run was interrupted"
 
 # --- SIGTERM: 143 and the signal's name.
 out=$tmp/term
@@ -135,5 +137,6 @@ for sig in INT TERM; do
   [ "$(number unfinished "$out/summary.json")" -gt 0 ] || fail "enrol SIG$sig: no unfinished eNB"
   [ "$(wc -l <"$out/enrolments.csv")" -eq 2001 ] || fail "enrol SIG$sig: enrolments.csv lacks rows"
   "$es" plot "$out" >/dev/null 2>&1 || fail "plot refused the interrupted enrol folder"
+  grep -q "interrupted by SIG$sig at " "$out/plots/latency_cdf.svg" || fail "enrol plot title"
 done
 echo "results_interrupted: SIGINT and SIGTERM keep complete, marked results (run, sweep, enrol)"
