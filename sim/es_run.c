@@ -264,6 +264,18 @@ static void run_clear(EsRun *run)
   g_free(run->started_at);
 }
 
+/* `text` into `path` whole or not at all (a temporary file beside it, synced, renamed); the
+ * error names the path and the reason. */
+static gboolean write_whole(const char *path, const char *text, GError **error)
+{
+  GError *inner = NULL;
+  if (g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666, &inner))
+    return TRUE;
+  g_set_error(error, ES_RUN_ERROR, ES_RUN_ERROR_IO, "cannot write %s: %s", path, inner->message);
+  g_error_free(inner);
+  return FALSE;
+}
+
 static char *started_at_now(void)
 {
   GDateTime *now = g_date_time_new_now_utc();
@@ -306,7 +318,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     goto out;
   }
   if (!es_outdir_claim(run.outdir, "scenario.ini", error)
-      || !g_file_set_contents(scenario_path, effective, -1, error)
+      || !write_whole(scenario_path, effective, error)
       || !make_pki(&run, pki_key, enb_key, error) || !es_run_make_hostile_pki(&run, error))
     goto out;
   for (const char *const *f = es_pki_file_names(); *f != NULL; f++)
