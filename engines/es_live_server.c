@@ -128,7 +128,6 @@ static void conn_charge(EsLiveConn *conn)
   gsize now = conn->in.body != NULL ? conn->in.body->len : 0;
   srv->stats.body_memory = srv->stats.body_memory - conn->charged + now;
   conn->charged = now;
-  srv->stats.body_memory_peak = MAX(srv->stats.body_memory_peak, srv->stats.body_memory);
   while (srv->stats.body_memory > srv->lim.max_body_memory) {
     EsLiveConn *big = NULL;
     for (GList *l = srv->conns.head; l != NULL; l = l->next) {
@@ -145,6 +144,7 @@ static void conn_charge(EsLiveConn *conn)
     es_http_in_release_body(&big->in);
     conn_reject(big, 503);
   }
+  srv->stats.body_memory_peak = MAX(srv->stats.body_memory_peak, srv->stats.body_memory);
 }
 
 static void reply_with(EsExchange *x, const EsHttpMsg *m);
