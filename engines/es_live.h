@@ -43,6 +43,7 @@ typedef struct {
   guint64 over_memory;     /* bodies dropped for max_body_memory (503) */
   gsize body_memory;       /* bytes of request bodies being received now */
   gsize body_memory_peak;
+  guint64 shortages;       /* episodes of accept() finding no descriptor (each logged once) */
   guint64 accept_pauses;   /* times accepting paused for want of a descriptor */
 } EsLiveServerStats;
 
@@ -66,7 +67,7 @@ gboolean es_live_set_target(EsLive *live, const char *host_port, const char *pat
 /* Serves RA/CA 0 (es_engine_server_set) on "HOST:PORT"; port 0 picks a free one, which
  * es_live_get_port then tells. Any request path is accepted; methods other than POST get 405.
  * `limits` may be NULL. When accept() finds no descriptor left, accepting pauses (250 ms at a
- * time) and one line on stderr says so, another when it works again. */
+ * time) and one line on stderr says so, once per episode. */
 gboolean es_live_listen(EsLive *live, const char *host_port, const EsLiveLimits *limits,
                         GError **error);
 guint16 es_live_get_port(const EsLive *live);

@@ -4,6 +4,7 @@
 #include "engines/es_http.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
@@ -22,6 +23,11 @@
 /* Descriptors kept for everything but connections: logs, the CRL, the PKI's files, epoll. */
 #define RESERVED_FDS 64u
 #define ACCEPT_PAUSE_S 0.25
+/* After bodies of at least this much together are gone, the allocator gives the memory back. */
+#define RELEASE_AFTER_BYTES (8u << 20)
+#define RELEASE_DELAY_S 1.0
+/* Descriptor shortages closer together than this are one episode, logged once. */
+#define SHORTAGE_EPISODE_GAP_US (10 * G_USEC_PER_SEC)
 
 struct EsLiveConn {
   EsLiveServer *srv;
@@ -44,9 +50,40 @@ struct EsLiveServer {
   EsLiveLimits lim;
   EsLiveServerStats stats;
   GQueue conns;
-  gint64 shortage_since;   /* monotonic µs of the first failed accept of an episode; 0: none */
-  guint64 shortage_pauses; /* pauses in this episode */
+  gsize body_high;         /* body memory's highest since memory was last given back */
+  struct event *release;   /* gives memory back once bodies are gone (release_memory) */
+  gint64 shortage_last;    /* monotonic µs of the last accept that found no descriptor */
 };
+
+/* jemalloc's control interface, when the program runs on jemalloc (cli/ links it). */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+    __attribute__((weak));
+
+/* Hands the pages of freed bodies back to the system. jemalloc otherwise purges only as it
+ * allocates, and glibc only from the top of its heap: a server left idle after an attack
+ * would keep them for good. */
+static void on_release(evutil_socket_t fd, short what, void *arg)
+{
+  EsLiveServer *srv = arg;
+  (void)fd, (void)what;
+  if (srv->stats.body_memory > RELEASE_AFTER_BYTES / 8)
+    return; /* still busy: the next drop brings us back */
+  srv->body_high = srv->stats.body_memory;
+  if (mallctl != NULL)
+    mallctl("arena.4096.purge", NULL, NULL, NULL, 0); /* 4096: MALLCTL_ARENAS_ALL */
+  else
+    malloc_trim(0);
+}
+
+/* Called as body memory goes down. */
+static void maybe_release(EsLiveServer *srv)
+{
+  if (srv->body_high >= RELEASE_AFTER_BYTES && srv->stats.body_memory <= RELEASE_AFTER_BYTES / 8
+      && !evtimer_pending(srv->release, NULL)) {
+    struct timeval tv = es_live_timeval(RELEASE_DELAY_S);
+    evtimer_add(srv->release, &tv);
+  }
+}
 
 /* ---- connections ------------------------------------------------------------------------ */
 
@@ -56,6 +93,7 @@ static void conn_free(EsLiveConn *conn)
   g_queue_unlink(&srv->conns, &conn->link);
   srv->stats.open--;
   srv->stats.body_memory -= conn->charged;
+  maybe_release(srv);
   es_http_in_clear(&conn->in);
   event_free(conn->deadline);
   if (conn->bev != NULL)
@@ -145,6 +183,8 @@ static void conn_charge(EsLiveConn *conn)
     conn_reject(big, 503);
   }
   srv->stats.body_memory_peak = MAX(srv->stats.body_memory_peak, srv->stats.body_memory);
+  srv->body_high = MAX(srv->body_high, srv->stats.body_memory);
+  maybe_release(srv);
 }
 
 static void reply_with(EsExchange *x, const EsHttpMsg *m);
@@ -273,13 +313,6 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
 {
   EsLiveServer *srv = arg;
   (void)listener, (void)sa, (void)socklen;
-  if (srv->shortage_since != 0) {
-    g_printerr("live server: accepting again after %.1f s short of descriptors (%" G_GUINT64_FORMAT
-               " pauses, %u connections open)\n",
-               (g_get_monotonic_time() - srv->shortage_since) / 1e6, srv->shortage_pauses,
-               srv->stats.open);
-    srv->shortage_since = 0;
-  }
   if (srv->stats.open >= srv->lim.max_connections) {
     EsLiveConn *victim = stalest(srv, NULL);
     if (victim == NULL) {
@@ -337,13 +370,16 @@ static void on_accept_error(struct evconnlistener *listener, void *arg)
 {
   EsLiveServer *srv = arg;
   int err = EVUTIL_SOCKET_ERROR();
-  if (srv->shortage_since == 0) {
-    srv->shortage_since = g_get_monotonic_time();
-    srv->shortage_pauses = 0;
-    g_printerr("live server: accept: %s (%u connections open): closing idle connections to "
-               "make room, else not accepting for %.2f s at a time\n",
-               evutil_socket_error_to_string(err), srv->stats.open, ACCEPT_PAUSE_S);
+  gint64 now = g_get_monotonic_time();
+  if (srv->shortage_last == 0 || now - srv->shortage_last > SHORTAGE_EPISODE_GAP_US) {
+    srv->stats.shortages++;
+    g_printerr("live server: accept: %s (%u connections open): closing the stalest connections "
+               "to make room, else not accepting for %.2f s at a time (said once until it has "
+               "not happened for %d s)\n",
+               evutil_socket_error_to_string(err), srv->stats.open, ACCEPT_PAUSE_S,
+               (int)(SHORTAGE_EPISODE_GAP_US / G_USEC_PER_SEC));
   }
+  srv->shortage_last = now;
   EsLiveConn *victim = stalest(srv, NULL);
   if (victim != NULL) {
     srv->stats.evicted++;
@@ -351,7 +387,6 @@ static void on_accept_error(struct evconnlistener *listener, void *arg)
     return;
   }
   srv->stats.accept_pauses++;
-  srv->shortage_pauses++;
   evconnlistener_disable(listener);
   struct timeval tv = es_live_timeval(ACCEPT_PAUSE_S);
   evtimer_add(srv->resume, &tv);
@@ -476,6 +511,7 @@ gboolean es_live_listen(EsLive *live, const char *host_port, const EsLiveLimits 
   }
   evconnlistener_set_error_cb(srv->listener, on_accept_error);
   srv->resume = evtimer_new(live->base, on_resume, srv);
+  srv->release = evtimer_new(live->base, on_release, srv);
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
   evutil_socket_t fd = evconnlistener_get_fd(srv->listener);
@@ -509,6 +545,7 @@ void es_live_server_free(EsLive *live)
     }
     evconnlistener_free(srv->listener);
     event_free(srv->resume);
+    event_free(srv->release);
     g_free(srv);
     live->server = NULL;
   }
