@@ -1,6 +1,6 @@
 /* HTTP/1.1 for CMP (RFC 6712) as both engines speak it: the messages they send, and the
- * incremental parser the simulated engine feeds with TCP segments (the live engine has
- * libevent's, held to the same limits). */
+ * incremental parser both engines' servers read requests with (TCP segments in the simulated
+ * engine, socket reads in the live one); the live engine's clients have libevent's. */
 #include "engines/es_http.h"
 
 #include <string.h>

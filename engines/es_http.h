@@ -1,6 +1,7 @@
 /* HTTP/1.1 for CMP (RFC 6712) as both engines speak it: one set of size limits, the messages
  * they send (requests, replies, refusals, 503 with Retry-After) and the checks of what they
- * take, and an incremental parser (http_parser) for the engine that sees raw TCP bytes. */
+ * take, and an incremental parser (http_parser) for the servers of both engines and the
+ * simulated engine's clients. */
 #ifndef ES_HTTP_H
 #define ES_HTTP_H
 
