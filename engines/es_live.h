@@ -66,8 +66,9 @@ gboolean es_live_set_target(EsLive *live, const char *host_port, const char *pat
 
 /* Serves RA/CA 0 (es_engine_server_set) on "HOST:PORT"; port 0 picks a free one, which
  * es_live_get_port then tells. Any request path is accepted; methods other than POST get 405.
- * `limits` may be NULL. When accept() finds no descriptor left, accepting pauses (250 ms at a
- * time) and one line on stderr says so, once per episode. */
+ * `limits` may be NULL. When accept() finds no descriptor left, the stalest connection is
+ * closed to make room, or else accepting pauses (250 ms at a time); one line on stderr says
+ * so, once per episode. */
 gboolean es_live_listen(EsLive *live, const char *host_port, const EsLiveLimits *limits,
                         GError **error);
 guint16 es_live_get_port(const EsLive *live);

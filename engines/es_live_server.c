@@ -51,7 +51,7 @@ struct EsLiveServer {
   EsLiveServerStats stats;
   GQueue conns;
   gsize body_high;         /* body memory's highest since memory was last given back */
-  struct event *release;   /* gives memory back once bodies are gone (release_memory) */
+  struct event *release;   /* gives memory back once bodies are gone (on_release) */
   gint64 shortage_last;    /* monotonic µs of the last accept that found no descriptor */
 };
 
