@@ -154,8 +154,8 @@ static gboolean write_port_file(const char *path, guint16 port, GError **error)
 int es_cmd_serve(int argc, char **argv)
 {
   g_autofree char *listen = NULL, *confirm = NULL, *confirm_wait = NULL, *validity = NULL,
-                  *crl_validity = NULL, *idle = NULL, *port_file = NULL;
-  gint max_body = 0;
+                  *crl_validity = NULL, *idle = NULL, *port_file = NULL, *request_timeout = NULL;
+  gint max_body = 0, max_connections = 0, max_body_memory_mib = 0;
   gboolean overwrite = FALSE, keep_superseded = FALSE, quiet = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
   GOptionEntry entries[] = {
@@ -169,6 +169,9 @@ int es_cmd_serve(int argc, char **argv)
     {"crl-validity", 0, 0, G_OPTION_ARG_STRING, &crl_validity, "raca.crl_validity: CRL nextUpdate minus thisUpdate (default 3650d)", "DURATION"},
     {"max-body", 0, 0, G_OPTION_ARG_INT, &max_body, "Largest request body accepted, in bytes (default 1 MiB)", "BYTES"},
     {"idle-timeout", 0, 0, G_OPTION_ARG_STRING, &idle, "Close a connection that sends nothing for this long (default 30s)", "DURATION"},
+    {"request-timeout", 0, 0, G_OPTION_ARG_STRING, &request_timeout, "A request must arrive whole (headers and body) this long after its first byte, else 408 and close (default 10s)", "DURATION"},
+    {"max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections, "Open connections at most; beyond, the stalest makes room (default 1024, or the descriptor limit less 64)", "N"},
+    {"max-body-memory", 0, 0, G_OPTION_ARG_INT, &max_body_memory_mib, "Request bodies being received, all connections together; beyond, the biggest gets 503 (default 32 x --max-body)", "MIB"},
     {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "raca.keep_superseded=true: do not revoke the certificate a confirmed kur or re-enrolment replaces", NULL},
     {"overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "Replace the logs of an earlier run in OUT_DIR", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors and the listening line", NULL},
@@ -226,6 +229,17 @@ int es_cmd_serve(int argc, char **argv)
     fprintf(stderr, "enrolsim: serve: --max-body must not be negative\n");
     return 2;
   }
+  double request_s = 0;
+  if (request_timeout != NULL && (!es_parse_duration(request_timeout, &request_s) || !(request_s > 0))) {
+    fprintf(stderr, "enrolsim: serve: --request-timeout: '%s' is not a positive duration (e.g. 10s)\n",
+            request_timeout);
+    return 2;
+  }
+  if (max_connections < 0 || max_body_memory_mib < 0) {
+    fprintf(stderr, "enrolsim: serve: --%s must not be negative\n",
+            max_connections < 0 ? "max-connections" : "max-body-memory");
+    return 2;
+  }
 
   g_autoptr(EsPki) pki = es_pki_load(pki_dir, &error);
   if (pki == NULL)
@@ -242,7 +256,9 @@ int es_cmd_serve(int argc, char **argv)
   Serve s = {.crl_validity_s = rc.crl_validity_s, .quiet = quiet};
   int status = 1;
   s.crl_path = g_build_filename(out_dir, "crl.pem", NULL);
-  EsLiveLimits limits = {.max_body = (gsize)max_body, .idle_timeout_s = idle_s};
+  EsLiveLimits limits = {.max_body = (gsize)max_body, .idle_timeout_s = idle_s,
+                         .request_timeout_s = request_s, .max_connections = (guint)max_connections,
+                         .max_body_memory = (gsize)max_body_memory_mib << 20};
   /* Listening first: an address that is taken or malformed leaves OUT_DIR untouched. */
   if ((s.live = es_live_new(&error)) == NULL
       || !es_live_listen(s.live, listen != NULL ? listen : "127.0.0.1:8080", &limits, &error))

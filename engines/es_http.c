@@ -1,6 +1,6 @@
 /* HTTP/1.1 for CMP (RFC 6712) as both engines speak it: the messages they send, and the
- * incremental parser the simulated engine feeds with TCP segments (the live engine has
- * libevent's, held to the same limits). */
+ * incremental parser both engines' servers read requests with (TCP segments in the simulated
+ * engine, socket reads in the live one); the live engine's clients have libevent's. */
 #include "engines/es_http.h"
 
 #include <string.h>
@@ -111,6 +111,20 @@ void es_http_write(GString *out, const EsHttpMsg *m)
 
 /* ---- reading messages ----------------------------------------------------------------- */
 
+void es_http_in_set_limits(EsHttpIn *in, gsize max_body, gsize max_header)
+{
+  in->max_body = max_body;
+  in->max_header = max_header;
+}
+
+void es_http_in_release_body(EsHttpIn *in)
+{
+  if (in->body != NULL) {
+    g_byte_array_unref(in->body);
+    in->body = g_byte_array_new();
+  }
+}
+
 void es_http_in_init(EsHttpIn *in, enum http_parser_type type)
 {
   http_parser_init(&in->parser, type);
@@ -120,6 +134,7 @@ void es_http_in_init(EsHttpIn *in, enum http_parser_type type)
     in->ctype = g_string_new(NULL);
     in->body = g_byte_array_new();
   }
+  in->begun = FALSE;
   in->complete = FALSE;
   in->reject = 0;
 }
@@ -146,6 +161,11 @@ static int on_message_begin(http_parser *p)
   in->in_retry_after = FALSE;
   in->retry_text[0] = '\0';
   in->retry_after = 0;
+  in->n_ctype = 0;
+  in->in_expect = FALSE;
+  in->expect_text[0] = '\0';
+  in->expect_continue = FALSE;
+  in->begun = TRUE;
   in->complete = FALSE;
   return 0;
 }
@@ -153,7 +173,7 @@ static int on_message_begin(http_parser *p)
 static int count_header(EsHttpIn *in, size_t len)
 {
   in->header_bytes += len;
-  if (in->header_bytes > ES_HTTP_MAX_HEADER) {
+  if (in->header_bytes > (in->max_header != 0 ? in->max_header : ES_HTTP_MAX_HEADER)) {
     in->reject = 431;
     return 1;
   }
@@ -188,8 +208,11 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
   if (!in->in_value) {
     in->in_value = TRUE;
     in->in_ctype = strcmp(in->field->str, "content-type") == 0;
-    if (in->in_ctype)
-      g_string_truncate(in->ctype, 0);
+    if (in->in_ctype && ++in->n_ctype > 1) {
+      in->reject = 400; /* which of two media types would the RA/CA check? */
+      return 1;
+    }
+    in->in_expect = strcmp(in->field->str, "expect") == 0;
     in->in_retry_after = strcmp(in->field->str, "retry-after") == 0;
     if (in->in_retry_after)
       in->retry_text[0] = '\0';
@@ -201,6 +224,12 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
     memcpy(in->retry_text + have, at, MIN(len, room));
     in->retry_text[have + MIN(len, room)] = '\0';
     in->retry_after = len > room ? 0 : es_http_retry_after(in->retry_text);
+  }
+  if (in->in_expect) {
+    gsize have = strlen(in->expect_text);
+    gsize room = sizeof in->expect_text - 1 - have;
+    memcpy(in->expect_text + have, at, MIN(len, room));
+    in->expect_text[have + MIN(len, room)] = '\0';
   }
   if (in->in_ctype) {
     if (in->ctype->len + len > ES_HTTP_MAX_CTYPE) {
@@ -215,8 +244,11 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 static int on_headers_complete(http_parser *p)
 {
   EsHttpIn *in = p->data;
+  gsize max_body = in->max_body != 0 ? in->max_body : ES_HTTP_MAX_BODY;
+  g_strstrip(in->expect_text);
+  in->expect_continue = g_ascii_strcasecmp(in->expect_text, "100-continue") == 0;
   /* http_parser leaves content_length at ULLONG_MAX when the header is absent. */
-  if (p->content_length != ULLONG_MAX && p->content_length > ES_HTTP_MAX_BODY) {
+  if (p->content_length != ULLONG_MAX && p->content_length > max_body) {
     in->reject = 413;
     return -1; /* an error: 1 would mean "no body" and complete the message */
   }
@@ -226,7 +258,7 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t len)
 {
   EsHttpIn *in = p->data;
-  if (in->body->len + len > ES_HTTP_MAX_BODY) {
+  if (in->body->len + len > (in->max_body != 0 ? in->max_body : ES_HTTP_MAX_BODY)) {
     in->reject = 413;
     return 1;
   }
@@ -238,6 +270,7 @@ static int on_message_complete(http_parser *p)
 {
   EsHttpIn *in = p->data;
   in->complete = TRUE;
+  in->begun = FALSE;
   /* Stop here: the message is handled before the parser looks at the next one. */
   http_parser_pause(p, 1);
   return 0;

@@ -1,6 +1,7 @@
 /* HTTP/1.1 for CMP (RFC 6712) as both engines speak it: one set of size limits, the messages
  * they send (requests, replies, refusals, 503 with Retry-After) and the checks of what they
- * take, and an incremental parser (http_parser) for the engine that sees raw TCP bytes. */
+ * take, and an incremental parser (http_parser) for the servers of both engines and the
+ * simulated engine's clients. */
 #ifndef ES_HTTP_H
 #define ES_HTTP_H
 
@@ -73,6 +74,8 @@ const char *es_http_reason_phrase(int status);
 /* One HTTP message being parsed (either direction). */
 typedef struct {
   http_parser parser;
+  gsize max_body;       /* limits (es_http_in_set_limits; 0: ES_HTTP_MAX_BODY, _HEADER) */
+  gsize max_header;
   GString *field;       /* current header name, lower-cased, truncated at ES_HTTP_MAX_FIELD */
   GString *ctype;
   GByteArray *body;
@@ -82,6 +85,11 @@ typedef struct {
   gboolean in_retry_after; /* that value belongs to Retry-After */
   char retry_text[24];  /* its text so far (truncated: longer is no delay-seconds anyway) */
   guint retry_after;    /* its delay-seconds, capped; 0 when absent or an HTTP-date */
+  guint n_ctype;        /* Content-Type fields seen: more than one is refused */
+  gboolean in_expect;   /* the header value being read belongs to Expect */
+  char expect_text[16];
+  gboolean expect_continue; /* the request said Expect: 100-continue */
+  gboolean begun;       /* a message's first byte has come and it is not complete yet */
   gboolean complete;
   int reject;           /* an HTTP status that says why we gave up on the message */
 } EsHttpIn;
@@ -89,9 +97,16 @@ typedef struct {
 /* A parser for requests (HTTP_REQUEST) or responses; init again to reuse it. */
 void es_http_in_init(EsHttpIn *in, enum http_parser_type type);
 void es_http_in_clear(EsHttpIn *in);
+/* Bounds of the messages this parser takes (0: the defaults above); kept across inits. */
+void es_http_in_set_limits(EsHttpIn *in, gsize max_body, gsize max_header);
+/* Gives back the memory of the last message's body (a server holding many idle connections
+ * keeps no body buffers). */
+void es_http_in_release_body(EsHttpIn *in);
 /* Feeds bytes (len 0: the peer closed). Returns how many were consumed; afterwards either
  * in->complete (one message, parser ready for the next), in->reject (the HTTP status that
- * says why it gave up: 400, 413, 431), or all bytes were consumed. */
+ * says why it gave up: 400, 413, 431), or all bytes were consumed. Refused with 400: framing
+ * a peer could use to smuggle a message past another parser (two Content-Length fields,
+ * equal or not; Content-Length with chunked), and two Content-Type fields. */
 gsize es_http_in_feed(EsHttpIn *in, const guint8 *data, gsize len);
 /* The message's Content-Type, NULL when it had none. */
 const char *es_http_in_content_type(const EsHttpIn *in);

@@ -12,14 +12,40 @@ typedef enum { ES_LIVE_ERROR_ADDRESS, ES_LIVE_ERROR_LISTEN, ES_LIVE_ERROR_SETUP 
 
 typedef struct EsLive EsLive;
 
-/* What the server accepts from a client; zeros take the defaults. */
+/* What the server accepts from clients; zeros take the defaults. */
 typedef struct {
   gsize max_body;        /* bigger request bodies are refused with 413 (default 1 MiB) */
   gsize max_headers;     /* request line plus headers (default 8 KiB) */
   double idle_timeout_s; /* a connection that sends nothing for this long is closed, between
                           * requests or in the middle of one (default 30 s); a reply that
                           * cannot be written for this long too */
+  double request_timeout_s; /* a request must arrive whole (headers and body) this long after
+                          * its first byte, or it gets 408 and the connection is closed
+                          * (default 10 s): the idle timeout restarts with every byte */
+  guint max_connections; /* open connections at most (default 1024, less when the descriptor
+                          * limit is lower); a new one beyond it closes the connection idle
+                          * longest, or the oldest unfinished request; when every connection
+                          * has a request being served, the new one is refused */
+  gsize max_body_memory; /* request bodies being received, all connections together (default
+                          * 32 x max_body); beyond it the connection holding the biggest
+                          * unfinished body gets 503 and is closed */
 } EsLiveLimits;
+
+/* What the server has done to keep within its limits, since es_live_listen. */
+typedef struct {
+  guint64 accepted;        /* connections */
+  guint open;              /* connections open now */
+  guint open_peak;
+  guint64 evicted;         /* closed to make room for a new connection (max_connections or
+                            * no descriptor left) */
+  guint64 refused;         /* new connections closed at once: nothing could make room */
+  guint64 timed_out;       /* requests not whole within request_timeout_s (408) */
+  guint64 over_memory;     /* bodies dropped for max_body_memory (503) */
+  gsize body_memory;       /* bytes of request bodies being received now */
+  gsize body_memory_peak;
+  guint64 shortages;       /* episodes of accept() finding no descriptor (each logged once) */
+  guint64 accept_pauses;   /* times accepting paused for want of a descriptor */
+} EsLiveServerStats;
 
 /* A libevent base of its own. Sets SIGPIPE to ignored (process-wide): a reply written to a
  * client that went away must fail with EPIPE, not kill the process. */
@@ -40,10 +66,14 @@ gboolean es_live_set_target(EsLive *live, const char *host_port, const char *pat
 
 /* Serves RA/CA 0 (es_engine_server_set) on "HOST:PORT"; port 0 picks a free one, which
  * es_live_get_port then tells. Any request path is accepted; methods other than POST get 405.
- * `limits` may be NULL. */
+ * `limits` may be NULL. When accept() finds no descriptor left, the stalest connection is
+ * closed to make room, or else accepting pauses (250 ms at a time); one line on stderr says
+ * so, once per episode. */
 gboolean es_live_listen(EsLive *live, const char *host_port, const EsLiveLimits *limits,
                         GError **error);
 guint16 es_live_get_port(const EsLive *live);
+/* The limits in force (defaults filled in) and what they did; zeros before es_live_listen. */
+void es_live_get_server_stats(const EsLive *live, EsLiveLimits *limits, EsLiveServerStats *stats);
 
 /* Runs the event loop until es_live_stop (or a signal, see below) or until nothing is left
  * to wait for. */

@@ -8,9 +8,13 @@
 
 #include "engines/es_live.h"
 
+typedef struct EsLiveServer EsLiveServer;
+typedef struct EsLiveConn EsLiveConn;
+
 struct EsExchange {
   EsLive *live;
-  struct evhttp_request *req;      /* NULL once libevent freed it with its connection */
+  EsLiveConn *conn;                /* NULL once the connection went away: the reply is dropped */
+  gboolean keep_alive;
   GList link;                      /* in live->exchanges */
 };
 
@@ -29,7 +33,7 @@ struct EsLive {
   GQueue channels;
   GQueue doomed;                   /* evhttp_connection, freed outside libevent's frames */
   struct event *reaper;
-  struct evhttp *http;
+  EsLiveServer *server;            /* es_live_server.c */
   guint16 port;
   EsRequestFn server_fn;
   void *server_arg;

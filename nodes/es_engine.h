@@ -31,6 +31,24 @@ typedef void (*EsResponseFn)(void *arg, const EsResponse *response);
 typedef void (*EsRequestFn)(void *arg, EsExchange *exchange, const char *content_type,
                             const guint8 *body, gsize len);
 
+/* TRUE when a request's Content-Type names CMP's media type, application/pkixcmp (RFC 6712):
+ * compared whole and case-insensitively, whitespace around it and parameters after ';'
+ * allowed (RFC 9110 8.3.1), so "application/pkixcmpEVIL" is not it. NULL: FALSE. */
+static inline gboolean es_engine_content_type_is_cmp(const char *value)
+{
+  static const char cmp[] = "application/pkixcmp";
+  if (value == NULL)
+    return FALSE;
+  while (*value == ' ' || *value == '\t')
+    value++;
+  if (g_ascii_strncasecmp(value, cmp, sizeof cmp - 1) != 0)
+    return FALSE;
+  const char *rest = value + sizeof cmp - 1;
+  while (*rest == ' ' || *rest == '\t')
+    rest++;
+  return *rest == '\0' || *rest == ';';
+}
+
 typedef struct {
   double (*now)(EsEngine *engine);
   guint64 (*timer_add)(EsEngine *engine, double delay_s, EsTimerFn fn, void *arg);

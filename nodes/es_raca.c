@@ -556,7 +556,7 @@ static void on_request(void *arg, EsExchange *exchange, const char *content_type
                        const guint8 *body, gsize len)
 {
   EsRaca *raca = arg;
-  if (content_type == NULL || g_ascii_strncasecmp(content_type, "application/pkixcmp", 19) != 0) {
+  if (!es_engine_content_type_is_cmp(content_type)) {
     static const char msg[] = "expected Content-Type: application/pkixcmp";
     es_engine_reply(raca->engine, exchange, 415, "text/plain", (const guint8 *)msg, sizeof msg - 1);
     return;

@@ -177,6 +177,65 @@ static void test_partial(void)
   es_http_in_clear(&in);
 }
 
+/* Framing two parsers could read differently (request smuggling) is refused, and so are two
+ * media types; the RA/CA takes only CMP's media type, whole. */
+static void test_exact_fields(void)
+{
+  static const char *const refused[] = {
+    "POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+    "POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
+    "POST / HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\nhello",
+    "POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "POST / HTTP/1.1\r\nContent-Type: application/pkixcmp\r\nContent-Type: text/plain\r\n"
+    "Content-Length: 5\r\n\r\nhello",
+    "POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\nhello",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+    g_test_message("refused[%" G_GSIZE_FORMAT "]", i);
+    g_assert_cmpint(reject_of(refused[i], strlen(refused[i]), HTTP_REQUEST), ==, 400);
+  }
+  g_assert_true(es_engine_content_type_is_cmp("application/pkixcmp"));
+  g_assert_true(es_engine_content_type_is_cmp("Application/PKIXCMP"));
+  g_assert_true(es_engine_content_type_is_cmp(" application/pkixcmp "));
+  g_assert_true(es_engine_content_type_is_cmp("application/pkixcmp; charset=binary"));
+  g_assert_true(es_engine_content_type_is_cmp("application/pkixcmp;x=y"));
+  g_assert_false(es_engine_content_type_is_cmp("application/pkixcmpEVIL"));
+  g_assert_false(es_engine_content_type_is_cmp("application/pkixcmp-poll"));
+  g_assert_false(es_engine_content_type_is_cmp("application/pkix"));
+  g_assert_false(es_engine_content_type_is_cmp("text/plain; x=application/pkixcmp"));
+  g_assert_false(es_engine_content_type_is_cmp("application/pkixcmp x"));
+  g_assert_false(es_engine_content_type_is_cmp(""));
+  g_assert_false(es_engine_content_type_is_cmp(NULL));
+}
+
+/* A server's own limits, below the defaults; Expect: 100-continue is noticed. */
+static void test_own_limits(void)
+{
+  EsHttpIn in = {0};
+  es_http_in_set_limits(&in, 4, 64);
+  es_http_in_init(&in, HTTP_REQUEST);
+  es_http_in_feed(&in, (const guint8 *)request, sizeof request - 1);
+  g_assert_cmpint(in.reject, ==, 413);
+  es_http_in_init(&in, HTTP_REQUEST);
+  es_http_in_set_limits(&in, 0, 32);
+  es_http_in_feed(&in, (const guint8 *)request, sizeof request - 1);
+  g_assert_cmpint(in.reject, ==, 431);
+  es_http_in_set_limits(&in, 0, 0);
+  es_http_in_init(&in, HTTP_REQUEST);
+  static const char expect[] = "POST / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 5\r\n\r\n";
+  es_http_in_feed(&in, (const guint8 *)expect, sizeof expect - 1);
+  g_assert_true(in.begun);
+  g_assert_false(in.complete);
+  g_assert_true(in.expect_continue);
+  es_http_in_feed(&in, (const guint8 *)"hello", 5);
+  g_assert_true(in.complete);
+  g_assert_false(in.begun);
+  g_assert_cmpmem(in.body->data, in.body->len, "hello", 5);
+  es_http_in_release_body(&in);
+  g_assert_cmpuint(in.body->len, ==, 0);
+  es_http_in_clear(&in);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -187,5 +246,7 @@ int main(int argc, char **argv)
   g_test_add_func("/http/writes", test_writes);
   g_test_add_func("/http/refusals", test_refusals);
   g_test_add_func("/http/partial", test_partial);
+  g_test_add_func("/http/exact-fields", test_exact_fields);
+  g_test_add_func("/http/own-limits", test_own_limits);
   return g_test_run();
 }

@@ -623,6 +623,197 @@ static void test_hostile(void)
   es_test_world_clear(&w);
 }
 
+/* ---- the server's bounds ----------------------------------------------------------------- */
+
+/* A client socket of the main thread (the kernel completes the connection while the loop is
+ * not running), its sends and reads non-blocking between runs of the loop. */
+static int bounded_connect(guint16 port)
+{
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof sa), ==, 0);
+  return fd;
+}
+
+static void bounded_send(int fd, const char *data, gsize len)
+{
+  g_assert_cmpint(send(fd, data, len, MSG_NOSIGNAL), ==, (ssize_t)len);
+}
+
+/* What the server sent so far; *closed when it closed the connection. */
+static char *bounded_read(int fd, gboolean *closed)
+{
+  GString *out = g_string_new(NULL);
+  char buf[4096];
+  *closed = FALSE;
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n == 0)
+      *closed = TRUE;
+    if (n <= 0)
+      break;
+    g_string_append_len(out, buf, n);
+  }
+  return g_string_free(out, FALSE);
+}
+
+/* Runs the loop until the server has sent a response's head, or closed, or 10 s passed. */
+static char *await_answer(EsLive *live, int fd, gboolean *closed)
+{
+  GString *out = g_string_new(NULL);
+  *closed = FALSE;
+  for (int i = 0; i < 200 && !*closed && strstr(out->str, "\r\n\r\n") == NULL; i++) {
+    es_test_run_for(live, 0.05);
+    g_autofree char *got = bounded_read(fd, closed);
+    g_string_append(out, got);
+  }
+  return g_string_free(out, FALSE);
+}
+
+typedef struct {
+  EsLive *live;
+  guint64 accepted;
+  gsize body_memory;
+  guint64 over_memory;
+} Accepted;
+
+static gboolean accepted_enough(void *arg)
+{
+  Accepted *a = arg;
+  EsLiveServerStats st;
+  es_live_get_server_stats(a->live, NULL, &st);
+  return st.accepted >= a->accepted && st.body_memory >= a->body_memory
+         && st.over_memory >= a->over_memory;
+}
+
+static void test_bounds(void)
+{
+  EsLive *live = es_test_live_new();
+  Server s = {.live = live, .last_body = g_byte_array_new(), .delay_s = 0};
+  es_engine_server_set(es_live_get0_engine(live), 0, on_echo, &s);
+  EsLiveLimits limits = {.max_body = 64 * 1024, .idle_timeout_s = 20, .request_timeout_s = 0.6,
+                         .max_connections = 4, .max_body_memory = 100 * 1024};
+  g_free(es_test_listen_any(live, &limits));
+  guint16 port = es_live_get_port(live);
+  EsLiveServerStats st;
+  Accepted a = {.live = live};
+  gboolean closed;
+
+  /* Four connections; the fifth closes the one idle longest and is served. */
+  int idle[4];
+  for (int i = 0; i < 4; i++) {
+    idle[i] = bounded_connect(port);
+    a.accepted++;
+    es_test_run_until(live, accepted_enough, &a, 5);
+  }
+  g_autofree char *req = http_post("application/pkixcmp", 5, "hello");
+  int fifth = bounded_connect(port);
+  bounded_send(fifth, req, strlen(req));
+  a.accepted++;
+  es_test_run_until(live, accepted_enough, &a, 5);
+  g_autofree char *first = await_answer(live, idle[0], &closed);
+  g_assert_true(closed);
+  g_autofree char *answer = await_answer(live, fifth, &closed);
+  g_assert_true(g_str_has_prefix(answer, "HTTP/1.1 200 "));
+  es_live_get_server_stats(live, NULL, &st);
+  g_assert_cmpuint(st.evicted, ==, 1);
+  g_assert_cmpuint(st.open, ==, 4);
+  g_assert_cmpuint(st.open_peak, ==, 4);
+  for (int i = 0; i < 4; i++)
+    close(idle[i]);
+  close(fifth);
+  es_test_run_for(live, 0.2);
+
+  /* Slowloris: a byte every 0.1 s keeps the idle timeout away, not the request's. */
+  int slow = bounded_connect(port);
+  static const char head[] = "POST / HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaa";
+  gint64 t0 = g_get_monotonic_time();
+  GString *slow_answer = g_string_new(NULL);
+  closed = FALSE;
+  for (gsize i = 0; !closed && (g_get_monotonic_time() - t0) < 5 * G_USEC_PER_SEC; i++) {
+    if (i < sizeof head - 1)
+      (void)send(slow, head + i, 1, MSG_NOSIGNAL); /* fails once the server has closed */
+    es_test_run_for(live, 0.1);
+    g_autofree char *got = bounded_read(slow, &closed);
+    g_string_append(slow_answer, got);
+  }
+  double took = (g_get_monotonic_time() - t0) / 1e6;
+  g_assert_true(closed);
+  g_assert_true(g_str_has_prefix(slow_answer->str, "HTTP/1.1 408 "));
+  g_string_free(slow_answer, TRUE);
+  g_assert_cmpfloat(took, >=, 0.5);
+  g_assert_cmpfloat(took, <, 4.5);
+  close(slow);
+
+  /* Bodies being received: beyond 100 KiB together, the biggest goes (503), and a client
+   * with a whole request is served. */
+  g_autofree char *big_head = g_strdup_printf("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                              "application/pkixcmp\r\nContent-Length: %d\r\n\r\n",
+                                              60000);
+  char *filler = g_malloc(60000);
+  memset(filler, 'B', 60000);
+  int hog1 = bounded_connect(port), hog2 = bounded_connect(port);
+  bounded_send(hog1, big_head, strlen(big_head));
+  bounded_send(hog1, filler, 55000);
+  a.body_memory = 55000;
+  es_test_run_until(live, accepted_enough, &a, 5);
+  bounded_send(hog2, big_head, strlen(big_head));
+  bounded_send(hog2, filler, 50000);
+  a.body_memory = 0;
+  a.over_memory = 1;
+  es_test_run_until(live, accepted_enough, &a, 5);
+  es_live_get_server_stats(live, NULL, &st);
+  g_assert_cmpuint(st.over_memory, ==, 1);
+  g_assert_cmpuint(st.body_memory, <=, 100 * 1024);
+  g_autofree char *hog1_answer = await_answer(live, hog1, &closed);
+  g_assert_true(g_str_has_prefix(hog1_answer, "HTTP/1.1 503 "));
+  g_autofree char *hog2_answer = bounded_read(hog2, &closed);
+  g_assert_cmpstr(hog2_answer, ==, "");
+  RawClient *rc = raw_exchange(live, req, strlen(req), 2, FALSE);
+  g_assert_cmpint(status_of(rc), ==, 200);
+  raw_free(rc);
+  /* hog2 never finishes: the request timeout ends it and its memory comes back. */
+  g_autofree char *hog2_late = await_answer(live, hog2, &closed);
+  g_assert_true(g_str_has_prefix(hog2_late, "HTTP/1.1 408 "));
+  es_live_get_server_stats(live, NULL, &st);
+  g_assert_cmpuint(st.body_memory, ==, 0);
+  g_assert_cmpuint(st.timed_out, ==, 2);
+  g_assert_cmpuint(st.body_memory_peak, <=, 100 * 1024);
+  close(hog1);
+  close(hog2);
+  g_free(filler);
+  server_clear(&s);
+  es_live_free(live);
+}
+
+/* Requests a second parser could frame differently, and media types that only begin like
+ * CMP's, are refused by the live server as by the simulated one's parser. */
+static void test_exact_fields(void)
+{
+  World w;
+  es_test_world_setup(&w, NULL);
+  static const char *const cases[][2] = {
+    {"400", "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/pkixcmp\r\n"
+            "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"},
+    {"400", "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/pkixcmp\r\n"
+            "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello"},
+    {"415", "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/pkixcmpEVIL\r\n"
+            "Content-Length: 5\r\n\r\nhello"},
+    {"400", "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/pkixcmp\r\n"
+            "Content-Type: application/pkixcmp\r\nContent-Length: 5\r\n\r\nhello"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    RawClient *rc = raw_exchange(w.live, cases[i][1], strlen(cases[i][1]), 2, FALSE);
+    g_assert_cmpint(status_of(rc), ==, atoi(cases[i][0]));
+    raw_free(rc);
+  }
+  EsRacaStats st;
+  es_raca_get_stats(w.raca, &st);
+  g_assert_cmpuint(st.issued, ==, 0);
+  es_test_world_clear(&w);
+}
+
 static void test_bad_addresses(void)
 {
   EsLive *live = es_test_live_new();
@@ -662,6 +853,8 @@ int main(int argc, char **argv)
                   test_channel_resend_on_reused_connection);
   g_test_add_func("/live/server/reply-after-client-left", test_reply_after_client_left);
   g_test_add_func("/live/server/hostile-clients", test_hostile);
+  g_test_add_func("/live/server/bounds", test_bounds);
+  g_test_add_func("/live/server/exact-fields", test_exact_fields);
   g_test_add_func("/live/enb/timeout", test_enb_timeout);
   return g_test_run();
 }
