@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nodes/es_cmp.h"
+#include "pki/es_clock.h"
 
 /* Enters the next element inside [*p, end): *p moves to its content; returns where it ends. */
 static const unsigned char *der_enter(const unsigned char **p, const unsigned char *end,
@@ -119,17 +120,27 @@ static void on_raca_event(void *arg, const EsRacaEvent *ev)
 
 EsRacaConfig raca_config(gboolean implicit)
 {
-  EsRacaConfig c = {
-      .grant_implicit = implicit,
-      .confirm_wait_s = 30,
-      .workers = 1,
-      .ir_service_s = 0.002,
-      .certconf_service_s = 0.001,
-      .epoch = EPOCH,
-      .cert_validity_s = 3650 * 86400,
-      .seed = 7,
-  };
+  EsRacaConfig c;
+  es_raca_config_init(&c); /* hardened, with the default window and caps */
+  c.grant_implicit = implicit;
+  c.confirm_wait_s = 30;
+  c.workers = 1;
+  c.ir_service_s = 0.002;
+  c.certconf_service_s = 0.001;
+  c.epoch = EPOCH;
+  c.cert_validity_s = 3650 * 86400;
+  c.seed = 7;
   return c;
+}
+
+/* The wall clock the clients' messageTime reads: EPOCH + test_clock_offset, where the
+ * RA/CA's clock (no engine) stands at EPOCH. */
+gint64 test_clock_offset = 60;
+
+static gint64 test_clock(void *arg)
+{
+  (void)arg;
+  return EPOCH + test_clock_offset;
 }
 
 void fixture_set_config(Fixture *f, const EsRacaConfig *config)
@@ -146,6 +157,8 @@ void fixture_setup(Fixture *f, gconstpointer data)
 {
   GError *error = NULL;
   memset(f, 0, sizeof *f);
+  test_clock_offset = 60;
+  es_clock_set(test_clock, NULL);
   f->pki = es_pki_generate(ES_KEY_P256, EPOCH, &error);
   g_assert_no_error(error);
   EsRacaConfig c = raca_config(GPOINTER_TO_INT(data));
@@ -159,6 +172,7 @@ void fixture_teardown(Fixture *f, gconstpointer data)
   X509_free(f->revoked_cert);
   es_raca_free(f->raca);
   es_pki_free(f->pki);
+  es_clock_set(NULL, NULL);
 }
 
 OSSL_CMP_CTX *enb_ctx(const EsPki *vendor, guint number, Wire *w)

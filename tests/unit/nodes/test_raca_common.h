@@ -43,6 +43,9 @@ typedef struct {
 } Cred;
 
 EsRacaConfig raca_config(gboolean implicit);
+/* Seconds the clients' clock (time(), so messageTime) stands after EPOCH, the RA/CA's: 60
+ * after fixture_setup. */
+extern gint64 test_clock_offset;
 /* data: GINT_TO_POINTER(implicit), whether the RA/CA grants implicitConfirm. */
 void fixture_setup(Fixture *f, gconstpointer data);
 void fixture_teardown(Fixture *f, gconstpointer data);

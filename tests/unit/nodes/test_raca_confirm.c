@@ -40,6 +40,9 @@ static void test_implicit_not_granted(Fixture *f, gconstpointer data)
   OSSL_CMP_CTX_free(ctx);
 }
 
+/* A certConf that does not authenticate is not its client's: refused, and the transaction is
+ * left as it was, to be confirmed by a valid certConf or revoked at confirm-wait. Without
+ * raca.harden it revokes at once, so anyone who saw the transactionID could revoke. */
 static void test_tampered_certconf(Fixture *f, gconstpointer data)
 {
   (void)data;
@@ -48,7 +51,24 @@ static void test_tampered_certconf(Fixture *f, gconstpointer data)
   g_assert_null(OSSL_CMP_exec_IR_ses(ctx)); /* the client sees the error response */
   g_assert_cmpint(w.last_response_type, ==, ES_CMP_ERROR);
   g_assert_cmpuint(f->issued, ==, 1);
+  g_assert_cmpuint(f->revoked, ==, 0);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.open_transactions, ==, 1);
+  g_assert_cmpuint(st.refused_unbound, ==, 1);
+  es_raca_expire_all(f->raca);
   g_assert_cmpuint(f->revoked, ==, 1);
+  g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
+  OSSL_CMP_CTX_free(ctx);
+  ERR_clear_error();
+
+  EsRacaConfig c = raca_config(FALSE);
+  c.harden = FALSE;
+  fixture_set_config(f, &c);
+  Wire open = {f->raca, TAMPER_CERTCONF, 0, -1};
+  ctx = enb_ctx(f->pki, 6, &open);
+  g_assert_null(OSSL_CMP_exec_IR_ses(ctx));
+  g_assert_cmpuint(f->revoked, ==, 2);
   g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_CERTCONF_FAILED);
   g_assert_cmpint(crl_reason(f->raca, f->revoked_cert), ==, ES_REVOKE_PRIVILEGE_WITHDRAWN);
   OSSL_CMP_CTX_free(ctx);
@@ -131,8 +151,8 @@ static void test_confirm_wait(Fixture *f, gconstpointer data)
   ERR_clear_error();
 }
 
-/* A kur whose certConf fails, to authenticate or by its hash: the new certificate is revoked
- * and the eNB keeps the valid one it renewed. */
+/* A kur whose certConf fails, to authenticate (revoked at confirm-wait) or by its hash (at
+ * once): the new certificate is revoked and the eNB keeps the valid one it renewed. */
 static void test_kur_failed_certconf_keeps_old(Fixture *f, gconstpointer data)
 {
   (void)data;
@@ -142,9 +162,15 @@ static void test_kur_failed_certconf_keeps_old(Fixture *f, gconstpointer data)
     Wire w = {f->raca, modes[i], 0, -1};
     g_assert_null(renew(f, &old, &w, NULL));
     g_assert_cmpint(w.last_response_type, ==, ES_CMP_ERROR);
-    g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_CERTCONF_FAILED);
+    if (modes[i] == TAMPER_CERTCONF) /* not its client's: the transaction waits */
+      es_raca_expire_all(f->raca);
+    g_assert_cmpint(f->last_cause, ==, modes[i] == TAMPER_CERTCONF
+                                           ? ES_RACA_REVOKED_CONFIRM_TIMEOUT
+                                           : ES_RACA_REVOKED_CERTCONF_FAILED);
     g_assert_cmpint(X509_cmp(f->revoked_cert, f->issued_cert), ==, 0);
-    g_assert_cmpint(crl_reason(f->raca, f->revoked_cert), ==, ES_REVOKE_PRIVILEGE_WITHDRAWN);
+    g_assert_cmpint(crl_reason(f->raca, f->revoked_cert), ==,
+                    modes[i] == TAMPER_CERTCONF ? ES_REVOKE_CESSATION
+                                                : ES_REVOKE_PRIVILEGE_WITHDRAWN);
     g_assert_cmpint(crl_reason(f->raca, old.cert), ==, -1);
     cred_clear(&old);
   }
