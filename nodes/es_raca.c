@@ -71,6 +71,8 @@ gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int r
   if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_REVOKED, .cert = cert, .cause = cause,
                       .reason = reason, .t = t};
+    if (raca->request != NULL)
+      ev.request_der = g_bytes_get_data(raca->request, &ev.request_len);
     raca->observer.event(raca->observer_arg, &ev);
   }
   return TRUE;
@@ -600,6 +602,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
   Transaction *t = g_hash_table_lookup(raca->transactions, id);
   GBytes *request = g_bytes_new_static(der, len);
   GBytes *out = NULL;
+  raca->request = request;
   gboolean opens = opens_transaction(type);
 
   if (oversized != NULL) {
@@ -727,6 +730,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
   }
 
 done:
+  raca->request = NULL;
   g_bytes_unref(request);
   g_bytes_unref(id);
   if (stripped != NULL)

@@ -91,6 +91,9 @@ typedef struct {
   EsRacaRevokeCause cause;  /* REVOKED */
   int reason;               /* REVOKED: the RFC 5280 reason code on the CRL */
   double t;                 /* engine time */
+  const guint8 *request_der;/* the request (DER) whose processing caused it; NULL for a
+                             * timer (confirm-wait) or es_raca_expire_all */
+  gsize request_len;
 } EsRacaEvent;
 
 typedef struct {

@@ -159,6 +159,8 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_ISSUED, .cert = cert, .request = type,
                       .replaced = old, .t = es_raca_now_s(raca)};
+    if (raca->request != NULL)
+      ev.request_der = g_bytes_get_data(raca->request, &ev.request_len);
     raca->observer.event(raca->observer_arg, &ev);
   }
   /* Kept to authenticate a later kur or rr that names this certificate. */

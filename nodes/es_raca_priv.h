@@ -41,6 +41,7 @@ struct EsRaca {
   GHashTable *seen_nonces;      /* senderNonce (GBytes) -> likewise: requests seen (harden) */
   GQueue *seen_order;           /* Seen, in the order remembered: what to forget next */
   EsRacaStats stats;
+  GBytes *request;              /* borrowed while it is processed: for EsRacaEvent.request */
 };
 
 /* An ended transaction's answers, replayed to a byte-identical resend (its answer was
