@@ -283,6 +283,7 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
   raca->holders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   raca->extra_out = sk_X509_new_null();
   raca->rand = es_rand_new(config->seed, ES_STREAM_RACA);
+  raca->check_rand = es_rand_new(config->seed, ES_STREAM_RACA_CHECKS);
   raca->transactions = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
                                              (GDestroyNotify)es_raca_transaction_free);
   raca->closed = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
@@ -338,6 +339,7 @@ void es_raca_free(EsRaca *raca)
   if (raca->seen_nonces != NULL)
     g_hash_table_destroy(raca->seen_nonces);
   es_rand_free(raca->rand);
+  es_rand_free(raca->check_rand);
   sk_X509_pop_free(raca->extra_out, X509_free);
   X509_STORE_free(raca->vendor_trust);
   X509_STORE_free(raca->operator_trust);
@@ -408,12 +410,14 @@ static gboolean is_cert_request(int type)
   return type == ES_CMP_IR || type == ES_CMP_CR || type == ES_CMP_KUR || type == ES_CMP_P10CR;
 }
 
-static void seen_put(GHashTable *table, GBytes *key, gint64 forget)
+/* FALSE when the table held it that long already. */
+static gboolean seen_put(GHashTable *table, GBytes *key, gint64 forget)
 {
   gint64 *old = g_hash_table_lookup(table, key);
   if (old != NULL && *old >= forget)
-    return;
+    return FALSE;
   g_hash_table_replace(table, g_bytes_ref(key), g_memdup2(&forget, sizeof forget));
+  return TRUE;
 }
 
 static void seen_drop(GHashTable *table, GBytes *key, gint64 forget)
@@ -436,12 +440,15 @@ static void forget_old_requests(EsRaca *raca, gint64 now)
 
 static void remember(EsRaca *raca, GBytes *id, GBytes *nonce, gint64 message_time)
 {
+  gint64 forget = message_time + (gint64)ceil(raca->config.message_time_window_s);
+  gboolean new_id = seen_put(raca->seen_ids, id, forget);
+  gboolean new_nonce = seen_put(raca->seen_nonces, nonce, forget);
+  if (!new_id && !new_nonce)
+    return; /* told twice (RA/CAs that share what they saw) */
   Seen *seen = g_new0(Seen, 1);
   seen->id = g_bytes_ref(id);
   seen->nonce = g_bytes_ref(nonce);
-  seen->forget = message_time + (gint64)ceil(raca->config.message_time_window_s);
-  seen_put(raca->seen_ids, id, seen->forget);
-  seen_put(raca->seen_nonces, nonce, seen->forget);
+  seen->forget = forget;
   g_queue_push_tail(raca->seen_order, seen);
 }
 
@@ -465,7 +472,9 @@ static GBytes *refuse(EsRaca *raca, GBytes *id, const OSSL_CMP_MSG *req, int fai
   t->refusal_text = why;
   ERR_clear_error();
   ERR_raise_data(ERR_LIB_CMP, CMP_R_REQUEST_REJECTED_BY_SERVER, "%s", why);
+  EsRand *prev = es_rand_set_current(raca->check_rand);
   OSSL_CMP_MSG *rsp = OSSL_CMP_SRV_process_request(t->srv, req);
+  es_rand_set_current(prev);
   GBytes *out = rsp != NULL ? encode(rsp) : NULL;
   OSSL_CMP_MSG_free(rsp);
   es_raca_transaction_free(t);
@@ -501,10 +510,12 @@ static const char *unbound_why(Transaction *t, const OSSL_CMP_MSG *req, const Es
     return "recipNonce is not the senderNonce of our last message";
   OSSL_CMP_CTX *pinned = OSSL_CMP_CTX_new(NULL, NULL);
   gboolean valid = FALSE;
+  EsRand *prev = es_rand_set_current(t->raca->check_rand);
   if (pinned != NULL) {
     es_cmp_ctx_quiet(pinned);
     valid = OSSL_CMP_CTX_set1_srvCert(pinned, t->client) && OSSL_CMP_validate_msg(pinned, req) == 1;
   }
+  es_rand_set_current(prev);
   OSSL_CMP_CTX_free(pinned);
   ERR_clear_error();
   return valid ? NULL : "not signed by this transaction's client";
@@ -519,6 +530,7 @@ static X509 *find_client(Transaction *t, const OSSL_CMP_MSG *req, const EsCmpHea
   X509_NAME *sender = es_cmp_header_get1_sender_name(h);
   STACK_OF(X509) *candidates = OSSL_CMP_CTX_get0_untrusted(OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv));
   X509 *found = NULL;
+  EsRand *prev = es_rand_set_current(t->raca->check_rand);
   for (int i = 0; sender != NULL && found == NULL && i < sk_X509_num(candidates); i++) {
     X509 *c = sk_X509_value(candidates, i);
     if (X509_NAME_cmp(X509_get_subject_name(c), sender) != 0)
@@ -531,6 +543,7 @@ static X509 *find_client(Transaction *t, const OSSL_CMP_MSG *req, const EsCmpHea
     }
     OSSL_CMP_CTX_free(pinned);
   }
+  es_rand_set_current(prev);
   X509_NAME_free(sender);
   ERR_clear_error();
   return found;

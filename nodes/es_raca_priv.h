@@ -31,6 +31,7 @@ struct EsRaca {
                                  * certificate: a re-enrolment of that subject supersedes it */
   STACK_OF(X509) *extra_out;    /* the cross certificate, sent after our own certificate */
   EsRand *rand;
+  EsRand *check_rand;           /* for binding checks and refusals (ES_STREAM_RACA_CHECKS) */
   GHashTable *transactions;     /* transactionID (GBytes) -> Transaction */
   EsRacaObserver observer;
   void *observer_arg;

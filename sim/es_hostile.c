@@ -213,9 +213,9 @@ static void on_raca_event(void *arg, const EsRacaEvent *ev)
 {
   EsRun *run = arg;
   es_collector_raca_observer()->event(run->collector, ev);
-  if (ev->request_der == NULL)
-    return;
   struct EsAttacks *at = run->attacks;
+  if (at == NULL || ev->request_der == NULL)
+    return;
   guint enb = es_run_enb_of_cert(ev->cert);
   for (guint i = 0; i < at->n; i++) {
     Attacker *a = &at->attackers[i];
@@ -255,10 +255,16 @@ static void on_remember(void *arg, GBytes *id, GBytes *nonce, gint64 message_tim
     es_raca_remember_request(run->racas[r], id, nonce, message_time);
 }
 
-/* Places the attackers and puts them on the path: every RA/CA's events pass them first. */
+/* Places the attackers and puts them on the path: every RA/CA's events pass them first. With
+ * several RA/CAs, each also learns the requests the others have seen. */
 static void start_attackers(EsRun *run)
 {
+  static const EsRacaObserver tap = {.event = on_raca_event, .queue_changed = on_queue_changed,
+                                     .duplicate = on_duplicate, .remember = on_remember};
   guint n = run->hostile_enbs[HOSTILE_FORGER] + run->hostile_enbs[HOSTILE_REPLAYER];
+  if (n > 0 || run->n_racas > 1)
+    for (guint r = 0; r < run->n_racas; r++)
+      es_raca_set_observer(run->racas[r], &tap, run);
   if (n == 0)
     return;
   struct EsAttacks *at = run->attacks = g_new0(struct EsAttacks, 1);
@@ -269,10 +275,6 @@ static void start_attackers(EsRun *run)
       at->attackers[at->n++] = (Attacker){.run = run, .enb = k, .cls = run->hostile[k]};
   for (guint i = 0; i < at->n; i++)
     at->attackers[i].timer = es_engine_timer_add(run->engine, 0, connect_early, &at->attackers[i]);
-  static const EsRacaObserver tap = {.event = on_raca_event, .queue_changed = on_queue_changed,
-                                     .duplicate = on_duplicate, .remember = on_remember};
-  for (guint r = 0; r < run->n_racas; r++)
-    es_raca_set_observer(run->racas[r], &tap, run);
 }
 
 void es_run_free_attacks(EsRun *run)
