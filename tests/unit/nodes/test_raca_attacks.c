@@ -180,7 +180,7 @@ static void test_forged_under_victim_id(Fixture *f, gconstpointer data)
   set_harden(f, FALSE, harden);
   Attack a = {.f = f};
   /* The attacker enrols for real up to its certConf, which it keeps. */
-  Wire aw = {.raca = f->raca, .mode = DROP_CERTCONF, .last_response_type = -1};
+  Wire aw = {.raca = f->raca, .mode = DROP_CERTCONF, .last_response_type = -1, .keep = TRUE};
   a.attacker = enb_ctx(f->pki, 66, &aw);
   g_assert_null(OSSL_CMP_exec_IR_ses(a.attacker));
   ERR_clear_error();
@@ -190,7 +190,8 @@ static void test_forged_under_victim_id(Fixture *f, gconstpointer data)
   guint issued = f->issued;
   g_assert_cmpuint(issued, ==, 1);
 
-  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .hook = forge_before_certconf, .arg = &a};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .keep = TRUE,
+            .hook = forge_before_certconf, .arg = &a};
   OSSL_CMP_CTX *victim = enb_ctx(f->pki, 5, &w);
   X509 *cert = OSSL_CMP_exec_IR_ses(victim);
   EsRacaStats st;
@@ -227,7 +228,7 @@ static void test_forged_ir_alone(Fixture *f, gconstpointer data)
 {
   gboolean harden = GPOINTER_TO_INT(data);
   set_harden(f, FALSE, harden);
-  Wire w = {.raca = f->raca, .mode = DROP_CERTCONF, .last_response_type = -1};
+  Wire w = {.raca = f->raca, .mode = DROP_CERTCONF, .last_response_type = -1, .keep = TRUE};
   OSSL_CMP_CTX *victim = enb_ctx(f->pki, 5, &w);
   g_assert_null(OSSL_CMP_exec_IR_ses(victim)); /* its certConf held back for now */
   ERR_clear_error();
@@ -268,7 +269,7 @@ static void test_replayed_ir(Fixture *f, gconstpointer data)
 {
   gboolean implicit = GPOINTER_TO_INT(data) & 1, harden = GPOINTER_TO_INT(data) >> 1;
   set_harden(f, implicit, harden);
-  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .keep = TRUE};
   OSSL_CMP_CTX *victim = enb_ctx(f->pki, 5, &w);
   OSSL_CMP_CTX_set_option(victim, OSSL_CMP_OPT_IMPLICIT_CONFIRM, implicit);
   X509 *cert = OSSL_CMP_exec_IR_ses(victim);
@@ -318,7 +319,7 @@ static void test_replayed_nonce(Fixture *f, gconstpointer data)
 {
   gboolean harden = GPOINTER_TO_INT(data);
   set_harden(f, TRUE, harden);
-  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .keep = TRUE};
   OSSL_CMP_CTX *victim = enb_ctx(f->pki, 5, &w);
   OSSL_CMP_CTX_set_option(victim, OSSL_CMP_OPT_IMPLICIT_CONFIRM, 1);
   g_assert_nonnull(OSSL_CMP_exec_IR_ses(victim));
@@ -345,7 +346,7 @@ static void test_message_time_window(Fixture *f, gconstpointer data)
   const gint64 offsets[] = {3600, -3600, 200};
   for (guint i = 0; i < G_N_ELEMENTS(offsets); i++) {
     test_clock_offset = offsets[i];
-    Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
+    Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .keep = TRUE};
     OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 5 + i, &w);
     X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
     g_assert_true((cert != NULL) == (offsets[i] == 200));
@@ -360,7 +361,7 @@ static void test_message_time_window(Fixture *f, gconstpointer data)
   /* Unhardened, the clock is not looked at. */
   set_harden(f, FALSE, FALSE);
   test_clock_offset = 3600;
-  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .keep = TRUE};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 9, &w);
   g_assert_nonnull(OSSL_CMP_exec_IR_ses(ctx));
   OSSL_CMP_CTX_free(ctx);

@@ -82,9 +82,11 @@ static OSSL_CMP_MSG *wire_transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
   if (type == ES_CMP_CERTCONF) {
     switch (w->mode) {
     case DROP_CERTCONF:
-      if (w->request[type] != NULL)
-        g_bytes_unref(w->request[type]);
-      w->request[type] = g_bytes_new(der, (gsize)len);
+      if (w->keep) {
+        if (w->request[type] != NULL)
+          g_bytes_unref(w->request[type]);
+        w->request[type] = g_bytes_new(der, (gsize)len);
+      }
       OPENSSL_free(der);
       return NULL;
     case TAMPER_CERTCONF:
@@ -98,7 +100,7 @@ static OSSL_CMP_MSG *wire_transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
       break;
     }
   }
-  if (type >= 0 && type < (int)G_N_ELEMENTS(w->request)) {
+  if (w->keep && type >= 0 && type < (int)G_N_ELEMENTS(w->request)) {
     if (w->request[type] != NULL)
       g_bytes_unref(w->request[type]);
     w->request[type] = g_bytes_new(der, (gsize)len);
@@ -110,9 +112,11 @@ static OSSL_CMP_MSG *wire_transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
   OPENSSL_free(der);
   g_assert_no_error(error);
   w->exchanges++;
-  if (w->response != NULL)
-    g_bytes_unref(w->response);
-  w->response = g_bytes_ref(rsp);
+  if (w->keep) {
+    if (w->response != NULL)
+      g_bytes_unref(w->response);
+    w->response = g_bytes_ref(rsp);
+  }
   gsize n;
   const unsigned char *p = g_bytes_get_data(rsp, &n);
   OSSL_CMP_MSG *msg = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);

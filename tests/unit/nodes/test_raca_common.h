@@ -32,8 +32,8 @@ struct Wire {
    * an on-path attacker does then. */
   void (*hook)(Wire *w, int type, const unsigned char *der, int len);
   void *arg;
-  GBytes *request[ES_CMP_POLLREP + 1]; /* the last request of each body type sent (or dropped);
-                                        * wire_clear frees them */
+  gboolean keep;                       /* keep these two (wire_clear frees them): */
+  GBytes *request[ES_CMP_POLLREP + 1]; /* the last request of each body type sent (or dropped) */
   GBytes *response;                    /* the last response */
 };
 void wire_clear(Wire *w);
