@@ -568,7 +568,10 @@ static const char *stale_why(EsRaca *raca, const EsCmpHeader *h, gint64 arrived,
   GBytes *id = slice(h->transaction_id, h->transaction_id_len);
   GBytes *nonce = slice(h->sender_nonce, h->sender_nonce_len);
   const char *why = NULL;
-  if (g_hash_table_contains(raca->seen_ids, id)) {
+  if (h->transaction_id == NULL) {
+    *failure = OSSL_CMP_PKIFAILUREINFO_badRequest;
+    why = "transactionID missing"; /* no transaction could hold what it asks for */
+  } else if (g_hash_table_contains(raca->seen_ids, id)) {
     *failure = OSSL_CMP_PKIFAILUREINFO_transactionIdInUse;
     why = "transactionID seen before";
   } else if (h->sender_nonce == NULL || g_hash_table_contains(raca->seen_nonces, nonce)) {
