@@ -154,7 +154,8 @@ static gboolean write_port_file(const char *path, guint16 port, GError **error)
 int es_cmd_serve(int argc, char **argv)
 {
   g_autofree char *listen = NULL, *confirm = NULL, *confirm_wait = NULL, *validity = NULL,
-                  *crl_validity = NULL, *idle = NULL, *port_file = NULL, *request_timeout = NULL;
+                  *crl_validity = NULL, *idle = NULL, *port_file = NULL, *request_timeout = NULL,
+                  *harden = NULL, *message_time_window = NULL;
   gint max_body = 0, max_connections = 0, max_body_memory_mib = 0;
   gboolean overwrite = FALSE, keep_superseded = FALSE, quiet = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
@@ -172,6 +173,8 @@ int es_cmd_serve(int argc, char **argv)
     {"request-timeout", 0, 0, G_OPTION_ARG_STRING, &request_timeout, "A request must arrive whole (headers and body) this long after its first byte, else 408 and close (default 10s)", "DURATION"},
     {"max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections, "Open connections at most; beyond, the stalest makes room (default 1024, or the descriptor limit less 64)", "N"},
     {"max-body-memory", 0, 0, G_OPTION_ARG_INT, &max_body_memory_mib, "Request bodies being received, all connections together; beyond, the biggest gets 503 (default 32 x --max-body)", "MIB"},
+    {"harden", 0, 0, G_OPTION_ARG_STRING, &harden, "raca.harden: true (default) binds each transaction to its client and refuses replayed requests; false serves as an unprotected RA/CA would, to measure attacks", "BOOL"},
+    {"message-time-window", 0, 0, G_OPTION_ARG_STRING, &message_time_window, "raca.message_time_window: refuse a request whose messageTime is further off (default 5min)", "DURATION"},
     {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "raca.keep_superseded=true: do not revoke the certificate a confirmed kur or re-enrolment replaces", NULL},
     {"overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "Replace the logs of an earlier run in OUT_DIR", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors and the listening line", NULL},
@@ -207,6 +210,9 @@ int es_cmd_serve(int argc, char **argv)
       {es_raca_config_schema(), &rc, "--confirm", "raca.confirm", confirm},
       {es_raca_config_schema(), &rc, "--confirm-wait", "raca.confirm_wait", confirm_wait},
       {es_raca_config_schema(), &rc, "--crl-validity", "raca.crl_validity", crl_validity},
+      {es_raca_config_schema(), &rc, "--harden", "raca.harden", harden},
+      {es_raca_config_schema(), &rc, "--message-time-window", "raca.message_time_window",
+       message_time_window},
       {es_raca_config_schema(), &rc, "--keep-superseded", "raca.keep_superseded",
        keep_superseded ? "true" : NULL},
       {es_pki_config_schema(), &pc, "--cert-validity", "pki.cert_validity", validity},

@@ -20,6 +20,9 @@
 /* An RA/CA's own stream (serials, signatures) and its service times, of the RA/CA's seed. */
 #define ES_STREAM_RACA G_GUINT64_CONSTANT(0x7ac0000000000000)
 #define ES_STREAM_RACA_SERVICE G_GUINT64_CONSTANT(0x7ac0000000000001)
+/* Its checks beside the library's (signature verifications, which may draw blinding bytes)
+ * and its refusals: apart, so that they leave ES_STREAM_RACA's draws as they were. */
+#define ES_STREAM_RACA_CHECKS G_GUINT64_CONSTANT(0x7ac0000000000002)
 
 /* Seeds derived from the run's: RA/CA r >= 1 gets seed + r * step (RA/CA 0 keeps the run's,
  * as with one RA/CA); the rogue RA/CA gets seed ^ ES_STREAM_HOSTILE_PKI. */

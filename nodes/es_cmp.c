@@ -45,6 +45,141 @@ int es_cmp_peek_body_type(const guint8 *der, gsize len)
   return tag;
 }
 
+/* Reads one TLV at *p inside [*p, end): its tag, class and where its contents start (*p) and
+ * end. FALSE when malformed or overrunning. */
+static gboolean tlv(const unsigned char **p, const unsigned char *end, int *tag, int *xclass,
+                    const unsigned char **content_end)
+{
+  long n;
+  if (*p >= end)
+    return FALSE;
+  int r = ASN1_get_object(p, &n, tag, xclass, end - *p);
+  if ((r & 0x80) || n > end - *p)
+    return FALSE;
+  *content_end = *p + n;
+  return TRUE;
+}
+
+/* The PKIMessage's outer SEQUENCE: its contents [*first, *end), and where its [1] extraCerts
+ * element starts (*extra; *end when absent). */
+static gboolean outer(const guint8 *der, gsize len, const unsigned char **first,
+                      const unsigned char **extra, const unsigned char **end)
+{
+  const unsigned char *p = der, *next;
+  int tag, xclass;
+  if (len > G_MAXLONG || !tlv(&p, der + len, &tag, &xclass, end) || tag != V_ASN1_SEQUENCE
+      || xclass != V_ASN1_UNIVERSAL)
+    return FALSE;
+  *first = p;
+  *extra = *end;
+  for (int i = 0; p < *end; i++, p = next) {
+    const unsigned char *start = p;
+    if (!tlv(&p, *end, &tag, &xclass, &next))
+      return FALSE;
+    if (i >= 2 && xclass == V_ASN1_CONTEXT_SPECIFIC && tag == 1) {
+      *extra = start;
+      return TRUE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean es_cmp_peek_extra_certs(const guint8 *der, gsize len, guint *count, gsize *size)
+{
+  const unsigned char *first, *extra, *end, *next;
+  int tag, xclass;
+  *count = 0;
+  *size = 0;
+  if (!outer(der, len, &first, &extra, &end))
+    return FALSE;
+  if (extra == end)
+    return TRUE;
+  *size = (gsize)(end - extra);
+  const unsigned char *p = extra;
+  if (!tlv(&p, end, &tag, &xclass, &next)                      /* [1] */
+      || !tlv(&p, next, &tag, &xclass, &end) || tag != V_ASN1_SEQUENCE)
+    return FALSE;
+  for (; p < end; p = next) {
+    if (!tlv(&p, end, &tag, &xclass, &next))
+      return FALSE;
+    (*count)++;
+  }
+  return TRUE;
+}
+
+GBytes *es_cmp_strip_extra_certs(const guint8 *der, gsize len)
+{
+  const unsigned char *first, *extra, *end;
+  if (!outer(der, len, &first, &extra, &end))
+    return NULL;
+  int n = (int)(extra - first);
+  int total = ASN1_object_size(1, n, V_ASN1_SEQUENCE);
+  if (total <= 0)
+    return NULL;
+  unsigned char *out = g_malloc((gsize)total), *p = out;
+  ASN1_put_object(&p, 1, n, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+  memcpy(p, first, (size_t)n);
+  return g_bytes_new_take(out, (gsize)total);
+}
+
+gboolean es_cmp_peek_header(const guint8 *der, gsize len, EsCmpHeader *h)
+{
+  const unsigned char *first, *extra, *end, *p, *next;
+  int tag, xclass;
+  memset(h, 0, sizeof *h);
+  if (!outer(der, len, &first, &extra, &end))
+    return FALSE;
+  p = first;
+  if (!tlv(&p, end, &tag, &xclass, &end) || tag != V_ASN1_SEQUENCE)  /* header */
+    return FALSE;
+  /* pvno, sender, recipient, then [0] messageTime ... [8] generalInfo, each explicitly tagged */
+  for (int i = 0; p < end; i++, p = next) {
+    const unsigned char *start = p;
+    if (!tlv(&p, end, &tag, &xclass, &next))
+      return FALSE;
+    if (i == 1) {
+      h->sender = start;
+      h->sender_len = (gsize)(next - start);
+    }
+    if (i < 3 || xclass != V_ASN1_CONTEXT_SPECIFIC)
+      continue;
+    const unsigned char *inner = p, *inner_end;
+    int itag, iclass;
+    if (!tlv(&p, next, &itag, &iclass, &inner_end))
+      return FALSE;
+    if (tag == 0 && itag == V_ASN1_GENERALIZEDTIME) {
+      ASN1_GENERALIZEDTIME *t = d2i_ASN1_GENERALIZEDTIME(NULL, &inner, inner_end - inner);
+      ASN1_TIME *zero = ASN1_TIME_set(NULL, 0);
+      int days, secs;
+      if (t != NULL && zero != NULL && ASN1_TIME_diff(&days, &secs, zero, t)) {
+        h->has_message_time = TRUE;
+        h->message_time = (gint64)days * 86400 + secs;
+      }
+      ASN1_TIME_free(zero);
+      ASN1_GENERALIZEDTIME_free(t);
+    } else if (tag >= 4 && tag <= 6 && itag == V_ASN1_OCTET_STRING) {
+      const guint8 **slot = tag == 4 ? &h->transaction_id
+                            : tag == 5 ? &h->sender_nonce : &h->recip_nonce;
+      gsize *slot_len = tag == 4 ? &h->transaction_id_len
+                        : tag == 5 ? &h->sender_nonce_len : &h->recip_nonce_len;
+      *slot = p;
+      *slot_len = (gsize)(inner_end - p);
+    }
+  }
+  return TRUE;
+}
+
+X509_NAME *es_cmp_header_get1_sender_name(const EsCmpHeader *h)
+{
+  const unsigned char *p = h->sender, *end = h->sender + h->sender_len, *content_end;
+  int tag, xclass;
+  /* directoryName [4] EXPLICIT Name */
+  if (h->sender == NULL || !tlv(&p, end, &tag, &xclass, &content_end)
+      || xclass != V_ASN1_CONTEXT_SPECIFIC || tag != 4)
+    return NULL;
+  return d2i_X509_NAME(NULL, &p, content_end - p);
+}
+
 EVP_PKEY *es_cmp_template_get1_pubkey(const OSSL_CRMF_CERTTEMPLATE *tmpl)
 {
   unsigned char *der = NULL;

@@ -18,6 +18,31 @@ enum {
  * can classify requests cheaply); -1 when the framing is not that of a PKIMessage. */
 int es_cmp_peek_body_type(const guint8 *der, gsize len);
 
+/* The extraCerts of a DER PKIMessage read from its outer tags only, before anything is decoded:
+ * how many and their total size in bytes. FALSE when the framing is not that of a PKIMessage. */
+gboolean es_cmp_peek_extra_certs(const guint8 *der, gsize len, guint *count, gsize *size);
+/* The same PKIMessage without its extraCerts (newly allocated, g_bytes_unref), or NULL. */
+GBytes *es_cmp_strip_extra_certs(const guint8 *der, gsize len);
+
+/* Header fields of a DER PKIMessage that OpenSSL 3.0 has no getters for, as slices of `der`
+ * (borrowed; NULL and 0 when the header lacks the field). */
+typedef struct {
+  const guint8 *sender;          /* the sender GeneralName, whole TLV */
+  gsize sender_len;
+  const guint8 *transaction_id;  /* contents of the OCTET STRINGs */
+  gsize transaction_id_len;
+  const guint8 *sender_nonce;
+  gsize sender_nonce_len;
+  const guint8 *recip_nonce;
+  gsize recip_nonce_len;
+  gboolean has_message_time;
+  gint64 message_time;           /* seconds since the Unix epoch */
+} EsCmpHeader;
+/* FALSE when the framing is not that of a PKIMessage header. */
+gboolean es_cmp_peek_header(const guint8 *der, gsize len, EsCmpHeader *header);
+/* The sender's directoryName, decoded; NULL when it is not one. */
+X509_NAME *es_cmp_header_get1_sender_name(const EsCmpHeader *header);
+
 /* "ir", "ip", "certConf", ... ("body<N>" for the rest). */
 const char *es_cmp_body_name(int type);
 

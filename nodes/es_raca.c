@@ -71,6 +71,8 @@ gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int r
   if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_REVOKED, .cert = cert, .cause = cause,
                       .reason = reason, .t = t};
+    if (raca->request != NULL)
+      ev.request_der = g_bytes_get_data(raca->request, &ev.request_len);
     raca->observer.event(raca->observer_arg, &ev);
   }
   return TRUE;
@@ -130,6 +132,9 @@ void es_raca_transaction_free(Transaction *t)
   OSSL_CMP_SRV_CTX_free(t->srv);
   X509_free(t->cert);
   X509_free(t->old_cert);
+  X509_free(t->client);
+  if (t->nonce != NULL)
+    g_bytes_unref(t->nonce);
   g_bytes_unref(t->id);
   answered_clear(&t->answered);
   g_free(t);
@@ -240,6 +245,20 @@ static void on_confirm_wait_expired(void *arg)
   transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
 }
 
+/* Requests seen, for replay refusal: a transactionID or senderNonce stays refused until its
+ * request's messageTime is older than the window, after which the window alone refuses it. */
+typedef struct {
+  GBytes *id, *nonce;
+  gint64 forget;
+} Seen;
+
+static void seen_free(Seen *seen)
+{
+  g_bytes_unref(seen->id);
+  g_bytes_unref(seen->nonce);
+  g_free(seen);
+}
+
 static void on_job_done(void *arg, void *data);
 static void on_queue_changed(void *arg, guint waiting, guint busy, double t);
 
@@ -264,10 +283,16 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
   raca->holders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   raca->extra_out = sk_X509_new_null();
   raca->rand = es_rand_new(config->seed, ES_STREAM_RACA);
+  raca->check_rand = es_rand_new(config->seed, ES_STREAM_RACA_CHECKS);
   raca->transactions = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
                                              (GDestroyNotify)es_raca_transaction_free);
   raca->closed = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
                                        (GDestroyNotify)closed_free);
+  raca->seen_ids = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                                         (GDestroyNotify)g_bytes_unref, g_free);
+  raca->seen_nonces = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                                            (GDestroyNotify)g_bytes_unref, g_free);
+  raca->seen_order = g_queue_new();
   X509 *cross = es_pki_get0_raca_cross(pki);
   if (raca->ca == NULL || raca->vendor_trust == NULL || raca->operator_trust == NULL
       || raca->extra_out == NULL
@@ -307,7 +332,14 @@ void es_raca_free(EsRaca *raca)
     g_hash_table_destroy(raca->transactions);
   if (raca->closed != NULL)
     g_hash_table_destroy(raca->closed);
+  if (raca->seen_order != NULL)
+    g_queue_free_full(raca->seen_order, (GDestroyNotify)seen_free);
+  if (raca->seen_ids != NULL)
+    g_hash_table_destroy(raca->seen_ids);
+  if (raca->seen_nonces != NULL)
+    g_hash_table_destroy(raca->seen_nonces);
   es_rand_free(raca->rand);
+  es_rand_free(raca->check_rand);
   sk_X509_pop_free(raca->extra_out, X509_free);
   X509_STORE_free(raca->vendor_trust);
   X509_STORE_free(raca->operator_trust);
@@ -378,12 +410,203 @@ static gboolean is_cert_request(int type)
   return type == ES_CMP_IR || type == ES_CMP_CR || type == ES_CMP_KUR || type == ES_CMP_P10CR;
 }
 
-static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **error)
+/* FALSE when the table held it that long already. */
+static gboolean seen_put(GHashTable *table, GBytes *key, gint64 forget)
 {
+  gint64 *old = g_hash_table_lookup(table, key);
+  if (old != NULL && *old >= forget)
+    return FALSE;
+  g_hash_table_replace(table, g_bytes_ref(key), g_memdup2(&forget, sizeof forget));
+  return TRUE;
+}
+
+static void seen_drop(GHashTable *table, GBytes *key, gint64 forget)
+{
+  gint64 *at = g_hash_table_lookup(table, key);
+  if (at != NULL && *at <= forget)
+    g_hash_table_remove(table, key);
+}
+
+static void forget_old_requests(EsRaca *raca, gint64 now)
+{
+  Seen *head;
+  while ((head = g_queue_peek_head(raca->seen_order)) != NULL && head->forget < now) {
+    g_queue_pop_head(raca->seen_order);
+    seen_drop(raca->seen_ids, head->id, head->forget);
+    seen_drop(raca->seen_nonces, head->nonce, head->forget);
+    seen_free(head);
+  }
+}
+
+static void remember(EsRaca *raca, GBytes *id, GBytes *nonce, gint64 message_time)
+{
+  gint64 forget = message_time + (gint64)ceil(raca->config.message_time_window_s);
+  gboolean new_id = seen_put(raca->seen_ids, id, forget);
+  gboolean new_nonce = seen_put(raca->seen_nonces, nonce, forget);
+  if (!new_id && !new_nonce)
+    return; /* told twice (RA/CAs that share what they saw) */
+  Seen *seen = g_new0(Seen, 1);
+  seen->id = g_bytes_ref(id);
+  seen->nonce = g_bytes_ref(nonce);
+  seen->forget = forget;
+  g_queue_push_tail(raca->seen_order, seen);
+}
+
+void es_raca_remember_request(EsRaca *raca, GBytes *transaction_id, GBytes *sender_nonce,
+                              gint64 message_time)
+{
+  remember(raca, transaction_id, sender_nonce, message_time);
+}
+
+/* Refuses a request without touching any transaction, from a context that lives only for this
+ * answer and can issue, revoke or confirm nothing: a certificate request or rr gets a
+ * rejection with `failure` and `why`; anything else the library's error, which carries the
+ * earliest error on the queue, raised here. */
+static GBytes *refuse(EsRaca *raca, GBytes *id, const OSSL_CMP_MSG *req, int failure,
+                      const char *why)
+{
+  Transaction *t = es_raca_transaction_new(raca, id, OSSL_CMP_MSG_get_bodytype(req));
+  if (t == NULL)
+    return NULL;
+  t->refusal = failure;
+  t->refusal_text = why;
+  ERR_clear_error();
+  ERR_raise_data(ERR_LIB_CMP, CMP_R_REQUEST_REJECTED_BY_SERVER, "%s", why);
+  EsRand *prev = es_rand_set_current(raca->check_rand);
+  OSSL_CMP_MSG *rsp = OSSL_CMP_SRV_process_request(t->srv, req);
+  es_rand_set_current(prev);
+  GBytes *out = rsp != NULL ? encode(rsp) : NULL;
+  OSSL_CMP_MSG_free(rsp);
+  es_raca_transaction_free(t);
+  raca->stats.errors++;
+  return out;
+}
+
+static GBytes *slice(const guint8 *data, gsize len)
+{
+  return g_bytes_new(data, data != NULL ? len : 0);
+}
+
+static gboolean slice_equal(GBytes *b, const guint8 *data, gsize len)
+{
+  gsize n;
+  const guint8 *d = b != NULL ? g_bytes_get_data(b, &n) : NULL;
+  return d != NULL && data != NULL && n == len && memcmp(d, data, len) == 0;
+}
+
+/* A message of an open transaction comes from its client: the same sender, answering the
+ * nonce we sent last, signed with the key of the certificate that opened the transaction
+ * (signature checked with that certificate alone, the way a kur's is). Cheapest check first. */
+static const char *unbound_why(Transaction *t, const OSSL_CMP_MSG *req, const EsCmpHeader *h)
+{
+  if (t->client == NULL)
+    return "transaction has no authenticated client";
+  X509_NAME *sender = es_cmp_header_get1_sender_name(h);
+  gboolean same = sender != NULL && X509_NAME_cmp(sender, X509_get_subject_name(t->client)) == 0;
+  X509_NAME_free(sender);
+  if (!same)
+    return "sender is not this transaction's client";
+  if (!slice_equal(t->nonce, h->recip_nonce, h->recip_nonce_len))
+    return "recipNonce is not the senderNonce of our last message";
+  OSSL_CMP_CTX *pinned = OSSL_CMP_CTX_new(NULL, NULL);
+  gboolean valid = FALSE;
+  EsRand *prev = es_rand_set_current(t->raca->check_rand);
+  if (pinned != NULL) {
+    es_cmp_ctx_quiet(pinned);
+    valid = OSSL_CMP_CTX_set1_srvCert(pinned, t->client) && OSSL_CMP_validate_msg(pinned, req) == 1;
+  }
+  es_rand_set_current(prev);
+  OSSL_CMP_CTX_free(pinned);
+  ERR_clear_error();
+  return valid ? NULL : "not signed by this transaction's client";
+}
+
+/* The certificate that signed the request the library just took for authentic: of those it
+ * learned from the request (and earlier ones), the one named as sender whose key verifies. */
+static X509 *find_client(Transaction *t, const OSSL_CMP_MSG *req, const EsCmpHeader *h)
+{
+  if (t->old_cert != NULL)
+    return es_x509_ref(t->old_cert); /* a kur: signed by the very certificate it names */
+  X509_NAME *sender = es_cmp_header_get1_sender_name(h);
+  STACK_OF(X509) *candidates = OSSL_CMP_CTX_get0_untrusted(OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv));
+  X509 *found = NULL;
+  EsRand *prev = es_rand_set_current(t->raca->check_rand);
+  for (int i = 0; sender != NULL && found == NULL && i < sk_X509_num(candidates); i++) {
+    X509 *c = sk_X509_value(candidates, i);
+    if (X509_NAME_cmp(X509_get_subject_name(c), sender) != 0)
+      continue;
+    OSSL_CMP_CTX *pinned = OSSL_CMP_CTX_new(NULL, NULL);
+    if (pinned != NULL) {
+      es_cmp_ctx_quiet(pinned);
+      if (OSSL_CMP_CTX_set1_srvCert(pinned, c) && OSSL_CMP_validate_msg(pinned, req) == 1)
+        found = es_x509_ref(c);
+    }
+    OSSL_CMP_CTX_free(pinned);
+  }
+  es_rand_set_current(prev);
+  X509_NAME_free(sender);
+  ERR_clear_error();
+  return found;
+}
+
+static gboolean opens_transaction(int type)
+{
+  return is_cert_request(type) || type == ES_CMP_RR;
+}
+
+/* An opening request that is not fresh: its transactionID or senderNonce seen before, or its
+ * messageTime (required) too far from when it arrived. NULL when fresh. */
+static const char *stale_why(EsRaca *raca, const EsCmpHeader *h, gint64 arrived, int *failure)
+{
+  forget_old_requests(raca, es_raca_wall_now(raca));
+  double window = raca->config.message_time_window_s;
+  *failure = OSSL_CMP_PKIFAILUREINFO_badTime;
+  if (!h->has_message_time)
+    return "messageTime missing";
+  if (fabs((double)(h->message_time - arrived)) > window)
+    return "messageTime outside the accepted window";
+  GBytes *id = slice(h->transaction_id, h->transaction_id_len);
+  GBytes *nonce = slice(h->sender_nonce, h->sender_nonce_len);
+  const char *why = NULL;
+  if (h->transaction_id == NULL) {
+    *failure = OSSL_CMP_PKIFAILUREINFO_badRequest;
+    why = "transactionID missing"; /* no transaction could hold what it asks for */
+  } else if (g_hash_table_contains(raca->seen_ids, id)) {
+    *failure = OSSL_CMP_PKIFAILUREINFO_transactionIdInUse;
+    why = "transactionID seen before";
+  } else if (h->sender_nonce == NULL || g_hash_table_contains(raca->seen_nonces, nonce)) {
+    *failure = OSSL_CMP_PKIFAILUREINFO_badSenderNonce;
+    why = h->sender_nonce == NULL ? "senderNonce missing" : "senderNonce seen before";
+  }
+  g_bytes_unref(id);
+  g_bytes_unref(nonce);
+  return why;
+}
+
+static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrived,
+                       GError **error)
+{
+  /* Cheap checks first: a request's extraCerts are counted and measured on its DER, before
+   * any of them is decoded (OpenSSL builds a decoder per public key) or tried as a signer. */
+  guint n_extra = 0;
+  gsize extra_size = 0;
+  GBytes *stripped = NULL;
+  const char *oversized = NULL;
+  if (es_cmp_peek_extra_certs(der, len, &n_extra, &extra_size)) {
+    if (raca->config.max_extra_certs > 0 && n_extra > raca->config.max_extra_certs)
+      oversized = "too many extraCerts";
+    else if (raca->config.max_extra_certs_size > 0 && extra_size > raca->config.max_extra_certs_size)
+      oversized = "extraCerts too large";
+    if (oversized != NULL && (stripped = es_cmp_strip_extra_certs(der, len)) != NULL)
+      der = g_bytes_get_data(stripped, &len);
+  }
   const unsigned char *p = der;
   OSSL_CMP_MSG *req = len <= G_MAXLONG ? d2i_OSSL_CMP_MSG(NULL, &p, (long)len) : NULL;
-  if (req == NULL || p != der + len) {
+  EsCmpHeader h;
+  if (req == NULL || p != der + len || !es_cmp_peek_header(der, len, &h)) {
     OSSL_CMP_MSG_free(req);
+    if (stripped != NULL)
+      g_bytes_unref(stripped);
     set_ossl_error(error, ES_RACA_ERROR_DECODE, "request is not a DER-encoded CMP message");
     return NULL;
   }
@@ -395,6 +618,14 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   Transaction *t = g_hash_table_lookup(raca->transactions, id);
   GBytes *request = g_bytes_new_static(der, len);
   GBytes *out = NULL;
+  raca->request = request;
+  gboolean opens = opens_transaction(type);
+
+  if (oversized != NULL) {
+    raca->stats.refused_oversized++;
+    out = refuse(raca, id, req, OSSL_CMP_PKIFAILUREINFO_badRequest, oversized);
+    goto done;
+  }
 
   /* The same bytes again (a resend after a lost response): answer as before, never issue
    * twice for one transaction, even one that has ended since (its pkiConf was lost). */
@@ -412,8 +643,28 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
     }
     goto done;
   }
-  gboolean opens = is_cert_request(type) || type == ES_CMP_RR;
-  if (t != NULL && opens) {
+  if (raca->config.harden) {
+    /* Nothing reaches an open transaction unless it continues it, from its client; an opening
+     * request must be fresh. Either way a refusal leaves every transaction as it was. */
+    const char *why = NULL;
+    int failure = OSSL_CMP_PKIFAILUREINFO_badMessageCheck;
+    if (t != NULL && type != ES_CMP_CERTCONF && type != ES_CMP_POLLREQ && type != ES_CMP_ERROR) {
+      failure = OSSL_CMP_PKIFAILUREINFO_transactionIdInUse;
+      why = "transactionID in use";
+    } else if (t != NULL) {
+      why = unbound_why(t, req, &h);
+    } else if (opens) {
+      why = stale_why(raca, &h, arrived, &failure);
+    }
+    if (why != NULL) {
+      if (t != NULL)
+        raca->stats.refused_unbound++;
+      else
+        raca->stats.refused_replays++;
+      out = refuse(raca, id, req, failure, why);
+      goto done;
+    }
+  } else if (t != NULL && opens) {
     transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT); /* abandoned by its client */
     t = NULL;
   }
@@ -435,6 +686,13 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   int rsp_type = rsp != NULL ? OSSL_CMP_MSG_get_bodytype(rsp) : -1;
   out = rsp != NULL ? encode(rsp) : NULL;
   OSSL_CMP_MSG_free(rsp);
+  if (raca->config.harden && opens && t->authenticated) {
+    GBytes *nonce = slice(h.sender_nonce, h.sender_nonce_len);
+    remember(raca, id, nonce, h.message_time);
+    if (raca->observer.remember != NULL)
+      raca->observer.remember(raca->observer_arg, id, nonce, h.message_time);
+    g_bytes_unref(nonce);
+  }
   if (out == NULL) {
     set_ossl_error(error, ES_RACA_ERROR_INTERNAL, "CMP server made no response");
     transaction_fail(t, is_cert_request(type) ? ES_RACA_REVOKED_ISSUE_FAILED
@@ -444,6 +702,12 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   if (rsp_type == ES_CMP_ERROR)
     raca->stats.errors++;
   answered_record(&t->answered, g_bytes_new(der, len), g_bytes_ref(out));
+  EsCmpHeader rh;
+  if (es_cmp_peek_header(g_bytes_get_data(out, NULL), g_bytes_get_size(out), &rh)) {
+    if (t->nonce != NULL)
+      g_bytes_unref(t->nonce);
+    t->nonce = slice(rh.sender_nonce, rh.sender_nonce_len);
+  }
 
   if (type == ES_CMP_RR) {
     transaction_end(t); /* rr/rp is the whole transaction */
@@ -460,6 +724,9 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
       transaction_confirm(t);
       goto done;
     }
+    /* Without it (no memory) no certConf is taken: revoked at confirm-wait. */
+    if (raca->config.harden)
+      t->client = find_client(t, req, &h);
     if (raca->engine != NULL)
       t->confirm_timer = es_engine_timer_add(raca->engine, raca->config.confirm_wait_s,
                                              on_confirm_wait_expired, t);
@@ -479,13 +746,17 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
   }
 
 done:
+  raca->request = NULL;
   g_bytes_unref(request);
   g_bytes_unref(id);
+  if (stripped != NULL)
+    g_bytes_unref(stripped);
   OSSL_CMP_MSG_free(req);
   return out;
 }
 
-GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **error)
+static GBytes *process_arrived(EsRaca *raca, const guint8 *der, gsize len, gint64 arrived,
+                               GError **error)
 {
   /* Verification happens at simulated time, so results do not depend on the wall clock. */
   time_t now = (time_t)es_raca_wall_now(raca);
@@ -493,11 +764,16 @@ GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **err
   X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->operator_trust), now);
   EsRand *prev = es_rand_set_current(raca->rand);
   ERR_clear_error();
-  GBytes *out = process(raca, der, len, error);
+  GBytes *out = process(raca, der, len, arrived, error);
   ERR_clear_error();
   g_free(es_cmp_take_last_error());
   es_rand_set_current(prev);
   return out;
+}
+
+GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **error)
+{
+  return process_arrived(raca, der, len, es_raca_wall_now(raca), error);
 }
 
 void es_raca_expire_all(EsRaca *raca)
@@ -520,7 +796,7 @@ static void on_job_done(void *arg, void *data)
   gsize len;
   const guint8 *der = g_bytes_get_data(job->request, &len);
   GError *error = NULL;
-  GBytes *rsp = es_raca_process(raca, der, len, &error);
+  GBytes *rsp = process_arrived(raca, der, len, job->arrived, &error);
   if (rsp != NULL) {
     gsize n;
     const guint8 *body = g_bytes_get_data(rsp, &n);
@@ -564,6 +840,7 @@ static void on_request(void *arg, EsExchange *exchange, const char *content_type
   Job *job = g_new0(Job, 1);
   job->exchange = exchange;
   job->request = g_bytes_new(body, len);
+  job->arrived = es_raca_wall_now(raca);
   if (!es_service_submit(raca->service, job,
                          service_mean(&raca->config, es_cmp_peek_body_type(body, len)))) {
     es_engine_reply_unavailable(raca->engine, exchange, (guint)ceil(raca->config.retry_after_s));

@@ -39,6 +39,18 @@ typedef struct {
                               * this RA/CA, revokes the certificate it replaces (superseded) */
   gboolean cross;            /* raca.cross        true; false: the run's RA/CAs lack the cross
                               * certificate (late-binding misconfiguration) */
+  gboolean harden;           /* raca.harden       true: a message affects a transaction only
+                              * once it authenticated as that transaction's client (its sender,
+                              * signed by the certificate that opened it, recipNonce our last
+                              * senderNonce), and a request whose transactionID or senderNonce
+                              * was seen before, or whose messageTime lies outside the window,
+                              * is refused; false: neither (to measure the attacks) */
+  double message_time_window_s; /* raca.message_time_window 5min: a request's messageTime may
+                              * differ this much from the arrival time (hardened only); seen
+                              * transactionIDs and nonces are remembered this long after it */
+  guint max_extra_certs;     /* raca.max_extra_certs 10: a request carrying more extraCerts ... */
+  guint max_extra_certs_size;/* raca.max_extra_certs_size 65536: ... or more bytes of them is
+                              * refused before anything in it is decoded or verified */
   gint64 epoch;              /* wall-clock seconds of engine time 0, for certificate dates */
   double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation; the live
                               * engine starts between two wall-clock seconds */
@@ -79,9 +91,17 @@ typedef struct {
   EsRacaRevokeCause cause;  /* REVOKED */
   int reason;               /* REVOKED: the RFC 5280 reason code on the CRL */
   double t;                 /* engine time */
+  const guint8 *request_der;/* the request (DER) whose processing caused it; NULL for a
+                             * timer (confirm-wait) or es_raca_expire_all */
+  gsize request_len;
 } EsRacaEvent;
 
 typedef struct {
+  /* Optional: a request authenticated; its transactionID and senderNonce (borrowed) are never
+   * to be accepted again in a new request until message_time + raca.message_time_window (in
+   * wall-clock seconds) has passed. A store that keeps them gives them back after a restart
+   * through es_raca_remember_request. */
+  void (*remember)(void *arg, GBytes *transaction_id, GBytes *sender_nonce, gint64 message_time);
   /* A certificate was issued or revoked: each once. */
   void (*event)(void *arg, const EsRacaEvent *event);
   /* Optional: the service queue of RA/CA `raca` changed (requests waiting for a worker,
@@ -117,6 +137,12 @@ void es_raca_on_request(void *raca, EsExchange *exchange, const char *content_ty
  * the rr's certTemplate), which this RA/CA issued and has not revoked. */
 GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **error);
 
+/* Restores one entry of the requests seen (what EsRacaObserver.remember reported before a
+ * restart): a new request with this transactionID or senderNonce is refused as a replay until
+ * `message_time` is more than raca.message_time_window in the past. Copies both. */
+void es_raca_remember_request(EsRaca *raca, GBytes *transaction_id, GBytes *sender_nonce,
+                              gint64 message_time);
+
 /* Revokes, for confirm timeout, every transaction still waiting for its certConf: the end
  * of a run, or a synchronous test. */
 void es_raca_expire_all(EsRaca *raca);
@@ -131,6 +157,11 @@ typedef struct {
   guint64 busy;          /* requests refused with 503 because the queue was full */
   guint64 renewed;       /* kur transactions confirmed */
   guint64 revoked_on_request; /* rr accepted */
+  guint64 refused_unbound;  /* messages for an open transaction not from its client: refused,
+                             * the transaction left as it was */
+  guint64 refused_replays;  /* requests whose transactionID or senderNonce was seen before,
+                             * or whose messageTime lay outside the window */
+  guint64 refused_oversized;/* requests over the extraCerts caps */
   guint open_transactions;
   guint max_queue;
   double busy_s; /* summed service time */

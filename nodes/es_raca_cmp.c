@@ -79,6 +79,9 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   X509 *old = NULL;
   int type = OSSL_CMP_MSG_get_bodytype(req);
   (void)cert_req_id, (void)chain_out;
+  if (t->refusal != 0)
+    return rejection(t->refusal, t->refusal_text);
+  t->authenticated = TRUE;
 
   if (crm != NULL) {
     const OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_MSG_get0_tmpl(crm);
@@ -156,6 +159,8 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_ISSUED, .cert = cert, .request = type,
                       .replaced = old, .t = es_raca_now_s(raca)};
+    if (raca->request != NULL)
+      ev.request_der = g_bytes_get_data(raca->request, &ev.request_len);
     raca->observer.event(raca->observer_arg, &ev);
   }
   /* Kept to authenticate a later kur or rr that names this certificate. */
@@ -176,6 +181,9 @@ static OSSL_CMP_PKISI *on_rr(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
   Transaction *t = OSSL_CMP_SRV_CTX_get0_custom_ctx(srv);
   EsRaca *raca = t->raca;
   OSSL_CMP_PKISI *si = NULL;
+  if (t->refusal != 0)
+    return rejection(t->refusal, t->refusal_text);
+  t->authenticated = TRUE;
   X509 *cert = named_own_cert(raca, req, issuer, serial, &si);
   if (cert == NULL)
     return si;
@@ -200,7 +208,7 @@ static int on_cert_conf(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int cert
 {
   Transaction *t = OSSL_CMP_SRV_CTX_get0_custom_ctx(srv);
   (void)req, (void)cert_req_id;
-  if (t->cert == NULL) {
+  if (t->refusal != 0 || t->cert == NULL) {
     ERR_raise_data(ERR_LIB_CMP, CMP_R_UNEXPECTED_PKIBODY, "no certificate awaits confirmation");
     return 0;
   }

@@ -27,6 +27,11 @@ static const EsConfigKey keys[] = {
     KEY("crl_interval", ES_CONFIG_DURATION, crl_interval_s, "0s", ES_ANY),
     CHOICE("keep_superseded", keep_superseded, "false", es_config_bool_words),
     CHOICE("cross", cross, "true", es_config_bool_words),
+    CHOICE("harden", harden, "true", es_config_bool_words),
+    KEY("message_time_window", ES_CONFIG_DURATION, message_time_window_s, "5min", ES_POSITIVE),
+    KEY("max_extra_certs", ES_CONFIG_UINT, max_extra_certs, "10", ES_RANGE(1, 1000)),
+    KEY("max_extra_certs_size", ES_CONFIG_UINT, max_extra_certs_size, "65536",
+        ES_RANGE(1024, 16777216)),
 };
 
 const EsConfigSchema *es_raca_config_schema(void) {

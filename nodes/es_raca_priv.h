@@ -31,13 +31,18 @@ struct EsRaca {
                                  * certificate: a re-enrolment of that subject supersedes it */
   STACK_OF(X509) *extra_out;    /* the cross certificate, sent after our own certificate */
   EsRand *rand;
+  EsRand *check_rand;           /* for binding checks and refusals (ES_STREAM_RACA_CHECKS) */
   GHashTable *transactions;     /* transactionID (GBytes) -> Transaction */
   EsRacaObserver observer;
   void *observer_arg;
   guint index;
   EsService *service;           /* Job: the workers and their queue */
   GHashTable *closed;           /* transactionID (GBytes) -> Closed: recently ended */
+  GHashTable *seen_ids;         /* transactionID (GBytes) -> gint64 wall time to forget it */
+  GHashTable *seen_nonces;      /* senderNonce (GBytes) -> likewise: requests seen (harden) */
+  GQueue *seen_order;           /* Seen, in the order remembered: what to forget next */
   EsRacaStats stats;
+  GBytes *request;              /* borrowed while it is processed: for EsRacaEvent.request */
 };
 
 /* An ended transaction's answers, replayed to a byte-identical resend (its answer was
@@ -59,12 +64,19 @@ struct Transaction {
   X509 *old_cert;               /* kur: the certificate the new one replaces once confirmed */
   guint64 confirm_timer;
   gboolean rejected;            /* the certConf carried a rejection */
+  gboolean authenticated;       /* the library took the opening request for authentic */
+  X509 *client;                 /* the certificate that signed the opening request: the only
+                                 * one whose messages may continue the transaction */
+  GBytes *nonce;                /* the senderNonce of our last response in it */
+  int refusal;                  /* a context that only refuses: this failInfo bit ... */
+  const char *refusal_text;     /* ... and why (static), for any certificate request or rr */
   Answered answered;
 };
 
 typedef struct {
   EsExchange *exchange;
   GBytes *request;
+  gint64 arrived;               /* wall-clock seconds: what a messageTime is held against */
 } Job;
 
 /* A GError carrying OpenSSL's error queue (which it clears). */

@@ -246,6 +246,7 @@ static void run_clear(EsRun *run)
   es_rollout_free(run->rollout);
   es_raca_free(run->raca);
   es_raca_free(run->rogue);
+  es_run_free_attacks(run);
   es_sim_free(run->sim);
   es_ca_free(run->ca);
   es_pki_free(run->raca_pki);

@@ -46,6 +46,9 @@ typedef enum {
   HOSTILE_UNKNOWN_VENDOR, /* device certificate of a vendor root the RA/CA does not know */
   HOSTILE_EXPIRED_DEVICE, /* device certificate expired at the epoch */
   HOSTILE_ROGUE_RACA,     /* answered by an RA/CA that has no cross certificate of the vendor */
+  HOSTILE_FORGER,         /* an on-path forger beside it: forged certConf and ir under a
+                           * victim's transactionID */
+  HOSTILE_REPLAYER,       /* an on-path replayer beside it: a victim's ir posted again */
   HOSTILE_CLASSES
 } EsHostile;
 extern const char *const es_hostile_names[HOSTILE_CLASSES];
@@ -90,6 +93,7 @@ typedef struct {
   EsRaca *rogue;               /* serves the hostile.rogue_raca eNBs */
   int interrupted_by;          /* the signal that stopped the simulation early, or 0 */
   double interrupted_at_s;
+  struct EsAttacks *attacks;   /* the forgers and replayers; NULL when none */
 } EsRun;
 
 /* The eNB number in a subject CN=enb-<n>, 0 if none. */
@@ -119,6 +123,9 @@ void es_run_choose_hostile(EsRun *run);
 gboolean es_run_make_hostile_pki(EsRun *run, GError **error);
 gboolean es_run_start_rogue(EsRun *run, const EsRacaConfig *config, GError **error);
 void es_run_summarise_hostile(EsRun *run, EsSummary *s);
+void es_run_free_attacks(EsRun *run);
+/* "attacks: forger 7 victims, 0 disrupted; ..." for the console; NULL when there were none. */
+char *es_run_attacks_line(EsRun *run);
 gboolean es_run_write_hostile_csv(EsRun *run, const char *path, GError **error);
 
 /* es_crl.c: revocations.csv rows and the CRL schedule. */

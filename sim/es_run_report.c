@@ -200,6 +200,9 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
     g_string_append_printf(out, " (%s)", causes->str);
   g_string_free(causes, TRUE);
   g_string_append_printf(out, ", %" G_GUINT64_FORMAT " valid but held by no eNB\n", valid_unheld);
+  g_autofree char *attacks = es_run_attacks_line(run);
+  if (attacks != NULL)
+    g_string_append_printf(out, "%s\n", attacks);
 
   g_string_append_printf(out, "enrolment (over the %u enrolled eNBs): ", st.enrolled);
   append_latency(out, &st);

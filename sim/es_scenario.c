@@ -24,6 +24,8 @@ static const EsConfigKey hostile_keys[] = {
     KEY("hostile", "expired_device", ES_CONFIG_PROBABILITY, hostile.expired_device, "0",
         ES_UNIT_RANGE),
     KEY("hostile", "rogue_raca", ES_CONFIG_PROBABILITY, hostile.rogue_raca, "0", ES_UNIT_RANGE),
+    KEY("hostile", "forger", ES_CONFIG_PROBABILITY, hostile.forger, "0", ES_UNIT_RANGE),
+    KEY("hostile", "replayer", ES_CONFIG_PROBABILITY, hostile.replayer, "0", ES_UNIT_RANGE),
 };
 
 /* Each layer's section at its place in EsScenario, in the order a scenario is written. */
@@ -96,11 +98,11 @@ char *es_scenario_to_keyfile(const EsScenario *sc) {
 
 /* Each eNB is in one hostile class at most: the shares are slices of one draw per eNB. */
 static gboolean check_hostile(const EsHostileConfig *h, GError **error) {
-  double sum = h->unknown_vendor + h->expired_device + h->rogue_raca;
+  double sum = h->unknown_vendor + h->expired_device + h->rogue_raca + h->forger + h->replayer;
   if (sum > 1 + 1e-9) {
     g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE,
-                "hostile.unknown_vendor + hostile.expired_device + hostile.rogue_raca add up to "
-                "%g, more than 1",
+                "hostile.unknown_vendor + hostile.expired_device + hostile.rogue_raca + "
+                "hostile.forger + hostile.replayer add up to %g, more than 1",
                 sum);
     return FALSE;
   }

@@ -19,6 +19,11 @@ typedef struct {
   double unknown_vendor; /* hostile.unknown_vendor 0: device cert of an unknown vendor */
   double expired_device; /* hostile.expired_device 0: device cert expired at the epoch */
   double rogue_raca;     /* hostile.rogue_raca     0: answered by a rogue RA/CA */
+  double forger;         /* hostile.forger         0: an on-path forger beside the eNB (which
+                          * enrols as usual) posts a certConf and an ir with a bad signature
+                          * under the transactionID of the next enrolment it sees issued */
+  double replayer;       /* hostile.replayer       0: likewise, posts that enrolment's ir again
+                          * once raca.confirm_wait + 1s have passed */
 } EsHostileConfig;
 
 /* Plain values, filled with the built-in defaults by es_scenario_new. */

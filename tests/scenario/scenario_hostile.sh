@@ -69,8 +69,9 @@ n=$(awk -F, 'NR > 1 && $8 == "response_unverified"' "$out/enrolments.csv" | wc -
 #    cause a simulated run can produce, and no other cause (README, "Shipped scenarios").
 out=$tmp/shipped
 "$es" run --quiet --scenario "$(dirname "$0")/../../topologies/scenarios/hostile.ini" --out "$out"
-for c in unknown_vendor expired_device rogue_raca; do
+for c in unknown_vendor expired_device rogue_raca forger replayer; do
   [ "$(value "$out/summary.json" "hostile.$c.enbs")" -gt 0 ] || fail "hostile.ini: no $c eNB"
+  case $c in forger | replayer) continue ;; esac # they enrol as usual
   [ "$(value "$out/summary.json" "hostile.$c.enrolled")" -eq 0 ] || fail "hostile.ini: a $c eNB enrolled"
 done
 awk -F, '
@@ -82,7 +83,9 @@ awk -F, '
     exit bad
   }' "$out/hostile.csv" "$out/enrolments.csv" >"$tmp/missing" \
   || fail "hostile.ini: no eNB of class:outcome $(cat "$tmp/missing")"
-causes="confirm_timeout superseded certconf_failed"
+# certconf_failed needs a certConf that authenticates yet fails; a corrupted one no longer
+# authenticates as its eNB's, so it is refused and its transaction left to confirm-wait.
+causes="confirm_timeout superseded"
 for r in $causes; do
   grep -q "^[^,]*,[^,]*,$r," "$out/revocations.csv" || fail "hostile.ini: no $r revocation"
   [ "$(value "$out/summary.json" "certificates.revoked_by_reason.$r")" -gt 0 ] \
@@ -95,6 +98,33 @@ other=$(awk -F, -v causes=" $causes " 'NR > 1 && index(causes, " " $3 " ") == 0 
 [ "$(value "$out/summary.json" crl.published)" -gt 2 ] || fail "hostile.ini: no periodic CRLs"
 openssl crl -in "$out/crl.pem" -CAfile "$out/pki/operator-root.pem" -noout 2>&1 | grep -q 'verify OK' \
   || fail "hostile.ini: CRL signature"
+
+# The forgers and replayers struck, and achieved nothing.
+for c in forger replayer; do
+  [ "$(value "$out/summary.json" "hostile.$c.victims")" -gt 0 ] || fail "hostile.ini: the ${c}s struck nobody"
+  [ "$(value "$out/summary.json" "hostile.$c.disrupted")" -eq 0 ] || fail "hostile.ini: a $c disrupted an enrolment"
+  [ "$(value "$out/summary.json" "hostile.$c.issued_to_attacker")" -eq 0 ] || fail "hostile.ini: a $c got a certificate"
+done
+
+# 3b. The same with raca.harden=false, the RA/CA as it was: forged certConf and ir revoke their
+#     victims' certificates (certconf_failed, confirm_timeout); each replayed ir is issued a
+#     certificate, and in implicit mode it supersedes its victim's.
+out=$tmp/unhardened
+"$es" run --quiet --scenario "$(dirname "$0")/../../topologies/scenarios/hostile.ini" --out "$out" \
+  --set raca.harden=false
+[ "$(value "$out/summary.json" hostile.forger.disrupted)" -gt 0 ] || fail "raca.harden=false: the forgers disrupted nothing"
+[ "$(value "$out/summary.json" hostile.replayer.issued_to_attacker)" -gt 0 ] || fail "raca.harden=false: no replay was issued a certificate"
+[ "$(value "$out/summary.json" certificates.revoked_by_reason.certconf_failed)" -gt 0 ] \
+  || fail "raca.harden=false: no certconf_failed revocation"
+out=$tmp/unhardened-implicit
+"$es" run --quiet --scenario "$(dirname "$0")/../../topologies/scenarios/hostile.ini" --out "$out" \
+  --set raca.harden=false --set raca.confirm=implicit
+[ "$(value "$out/summary.json" hostile.replayer.disrupted)" -gt 0 ] || fail "raca.harden=false, implicit: the replayers disrupted nothing"
+out=$tmp/hardened-implicit
+"$es" run --quiet --scenario "$(dirname "$0")/../../topologies/scenarios/hostile.ini" --out "$out" \
+  --set raca.confirm=implicit
+[ "$(value "$out/summary.json" hostile.replayer.disrupted)" -eq 0 ] && [ "$(value "$out/summary.json" hostile.replayer.issued_to_attacker)" -eq 0 ] \
+  || fail "implicit: a replayer achieved something"
 
 # 4. What hostile.ini cannot show: an eNB refuses a certificate from the genuine RA/CA only when
 #    it has expired on arrival (here valid for a second, over 250 ms links): cert_rejected, and

@@ -80,10 +80,14 @@ void es_test_world_setup(World *w, const EsLiveLimits *limits)
   gint64 epoch = es_live_get_epoch(w->live, &fraction);
   w->pki = es_pki_generate(ES_KEY_P256, epoch - 60, &error);
   g_assert_no_error(error);
-  EsRacaConfig rc = {
-    .confirm_wait_s = 5, .workers = 1, .epoch = epoch, .epoch_fraction = fraction,
-    .cert_validity_s = 86400, .seed = 1,
-  };
+  EsRacaConfig rc;
+  es_raca_config_init(&rc);
+  rc.confirm_wait_s = 5;
+  rc.workers = 1;
+  rc.epoch = epoch;
+  rc.epoch_fraction = fraction;
+  rc.cert_validity_s = 86400;
+  rc.seed = 1;
   w->raca = es_raca_new(&rc, w->pki, es_live_get0_engine(w->live), &error);
   g_assert_no_error(error);
   es_raca_set_observer(w->raca, &(EsRacaObserver){.event = on_raca_event}, w);

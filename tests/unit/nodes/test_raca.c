@@ -18,7 +18,7 @@
 static void test_enrol_explicit(Fixture *f, gconstpointer data)
 {
   (void)data;
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 1, &w);
   X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
   g_assert_nonnull(cert);
@@ -57,7 +57,7 @@ static void test_unknown_vendor(Fixture *f, gconstpointer data)
   GError *error = NULL;
   EsPki *other = es_pki_generate(ES_KEY_P256, EPOCH, &error);
   g_assert_no_error(error);
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   /* Device certificate from another vendor; the eNB still trusts our vendor root. */
   OSSL_CMP_CTX *ctx = enb_ctx(other, 4, &w);
   X509_STORE *trust = X509_STORE_new();
@@ -95,7 +95,7 @@ static void test_kur_renews(Fixture *f, gconstpointer data)
 {
   (void)data;
   Cred old = enrol(f, 11);
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = NULL;
   X509 *cert = renew(f, &old, &w, &ctx);
   g_assert_nonnull(cert);
@@ -116,7 +116,7 @@ static void test_kur_renews(Fixture *f, gconstpointer data)
   g_assert_cmpuint(st.open_transactions, ==, 0);
 
   /* The superseded certificate cannot renew again. */
-  Wire w2 = {f->raca, PASS, 0, -1};
+  Wire w2 = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   g_assert_null(renew(f, &old, &w2, NULL));
   g_assert_cmpuint(w2.exchanges, ==, 1);
   es_raca_get_stats(f->raca, &st);
@@ -125,7 +125,7 @@ static void test_kur_renews(Fixture *f, gconstpointer data)
   /* The new one can. */
   Cred now = {cert, OSSL_CMP_CTX_get0_newPkey(ctx, 1)};
   EVP_PKEY_up_ref(now.key);
-  Wire w3 = {f->raca, PASS, 0, -1};
+  Wire w3 = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   X509 *third = renew(f, &now, &w3, NULL);
   g_assert_nonnull(third);
   g_assert_cmpint(crl_reason(f->raca, cert), ==, ES_REVOKE_SUPERSEDED);
@@ -140,7 +140,7 @@ static void test_kur_vendor_cert_refused(Fixture *f, gconstpointer data)
   (void)data;
   Cred op = enrol(f, 13);
   /* The factory credential may enrol, never renew: a kur under the vendor certificate. */
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 13, &w);
   g_assert_true(OSSL_CMP_CTX_set1_oldCert(ctx, op.cert));
   g_assert_null(OSSL_CMP_exec_KUR_ses(ctx));
@@ -160,7 +160,7 @@ static void test_ir_operator_cert_refused(Fixture *f, gconstpointer data)
   (void)data;
   Cred op = enrol(f, 14);
   /* An operator certificate may not enrol a new identity: ir is for vendor credentials. */
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = operator_ctx(f, op.cert, op.key, &w);
   X509_NAME *subject = X509_NAME_new();
   X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)"enb-99", -1, -1, 0);
@@ -182,7 +182,7 @@ static void test_kur_other_enb_refused(Fixture *f, gconstpointer data)
   (void)data;
   Cred a = enrol(f, 15), b = enrol(f, 16);
   /* eNB A signs a kur that names B's certificate: valid under the operator root, but not B. */
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = operator_ctx(f, a.cert, a.key, &w);
   g_assert_true(OSSL_CMP_CTX_set1_oldCert(ctx, b.cert));
   g_assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key()));
@@ -204,7 +204,7 @@ static void test_kur_same_key_refused(Fixture *f, gconstpointer data)
 {
   (void)data;
   Cred op = enrol(f, 17);
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = operator_ctx(f, op.cert, op.key, &w);
   EVP_PKEY_up_ref(op.key);
   g_assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, op.key));
@@ -231,7 +231,7 @@ static void test_rr_revokes(Fixture *f, gconstpointer data)
 {
   (void)data;
   Cred op = enrol(f, 18);
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   g_assert_cmpint(revoke_request(f, &op, op.cert, ES_REVOKE_KEY_COMPROMISE, &w), ==, 1);
   g_assert_cmpuint(w.exchanges, ==, 1);
   g_assert_cmpint(w.last_response_type, ==, ES_CMP_RP);
@@ -243,10 +243,10 @@ static void test_rr_revokes(Fixture *f, gconstpointer data)
   g_assert_cmpuint(st.open_transactions, ==, 0);
 
   /* Revoked once: a second rr and a kur with it are refused. */
-  Wire w2 = {f->raca, PASS, 0, -1};
+  Wire w2 = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   g_assert_cmpint(revoke_request(f, &op, op.cert, -1, &w2), ==, 0);
   g_assert_cmpint(w2.last_response_type, ==, ES_CMP_RP);
-  Wire w3 = {f->raca, PASS, 0, -1};
+  Wire w3 = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   g_assert_null(renew(f, &op, &w3, NULL));
   es_raca_get_stats(f->raca, &st);
   g_assert_cmpuint(st.revoked, ==, 1);
@@ -258,7 +258,7 @@ static void test_rr_without_reason(Fixture *f, gconstpointer data)
 {
   (void)data;
   Cred op = enrol(f, 19);
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   g_assert_cmpint(revoke_request(f, &op, op.cert, -1, &w), ==, 1);
   g_assert_cmpint(crl_reason(f->raca, op.cert), ==, ES_REVOKE_UNSPECIFIED);
   cred_clear(&op);
@@ -268,13 +268,13 @@ static void test_rr_other_enb_refused(Fixture *f, gconstpointer data)
 {
   (void)data;
   Cred a = enrol(f, 20), b = enrol(f, 21);
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   g_assert_cmpint(revoke_request(f, &a, b.cert, ES_REVOKE_KEY_COMPROMISE, &w), ==, 0);
   g_assert_cmpint(w.last_response_type, ==, ES_CMP_RP);
   g_assert_cmpint(crl_reason(f->raca, b.cert), ==, -1);
   g_assert_cmpint(crl_reason(f->raca, a.cert), ==, -1);
   /* Nor may the vendor credential revoke. */
-  Wire w2 = {f->raca, PASS, 0, -1};
+  Wire w2 = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 21, &w2);
   g_assert_true(OSSL_CMP_CTX_set1_oldCert(ctx, b.cert));
   g_assert_cmpint(OSSL_CMP_exec_RR_ses(ctx), ==, 0);
@@ -291,7 +291,7 @@ static void test_rr_unknown_cert_refused(Fixture *f, gconstpointer data)
   (void)data;
   Cred op = enrol(f, 22);
   /* A certificate under the operator root that this RA/CA never issued (its own). */
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   g_assert_cmpint(revoke_request(f, &op, es_pki_get0_raca_cert(f->pki), -1, &w), ==, 0);
   g_assert_cmpint(crl_reason(f->raca, es_pki_get0_raca_cert(f->pki)), ==, -1);
   cred_clear(&op);
@@ -356,7 +356,7 @@ static void test_shared_ca(Fixture *f, gconstpointer data)
   X509 *certs[G_N_ELEMENTS(racas)];
   for (guint i = 0; i < G_N_ELEMENTS(racas); i++) {
     /* The first two confirm, the last two never do and are revoked at confirm-wait. */
-    Wire w = {racas[i], i < 2 ? PASS : DROP_CERTCONF, 0, -1};
+    Wire w = {.raca = racas[i], .mode = i < 2 ? PASS : DROP_CERTCONF, .last_response_type = -1};
     OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 30 + i, &w);
     X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
     if (i < 2) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nodes/es_cmp.h"
+#include "pki/es_clock.h"
 
 /* Enters the next element inside [*p, end): *p moves to its content; returns where it ends. */
 static const unsigned char *der_enter(const unsigned char **p, const unsigned char *end,
@@ -62,15 +63,30 @@ static void resign(OSSL_CMP_CTX *ctx, unsigned char **der, int *len, gboolean wr
   OSSL_CMP_MSG_free(msg);
 }
 
+void wire_clear(Wire *w)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(w->request); i++)
+    if (w->request[i] != NULL)
+      g_bytes_unref(g_steal_pointer(&w->request[i]));
+  if (w->response != NULL)
+    g_bytes_unref(g_steal_pointer(&w->response));
+}
+
 static OSSL_CMP_MSG *wire_transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 {
   Wire *w = OSSL_CMP_CTX_get_transfer_cb_arg(ctx);
   unsigned char *der = NULL;
   int len = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
   g_assert_cmpint(len, >, 0);
-  if (OSSL_CMP_MSG_get_bodytype(req) == ES_CMP_CERTCONF) {
+  int type = OSSL_CMP_MSG_get_bodytype(req);
+  if (type == ES_CMP_CERTCONF) {
     switch (w->mode) {
     case DROP_CERTCONF:
+      if (w->keep) {
+        if (w->request[type] != NULL)
+          g_bytes_unref(w->request[type]);
+        w->request[type] = g_bytes_new(der, (gsize)len);
+      }
       OPENSSL_free(der);
       return NULL;
     case TAMPER_CERTCONF:
@@ -84,11 +100,23 @@ static OSSL_CMP_MSG *wire_transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
       break;
     }
   }
+  if (w->keep && type >= 0 && type < (int)G_N_ELEMENTS(w->request)) {
+    if (w->request[type] != NULL)
+      g_bytes_unref(w->request[type]);
+    w->request[type] = g_bytes_new(der, (gsize)len);
+  }
+  if (w->hook != NULL)
+    w->hook(w, type, der, len);
   GError *error = NULL;
   GBytes *rsp = es_raca_process(w->raca, der, (gsize)len, &error);
   OPENSSL_free(der);
   g_assert_no_error(error);
   w->exchanges++;
+  if (w->keep) {
+    if (w->response != NULL)
+      g_bytes_unref(w->response);
+    w->response = g_bytes_ref(rsp);
+  }
   gsize n;
   const unsigned char *p = g_bytes_get_data(rsp, &n);
   OSSL_CMP_MSG *msg = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);
@@ -119,17 +147,44 @@ static void on_raca_event(void *arg, const EsRacaEvent *ev)
 
 EsRacaConfig raca_config(gboolean implicit)
 {
-  EsRacaConfig c = {
-      .grant_implicit = implicit,
-      .confirm_wait_s = 30,
-      .workers = 1,
-      .ir_service_s = 0.002,
-      .certconf_service_s = 0.001,
-      .epoch = EPOCH,
-      .cert_validity_s = 3650 * 86400,
-      .seed = 7,
-  };
+  EsRacaConfig c;
+  es_raca_config_init(&c); /* hardened, with the default window and caps */
+  c.grant_implicit = implicit;
+  c.confirm_wait_s = 30;
+  c.workers = 1;
+  c.ir_service_s = 0.002;
+  c.certconf_service_s = 0.001;
+  c.epoch = EPOCH;
+  c.cert_validity_s = 3650 * 86400;
+  c.seed = 7;
   return c;
+}
+
+/* The wall clock the clients' messageTime reads: EPOCH + test_clock_offset, where the
+ * RA/CA's clock (no engine) stands at EPOCH. */
+gint64 test_clock_offset = 60;
+
+static gint64 test_clock(void *arg)
+{
+  (void)arg;
+  return EPOCH + test_clock_offset;
+}
+
+static void on_remember(void *arg, GBytes *id, GBytes *nonce, gint64 message_time)
+{
+  Fixture *f = arg;
+  Remembered *r = g_new0(Remembered, 1);
+  r->id = g_bytes_ref(id);
+  r->nonce = g_bytes_ref(nonce);
+  r->message_time = message_time;
+  g_ptr_array_add(f->remembered, r);
+}
+
+static void remembered_free(Remembered *r)
+{
+  g_bytes_unref(r->id);
+  g_bytes_unref(r->nonce);
+  g_free(r);
 }
 
 void fixture_set_config(Fixture *f, const EsRacaConfig *config)
@@ -138,7 +193,7 @@ void fixture_set_config(Fixture *f, const EsRacaConfig *config)
   es_raca_free(f->raca);
   f->raca = es_raca_new(config, f->pki, NULL, &error);
   g_assert_no_error(error);
-  EsRacaObserver obs = {.event = on_raca_event};
+  EsRacaObserver obs = {.event = on_raca_event, .remember = on_remember};
   es_raca_set_observer(f->raca, &obs, f);
 }
 
@@ -146,6 +201,9 @@ void fixture_setup(Fixture *f, gconstpointer data)
 {
   GError *error = NULL;
   memset(f, 0, sizeof *f);
+  f->remembered = g_ptr_array_new_with_free_func((GDestroyNotify)remembered_free);
+  test_clock_offset = 60;
+  es_clock_set(test_clock, NULL);
   f->pki = es_pki_generate(ES_KEY_P256, EPOCH, &error);
   g_assert_no_error(error);
   EsRacaConfig c = raca_config(GPOINTER_TO_INT(data));
@@ -159,6 +217,8 @@ void fixture_teardown(Fixture *f, gconstpointer data)
   X509_free(f->revoked_cert);
   es_raca_free(f->raca);
   es_pki_free(f->pki);
+  g_ptr_array_unref(f->remembered);
+  es_clock_set(NULL, NULL);
 }
 
 OSSL_CMP_CTX *enb_ctx(const EsPki *vendor, guint number, Wire *w)
@@ -246,7 +306,7 @@ int crl_reason(EsRaca *raca, X509 *cert)
 
 Cred enrol(Fixture *f, guint number)
 {
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, number, &w);
   X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
   g_assert_nonnull(cert);

@@ -8,6 +8,7 @@
 #include <openssl/cmp.h>
 #include <openssl/x509.h>
 
+#include "nodes/es_cmp.h"
 #include "nodes/es_raca.h"
 #include "pki/es_pki.h"
 
@@ -21,12 +22,21 @@ typedef enum {
   DROP_CERTCONF,       /* never sent */
 } Mode;
 
-typedef struct {
+typedef struct Wire Wire;
+struct Wire {
   EsRaca *raca;
   Mode mode;
   guint exchanges;
   int last_response_type;
-} Wire;
+  /* Optional: sees each request (DER, after the mode spoilt it) before the RA/CA does; what
+   * an on-path attacker does then. */
+  void (*hook)(Wire *w, int type, const unsigned char *der, int len);
+  void *arg;
+  gboolean keep;                       /* keep these two (wire_clear frees them): */
+  GBytes *request[ES_CMP_POLLREP + 1]; /* the last request of each body type sent (or dropped) */
+  GBytes *response;                    /* the last response */
+};
+void wire_clear(Wire *w);
 
 typedef struct {
   EsPki *pki;
@@ -34,7 +44,13 @@ typedef struct {
   guint issued, revoked;
   EsRacaRevokeCause last_cause;
   X509 *issued_cert, *revoked_cert; /* the last of each */
+  GPtrArray *remembered;            /* Remembered: what EsRacaObserver.remember reported */
 } Fixture;
+
+typedef struct {
+  GBytes *id, *nonce;
+  gint64 message_time;
+} Remembered;
 
 /* An eNB's operator credential. */
 typedef struct {
@@ -43,6 +59,9 @@ typedef struct {
 } Cred;
 
 EsRacaConfig raca_config(gboolean implicit);
+/* Seconds the clients' clock (time(), so messageTime) stands after EPOCH, the RA/CA's: 60
+ * after fixture_setup. */
+extern gint64 test_clock_offset;
 /* data: GINT_TO_POINTER(implicit), whether the RA/CA grants implicitConfirm. */
 void fixture_setup(Fixture *f, gconstpointer data);
 void fixture_teardown(Fixture *f, gconstpointer data);

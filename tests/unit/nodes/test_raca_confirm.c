@@ -16,7 +16,7 @@
 static void test_enrol_implicit(Fixture *f, gconstpointer data)
 {
   (void)data;
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 2, &w);
   OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, 1);
   X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
@@ -32,7 +32,7 @@ static void test_enrol_implicit(Fixture *f, gconstpointer data)
 static void test_implicit_not_granted(Fixture *f, gconstpointer data)
 {
   (void)data;
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 3, &w);
   OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, 1);
   g_assert_nonnull(OSSL_CMP_exec_IR_ses(ctx));
@@ -40,15 +40,35 @@ static void test_implicit_not_granted(Fixture *f, gconstpointer data)
   OSSL_CMP_CTX_free(ctx);
 }
 
+/* A certConf that does not authenticate is not its client's: refused, and the transaction is
+ * left as it was, to be confirmed by a valid certConf or revoked at confirm-wait. Without
+ * raca.harden it revokes at once, so anyone who saw the transactionID could revoke. */
 static void test_tampered_certconf(Fixture *f, gconstpointer data)
 {
   (void)data;
-  Wire w = {f->raca, TAMPER_CERTCONF, 0, -1};
+  Wire w = {.raca = f->raca, .mode = TAMPER_CERTCONF, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 5, &w);
   g_assert_null(OSSL_CMP_exec_IR_ses(ctx)); /* the client sees the error response */
   g_assert_cmpint(w.last_response_type, ==, ES_CMP_ERROR);
   g_assert_cmpuint(f->issued, ==, 1);
+  g_assert_cmpuint(f->revoked, ==, 0);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.open_transactions, ==, 1);
+  g_assert_cmpuint(st.refused_unbound, ==, 1);
+  es_raca_expire_all(f->raca);
   g_assert_cmpuint(f->revoked, ==, 1);
+  g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
+  OSSL_CMP_CTX_free(ctx);
+  ERR_clear_error();
+
+  EsRacaConfig c = raca_config(FALSE);
+  c.harden = FALSE;
+  fixture_set_config(f, &c);
+  Wire open = {.raca = f->raca, .mode = TAMPER_CERTCONF, .last_response_type = -1};
+  ctx = enb_ctx(f->pki, 6, &open);
+  g_assert_null(OSSL_CMP_exec_IR_ses(ctx));
+  g_assert_cmpuint(f->revoked, ==, 2);
   g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_CERTCONF_FAILED);
   g_assert_cmpint(crl_reason(f->raca, f->revoked_cert), ==, ES_REVOKE_PRIVILEGE_WITHDRAWN);
   OSSL_CMP_CTX_free(ctx);
@@ -61,7 +81,7 @@ static void test_tampered_certconf(Fixture *f, gconstpointer data)
 static void test_wrong_hash_certconf(Fixture *f, gconstpointer data)
 {
   (void)data;
-  Wire w = {f->raca, WRONG_HASH_CERTCONF, 0, -1};
+  Wire w = {.raca = f->raca, .mode = WRONG_HASH_CERTCONF, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 8, &w);
   g_assert_null(OSSL_CMP_exec_IR_ses(ctx));
   g_assert_cmpuint(w.exchanges, ==, 2);
@@ -80,7 +100,7 @@ static void test_wrong_hash_certconf(Fixture *f, gconstpointer data)
 
   /* The control: the same signing over an unchanged certConf is accepted, so what was
    * refused above is the hash, not the signature. */
-  Wire ok = {f->raca, RESIGN_CERTCONF, 0, -1};
+  Wire ok = {.raca = f->raca, .mode = RESIGN_CERTCONF, .last_response_type = -1};
   ctx = enb_ctx(f->pki, 9, &ok);
   g_assert_nonnull(OSSL_CMP_exec_IR_ses(ctx));
   g_assert_cmpint(ok.last_response_type, ==, ES_CMP_PKICONF);
@@ -100,7 +120,7 @@ static int reject_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const char 
 static void test_enb_rejects(Fixture *f, gconstpointer data)
 {
   (void)data;
-  Wire w = {f->raca, PASS, 0, -1};
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 6, &w);
   OSSL_CMP_CTX_set_certConf_cb(ctx, reject_cert);
   g_assert_null(OSSL_CMP_exec_IR_ses(ctx));
@@ -114,7 +134,7 @@ static void test_enb_rejects(Fixture *f, gconstpointer data)
 static void test_confirm_wait(Fixture *f, gconstpointer data)
 {
   (void)data;
-  Wire w = {f->raca, DROP_CERTCONF, 0, -1};
+  Wire w = {.raca = f->raca, .mode = DROP_CERTCONF, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 7, &w);
   g_assert_null(OSSL_CMP_exec_IR_ses(ctx));
   EsRacaStats st;
@@ -131,20 +151,26 @@ static void test_confirm_wait(Fixture *f, gconstpointer data)
   ERR_clear_error();
 }
 
-/* A kur whose certConf fails, to authenticate or by its hash: the new certificate is revoked
- * and the eNB keeps the valid one it renewed. */
+/* A kur whose certConf fails, to authenticate (revoked at confirm-wait) or by its hash (at
+ * once): the new certificate is revoked and the eNB keeps the valid one it renewed. */
 static void test_kur_failed_certconf_keeps_old(Fixture *f, gconstpointer data)
 {
   (void)data;
   const Mode modes[] = {TAMPER_CERTCONF, WRONG_HASH_CERTCONF};
   for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
     Cred old = enrol(f, 12 + i);
-    Wire w = {f->raca, modes[i], 0, -1};
+    Wire w = {.raca = f->raca, .mode = modes[i], .last_response_type = -1};
     g_assert_null(renew(f, &old, &w, NULL));
     g_assert_cmpint(w.last_response_type, ==, ES_CMP_ERROR);
-    g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_CERTCONF_FAILED);
+    if (modes[i] == TAMPER_CERTCONF) /* not its client's: the transaction waits */
+      es_raca_expire_all(f->raca);
+    g_assert_cmpint(f->last_cause, ==, modes[i] == TAMPER_CERTCONF
+                                           ? ES_RACA_REVOKED_CONFIRM_TIMEOUT
+                                           : ES_RACA_REVOKED_CERTCONF_FAILED);
     g_assert_cmpint(X509_cmp(f->revoked_cert, f->issued_cert), ==, 0);
-    g_assert_cmpint(crl_reason(f->raca, f->revoked_cert), ==, ES_REVOKE_PRIVILEGE_WITHDRAWN);
+    g_assert_cmpint(crl_reason(f->raca, f->revoked_cert), ==,
+                    modes[i] == TAMPER_CERTCONF ? ES_REVOKE_CESSATION
+                                                : ES_REVOKE_PRIVILEGE_WITHDRAWN);
     g_assert_cmpint(crl_reason(f->raca, old.cert), ==, -1);
     cred_clear(&old);
   }
@@ -156,7 +182,7 @@ static void test_reenrol_unconfirmed_keeps_old(Fixture *f, gconstpointer data)
 {
   (void)data;
   Cred first = enrol(f, 23);
-  Wire w = {f->raca, DROP_CERTCONF, 0, -1};
+  Wire w = {.raca = f->raca, .mode = DROP_CERTCONF, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 23, &w);
   g_assert_null(OSSL_CMP_exec_IR_ses(ctx));
   g_assert_cmpuint(f->revoked, ==, 0);

@@ -116,7 +116,7 @@ static void on_event(void *arg, const EsRacaEvent *ev)
  * if any. */
 static X509 *enrol_failing(Fixture *f, guint number, FaultyWire *w)
 {
-  Wire unused = {f->raca, PASS, 0, -1};
+  Wire unused = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, number, &unused);
   g_assert_true(OSSL_CMP_CTX_set_transfer_cb(ctx, faulty_transfer));
   g_assert_true(OSSL_CMP_CTX_set_transfer_cb_arg(ctx, w));
