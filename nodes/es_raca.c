@@ -369,6 +369,11 @@ void es_raca_get_stats(const EsRaca *raca, EsRacaStats *stats)
 {
   *stats = raca->stats;
   stats->open_transactions = g_hash_table_size(raca->transactions);
+  GHashTableIter it;
+  gpointer t;
+  g_hash_table_iter_init(&it, raca->transactions);
+  while (g_hash_table_iter_next(&it, NULL, &t))
+    stats->awaiting_confirm += ((Transaction *)t)->cert != NULL;
   if (raca->service != NULL) {
     EsServiceStats q;
     es_service_get_stats(raca->service, &q);

@@ -163,6 +163,7 @@ typedef struct {
                              * or whose messageTime lay outside the window */
   guint64 refused_oversized;/* requests over the extraCerts caps */
   guint open_transactions;
+  guint awaiting_confirm; /* open transactions whose certificate awaits its certConf */
   guint max_queue;
   double busy_s; /* summed service time */
   double wait_mean_s, wait_max_s; /* queueing delay before a worker took the request */

@@ -263,8 +263,8 @@ void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
       counts[c] += es_recorder_get_count(rec, k, c);
     if (!isnan(start))
       first_start = MIN(first_start, start);
-    /* An eNB never given an outcome did not finish: it is counted, not hidden. */
-    const char *name = outcome ? outcome : "none";
+    /* An eNB never given an outcome never powered on: it is counted, not hidden. */
+    const char *name = outcome ? outcome : "not_started";
     guint c = GPOINTER_TO_UINT(g_hash_table_lookup(outcomes, name));
     g_hash_table_insert(outcomes, (gpointer)name, GUINT_TO_POINTER(c + 1));
     if (!outcome || strcmp(outcome, "enrolled") != 0 || isnan(end))
@@ -527,6 +527,7 @@ static const EsMetricSpec metrics[] = {
     REST("by_access.*.enbs", "eNBs", NONE),
     REST("by_access.*.latency_s.*", "s", LOWER),
     REST("certificates.held_valid", "certificates", NONE),
+    REST("certificates.awaiting_confirm", "certificates", NONE),
     REST("throughput.*", "s", NONE),
     REST("latency_s.*", "s", LOWER),
     REST("completion_s.*", "s", LOWER),

@@ -398,8 +398,16 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     X509_free(held);
     g_clear_pointer(&run.enbs[i], es_enb_free);
   }
-  for (guint r = 0; r < run.n_racas; r++)
-    es_raca_expire_all(run.racas[r]);
+  /* A run cut short by a signal did not reach anyone's confirm-wait: its certificates awaiting
+   * certConf are reported as such, not revoked for a timeout that never happened. */
+  for (guint r = 0; r < run.n_racas; r++) {
+    EsRacaStats st;
+    es_raca_get_stats(run.racas[r], &st);
+    if (run.interrupted_by != 0)
+      run.awaiting_confirm += st.awaiting_confirm;
+    else
+      es_raca_expire_all(run.racas[r]);
+  }
 
   for (guint i = 1; i <= sc->enbs; i++)
     es_collector_add_tcp_retransmissions(run.collector, i,

@@ -81,6 +81,7 @@ typedef struct {
   EsOffload *offload;          /* the eNBs' crypto beside the event loop */
   guint enrolled;
   guint64 held_valid, held_revoked; /* operator certificates the eNBs end with */
+  guint64 awaiting_confirm;      /* an interrupted run's certificates awaiting certConf */
   EsCa *ca;                    /* the operator CA every RA/CA of the run issues from */
   EsPki *raca_pki;             /* the RA/CAs' hierarchy: pki, less the cross cert if !raca.cross */
   X509_CRL *crl;               /* the last CRL published */

@@ -199,6 +199,9 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
   if (revoked > 0)
     g_string_append_printf(out, " (%s)", causes->str);
   g_string_free(causes, TRUE);
+  if (run->awaiting_confirm > 0)
+    g_string_append_printf(out, ", %" G_GUINT64_FORMAT " awaiting certConf when interrupted",
+                           run->awaiting_confirm);
   g_string_append_printf(out, ", %" G_GUINT64_FORMAT " valid but held by no eNB\n", valid_unheld);
   g_autofree char *attacks = es_run_attacks_line(run);
   if (attacks != NULL)

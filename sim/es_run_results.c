@@ -34,8 +34,10 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   EsRevocationStats rv;
   es_collector_revocation_stats(run->collector, &rv);
   guint64 issued = es_collector_get_issued(run->collector);
-  guint64 unheld = issued > run->held_valid + rv.rows ? issued - run->held_valid - rv.rows : 0;
+  guint64 accounted = run->held_valid + rv.rows + run->awaiting_confirm;
+  guint64 unheld = issued > accounted ? issued - accounted : 0;
   es_summary_set_uint(s, "certificates.held_valid", run->held_valid);
+  es_summary_set_uint(s, "certificates.awaiting_confirm", run->awaiting_confirm);
   es_summary_set_uint(s, "certificates.valid_unheld", unheld);
   es_run_summarise_hostile(run, s);
 

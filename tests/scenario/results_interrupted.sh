@@ -55,6 +55,17 @@ failed=$(number failed "$out/summary.json") unfinished=$(number unfinished "$out
   || fail "enrolled $enrolled + failed $failed + unfinished $unfinished != $total"
 [ "$unfinished" -gt 0 ] || fail "a region run stopped after seconds has no unfinished eNB"
 [ "$(wc -l <"$out/enrolments.csv")" -eq 10001 ] || fail "enrolments.csv lacks rows"
+# Certificates awaiting certConf are counted as such, not revoked for a confirm-wait that
+# never expired: every certificate is held, revoked, awaiting or unheld, and no revocation
+# is dated at the interruption.
+issued=$(number issued "$out/summary.json") held=$(number held_valid "$out/summary.json")
+awaiting=$(number awaiting_confirm "$out/summary.json") unheld=$(number valid_unheld "$out/summary.json")
+revoked=$(($(wc -l <"$out/revocations.csv") - 1))
+[ -n "$awaiting" ] || fail "summary.json lacks certificates.awaiting_confirm"
+[ $((held + revoked + awaiting + unheld)) -eq "$issued" ] \
+  || fail "held $held + revoked $revoked + awaiting $awaiting + unheld $unheld != issued $issued"
+! awk -F, -v at="$at" 'NR > 1 && $6 + 0 >= at - 1e-6 { found = 1 } END { exit !found }' \
+  "$out/revocations.csv" || fail "a revocation dated at the interruption ($at s)"
 openssl crl -in "$out/crl.pem" -noout || fail "crl.pem is not a CRL"
 grep -q "^interrupted by SIGINT at " "$tmp/out" || fail "console does not say interrupted: $(cat "$tmp/out")"
 grep -q "unfinished (the run was interrupted" "$tmp/out" || fail "console: $(cat "$tmp/out")"

@@ -151,14 +151,14 @@ static void test_completion_hundred(void)
     es_recorder_mark(rec, k, ES_MARK_DONE, 101 - k); /* finishing order reversed */
     es_recorder_set_outcome(rec, k, "enrolled");
   }
-  es_recorder_set_outcome(rec, 50, NULL); /* never finished: outcome "none" */
+  es_recorder_set_outcome(rec, 50, NULL); /* never started: "not_started" in by_outcome */
   g_autoptr(EsSummary) s = es_summary_new();
   es_summary_add_recorder(s, rec);
   g_autofree char *text = es_summary_to_json(s);
   /* 99 eNBs enrolled at 1..100 minus 51: the 50th is at 50, the 90th at 91, the 99th at 100. */
   g_assert_nonnull(strstr(text, "\"p50\": 50.000000,\n    \"p90\": 91.000000,\n"
                                 "    \"p99\": 100.000000,\n    \"p100\": null"));
-  g_assert_nonnull(strstr(text, "\"none\": 1"));
+  g_assert_nonnull(strstr(text, "\"not_started\": 1"));
 }
 
 static void test_nothing_enrolled(void)
