@@ -63,16 +63,20 @@ gint64 es_raca_wall_now(EsRaca *raca)
 
 gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason)
 {
-  if (!es_ca_revoke(raca->ca, X509_get0_serialNumber(cert), (EsRevokeReason)reason,
-                    es_raca_wall_now(raca)))
+  gint64 when = es_raca_wall_now(raca);
+  if (!es_ca_revoke(raca->ca, X509_get0_serialNumber(cert), (EsRevokeReason)reason, when))
     return FALSE;
   raca->stats.revoked++;
   double t = es_raca_now_s(raca);
+  /* Durable before anyone hears of it: inside a request, with its other writes. */
+  es_raca_journal_begin(raca);
+  es_raca_journal_revoked(raca, cert, cause, reason, when);
   if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_REVOKED, .cert = cert, .cause = cause,
                       .reason = reason, .t = t};
     raca->observer.event(raca->observer_arg, &ev);
   }
+  es_raca_journal_end(raca, NULL);
   return TRUE;
 }
 
@@ -223,6 +227,8 @@ static void transaction_confirm(Transaction *t)
 {
   EsRaca *raca = t->raca;
   raca->stats.confirmed++;
+  if (t->cert != NULL)
+    es_raca_journal_confirmed(raca, t->cert);
   if (t->old_cert != NULL) {
     raca->stats.renewed++;
     if (!raca->config.keep_superseded)
@@ -238,6 +244,11 @@ static void on_confirm_wait_expired(void *arg)
   Transaction *t = arg;
   t->confirm_timer = 0;
   transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
+}
+
+void es_raca_confirm_wait_expired(void *transaction)
+{
+  on_confirm_wait_expired(transaction);
 }
 
 static void on_job_done(void *arg, void *data);
@@ -316,6 +327,7 @@ void es_raca_free(EsRaca *raca)
   if (raca->holders != NULL)
     g_hash_table_destroy(raca->holders);
   es_ca_free(raca->ca);
+  g_clear_error(&raca->store_error);
   g_free(raca);
 }
 
@@ -463,6 +475,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, GError **erro
     if (raca->engine != NULL)
       t->confirm_timer = es_engine_timer_add(raca->engine, raca->config.confirm_wait_s,
                                              on_confirm_wait_expired, t);
+    es_raca_journal_pending(raca, t, out);
   } else if (type == ES_CMP_CERTCONF) {
     /* "certConf in, error out": the library rejected it (bad protection, wrong hash)
      * before or inside our callback, so the certificate cannot be trusted to its owner. */
@@ -491,9 +504,27 @@ GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **err
   time_t now = (time_t)es_raca_wall_now(raca);
   X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->vendor_trust), now);
   X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->operator_trust), now);
+  if (raca->store_error != NULL) {
+    g_set_error(error, ES_RACA_ERROR, ES_RACA_ERROR_UNAVAILABLE, "not issuing: %s",
+                raca->store_error->message);
+    return NULL;
+  }
   EsRand *prev = es_rand_set_current(raca->rand);
   ERR_clear_error();
+  /* Everything the request changes is committed before its response leaves; when the
+   * commit fails, no response does (503 instead). */
+  es_raca_journal_begin(raca);
   GBytes *out = process(raca, der, len, error);
+  GError *unrecorded = NULL;
+  if (!es_raca_journal_end(raca, &unrecorded)) {
+    if (out != NULL)
+      g_bytes_unref(out);
+    out = NULL;
+    g_clear_error(error);
+    g_set_error(error, ES_RACA_ERROR, ES_RACA_ERROR_UNAVAILABLE, "not answered: %s",
+                unrecorded->message);
+    g_error_free(unrecorded);
+  }
   ERR_clear_error();
   g_free(es_cmp_take_last_error());
   es_rand_set_current(prev);
@@ -526,6 +557,9 @@ static void on_job_done(void *arg, void *data)
     const guint8 *body = g_bytes_get_data(rsp, &n);
     es_engine_reply(raca->engine, job->exchange, 200, "application/pkixcmp", body, n);
     g_bytes_unref(rsp);
+  } else if (error->code == ES_RACA_ERROR_UNAVAILABLE) {
+    es_engine_reply_unavailable(raca->engine, job->exchange, (guint)ceil(raca->config.retry_after_s));
+    g_error_free(error);
   } else {
     int status = error->code == ES_RACA_ERROR_DECODE ? 400 : 500;
     es_engine_reply(raca->engine, job->exchange, status, "text/plain",
@@ -559,6 +593,11 @@ static void on_request(void *arg, EsExchange *exchange, const char *content_type
   if (content_type == NULL || g_ascii_strncasecmp(content_type, "application/pkixcmp", 19) != 0) {
     static const char msg[] = "expected Content-Type: application/pkixcmp";
     es_engine_reply(raca->engine, exchange, 415, "text/plain", (const guint8 *)msg, sizeof msg - 1);
+    return;
+  }
+  if (raca->store_error != NULL) {
+    /* Nothing it would answer could be recorded. */
+    es_engine_reply_unavailable(raca->engine, exchange, (guint)ceil(raca->config.retry_after_s));
     return;
   }
   Job *job = g_new0(Job, 1);

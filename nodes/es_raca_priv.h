@@ -38,6 +38,9 @@ struct EsRaca {
   EsService *service;           /* Job: the workers and their queue */
   GHashTable *closed;           /* transactionID (GBytes) -> Closed: recently ended */
   EsRacaStats stats;
+  EsRacaStore *store;           /* durable state (serve), or NULL (a simulation) */
+  guint journal_depth;
+  GError *store_error;          /* the commit that failed: answers 503 from then on */
 };
 
 /* An ended transaction's answers, replayed to a byte-identical resend (its answer was
@@ -59,6 +62,8 @@ struct Transaction {
   X509 *old_cert;               /* kur: the certificate the new one replaces once confirmed */
   guint64 confirm_timer;
   gboolean rejected;            /* the certConf carried a rejection */
+  gboolean resuming;            /* restored after a restart: the cert request that re-enters
+                                 * the transaction is refused (es_raca_durable.c) */
   Answered answered;
 };
 
@@ -77,5 +82,19 @@ gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int r
 /* Engine time, and whole wall-clock seconds then. */
 double es_raca_now_s(EsRaca *raca);
 gint64 es_raca_wall_now(EsRaca *raca);
+
+/* The journal of durable state (es_raca_durable.c); each is a no-op without a store. Writes
+ * between begin and end are one SQLite transaction (nested pairs join it); end commits at
+ * the outermost level, tells the observer (settled) and returns FALSE when the commit failed. */
+void es_raca_journal_begin(EsRaca *raca);
+gboolean es_raca_journal_end(EsRaca *raca, GError **error);
+void es_raca_journal_issued(EsRaca *raca, X509 *cert, int request, X509 *replaced);
+/* The response `out` carried t->cert and awaits its certConf until confirm-wait ends. */
+void es_raca_journal_pending(EsRaca *raca, Transaction *t, GBytes *out);
+void es_raca_journal_confirmed(EsRaca *raca, X509 *cert);
+void es_raca_journal_revoked(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason,
+                             gint64 when);
+/* Revokes a certificate whose certConf never came in time (es_raca.c). */
+void es_raca_confirm_wait_expired(void *transaction);
 
 #endif
