@@ -161,6 +161,9 @@ void es_raca_set_store(EsRaca *raca, EsRacaStore *store);
 gboolean es_raca_restore(EsRaca *raca, GError **error);
 /* The write that failed, or NULL. */
 const GError *es_raca_get0_store_error(const EsRaca *raca);
+/* Stops issuing for a reason of the caller's (a log it cannot write): 503 from now on, as
+ * after a failed commit. The first reason stays. */
+void es_raca_stop_issuing(EsRaca *raca, const GError *why);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsRaca, es_raca_free)
 

@@ -20,6 +20,12 @@ const GError *es_raca_get0_store_error(const EsRaca *raca)
   return raca->store_error;
 }
 
+void es_raca_stop_issuing(EsRaca *raca, const GError *why)
+{
+  if (raca->store_error == NULL)
+    raca->store_error = g_error_copy(why);
+}
+
 /* Wall-clock seconds now, with their fraction: deadlines outlive the engine's clock. */
 static double wall_now(EsRaca *raca)
 {
