@@ -228,7 +228,7 @@ static void transaction_confirm(Transaction *t)
   EsRaca *raca = t->raca;
   raca->stats.confirmed++;
   if (t->cert != NULL)
-    es_raca_journal_confirmed(raca, t->cert);
+    es_raca_journal_confirmed(raca, t);
   if (t->old_cert != NULL) {
     raca->stats.renewed++;
     if (!raca->config.keep_superseded)
@@ -621,4 +621,19 @@ void es_raca_on_request(void *raca, EsExchange *exchange, const char *content_ty
                         const guint8 *body, gsize len)
 {
   on_request(raca, exchange, content_type, body, len);
+}
+
+void es_raca_closed_restore(EsRaca *raca, GBytes *id, GBytes *request, GBytes *response,
+                            const X509_NAME *subject, double remaining_s)
+{
+  if (raca->engine == NULL || g_hash_table_contains(raca->closed, id))
+    return;
+  Closed *c = g_new0(Closed, 1);
+  c->raca = raca;
+  c->id = g_bytes_ref(id);
+  c->answered.request[0] = g_bytes_ref(request);
+  c->answered.response[0] = g_bytes_ref(response);
+  c->subject = subject != NULL ? X509_NAME_dup(subject) : NULL;
+  c->timer = es_engine_timer_add(raca->engine, remaining_s, on_closed_expired, c);
+  g_hash_table_replace(raca->closed, c->id, c);
 }

@@ -121,12 +121,15 @@ void es_raca_journal_pending(EsRaca *raca, Transaction *t, GBytes *out)
     g_bytes_unref(nonce);
 }
 
-void es_raca_journal_confirmed(EsRaca *raca, X509 *cert)
+void es_raca_journal_confirmed(EsRaca *raca, Transaction *t)
 {
   if (raca->store == NULL)
     return;
+  int i = t->answered.request[1] != NULL ? 1 : 0;
   GError *error = NULL;
-  journal_done(es_raca_store_confirm(raca->store, X509_get0_serialNumber(cert), &error), error);
+  journal_done(es_raca_store_confirm(raca->store, X509_get0_serialNumber(t->cert), wall_now(raca),
+                                     t->answered.request[i], t->answered.response[i], &error),
+               error);
 }
 
 void es_raca_journal_revoked(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason,
@@ -195,6 +198,13 @@ static void restore_cert(void *arg, const EsStoredCert *c)
     return;
   }
   g_hash_table_insert(raca->issued, g_strdup(serial), g_bytes_new(c->der, c->der_len));
+  /* Its confirmation's answer, for a resend within confirm-wait whose answer the restart
+   * lost (the client would take the error a stray certConf gets as a refusal). */
+  double replay_s = c->confirmed_at + raca->config.confirm_wait_s - wall_now(raca);
+  if (c->confirmed && c->transaction_id != NULL && c->answer_request != NULL
+      && c->answer_response != NULL && replay_s > 0)
+    es_raca_closed_restore(raca, c->transaction_id, c->answer_request, c->answer_response,
+                           X509_get_subject_name(cert), replay_s);
   /* In order of issue, serials counting up: the last confirmed is the holder's
    * (supersede_holder keeps the larger of two). */
   if (c->confirmed)
@@ -322,6 +332,11 @@ gboolean es_raca_restore(EsRaca *raca, GError **error)
   }
   ERR_clear_error();
   double now = wall_now(raca);
+  GError *forget = NULL;
+  es_raca_journal_begin(raca);
+  es_raca_store_forget_answers(store, now - raca->config.confirm_wait_s, &forget);
+  g_clear_error(&forget);
+  es_raca_journal_end(raca, NULL);
   for (guint i = 0; ok && i < rs.pending->len; i++) {
     Pending *pd = g_ptr_array_index(rs.pending, i);
     double remaining = pd->deadline - now;

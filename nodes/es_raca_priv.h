@@ -91,9 +91,14 @@ gboolean es_raca_journal_end(EsRaca *raca, GError **error);
 void es_raca_journal_issued(EsRaca *raca, X509 *cert, int request, X509 *replaced);
 /* The response `out` carried t->cert and awaits its certConf until confirm-wait ends. */
 void es_raca_journal_pending(EsRaca *raca, Transaction *t, GBytes *out);
-void es_raca_journal_confirmed(EsRaca *raca, X509 *cert);
+/* t->cert confirmed by t's latest request (certConf, or an ir granted implicitConfirm). */
+void es_raca_journal_confirmed(EsRaca *raca, Transaction *t);
 void es_raca_journal_revoked(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason,
                              gint64 when);
+/* An ended transaction's last answer, restored after a restart: a resend of `request` (whose
+ * response the crash lost) gets `response` again for the remaining confirm-wait (es_raca.c). */
+void es_raca_closed_restore(EsRaca *raca, GBytes *id, GBytes *request, GBytes *response,
+                            const X509_NAME *subject, double remaining_s);
 /* Revokes a certificate whose certConf never came in time (es_raca.c). */
 void es_raca_confirm_wait_expired(void *transaction);
 

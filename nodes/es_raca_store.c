@@ -23,7 +23,8 @@ static const char schema[] =
   " not_after INTEGER NOT NULL, der BLOB NOT NULL, request TEXT NOT NULL, replaces TEXT,"
   " state TEXT NOT NULL CHECK(state IN ('pending','confirmed','revoked')),"
   " confirmed INTEGER NOT NULL DEFAULT 0, t REAL NOT NULL, utc_us INTEGER NOT NULL,"
-  " transaction_id BLOB, request_type INTEGER, sender_nonce BLOB, deadline REAL);"
+  " transaction_id BLOB, request_type INTEGER, sender_nonce BLOB, deadline REAL,"
+  " confirmed_at REAL, answer_request BLOB, answer_response BLOB);"
   "CREATE TABLE IF NOT EXISTS revocations("
   " seq INTEGER PRIMARY KEY, serial TEXT NOT NULL UNIQUE REFERENCES certs(serial),"
   " reason INTEGER NOT NULL, cause TEXT NOT NULL, revoked_at INTEGER NOT NULL,"
@@ -42,8 +43,9 @@ static const char *const statements[ST_N] = {
                   " t, utc_us) VALUES(?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
   [ST_SET_PENDING] = "UPDATE certs SET transaction_id = ?, request_type = ?, sender_nonce = ?,"
                      " deadline = ? WHERE serial = ?",
-  [ST_CONFIRM] = "UPDATE certs SET confirmed = 1, state = 'confirmed', transaction_id = NULL,"
-                 " sender_nonce = NULL, deadline = NULL WHERE serial = ? AND state = 'pending'",
+  [ST_CONFIRM] = "UPDATE certs SET confirmed = 1, state = 'confirmed', sender_nonce = NULL,"
+                 " deadline = NULL, confirmed_at = ?, answer_request = ?, answer_response = ?"
+                 " WHERE serial = ? AND state = 'pending'",
   [ST_REVOKE] = "INSERT INTO revocations(serial, reason, cause, revoked_at, t, utc_us)"
                 " VALUES(?, ?, ?, ?, ?, ?)",
   [ST_REVOKE_STATE] = "UPDATE certs SET state = 'revoked', transaction_id = NULL,"
@@ -318,11 +320,15 @@ gboolean es_raca_store_set_pending(EsRacaStore *store, const ASN1_INTEGER *seria
   return write_done(store, ok, error);
 }
 
-gboolean es_raca_store_confirm(EsRacaStore *store, const ASN1_INTEGER *serial, GError **error)
+gboolean es_raca_store_confirm(EsRacaStore *store, const ASN1_INTEGER *serial, double when,
+                               GBytes *request, GBytes *response, GError **error)
 {
   char *hex = es_serial_hex(serial);
   sqlite3_stmt *st = store->st[ST_CONFIRM];
-  sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+  sqlite3_bind_double(st, 1, when);
+  bind_bytes(st, 2, request);
+  bind_bytes(st, 3, response);
+  sqlite3_bind_text(st, 4, hex, -1, SQLITE_STATIC);
   gboolean ok = step(store, st, error);
   g_free(hex);
   return write_done(store, ok, error);
@@ -400,7 +406,8 @@ gboolean es_raca_store_foreach_cert(EsRacaStore *store, gint64 after_seq, EsStor
   sqlite3_stmt *st;
   if (!query(store,
              "SELECT seq, der, request, replaces, t, utc_us, confirmed, state = 'revoked',"
-             " transaction_id, request_type, sender_nonce, deadline FROM certs WHERE seq > ?"
+             " transaction_id, request_type, sender_nonce, deadline, confirmed_at,"
+             " answer_request, answer_response FROM certs WHERE seq > ?"
              " ORDER BY seq", after_seq, &st, error))
     return FALSE;
   int rc;
@@ -419,8 +426,15 @@ gboolean es_raca_store_foreach_cert(EsRacaStore *store, gint64 after_seq, EsStor
       .request_type = sqlite3_column_int(st, 9),
       .sender_nonce = column_bytes(st, 10),
       .deadline = sqlite3_column_double(st, 11),
+      .confirmed_at = sqlite3_column_double(st, 12),
+      .answer_request = column_bytes(st, 13),
+      .answer_response = column_bytes(st, 14),
     };
     fn(arg, &c);
+    if (c.answer_request != NULL)
+      g_bytes_unref(c.answer_request);
+    if (c.answer_response != NULL)
+      g_bytes_unref(c.answer_response);
     if (c.transaction_id != NULL)
       g_bytes_unref(c.transaction_id);
     if (c.sender_nonce != NULL)
@@ -454,6 +468,21 @@ gboolean es_raca_store_foreach_revocation(EsRacaStore *store, gint64 after_seq,
     fn(arg, &r);
   }
   return query_end(store, st, rc, error);
+}
+
+gboolean es_raca_store_forget_answers(EsRacaStore *store, double confirmed_before, GError **error)
+{
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(store->db, "UPDATE certs SET answer_request = NULL,"
+                         " answer_response = NULL WHERE confirmed_at < ?"
+                         " AND answer_request IS NOT NULL", -1, &st, NULL) != SQLITE_OK) {
+    set_db_error(store, error, ES_RACA_STORE_ERROR_WRITE, "cannot write");
+    return write_done(store, FALSE, error);
+  }
+  sqlite3_bind_double(st, 1, confirmed_before);
+  gboolean ok = step(store, st, error);
+  sqlite3_finalize(st);
+  return write_done(store, ok, error);
 }
 
 gboolean es_raca_store_add_seen(EsRacaStore *store, GBytes *transaction_id, GBytes *sender_nonce,

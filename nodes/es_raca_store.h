@@ -42,7 +42,12 @@ gboolean es_raca_store_add_cert(EsRacaStore *store, X509 *cert, const char *requ
 gboolean es_raca_store_set_pending(EsRacaStore *store, const ASN1_INTEGER *serial,
                                    GBytes *transaction_id, int request_type, GBytes *sender_nonce,
                                    double deadline, GError **error);
-gboolean es_raca_store_confirm(EsRacaStore *store, const ASN1_INTEGER *serial, GError **error);
+/* Confirmed at `when` (wall-clock seconds) by `request`, answered with `response`: kept to
+ * answer a resend of it after a restart (its answer lost to the crash). */
+gboolean es_raca_store_confirm(EsRacaStore *store, const ASN1_INTEGER *serial, double when,
+                               GBytes *request, GBytes *response, GError **error);
+/* Drops the answers kept of confirmations before `confirmed_before`. */
+gboolean es_raca_store_forget_answers(EsRacaStore *store, double confirmed_before, GError **error);
 gboolean es_raca_store_revoke(EsRacaStore *store, const ASN1_INTEGER *serial, int reason,
                               const char *cause, gint64 when, double t, gint64 utc_us,
                               GError **error);
@@ -67,6 +72,8 @@ typedef struct {
   int request_type;
   GBytes *sender_nonce;
   double deadline;
+  double confirmed_at;       /* confirmed ones, with the answer to the confirming request */
+  GBytes *answer_request, *answer_response;
 } EsStoredCert;
 typedef void (*EsStoredCertFn)(void *arg, const EsStoredCert *cert);
 gboolean es_raca_store_foreach_cert(EsRacaStore *store, gint64 after_seq, EsStoredCertFn fn,
