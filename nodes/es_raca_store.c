@@ -2,6 +2,7 @@
  * power cut). Serials are hex as `openssl x509 -serial` prints them; times are wall-clock. */
 #include "nodes/es_raca_store.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -64,17 +65,28 @@ struct EsRacaStore {
   GError *spoiled;       /* the first failed write of the open transaction */
 };
 
+/* The errno of the write that failed: SQLite says "disk I/O error" for one the file-size
+ * limit refused (and its own sqlite3_system_errno is gone by the time COMMIT returns). */
+static int io_errno;
+
 static void set_db_error(EsRacaStore *store, GError **error, int code, const char *what)
 {
-  g_set_error(error, ES_RACA_STORE_ERROR, code, "%s %s: %s", what, store->path,
-              store->db != NULL ? sqlite3_errmsg(store->db) : "out of memory");
+  int rc = store->db != NULL ? sqlite3_errcode(store->db) : SQLITE_NOMEM;
+  int sys = rc == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_CANTOPEN
+                ? (sqlite3_system_errno(store->db) != 0 ? sqlite3_system_errno(store->db) : io_errno)
+                : 0;
+  g_set_error(error, ES_RACA_STORE_ERROR, code, "%s %s: %s%s%s%s", what, store->path,
+              store->db != NULL ? sqlite3_errmsg(store->db) : "out of memory",
+              sys != 0 ? " (" : "", sys != 0 ? g_strerror(sys) : "", sys != 0 ? ")" : "");
 }
 
 static gboolean exec(EsRacaStore *store, const char *sql, int code, const char *what,
                      GError **error)
 {
+  errno = 0;
   if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) == SQLITE_OK)
     return TRUE;
+  io_errno = errno;
   set_db_error(store, error, code, what);
   return FALSE;
 }
@@ -82,7 +94,9 @@ static gboolean exec(EsRacaStore *store, const char *sql, int code, const char *
 /* Runs a prepared statement to its end (reset afterwards). */
 static gboolean step(EsRacaStore *store, sqlite3_stmt *st, GError **error)
 {
+  errno = 0;
   int rc = sqlite3_step(st);
+  io_errno = errno;
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   if (rc == SQLITE_DONE || rc == SQLITE_ROW)
