@@ -437,8 +437,13 @@ int es_cmd_serve(int argc, char **argv)
     goto out;
   s.store = es_raca_store_open(db_path, es_pki_get0_operator_root(pki), &error);
   if (s.store == NULL) {
-    if (g_error_matches(error, ES_RACA_STORE_ERROR, ES_RACA_STORE_ERROR_OTHER_CA))
-      g_prefix_error(&error, "a new `pki init`? --new-ca-state starts a new CA state: ");
+    if (g_error_matches(error, ES_RACA_STORE_ERROR, ES_RACA_STORE_ERROR_OTHER_CA)) {
+      GError *hint = g_error_new(error->domain, error->code, "%s; after a new `pki init`, "
+                                 "--new-ca-state starts a new CA state there (or use another "
+                                 "OUT_DIR)", error->message);
+      g_error_free(error);
+      error = hint;
+    }
     status = 2;
     goto out;
   }
