@@ -90,4 +90,5 @@ verified=$(openssl verify -crl_check -CAfile "$pki/operator-root.pem" -CRLfile "
 
 issued=$(wc -l <"$tmp/all")
 by_reason=$(sql "SELECT cause || ' ' || count(*) FROM revocations GROUP BY cause ORDER BY cause" | paste -sd, -)
+by_reason=${by_reason:-none}
 echo "interop_serve_crash: 3 kills in $n enrolments: $issued issued, $n held, $(wc -l <"$tmp/revoked") revoked ($by_reason), $pending pending at the end (revoked at stop); no serial twice, logs, CRL and database agree"
