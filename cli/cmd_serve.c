@@ -1,6 +1,7 @@
 /* enrolsim serve: the RA/CA on real sockets (live engine), serving any RFC 6712 client such
  * as `openssl cmp` or `enrolsim enrol`, and logging what it issues and revokes as it goes. */
 #include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
@@ -12,21 +13,35 @@
 #include "engines/es_live.h"
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
+#include "nodes/es_raca_store.h"
 #include "config/es_config.h"
 #include "pki/es_pki_config.h"
 
 typedef struct {
   EsLive *live;
   EsRaca *raca;
+  EsRacaStore *store;
   FILE *issued;
   FILE *revocations;
+  char *issued_path, *revocations_path;
   char *crl_path;
   double crl_validity_s;
   gint64 epoch;
   double epoch_fraction;
-  GError *error;         /* the first record that could not be written: serving stops */
+  GString *issued_rows;  /* rows of events not yet committed to the database */
+  GString *revoked_rows;
+  gboolean crl_stale;    /* a revocation since crl.pem was written */
+  gboolean crl_now;      /* one an rp answers: crl.pem lists it before the rp leaves */
+  guint64 crl_timer;
+  GError *error;         /* the first write that failed: serving answers 503 from then on */
+  guint rolled_back;     /* requests or revocations the database did not take */
   gboolean quiet;
 } Serve;
+
+/* crl.pem lags at most this long behind a revocation no client waits for; an rr's is
+ * published before its rp leaves. Rebuilding per revocation made revocation cost grow
+ * with the CRL. */
+#define CRL_INTERVAL_S 1.0
 
 /* A CSV field: quoted, since subjects in RFC 2253 form contain commas. */
 static void csv_quoted(GString *out, const char *text)
@@ -54,12 +69,11 @@ static char *subject_of(X509 *cert)
   return text != NULL ? text : g_strdup("");
 }
 
-/* The start of a row: engine time and the wall-clock time it stands for. */
-static void row_start(Serve *s, GString *row, double t, X509 *cert)
+/* The start of a row: engine time of the serve that logged it, and wall-clock time. */
+static void row_start(GString *row, double t, gint64 utc_us, X509 *cert)
 {
-  gint64 us = (gint64)((s->epoch + s->epoch_fraction + t) * 1e6);
-  GDateTime *dt = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
-  GDateTime *exact = dt != NULL ? g_date_time_add(dt, us % G_USEC_PER_SEC) : NULL;
+  GDateTime *dt = g_date_time_new_from_unix_utc(utc_us / G_USEC_PER_SEC);
+  GDateTime *exact = dt != NULL ? g_date_time_add(dt, utc_us % G_USEC_PER_SEC) : NULL;
   char *utc = exact != NULL ? g_date_time_format(exact, "%Y-%m-%dT%H:%M:%S.%fZ") : g_strdup("");
   char *serial = es_serial_hex(X509_get0_serialNumber(cert));
   char *subject = subject_of(cert);
@@ -74,65 +88,144 @@ static void row_start(Serve *s, GString *row, double t, X509 *cert)
     g_date_time_unref(dt);
 }
 
+static gint64 utc_us_of(Serve *s, double t)
+{
+  return (gint64)((s->epoch + s->epoch_fraction + t) * 1e6);
+}
+
+/* The first failed write is reported at once; the RA/CA then answers 503 to every request
+ * until SIGINT or SIGTERM, and serve exits 1. */
 static void fail(Serve *s, GError *error)
 {
   if (s->error == NULL) {
     s->error = error;
-    es_live_stop(s->live);
+    if (s->raca != NULL) {
+      fprintf(stderr, "enrolsim: serve: %s; answering 503 from now on\n", error->message);
+      es_raca_stop_issuing(s->raca, error);
+    }
   } else {
     g_error_free(error);
   }
 }
 
-/* One line per event, flushed at once: the log must hold every certificate issued even if
- * the process is killed right after. */
-static void append(Serve *s, FILE *f, const char *name, GString *row)
+/* Rows, each flushed at once: the log holds every committed event even if the process is
+ * killed right after (a row lost between commit and write is added at the next start). */
+static void append(Serve *s, FILE *f, const char *path, GString *rows)
 {
-  g_string_append_c(row, '\n');
-  if (fwrite(row->str, 1, row->len, f) != row->len || fflush(f) != 0) {
+  if (rows->len == 0 || s->error != NULL)
+    return;
+  if (fwrite(rows->str, 1, rows->len, f) != rows->len || fflush(f) != 0) {
     int err = errno;
-    fail(s, g_error_new(G_FILE_ERROR, g_file_error_from_errno(err), "cannot write %s: %s", name,
+    fail(s, g_error_new(G_FILE_ERROR, g_file_error_from_errno(err), "cannot write %s: %s", path,
                         g_strerror(err)));
   }
 }
 
-/* The CRL file is replaced (atomically) before the rp or error response goes out, so a
- * client that saw its revocation confirmed finds it in crl.pem. */
+/* crl.pem from the CA's state, which is the database's: its number is committed before the
+ * file is replaced (atomically), so no two CRLs ever carry one number. */
 static gboolean publish_crl(Serve *s, GError **error)
 {
   X509_CRL *crl = es_raca_get1_crl(s->raca, (gint64)s->crl_validity_s, error);
-  gboolean ok = crl != NULL && es_pem_save_crl(s->crl_path, crl, error);
+  gboolean ok = crl != NULL;
+  if (ok) {
+    es_raca_store_begin(s->store);
+    ok = es_raca_store_set_crl_number(s->store, es_ca_get_crl_number(es_raca_get0_ca(s->raca)),
+                                      NULL);
+    ok = es_raca_store_commit(s->store, error) && ok;
+  }
+  ok = ok && es_pem_save_crl(s->crl_path, crl, error);
   X509_CRL_free(crl);
+  if (ok)
+    s->crl_stale = s->crl_now = FALSE;
   return ok;
+}
+
+static void publish_or_fail(Serve *s)
+{
+  GError *error = NULL;
+  if (s->error == NULL && !publish_crl(s, &error))
+    fail(s, error);
+}
+
+static void on_crl_due(void *arg)
+{
+  Serve *s = arg;
+  s->crl_timer = 0;
+  if (s->crl_stale)
+    publish_or_fail(s);
 }
 
 static void on_event(void *arg, const EsRacaEvent *ev)
 {
   Serve *s = arg;
-  GString *row = g_string_new(NULL);
-  row_start(s, row, ev->t, ev->cert);
+  GString *row = ev->kind == ES_RACA_EVENT_ISSUED ? s->issued_rows : s->revoked_rows;
+  row_start(row, ev->t, utc_us_of(s, ev->t), ev->cert);
   if (ev->kind == ES_RACA_EVENT_ISSUED) {
     char *replaces = ev->replaced != NULL ? es_serial_hex(X509_get0_serialNumber(ev->replaced))
                                           : g_strdup("");
-    g_string_append_printf(row, ",%s,%s", es_cmp_body_name(ev->request), replaces);
+    g_string_append_printf(row, ",%s,%s\n", es_cmp_body_name(ev->request), replaces);
     g_free(replaces);
-    append(s, s->issued, "issued.csv", row);
   } else {
-    g_string_append_printf(row, ",%s,%s", es_raca_revoke_cause_name(ev->cause),
+    g_string_append_printf(row, ",%s,%s\n", es_raca_revoke_cause_name(ev->cause),
                            es_raca_reason_name(ev->reason));
-    append(s, s->revocations, "revocations.csv", row);
-    GError *error = NULL;
-    if (!publish_crl(s, &error))
-      fail(s, error);
+    s->crl_stale = TRUE;
+    if (ev->cause == ES_RACA_REVOKED_REQUESTED)
+      s->crl_now = TRUE;
   }
-  g_string_free(row, TRUE);
 }
 
-static FILE *open_log(const char *dir, const char *name, const char *header, GError **error)
+/* The events since the last call are committed (or rolled back): only now do they reach the
+ * logs and the CRL, so both agree with the database. */
+static void on_settled(void *arg, gboolean durable)
 {
-  char *path = g_build_filename(dir, name, NULL);
-  FILE *f = g_fopen(path, "w");
-  if (f == NULL || fputs(header, f) < 0 || fflush(f) != 0) {
+  Serve *s = arg;
+  if (durable) {
+    append(s, s->issued, s->issued_path, s->issued_rows);
+    append(s, s->revocations, s->revocations_path, s->revoked_rows);
+  } else {
+    s->crl_now = FALSE;
+    s->rolled_back++;
+    GError *why = g_error_copy(es_raca_get0_store_error(s->raca));
+    fail(s, why);
+  }
+  g_string_truncate(s->issued_rows, 0);
+  g_string_truncate(s->revoked_rows, 0);
+  if (!durable || s->error != NULL || !s->crl_stale)
+    return;
+  if (s->crl_now)
+    publish_or_fail(s);
+  else if (s->crl_timer == 0 && s->live != NULL)
+    s->crl_timer = es_engine_timer_add(es_live_get0_engine(s->live), CRL_INTERVAL_S, on_crl_due, s);
+}
+
+/* Opens a log to append to, across restarts: a last row cut short by a kill is dropped, and
+ * `*rows` tells how many it holds. */
+static FILE *open_log(const char *path, const char *header, guint64 *rows, GError **error)
+{
+  char *text = NULL;
+  gsize len = 0;
+  *rows = 0;
+  if (g_file_get_contents(path, &text, &len, NULL) && len > 0) {
+    gsize keep = len;
+    while (keep > 0 && text[keep - 1] != '\n')
+      keep--;
+    for (gsize i = 0; i < keep; i++)
+      if (text[i] == '\n')
+        (*rows)++;
+    if (*rows > 0)
+      (*rows)--; /* the header */
+    if (keep < len && truncate(path, (off_t)keep) != 0) {
+      int err = errno;
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot write %s: %s", path,
+                  g_strerror(err));
+      g_free(text);
+      return NULL;
+    }
+    len = keep;
+  }
+  g_free(text);
+  FILE *f = g_fopen(path, "a");
+  if (f == NULL || (len == 0 && fputs(header, f) < 0) || fflush(f) != 0) {
     int err = errno;
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot write %s: %s", path,
                 g_strerror(err));
@@ -140,8 +233,82 @@ static FILE *open_log(const char *dir, const char *name, const char *header, GEr
       fclose(f);
     f = NULL;
   }
-  g_free(path);
   return f;
+}
+
+static X509 *cert_of(const guint8 *der, gsize len)
+{
+  const unsigned char *p = der;
+  return d2i_X509(NULL, &p, (long)len);
+}
+
+static void log_stored_cert(void *arg, const EsStoredCert *c)
+{
+  Serve *s = arg;
+  X509 *cert = cert_of(c->der, c->der_len);
+  if (cert == NULL)
+    return;
+  row_start(s->issued_rows, c->t, c->utc_us, cert);
+  g_string_append_printf(s->issued_rows, ",%s,%s\n", c->request,
+                         c->replaces != NULL ? c->replaces : "");
+  X509_free(cert);
+}
+
+static void log_stored_revocation(void *arg, const EsStoredRevocation *r)
+{
+  Serve *s = arg;
+  X509 *cert = cert_of(r->der, r->der_len);
+  if (cert == NULL)
+    return;
+  row_start(s->revoked_rows, r->t, r->utc_us, cert);
+  g_string_append_printf(s->revoked_rows, ",%s,%s\n", r->cause, es_raca_reason_name(r->reason));
+  X509_free(cert);
+}
+
+/* issued.csv and revocations.csv agree with the database: rows committed but not yet
+ * written when the last serve died are added, in the order of the database. */
+static gboolean open_logs(Serve *s, GError **error)
+{
+  guint64 issued_rows, revoked_rows;
+  if ((s->issued = open_log(s->issued_path, "time_s,utc,serial,subject,request,replaces\n",
+                            &issued_rows, error)) == NULL
+      || (s->revocations = open_log(s->revocations_path,
+                                    "time_s,utc,serial,subject,cause,reason\n", &revoked_rows,
+                                    error)) == NULL
+      || !es_raca_store_foreach_cert(s->store, (gint64)issued_rows, log_stored_cert, s, error)
+      || !es_raca_store_foreach_revocation(s->store, (gint64)revoked_rows,
+                                           log_stored_revocation, s, error))
+    return FALSE;
+  append(s, s->issued, s->issued_path, s->issued_rows);
+  append(s, s->revocations, s->revocations_path, s->revoked_rows);
+  g_string_truncate(s->issued_rows, 0);
+  g_string_truncate(s->revoked_rows, 0);
+  if (s->error != NULL) {
+    g_propagate_error(error, g_steal_pointer(&s->error));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* --new-ca-state: the files of the CA state serve keeps in OUT_DIR. */
+static const char *const state_files[] = {
+  "raca.db", "raca.db-wal", "raca.db-shm", "issued.csv", "revocations.csv", "crl.pem",
+};
+
+static gboolean remove_state(const char *out_dir, GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(state_files); i++) {
+    char *path = g_build_filename(out_dir, state_files[i], NULL);
+    if (g_unlink(path) != 0 && errno != ENOENT) {
+      int err = errno;
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot remove %s: %s",
+                  path, g_strerror(err));
+      g_free(path);
+      return FALSE;
+    }
+    g_free(path);
+  }
+  return TRUE;
 }
 
 static gboolean write_port_file(const char *path, guint16 port, GError **error)
@@ -157,7 +324,7 @@ int es_cmd_serve(int argc, char **argv)
                   *crl_validity = NULL, *idle = NULL, *port_file = NULL, *request_timeout = NULL,
                   *harden = NULL, *message_time_window = NULL;
   gint max_body = 0, max_connections = 0, max_body_memory_mib = 0;
-  gboolean overwrite = FALSE, keep_superseded = FALSE, quiet = FALSE;
+  gboolean overwrite = FALSE, new_state = FALSE, keep_superseded = FALSE, quiet = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
   GOptionEntry entries[] = {
     {"pki", 0, 0, G_OPTION_ARG_FILENAME, &pki_opt, "The PKI folder that enrolsim pki init wrote (or the first argument)", "DIR"},
@@ -176,17 +343,20 @@ int es_cmd_serve(int argc, char **argv)
     {"harden", 0, 0, G_OPTION_ARG_STRING, &harden, "raca.harden: true (default) binds each transaction to its client and refuses replayed requests; false serves as an unprotected RA/CA would, to measure attacks", "BOOL"},
     {"message-time-window", 0, 0, G_OPTION_ARG_STRING, &message_time_window, "raca.message_time_window: refuse a request whose messageTime is further off (default 5min)", "DURATION"},
     {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "raca.keep_superseded=true: do not revoke the certificate a confirmed kur or re-enrolment replaces", NULL},
-    {"overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "Replace the logs of an earlier run in OUT_DIR", NULL},
+    {"new-ca-state", 0, 0, G_OPTION_ARG_NONE, &new_state, "Start a new CA state: remove OUT_DIR's raca.db, issued.csv, revocations.csv and crl.pem first (serials start again at 0100)", NULL},
+    {"overwrite", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &overwrite, "Refused: serve resumes its state; see --new-ca-state", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors and the listening line", NULL},
     {NULL}};
   g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - serve the RA/CA to real CMP clients");
   g_option_context_add_main_entries(opts, entries, NULL);
   g_option_context_set_summary(opts,
     "Serves the operator RA/CA of PKI_DIR (enrolsim pki init) over HTTP (RFC 6712): ir from\n"
-    "vendor certificates, kur and rr from the operator certificates it issued. Appends every\n"
-    "issued certificate to OUT_DIR/issued.csv and every revocation to revocations.csv, and\n"
-    "rewrites OUT_DIR/crl.pem after each revocation. SIGINT or SIGTERM stops it: certificates\n"
-    "still awaiting certConf are revoked, the final CRL written, exit status 0.");
+    "vendor certificates, kur and rr from the operator certificates it issued. Keeps its state\n"
+    "in OUT_DIR/raca.db (SQLite) and resumes it at the next start; appends every issued\n"
+    "certificate to OUT_DIR/issued.csv and every revocation to revocations.csv, and rewrites\n"
+    "OUT_DIR/crl.pem within a second of a revocation (before the rp of an rr). SIGINT or SIGTERM\n"
+    "stops it: certificates still awaiting certConf are revoked, the final CRL written, exit\n"
+    "status 0 (1 when a write failed).");
   GError *error = NULL;
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("serve", error, 2);
@@ -250,18 +420,28 @@ int es_cmd_serve(int argc, char **argv)
   g_autoptr(EsPki) pki = es_pki_load(pki_dir, &error);
   if (pki == NULL)
     return es_cmd_fail("serve", error, 2);
-  g_autofree char *issued_path = g_build_filename(out_dir, "issued.csv", NULL);
-  if (!overwrite && g_file_test(issued_path, G_FILE_TEST_EXISTS)) {
-    /* Serial numbers restart with each run: two runs' logs in one folder would name
-     * different certificates by the same serial. */
-    fprintf(stderr, "enrolsim: serve: %s exists (an earlier run's log): use another OUT_DIR or "
-                    "--overwrite\n", issued_path);
+  if (overwrite) {
+    fprintf(stderr, "enrolsim: serve: --overwrite is gone: serve resumes the CA state in OUT_DIR "
+                    "(raca.db); --new-ca-state starts a new one\n");
     return 2;
   }
-
+  g_autofree char *db_path = g_build_filename(out_dir, "raca.db", NULL);
   Serve s = {.crl_validity_s = rc.crl_validity_s, .quiet = quiet};
-  int status = 1;
+  s.issued_path = g_build_filename(out_dir, "issued.csv", NULL);
+  s.revocations_path = g_build_filename(out_dir, "revocations.csv", NULL);
   s.crl_path = g_build_filename(out_dir, "crl.pem", NULL);
+  s.issued_rows = g_string_new(NULL);
+  s.revoked_rows = g_string_new(NULL);
+  int status = 1;
+  if (!new_state && !g_file_test(db_path, G_FILE_TEST_EXISTS)
+      && g_file_test(s.issued_path, G_FILE_TEST_EXISTS)) {
+    /* Logs without a state to resume (an older serve's): its serials would be issued again. */
+    fprintf(stderr, "enrolsim: serve: %s exists but %s does not (an older serve's logs): use "
+                    "another OUT_DIR, or --new-ca-state to start a new CA state there\n",
+            s.issued_path, db_path);
+    status = 2;
+    goto out;
+  }
   EsLiveLimits limits = {.max_body = (gsize)max_body, .idle_timeout_s = idle_s,
                          .request_timeout_s = request_s, .max_connections = (guint)max_connections,
                          .max_body_memory = (gsize)max_body_memory_mib << 20};
@@ -275,20 +455,42 @@ int es_cmd_serve(int argc, char **argv)
                 out_dir, g_strerror(err));
     goto out;
   }
+  if (new_state && !remove_state(out_dir, &error))
+    goto out;
+  s.store = es_raca_store_open(db_path, es_pki_get0_operator_root(pki), &error);
+  if (s.store == NULL) {
+    if (g_error_matches(error, ES_RACA_STORE_ERROR, ES_RACA_STORE_ERROR_OTHER_CA)) {
+      GError *hint = g_error_new(error->domain, error->code, "%s; after a new `pki init`, "
+                                 "--new-ca-state starts a new CA state there (or use another "
+                                 "OUT_DIR)", error->message);
+      g_error_free(error);
+      error = hint;
+    }
+    status = 2;
+    goto out;
+  }
   s.epoch = es_live_get_epoch(s.live, &s.epoch_fraction);
   rc.epoch = s.epoch;
   rc.epoch_fraction = s.epoch_fraction;
   rc.cert_validity_s = (gint64)pc.cert_validity_s;
-  if ((s.raca = es_raca_new(&rc, pki, es_live_get0_engine(s.live), &error)) == NULL
-      || (s.issued = open_log(out_dir, "issued.csv", "time_s,utc,serial,subject,request,replaces\n", &error)) == NULL
-      || (s.revocations = open_log(out_dir, "revocations.csv", "time_s,utc,serial,subject,cause,reason\n", &error)) == NULL
+  /* The logs first (rows the last serve committed but did not write are added), then the
+   * state: what resuming it revokes (confirm-wait over while serve was down) is logged. A
+   * server's own log, a flushed line per event, so nothing is lost to a kill; the collector
+   * writes a run's files at its end. */
+  if (!open_logs(&s, &error)
+      || (s.raca = es_raca_new(&rc, pki, es_live_get0_engine(s.live), &error)) == NULL)
+    goto out;
+  es_raca_set_observer(s.raca, &(EsRacaObserver){.event = on_event, .settled = on_settled}, &s);
+  es_raca_set_store(s.raca, s.store);
+  if (!es_raca_restore(s.raca, &error)
       || !publish_crl(&s, &error)
       || !es_live_stop_on_signals(s.live, &error)
       || (port_file != NULL && !write_port_file(port_file, es_live_get_port(s.live), &error)))
     goto out;
-  /* A server's own log, a flushed line per event, so nothing is lost to a kill; the collector
-   * writes a run's files at its end. */
-  es_raca_set_observer(s.raca, &(EsRacaObserver){.event = on_event}, &s);
+  if (s.error != NULL) {
+    error = g_steal_pointer(&s.error);
+    goto out;
+  }
   es_raca_attach(s.raca, 0);
 
   const char *where = listen != NULL ? listen : "127.0.0.1:8080";
@@ -297,13 +499,27 @@ int es_cmd_serve(int argc, char **argv)
   fflush(stdout);
   es_live_run(s.live);
 
-  /* Stopped by a signal (or a failed write): what never got its certConf cannot be trusted
-   * to its owner; revoke it and publish the final CRL. */
-  if (s.error == NULL)
-    es_raca_expire_all(s.raca);
+  /* Stopped by a signal: what never got its certConf cannot be trusted to its owner; revoke
+   * it and publish the final CRL. After a failed write too, into the database if it still
+   * takes them; if not, they stay there as awaiting certConf with their deadline, and the next
+   * start revokes them. crl.pem is then left as it was (the CA in memory may hold what the
+   * database rolled back); the next start writes it from the database. */
+  EsRacaStats before;
+  es_raca_get_stats(s.raca, &before);
+  guint rolled_back = s.rolled_back;
+  es_raca_expire_all(s.raca);
+  if (s.crl_timer != 0)
+    es_engine_timer_cancel(es_live_get0_engine(s.live), s.crl_timer);
   if (s.error == NULL && !publish_crl(&s, &error))
     goto out;
   if (s.error != NULL) {
+    if (before.open_transactions > 0)
+      fprintf(stderr, "enrolsim: serve: %u certificates awaiting certConf revoked on the way out; "
+                      "%s\n", before.open_transactions,
+              s.rolled_back > rolled_back
+                  ? "the database did not take them: they stay there awaiting certConf, and the "
+                    "next start revokes them (their confirm-wait will be over)"
+                  : "recorded in the database");
     error = g_steal_pointer(&s.error);
     goto out;
   }
@@ -320,14 +536,20 @@ int es_cmd_serve(int argc, char **argv)
 out:
   if (error != NULL)
     status = es_cmd_fail("serve", error,
-                         g_error_matches(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS) ? 2 : 1);
+                         status == 2 || g_error_matches(error, ES_LIVE_ERROR, ES_LIVE_ERROR_ADDRESS)
+                             ? 2 : 1);
   g_clear_error(&s.error);
   es_raca_free(s.raca);
+  es_raca_store_free(s.store);
   es_live_free(s.live);
   if (s.issued != NULL)
     fclose(s.issued);
   if (s.revocations != NULL)
     fclose(s.revocations);
+  g_free(s.issued_path);
+  g_free(s.revocations_path);
   g_free(s.crl_path);
+  g_string_free(s.issued_rows, TRUE);
+  g_string_free(s.revoked_rows, TRUE);
   return status;
 }

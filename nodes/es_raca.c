@@ -63,11 +63,14 @@ gint64 es_raca_wall_now(EsRaca *raca)
 
 gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason)
 {
-  if (!es_ca_revoke(raca->ca, X509_get0_serialNumber(cert), (EsRevokeReason)reason,
-                    es_raca_wall_now(raca)))
+  gint64 when = es_raca_wall_now(raca);
+  if (!es_ca_revoke(raca->ca, X509_get0_serialNumber(cert), (EsRevokeReason)reason, when))
     return FALSE;
   raca->stats.revoked++;
   double t = es_raca_now_s(raca);
+  /* Durable before anyone hears of it: inside a request, with its other writes. */
+  es_raca_journal_begin(raca);
+  es_raca_journal_revoked(raca, cert, cause, reason, when);
   if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_REVOKED, .cert = cert, .cause = cause,
                       .reason = reason, .t = t};
@@ -75,6 +78,7 @@ gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int r
       ev.request_der = g_bytes_get_data(raca->request, &ev.request_len);
     raca->observer.event(raca->observer_arg, &ev);
   }
+  es_raca_journal_end(raca, NULL);
   return TRUE;
 }
 
@@ -228,6 +232,8 @@ static void transaction_confirm(Transaction *t)
 {
   EsRaca *raca = t->raca;
   raca->stats.confirmed++;
+  if (t->cert != NULL)
+    es_raca_journal_confirmed(raca, t);
   if (t->old_cert != NULL) {
     raca->stats.renewed++;
     if (!raca->config.keep_superseded)
@@ -243,6 +249,11 @@ static void on_confirm_wait_expired(void *arg)
   Transaction *t = arg;
   t->confirm_timer = 0;
   transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
+}
+
+void es_raca_confirm_wait_expired(void *transaction)
+{
+  on_confirm_wait_expired(transaction);
 }
 
 /* Requests seen, for replay refusal: a transactionID or senderNonce stays refused until its
@@ -348,6 +359,7 @@ void es_raca_free(EsRaca *raca)
   if (raca->holders != NULL)
     g_hash_table_destroy(raca->holders);
   es_ca_free(raca->ca);
+  g_clear_error(&raca->store_error);
   g_free(raca);
 }
 
@@ -694,6 +706,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
   if (raca->config.harden && opens && t->authenticated) {
     GBytes *nonce = slice(h.sender_nonce, h.sender_nonce_len);
     remember(raca, id, nonce, h.message_time);
+    es_raca_journal_seen(raca, id, nonce, h.message_time);
     if (raca->observer.remember != NULL)
       raca->observer.remember(raca->observer_arg, id, nonce, h.message_time);
     g_bytes_unref(nonce);
@@ -735,6 +748,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
     if (raca->engine != NULL)
       t->confirm_timer = es_engine_timer_add(raca->engine, raca->config.confirm_wait_s,
                                              on_confirm_wait_expired, t);
+    es_raca_journal_pending(raca, t, out);
   } else if (type == ES_CMP_CERTCONF) {
     /* "certConf in, error out": the library rejected it (bad protection, wrong hash)
      * before or inside our callback, so the certificate cannot be trusted to its owner. */
@@ -760,6 +774,20 @@ done:
   return out;
 }
 
+/* A certificate request whose commit failed issued a certificate that neither left (no ip)
+ * nor is in the database: its transaction goes, unrevoked, as if never opened. */
+static void forget_unrecorded(EsRaca *raca, const guint8 *der, gsize len)
+{
+  EsCmpHeader h;
+  if (!es_cmp_peek_header(der, len, &h) || !is_cert_request(es_cmp_peek_body_type(der, len)))
+    return;
+  GBytes *id = g_bytes_new(h.transaction_id, h.transaction_id != NULL ? h.transaction_id_len : 0);
+  Transaction *t = g_hash_table_lookup(raca->transactions, id);
+  if (t != NULL && t->cert != NULL && t->answered.request[1] == NULL)
+    g_hash_table_remove(raca->transactions, id);
+  g_bytes_unref(id);
+}
+
 static GBytes *process_arrived(EsRaca *raca, const guint8 *der, gsize len, gint64 arrived,
                                GError **error)
 {
@@ -767,9 +795,28 @@ static GBytes *process_arrived(EsRaca *raca, const guint8 *der, gsize len, gint6
   time_t now = (time_t)es_raca_wall_now(raca);
   X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->vendor_trust), now);
   X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(raca->operator_trust), now);
+  if (raca->store_error != NULL) {
+    g_set_error(error, ES_RACA_ERROR, ES_RACA_ERROR_UNAVAILABLE, "not issuing: %s",
+                raca->store_error->message);
+    return NULL;
+  }
   EsRand *prev = es_rand_set_current(raca->rand);
   ERR_clear_error();
+  /* Everything the request changes is committed before its response leaves; when the
+   * commit fails, no response does (503 instead). */
+  es_raca_journal_begin(raca);
   GBytes *out = process(raca, der, len, arrived, error);
+  GError *unrecorded = NULL;
+  if (!es_raca_journal_end(raca, &unrecorded)) {
+    if (out != NULL)
+      g_bytes_unref(out);
+    out = NULL;
+    forget_unrecorded(raca, der, len);
+    g_clear_error(error);
+    g_set_error(error, ES_RACA_ERROR, ES_RACA_ERROR_UNAVAILABLE, "not answered: %s",
+                unrecorded->message);
+    g_error_free(unrecorded);
+  }
   ERR_clear_error();
   g_free(es_cmp_take_last_error());
   es_rand_set_current(prev);
@@ -807,6 +854,9 @@ static void on_job_done(void *arg, void *data)
     const guint8 *body = g_bytes_get_data(rsp, &n);
     es_engine_reply(raca->engine, job->exchange, 200, "application/pkixcmp", body, n);
     g_bytes_unref(rsp);
+  } else if (error->code == ES_RACA_ERROR_UNAVAILABLE) {
+    es_engine_reply_unavailable(raca->engine, job->exchange, (guint)ceil(raca->config.retry_after_s));
+    g_error_free(error);
   } else {
     int status = error->code == ES_RACA_ERROR_DECODE ? 400 : 500;
     es_engine_reply(raca->engine, job->exchange, status, "text/plain",
@@ -842,6 +892,11 @@ static void on_request(void *arg, EsExchange *exchange, const char *content_type
     es_engine_reply(raca->engine, exchange, 415, "text/plain", (const guint8 *)msg, sizeof msg - 1);
     return;
   }
+  if (raca->store_error != NULL) {
+    /* Nothing it would answer could be recorded. */
+    es_engine_reply_unavailable(raca->engine, exchange, (guint)ceil(raca->config.retry_after_s));
+    return;
+  }
   Job *job = g_new0(Job, 1);
   job->exchange = exchange;
   job->request = g_bytes_new(body, len);
@@ -864,4 +919,19 @@ void es_raca_on_request(void *raca, EsExchange *exchange, const char *content_ty
                         const guint8 *body, gsize len)
 {
   on_request(raca, exchange, content_type, body, len);
+}
+
+void es_raca_closed_restore(EsRaca *raca, GBytes *id, GBytes *request, GBytes *response,
+                            const X509_NAME *subject, double remaining_s)
+{
+  if (raca->engine == NULL || g_hash_table_contains(raca->closed, id))
+    return;
+  Closed *c = g_new0(Closed, 1);
+  c->raca = raca;
+  c->id = g_bytes_ref(id);
+  c->answered.request[0] = g_bytes_ref(request);
+  c->answered.response[0] = g_bytes_ref(response);
+  c->subject = subject != NULL ? X509_NAME_dup(subject) : NULL;
+  c->timer = es_engine_timer_add(raca->engine, remaining_s, on_closed_expired, c);
+  g_hash_table_replace(raca->closed, c->id, c);
 }

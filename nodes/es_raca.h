@@ -9,10 +9,15 @@
 #include "nodes/es_engine.h"
 #include "pki/es_pki.h"
 #include "nodes/es_service.h"
+#include "nodes/es_raca_store.h"
 
 #define ES_RACA_ERROR (es_raca_error_quark())
 GQuark es_raca_error_quark(void);
-typedef enum { ES_RACA_ERROR_DECODE, ES_RACA_ERROR_INTERNAL } EsRacaError;
+typedef enum {
+  ES_RACA_ERROR_DECODE,
+  ES_RACA_ERROR_INTERNAL,
+  ES_RACA_ERROR_UNAVAILABLE, /* its state store failed: nothing it answers could be recorded */
+} EsRacaError;
 
 /* The fields marked with a key are the [raca] section of a scenario (es_raca_config_keys,
  * defaults by es_raca_config_init); the others are facts of the run that uses the RA/CA. */
@@ -110,6 +115,10 @@ typedef struct {
   /* Optional: a resent request was answered from the cache; `subject` (borrowed) is that of
    * the certificate its transaction issued, NULL when it issued none. */
   void (*duplicate)(void *arg, const X509_NAME *subject, double t);
+  /* Optional: the events reported since the last call are durable in the RA/CA's store
+   * (`durable`), or were rolled back with the request that caused them (the store failed and
+   * the request is answered 503); called before any response leaves. */
+  void (*settled)(void *arg, gboolean durable);
 } EsRacaObserver;
 
 typedef struct EsRaca EsRaca;
@@ -169,6 +178,24 @@ typedef struct {
   double wait_mean_s, wait_max_s; /* queueing delay before a worker took the request */
 } EsRacaStats;
 void es_raca_get_stats(const EsRaca *raca, EsRacaStats *stats);
+
+/* Durable state (es_raca_durable.c), for serve. */
+
+/* Records into `store` (borrowed: it must outlive the RA/CA) every issue, confirmation and
+ * revocation: one SQLite transaction per request, committed before its response leaves; a
+ * revocation on a timer commits on its own. Once a commit fails the RA/CA answers 503 to
+ * every request (es_raca_get0_store_error). */
+void es_raca_set_store(EsRaca *raca, EsRacaStore *store);
+/* Resumes the state in the store: serial counter, CRL number and revocations into the CA,
+ * every certificate for kur and rr, each subject's holder; a transaction awaiting certConf
+ * gets its remaining confirm-wait and accepts its certConf as before; one past its deadline
+ * is revoked (confirm_timeout) at once. Call after es_raca_set_store and the observer. */
+gboolean es_raca_restore(EsRaca *raca, GError **error);
+/* The write that failed, or NULL. */
+const GError *es_raca_get0_store_error(const EsRaca *raca);
+/* Stops issuing for a reason of the caller's (a log it cannot write): 503 from now on, as
+ * after a failed commit. The first reason stays. */
+void es_raca_stop_issuing(EsRaca *raca, const GError *why);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsRaca, es_raca_free)
 

@@ -79,6 +79,8 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   X509 *old = NULL;
   int type = OSSL_CMP_MSG_get_bodytype(req);
   (void)cert_req_id, (void)chain_out;
+  if (t->resuming)
+    return rejection(OSSL_CMP_PKIFAILUREINFO_badRequest, "resuming a transaction");
   if (t->refusal != 0)
     return rejection(t->refusal, t->refusal_text);
   t->authenticated = TRUE;
@@ -156,6 +158,7 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   t->old_cert = old;
   *cert_out = cert;
   raca->stats.issued++;
+  es_raca_journal_issued(raca, cert, type, old);
   if (raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_ISSUED, .cert = cert, .request = type,
                       .replaced = old, .t = es_raca_now_s(raca)};

@@ -43,6 +43,10 @@ struct EsRaca {
   GQueue *seen_order;           /* Seen, in the order remembered: what to forget next */
   EsRacaStats stats;
   GBytes *request;              /* borrowed while it is processed: for EsRacaEvent.request */
+  EsRacaStore *store;           /* durable state (serve), or NULL (a simulation) */
+  guint journal_depth;
+  guint64 seen_journaled;       /* requests remembered in the store, to forget old ones */
+  GError *store_error;          /* the commit that failed: answers 503 from then on */
 };
 
 /* An ended transaction's answers, replayed to a byte-identical resend (its answer was
@@ -70,6 +74,8 @@ struct Transaction {
   GBytes *nonce;                /* the senderNonce of our last response in it */
   int refusal;                  /* a context that only refuses: this failInfo bit ... */
   const char *refusal_text;     /* ... and why (static), for any certificate request or rr */
+  gboolean resuming;            /* restored after a restart: the cert request that re-enters
+                                 * the transaction is refused (es_raca_durable.c) */
   Answered answered;
 };
 
@@ -89,5 +95,26 @@ gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int r
 /* Engine time, and whole wall-clock seconds then. */
 double es_raca_now_s(EsRaca *raca);
 gint64 es_raca_wall_now(EsRaca *raca);
+
+/* The journal of durable state (es_raca_durable.c); each is a no-op without a store. Writes
+ * between begin and end are one SQLite transaction (nested pairs join it); end commits at
+ * the outermost level, tells the observer (settled) and returns FALSE when the commit failed. */
+void es_raca_journal_begin(EsRaca *raca);
+gboolean es_raca_journal_end(EsRaca *raca, GError **error);
+void es_raca_journal_issued(EsRaca *raca, X509 *cert, int request, X509 *replaced);
+/* The response `out` carried t->cert and awaits its certConf until confirm-wait ends. */
+void es_raca_journal_pending(EsRaca *raca, Transaction *t, GBytes *out);
+/* t->cert confirmed by t's latest request (certConf, or an ir granted implicitConfirm). */
+void es_raca_journal_confirmed(EsRaca *raca, Transaction *t);
+void es_raca_journal_revoked(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason,
+                             gint64 when);
+/* A request the replay refusal remembers (es_raca_remember_request restores it). */
+void es_raca_journal_seen(EsRaca *raca, GBytes *id, GBytes *nonce, gint64 message_time);
+/* An ended transaction's last answer, restored after a restart: a resend of `request` (whose
+ * response the crash lost) gets `response` again for the remaining confirm-wait (es_raca.c). */
+void es_raca_closed_restore(EsRaca *raca, GBytes *id, GBytes *request, GBytes *response,
+                            const X509_NAME *subject, double remaining_s);
+/* Revokes a certificate whose certConf never came in time (es_raca.c). */
+void es_raca_confirm_wait_expired(void *transaction);
 
 #endif

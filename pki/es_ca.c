@@ -1,5 +1,6 @@
 /* The issuing operator CA: end-entity certificates with deterministic serials, the list of
- * revoked serials with RFC 5280 reasons, and numbered v2 CRLs signed by the CA key. */
+ * revoked serials with RFC 5280 reasons, and numbered v2 CRLs signed by the CA key. The CRL is
+ * kept built: a revocation appends one entry, a publication re-dates, sorts and signs it. */
 #include "pki/es_ca.h"
 
 #include <openssl/err.h>
@@ -13,27 +14,17 @@
  * revoking one revoke the other in every CRL-checking verifier. */
 #define ES_CA_FIRST_SERIAL 0x100
 
-typedef struct {
-  ASN1_INTEGER *serial;
-  EsRevokeReason reason;
-  gint64 when;
-} EsRevoked;
-
 struct EsCa {
   gint refs;
   X509 *cert;
   EVP_PKEY *key;
   guint64 next_serial;
   guint64 crl_number;            /* of the last CRL issued; 0 before the first */
-  GPtrArray *revoked;            /* EsRevoked*, in order of revocation; owns them */
-  GHashTable *revoked_by_serial; /* serial hex -> EsRevoked* (borrowed from `revoked`) */
+  X509_CRL *crl;                 /* the next CRL: issuer and every entry so far; dates, number
+                                  * and signature are set when it is published */
+  gboolean crl_has_extensions;   /* crlNumber and AKI added (at the first publication) */
+  GHashTable *revoked_by_serial; /* serial hex -> itself: what `crl` lists */
 };
-
-static void revoked_free(EsRevoked *r)
-{
-  ASN1_INTEGER_free(r->serial);
-  g_free(r);
-}
 
 EsCa *es_ca_new(X509 *cert, EVP_PKEY *key)
 {
@@ -46,8 +37,15 @@ EsCa *es_ca_new(X509 *cert, EVP_PKEY *key)
   ca->cert = cert;
   ca->key = key;
   ca->next_serial = ES_CA_FIRST_SERIAL;
-  ca->revoked = g_ptr_array_new_with_free_func((GDestroyNotify)revoked_free);
   ca->revoked_by_serial = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  /* Version value 1 is v2, required for the CRL number, AKI and reason extensions. */
+  ca->crl = X509_CRL_new();
+  if (ca->crl == NULL || !X509_CRL_set_version(ca->crl, X509_CRL_VERSION_2)
+      || !X509_CRL_set_issuer_name(ca->crl, X509_get_subject_name(cert))) {
+    ERR_clear_error();
+    es_ca_free(ca);
+    return NULL;
+  }
   return ca;
 }
 
@@ -61,7 +59,7 @@ void es_ca_free(EsCa *ca)
   if (ca == NULL || !g_atomic_int_dec_and_test(&ca->refs))
     return;
   g_hash_table_unref(ca->revoked_by_serial);
-  g_ptr_array_unref(ca->revoked);
+  X509_CRL_free(ca->crl);
   X509_free(ca->cert);
   EVP_PKEY_free(ca->key);
   g_free(ca);
@@ -97,6 +95,27 @@ X509 *es_ca_issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, gint64 n
   return cert;
 }
 
+static X509_REVOKED *revoked_new(const ASN1_INTEGER *serial, EsRevokeReason reason, gint64 when)
+{
+  X509_REVOKED *rev = X509_REVOKED_new();
+  ASN1_TIME *date = ASN1_TIME_set(NULL, (time_t)when);
+  gboolean ok = rev != NULL && date != NULL && X509_REVOKED_set_serialNumber(rev, (ASN1_INTEGER *)serial) &&
+                X509_REVOKED_set_revocationDate(rev, date);
+  /* RFC 5280 5.3.1: the reason code unspecified (0) SHOULD be absent, so we leave it out. */
+  if (ok && reason != ES_REVOKE_UNSPECIFIED) {
+    ASN1_ENUMERATED *code = ASN1_ENUMERATED_new();
+    ok = code != NULL && ASN1_ENUMERATED_set(code, reason) &&
+         X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, code, 0, 0) == 1;
+    ASN1_ENUMERATED_free(code);
+  }
+  ASN1_TIME_free(date);
+  if (ok)
+    return rev;
+  X509_REVOKED_free(rev);
+  ERR_clear_error();
+  return NULL;
+}
+
 gboolean es_ca_revoke(EsCa *ca, const ASN1_INTEGER *serial, EsRevokeReason reason, gint64 when)
 {
   /* RFC 5280 5.3.1 codes are 0-10 with 7 unused; anything else would make a CRL that
@@ -108,18 +127,14 @@ gboolean es_ca_revoke(EsCa *ca, const ASN1_INTEGER *serial, EsRevokeReason reaso
     g_free(hex);
     return FALSE;
   }
-  ASN1_INTEGER *copy = ASN1_INTEGER_dup(serial);
-  if (copy == NULL) {
+  X509_REVOKED *rev = revoked_new(serial, reason, when);
+  if (rev == NULL || !X509_CRL_add0_revoked(ca->crl, rev)) {
+    X509_REVOKED_free(rev);
     ERR_clear_error();
     g_free(hex);
     return FALSE;
   }
-  EsRevoked *r = g_new0(EsRevoked, 1);
-  r->serial = copy;
-  r->reason = reason;
-  r->when = when;
-  g_ptr_array_add(ca->revoked, r);
-  g_hash_table_insert(ca->revoked_by_serial, hex, r);
+  g_hash_table_add(ca->revoked_by_serial, hex);
   return TRUE;
 }
 
@@ -135,27 +150,27 @@ gboolean es_ca_is_revoked(const EsCa *ca, const ASN1_INTEGER *serial)
 
 guint es_ca_revoked_count(const EsCa *ca)
 {
-  return ca->revoked->len;
+  return g_hash_table_size(ca->revoked_by_serial);
 }
 
-static gboolean add_revoked(X509_CRL *crl, const EsRevoked *r)
+guint64 es_ca_get_next_serial(const EsCa *ca)
 {
-  X509_REVOKED *rev = X509_REVOKED_new();
-  ASN1_TIME *date = ASN1_TIME_set(NULL, (time_t)r->when);
-  gboolean ok = rev != NULL && date != NULL && X509_REVOKED_set_serialNumber(rev, r->serial) &&
-                X509_REVOKED_set_revocationDate(rev, date);
-  /* RFC 5280 5.3.1: the reason code unspecified (0) SHOULD be absent, so we leave it out. */
-  if (ok && r->reason != ES_REVOKE_UNSPECIFIED) {
-    ASN1_ENUMERATED *code = ASN1_ENUMERATED_new();
-    ok = code != NULL && ASN1_ENUMERATED_set(code, r->reason) &&
-         X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, code, 0, 0) == 1;
-    ASN1_ENUMERATED_free(code);
-  }
-  ASN1_TIME_free(date);
-  if (ok && X509_CRL_add0_revoked(crl, rev))
-    return TRUE;
-  X509_REVOKED_free(rev);
-  return FALSE;
+  return ca->next_serial;
+}
+
+void es_ca_set_next_serial(EsCa *ca, guint64 serial)
+{
+  ca->next_serial = serial;
+}
+
+guint64 es_ca_get_crl_number(const EsCa *ca)
+{
+  return ca->crl_number;
+}
+
+void es_ca_set_crl_number(EsCa *ca, guint64 number)
+{
+  ca->crl_number = number;
 }
 
 /* AKI from the CA certificate's SKI, or the RFC 5280 method-1 hash of its key when an
@@ -192,30 +207,33 @@ X509_CRL *es_ca_get1_crl(EsCa *ca, gint64 this_update, gint64 next_update, GErro
     return NULL;
   }
   ERR_clear_error();
-  X509_CRL *crl = X509_CRL_new();
+  X509_CRL *crl = ca->crl;
   ASN1_TIME *last = ASN1_TIME_set(NULL, (time_t)this_update);
   ASN1_TIME *next = ASN1_TIME_set(NULL, (time_t)next_update);
   ASN1_INTEGER *number = ASN1_INTEGER_new();
-  /* Version value 1 is v2, required for the CRL number, AKI and reason extensions. */
-  gboolean ok = crl != NULL && last != NULL && next != NULL && number != NULL &&
-                X509_CRL_set_version(crl, X509_CRL_VERSION_2) &&
-                X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) &&
+  /* The number replaces the last one in place, so the extensions keep their order
+   * (crlNumber, AKI) from one CRL to the next. */
+  gboolean ok = last != NULL && next != NULL && number != NULL &&
                 X509_CRL_set1_lastUpdate(crl, last) && X509_CRL_set1_nextUpdate(crl, next) &&
                 ASN1_INTEGER_set_uint64(number, ca->crl_number + 1) &&
-                X509_CRL_add1_ext_i2d(crl, NID_crl_number, number, 0, 0) == 1 &&
-                add_aki(crl, ca->cert);
-  for (guint i = 0; ok && i < ca->revoked->len; i++)
-    ok = add_revoked(crl, g_ptr_array_index(ca->revoked, i));
+                X509_CRL_add1_ext_i2d(crl, NID_crl_number, number, 0,
+                                      ca->crl_has_extensions ? X509V3_ADD_REPLACE
+                                                             : X509V3_ADD_DEFAULT) == 1 &&
+                (ca->crl_has_extensions || add_aki(crl, ca->cert));
+  if (ok)
+    ca->crl_has_extensions = TRUE;
+  /* Sorting a list sorted but for its newest entries, and signing, is all a publication
+   * costs besides the copy handed out. */
   ok = ok && X509_CRL_sort(crl) && X509_CRL_sign(crl, ca->key, es_sig_md(ca->key)) > 0;
+  X509_CRL *out = ok ? X509_CRL_dup(crl) : NULL;
   ASN1_TIME_free(last);
   ASN1_TIME_free(next);
   ASN1_INTEGER_free(number);
-  if (!ok) {
+  if (out == NULL) {
     es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, "cannot make CRL");
-    X509_CRL_free(crl);
     return NULL;
   }
   /* Counted only once signed: CRL numbers stay gap-free and monotonic (RFC 5280 5.2.3). */
   ca->crl_number++;
-  return crl;
+  return out;
 }

@@ -37,7 +37,15 @@ X509 *es_ca_issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, gint64 n
 gboolean es_ca_revoke(EsCa *ca, const ASN1_INTEGER *serial, EsRevokeReason reason, gint64 when);
 gboolean es_ca_is_revoked(const EsCa *ca, const ASN1_INTEGER *serial);
 guint es_ca_revoked_count(const EsCa *ca);
-/* A signed CRL v2 of everything revoked so far, with reason codes, a CRL number and AKI. */
+/* The serial the next issue uses, and the number of the last CRL made (0: none yet): what a
+ * CA restored from durable state continues from. */
+guint64 es_ca_get_next_serial(const EsCa *ca);
+void es_ca_set_next_serial(EsCa *ca, guint64 serial);
+guint64 es_ca_get_crl_number(const EsCa *ca);
+void es_ca_set_crl_number(EsCa *ca, guint64 number);
+/* A signed CRL v2 of everything revoked so far, with reason codes, a CRL number and AKI.
+ * Revoking appends to a CRL kept built, so the cost of a revocation does not grow with the
+ * list; a CRL costs a sort of the newest entries, a signature and the copy returned. */
 X509_CRL *es_ca_get1_crl(EsCa *ca, gint64 this_update, gint64 next_update, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsCa, es_ca_free)

@@ -52,4 +52,14 @@ crl_reason() {
     END { print r }'
 }
 
+# crl_lists CRL SERIAL REASON: serve publishes a revocation no rp waits for within a second;
+# true once CRL lists SERIAL with REASON (within 5 s).
+crl_lists() {
+  for _ in $(seq 50); do
+    [ "$(crl_reason "$1" "$2")" = "$3" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 "$es" pki init "$tmp/pki" --devices 3 >/dev/null || fail "pki init"

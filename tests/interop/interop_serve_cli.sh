@@ -31,7 +31,7 @@ s2=$(serial_of "$tmp/c2.pem")
 [ "$s1" != "$s2" ] || fail "kur gave the same serial"
 [ "$(openssl x509 -in "$tmp/c2.pem" -noout -subject)" = "$(openssl x509 -in "$tmp/c1.pem" -noout -subject)" ] || fail "kur changed the subject"
 [ "$(openssl x509 -in "$tmp/c2.pem" -noout -pubkey)" = "$(openssl pkey -in "$tmp/k2" -pubout)" ] || fail "kur certificate is not for the new key"
-[ "$(crl_reason "$out/crl.pem" "$s1")" = "Superseded" ] || fail "old certificate not superseded in crl.pem"
+crl_lists "$out/crl.pem" "$s1" Superseded || fail "old certificate not superseded in crl.pem"
 [ -z "$(crl_reason "$out/crl.pem" "$s2")" ] || fail "new certificate revoked"
 
 # Each credential only for its own use.
@@ -72,7 +72,7 @@ ir 3 "$tmp/k4" "$tmp/c4.pem" -disable_confirm || fail "ir without certConf"
 s4=$(serial_of "$tmp/c4.pem")
 for _ in $(seq 60); do grep -q ",$s4,.*confirm_timeout" "$out/revocations.csv" && break; sleep 0.1; done
 grep -q ",$s4,.*,confirm_timeout,cessationOfOperation" "$out/revocations.csv" || fail "no confirm-wait revocation: $(cat "$out/revocations.csv")"
-[ "$(crl_reason "$out/crl.pem" "$s4")" = "Cessation Of Operation" ] || fail "confirm-wait revocation not in crl.pem"
+crl_lists "$out/crl.pem" "$s4" "Cessation Of Operation" || fail "confirm-wait revocation not in crl.pem"
 
 # The logs, one row per event, as they happened.
 grep -q "^[0-9.]*,[0-9T:.-]*Z,$s1,\"CN=enb-1,O=Operator\",ir,$" "$out/issued.csv" || fail "issued.csv ir row: $(cat "$out/issued.csv")"
@@ -84,13 +84,36 @@ grep -q ",$s2,.*,requested,keyCompromise$" "$out/revocations.csv" || fail "revoc
 # Re-enrolment: a confirmed ir for eNB 2's subject supersedes the certificate it held.
 new_key "$tmp/k5"
 ir 2 "$tmp/k5" "$tmp/c5.pem" || fail "re-enrolment: $(tail -5 "$tmp/cli.log")"
-[ "$(crl_reason "$out/crl.pem" "$s3")" = "Superseded" ] || fail "re-enrolment did not supersede $s3"
+crl_lists "$out/crl.pem" "$s3" Superseded || fail "re-enrolment did not supersede $s3"
 [ -z "$(crl_reason "$out/crl.pem" "$(serial_of "$tmp/c5.pem")")" ] || fail "re-enrolled certificate revoked"
 grep -q ",$s3,.*,superseded,superseded$" "$out/revocations.csv" || fail "revocations.csv re-enrolment row"
 
 stop_serve
 grep -q "^time_s,utc,serial,subject,request,replaces$" "$out/issued.csv" || fail "issued.csv header"
-# A second serve on the same folder would reuse serial numbers: refused.
-timeout 5 "$es" serve "$pki" "$out" --listen 127.0.0.1:0 >/dev/null 2>&1
-[ $? -eq 2 ] || fail "serve reused a folder with logs"
-echo "interop_serve_cli: ir, kur, rr, refusals, confirm-wait and re-enrolment with openssl cmp all as expected"
+
+# A restart resumes the CA state in raca.db: serials go on, an rr names a certificate issued
+# before the restart, the logs go on below their header, the CRL keeps what it listed.
+s5=$(serial_of "$tmp/c5.pem")
+start_serve "$out" --confirm-wait 1s
+[ "$(crl_reason "$out/crl.pem" "$s2")" = "Key Compromise" ] || fail "restart lost a revocation"
+new_key "$tmp/k6"
+ir 3 "$tmp/k6" "$tmp/c6.pem" || fail "ir after restart: $(tail -5 "$tmp/cli.log")"
+s6=$(serial_of "$tmp/c6.pem")
+[ $((16#$s6)) -gt $((16#$s5)) ] || fail "serial $s6 after restart does not follow $s5"
+cmp_client -cmd rr -cert "$tmp/c5.pem" -key "$tmp/k5" -oldcert "$tmp/c5.pem" -revreason 5 \
+  -trusted "$pki/operator-root.pem" || fail "rr of a certificate issued before the restart: $(tail -5 "$tmp/cli.log")"
+[ "$(crl_reason "$out/crl.pem" "$s5")" = "Cessation Of Operation" ] || fail "rr after restart not on the CRL"
+stop_serve
+[ "$(grep -c '^time_s,' "$out/issued.csv")" -eq 1 ] || fail "issued.csv header repeated"
+[ "$(n_issued)" -eq 6 ] || fail "expected 6 issued rows after the restart: $(cat "$out/issued.csv")"
+grep -q ",$s6,\"CN=enb-3,O=Operator\",ir,$" "$out/issued.csv" || fail "issued.csv row after restart"
+# --overwrite is refused (it would have restarted the serials); --new-ca-state starts anew.
+timeout 5 "$es" serve "$pki" "$out" --listen 127.0.0.1:0 --overwrite >/dev/null 2>&1
+[ $? -eq 2 ] || fail "serve --overwrite not refused"
+start_serve "$out" --new-ca-state
+new_key "$tmp/k7"
+ir 1 "$tmp/k7" "$tmp/c7.pem" || fail "ir in a new CA state"
+[ "$(serial_of "$tmp/c7.pem")" = 0100 ] || fail "a new CA state does not start at serial 0100"
+[ "$(n_issued)" -eq 1 ] || fail "--new-ca-state kept the old log"
+stop_serve
+echo "interop_serve_cli: ir, kur, rr, refusals, confirm-wait, re-enrolment and restart with openssl cmp all as expected"

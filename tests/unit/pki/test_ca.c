@@ -301,6 +301,64 @@ static void test_many_revocations(Fixture *f, gconstpointer data)
   g_ptr_array_unref(certs);
 }
 
+/* The CRL is kept built between publications: a later CRL lists earlier and new entries and
+ * verifies, one handed out before is a copy later revocations leave alone, and the
+ * extensions keep their order (crlNumber, AKI) as the number is replaced. */
+static void test_incremental_crl(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  gint64 now = NOT_BEFORE + DAY;
+  X509 *a = issue(f, now), *b = issue(f, now);
+  g_assert_true(es_ca_revoke(f->ca, X509_get0_serialNumber(a), ES_REVOKE_SUPERSEDED, now));
+  X509_CRL *first = es_ca_get1_crl(f->ca, now, now + DAY, &error);
+  g_assert_no_error(error);
+  g_assert_true(es_ca_revoke(f->ca, X509_get0_serialNumber(b), ES_REVOKE_KEY_COMPROMISE, now + 1));
+  X509_CRL *second = es_ca_get1_crl(f->ca, now + 1, now + DAY, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(first)), ==, 1);
+  g_assert_cmpint(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(second)), ==, 2);
+  X509_REVOKED *entry = NULL;
+  g_assert_cmpint(X509_CRL_get0_by_cert(second, &entry, a), ==, 1);
+  g_assert_cmpint(X509_CRL_get0_by_cert(second, &entry, b), ==, 1);
+  g_assert_cmpint(X509_CRL_get0_by_cert(first, &entry, b), ==, 0);
+  g_assert_cmpint(X509_CRL_get_ext_count(second), ==, 2);
+  g_assert_cmpint(OBJ_obj2nid(X509_EXTENSION_get_object(X509_CRL_get_ext(second, 0))), ==,
+                  NID_crl_number);
+  g_assert_cmpint(crl_number(second), ==, 2);
+  g_autofree char *root = g_build_filename(f->dir, "operator-root.pem", NULL);
+  for (int i = 0; i < 2; i++) {
+    g_autofree char *path = g_build_filename(f->dir, i == 0 ? "first.pem" : "second.pem", NULL);
+    save_crl(path, i == 0 ? first : second);
+    g_autofree char *out = NULL;
+    g_assert_cmpint(es_test_run_openssl(&out, "crl", "-in", path, "-CAfile", root, "-noout", NULL),
+                    ==, 0);
+    g_assert_nonnull(strstr(out, "verify OK"));
+  }
+  X509_CRL_free(first);
+  X509_CRL_free(second);
+  X509_free(a);
+  X509_free(b);
+}
+
+/* A CA restored from durable state goes on with its serials and CRL numbers. */
+static void test_restored_counters(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  es_ca_set_next_serial(f->ca, 0x1234);
+  es_ca_set_crl_number(f->ca, 41);
+  X509 *cert = issue(f, NOT_BEFORE + DAY);
+  g_assert_cmpint(ASN1_INTEGER_get(X509_get0_serialNumber(cert)), ==, 0x1234);
+  g_assert_cmpuint(es_ca_get_next_serial(f->ca), ==, 0x1235);
+  X509_CRL *crl = es_ca_get1_crl(f->ca, NOT_BEFORE + DAY, NOT_BEFORE + 2 * DAY, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(crl_number(crl), ==, 42);
+  g_assert_cmpuint(es_ca_get_crl_number(f->ca), ==, 42);
+  X509_CRL_free(crl);
+  X509_free(cert);
+}
+
 /* Same seed, same requests: the same certificates and CRLs byte for byte. */
 static void test_deterministic(void)
 {
@@ -340,6 +398,10 @@ int main(int argc, char **argv)
   g_test_add("/ca/crl-number-and-aki", Fixture, NULL, fixture_set_up, test_crl_number_and_aki,
              fixture_tear_down);
   g_test_add("/ca/many-revocations", Fixture, NULL, fixture_set_up, test_many_revocations,
+             fixture_tear_down);
+  g_test_add("/ca/incremental-crl", Fixture, NULL, fixture_set_up, test_incremental_crl,
+             fixture_tear_down);
+  g_test_add("/ca/restored-counters", Fixture, NULL, fixture_set_up, test_restored_counters,
              fixture_tear_down);
   g_test_add_func("/ca/deterministic", test_deterministic);
   return g_test_run();
