@@ -56,19 +56,6 @@ static void csv_quoted(GString *out, const char *text)
   g_string_append_c(out, '"');
 }
 
-static char *subject_of(X509 *cert)
-{
-  BIO *bio = BIO_new(BIO_s_mem());
-  char *text = NULL;
-  if (bio != NULL && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
-    char *data = NULL;
-    long len = BIO_get_mem_data(bio, &data);
-    text = g_strndup(data, (gsize)len);
-  }
-  BIO_free(bio);
-  return text != NULL ? text : g_strdup("");
-}
-
 /* The start of a row: engine time of the serve that logged it, and wall-clock time. */
 static void row_start(GString *row, double t, gint64 utc_us, X509 *cert)
 {
@@ -76,7 +63,7 @@ static void row_start(GString *row, double t, gint64 utc_us, X509 *cert)
   GDateTime *exact = dt != NULL ? g_date_time_add(dt, utc_us % G_USEC_PER_SEC) : NULL;
   char *utc = exact != NULL ? g_date_time_format(exact, "%Y-%m-%dT%H:%M:%S.%fZ") : g_strdup("");
   char *serial = es_serial_hex(X509_get0_serialNumber(cert));
-  char *subject = subject_of(cert);
+  char *subject = es_subject_rfc2253(cert);
   g_string_append_printf(row, "%.6f,%s,%s,", t, utc, serial);
   csv_quoted(row, subject);
   g_free(utc);

@@ -265,19 +265,6 @@ static void bind_bytes(sqlite3_stmt *st, int i, GBytes *b)
   sqlite3_bind_blob(st, i, data != NULL ? data : "", (int)n, SQLITE_TRANSIENT);
 }
 
-static char *subject_text(X509 *cert)
-{
-  BIO *bio = BIO_new(BIO_s_mem());
-  char *text = NULL;
-  if (bio != NULL && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
-    char *data = NULL;
-    long len = BIO_get_mem_data(bio, &data);
-    text = g_strndup(data, (gsize)len);
-  }
-  BIO_free(bio);
-  return text != NULL ? text : g_strdup("");
-}
-
 gboolean es_raca_store_add_cert(EsRacaStore *store, X509 *cert, const char *request,
                                 X509 *replaces, double t, gint64 utc_us, guint64 next_serial,
                                 GError **error)
@@ -291,7 +278,7 @@ gboolean es_raca_store_add_cert(EsRacaStore *store, X509 *cert, const char *requ
   }
   char *serial = es_serial_hex(X509_get0_serialNumber(cert));
   char *old = replaces != NULL ? es_serial_hex(X509_get0_serialNumber(replaces)) : NULL;
-  char *subject = subject_text(cert);
+  char *subject = es_subject_rfc2253(cert);
   time_t not_after = 0;
   ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
   int days = 0, secs = 0;

@@ -88,6 +88,8 @@ gboolean es_pem_save_crl(const char *path, X509_CRL *crl, GError **error);
 
 /* Serial in upper-case hex as `openssl x509 -serial` prints it. */
 char *es_serial_hex(const ASN1_INTEGER *serial);
+/* The subject in RFC 2253 form ("CN=enb-1,O=Operator"); "" when it cannot be printed. */
+char *es_subject_rfc2253(X509 *cert);
 
 /* X509_up_ref and EVP_PKEY_up_ref, checked: they fail only on a broken reference count, which
  * no caller can recover from (fatal). Return their argument. */

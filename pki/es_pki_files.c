@@ -341,6 +341,20 @@ gboolean es_pki_load_device(const char *dir, guint index, X509 **cert, EVP_PKEY 
   return TRUE;
 }
 
+char *es_subject_rfc2253(X509 *cert)
+{
+  BIO *bio = BIO_new(BIO_s_mem());
+  char *text = NULL;
+  if (bio != NULL && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+    char *data = NULL;
+    long len = BIO_get_mem_data(bio, &data);
+    text = g_strndup(data, (gsize)len);
+  }
+  BIO_free(bio);
+  ERR_clear_error();
+  return text != NULL ? text : g_strdup("");
+}
+
 char *es_serial_hex(const ASN1_INTEGER *serial)
 {
   if (serial == NULL)

@@ -3,17 +3,9 @@
 # folder or a file that cannot be written) is reported with its path and the reason, the exit
 # status is non-zero, no half-written file is left under a result's name, and the files
 # written before and after it are whole: for run and for enrol against serve.
-set -uo pipefail
-es=$1
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+src=$2
+# The scratch folder, fail and the PIDs stopped on exit of the live tests.
+source "$src/tests/interop/interop_lib.sh" "$1"
 # no_partials DIR: no temporary file left beside the results (g_file_set_contents' NAME.XXXXXX).
 no_partials() {
   local left
@@ -60,7 +52,7 @@ if [ "$(id -u)" -ne 0 ]; then # root writes anywhere
 fi
 
 # --- enrol against serve under a 2 KiB limit: enrolments.csv of 60 eNBs does not fit.
-"$es" pki init "$tmp/pki" --devices 60 >/dev/null || fail "pki init"
+"$es" pki init "$tmp/pki" --devices 60 --overwrite >/dev/null || fail "pki init"
 "$es" serve "$tmp/pki" "$tmp/served" --listen 127.0.0.1:0 --port-file "$tmp/port" -q \
   >"$tmp/serve.log" 2>&1 &
 pids+=($!)

@@ -5,17 +5,9 @@
 # program at once; an interrupted sweep stops, says so and writes no sweep.csv; enrol against
 # serve does the same. (A run never interrupted is unchanged: scenario_determinism and
 # results_baseline run with the same signal check in place.)
-set -uo pipefail
-es=$1 src=$2
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+src=$2
+# The scratch folder, fail and the PIDs stopped on exit of the live tests.
+source "$src/tests/interop/interop_lib.sh" "$1"
 command -v gnuplot >/dev/null || fail "gnuplot is not installed (scripts/setup.sh installs it)"
 
 # wait_for FILE PID: until FILE exists (the handlers are installed by then), 120 s at most.
@@ -124,7 +116,7 @@ grep -q '"signal": "SIGINT"' "$sweep/raca.workers=1/rep-1/summary.json" \
   || fail "the run in flight did not keep its results"
 
 # --- enrol against serve: the same, and 143 for SIGTERM.
-"$es" pki init "$tmp/pki" --devices 1 >/dev/null || fail "pki init"
+# interop_lib.sh made $tmp/pki (3 devices).
 "$es" serve "$tmp/pki" "$tmp/served" --listen 127.0.0.1:0 --port-file "$tmp/port" -q \
   >"$tmp/serve.log" 2>&1 &
 serve=$!
