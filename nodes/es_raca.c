@@ -256,22 +256,6 @@ void es_raca_confirm_wait_expired(void *transaction)
   on_confirm_wait_expired(transaction);
 }
 
-/* Requests seen, for replay refusal: a transactionID or senderNonce stays refused until its
- * request's messageTime is older than the window, after which the window alone refuses it. */
-typedef struct {
-  GBytes *id, *nonce;
-  gint64 forget;
-} Seen;
-
-static void seen_free(Seen *seen)
-{
-  g_bytes_unref(seen->id);
-  g_bytes_unref(seen->nonce);
-  g_free(seen);
-}
-
-static void on_job_done(void *arg, void *data);
-static void on_queue_changed(void *arg, guint waiting, guint busy, double t);
 
 EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engine,
                     GError **error)
@@ -299,11 +283,7 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
                                              (GDestroyNotify)es_raca_transaction_free);
   raca->closed = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
                                        (GDestroyNotify)closed_free);
-  raca->seen_ids = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-                                         (GDestroyNotify)g_bytes_unref, g_free);
-  raca->seen_nonces = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-                                            (GDestroyNotify)g_bytes_unref, g_free);
-  raca->seen_order = g_queue_new();
+  es_raca_seen_init(raca);
   X509 *cross = es_pki_get0_raca_cross(pki);
   if (raca->ca == NULL || raca->vendor_trust == NULL || raca->operator_trust == NULL
       || raca->extra_out == NULL
@@ -322,33 +302,22 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
       .seed = raca->config.seed,
       .stream = ES_STREAM_RACA_SERVICE,
     };
-    raca->service = es_service_new(&sc, engine, on_job_done, raca);
-    es_service_set_changed_cb(raca->service, on_queue_changed, raca);
+    raca->service = es_service_new(&sc, engine, es_raca_job_done, raca);
+    es_service_set_changed_cb(raca->service, es_raca_queue_changed, raca);
   }
   return raca;
-}
-
-static void job_free(Job *job)
-{
-  g_bytes_unref(job->request);
-  g_free(job);
 }
 
 void es_raca_free(EsRaca *raca)
 {
   if (raca == NULL)
     return;
-  es_service_free(raca->service, (GDestroyNotify)job_free);
+  es_service_free(raca->service, (GDestroyNotify)es_raca_job_free);
   if (raca->transactions != NULL)
     g_hash_table_destroy(raca->transactions);
   if (raca->closed != NULL)
     g_hash_table_destroy(raca->closed);
-  if (raca->seen_order != NULL)
-    g_queue_free_full(raca->seen_order, (GDestroyNotify)seen_free);
-  if (raca->seen_ids != NULL)
-    g_hash_table_destroy(raca->seen_ids);
-  if (raca->seen_nonces != NULL)
-    g_hash_table_destroy(raca->seen_nonces);
+  es_raca_seen_clear(raca);
   es_rand_free(raca->rand);
   es_rand_free(raca->check_rand);
   sk_X509_pop_free(raca->extra_out, X509_free);
@@ -427,54 +396,6 @@ static gboolean is_cert_request(int type)
   return type == ES_CMP_IR || type == ES_CMP_CR || type == ES_CMP_KUR || type == ES_CMP_P10CR;
 }
 
-/* FALSE when the table held it that long already. */
-static gboolean seen_put(GHashTable *table, GBytes *key, gint64 forget)
-{
-  gint64 *old = g_hash_table_lookup(table, key);
-  if (old != NULL && *old >= forget)
-    return FALSE;
-  g_hash_table_replace(table, g_bytes_ref(key), g_memdup2(&forget, sizeof forget));
-  return TRUE;
-}
-
-static void seen_drop(GHashTable *table, GBytes *key, gint64 forget)
-{
-  gint64 *at = g_hash_table_lookup(table, key);
-  if (at != NULL && *at <= forget)
-    g_hash_table_remove(table, key);
-}
-
-static void forget_old_requests(EsRaca *raca, gint64 now)
-{
-  Seen *head;
-  while ((head = g_queue_peek_head(raca->seen_order)) != NULL && head->forget < now) {
-    g_queue_pop_head(raca->seen_order);
-    seen_drop(raca->seen_ids, head->id, head->forget);
-    seen_drop(raca->seen_nonces, head->nonce, head->forget);
-    seen_free(head);
-  }
-}
-
-static void remember(EsRaca *raca, GBytes *id, GBytes *nonce, gint64 message_time)
-{
-  gint64 forget = message_time + (gint64)ceil(raca->config.message_time_window_s);
-  gboolean new_id = seen_put(raca->seen_ids, id, forget);
-  gboolean new_nonce = seen_put(raca->seen_nonces, nonce, forget);
-  if (!new_id && !new_nonce)
-    return; /* told twice (RA/CAs that share what they saw) */
-  Seen *seen = g_new0(Seen, 1);
-  seen->id = g_bytes_ref(id);
-  seen->nonce = g_bytes_ref(nonce);
-  seen->forget = forget;
-  g_queue_push_tail(raca->seen_order, seen);
-}
-
-void es_raca_remember_request(EsRaca *raca, GBytes *transaction_id, GBytes *sender_nonce,
-                              gint64 message_time)
-{
-  remember(raca, transaction_id, sender_nonce, message_time);
-}
-
 /* Refuses a request without touching any transaction, from a context that lives only for this
  * answer and can issue, revoke or confirm nothing: a certificate request or rr gets a
  * rejection with `failure` and `why`; anything else the library's error, which carries the
@@ -499,105 +420,9 @@ static GBytes *refuse(EsRaca *raca, GBytes *id, const OSSL_CMP_MSG *req, int fai
   return out;
 }
 
-static GBytes *slice(const guint8 *data, gsize len)
-{
-  return g_bytes_new(data, data != NULL ? len : 0);
-}
-
-static gboolean slice_equal(GBytes *b, const guint8 *data, gsize len)
-{
-  gsize n;
-  const guint8 *d = b != NULL ? g_bytes_get_data(b, &n) : NULL;
-  return d != NULL && data != NULL && n == len && memcmp(d, data, len) == 0;
-}
-
-/* A message of an open transaction comes from its client: the same sender, answering the
- * nonce we sent last, signed with the key of the certificate that opened the transaction
- * (signature checked with that certificate alone, the way a kur's is). Cheapest check first. */
-static const char *unbound_why(Transaction *t, const OSSL_CMP_MSG *req, const EsCmpHeader *h)
-{
-  if (t->client == NULL)
-    return "transaction has no authenticated client";
-  X509_NAME *sender = es_cmp_header_get1_sender_name(h);
-  gboolean same = sender != NULL && X509_NAME_cmp(sender, X509_get_subject_name(t->client)) == 0;
-  X509_NAME_free(sender);
-  if (!same)
-    return "sender is not this transaction's client";
-  if (!slice_equal(t->nonce, h->recip_nonce, h->recip_nonce_len))
-    return "recipNonce is not the senderNonce of our last message";
-  OSSL_CMP_CTX *pinned = OSSL_CMP_CTX_new(NULL, NULL);
-  gboolean valid = FALSE;
-  EsRand *prev = es_rand_set_current(t->raca->check_rand);
-  if (pinned != NULL) {
-    es_cmp_ctx_quiet(pinned);
-    valid = OSSL_CMP_CTX_set1_srvCert(pinned, t->client) && OSSL_CMP_validate_msg(pinned, req) == 1;
-  }
-  es_rand_set_current(prev);
-  OSSL_CMP_CTX_free(pinned);
-  ERR_clear_error();
-  return valid ? NULL : "not signed by this transaction's client";
-}
-
-/* The certificate that signed the request the library just took for authentic: of those it
- * learned from the request (and earlier ones), the one named as sender whose key verifies. */
-static X509 *find_client(Transaction *t, const OSSL_CMP_MSG *req, const EsCmpHeader *h)
-{
-  if (t->old_cert != NULL)
-    return es_x509_ref(t->old_cert); /* a kur: signed by the very certificate it names */
-  X509_NAME *sender = es_cmp_header_get1_sender_name(h);
-  STACK_OF(X509) *candidates = OSSL_CMP_CTX_get0_untrusted(OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv));
-  X509 *found = NULL;
-  EsRand *prev = es_rand_set_current(t->raca->check_rand);
-  for (int i = 0; sender != NULL && found == NULL && i < sk_X509_num(candidates); i++) {
-    X509 *c = sk_X509_value(candidates, i);
-    if (X509_NAME_cmp(X509_get_subject_name(c), sender) != 0)
-      continue;
-    OSSL_CMP_CTX *pinned = OSSL_CMP_CTX_new(NULL, NULL);
-    if (pinned != NULL) {
-      es_cmp_ctx_quiet(pinned);
-      if (OSSL_CMP_CTX_set1_srvCert(pinned, c) && OSSL_CMP_validate_msg(pinned, req) == 1)
-        found = es_x509_ref(c);
-    }
-    OSSL_CMP_CTX_free(pinned);
-  }
-  es_rand_set_current(prev);
-  X509_NAME_free(sender);
-  ERR_clear_error();
-  return found;
-}
-
 static gboolean opens_transaction(int type)
 {
   return is_cert_request(type) || type == ES_CMP_RR;
-}
-
-/* An opening request that is not fresh: its transactionID or senderNonce seen before, or its
- * messageTime (required) too far from when it arrived. NULL when fresh. */
-static const char *stale_why(EsRaca *raca, const EsCmpHeader *h, gint64 arrived, int *failure)
-{
-  forget_old_requests(raca, es_raca_wall_now(raca));
-  double window = raca->config.message_time_window_s;
-  *failure = OSSL_CMP_PKIFAILUREINFO_badTime;
-  if (!h->has_message_time)
-    return "messageTime missing";
-  if (fabs((double)(h->message_time - arrived)) > window)
-    return "messageTime outside the accepted window";
-  GBytes *id = slice(h->transaction_id, h->transaction_id_len);
-  GBytes *nonce = slice(h->sender_nonce, h->sender_nonce_len);
-  const char *why = NULL;
-  if (h->transaction_id == NULL) {
-    *failure = OSSL_CMP_PKIFAILUREINFO_badRequest;
-    why = "transactionID missing"; /* no transaction could hold what it asks for */
-  } else if (g_hash_table_contains(raca->seen_ids, id)) {
-    *failure = OSSL_CMP_PKIFAILUREINFO_transactionIdInUse;
-    why = "transactionID seen before";
-  } else if (h->sender_nonce == NULL || g_hash_table_contains(raca->seen_nonces, nonce)) {
-    *failure = OSSL_CMP_PKIFAILUREINFO_badSenderNonce;
-    why = h->sender_nonce == NULL ? "senderNonce missing" : "senderNonce seen before";
-  }
-  g_bytes_unref(id);
-  g_bytes_unref(nonce);
-  return why;
 }
 
 static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrived,
@@ -669,9 +494,9 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
       failure = OSSL_CMP_PKIFAILUREINFO_transactionIdInUse;
       why = "transactionID in use";
     } else if (t != NULL) {
-      why = unbound_why(t, req, &h);
+      why = es_raca_unbound_why(t, req, &h);
     } else if (opens) {
-      why = stale_why(raca, &h, arrived, &failure);
+      why = es_raca_stale_why(raca, &h, arrived, &failure);
     }
     if (why != NULL) {
       if (t != NULL)
@@ -704,8 +529,8 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
   out = rsp != NULL ? encode(rsp) : NULL;
   OSSL_CMP_MSG_free(rsp);
   if (raca->config.harden && opens && t->authenticated) {
-    GBytes *nonce = slice(h.sender_nonce, h.sender_nonce_len);
-    remember(raca, id, nonce, h.message_time);
+    GBytes *nonce = es_raca_slice(h.sender_nonce, h.sender_nonce_len);
+    es_raca_remember_request(raca, id, nonce, h.message_time);
     es_raca_journal_seen(raca, id, nonce, h.message_time);
     if (raca->observer.remember != NULL)
       raca->observer.remember(raca->observer_arg, id, nonce, h.message_time);
@@ -724,7 +549,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
   if (es_cmp_peek_header(g_bytes_get_data(out, NULL), g_bytes_get_size(out), &rh)) {
     if (t->nonce != NULL)
       g_bytes_unref(t->nonce);
-    t->nonce = slice(rh.sender_nonce, rh.sender_nonce_len);
+    t->nonce = es_raca_slice(rh.sender_nonce, rh.sender_nonce_len);
   }
 
   if (type == ES_CMP_RR) {
@@ -744,7 +569,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
     }
     /* Without it (no memory) no certConf is taken: revoked at confirm-wait. */
     if (raca->config.harden)
-      t->client = find_client(t, req, &h);
+      t->client = es_raca_find_client(t, req, &h);
     if (raca->engine != NULL)
       t->confirm_timer = es_engine_timer_add(raca->engine, raca->config.confirm_wait_s,
                                              on_confirm_wait_expired, t);
@@ -788,7 +613,7 @@ static void forget_unrecorded(EsRaca *raca, const guint8 *der, gsize len)
   g_bytes_unref(id);
 }
 
-static GBytes *process_arrived(EsRaca *raca, const guint8 *der, gsize len, gint64 arrived,
+GBytes *es_raca_process_arrived(EsRaca *raca, const guint8 *der, gsize len, gint64 arrived,
                                GError **error)
 {
   /* Verification happens at simulated time, so results do not depend on the wall clock. */
@@ -825,7 +650,7 @@ static GBytes *process_arrived(EsRaca *raca, const guint8 *der, gsize len, gint6
 
 GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **error)
 {
-  return process_arrived(raca, der, len, es_raca_wall_now(raca), error);
+  return es_raca_process_arrived(raca, der, len, es_raca_wall_now(raca), error);
 }
 
 void es_raca_expire_all(EsRaca *raca)
@@ -837,88 +662,6 @@ void es_raca_expire_all(EsRaca *raca)
       transaction_fail(t, ES_RACA_REVOKED_CONFIRM_TIMEOUT);
   }
   g_list_free(open);
-}
-
-/* The service queue (es_service): a request holds a worker for the service time of its
- * type, then is processed and answered; one that finds the queue full gets 503. */
-static void on_job_done(void *arg, void *data)
-{
-  Job *job = data;
-  EsRaca *raca = arg;
-  gsize len;
-  const guint8 *der = g_bytes_get_data(job->request, &len);
-  GError *error = NULL;
-  GBytes *rsp = process_arrived(raca, der, len, job->arrived, &error);
-  if (rsp != NULL) {
-    gsize n;
-    const guint8 *body = g_bytes_get_data(rsp, &n);
-    es_engine_reply(raca->engine, job->exchange, 200, "application/pkixcmp", body, n);
-    g_bytes_unref(rsp);
-  } else if (error->code == ES_RACA_ERROR_UNAVAILABLE) {
-    es_engine_reply_unavailable(raca->engine, job->exchange, (guint)ceil(raca->config.retry_after_s));
-    g_error_free(error);
-  } else {
-    int status = error->code == ES_RACA_ERROR_DECODE ? 400 : 500;
-    es_engine_reply(raca->engine, job->exchange, status, "text/plain",
-                    (const guint8 *)error->message, strlen(error->message));
-    g_error_free(error);
-  }
-  job_free(job);
-}
-
-static void on_queue_changed(void *arg, guint waiting, guint busy, double t)
-{
-  EsRaca *raca = arg;
-  if (raca->observer.queue_changed != NULL)
-    raca->observer.queue_changed(raca->observer_arg, raca->index, waiting, busy, t);
-}
-
-static double service_mean(const EsRacaConfig *config, int type)
-{
-  switch (type) {
-  case ES_CMP_IR: case ES_CMP_CR: case ES_CMP_P10CR: return config->ir_service_s;
-  case ES_CMP_KUR: return config->kur_service_s;
-  case ES_CMP_RR: return config->rr_service_s;
-  default: return config->certconf_service_s;
-  }
-}
-
-static void on_request(void *arg, EsExchange *exchange, const char *content_type,
-                       const guint8 *body, gsize len)
-{
-  EsRaca *raca = arg;
-  if (!es_engine_content_type_is_cmp(content_type)) {
-    static const char msg[] = "expected Content-Type: application/pkixcmp";
-    es_engine_reply(raca->engine, exchange, 415, "text/plain", (const guint8 *)msg, sizeof msg - 1);
-    return;
-  }
-  if (raca->store_error != NULL) {
-    /* Nothing it would answer could be recorded. */
-    es_engine_reply_unavailable(raca->engine, exchange, (guint)ceil(raca->config.retry_after_s));
-    return;
-  }
-  Job *job = g_new0(Job, 1);
-  job->exchange = exchange;
-  job->request = g_bytes_new(body, len);
-  job->arrived = es_raca_wall_now(raca);
-  if (!es_service_submit(raca->service, job,
-                         service_mean(&raca->config, es_cmp_peek_body_type(body, len)))) {
-    es_engine_reply_unavailable(raca->engine, exchange, (guint)ceil(raca->config.retry_after_s));
-    job_free(job);
-  }
-}
-
-void es_raca_attach(EsRaca *raca, guint index)
-{
-  g_return_if_fail(raca->engine != NULL);
-  raca->index = index;
-  es_engine_server_set(raca->engine, index, on_request, raca);
-}
-
-void es_raca_on_request(void *raca, EsExchange *exchange, const char *content_type,
-                        const guint8 *body, gsize len)
-{
-  on_request(raca, exchange, content_type, body, len);
 }
 
 void es_raca_closed_restore(EsRaca *raca, GBytes *id, GBytes *request, GBytes *response,

@@ -1,6 +1,8 @@
-/* What the RA/CA's two files share: its state, its transactions, and the plug-in of
- * OpenSSL's CMP server (es_raca_cmp.c: issue, revoke on request, take a certConf; es_raca.c:
- * queue, timers, caches, the engine). Private to nodes/. */
+/* What the RA/CA's files share: its state and its transactions. es_raca.c: a request's way
+ * through, transactions, timers, caches; es_raca_cmp.c: the plug-in of OpenSSL's CMP server
+ * (issue, revoke on request, take a certConf); es_raca_guard.c: client binding and replay
+ * refusal; es_raca_queue.c: the service queue and the engine; es_raca_durable.c and
+ * es_raca_store.c: the state serve keeps in SQLite. Private to nodes/. */
 #ifndef ES_RACA_PRIV_H
 #define ES_RACA_PRIV_H
 
@@ -8,6 +10,7 @@
 
 #include <openssl/cmp.h>
 
+#include "nodes/es_cmp.h"
 #include "pki/es_rand.h"
 
 typedef struct Transaction Transaction;
@@ -116,5 +119,31 @@ void es_raca_closed_restore(EsRaca *raca, GBytes *id, GBytes *request, GBytes *r
                             const X509_NAME *subject, double remaining_s);
 /* Revokes a certificate whose certConf never came in time (es_raca.c). */
 void es_raca_confirm_wait_expired(void *transaction);
+
+/* es_raca_process for a request that arrived at `arrived` (wall-clock seconds; its
+ * messageTime is judged against that, so queueing never counts). */
+GBytes *es_raca_process_arrived(EsRaca *raca, const guint8 *der, gsize len, gint64 arrived,
+                                GError **error);
+
+/* The service queue (es_raca_queue.c): a job processed after its service time, the queue's
+ * changes, and a job freed unprocessed. */
+void es_raca_job_done(void *raca, void *job);
+void es_raca_queue_changed(void *raca, guint waiting, guint busy, double t);
+void es_raca_job_free(Job *job);
+
+/* The guard (es_raca_guard.c). The requests seen: set up, freed, and remembered (as
+ * es_raca_remember_request does). */
+void es_raca_seen_init(EsRaca *raca);
+void es_raca_seen_clear(EsRaca *raca);
+/* A copy of a header field (data NULL: empty). */
+GBytes *es_raca_slice(const guint8 *data, gsize len);
+/* Why a message may not continue open transaction `t` (not from its client, not answering our
+ * last nonce, not signed by the client's certificate), or NULL when it may. */
+const char *es_raca_unbound_why(Transaction *t, const OSSL_CMP_MSG *req, const EsCmpHeader *h);
+/* The certificate that signed the opening request the library just took for authentic. */
+X509 *es_raca_find_client(Transaction *t, const OSSL_CMP_MSG *req, const EsCmpHeader *h);
+/* Why an opening request that arrived at `arrived` (wall-clock seconds) is a replay or stale,
+ * with its failInfo bit in `failure`; NULL when fresh. */
+const char *es_raca_stale_why(EsRaca *raca, const EsCmpHeader *h, gint64 arrived, int *failure);
 
 #endif
