@@ -323,6 +323,18 @@ static void on_timeout(void *arg)
   retry_or_fail(enb, ES_ENB_OUTCOME_TIMEOUT);
 }
 
+/* A 503 is waited out while the session is younger than enb.give_up_after (with 0s, at most
+ * enb.max_attempts times for one message); past that it is an HTTP error like any other. */
+static gboolean busy_retry_allowed(const EsEnb *enb)
+{
+  const EsEnbConfig *c = enb->config;
+  if (c->max_attempts <= 1)
+    return FALSE;
+  if (c->give_up_after_s > 0)
+    return es_engine_now(enb->engine) - enb->session_start_s < c->give_up_after_s;
+  return enb->e->busy_retries < c->max_attempts;
+}
+
 static void on_response(void *arg, const EsResponse *r)
 {
   EsEnb *enb = arg;
@@ -333,12 +345,13 @@ static void on_response(void *arg, const EsResponse *r)
     retry_or_fail(enb, ES_ENB_OUTCOME_TRANSPORT_ERROR);
     return;
   }
-  if (r->http_status == 503 && enb->config->max_attempts > 1) {
+  if (r->http_status == 503 && busy_retry_allowed(enb)) {
     /* The RA/CA's queue is full: it did not process the request, so the same bytes go again
      * once the wait it asked for is over (never sooner; jitter spreads the returning eNBs). */
     double wait = r->retry_after_s > 0 ? r->retry_after_s : backoff(enb, 1);
     retried(enb, ES_ENB_RETRY_BUSY);
     e->busy = TRUE;
+    e->busy_retries++;
     e->timer = es_engine_timer_add(enb->engine,
                                    wait * (1.0 + enb->config->backoff_jitter * uniform(&enb->jitter)),
                                    on_send_due, enb);

@@ -22,6 +22,7 @@ typedef struct {
   int request_type;
   guint sends;              /* of this request */
   gboolean busy;            /* the next send answers a 503: no attempt used up */
+  guint busy_retries;       /* 503s this request got */
   gboolean restarting;      /* abandoned for a new transaction (enb.retry=restart) */
   GBytes *response;         /* handed in to the fiber */
   int response_type;

@@ -81,6 +81,7 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
     g_bytes_unref(e->request);
   e->request = g_bytes_new(der, (gsize)len);
   e->sends = 0;
+  e->busy_retries = 0;
   e->request_type = OSSL_CMP_MSG_get_bodytype(req);
   OPENSSL_free(der);
 

@@ -48,4 +48,40 @@ timeout 30 "$es" enrol "$pki" "$tmp/down" --server "127.0.0.1:$port" --enbs 2 --
   --give-up-after 0s
 [ $? -eq 1 ] || fail "enrol against a closed port did not exit 1"
 [ "$(grep -c ',transport_error,' "$tmp/down/enrolments.csv")" -eq 2 ] || fail "$(cat "$tmp/down/enrolments.csv")"
+
+# A server that only answers 503 (Retry-After: 1): a 503 is waited out while the session is
+# younger than enb.give_up_after, with 0s at most enb.max_attempts (4) times a message; then
+# the eNB fails with http_error and enrol ends, exit status 1.
+python3 - "$tmp/busy-port" >"$tmp/busy.log" 2>&1 <<'PY' &
+import http.server, sys
+class Busy(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(503)
+        self.send_header("Retry-After", "1")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), Busy)
+open(sys.argv[1], "w").write(str(srv.server_address[1]))
+srv.serve_forever()
+PY
+pids+=($!)
+for _ in $(seq 100); do [ -s "$tmp/busy-port" ] && break; sleep 0.05; done
+busy=$(cat "$tmp/busy-port") || fail "the 503 server did not start: $(cat "$tmp/busy.log")"
+for after in 0s 3s; do
+  timeout 60 "$es" enrol "$pki" "$tmp/busy-$after" --server "127.0.0.1:$busy" --enbs 1 -q \
+    --give-up-after "$after"
+  st=$?
+  [ "$st" -eq 1 ] || fail "enrol against a server answering only 503 (--give-up-after $after): exit status $st"
+  row=$(tail -n 1 "$tmp/busy-$after/enrolments.csv")
+  [ "$(echo "$row" | cut -d, -f8)" = http_error ] || fail "--give-up-after $after: $row"
+  retries=$(echo "$row" | cut -d, -f14)
+  if [ "$after" = 0s ]; then
+    [ "$retries" -eq 4 ] || fail "--give-up-after 0s: $retries busy retries, wanted enb.max_attempts (4)"
+  else
+    [ "$retries" -ge 2 ] || fail "--give-up-after 3s: $retries busy retries"
+  fi
+done
 echo "interop_enrol_serve: $n eNBs enrolled, renewed and revoked against enrolsim serve"

@@ -423,6 +423,7 @@ static void test_busy_backoff(Fixture *f, gconstpointer data)
   use_collector(f, N);
   use_retry(f, ES_ENB_RESEND, 2);
   f->ec.msg_timeout_s = 60;
+  f->ec.give_up_after_s = 1800; /* 503s are waited out for that long (with 0s, twice) */
   EsEnb *enbs[N];
   for (guint i = 0; i < N; i++) {
     enbs[i] = es_enb_new(i + 1, &f->ec, f->pki, f->engine);
