@@ -77,16 +77,6 @@ void es_raca_journal_issued(EsRaca *raca, X509 *cert, int request, X509 *replace
                error);
 }
 
-/* The senderNonce of a DER PKIMessage (OpenSSL 3.0 has no getter), or NULL. */
-static GBytes *header_sender_nonce(GBytes *message)
-{
-  EsCmpHeader h;
-  gsize n;
-  const guint8 *der = g_bytes_get_data(message, &n);
-  return es_cmp_peek_header(der, n, &h) && h.sender_nonce != NULL
-             ? g_bytes_new(h.sender_nonce, h.sender_nonce_len) : NULL;
-}
-
 /* The messageTime before which a request is refused for it alone, whatever was seen. */
 static gint64 seen_horizon(EsRaca *raca)
 {
@@ -106,15 +96,12 @@ void es_raca_journal_pending(EsRaca *raca, Transaction *t, GBytes *out)
 {
   if (raca->store == NULL || t->cert == NULL)
     return;
-  GBytes *nonce = out != NULL ? header_sender_nonce(out) : NULL;
   GBytes *client = t->client != NULL ? der_of(t->client) : NULL;
   GError *error = NULL;
   journal_done(es_raca_store_set_pending(raca->store, X509_get0_serialNumber(t->cert), t->id,
-                                         t->type, nonce, wall_now(raca) + raca->config.confirm_wait_s,
+                                         t->type, t->nonce, wall_now(raca) + raca->config.confirm_wait_s,
                                          client, t->answered.request[0], out, &error),
                error);
-  if (nonce != NULL)
-    g_bytes_unref(nonce);
   if (client != NULL)
     g_bytes_unref(client);
 }

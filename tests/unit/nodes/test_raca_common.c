@@ -117,11 +117,17 @@ static OSSL_CMP_MSG *wire_transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
       g_bytes_unref(w->response);
     w->response = g_bytes_ref(rsp);
   }
+  OSSL_CMP_MSG *msg = cmp_msg_take(rsp);
+  w->last_response_type = msg != NULL ? OSSL_CMP_MSG_get_bodytype(msg) : -1;
+  return msg;
+}
+
+OSSL_CMP_MSG *cmp_msg_take(GBytes *rsp)
+{
   gsize n;
   const unsigned char *p = g_bytes_get_data(rsp, &n);
   OSSL_CMP_MSG *msg = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);
   g_bytes_unref(rsp);
-  w->last_response_type = msg != NULL ? OSSL_CMP_MSG_get_bodytype(msg) : -1;
   return msg;
 }
 

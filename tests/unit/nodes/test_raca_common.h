@@ -37,6 +37,8 @@ struct Wire {
   GBytes *response;                    /* the last response */
 };
 void wire_clear(Wire *w);
+/* The CMP message of a DER response, which it frees (NULL when undecodable). */
+OSSL_CMP_MSG *cmp_msg_take(GBytes *rsp);
 
 typedef struct {
   EsPki *pki;

@@ -80,11 +80,7 @@ static OSSL_CMP_MSG *faulty_transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
     g_clear_error(&error);
     return NULL;
   }
-  gsize n;
-  const unsigned char *p = g_bytes_get_data(rsp, &n);
-  OSSL_CMP_MSG *msg = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);
-  g_bytes_unref(rsp);
-  return msg;
+  return cmp_msg_take(rsp);
 }
 
 typedef struct {

@@ -166,11 +166,7 @@ static OSSL_CMP_MSG *restart_transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req
   }
   OPENSSL_free(der);
   g_assert_no_error(error);
-  gsize n;
-  const unsigned char *p = g_bytes_get_data(rsp, &n);
-  OSSL_CMP_MSG *msg = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);
-  g_bytes_unref(rsp);
-  return msg;
+  return cmp_msg_take(rsp);
 }
 
 static void test_certconf_after_restart(StoreFixture *s, gconstpointer data)
@@ -280,11 +276,7 @@ static OSSL_CMP_MSG *failing_transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req
   g_clear_error(&error);
   if (rsp == NULL)
     return NULL;
-  gsize n;
-  const unsigned char *p = g_bytes_get_data(rsp, &n);
-  OSSL_CMP_MSG *msg = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);
-  g_bytes_unref(rsp);
-  return msg;
+  return cmp_msg_take(rsp);
 }
 
 /* A full disk (here a file-size limit): the ir gets no ip but an error, the RA/CA refuses
