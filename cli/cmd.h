@@ -3,6 +3,7 @@
 #define ES_CMD_H
 
 #include <glib.h>
+#include "sim/es_scenario.h"
 
 /* Each takes argv from the command name on and returns the exit status: 0 success, 1 failure
  * while running, 2 bad usage or input (nothing ran). */
@@ -18,6 +19,18 @@ int es_cmd_sweep(int argc, char **argv);
 /* The PKI and result folders of serve and enrol: given as --pki/--out, or else as the first
  * and second arguments left after option parsing. FALSE when arguments remain unused. */
 gboolean es_cmd_dirs(int argc, char **argv, const char **pki_dir, const char **out_dir);
+
+/* An option of serve or enrol that stands for a scenario key: `value` NULL when not given. */
+typedef struct {
+  const char *option, *key, *value;
+} EsCmdKeyOption;
+
+/* The scenario of a live command, read as `run` reads it: --scenario FILE, then each
+ * --set KEY=VALUE, then the options that stand for keys (a bad value is refused as the key it
+ * sets: "--confirm-wait: raca.confirm_wait: ..."), validated; warns on stderr about keys given
+ * that no live command reads. NULL after printing why (exit status 2). */
+EsScenario *es_cmd_live_scenario(const char *command, const char *file, char **sets,
+                                 const EsCmdKeyOption *options, gsize n_options);
 
 /* Prints "enrolsim: WHAT: message" to stderr, frees error, returns status. */
 int es_cmd_fail(const char *what, GError *error, int status);

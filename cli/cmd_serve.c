@@ -26,6 +26,8 @@ typedef struct {
   char *issued_path, *revocations_path;
   char *crl_path;
   double crl_validity_s;
+  double crl_interval_s; /* raca.crl_interval: crl.pem is also signed afresh this often */
+  guint64 crl_tick_timer;
   gint64 epoch;
   double epoch_fraction;
   GString *issued_rows;  /* rows of events not yet committed to the database */
@@ -159,6 +161,16 @@ static void on_event(void *arg, const EsRacaEvent *ev)
     if (ev->cause == ES_RACA_REVOKED_REQUESTED)
       s->crl_now = TRUE;
   }
+}
+
+/* raca.crl_interval: a fresh CRL (new thisUpdate and nextUpdate) every interval, revocations
+ * or not, as a CA that publishes on a schedule does. */
+static void on_crl_tick(void *arg)
+{
+  Serve *s = arg;
+  publish_or_fail(s);
+  s->crl_tick_timer = es_engine_timer_add(es_live_get0_engine(s->live), s->crl_interval_s,
+                                          on_crl_tick, s);
 }
 
 /* The events since the last call are committed (or rolled back): only now do they reach the
@@ -309,13 +321,16 @@ int es_cmd_serve(int argc, char **argv)
 {
   g_autofree char *listen = NULL, *confirm = NULL, *confirm_wait = NULL, *validity = NULL,
                   *crl_validity = NULL, *idle = NULL, *port_file = NULL, *request_timeout = NULL,
-                  *harden = NULL, *message_time_window = NULL;
+                  *harden = NULL, *message_time_window = NULL, *scenario_file = NULL;
+  g_auto(GStrv) sets = NULL;
   gint max_body = 0, max_connections = 0, max_body_memory_mib = 0;
   gboolean overwrite = FALSE, new_state = FALSE, keep_superseded = FALSE, quiet = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
   GOptionEntry entries[] = {
     {"pki", 0, 0, G_OPTION_ARG_FILENAME, &pki_opt, "The PKI folder that enrolsim pki init wrote (or the first argument)", "DIR"},
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_opt, "Result folder (or the second argument; default out/serve)", "DIR"},
+    {"scenario", 0, 0, G_OPTION_ARG_FILENAME, &scenario_file, "Scenario key file: its [raca], [pki] and [faults] keys are in force (the options below override them)", "FILE"},
+    {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key, e.g. --set raca.workers=4 (repeatable)", "SECTION.KEY=VALUE"},
     {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address to serve on (default 127.0.0.1:8080; port 0 picks a free one)", "HOST:PORT"},
     {"port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file, "Write the port served on to FILE once listening", "FILE"},
     {"confirm", 0, 0, G_OPTION_ARG_STRING, &confirm, "raca.confirm: explicit (default: certConf/pkiConf) or implicit (grant implicitConfirm when asked)", "MODE"},
@@ -355,33 +370,33 @@ int es_cmd_serve(int argc, char **argv)
   if (out_dir == NULL)
     out_dir = "out/serve";
   /* The same keys and defaults as a scenario's [raca] and [pki] sections. */
-  EsRacaConfig rc;
-  EsPkiConfig pc;
-  es_raca_config_init(&rc);
-  es_pki_config_init(&pc);
-  const struct {
-    const EsConfigSchema *schema;
-    void *config;
-    const char *option, *key, *value;
-  } keys[] = {
-      {es_raca_config_schema(), &rc, "--confirm", "raca.confirm", confirm},
-      {es_raca_config_schema(), &rc, "--confirm-wait", "raca.confirm_wait", confirm_wait},
-      {es_raca_config_schema(), &rc, "--crl-validity", "raca.crl_validity", crl_validity},
-      {es_raca_config_schema(), &rc, "--harden", "raca.harden", harden},
-      {es_raca_config_schema(), &rc, "--message-time-window", "raca.message_time_window",
-       message_time_window},
-      {es_raca_config_schema(), &rc, "--keep-superseded", "raca.keep_superseded",
-       keep_superseded ? "true" : NULL},
-      {es_pki_config_schema(), &pc, "--cert-validity", "pki.cert_validity", validity},
+  const EsCmdKeyOption key_options[] = {
+      {"--confirm", "raca.confirm", confirm},
+      {"--confirm-wait", "raca.confirm_wait", confirm_wait},
+      {"--crl-validity", "raca.crl_validity", crl_validity},
+      {"--harden", "raca.harden", harden},
+      {"--message-time-window", "raca.message_time_window", message_time_window},
+      {"--keep-superseded", "raca.keep_superseded", keep_superseded ? "true" : NULL},
+      {"--cert-validity", "pki.cert_validity", validity},
   };
-  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
-    if (keys[i].value != NULL
-        && !es_config_set(keys[i].schema, keys[i].config, keys[i].key, keys[i].value, &error)) {
-      g_prefix_error(&error, "%s: ", keys[i].option);
-      return es_cmd_fail("serve", error, 2);
-    }
-  /* Live: the RA/CA's CPU time is real, so no service time is modelled on top of it. */
-  rc.ir_service_s = rc.kur_service_s = rc.certconf_service_s = rc.rr_service_s = 0;
+  g_autoptr(EsScenario) sc = es_cmd_live_scenario("serve", scenario_file, sets, key_options,
+                                                  G_N_ELEMENTS(key_options));
+  if (sc == NULL)
+    return 2;
+  EsRacaConfig rc = sc->raca;
+  /* A live RA/CA's CPU time is real, and the service-time defaults were measured on it: a
+   * service time given on purpose holds a worker that long on top (an HSM, a database round
+   * trip, a slower RA/CA); one not given is 0. */
+  const struct {
+    const char *key;
+    double *field;
+  } service[] = {{"raca.ir_service", &rc.ir_service_s}, {"raca.kur_service", &rc.kur_service_s},
+                 {"raca.certconf_service", &rc.certconf_service_s},
+                 {"raca.rr_service", &rc.rr_service_s}};
+  for (gsize i = 0; i < G_N_ELEMENTS(service); i++)
+    if (!es_scenario_is_given(sc, service[i].key))
+      *service[i].field = 0;
+  rc.seed = sc->seed;
   double idle_s = 30;
   if (idle != NULL && (!es_parse_duration(idle, &idle_s) || !(idle_s > 0))) {
     fprintf(stderr, "enrolsim: serve: --idle-timeout: '%s' is not a positive duration (e.g. 30s)\n",
@@ -413,7 +428,8 @@ int es_cmd_serve(int argc, char **argv)
     return 2;
   }
   g_autofree char *db_path = g_build_filename(out_dir, "raca.db", NULL);
-  Serve s = {.crl_validity_s = rc.crl_validity_s, .quiet = quiet};
+  Serve s = {.crl_validity_s = rc.crl_validity_s, .crl_interval_s = rc.crl_interval_s,
+             .quiet = quiet};
   s.issued_path = g_build_filename(out_dir, "issued.csv", NULL);
   s.revocations_path = g_build_filename(out_dir, "revocations.csv", NULL);
   s.crl_path = g_build_filename(out_dir, "crl.pem", NULL);
@@ -459,7 +475,7 @@ int es_cmd_serve(int argc, char **argv)
   s.epoch = es_live_get_epoch(s.live, &s.epoch_fraction);
   rc.epoch = s.epoch;
   rc.epoch_fraction = s.epoch_fraction;
-  rc.cert_validity_s = (gint64)pc.cert_validity_s;
+  rc.cert_validity_s = (gint64)sc->pki.cert_validity_s;
   /* The logs first (rows the last serve committed but did not write are added), then the
    * state: what resuming it revokes (confirm-wait over while serve was down) is logged. A
    * server's own log, a flushed line per event, so nothing is lost to a kill; the collector
@@ -479,6 +495,9 @@ int es_cmd_serve(int argc, char **argv)
     goto out;
   }
   es_raca_attach(s.raca, 0);
+  if (s.crl_interval_s > 0)
+    s.crl_tick_timer = es_engine_timer_add(es_live_get0_engine(s.live), s.crl_interval_s,
+                                           on_crl_tick, &s);
 
   const char *where = listen != NULL ? listen : "127.0.0.1:8080";
   printf("listening on %.*s:%u\n", (int)(strrchr(where, ':') - where), where,
@@ -497,6 +516,8 @@ int es_cmd_serve(int argc, char **argv)
   es_raca_expire_all(s.raca);
   if (s.crl_timer != 0)
     es_engine_timer_cancel(es_live_get0_engine(s.live), s.crl_timer);
+  if (s.crl_tick_timer != 0)
+    es_engine_timer_cancel(es_live_get0_engine(s.live), s.crl_tick_timer);
   if (s.error == NULL && !publish_crl(&s, &error))
     goto out;
   if (s.error != NULL) {
@@ -515,8 +536,10 @@ int es_cmd_serve(int argc, char **argv)
     es_raca_get_stats(s.raca, &st);
     printf("stopped by signal %d: %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT " issued (%"
            G_GUINT64_FORMAT " by kur), %" G_GUINT64_FORMAT " revoked (%" G_GUINT64_FORMAT
-           " on request), %" G_GUINT64_FORMAT " errors\n", es_live_get_signal(s.live),
-           st.requests, st.issued, st.renewed, st.revoked, st.revoked_on_request, st.errors);
+           " on request), %" G_GUINT64_FORMAT " errors, %" G_GUINT64_FORMAT " refused busy (503); "
+           "queueing delay mean %.4f s, max %.4f s (%u workers)\n", es_live_get_signal(s.live),
+           st.requests, st.issued, st.renewed, st.revoked, st.revoked_on_request, st.errors,
+           st.busy, st.wait_mean_s, st.wait_max_s, rc.workers);
   }
   status = 0;
 

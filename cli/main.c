@@ -39,6 +39,38 @@ gboolean es_cmd_dirs(int argc, char **argv, const char **pki_dir, const char **o
   return pos == argc;
 }
 
+EsScenario *es_cmd_live_scenario(const char *command, const char *file, char **sets,
+                                 const EsCmdKeyOption *options, gsize n_options)
+{
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  GError *error = NULL;
+  if (file != NULL && !es_scenario_load(sc, file, &error)) {
+    es_cmd_fail(command, error, 2);
+    return NULL;
+  }
+  for (char **s = sets; s != NULL && *s != NULL; s++)
+    if (!es_scenario_set(sc, *s, NULL, &error)) {
+      g_prefix_error(&error, "--set: ");
+      es_cmd_fail(command, error, 2);
+      return NULL;
+    }
+  for (gsize i = 0; i < n_options; i++)
+    if (options[i].value != NULL && !es_scenario_set(sc, options[i].key, options[i].value, &error)) {
+      g_prefix_error(&error, "%s: ", options[i].option);
+      es_cmd_fail(command, error, 2);
+      return NULL;
+    }
+  if (!es_scenario_validate(sc, &error)) {
+    g_prefix_error(&error, "%s: ", file != NULL ? file : "scenario");
+    es_cmd_fail(command, error, 2);
+    return NULL;
+  }
+  g_auto(GStrv) warnings = es_scenario_live_warnings(sc);
+  for (char **w = warnings; *w != NULL; w++)
+    fprintf(stderr, "enrolsim: warning: %s\n", *w);
+  return g_steal_pointer(&sc);
+}
+
 static void usage(FILE *f)
 {
   fprintf(f, "Usage: enrolsim COMMAND [OPTIONS]\n\n"

@@ -30,7 +30,7 @@ static const EsConfigKey hostile_keys[] = {
 
 /* Each layer's section at its place in EsScenario, in the order a scenario is written. */
 static const EsConfigSchema *schema(void) {
-  static EsConfigPart parts[8];
+  static EsConfigPart parts[9];
   static EsConfigSchema s;
   static gsize done = 0;
   if (g_once_init_enter(&done)) {
@@ -53,6 +53,8 @@ static const EsConfigSchema *schema(void) {
       parts[n++].base = layers[i].base;
     }
     parts[n++] = (EsConfigPart)ES_CONFIG_PART(hostile_keys, 0);
+    parts[n] = es_faults_config_schema()->parts[0];
+    parts[n++].base = G_STRUCT_OFFSET(EsScenario, faults);
     g_assert(n == G_N_ELEMENTS(parts));
     s = (EsConfigSchema){.parts = parts,
                          .n_parts = n,
@@ -90,6 +92,16 @@ gboolean es_scenario_load(EsScenario *sc, const char *path, GError **error) {
 
 gboolean es_scenario_set(EsScenario *sc, const char *key, const char *value, GError **error) {
   return es_config_set(schema(), sc, key, value, error);
+}
+
+gboolean es_scenario_is_given(const EsScenario *sc, const char *name) {
+  g_return_val_if_fail(sc != NULL && name != NULL, FALSE);
+  const char *dot = strchr(name, '.');
+  if (dot == NULL)
+    return FALSE;
+  g_autofree char *section = g_strndup(name, dot - name);
+  const EsConfigKey *key = es_config_find(schema(), section, dot + 1);
+  return key != NULL && es_config_is_given(schema(), sc, key);
 }
 
 char *es_scenario_to_keyfile(const EsScenario *sc) {
@@ -189,7 +201,8 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
   return es_config_check(schema(), sc, error) &&
          es_topology_config_check(&sc->topology, sc->enbs, error) &&
          es_rollout_config_check(&sc->rollout, sc->enbs, sc->stop_time_s, error) &&
-         check_hostile(&sc->hostile, error) && check_name(sc->name, error) &&
+         check_hostile(&sc->hostile, error) && es_faults_config_check(&sc->faults, error) &&
+         check_name(sc->name, error) &&
          check_dates(sc, error) && check_crls(sc, error);
 }
 
@@ -233,6 +246,11 @@ static gboolean topology_ignores(const EsScenario *sc, const EsConfigKey *d) {
   return !es_topology_type_reads(sc->topology.type, d->section, d->key);
 }
 
+static gboolean serve_only(const EsScenario *sc, const EsConfigKey *d) {
+  (void)sc;
+  return strcmp(d->section, "faults") == 0;
+}
+
 char **es_scenario_warnings(const EsScenario *sc) {
   g_return_val_if_fail(sc != NULL, NULL);
   GPtrArray *w = g_ptr_array_new();
@@ -253,17 +271,19 @@ char **es_scenario_warnings(const EsScenario *sc) {
     g_ptr_array_add(w, g_strdup_printf("topology.type is %s, which does not read %s (no effect; "
                                        "check topology.type)",
                                        es_topology_type_name(sc->topology.type), unused));
+  g_autofree char *faults = unused_given(sc, serve_only);
+  if (faults)
+    g_ptr_array_add(w, g_strdup_printf("a simulated run does not read %s (no effect: `serve` "
+                                       "injects these faults into its answers)", faults));
   g_ptr_array_add(w, NULL);
   return (char **)g_ptr_array_free(w, FALSE);
 }
 
 /* Keys only a simulation reads: sections, or section.key. */
 static const char *const simulation_only[] = {
-    "topology", "tree", "national", "backhaul", "aggregation", "core", "rollout", "hostile",
-    "scenario.enbs", "scenario.seed", "scenario.epoch", "scenario.stop_time",
-    "scenario.start_window", "raca.service", "raca.ir_service", "raca.kur_service",
-    "raca.certconf_service", "raca.rr_service", "raca.crl_interval", "raca.cross", "pki.key",
-    "enb.keygen_time", "enb.sign_time", "enb.cpu_spread"};
+    "topology", "tree", "national", "backhaul", "aggregation", "core", "hostile",
+    "scenario.epoch", "raca.cross", "pki.key", "enb.keygen_time", "enb.sign_time",
+    "enb.cpu_spread"};
 
 static gboolean live_ignores(const EsScenario *sc, const EsConfigKey *d) {
   (void)sc;
@@ -280,8 +300,8 @@ char **es_scenario_live_warnings(const EsScenario *sc) {
   g_autofree char *unused = unused_given(sc, live_ignores);
   if (unused)
     g_ptr_array_add(w, g_strdup_printf("a live run does not read %s (no effect: only a simulation "
-                                       "models the network, the rollout, hostile eNBs, CPU times, "
-                                       "the seed and the epoch)",
+                                       "models the network, hostile eNBs, the eNBs' CPU times and "
+                                       "the epoch)",
                                        unused));
   g_ptr_array_add(w, NULL);
   return (char **)g_ptr_array_free(w, FALSE);

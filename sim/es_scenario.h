@@ -1,12 +1,14 @@
 /* Scenarios: a GLib key file plus `section.key=value` overrides, checked before anything
  * runs; durations carry a unit (20ms, 1.5s), rates too (100Mbps), probabilities in [0, 1].
  * A scenario is the composition of the sections each layer declares beside its own config:
- * [scenario] and [hostile] here, the topology's and the rollout's, [pki], [raca], [enb]. */
+ * [scenario] and [hostile] here, the topology's and the rollout's, [pki], [raca], [enb],
+ * and [faults] (serve). */
 #ifndef ES_SCENARIO_H
 #define ES_SCENARIO_H
 
 #include <glib.h>
 #include "config/es_config.h"
+#include "engines/es_faults.h"
 #include "nodes/es_enb.h"
 #include "nodes/es_raca.h"
 #include "pki/es_pki_config.h"
@@ -39,6 +41,7 @@ typedef struct {
   EsRacaConfig raca;       /* its fields without a key stay 0: the run sets them */
   EsEnbConfig enb;         /* likewise */
   EsHostileConfig hostile;
+  EsFaultsConfig faults;   /* serve's injected faults; a simulation does not read them */
   EsConfigGiven *given;    /* the keys a file or --set gave a value (the config core's) */
 } EsScenario;
 
@@ -56,10 +59,12 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error);
  * file or with --set, whatever the value) that topology.type does not read, such as national.*
  * under tree: a warning, not a refusal, since a sweep over topology.type shares one file. */
 char **es_scenario_warnings(const EsScenario *sc);
-/* The same for a live run (serve, enrol): the keys given that only a simulation reads (the
- * network, the rollout, hostile shares, modelled CPU times, the seed and the epoch); an
- * empty list when none was given. */
+/* The same for a live run (serve, enrol): the keys given that neither live command reads (the
+ * network, hostile shares, the eNBs' modelled CPU times, the epoch); an empty list when none
+ * was given. One scenario file serves both, so a key the other command reads is no warning. */
 char **es_scenario_live_warnings(const EsScenario *sc);
+/* Whether a file or --set gave `name` ("raca.ir_service") a value, even its default. */
+gboolean es_scenario_is_given(const EsScenario *sc, const char *name);
 /* The effective scenario as a key file text (every key, canonical units). */
 char *es_scenario_to_keyfile(const EsScenario *sc);
 /* A copy that owns its strings. */
