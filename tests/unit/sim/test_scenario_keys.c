@@ -416,11 +416,27 @@ static void test_live_warnings(void) {
     g_assert_true(es_scenario_set(sc, sets[i], NULL, NULL));
   g_auto(GStrv) w = es_scenario_live_warnings(sc);
   g_assert_cmpuint(g_strv_length(w), ==, 1);
-  g_assert_cmpstr(w[0], ==, "a live run does not read scenario.enbs, scenario.start_window, "
-                            "rollout.schedule, backhaul.loss, raca.ir_service, enb.keygen_time, "
+  /* enrol reads the rollout and the eNBs' keys, serve the RA/CA's: one file serves both. */
+  g_assert_cmpstr(w[0], ==, "a live run does not read backhaul.loss, enb.keygen_time, "
                             "hostile.rogue_raca (no effect: only a simulation models the "
-                            "network, the rollout, hostile eNBs, CPU times, the seed and the "
-                            "epoch)");
+                            "network, hostile eNBs, the eNBs' CPU times and the epoch)");
+}
+
+/* A simulated run says it injects no faults, but not about the zeros a scenario.ini holds. */
+static void test_faults_warning(void) {
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  g_assert_true(es_scenario_set(sc, "faults.delay=0", NULL, NULL));
+  g_auto(GStrv) none = es_scenario_warnings(sc);
+  g_assert_cmpuint(g_strv_length(none), ==, 0);
+  g_assert_true(es_scenario_set(sc, "faults.drop_after=0.2", NULL, NULL));
+  g_auto(GStrv) w = es_scenario_warnings(sc);
+  g_assert_cmpuint(g_strv_length(w), ==, 1);
+  g_assert_cmpstr(w[0], ==, "a simulated run does not read faults.drop_after, faults.delay (no "
+                            "effect: `serve` injects these faults into its answers)");
+  g_autoptr(GError) error = NULL;
+  g_assert_true(es_scenario_set(sc, "faults.http_500=0.9", NULL, NULL));
+  g_assert_false(es_scenario_validate(sc, &error));
+  g_assert_nonnull(strstr(error->message, "add up to 1.1, more than 1"));
 }
 
 /* serve and enrol start from the same defaults as a scenario's [raca], [pki] and [enb]. */
@@ -450,5 +466,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/scenario/warnings/unused-topology-keys", test_unused_topology_keys);
   g_test_add_func("/scenario/warnings/unused-keys-of-a-dump", test_unused_keys_of_a_dump);
   g_test_add_func("/scenario/warnings/live", test_live_warnings);
+  g_test_add_func("/scenario/warnings/faults", test_faults_warning);
   return g_test_run();
 }
