@@ -9,7 +9,7 @@
 int es_cmd_compare(int argc, char **argv)
 {
   g_auto(GStrv) tolerances = NULL;
-  gboolean strict = FALSE, allow_params = FALSE;
+  gboolean strict = FALSE, allow_params = FALSE, allow_engines = FALSE;
   GOptionEntry entries[] = {
       {"tolerance", 't', 0, G_OPTION_ARG_STRING_ARRAY, &tolerances,
        "Allowed change of a metric or glob in percent, e.g. latency_s.*=5 (repeatable; the last "
@@ -19,6 +19,8 @@ int es_cmd_compare(int argc, char **argv)
        "Fail on changes beyond tolerance in the good direction too", NULL},
       {"allow-parameter-changes", 0, 0, G_OPTION_ARG_NONE, &allow_params,
        "Compare runs whose effective parameters differ (A/B) instead of refusing", NULL},
+      {"allow-mixed-engines", 0, 0, G_OPTION_ARG_NONE, &allow_engines,
+       "Compare a live run (enrolsim enrol) with a simulated one instead of refusing", NULL},
       {NULL}};
   g_autoptr(GOptionContext) opts =
       g_option_context_new("BASELINE RESULT - compare a result with a baseline");
@@ -26,10 +28,12 @@ int es_cmd_compare(int argc, char **argv)
   g_option_context_set_summary(
       opts,
       "BASELINE and RESULT are result folders or their summary.json files, of the same scenario\n"
-      "and parameters. Every metric is compared: simulated ones must match exactly unless a\n"
+      "and parameters, and of the same engine: two simulated runs (enrolsim run) or two live ones\n"
+      "(enrolsim enrol). Every metric is compared: simulated ones must match exactly unless a\n"
       "--tolerance allows more; wall-clock ones (wall_clock.*) are reported, and judged only by\n"
       "a tolerance naming them. Exit status: 0 nothing regressed, 1 a metric regressed beyond\n"
-      "its tolerance, 2 unusable input (missing file, other format, other scenario).");
+      "its tolerance, 2 unusable input (missing file, other format, other scenario, other\n"
+      "parameters, a live run against a simulated one).");
   GError *error = NULL;
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("compare", error, 2);
@@ -41,6 +45,7 @@ int es_cmd_compare(int argc, char **argv)
   g_autoptr(EsCompare) cmp = es_compare_new();
   es_compare_set_strict(cmp, strict);
   es_compare_set_allow_parameter_changes(cmp, allow_params);
+  es_compare_set_allow_mixed_engines(cmp, allow_engines);
   for (char **t = tolerances; t != NULL && *t != NULL; t++)
     if (!es_compare_add_tolerance(cmp, *t, &error))
       return es_cmd_fail("compare", error, 2);

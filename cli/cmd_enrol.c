@@ -1,44 +1,75 @@
-/* enrolsim enrol: N eNBs enrol (and optionally renew and revoke) against a real CMP server
- * over the live engine, at most C at a time, with the same eNB code as a simulated run. */
+/* enrolsim enrol: eNBs enrol (and optionally renew and revoke) against a real CMP server over
+ * the live engine, with the same eNB code and the same scenario keys as a simulated run: eNB k
+ * starts at its rollout time in wall-clock time (open-loop arrivals, drawn from the seed as a
+ * simulated run draws its power-on times), at most C at once when --concurrency caps them. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
+#include <openssl/crypto.h>
 
 #include "cli/cmd.h"
 #include "cli/es_interrupt.h"
-#include "nodes/es_enb.h"
+#include "config/es_config.h"
+#include "config/es_streams.h"
 #include "engines/es_live.h"
-#include "pki/es_pki.h"
+#include "nodes/es_enb.h"
 #include "nodes/es_raca.h"
+#include "pki/es_pki.h"
+#include "pki/es_rand.h"
 #include "results/es_outdir.h"
 #include "results/es_summary.h"
 #include "sim/es_collector.h"
-#include "config/es_config.h"
+#include "topologies/es_rollout.h"
 
+typedef struct Enrol Enrol;
+
+/* The next step of an eNB (kur or rr): it cannot start inside its done callback (the session
+ * is still being torn down), so one engine turn later, or enb.renew_after later. One per eNB,
+ * held by the run, so that none is lost when the run stops before it is due. */
 typedef struct {
+  Enrol *r;
+  EsEnb *enb;
+  EsEnbOperation op;
+} Step;
+
+struct Enrol {
   EsLive *live;
   EsEngine *engine;
   EsEnb **enbs;           /* 1..n */
-  guint n, concurrency;
-  guint next, active, finished;
+  Step *steps;            /* 1..n */
+  EsRollout *rollout;     /* when each eNB starts, in engine time */
+  guint n, concurrency;   /* G_MAXUINT: no cap */
+  guint next;             /* rollout position (0..n-1) of the next eNB to start */
+  guint held_upto;        /* the positions below it found every slot taken when due */
+  guint active, finished;
   guint done_calls;
   gboolean starting;
+  guint64 arrival_timer;
+  double stop_s;          /* scenario.stop_time; INFINITY in the closed loop */
+  gboolean stopped;       /* the stop time came before every eNB was done */
   gboolean renew, revoke;
+  double renew_after_s;   /* enb.renew_after: the kur that long after the enrolment */
   int reason;
   char *certs_dir;
   GError *write_error;
   guint renewed, revoked;
+  guint started, held;    /* eNBs started; of them, held back by the cap */
+  double lateness_sum_s, lateness_max_s;
   double last_done_s;
   EsCollector *collector;
   EsOutdir *outdir;       /* OUT_DIR's manifest */
-} Enrol;
+};
 
 static void start_more(Enrol *r);
 
 /* The signal handler only sets a flag: looked at on the loop a few times a second. */
 #define INTERRUPT_CHECK_S 0.05
+/* A timer may fire a little before its time (libevent measures from the start of its loop
+ * turn): an eNB due within this much is started now. */
+#define EARLY_S 0.0005
 
 static void on_interrupt_check(void *arg)
 {
@@ -49,6 +80,14 @@ static void on_interrupt_check(void *arg)
     es_engine_timer_add(r->engine, INTERRUPT_CHECK_S, on_interrupt_check, r);
 }
 
+/* scenario.stop_time: the run ends, whoever is still busy. */
+static void on_stop_time(void *arg)
+{
+  Enrol *r = arg;
+  r->stopped = TRUE;
+  es_live_stop(r->live);
+}
+
 static void finish_one(Enrol *r)
 {
   r->active--;
@@ -56,23 +95,61 @@ static void finish_one(Enrol *r)
   r->last_done_s = es_engine_now(r->engine);
   if (r->finished == r->n)
     es_live_stop(r->live);
-  else if (!r->starting)
+  else
     start_more(r);
 }
 
-/* Keeps C eNBs busy. A session that fails at once reports back from inside es_enb_start;
- * one that could not start at all (no memory for its fiber) does not report: counted here. */
+/* Powers on eNB `enb`, due at `at_s`. A session that fails at once reports back from inside
+ * es_enb_start; one that could not start at all (no memory for its fiber) does not report:
+ * counted here. */
+static void start_one(Enrol *r, guint enb, double at_s)
+{
+  double late = es_engine_now(r->engine) - at_s;
+  r->started++;
+  r->lateness_sum_s += late;
+  r->lateness_max_s = r->started == 1 ? late : MAX(r->lateness_max_s, late);
+  guint calls = r->done_calls;
+  r->active++;
+  es_enb_start(r->enbs[enb]);
+  if (!es_enb_is_active(r->enbs[enb]) && r->done_calls == calls)
+    finish_one(r);
+}
+
+static double due_at(const Enrol *r, guint position)
+{
+  return es_rollout_time(r->rollout, es_rollout_nth(r->rollout, position));
+}
+
+static void on_arrival_due(void *arg)
+{
+  Enrol *r = arg;
+  r->arrival_timer = 0;
+  start_more(r);
+}
+
+/* Starts every eNB whose rollout time has come, in rollout order, while fewer than C are
+ * busy; one timer waits for the next arrival. An eNB whose time came with every slot taken
+ * starts when one is free (finish_one). */
 static void start_more(Enrol *r)
 {
+  if (r->starting || r->stopped)
+    return;
   r->starting = TRUE;
-  while (r->active < r->concurrency && r->next <= r->n) {
-    EsEnb *enb = r->enbs[r->next++];
-    guint calls = r->done_calls;
-    r->active++;
-    es_enb_start(enb);
-    if (!es_enb_is_active(enb) && r->done_calls == calls)
-      finish_one(r);
+  double now = es_engine_now(r->engine);
+  while (r->next < r->n && due_at(r, r->next) <= now + EARLY_S) {
+    if (r->active >= r->concurrency) {
+      r->held_upto = MAX(r->held_upto, r->next);
+      while (r->held_upto < r->n && due_at(r, r->held_upto) <= now + EARLY_S)
+        r->held_upto++;
+      break;
+    }
+    guint position = r->next++;
+    r->held += position < r->held_upto;
+    start_one(r, es_rollout_nth(r->rollout, position), due_at(r, position));
+    now = es_engine_now(r->engine);
   }
+  if (r->next < r->n && r->arrival_timer == 0 && !r->stopped && due_at(r, r->next) > now + EARLY_S)
+    r->arrival_timer = es_engine_timer_add(r->engine, due_at(r, r->next) - now, on_arrival_due, r);
   r->starting = FALSE;
 }
 
@@ -97,14 +174,6 @@ static void save_credential(Enrol *r, EsEnb *enb)
   g_free(keyfile);
 }
 
-/* The next step of an eNB cannot start inside its done callback (the session is still
- * being torn down): one engine turn later. */
-typedef struct {
-  Enrol *r;
-  EsEnb *enb;
-  EsEnbOperation op;
-} Step;
-
 static void on_step_due(void *arg)
 {
   Step *s = arg;
@@ -113,18 +182,19 @@ static void on_step_due(void *arg)
                                            : es_enb_revoke(s->enb, s->r->reason);
   if (!started || (!es_enb_is_active(s->enb) && s->r->done_calls == calls))
     finish_one(s->r);
-  g_free(s);
 }
 
-static void next_step(Enrol *r, EsEnb *enb, EsEnbOperation op)
+static void next_step(Enrol *r, EsEnb *enb, EsEnbOperation op, double after_s)
 {
-  Step *s = g_new0(Step, 1);
+  Step *s = &r->steps[es_enb_get_number(enb)];
   s->r = r;
   s->enb = enb;
   s->op = op;
-  es_engine_timer_add(r->engine, 0, on_step_due, s);
+  es_engine_timer_add(r->engine, after_s, on_step_due, s);
 }
 
+/* An eNB stays busy (and holds its slot under a cap) until its last step is done: the
+ * enrolment, the kur (enb.renew_after or --renew), the rr (--revoke). */
 static void on_enb_done(Enrol *r, EsEnb *enb, EsEnbOutcome outcome, X509 *cert)
 {
   EsEnbOperation op = es_enb_get_operation(enb);
@@ -136,9 +206,9 @@ static void on_enb_done(Enrol *r, EsEnb *enb, EsEnbOutcome outcome, X509 *cert)
   if (op == ES_ENB_REVOKE && outcome == ES_ENB_OUTCOME_OK)
     r->revoked++;
   if (cert != NULL && op == ES_ENB_ENROL && r->renew)
-    next_step(r, enb, ES_ENB_RENEW);
+    next_step(r, enb, ES_ENB_RENEW, r->renew_after_s);
   else if (cert != NULL && r->revoke)
-    next_step(r, enb, ES_ENB_REVOKE);
+    next_step(r, enb, ES_ENB_REVOKE, 0);
   else
     finish_one(r);
 }
@@ -204,11 +274,131 @@ static gboolean load_devices(const char *pki_dir, const EsPki *pki, guint n, X50
   return TRUE;
 }
 
+/* eNB k's start time: the rollout of the scenario drawn exactly as a simulated run draws its
+ * power-on times (sim/es_run.c, plan()), so that both start eNB k at the same offset. */
+static double schedule_uniform(void *arg)
+{
+  return es_rand_double(arg);
+}
+
+static EsRollout *draw_rollout(const EsScenario *sc, GError **error)
+{
+  EsRand *schedule = es_rand_new(sc->seed, ES_STREAM_SCHEDULE);
+  EsRollout *rollout = es_rollout_new(&sc->rollout, sc->enbs, sc->stop_time_s, schedule_uniform,
+                                      schedule, error);
+  es_rand_free(schedule);
+  return rollout;
+}
+
+static const char *schedule_name(EsSchedule schedule)
+{
+  static const char *const names[] = {"burst", "uniform", "waves", "poisson"};
+  return (guint)schedule < G_N_ELEMENTS(names) ? names[schedule] : "?";
+}
+
+/* "HOST:PORT/path", as the eNBs post to it. */
+static char *server_of(const char *server, const char *path)
+{
+  const char *p = path != NULL ? path : "/";
+  return g_strconcat(server, p[0] == '/' ? "" : "/", p, NULL);
+}
+
+static char *started_at_now(void)
+{
+  GDateTime *now = g_date_time_new_now_utc();
+  char *text = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+  g_date_time_unref(now);
+  return text;
+}
+
+/* What a live run's summary.json says besides the collector's figures: how faithfully the
+ * schedule was kept (wall-clock figures), and the attributes compare and sweep read: the
+ * engine, where it ran against, the build, and the effective scenario. */
+static gboolean add_live_facts(EsSummary *s, const Enrol *r, const EsScenario *sc,
+                               const char *started_at, const char *server, const char *reproduce,
+                               GError **error)
+{
+  es_summary_set_string(s, ES_SUMMARY_WALL_CLOCK ".started_at", started_at);
+  es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".start_lateness_s.mean",
+                        r->started > 0 ? r->lateness_sum_s / r->started : NAN);
+  es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".start_lateness_s.max",
+                        r->started > 0 ? r->lateness_max_s : NAN);
+  es_summary_set_uint(s, ES_SUMMARY_WALL_CLOCK ".held_by_concurrency", r->held);
+  es_summary_set_string(s, "attributes.engine", "live");
+  es_summary_set_string(s, "attributes.server", server);
+  es_summary_set_string(s, "attributes.host", g_get_host_name());
+  g_autofree char *cap = r->concurrency == G_MAXUINT ? g_strdup("none")
+                                                     : g_strdup_printf("%u", r->concurrency);
+  es_summary_set_string(s, "attributes.concurrency", cap);
+  es_summary_set_string(s, "attributes.enrolsim_version", es_build_version());
+  es_summary_set_string(s, "attributes.git_revision", es_build_git_revision());
+  es_summary_set_string(s, "attributes.openssl_version", OpenSSL_version(OPENSSL_VERSION));
+  g_autofree char *glib = g_strdup_printf("%u.%u.%u", glib_major_version, glib_minor_version,
+                                          glib_micro_version);
+  es_summary_set_string(s, "attributes.glib_version", glib);
+  es_summary_set_string(s, "attributes.reproduce", reproduce);
+  g_autofree char *effective = es_scenario_to_keyfile(sc);
+  return es_summary_set_parameters(s, "attributes.parameters", effective, error);
+}
+
+/* The effective scenario beside the results: `enrolsim run --scenario scenario.ini` is this
+ * run's simulated twin. */
+static gboolean write_scenario(EsOutdir *outdir, const char *out_dir, const EsScenario *sc,
+                               GError **error)
+{
+  g_autofree char *path = g_build_filename(out_dir, "scenario.ini", NULL);
+  g_autofree char *text = es_scenario_to_keyfile(sc);
+  GError *inner = NULL;
+  if (!es_outdir_claim(outdir, "scenario.ini", error))
+    return FALSE;
+  if (g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666, &inner))
+    return TRUE;
+  g_set_error(error, inner->domain, inner->code, "cannot write %s: %s", path, inner->message);
+  g_error_free(inner);
+  return FALSE;
+}
+
+/* The command line that runs this again, in OUT_DIR (where scenario.ini is). */
+static char *reproduce_line(const char *pki_dir, const char *server, const char *path,
+                            guint concurrency, gboolean renew, gboolean revoke,
+                            const char *reason, const char *new_key_file)
+{
+  GString *s = g_string_new("enrolsim enrol --scenario scenario.ini");
+  g_string_append_printf(s, " --pki %s --server %s", pki_dir, server);
+  if (path != NULL)
+    g_string_append_printf(s, " --path %s", path);
+  if (concurrency != G_MAXUINT)
+    g_string_append_printf(s, " --concurrency %u", concurrency);
+  if (renew)
+    g_string_append(s, " --renew");
+  if (revoke)
+    g_string_append_printf(s, " --revoke --reason %s", reason != NULL ? reason : "none");
+  if (new_key_file != NULL)
+    g_string_append_printf(s, " --new-key %s", new_key_file);
+  g_string_append(s, " (in this folder; its simulated twin: enrolsim run --scenario "
+                     "scenario.ini)");
+  return g_string_free(s, FALSE);
+}
+
+/* --concurrency: a whole number >= 1. */
+static gboolean parse_concurrency(const char *text, guint *out)
+{
+  char *end = NULL;
+  errno = 0;
+  guint64 v = g_ascii_strtoull(text, &end, 10);
+  if (end == text || *end != '\0' || errno != 0 || v < 1 || v >= G_MAXUINT
+      || !g_ascii_isdigit(text[0]))
+    return FALSE;
+  *out = (guint)v;
+  return TRUE;
+}
+
 int es_cmd_enrol(int argc, char **argv)
 {
   g_autofree char *server = NULL, *path = NULL, *new_key_file = NULL, *timeout = NULL,
-                  *reason = NULL, *key = NULL, *summary = NULL, *give_up = NULL;
-  gint enbs = 1, concurrency = 1;
+                  *reason = NULL, *key = NULL, *summary = NULL, *give_up = NULL,
+                  *enbs = NULL, *concurrency = NULL, *scenario_file = NULL;
+  g_auto(GStrv) sets = NULL;
   gboolean implicit = FALSE, renew = FALSE, revoke = FALSE, keep_certs = FALSE, quiet = FALSE;
   gboolean overwrite = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
@@ -217,14 +407,16 @@ int es_cmd_enrol(int argc, char **argv)
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_opt, "Result folder (or the second argument; default out/enrol)", "DIR"},
     {"server", 's', 0, G_OPTION_ARG_STRING, &server, "The CMP server (required)", "HOST:PORT"},
     {"path", 0, 0, G_OPTION_ARG_STRING, &path, "HTTP path of the POSTs (default /)", "PATH"},
-    {"enbs", 'n', 0, G_OPTION_ARG_INT, &enbs, "Number of eNBs, numbered 1..N (default 1)", "N"},
-    {"concurrency", 'c', 0, G_OPTION_ARG_INT, &concurrency, "eNBs enrolling at once (default 1)", "C"},
+    {"scenario", 0, 0, G_OPTION_ARG_FILENAME, &scenario_file, "Scenario key file: its [scenario], [rollout] and [enb] keys and raca.confirm are in force, as in a simulated run (the options below override them)", "FILE"},
+    {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key, e.g. --set rollout.schedule=poisson (repeatable)", "SECTION.KEY=VALUE"},
+    {"enbs", 'n', 0, G_OPTION_ARG_STRING, &enbs, "scenario.enbs: number of eNBs, numbered 1..N (default 1 without a scenario, else scenario.enbs)", "N"},
+    {"concurrency", 'c', 0, G_OPTION_ARG_STRING, &concurrency, "eNBs busy at once at most; one whose start time comes with C busy starts when one is done (default 1 without a scenario, else no cap)", "C"},
     {"key", 'k', 0, G_OPTION_ARG_STRING, &key, "enb.key: key type of the new key pairs: p256 (default), p384, rsa2048", "TYPE"},
     {"new-key", 0, 0, G_OPTION_ARG_FILENAME, &new_key_file, "Use this key pair for every ir and kur instead of fresh ones (for a server that hands out a fixed certificate, e.g. openssl cmp -port)", "FILE"},
-    {"implicit", 0, 0, G_OPTION_ARG_NONE, &implicit, "Ask for implicitConfirm", NULL},
+    {"implicit", 0, 0, G_OPTION_ARG_NONE, &implicit, "raca.confirm=implicit: ask for implicitConfirm", NULL},
     {"timeout", 0, 0, G_OPTION_ARG_STRING, &timeout, "enb.msg_timeout: no response by then: resend, up to enb.max_attempts (4) sends (default 10s)", "DURATION"},
     {"give-up-after", 0, 0, G_OPTION_ARG_STRING, &give_up, "enb.give_up_after: after a transaction failed for the network's or the server's sake, start a new one until this long after the start, as a deployed eNB does (default 30min; 0s: stop after enb.max_attempts)", "DURATION"},
-    {"renew", 0, 0, G_OPTION_ARG_NONE, &renew, "After enrolling, renew the certificate once (kur)", NULL},
+    {"renew", 0, 0, G_OPTION_ARG_NONE, &renew, "After enrolling, renew the certificate once (kur): at once, or enb.renew_after later", NULL},
     {"revoke", 0, 0, G_OPTION_ARG_NONE, &revoke, "At the end, revoke the certificate (rr)", NULL},
     {"reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Reason code the rr asks for: none (default), keyCompromise, superseded, cessationOfOperation, ... or its number", "REASON"},
     {"keep-certs", 0, 0, G_OPTION_ARG_NONE, &keep_certs, "Write each eNB's latest operator certificate and key to OUT_DIR/certs/enb-<i>.pem/.key", NULL},
@@ -234,46 +426,75 @@ int es_cmd_enrol(int argc, char **argv)
   g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - enrol eNBs against a real CMP server");
   g_option_context_add_main_entries(opts, entries, NULL);
   g_option_context_set_summary(opts,
-    "eNBs 1..N enrol operator certificates with CMPv2 (ir, certConf) from --server, at most C\n"
-    "at a time, each with its vendor credential PKI_DIR/devices/enb-<i>.pem/.key (made and\n"
-    "saved there when missing; PKI_DIR is what enrolsim pki init writes). Writes\n"
-    "OUT_DIR/enrolments.csv and summary.json; times are wall-clock seconds since the start.\n"
+    "eNBs 1..N enrol operator certificates with CMPv2 (ir, certConf) from --server, each with\n"
+    "its vendor credential PKI_DIR/devices/enb-<i>.pem/.key (made and saved there when missing;\n"
+    "PKI_DIR is what enrolsim pki init writes), with the eNB behaviour of a simulated run (the\n"
+    "[enb] keys; the modelled CPU times are 0: live, the CPU time is real).\n"
+    "\n"
+    "With --scenario or any --set, the scenario's rollout is replayed in wall-clock time as\n"
+    "open-loop arrivals: eNB k starts at its rollout time (rollout.schedule and its keys, drawn\n"
+    "from scenario.seed as `enrolsim run` draws its power-on times), with no cap on how many are\n"
+    "busy unless --concurrency C; enb.renew_after > 0 renews each enrolled eNB (kur) that long\n"
+    "after its enrolment; the run ends when every eNB is done, or at scenario.stop_time, eNBs\n"
+    "still busy or not started then recorded as unfinished. With neither, the closed loop:\n"
+    "--enbs N (default 1) due at once (rollout.schedule=burst), at most --concurrency C\n"
+    "(default 1) busy, the next starting when one is done, no stop time.\n"
+    "An eNB is busy from its start to its last step (enrolment, kur, rr). One held back by the\n"
+    "cap starts when a slot frees, and that is its power-on: its latency counts from there, as\n"
+    "in a simulated run (summary.json's wall_clock.held_by_concurrency counts them).\n"
+    "\n"
+    "Writes OUT_DIR/enrolments.csv, summary.json (attributes.engine \"live\"; compare refuses it\n"
+    "against a simulated run unless --allow-mixed-engines) and scenario.ini, the effective\n"
+    "scenario; times are wall-clock seconds since the start.\n"
     "Exit status: 0 when every eNB enrolled (and renewed and revoked, when asked), 1 when any\n"
-    "failed, 2 on bad usage.");
+    "failed or was unfinished, 2 on bad usage.");
   GError *error = NULL;
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("enrol", error, 2);
   const char *pki_dir = pki_opt, *out_dir = out_opt;
   if (!es_cmd_dirs(argc, argv, &pki_dir, &out_dir) || pki_dir == NULL || server == NULL) {
-    fprintf(stderr, "enrolsim: usage: enrolsim enrol --pki DIR --server HOST:PORT [--enbs N] [--concurrency C] [--out DIR] (see --help)\n");
+    fprintf(stderr, "enrolsim: usage: enrolsim enrol --pki DIR --server HOST:PORT [--scenario FILE] [--set KEY=VALUE ...] [--enbs N] [--concurrency C] [--out DIR] (see --help)\n");
     return 2;
   }
   if (out_dir == NULL)
     out_dir = "out/enrol";
-  /* The same keys and defaults as a scenario's [enb] section. */
-  EsEnbConfig ec;
-  es_enb_config_init(&ec);
-  int reason_code = -1;
-  const struct {
-    const char *option, *key, *value;
-  } keys[] = {{"--timeout", "enb.msg_timeout", timeout}, {"--key", "enb.key", key},
-              {"--give-up-after", "enb.give_up_after", give_up}};
-  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
-    if (keys[i].value != NULL
-        && !es_config_set(es_enb_config_schema(), &ec, keys[i].key, keys[i].value, &error)) {
-      g_prefix_error(&error, "%s: ", keys[i].option);
-      return es_cmd_fail("enrol", error, 2);
-    }
-  /* Live: the eNB's CPU time is real, so none is modelled on top of it. */
-  ec.keygen_s = ec.sign_s = 0;
-  if (enbs < 1 || concurrency < 1) {
-    fprintf(stderr, "enrolsim: enrol: --enbs and --concurrency must be at least 1\n");
+  /* The closed loop of old: no scenario, no --set. Its eNBs are all due at 0 (burst), one
+   * at a time unless --concurrency, with no stop time. */
+  gboolean closed_loop = scenario_file == NULL && (sets == NULL || sets[0] == NULL);
+  /* The same keys and defaults as a simulated run; the options stand for keys. */
+  const EsCmdKeyOption key_options[] = {
+      {"--enbs", "scenario.enbs", enbs != NULL ? enbs : closed_loop ? "1" : NULL},
+      {"--enbs", "rollout.schedule", closed_loop ? "burst" : NULL},
+      {"--timeout", "enb.msg_timeout", timeout},
+      {"--key", "enb.key", key},
+      {"--give-up-after", "enb.give_up_after", give_up},
+      {"--implicit", "raca.confirm", implicit ? "implicit" : NULL},
+  };
+  g_autoptr(EsScenario) sc = es_cmd_live_scenario("enrol", scenario_file, sets, key_options,
+                                                  G_N_ELEMENTS(key_options));
+  if (sc == NULL)
+    return 2;
+  guint cap = closed_loop ? 1 : G_MAXUINT;
+  if (concurrency != NULL && !parse_concurrency(concurrency, &cap)) {
+    fprintf(stderr, "enrolsim: enrol: --concurrency: '%s' is not a whole number of at least 1\n",
+            concurrency);
     return 2;
   }
+  int reason_code = -1;
   if (!parse_reason(reason, &reason_code)) {
     fprintf(stderr, "enrolsim: enrol: --reason: '%s' is not an RFC 5280 reason code\n", reason);
     return 2;
   }
+  /* The schedule before anything is made: a Poisson draw past the stop time is a bad
+   * scenario, as in a simulated run. */
+  g_autoptr(EsRollout) rollout = draw_rollout(sc, &error);
+  if (rollout == NULL) {
+    g_prefix_error(&error, "%s: ", scenario_file != NULL ? scenario_file : "scenario");
+    return es_cmd_fail("enrol", error, 2);
+  }
+  /* The eNBs of a simulated run but for the modelled CPU times: live, the CPU time is real. */
+  EsEnbConfig ec = sc->enb;
+  ec.keygen_s = ec.sign_s = 0;
 
   g_autoptr(EsLive) probe = es_live_new(&error);
   if (probe == NULL || !es_live_set_target(probe, server, path, &error))
@@ -286,7 +507,9 @@ int es_cmd_enrol(int argc, char **argv)
   if (new_key_file != NULL && (given_key = es_pem_load_key(new_key_file, &error)) == NULL)
     return es_cmd_fail("enrol", error, 2);
 
-  Enrol r = {.n = (guint)enbs, .concurrency = (guint)concurrency, .next = 1, .renew = renew,
+  Enrol r = {.n = sc->enbs, .concurrency = cap, .rollout = rollout,
+             .stop_s = closed_loop ? INFINITY : sc->stop_time_s,
+             .renew = renew || sc->enb.renew_after_s > 0, .renew_after_s = sc->enb.renew_after_s,
              .revoke = revoke, .reason = reason_code};
   g_autoptr(EsCollector) collector = es_collector_new(r.n);
   r.collector = collector;
@@ -294,6 +517,11 @@ int es_cmd_enrol(int argc, char **argv)
   EVP_PKEY **device_keys = g_new0(EVP_PKEY *, r.n + 1);
   int status = 1;
   r.enbs = g_new0(EsEnb *, r.n + 1);
+  r.steps = g_new0(Step, r.n + 1);
+  g_autofree char *target = server_of(server, path);
+  g_autofree char *reproduce = reproduce_line(pki_dir, server, path, cap, renew, revoke, reason,
+                                              new_key_file);
+  g_autofree char *started_at = NULL;
   /* Ctrl-C or SIGTERM from here on: the eNBs stop where they are (or never start) and the
    * results say so. */
   es_interrupt_install("stopping the eNBs and writing the results");
@@ -316,8 +544,10 @@ int es_cmd_enrol(int argc, char **argv)
    * engine time is the wall time at which the eNBs check certificates. */
   if ((r.live = es_live_new(&error)) == NULL || !es_live_set_target(r.live, server, path, &error))
     goto out;
+  started_at = started_at_now();
   r.engine = es_live_get0_engine(r.live);
-  ec.ask_implicit = implicit;
+  ec.ask_implicit = sc->raca.grant_implicit;
+  ec.seed = sc->seed;
   ec.deterministic = FALSE;
   ec.epoch = es_live_get_epoch(r.live, &ec.epoch_fraction);
   for (guint i = 1; i <= r.n; i++) {
@@ -328,29 +558,37 @@ int es_cmd_enrol(int argc, char **argv)
       es_enb_set1_new_key(r.enbs[i], given_key);
   }
   es_engine_timer_add(r.engine, INTERRUPT_CHECK_S, on_interrupt_check, &r);
+  if (isfinite(r.stop_s))
+    es_engine_timer_add(r.engine, MAX(r.stop_s - es_engine_now(r.engine), 0), on_stop_time, &r);
   start_more(&r);
   if (r.finished < r.n && es_interrupt_signal == 0)
     es_live_run(r.live);
   double elapsed_s = r.last_done_s;
   int interrupted_by = es_interrupt_signal;
   double interrupted_at_s = es_engine_now(r.engine);
-  if (interrupted_by != 0) {
-    /* Those still enrolling end now, recorded as unfinished, before the files are written. */
+  gboolean cut_short = r.finished < r.n && (interrupted_by != 0 || r.stopped);
+  if (interrupted_by != 0 || cut_short) {
+    /* Those still busy end now, recorded as unfinished, before the files are written. */
     for (guint i = 1; i <= r.n; i++)
       g_clear_pointer(&r.enbs[i], es_enb_free);
-    elapsed_s = interrupted_at_s;
+    elapsed_s = interrupted_by != 0 ? interrupted_at_s : r.stop_s;
   }
 
-  EsCollectorRun facts = {.scenario = "live", .sim_time_s = elapsed_s,
-                         .wall_time_s = elapsed_s, .interrupted_by = interrupted_by,
-                         .interrupted_at_s = interrupted_at_s};
+  EsCollectorRun facts = {.scenario = sc->name, .seed = sc->seed, .sim_time_s = elapsed_s,
+                          .wall_time_s = elapsed_s, .interrupted_by = interrupted_by,
+                          .interrupted_at_s = interrupted_at_s};
   EsSummary *s = es_collector_summary_new(collector, &facts);
   summary = g_build_filename(out_dir, "summary.json", NULL);
   /* Each file whole or not at all; one that cannot be written (a full disk, a file-size
    * limit) does not keep the other from being tried; the first failure is reported. */
   GError *later = NULL;
   gboolean written = es_collector_write_files(collector, out_dir, FALSE, &error);
-  if (!(es_outdir_claim(r.outdir, "summary.json", error == NULL ? &error : &later)
+  if (!write_scenario(r.outdir, out_dir, sc, error == NULL ? &error : &later))
+    written = FALSE;
+  g_clear_error(&later);
+  if (!(add_live_facts(s, &r, sc, started_at, target, reproduce,
+                       error == NULL ? &error : &later)
+        && es_outdir_claim(r.outdir, "summary.json", error == NULL ? &error : &later)
         && es_summary_write(s, summary, error == NULL ? &error : &later)))
     written = FALSE;
   g_clear_error(&later);
@@ -368,12 +606,16 @@ int es_cmd_enrol(int argc, char **argv)
     if (interrupted_by != 0)
       printf("interrupted by %s after %.3f s: these results cover the run until then\n",
              es_summary_signal_name(interrupted_by), interrupted_at_s);
+    else if (cut_short)
+      printf("scenario.stop_time (%.3f s) came before every eNB was done: these results cover "
+             "the run until then\n", r.stop_s);
     printf("%u eNBs: %u enrolled, %u failed", st.enbs, st.enrolled, st.failed);
     if (st.unfinished > 0)
       printf(", %u unfinished (%s)", st.unfinished,
              interrupted_by != 0 ? "the run was interrupted before they were done"
+             : cut_short         ? "still busy or not started at scenario.stop_time"
                                  : "never started");
-    if (renew)
+    if (r.renew)
       printf(", %u renewed", r.renewed);
     if (revoke)
       printf(", %u revoked", r.revoked);
@@ -382,8 +624,20 @@ int es_cmd_enrol(int argc, char **argv)
              "%.3f s, max %.3f s\n", st.enrolled, st.p50, st.p90, st.p99, st.max);
     else
       printf("\nenrolment latency: n/a (no eNB enrolled)\n");
-    printf("%u enrolments in %.3f s: %.1f per s at concurrency %u\n", st.enrolled, elapsed_s,
-           elapsed_s > 0 ? st.enrolled / elapsed_s : 0.0, r.concurrency);
+    if (!closed_loop && r.started > 0) {
+      printf("%s arrivals: %u of %u eNBs started, at most %.3f s after their time (mean %.3f s)",
+             schedule_name(sc->rollout.schedule),
+             r.started, r.n, r.lateness_max_s, r.lateness_sum_s / r.started);
+      if (r.held > 0)
+        printf(", %u held back by --concurrency %u", r.held, cap);
+      printf("\n");
+    }
+    if (cap == G_MAXUINT)
+      printf("%u enrolments in %.3f s: %.1f per s, no cap on concurrency\n", st.enrolled,
+             elapsed_s, elapsed_s > 0 ? st.enrolled / elapsed_s : 0.0);
+    else
+      printf("%u enrolments in %.3f s: %.1f per s at concurrency %u\n", st.enrolled, elapsed_s,
+             elapsed_s > 0 ? st.enrolled / elapsed_s : 0.0, cap);
   }
   status = st.failed == 0 && st.unfinished == 0 ? 0 : 1;
   if (interrupted_by != 0) {
@@ -407,6 +661,7 @@ out:
     EVP_PKEY_free(device_keys[i]);
   }
   g_free(r.enbs);
+  g_free(r.steps);
   g_free(device_certs);
   g_free(device_keys);
   es_live_free(r.live);

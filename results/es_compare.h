@@ -12,7 +12,7 @@ typedef enum {
   ES_VERDICT_WORSE,   /* beyond tolerance, in the bad direction: fails */
   ES_VERDICT_CHANGED, /* beyond tolerance, for a metric with no good direction: fails */
   ES_VERDICT_INFO,    /* a wall-clock metric nobody asked to judge: reported only */
-  ES_VERDICT_MISSING, /* in the baseline, not in the result: fails */
+  ES_VERDICT_MISSING, /* in the baseline, not in the result: fails (but across engines) */
   ES_VERDICT_NEW,     /* only in the result (a metric added since): reported only */
 } EsVerdict;
 const char *es_verdict_name(EsVerdict v, gboolean fails); /* upper case when it fails */
@@ -46,8 +46,15 @@ void es_compare_set_strict(EsCompare *c, gboolean strict);
  * pair is refused. Different scenario names are always refused. */
 void es_compare_set_allow_parameter_changes(EsCompare *c, gboolean allow);
 
+/* Accept a live run (enrolsim enrol: attributes.engine "live") against a simulated one
+ * (attributes.engine "simulated", or no such attribute: a simulated run of an older
+ * enrolsim); without it such a pair is refused. Two runs of one engine always compare. Across
+ * engines a metric only the baseline has is MISSING without failing: each engine has figures
+ * the other cannot have (the RA/CA's and the network's; the schedule's lateness). */
+void es_compare_set_allow_mixed_engines(EsCompare *c, gboolean allow);
+
 /* Compares the two; FALSE with an ES_RESULTS_ERROR_MISMATCH error, naming the difference,
- * when they are runs of different scenarios or parameters. Replaces earlier rows. */
+ * when they are runs of different engines, scenarios or parameters. Replaces earlier rows. */
 gboolean es_compare_run(EsCompare *c, const EsSummaryFile *baseline, const EsSummaryFile *result,
                         GError **error);
 guint es_compare_get_n_rows(const EsCompare *c);

@@ -287,7 +287,8 @@ EsSummaryFile *es_summary_file_load(const char *dir_or_json, GError **error)
   const char *scenario = object_string(root, "scenario");
   if (!scenario || !params) {
     g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_FORMAT,
-                "%s: no %s: not the summary of a simulated run", path,
+                "%s: no %s: not the summary of a run of a scenario (enrolsim run, or enrolsim "
+                "enrol of this version or later)", path,
                 !scenario ? "scenario name" : "attributes.parameters");
     return NULL;
   }
@@ -361,6 +362,12 @@ const char *es_summary_file_get_interrupted(const EsSummaryFile *f, double *at_s
 const char *es_summary_file_get_attribute(const EsSummaryFile *f, const char *name)
 {
   return g_hash_table_lookup(f->attributes, name);
+}
+
+const char *es_summary_file_get_engine(const EsSummaryFile *f)
+{
+  const char *engine = es_summary_file_get_attribute(f, "engine");
+  return engine != NULL ? engine : "simulated";
 }
 
 const char *const *es_summary_file_get_parameter_names(const EsSummaryFile *f)

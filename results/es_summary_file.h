@@ -40,6 +40,10 @@ guint64 es_summary_file_get_replication(const EsSummaryFile *f);
 const char *es_summary_file_get_interrupted(const EsSummaryFile *f, double *at_s);
 /* attributes.NAME when it is a string, else NULL. */
 const char *es_summary_file_get_attribute(const EsSummaryFile *f, const char *name);
+/* The engine the run ran on: attributes.engine, "simulated" (enrolsim run) or "live"
+ * (enrolsim enrol); "simulated" for a summary without it (a simulated run of an older
+ * enrolsim: live runs had no parameters then, and are not read). */
+const char *es_summary_file_get_engine(const EsSummaryFile *f);
 
 /* Effective parameters, "section.key" in file order; values as scenario.ini writes them. */
 const char *const *es_summary_file_get_parameter_names(const EsSummaryFile *f);

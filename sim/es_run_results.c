@@ -76,6 +76,8 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   if (getrusage(RUSAGE_SELF, &ru) == 0)
     es_summary_set_uint(s, ES_SUMMARY_WALL_CLOCK ".peak_rss_kib", (guint64)ru.ru_maxrss);
 
+  /* compare refuses a live run against a simulated one unless told (--allow-mixed-engines). */
+  es_summary_set_string(s, "attributes.engine", "simulated");
   es_summary_set_string(s, "attributes.enrolsim_version", es_build_version());
   es_summary_set_string(s, "attributes.git_revision", es_build_git_revision());
   es_summary_set_string(s, "attributes.openssl_version", OpenSSL_version(OPENSSL_VERSION));

@@ -610,6 +610,16 @@ static gboolean collect_point(const EsSweep *sw, guint p, EsSweepTable *table, E
       set_input_error(error, inner);
       return FALSE;
     }
+    /* A sweep's statistics are over simulated replications; a live run's figures are the
+     * wall clock's (enrolsim enrol wrote them there by hand). */
+    if (strcmp(es_summary_file_get_engine(f), "simulated") != 0) {
+      g_set_error(error, ES_SWEEP_ERROR, ES_SWEEP_ERROR_INPUT,
+                  "%s: its summary.json is of a %s run (enrolsim enrol), not a simulated one: a "
+                  "sweep averages simulated runs only; remove the folder and start the sweep "
+                  "again to run it",
+                  d, es_summary_file_get_engine(f));
+      return FALSE;
+    }
     if (!check_run_matches(sw, task, f, d, error))
       return FALSE;
     if (!c->scenario)

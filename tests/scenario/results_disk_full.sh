@@ -51,21 +51,23 @@ if [ "$(id -u)" -ne 0 ]; then # root writes anywhere
   grep -q "$tmp/ro/out.*Permission denied" "$tmp/err" || fail "message: $(cat "$tmp/err")"
 fi
 
-# --- enrol against serve under a 2 KiB limit: enrolments.csv of 60 eNBs does not fit.
-"$es" pki init "$tmp/pki" --devices 60 --overwrite >/dev/null || fail "pki init"
+# --- enrol against serve under an 8 KiB limit: enrolments.csv of 150 eNBs (13 kB) does not
+# fit, scenario.ini and summary.json (6 kB with the effective scenario) do.
+"$es" pki init "$tmp/pki" --devices 150 --overwrite >/dev/null || fail "pki init"
 "$es" serve "$tmp/pki" "$tmp/served" --listen 127.0.0.1:0 --port-file "$tmp/port" -q \
   >"$tmp/serve.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 200); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 [ -s "$tmp/port" ] || fail "serve did not start: $(cat "$tmp/serve.log")"
 out=$tmp/enrol
-(ulimit -f 2; exec "$es" enrol "$tmp/pki" "$out" --server "127.0.0.1:$(cat "$tmp/port")" \
-  --enbs 60 --concurrency 4 -q) 2>"$tmp/err"; st=$?
+(ulimit -f 8; exec "$es" enrol "$tmp/pki" "$out" --server "127.0.0.1:$(cat "$tmp/port")" \
+  --enbs 150 --concurrency 4 -q) 2>"$tmp/err"; st=$?
 [ "$st" -eq 1 ] || fail "enrol under a file-size limit: exit status $st: $(cat "$tmp/err")"
 grep -q "cannot write $out/enrolments.csv: .*File too large" "$tmp/err" \
   || fail "enrol: the message lacks the path or the reason: $(cat "$tmp/err")"
 [ ! -e "$out/enrolments.csv" ] || fail "enrol: a half-written enrolments.csv is left"
 [ -s "$out/summary.json" ] || fail "enrol: summary.json was not written"
-grep -q '"total": 60' "$out/summary.json" || fail "enrol: summary.json lacks the run's figures"
+grep -q '"total": 150' "$out/summary.json" || fail "enrol: summary.json lacks the run's figures"
+[ -s "$out/scenario.ini" ] || fail "enrol: scenario.ini was not written"
 no_partials "$out"
 echo "results_disk_full: failed writes named with path and reason, nothing half-written, the rest kept"

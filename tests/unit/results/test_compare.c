@@ -402,6 +402,105 @@ static void test_interrupted(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(text, "note: the result was interrupted by SIGINT at 12.500 s"));
 }
 
+static void simulated_engine(EsSummary *s)
+{
+  es_summary_set_string(s, "attributes.engine", "simulated");
+}
+static void live_engine(EsSummary *s)
+{
+  es_summary_set_string(s, "attributes.engine", "live");
+  es_summary_set_string(s, "attributes.server", "127.0.0.1:8080/pkix/");
+  es_summary_set_string(s, "attributes.host", "bench-1");
+}
+static void sim_with_racas(EsSummary *s)
+{
+  simulated_engine(s);
+  es_summary_set_uint(s, "racas.0.max_queue", 3);
+}
+static void live_slower(EsSummary *s)
+{
+  live_engine(s);
+  es_summary_set_double(s, "latency_s.p99", 0.105);
+}
+
+/* A live run (enrolsim enrol) against a simulated one is refused, either way round, unless
+ * asked for; a summary without attributes.engine is a simulated run of an older enrolsim. Two
+ * live runs compare as two simulated ones do. */
+static void test_engines(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(EsSummaryFile) old = summary(f, NULL);
+  g_autoptr(EsSummaryFile) sim = summary(f, simulated_engine);
+  g_autoptr(EsSummaryFile) live = summary(f, live_engine);
+  g_autoptr(EsSummaryFile) live2 = summary(f, live_slower);
+  g_assert_cmpstr(es_summary_file_get_engine(old), ==, "simulated");
+  g_assert_cmpstr(es_summary_file_get_engine(sim), ==, "simulated");
+  g_assert_cmpstr(es_summary_file_get_engine(live), ==, "live");
+  const EsSummaryFile *pairs[][2] = {{old, live}, {sim, live}, {live, sim}, {live, old}};
+  for (gsize i = 0; i < G_N_ELEMENTS(pairs); i++) {
+    GError *error = NULL;
+    g_autoptr(EsCompare) c = es_compare_new();
+    es_compare_set_allow_parameter_changes(c, TRUE); /* not the option that allows this */
+    g_assert_false(es_compare_run(c, pairs[i][0], pairs[i][1], &error));
+    g_assert_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_MISMATCH);
+    const char *first = i < 2 ? "the baseline is a simulated run, the result a live one"
+                              : "the baseline is a live run, the result a simulated one";
+    g_assert_nonnull(strstr(error->message, first));
+    g_assert_nonnull(strstr(error->message, "--allow-mixed-engines"));
+    g_clear_error(&error);
+    /* on purpose: compared, and the table says so */
+    es_compare_set_allow_mixed_engines(c, TRUE);
+    g_assert_true(es_compare_run(c, pairs[i][0], pairs[i][1], &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(es_compare_get_failures(c), ==, 0);
+    g_autofree char *text = es_compare_format(c);
+    g_assert_nonnull(strstr(text, "note: engines differ: "));
+  }
+  /* Across engines, a metric only the baseline has is reported, not failed; within one
+   * engine it fails. */
+  g_autoptr(EsSummaryFile) sim_more = summary(f, sim_with_racas);
+  g_autoptr(EsCompare) across = es_compare_new();
+  es_compare_set_allow_mixed_engines(across, TRUE);
+  g_assert_cmpuint(run(across, sim_more, live, NULL), ==, 0);
+  g_assert_cmpint(row(across, "racas.0.max_queue")->verdict, ==, ES_VERDICT_MISSING);
+  g_assert_false(row(across, "racas.0.max_queue")->fails);
+  g_autofree char *missing = es_compare_format(across);
+  g_assert_nonnull(strstr(missing, " missing\n"));
+  g_autoptr(EsCompare) within = es_compare_new();
+  g_assert_cmpuint(run(within, sim_more, sim, NULL), ==, 1);
+  g_assert_cmpint(row(within, "racas.0.max_queue")->verdict, ==, ES_VERDICT_MISSING);
+  /* One engine: an older simulated run against a new one, two live runs. */
+  g_autoptr(EsCompare) same = es_compare_new();
+  g_assert_cmpuint(run(same, old, sim, NULL), ==, 0);
+  g_autoptr(EsCompare) lives = es_compare_new();
+  g_assert_cmpuint(run(lives, live, live2, NULL), ==, 1);
+  g_assert_cmpint(row(lives, "latency_s.p99")->verdict, ==, ES_VERDICT_WORSE);
+  g_autofree char *text = es_compare_format(lives);
+  g_assert_null(strstr(text, "engines differ"));
+  g_assert_nonnull(strstr(text, "(scenario small, seed 1, live against 127.0.0.1:8080/pkix/ "
+                                "from bench-1, enrolsim 0.1.0, revision 0123456789ab)"));
+  g_autoptr(EsCompare) loose = es_compare_new();
+  const char *const tol[] = {"latency_s.*=10", NULL};
+  g_assert_cmpuint(run(loose, live, live2, tol), ==, 0);
+}
+
+/* A summary without parameters (a live run of an older enrolsim) is refused, saying what it
+ * lacks. */
+static void test_no_parameters(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autofree char *path = g_build_filename(f->dir, "old-live.json", NULL);
+  g_assert_true(g_file_set_contents(
+      path, "{\"format\": 3, \"scenario\": \"live\", \"seed\": 0,\n"
+            " \"enbs\": {\"total\": 1}, \"latency_s\": {\"p50\": 0.1}}\n", -1, NULL));
+  GError *error = NULL;
+  g_assert_null(es_summary_file_load(path, &error));
+  g_assert_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_FORMAT);
+  g_assert_nonnull(strstr(error->message, "no attributes.parameters: not the summary of a run "
+                                          "of a scenario"));
+  g_clear_error(&error);
+}
+
 /* A summary nested beyond any enrolsim writes is refused before it is parsed (the parser and
  * the flattening recurse per level); brackets inside strings do not count. */
 static void test_nesting(Fixture *f, gconstpointer data)
@@ -453,5 +552,7 @@ int main(int argc, char **argv)
   ADD("/compare/identity", test_identity);
   ADD("/compare/interrupted", test_interrupted);
   ADD("/compare/nesting", test_nesting);
+  ADD("/compare/engines", test_engines);
+  ADD("/compare/no-parameters", test_no_parameters);
   return g_test_run();
 }
