@@ -15,6 +15,7 @@ int es_cmd_bench_inmem(int argc, char **argv);
 int es_cmd_plot(int argc, char **argv);
 int es_cmd_compare(int argc, char **argv);
 int es_cmd_sweep(int argc, char **argv);
+int es_cmd_calibrate(int argc, char **argv);
 
 /* The PKI and result folders of serve and enrol: given as --pki/--out, or else as the first
  * and second arguments left after option parsing. FALSE when arguments remain unused. */

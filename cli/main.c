@@ -20,6 +20,7 @@ static const struct {
   {"plot", es_cmd_plot, "plot DIR: draw a run's plots with gnuplot (enrolsim plot --help)"},
   {"compare", es_cmd_compare, "compare BASELINE RESULT: metric table, exit 1 on a regression"},
   {"sweep", es_cmd_sweep, "run a parameter grid with replications (enrolsim sweep --help)"},
+  {"calibrate", es_cmd_calibrate, "measure a real CMP server for the model (enrolsim calibrate --help)"},
 };
 
 int es_cmd_fail(const char *what, GError *error, int status)
