@@ -385,8 +385,9 @@ int es_cmd_serve(int argc, char **argv)
     return 2;
   EsRacaConfig rc = sc->raca;
   /* A live RA/CA's CPU time is real, and the service-time defaults were measured on it: a
-   * service time given on purpose holds a worker that long on top (an HSM, a database round
-   * trip, a slower RA/CA); one not given is 0. */
+   * service time given on purpose is a minimum a request holds its worker for, its real CPU
+   * time included (it stands in for a slower RA/CA: an HSM, a database round trip); one not
+   * given is 0. */
   const struct {
     const char *key;
     double *field;
@@ -397,6 +398,7 @@ int es_cmd_serve(int argc, char **argv)
     if (!es_scenario_is_given(sc, service[i].key))
       *service[i].field = 0;
   rc.seed = sc->seed;
+  rc.minimum_service = TRUE;
   double idle_s = 30;
   if (idle != NULL && (!es_parse_duration(idle, &idle_s) || !(idle_s > 0))) {
     fprintf(stderr, "enrolsim: serve: --idle-timeout: '%s' is not a positive duration (e.g. 30s)\n",

@@ -410,7 +410,16 @@ EsLive *es_live_new(GError **error)
   signal(SIGPIPE, SIG_IGN);
   EsLive *live = g_new0(EsLive, 1);
   live->engine.ops = &live_ops;
-  live->base = event_base_new();
+  /* Timers to the microsecond, counted from when they are added: epoll_wait's whole
+   * milliseconds made a timer up to 1 ms late, and libevent's cached time made it late by
+   * whatever work followed its adding in the same callback (an RA/CA processing the request
+   * whose minimum service time it just started); a service time would take both on. */
+  struct event_config *cfg = event_config_new();
+  if (cfg != NULL) {
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER | EVENT_BASE_FLAG_NO_CACHE_TIME);
+    live->base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+  }
   if (live->base == NULL) {
     g_set_error_literal(error, ES_LIVE_ERROR, ES_LIVE_ERROR_SETUP, "cannot create an event base");
     g_free(live);

@@ -304,6 +304,8 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
     };
     raca->service = es_service_new(&sc, engine, es_raca_job_done, raca);
     es_service_set_changed_cb(raca->service, es_raca_queue_changed, raca);
+    if (raca->config.minimum_service)
+      es_service_set_started_cb(raca->service, es_raca_job_started, raca);
   }
   return raca;
 }

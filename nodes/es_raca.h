@@ -61,6 +61,11 @@ typedef struct {
                               * engine starts between two wall-clock seconds */
   gint64 cert_validity_s;    /* the run: pki.cert_validity */
   guint64 seed;              /* its randomness stream in a simulated run */
+  gboolean minimum_service;  /* a request is processed when a worker takes it and answered once
+                              * its service time is over, so the service time is a minimum
+                              * that the real CPU time is part of (live, where that time is
+                              * real); FALSE: processed at the end of its service time (a
+                              * simulation, where CPU time is only modelled) */
   EsCa *ca;                  /* the CA to issue from, up-ref'd: RA/CAs of one run share it (one
                               * serial counter, one CRL); NULL: a CA of its own over the
                               * operator root of `pki` */

@@ -86,6 +86,9 @@ typedef struct {
   EsExchange *exchange;
   GBytes *request;
   gint64 arrived;               /* wall-clock seconds: what a messageTime is held against */
+  gboolean processed;           /* minimum_service: processed when its service began; */
+  GBytes *response;             /* its answer then, or */
+  GError *error;                /* why there is none */
 } Job;
 
 /* A GError carrying OpenSSL's error queue (which it clears). */
@@ -130,6 +133,7 @@ GBytes *es_raca_process_arrived(EsRaca *raca, const guint8 *der, gsize len, gint
 void es_raca_job_done(void *raca, void *job);
 void es_raca_queue_changed(void *raca, guint waiting, guint busy, double t);
 void es_raca_job_free(Job *job);
+void es_raca_job_started(void *raca, void *job);
 
 /* The guard (es_raca_guard.c). The requests seen: set up, freed, and remembered (as
  * es_raca_remember_request does). */

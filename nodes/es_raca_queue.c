@@ -10,19 +10,38 @@
 void es_raca_job_free(Job *job)
 {
   g_bytes_unref(job->request);
+  g_bytes_unref(job->response);
+  g_clear_error(&job->error);
   g_free(job);
 }
 
+static GBytes *process(EsRaca *raca, Job *job, GError **error)
+{
+  gsize len;
+  const guint8 *der = g_bytes_get_data(job->request, &len);
+  return es_raca_process_arrived(raca, der, len, job->arrived, error);
+}
+
+/* minimum_service: the request is processed as soon as a worker takes it; its answer waits
+ * for the end of the service time. */
+void es_raca_job_started(void *arg, void *data)
+{
+  Job *job = data;
+  job->response = process(arg, job, &job->error);
+  job->processed = TRUE;
+}
+
 /* The service queue (es_service): a request holds a worker for the service time of its
- * type, then is processed and answered; one that finds the queue full gets 503. */
+ * type, then is processed (unless it was when the worker took it) and answered; one that
+ * finds the queue full gets 503. */
 void es_raca_job_done(void *arg, void *data)
 {
   Job *job = data;
   EsRaca *raca = arg;
-  gsize len;
-  const guint8 *der = g_bytes_get_data(job->request, &len);
   GError *error = NULL;
-  GBytes *rsp = es_raca_process_arrived(raca, der, len, job->arrived, &error);
+  GBytes *rsp = job->processed ? g_steal_pointer(&job->response) : process(raca, job, &error);
+  if (job->processed)
+    error = g_steal_pointer(&job->error);
   if (rsp != NULL) {
     gsize n;
     const guint8 *body = g_bytes_get_data(rsp, &n);

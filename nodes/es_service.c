@@ -21,6 +21,8 @@ struct EsService {
   void *done_arg;
   EsServiceChangedFn changed;
   void *changed_arg;
+  EsServiceDoneFn started;
+  void *started_arg;
   EsRand *rand;          /* only for exponential service */
   GQueue waiting;        /* Slot */
   GQueue serving;        /* Slot */
@@ -64,6 +66,12 @@ void es_service_free(EsService *s, GDestroyNotify job_free)
   g_free(s);
 }
 
+void es_service_set_started_cb(EsService *s, EsServiceDoneFn fn, void *arg)
+{
+  s->started = fn;
+  s->started_arg = arg;
+}
+
 void es_service_set_changed_cb(EsService *s, EsServiceChangedFn fn, void *arg)
 {
   s->changed = fn;
@@ -94,8 +102,9 @@ static void on_served(void *arg)
 
 static void start(EsService *s)
 {
-  double now = es_engine_now(s->engine);
   while (g_queue_get_length(&s->serving) < s->config.workers && !g_queue_is_empty(&s->waiting)) {
+    /* Read each time: a started callback takes real time on a live engine. */
+    double now = es_engine_now(s->engine);
     Slot *slot = g_queue_pop_head(&s->waiting);
     double wait = now - slot->submitted, t = service_time(s, slot->mean_s);
     s->stats.started++;
@@ -104,10 +113,12 @@ static void start(EsService *s)
     s->stats.busy_s += t;
     g_queue_push_tail(&s->serving, slot);
     slot->timer = es_engine_timer_add(s->engine, t, on_served, slot);
+    if (s->started != NULL)
+      s->started(s->started_arg, slot->job);
   }
   if (s->changed != NULL)
     s->changed(s->changed_arg, g_queue_get_length(&s->waiting), g_queue_get_length(&s->serving),
-               now);
+               es_engine_now(s->engine));
 }
 
 gboolean es_service_submit(EsService *s, void *job, double mean_s)

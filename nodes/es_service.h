@@ -40,6 +40,9 @@ EsService *es_service_new(const EsServiceConfig *config, EsEngine *engine, EsSer
 /* Frees the station; jobs still waiting or in service go to `job_free` (may be NULL). */
 void es_service_free(EsService *service, GDestroyNotify job_free);
 void es_service_set_changed_cb(EsService *service, EsServiceChangedFn fn, void *arg);
+/* A worker took `job` (its service time is already running, so the time the callback takes
+ * is part of it when shorter): the callee may work on it, and owns it again only when done. */
+void es_service_set_started_cb(EsService *service, EsServiceDoneFn fn, void *arg);
 /* Queues `job` for `mean_s` of service (its mean under the exponential distribution).
  * FALSE when every worker is busy and the queue is full: the job stays the caller's. */
 gboolean es_service_submit(EsService *service, void *job, double mean_s);
