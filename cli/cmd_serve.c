@@ -1,6 +1,7 @@
 /* enrolsim serve: the RA/CA on real sockets (live engine), serving any RFC 6712 client such
  * as `openssl cmp` or `enrolsim enrol`, and logging what it issues and revokes as it goes. */
 #include <errno.h>
+#include <math.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,15 +11,18 @@
 
 #include "cli/cmd.h"
 #include "nodes/es_cmp.h"
+#include "engines/es_faults.h"
 #include "engines/es_live.h"
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
 #include "nodes/es_raca_store.h"
 #include "config/es_config.h"
 #include "pki/es_pki_config.h"
+#include "results/es_summary.h"
 
 typedef struct {
   EsLive *live;
+  EsFaults *faults;      /* [faults] in force: the RA/CA's engine, in front of the live one */
   EsRaca *raca;
   EsRacaStore *store;
   FILE *issued;
@@ -289,10 +293,57 @@ static gboolean open_logs(Serve *s, GError **error)
   return TRUE;
 }
 
-/* --new-ca-state: the files of the CA state serve keeps in OUT_DIR. */
+/* --new-ca-state: the files of the CA state serve keeps in OUT_DIR (serve_summary.json, the
+ * last session's figures, too). */
 static const char *const state_files[] = {
   "raca.db", "raca.db-wal", "raca.db-shm", "issued.csv", "revocations.csv", "crl.pem",
+  "serve_summary.json",
 };
+
+/* OUT_DIR/serve_summary.json, replaced at the end of each session: the session and the RA/CA's
+ * figures under the names of a simulated run's racas.0.* (sim/es_run_results.c), and the
+ * faults injected. */
+static gboolean write_summary(const Serve *s, const char *out_dir, guint workers, int signal,
+                              GError **error)
+{
+  double duration = es_engine_now(es_live_get0_engine(s->live));
+  g_autoptr(EsSummary) sum = es_summary_new();
+  GDateTime *start = g_date_time_new_from_unix_utc(s->epoch);
+  g_autofree char *started = start != NULL ? g_date_time_format(start, "%Y-%m-%dT%H:%M:%SZ")
+                                           : NULL;
+  if (start != NULL)
+    g_date_time_unref(start);
+  es_summary_set_string(sum, "session.started_at", started);
+  es_summary_set_double(sum, "session.duration_s", duration);
+  es_summary_set_string(sum, "session.stopped_by", es_summary_signal_name(signal));
+  EsRacaStats st;
+  es_raca_get_stats(s->raca, &st);
+  es_summary_set_uint(sum, "raca.workers", workers);
+  es_summary_set_uint(sum, "raca.requests", st.requests);
+  es_summary_set_uint(sum, "raca.issued", st.issued);
+  es_summary_set_uint(sum, "raca.confirmed", st.confirmed);
+  es_summary_set_uint(sum, "raca.revoked", st.revoked);
+  es_summary_set_uint(sum, "raca.errors", st.errors);
+  es_summary_set_uint(sum, "raca.duplicates", st.duplicates);
+  es_summary_set_uint(sum, "raca.busy_rejections", st.busy);
+  es_summary_set_double(sum, "raca.queueing_delay_s.mean", st.wait_mean_s);
+  es_summary_set_double(sum, "raca.queueing_delay_s.max", st.wait_max_s);
+  es_summary_set_double(sum, "raca.busy_s", st.busy_s);
+  double capacity = workers * duration;
+  es_summary_set_double(sum, "raca.utilisation", capacity > 0 ? st.busy_s / capacity : 0.0);
+  es_summary_set_uint(sum, "raca.max_queue", st.max_queue);
+  EsFaultsStats fs = {0};
+  if (s->faults != NULL)
+    es_faults_get_stats(s->faults, &fs);
+  char key[48];
+  for (guint k = 0; k < ES_FAULT_KINDS; k++) {
+    g_snprintf(key, sizeof key, "faults.%s", es_faults_kind_name(k));
+    es_summary_set_uint(sum, key, fs.count[k]);
+  }
+  es_summary_set_uint(sum, "faults.lost_transactions", fs.lost_transactions);
+  g_autofree char *path = g_build_filename(out_dir, "serve_summary.json", NULL);
+  return es_summary_write(sum, path, error);
+}
 
 static gboolean remove_state(const char *out_dir, GError **error)
 {
@@ -345,7 +396,7 @@ int es_cmd_serve(int argc, char **argv)
     {"harden", 0, 0, G_OPTION_ARG_STRING, &harden, "raca.harden: true (default) binds each transaction to its client and refuses replayed requests; false serves as an unprotected RA/CA would, to measure attacks", "BOOL"},
     {"message-time-window", 0, 0, G_OPTION_ARG_STRING, &message_time_window, "raca.message_time_window: refuse a request whose messageTime is further off (default 5min)", "DURATION"},
     {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "raca.keep_superseded=true: do not revoke the certificate a confirmed kur or re-enrolment replaces", NULL},
-    {"new-ca-state", 0, 0, G_OPTION_ARG_NONE, &new_state, "Start a new CA state: remove OUT_DIR's raca.db, issued.csv, revocations.csv and crl.pem first (serials start again at 0100)", NULL},
+    {"new-ca-state", 0, 0, G_OPTION_ARG_NONE, &new_state, "Start a new CA state: remove OUT_DIR's raca.db, issued.csv, revocations.csv, crl.pem and serve_summary.json first (serials start again at 0100)", NULL},
     {"overwrite", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &overwrite, "Refused: serve resumes its state; see --new-ca-state", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors and the listening line", NULL},
     {NULL}};
@@ -357,8 +408,10 @@ int es_cmd_serve(int argc, char **argv)
     "in OUT_DIR/raca.db (SQLite) and resumes it at the next start; appends every issued\n"
     "certificate to OUT_DIR/issued.csv and every revocation to revocations.csv, and rewrites\n"
     "OUT_DIR/crl.pem within a second of a revocation (before the rp of an rr). SIGINT or SIGTERM\n"
-    "stops it: certificates still awaiting certConf are revoked, the final CRL written, exit\n"
-    "status 0 (1 when a write failed).");
+    "stops it: certificates still awaiting certConf are revoked, the final CRL written, the\n"
+    "session's figures written to OUT_DIR/serve_summary.json, exit status 0 (1 when a write\n"
+    "failed). A scenario's [faults] (--set faults.http_500=0.1, ...) make it misbehave on\n"
+    "purpose, to test CMP clients.");
   GError *error = NULL;
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("serve", error, 2);
@@ -482,8 +535,14 @@ int es_cmd_serve(int argc, char **argv)
    * state: what resuming it revokes (confirm-wait over while serve was down) is logged. A
    * server's own log, a flushed line per event, so nothing is lost to a kill; the collector
    * writes a run's files at its end. */
-  if (!open_logs(&s, &error)
-      || (s.raca = es_raca_new(&rc, pki, es_live_get0_engine(s.live), &error)) == NULL)
+  /* [faults]: the RA/CA runs on an engine that injects them in front of the live one. */
+  EsEngine *raca_engine = es_live_get0_engine(s.live);
+  if (es_faults_config_any(&sc->faults)) {
+    s.faults = es_faults_new(&sc->faults, sc->seed, raca_engine);
+    es_faults_set_retry_after(s.faults, (guint)ceil(rc.retry_after_s));
+    raca_engine = es_faults_get0_engine(s.faults);
+  }
+  if (!open_logs(&s, &error) || (s.raca = es_raca_new(&rc, pki, raca_engine, &error)) == NULL)
     goto out;
   es_raca_set_observer(s.raca, &(EsRacaObserver){.event = on_event, .settled = on_settled}, &s);
   es_raca_set_store(s.raca, s.store);
@@ -522,6 +581,15 @@ int es_cmd_serve(int argc, char **argv)
     es_engine_timer_cancel(es_live_get0_engine(s.live), s.crl_tick_timer);
   if (s.error == NULL && !publish_crl(&s, &error))
     goto out;
+  /* After a failed write the summary is tried all the same (the exit status is 1 anyway). */
+  GError *summary_error = NULL;
+  if (!write_summary(&s, out_dir, rc.workers, es_live_get_signal(s.live), &summary_error)) {
+    if (s.error == NULL) {
+      error = summary_error;
+      goto out;
+    }
+    g_error_free(summary_error);
+  }
   if (s.error != NULL) {
     if (before.open_transactions > 0)
       fprintf(stderr, "enrolsim: serve: %u certificates awaiting certConf revoked on the way out; "
@@ -539,9 +607,17 @@ int es_cmd_serve(int argc, char **argv)
     printf("stopped by signal %d: %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT " issued (%"
            G_GUINT64_FORMAT " by kur), %" G_GUINT64_FORMAT " revoked (%" G_GUINT64_FORMAT
            " on request), %" G_GUINT64_FORMAT " errors, %" G_GUINT64_FORMAT " refused busy (503); "
-           "queueing delay mean %.4f s, max %.4f s (%u workers)\n", es_live_get_signal(s.live),
+           "queueing delay mean %.4f s, max %.4f s (%u workers)", es_live_get_signal(s.live),
            st.requests, st.issued, st.renewed, st.revoked, st.revoked_on_request, st.errors,
            st.busy, st.wait_mean_s, st.wait_max_s, rc.workers);
+    if (s.faults != NULL) {
+      EsFaultsStats fs;
+      es_faults_get_stats(s.faults, &fs);
+      printf("; faults among %" G_GUINT64_FORMAT " requests:", fs.requests);
+      for (guint k = 0; k < ES_FAULT_KINDS; k++)
+        printf("%s %s %" G_GUINT64_FORMAT, k > 0 ? "," : "", es_faults_kind_name(k), fs.count[k]);
+    }
+    printf("\n");
   }
   status = 0;
 
@@ -552,6 +628,7 @@ out:
                              ? 2 : 1);
   g_clear_error(&s.error);
   es_raca_free(s.raca);
+  es_faults_free(s.faults);
   es_raca_store_free(s.store);
   es_live_free(s.live);
   if (s.issued != NULL)

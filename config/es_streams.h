@@ -17,6 +17,9 @@
 #define ES_STREAM_KEY_POOL G_GUINT64_CONSTANT(0x9e1a000000000003) /* pooled RSA keys */
 #define ES_STREAM_HOSTILE G_GUINT64_CONSTANT(0x9e1a000000000004)  /* which eNBs are hostile */
 #define ES_STREAM_HOSTILE_PKI G_GUINT64_CONSTANT(0x9e1a000000000005) /* unknown vendor, rogue */
+/* serve's injected faults (engines/es_faults.h): one draw per request, one per transaction
+ * whose certConf comes. */
+#define ES_STREAM_FAULTS G_GUINT64_CONSTANT(0x9e1a000000000006)
 /* An RA/CA's own stream (serials, signatures) and its service times, of the RA/CA's seed. */
 #define ES_STREAM_RACA G_GUINT64_CONSTANT(0x7ac0000000000000)
 #define ES_STREAM_RACA_SERVICE G_GUINT64_CONSTANT(0x7ac0000000000001)

@@ -44,3 +44,11 @@ gboolean es_faults_config_any(const EsFaultsConfig *c)
 {
   return c->http_500 + c->http_503 + c->drop_before + c->drop_after + c->delay + c->lose_certconf > 0;
 }
+
+const char *es_faults_kind_name(EsFaultKind kind)
+{
+  static const char *const names[ES_FAULT_KINDS] = {
+      "http_500", "http_503", "drop_before", "drop_after", "delay", "lose_certconf"};
+  g_return_val_if_fail((guint)kind < ES_FAULT_KINDS, "?");
+  return names[kind];
+}

@@ -362,6 +362,7 @@ static const EsEngineOps live_ops = {
   .server_set = es_live_server_set,
   .reply = es_live_reply,
   .reply_unavailable = es_live_reply_unavailable,
+  .drop = es_live_drop,
 };
 
 /* ---- set-up ------------------------------------------------------------------------------ */

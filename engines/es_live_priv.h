@@ -49,9 +49,10 @@ gboolean es_live_parse_host_port(const char *text, char **host, guint16 *port, G
 
 /* The server's part of the engine API. */
 void es_live_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg);
-void es_live_reply(EsExchange *x, int http_status, const char *content_type, const guint8 *body,
-                   gsize len);
-void es_live_reply_unavailable(EsExchange *x, guint retry_after_s);
+void es_live_reply(EsEngine *engine, EsExchange *x, int http_status, const char *content_type,
+                   const guint8 *body, gsize len);
+void es_live_reply_unavailable(EsEngine *engine, EsExchange *x, guint retry_after_s);
+void es_live_drop(EsEngine *engine, EsExchange *x);
 /* Closes the listener and its connections and drops unanswered exchanges. */
 void es_live_server_free(EsLive *live);
 

@@ -418,21 +418,36 @@ static void reply_with(EsExchange *x, const EsHttpMsg *m)
   conn_process(conn); /* a request that came meanwhile (a no-op when already inside) */
 }
 
-void es_live_reply(EsExchange *x, int http_status, const char *content_type, const guint8 *body,
-                   gsize len)
+void es_live_reply(EsEngine *engine, EsExchange *x, int http_status, const char *content_type,
+                   const guint8 *body, gsize len)
 {
+  (void)engine;
   g_return_if_fail(x != NULL);
   EsHttpMsg m;
   es_http_reply(&m, http_status, content_type, body, len, x->keep_alive);
   reply_with(x, &m);
 }
 
-void es_live_reply_unavailable(EsExchange *x, guint retry_after_s)
+void es_live_reply_unavailable(EsEngine *engine, EsExchange *x, guint retry_after_s)
 {
+  (void)engine;
   g_return_if_fail(x != NULL);
   EsHttpMsg m;
   es_http_reply_busy(&m, retry_after_s, x->keep_alive);
   reply_with(x, &m);
+}
+
+/* No answer: the connection closes at once (freed after conn_process when inside it). */
+void es_live_drop(EsEngine *engine, EsExchange *x)
+{
+  (void)engine;
+  g_return_if_fail(x != NULL);
+  EsLiveConn *conn = x->conn;
+  exchange_free(x);
+  if (conn == NULL)
+    return;
+  conn->exchange = NULL;
+  conn_close(conn);
 }
 
 /* ---- set-up ----------------------------------------------------------------------------- */

@@ -45,6 +45,7 @@ typedef struct {
   char *content_type;
   int status;
   guint retry_after_s;
+  const char *error;        /* the connection ended without an answer (es_engine_drop) */
 } Delivery;
 
 typedef struct {
@@ -144,7 +145,7 @@ static void deliver_response(void *arg)
     gsize len = 0;
     const guint8 *body = g_bytes_get_data(d->body, &len);
     EsResponse r = {.http_status = d->status, .content_type = d->content_type, .body = body,
-                    .len = len, .retry_after_s = d->retry_after_s};
+                    .len = len, .retry_after_s = d->retry_after_s, .error = d->error};
     d->fn(d->arg, &r);
   }
   channel_unref(d->channel);
@@ -199,18 +200,35 @@ static void loop_server_set(EsEngine *e, guint raca, EsRequestFn fn, void *arg)
 static Delivery *reply_delivery(EsExchange *x, int status, const char *content_type,
                                 const guint8 *body, gsize len);
 
-static void loop_reply(EsExchange *x, int status, const char *content_type, const guint8 *body,
-                       gsize len)
+static void loop_reply(EsEngine *e, EsExchange *x, int status, const char *content_type,
+                       const guint8 *body, gsize len)
 {
+  (void)e;
   reply_delivery(x, status, content_type, body, len);
 }
 
-static void loop_reply_unavailable(EsExchange *x, guint retry_after_s)
+static void loop_reply_unavailable(EsEngine *e, EsExchange *x, guint retry_after_s)
 {
+  (void)e;
   static const char msg[] = "busy";
   Delivery *d = reply_delivery(x, 503, "text/plain", (const guint8 *)msg, sizeof msg - 1);
   if (d != NULL)
     d->retry_after_s = retry_after_s;
+}
+
+/* The server closed the connection without an answer: the client hears of it after the
+ * one-way delay, as a transport failure (no status). */
+static void loop_drop(EsEngine *e, EsExchange *x)
+{
+  EsLoopEngine *loop = (EsLoopEngine *)e;
+  Delivery *d = g_new0(Delivery, 1);
+  d->channel = x->channel; /* takes over the exchange's reference */
+  d->fn = x->fn;
+  d->arg = x->arg;
+  d->error = "connection closed";
+  d->body = g_bytes_new(NULL, 0);
+  loop_timer_add(&loop->engine, loop->delay, deliver_response, d);
+  g_free(x);
 }
 
 /* Schedules the reply's delivery (the exchange's reference passes to it). */
@@ -242,7 +260,7 @@ static const EsEngineOps loop_ops = {
   .now = loop_now, .timer_add = loop_timer_add, .timer_cancel = loop_timer_cancel,
   .channel_open = loop_channel_open, .channel_post = loop_channel_post,
   .channel_close = loop_channel_close, .server_set = loop_server_set, .reply = loop_reply,
-  .reply_unavailable = loop_reply_unavailable,
+  .reply_unavailable = loop_reply_unavailable, .drop = loop_drop,
 };
 
 EsLoopEngine *es_loop_engine_new(double one_way_delay_s)

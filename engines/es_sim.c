@@ -226,6 +226,7 @@ static const EsEngineOps sim_ops = {
   .server_set = es_sim_server_set,
   .reply = es_sim_reply,
   .reply_unavailable = es_sim_reply_unavailable,
+  .drop = es_sim_drop,
 };
 
 /* ---- building the network ------------------------------------------------------------ */

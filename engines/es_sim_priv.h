@@ -78,9 +78,10 @@ extern EsSim *es_sim_current;
 
 /* The servers' part of the engine API. */
 void es_sim_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg);
-void es_sim_reply(EsExchange *x, int http_status, const char *content_type,
+void es_sim_reply(EsEngine *engine, EsExchange *x, int http_status, const char *content_type,
                   const guint8 *body, gsize len);
-void es_sim_reply_unavailable(EsExchange *x, guint retry_after_s);
+void es_sim_reply_unavailable(EsEngine *engine, EsExchange *x, guint retry_after_s);
+void es_sim_drop(EsEngine *engine, EsExchange *x);
 void es_sim_server_free(EsServer *srv);
 
 #endif

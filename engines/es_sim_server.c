@@ -207,19 +207,35 @@ static void reply_with(EsExchange *x, const EsHttpMsg *m)
   g_free(x);
 }
 
-void es_sim_reply(EsExchange *x, int http_status, const char *content_type,
-                      const guint8 *body, gsize len)
+void es_sim_reply(EsEngine *engine, EsExchange *x, int http_status, const char *content_type,
+                  const guint8 *body, gsize len)
 {
+  (void)engine;
   g_return_if_fail(x != NULL);
   EsHttpMsg m;
   es_http_reply(&m, http_status, content_type, body, len, x->keep_alive);
   reply_with(x, &m);
 }
 
-void es_sim_reply_unavailable(EsExchange *x, guint retry_after_s)
+void es_sim_reply_unavailable(EsEngine *engine, EsExchange *x, guint retry_after_s)
 {
+  (void)engine;
   g_return_if_fail(x != NULL);
   EsHttpMsg m;
   es_http_reply_busy(&m, retry_after_s, x->keep_alive);
   reply_with(x, &m);
+}
+
+/* No answer: the connection closes (the client sees it end), the exchange is freed. */
+void es_sim_drop(EsEngine *engine, EsExchange *x)
+{
+  (void)engine;
+  g_return_if_fail(x != NULL);
+  EsServerConn *conn = x->conn;
+  if (conn != NULL) {
+    conn->exchange = NULL;
+    conn_close(conn);
+  }
+  g_queue_unlink(&es_sim_current->exchanges, &x->link);
+  g_free(x);
 }

@@ -27,7 +27,8 @@ typedef struct {
 typedef void (*EsResponseFn)(void *arg, const EsResponse *response);
 
 /* A complete request arrived at a server; the server answers, now or later, with
- * es_engine_reply (exactly once). `body` is only valid during the call. */
+ * es_engine_reply, es_engine_reply_unavailable or es_engine_drop (exactly once). `body` is
+ * only valid during the call. */
 typedef void (*EsRequestFn)(void *arg, EsExchange *exchange, const char *content_type,
                             const guint8 *body, gsize len);
 
@@ -57,10 +58,13 @@ typedef struct {
   void (*channel_post)(EsChannel *channel, const char *content_type, const guint8 *body,
                        gsize len, EsResponseFn fn, void *arg);
   void (*channel_close)(EsChannel *channel);
+  /* The server side gets the engine too, so that a decorator (engines/es_faults.h) can
+   * stand between the nodes and an engine and act on each exchange. */
   void (*server_set)(EsEngine *engine, guint raca, EsRequestFn fn, void *arg);
-  void (*reply)(EsExchange *exchange, int http_status, const char *content_type,
-                const guint8 *body, gsize len);
-  void (*reply_unavailable)(EsExchange *exchange, guint retry_after_s);
+  void (*reply)(EsEngine *engine, EsExchange *exchange, int http_status,
+                const char *content_type, const guint8 *body, gsize len);
+  void (*reply_unavailable)(EsEngine *engine, EsExchange *exchange, guint retry_after_s);
+  void (*drop)(EsEngine *engine, EsExchange *exchange);
 } EsEngineOps;
 
 /* Implementations embed this first in their own struct. */
@@ -107,14 +111,18 @@ static inline void es_engine_server_set(EsEngine *e, guint raca, EsRequestFn fn,
 static inline void es_engine_reply(EsEngine *e, EsExchange *x, int http_status,
                                    const char *content_type, const guint8 *body, gsize len)
 {
-  e->ops->reply(x, http_status, content_type, body, len);
+  e->ops->reply(e, x, http_status, content_type, body, len);
 }
 
 /* Answers 503 Service Unavailable with Retry-After: the server is too busy to queue the
  * request; the client should send it again after that many seconds. Frees the exchange. */
 static inline void es_engine_reply_unavailable(EsEngine *e, EsExchange *x, guint retry_after_s)
 {
-  e->ops->reply_unavailable(x, retry_after_s);
+  e->ops->reply_unavailable(e, x, retry_after_s);
 }
+
+/* Closes the client's connection without an answer and frees the exchange: the client sees
+ * the connection end (a transport failure), as when a server crashes or a middlebox cuts it. */
+static inline void es_engine_drop(EsEngine *e, EsExchange *x) { e->ops->drop(e, x); }
 
 #endif
