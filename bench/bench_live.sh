@@ -3,7 +3,8 @@
 # at concurrency 1, 16 and 256; a sequential loop of the `openssl cmp` CLI against the same
 # server; and the in-memory CMP rate (`enrolsim bench-inmem`, one process, no network).
 # Prints the rates and their ratios, and exits 1 when the live pair is below 20x the CLI loop
-# (the CLI as it runs by default) or below 0.5x the in-memory rate. Run it on an idle machine.
+# (the CLI as it runs by default) or, at concurrency 256, below the in-memory rate (1.0x). Run
+# it on an idle machine.
 #   bench/bench_live.sh [ENROLSIM]    (default: build/enrolsim)
 # Sizes: BENCH_N1 BENCH_N16 BENCH_N256 (eNBs per concurrency), BENCH_CLI (CLI runs),
 # BENCH_INMEM (in-memory enrolments).
@@ -71,7 +72,7 @@ awk -v b="$best" -v c1="${live[1]}" -v c16="${live[16]}" -v c256="${live[256]}" 
     -v nk="$cli_nokeep" -v m="$mem" 'BEGIN {
   printf "ratios: live pair (best: %.1f per s) / CLI loop (%.1f per s) = %.1fx (target >= 20x);", b, cli, b / cli
   printf " / CLI loop with -keep_alive 0 = %.1fx\n", b / nk
-  printf "        live pair / in-memory = %.2fx (target >= 0.5x); concurrency 1, 16, 256: %.2fx, %.2fx, %.2fx\n", b / m, c1 / m, c16 / m, c256 / m
-  exit !(b >= 20 * cli && b >= 0.5 * m)
+  printf "        live pair / in-memory: concurrency 256: %.2fx (target >= 1.0x); concurrency 1, 16: %.2fx, %.2fx\n", c256 / m, c1 / m, c16 / m
+  exit !(b >= 20 * cli && c256 >= 1.0 * m)
 }' || { echo "bench_live: below target"; exit 1; }
 echo "bench_live: targets met"
