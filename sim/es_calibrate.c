@@ -54,6 +54,8 @@ void es_calib_fit(const EsCalibSample *samples, guint n_samples, double rtt_s,
                     ? ES_SERVICE_EXPONENTIAL
                     : ES_SERVICE_FIXED;
     fit->demand_s = fit->ir_service_s + fit->certconf_service_s;
+    if (fit->demand_s > 0 && n_samples > 1)
+      fit->demand_se = sqrt((ir_sd * ir_sd + cc_sd * cc_sd) / n_samples) / fit->demand_s;
   }
   double best = 0;
   for (guint i = 0; i < n_steps; i++) {
@@ -159,9 +161,12 @@ char *es_calibration_to_ini(const EsCalibration *cal)
                            ms(c, f->certconf_mean_s), ms(d, f->certconf_service_s));
     g_string_append_printf(s,
                            "# Coefficient of variation of the service samples: ir %s, certConf "
-                           "%s (about 1: exponential, about 0: fixed).\n"
+                           "%s (about 1: exponential, about 0: fixed);\n"
+                           "# standard error of the service demand %s %% (more --samples narrow "
+                           "it as 1/sqrt(n)).\n"
                            "service = %s\n",
                            num(a, "%.3f", f->ir_cv), num(b, "%.3f", f->certconf_cv),
+                           num(c, "%.1f", 100 * f->demand_se),
                            f->dist == ES_SERVICE_EXPONENTIAL ? "exponential" : "fixed");
     g_string_append_printf(s,
                            "# Not measured (calibrate sends no kur or rr): taken as ir_service "

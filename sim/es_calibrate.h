@@ -47,6 +47,8 @@ typedef struct {
   double ir_cv, certconf_cv;                 /* of the service samples */
   EsServiceDist dist;
   double demand_s;        /* service demand of one enrolment: ir_service + certconf_service */
+  double demand_se;       /* its standard error over the samples, relative: the mean of an
+                           * exponential time is known to 1/sqrt(n) only */
   double x_max;           /* the highest throughput of the sweep, per second */
   guint x_max_concurrency;
   double workers_exact;   /* x_max * demand_s */

@@ -195,9 +195,23 @@ static void test_csv(void)
   g_assert_nonnull(strstr(gp, "set output 'calibration.'.fmt"));
 }
 
+/* The standard error of the service demand: sqrt((sd_ir^2 + sd_cc^2) / n) over the demand. */
+static void test_demand_error(void)
+{
+  const EsCalibSample samples[] = {{0.010, 0.010}, {0.030, 0.010}};
+  EsCalibFit f;
+  es_calib_fit(samples, 2, 0, NULL, 0, &f);
+  g_assert_cmpfloat_with_epsilon(f.demand_s, 0.030, 1e-12);
+  g_assert_cmpfloat_with_epsilon(f.demand_se, sqrt(0.0002 / 2) / 0.030, 1e-9);
+  const EsCalibSample fixed[] = {{0.020, 0.010}, {0.020, 0.010}, {0.020, 0.010}};
+  es_calib_fit(fixed, 3, 0, NULL, 0, &f);
+  g_assert_cmpfloat(f.demand_se, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/calibrate/demand-error", test_demand_error);
   g_test_add_func("/calibrate/exact_recovery", test_exact_recovery);
   g_test_add_func("/calibrate/exponential", test_exponential);
   g_test_add_func("/calibrate/unsaturated_and_shedding", test_unsaturated_and_shedding);
