@@ -197,17 +197,8 @@ new_key "$tmp/fixed.key"
 openssl req -new -key "$tmp/fixed.key" -subj "/O=Operator/CN=enb-1" -out "$tmp/fixed.csr" 2>/dev/null
 openssl x509 -req -in "$tmp/fixed.csr" -CA "$pki/operator-root.pem" -CAkey "$pki/operator-root.key" \
   -days 30 -set_serial 0x4242 -out "$tmp/fixed.pem" 2>/dev/null || fail "fixed certificate"
-timeout 60 openssl cmp -port 0 -srv_cert "$pki/raca.pem" -srv_key "$pki/raca.key" \
-  -srv_trusted "$pki/vendor-root.pem" -rsp_cert "$tmp/fixed.pem" \
-  -rsp_extracerts "$pki/raca-cross.pem" -rsp_capubs "$pki/operator-root.pem" >"$tmp/mock.log" 2>&1 &
-pids+=($!)
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*ACCEPT .*:\([0-9][0-9]*\).*/\1/p' "$tmp/mock.log" | head -1)
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || fail "mock server did not start: $(cat "$tmp/mock.log")"
+start_mock -srv_cert "$pki/raca.pem" -srv_key "$pki/raca.key" -srv_trusted "$pki/vendor-root.pem" \
+  -rsp_cert "$tmp/fixed.pem" -rsp_extracerts "$pki/raca-cross.pem" -rsp_capubs "$pki/operator-root.pem"
 calibrate "$tmp/mock" --server "127.0.0.1:$port" --new-key "$tmp/fixed.key" --devices 1 --timeout 5s
 [ $rc -eq 0 ] || fail "calibrate the mock: exit $rc: $(cat "$tmp/mock.err") $(tail -3 "$tmp/mock.log")"
 sed 's/^/MOCK: /' "$tmp/mock.out"

@@ -12,23 +12,10 @@ openssl req -new -key "$tmp/fixed.key" -subj "/O=Operator/CN=enb-1" -out "$tmp/f
 openssl x509 -req -in "$tmp/fixed.csr" -CA "$pki/operator-root.pem" -CAkey "$pki/operator-root.key" \
   -days 30 -set_serial 0x4242 -out "$tmp/fixed.pem" 2>/dev/null || fail "fixed certificate"
 
-# start_mock: the mock on a free port (it prints "ACCEPT [::]:PORT" once listening); sets port.
-start_mock() {
-  timeout 60 openssl cmp -port 0 -max_msgs 10 -srv_cert "$pki/raca.pem" -srv_key "$pki/raca.key" \
-    -srv_trusted "$pki/vendor-root.pem" -rsp_cert "$tmp/fixed.pem" \
-    -rsp_extracerts "$pki/raca-cross.pem" -rsp_capubs "$pki/operator-root.pem" >"$tmp/mock.log" 2>&1 &
-  mock_pid=$!
-  pids+=("$mock_pid")
-  port=
-  for _ in $(seq 100); do
-    port=$(sed -n 's/.*ACCEPT .*:\([0-9][0-9]*\).*/\1/p' "$tmp/mock.log" | head -1)
-    [ -n "$port" ] && break
-    sleep 0.05
-  done
-  [ -n "$port" ] || fail "mock server did not start: $(cat "$tmp/mock.log")"
-}
-
-start_mock
+# The mock with the RA/CA's credential, handing out one fixed certificate.
+start_mock -max_msgs 10 -srv_cert "$pki/raca.pem" -srv_key "$pki/raca.key" \
+  -srv_trusted "$pki/vendor-root.pem" -rsp_cert "$tmp/fixed.pem" \
+  -rsp_extracerts "$pki/raca-cross.pem" -rsp_capubs "$pki/operator-root.pem"
 timeout 30 "$es" enrol "$pki" "$tmp/ok" --server "127.0.0.1:$port" --new-key "$tmp/fixed.key" \
   --keep-certs >"$tmp/ok.log" 2>&1 || fail "enrol with --new-key: $(cat "$tmp/ok.log") $(tail -5 "$tmp/mock.log")"
 cmp -s <(openssl x509 -in "$tmp/ok/certs/enb-1.pem" -outform DER) <(openssl x509 -in "$tmp/fixed.pem" -outform DER) \

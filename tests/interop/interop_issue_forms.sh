@@ -54,17 +54,9 @@ openssl x509 -req -in "$tmp/rogue.csr" -CA "$pki/operator-root.pem" -CAkey "$pki
 openssl req -new -key "$tmp/fixed.key" -subj "/O=Operator/CN=enb-2" -out "$tmp/fixed.csr" 2>/dev/null
 openssl x509 -req -in "$tmp/fixed.csr" -CA "$pki/operator-root.pem" -CAkey "$pki/operator-root.key" \
   -days 30 -set_serial 9 -out "$tmp/fixed.pem" 2>/dev/null || fail "test certificates"
-timeout 60 openssl cmp -port 0 -max_msgs 4 -srv_cert "$tmp/rogue.pem" -srv_key "$tmp/rogue.key" \
+start_mock -max_msgs 4 -srv_cert "$tmp/rogue.pem" -srv_key "$tmp/rogue.key" \
   -srv_trusted "$pki/vendor-root.pem" -rsp_cert "$tmp/fixed.pem" -rsp_extracerts "$tmp/rogue-cross.pem" \
-  -rsp_capubs "$pki/operator-root.pem" >"$tmp/mock.log" 2>&1 &
-pids+=($!)
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*ACCEPT .*:\([0-9][0-9]*\).*/\1/p' "$tmp/mock.log" | head -1)
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || fail "mock did not start: $(cat "$tmp/mock.log")"
+  -rsp_capubs "$pki/operator-root.pem"
 timeout 30 "$es" enrol --pki "$pki" --server "127.0.0.1:$port" --enbs 1 --concurrency 1 \
   --out "$tmp/rogue-run" --new-key "$tmp/fixed.key" -q >/dev/null 2>&1
 [ $? -eq 1 ] || fail "enrol accepted a response from a mock that is not cross-certified"

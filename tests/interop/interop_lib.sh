@@ -39,6 +39,21 @@ stop_serve() {
   [ "$rc" -eq 0 ] || fail "serve exited $rc after SIGTERM"
 }
 
+# start_mock [OPTIONS...]: OpenSSL's mock CMP server, `openssl cmp -port 0 OPTIONS`, on a free
+# port (it prints "ACCEPT [::]:PORT" once listening); sets mock_pid and port.
+start_mock() {
+  timeout 60 openssl cmp -port 0 "$@" >"$tmp/mock.log" 2>&1 &
+  mock_pid=$!
+  pids+=("$mock_pid")
+  port=
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*ACCEPT .*:\([0-9][0-9]*\).*/\1/p' "$tmp/mock.log" | head -1)
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  [ -n "$port" ] || fail "mock server did not start: $(cat "$tmp/mock.log")"
+}
+
 new_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 
 # The serial of a certificate as `openssl x509 -serial` prints it.
