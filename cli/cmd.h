@@ -3,6 +3,10 @@
 #define ES_CMD_H
 
 #include <glib.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include "pki/es_pki.h"
+#include "results/es_outdir.h"
 #include "sim/es_scenario.h"
 
 /* Each takes argv from the command name on and returns the exit status: 0 success, 1 failure
@@ -32,6 +36,13 @@ typedef struct {
  * that no live command reads. NULL after printing why (exit status 2). */
 EsScenario *es_cmd_live_scenario(const char *command, const char *file, char **sets,
                                  const EsCmdKeyOption *options, gsize n_options);
+
+/* The vendor credential of eNB i (1..N): PKI_DIR/devices/enb-<i>.pem/.key, or, when there is
+ * none, one issued by the vendor root of `pki`, saved there and added to PKI_DIR's manifest
+ * (*pki_files, opened at the first one made), so that pki init --overwrite removes it, and
+ * counted in *made. The caller owns *cert and *key either way. */
+gboolean es_cmd_device(const char *pki_dir, const EsPki *pki, guint i, X509 **cert,
+                       EVP_PKEY **key, EsOutdir **pki_files, guint *made, GError **error);
 
 /* Prints "enrolsim: WHAT: message" to stderr, frees error, returns status. */
 int es_cmd_fail(const char *what, GError *error, int status);

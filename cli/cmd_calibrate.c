@@ -34,24 +34,9 @@ static gboolean need_devices(void *arg, guint n, GError **error)
   Cli *cli = arg;
   guint made = 0;
   for (guint i = cli->ready + 1; i <= n; i++) {
-    g_autofree char *path = g_strdup_printf("%s/devices/enb-%u.pem", cli->pki_dir, i);
-    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-      if (!es_pki_load_device(cli->pki_dir, i, &cli->certs[i - 1], &cli->keys[i - 1], error))
-        return FALSE;
-    } else {
-      if (cli->pki_files == NULL
-          && (cli->pki_files = es_outdir_append(cli->pki_dir, error)) == NULL)
-        return FALSE;
-      cli->keys[i - 1] = es_key_generate(es_pki_get_key_type(cli->pki), error);
-      cli->certs[i - 1] =
-          cli->keys[i - 1] != NULL ? es_pki_issue_device(cli->pki, i, cli->keys[i - 1], error) : NULL;
-      if (cli->certs[i - 1] == NULL
-          || !es_outdir_claimf(cli->pki_files, error, "devices/enb-%u.pem", i)
-          || !es_outdir_claimf(cli->pki_files, error, "devices/enb-%u.key", i)
-          || !es_pki_save_device(cli->pki_dir, i, cli->certs[i - 1], cli->keys[i - 1], error))
-        return FALSE;
-      made++;
-    }
+    if (!es_cmd_device(cli->pki_dir, cli->pki, i, &cli->certs[i - 1], &cli->keys[i - 1],
+                       &cli->pki_files, &made, error))
+      return FALSE;
     cli->ready = i;
   }
   if (made > 0 && !cli->quiet)

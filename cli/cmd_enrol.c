@@ -250,25 +250,9 @@ static gboolean load_devices(const char *pki_dir, const EsPki *pki, guint n, X50
 {
   guint made = 0;
   g_autoptr(EsOutdir) pki_files = NULL;
-  for (guint i = 1; i <= n; i++) {
-    char *path = g_strdup_printf("%s/devices/enb-%u.pem", pki_dir, i);
-    gboolean exists = g_file_test(path, G_FILE_TEST_EXISTS);
-    g_free(path);
-    if (exists) {
-      if (!es_pki_load_device(pki_dir, i, &certs[i], &keys[i], error))
-        return FALSE;
-      continue;
-    }
-    if (pki_files == NULL && (pki_files = es_outdir_append(pki_dir, error)) == NULL)
+  for (guint i = 1; i <= n; i++)
+    if (!es_cmd_device(pki_dir, pki, i, &certs[i], &keys[i], &pki_files, &made, error))
       return FALSE;
-    keys[i] = es_key_generate(es_pki_get_key_type(pki), error);
-    certs[i] = keys[i] != NULL ? es_pki_issue_device(pki, i, keys[i], error) : NULL;
-    if (certs[i] == NULL || !es_outdir_claimf(pki_files, error, "devices/enb-%u.pem", i)
-        || !es_outdir_claimf(pki_files, error, "devices/enb-%u.key", i)
-        || !es_pki_save_device(pki_dir, i, certs[i], keys[i], error))
-      return FALSE;
-    made++;
-  }
   if (made > 0 && !quiet)
     printf("made %u device credential%s in %s/devices\n", made, made == 1 ? "" : "s", pki_dir);
   return TRUE;
