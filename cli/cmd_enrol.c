@@ -67,8 +67,8 @@ static void start_more(Enrol *r);
 
 /* The signal handler only sets a flag: looked at on the loop a few times a second. */
 #define INTERRUPT_CHECK_S 0.05
-/* A timer may fire a little before its time (libevent measures from the start of its loop
- * turn): an eNB due within this much is started now. */
+/* An eNB due within this much is started now, with those due before it: no timer for a
+ * wait shorter than a loop turn. */
 #define EARLY_S 0.0005
 
 static void on_interrupt_check(void *arg)
