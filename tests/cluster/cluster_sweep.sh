@@ -12,7 +12,8 @@ if [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; then
   exit 77
 fi
 tmp=$(mktemp -d)
-export ES_SLURM_DIR=$tmp/cluster ES_SLURM_PORT=${ES_SLURM_PORT:-6827}
+# Ports of its own, apart from a cluster started by hand on the defaults.
+export ES_SLURM_DIR=$tmp/cluster ES_SLURM_PORT=6827
 cluster=$src/scripts/slurm_cluster.sh
 trap 'bash "$cluster" stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 bash "$cluster" start >"$tmp/start.log" 2>&1 || fail "cluster did not start: $(cat "$tmp/start.log")"
