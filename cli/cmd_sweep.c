@@ -256,9 +256,12 @@ int es_cmd_sweep(int argc, char **argv)
     g_autofree char *path = NULL;
     if (!es_sweep_write_slurm(sw, self, (guint)jobs, &path, &error))
       return es_cmd_fail("sweep", error, 1);
+    /* Quoted, so the commands can be pasted as they are. */
+    g_autofree char *q_path = g_shell_quote(path);
+    g_autofree char *q_dir = g_shell_quote(es_sweep_get_dir(sw));
     printf("wrote %s: %u array tasks\n"
            "submit it with `sbatch %s`, then run `enrolsim sweep --collect %s`\n",
-           path, es_sweep_get_n_tasks(sw), path, es_sweep_get_dir(sw));
+           path, es_sweep_get_n_tasks(sw), q_path, q_dir);
     return 0;
   }
   if (jobs == 0)

@@ -308,6 +308,10 @@ static void test_slurm(Fixture *f, gconstpointer data)
                                        "2 replications), one per array task.\n"));
   g_assert_nonnull(strstr(text, "\n#SBATCH --array=0-11\n"));
   g_assert_nonnull(strstr(text, "\n#SBATCH --mem=1512M\n")); /* 512 MiB + 8000 / 8 */
+  /* sbatch splits an unquoted value at the space ("Invalid directive"): quoted. */
+  g_autofree char *out_line =
+      g_strdup_printf("\n#SBATCH --output=\"%s/slurm-%%A_%%a.log\"\n", es_sweep_get_dir(sw));
+  g_assert_nonnull(strstr(text, out_line));
   g_autofree char *quoted = g_shell_quote(es_sweep_get_dir(sw));
   g_autofree char *exec_line =
       g_strdup_printf("\nexec \"$ENROLSIM\" sweep --task \"$SLURM_ARRAY_TASK_ID\" %s\n", quoted);
@@ -335,6 +339,50 @@ static void test_slurm(Fixture *f, gconstpointer data)
   g_assert_cmpstr(out, ==, want);
 }
 
+/* Folders #SBATCH cannot name as they are: a % (a pattern to sbatch) is doubled; one with a
+ * quote or a backslash (sbatch has no escape for them) gets no --output line, the task sending
+ * its output to the same log itself. */
+static void test_slurm_output(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  GError *error = NULL;
+  const char *varies[] = {"raca.workers=1,2", NULL};
+  g_autofree char *pct = g_build_filename(f->dir, "100%x", NULL);
+  g_free(f->sweep_dir);
+  f->sweep_dir = g_steal_pointer(&pct);
+  g_autoptr(EsSweep) sw = new_sweep(f, varies, 1);
+  g_autofree char *text = es_sweep_slurm_script(sw, "/opt/es/enrolsim", 0);
+  g_autofree char *want_line =
+      g_strdup_printf("\n#SBATCH --output=\"%s/100%%%%x/slurm-%%A_%%a.log\"\n", f->dir);
+  g_assert_nonnull(strstr(text, want_line));
+  g_assert_null(strstr(text, "exec >"));
+
+  g_autofree char *odd = g_build_filename(f->dir, "a \"b\\c", NULL);
+  g_free(f->sweep_dir);
+  f->sweep_dir = g_steal_pointer(&odd);
+  g_autoptr(EsSweep) sw2 = new_sweep(f, varies, 1);
+  g_assert_true(es_sweep_write_manifest(sw2, &error));
+  g_autofree char *fake = g_build_filename(f->dir, "fake", NULL);
+  g_assert_true(g_file_set_contents(fake, "#!/bin/sh\necho \"ran $3\"\n", -1, NULL));
+  g_assert_cmpint(g_chmod(fake, 0755), ==, 0);
+  g_autofree char *path = NULL;
+  g_assert_true(es_sweep_write_slurm(sw2, fake, 0, &path, &error));
+  g_assert_no_error(error);
+  g_autofree char *written = NULL;
+  g_assert_true(g_file_get_contents(path, &written, NULL, NULL));
+  g_assert_null(strstr(written, "--output"));
+  const char *argv[] = {"bash", path, NULL};
+  const char *envp[] = {"SLURM_ARRAY_JOB_ID=7", "SLURM_ARRAY_TASK_ID=1", "PATH=/usr/bin:/bin", NULL};
+  int status;
+  g_autofree char *out = run_capture(argv, envp, &status);
+  g_assert_cmpint(status, ==, 0);
+  g_assert_cmpstr(out, ==, "");
+  g_autofree char *log = g_build_filename(f->sweep_dir, "slurm-7_1.log", NULL);
+  g_autofree char *logged = NULL;
+  g_assert_true(g_file_get_contents(log, &logged, NULL, NULL));
+  g_assert_cmpstr(logged, ==, "ran 1\n");
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -344,5 +392,6 @@ int main(int argc, char **argv)
   g_test_add("/sweep/folder/manifest", Fixture, NULL, setup, test_manifest, teardown);
   g_test_add("/sweep/folder/collect", Fixture, NULL, setup, test_collect, teardown);
   g_test_add("/sweep/slurm/script", Fixture, NULL, setup, test_slurm, teardown);
+  g_test_add("/sweep/slurm/output", Fixture, NULL, setup, test_slurm_output, teardown);
   return g_test_run();
 }
