@@ -72,6 +72,14 @@ gboolean es_live_set_target(EsLive *live, const char *host_port, const char *pat
 gboolean es_live_listen(EsLive *live, const char *host_port, const EsLiveLimits *limits,
                         GError **error);
 guint16 es_live_get_port(const EsLive *live);
+/* Writes the body of a page served to GET (es_live_set_page). */
+typedef void (*EsLivePageFn)(void *arg, GString *body);
+/* Answers GET of exactly `path` with 200, `content_type` and what fn writes, at once in the
+ * event loop: the request never reaches the RA/CA, so the page answers while every worker is
+ * busy and while the RA/CA refuses requests. Other GETs still get 405. One page; fn NULL
+ * removes it. */
+void es_live_set_page(EsLive *live, const char *path, const char *content_type,
+                      EsLivePageFn fn, void *arg);
 /* The limits in force (defaults filled in) and what they did; zeros before es_live_listen. */
 void es_live_get_server_stats(const EsLive *live, EsLiveLimits *limits, EsLiveServerStats *stats);
 
