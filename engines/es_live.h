@@ -65,7 +65,8 @@ gint64 es_live_get_epoch(const EsLive *live, double *fraction);
 gboolean es_live_set_target(EsLive *live, const char *host_port, const char *path, GError **error);
 
 /* Serves RA/CA 0 (es_engine_server_set) on "HOST:PORT"; port 0 picks a free one, which
- * es_live_get_port then tells. Any request path is accepted; methods other than POST get 405.
+ * es_live_get_port then tells. Any request path is accepted; methods other than POST get 405
+ * (but GET of the page, es_live_set_page).
  * `limits` may be NULL. When accept() finds no descriptor left, the stalest connection is
  * closed to make room, or else accepting pauses (250 ms at a time); one line on stderr says
  * so, once per episode. */
