@@ -13,6 +13,7 @@
 #include "nodes/es_cmp.h"
 #include "engines/es_faults.h"
 #include "engines/es_live.h"
+#include "engines/es_metrics.h"
 #include "pki/es_pki.h"
 #include "nodes/es_raca.h"
 #include "nodes/es_raca_store.h"
@@ -22,7 +23,8 @@
 
 typedef struct {
   EsLive *live;
-  EsFaults *faults;      /* [faults] in force: the RA/CA's engine, in front of the live one */
+  EsMetrics *metrics;    /* GET /metrics: in front of the live engine, behind the faults */
+  EsFaults *faults;      /* [faults] in force: the RA/CA's engine, in front of the metrics' */
   EsRaca *raca;
   EsRacaStore *store;
   FILE *issued;
@@ -151,6 +153,7 @@ static void on_crl_due(void *arg)
 static void on_event(void *arg, const EsRacaEvent *ev)
 {
   Serve *s = arg;
+  es_metrics_on_event(s->metrics, ev);
   GString *row = ev->kind == ES_RACA_EVENT_ISSUED ? s->issued_rows : s->revoked_rows;
   row_start(row, ev->t, utc_us_of(s, ev->t), ev->cert);
   if (ev->kind == ES_RACA_EVENT_ISSUED) {
@@ -182,6 +185,7 @@ static void on_crl_tick(void *arg)
 static void on_settled(void *arg, gboolean durable)
 {
   Serve *s = arg;
+  es_metrics_on_settled(s->metrics, durable);
   if (durable) {
     append(s, s->issued, s->issued_path, s->issued_rows);
     append(s, s->revocations, s->revocations_path, s->revoked_rows);
@@ -199,6 +203,13 @@ static void on_settled(void *arg, gboolean durable)
     publish_or_fail(s);
   else if (s->crl_timer == 0 && s->live != NULL)
     s->crl_timer = es_engine_timer_add(es_live_get0_engine(s->live), CRL_INTERVAL_S, on_crl_due, s);
+}
+
+static void on_queue_changed(void *arg, guint raca, guint waiting, guint busy, double t)
+{
+  Serve *s = arg;
+  (void)raca, (void)t;
+  es_metrics_on_queue(s->metrics, waiting, busy);
 }
 
 /* Opens a log to append to, across restarts: a last row cut short by a kill is dropped, and
@@ -536,7 +547,8 @@ int es_cmd_serve(int argc, char **argv)
    * server's own log, a flushed line per event, so nothing is lost to a kill; the collector
    * writes a run's files at its end. */
   /* [faults]: the RA/CA runs on an engine that injects them in front of the live one. */
-  EsEngine *raca_engine = es_live_get0_engine(s.live);
+  s.metrics = es_metrics_new(es_live_get0_engine(s.live));
+  EsEngine *raca_engine = es_metrics_get0_engine(s.metrics);
   if (es_faults_config_any(&sc->faults)) {
     s.faults = es_faults_new(&sc->faults, sc->seed, raca_engine);
     es_faults_set_retry_after(s.faults, (guint)ceil(rc.retry_after_s));
@@ -544,7 +556,9 @@ int es_cmd_serve(int argc, char **argv)
   }
   if (!open_logs(&s, &error) || (s.raca = es_raca_new(&rc, pki, raca_engine, &error)) == NULL)
     goto out;
-  es_raca_set_observer(s.raca, &(EsRacaObserver){.event = on_event, .settled = on_settled}, &s);
+  es_raca_set_observer(s.raca, &(EsRacaObserver){.event = on_event, .settled = on_settled,
+                                                  .queue_changed = on_queue_changed}, &s);
+  es_metrics_attach(s.metrics, s.live, s.raca);
   es_raca_set_store(s.raca, s.store);
   if (!es_raca_restore(s.raca, &error)
       || !publish_crl(&s, &error)
@@ -629,6 +643,7 @@ out:
   g_clear_error(&s.error);
   es_raca_free(s.raca);
   es_faults_free(s.faults);
+  es_metrics_free(s.metrics);
   es_raca_store_free(s.store);
   es_live_free(s.live);
   if (s.issued != NULL)

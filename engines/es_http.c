@@ -165,6 +165,8 @@ static int on_message_begin(http_parser *p)
   in->in_expect = FALSE;
   in->expect_text[0] = '\0';
   in->expect_continue = FALSE;
+  in->target[0] = '\0';
+  in->target_len = 0;
   in->begun = TRUE;
   in->complete = FALSE;
   return 0;
@@ -182,8 +184,20 @@ static int count_header(EsHttpIn *in, size_t len)
 
 static int on_url_or_status(http_parser *p, const char *at, size_t len)
 {
-  (void)at;
-  return count_header(p->data, len);
+  EsHttpIn *in = p->data;
+  /* The target may come in pieces; only a short one is kept whole. */
+  if (in->target_len < sizeof in->target) {
+    gsize n = MIN(len, sizeof in->target - 1 - in->target_len);
+    memcpy(in->target + in->target_len, at, n);
+    in->target[in->target_len + n] = '\0';
+  }
+  in->target_len += len;
+  return count_header(in, len);
+}
+
+gboolean es_http_in_target_is(const EsHttpIn *in, const char *path)
+{
+  return in->target_len < sizeof in->target && strcmp(in->target, path) == 0;
 }
 
 static int on_header_field(http_parser *p, const char *at, size_t len)

@@ -89,6 +89,8 @@ typedef struct {
   gboolean in_expect;   /* the header value being read belongs to Expect */
   char expect_text[16];
   gboolean expect_continue; /* the request said Expect: 100-continue */
+  char target[64];      /* a request's target, truncated (a longer one names no page) */
+  gsize target_len;     /* its whole length */
   gboolean begun;       /* a message's first byte has come and it is not complete yet */
   gboolean complete;
   int reject;           /* an HTTP status that says why we gave up on the message */
@@ -108,6 +110,8 @@ void es_http_in_release_body(EsHttpIn *in);
  * a peer could use to smuggle a message past another parser (two Content-Length fields,
  * equal or not; Content-Length with chunked), and two Content-Type fields. */
 gsize es_http_in_feed(EsHttpIn *in, const guint8 *data, gsize len);
+/* TRUE when the request's target is exactly `path` (no query, nothing truncated). */
+gboolean es_http_in_target_is(const EsHttpIn *in, const char *path);
 /* The message's Content-Type, NULL when it had none. */
 const char *es_http_in_content_type(const EsHttpIn *in);
 

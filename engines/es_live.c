@@ -458,6 +458,8 @@ void es_live_free(EsLive *live)
   g_free(live->target_host);
   g_free(live->target_hostport);
   g_free(live->path);
+  g_free(live->page_path);
+  g_free(live->page_type);
   g_free(live);
 }
 

@@ -65,13 +65,22 @@ gint64 es_live_get_epoch(const EsLive *live, double *fraction);
 gboolean es_live_set_target(EsLive *live, const char *host_port, const char *path, GError **error);
 
 /* Serves RA/CA 0 (es_engine_server_set) on "HOST:PORT"; port 0 picks a free one, which
- * es_live_get_port then tells. Any request path is accepted; methods other than POST get 405.
+ * es_live_get_port then tells. Any request path is accepted; methods other than POST get 405
+ * (but GET of the page, es_live_set_page).
  * `limits` may be NULL. When accept() finds no descriptor left, the stalest connection is
  * closed to make room, or else accepting pauses (250 ms at a time); one line on stderr says
  * so, once per episode. */
 gboolean es_live_listen(EsLive *live, const char *host_port, const EsLiveLimits *limits,
                         GError **error);
 guint16 es_live_get_port(const EsLive *live);
+/* Writes the body of a page served to GET (es_live_set_page). */
+typedef void (*EsLivePageFn)(void *arg, GString *body);
+/* Answers GET of exactly `path` with 200, `content_type` and what fn writes, at once in the
+ * event loop: the request never reaches the RA/CA, so the page answers while every worker is
+ * busy and while the RA/CA refuses requests. Other GETs still get 405. One page; fn NULL
+ * removes it. */
+void es_live_set_page(EsLive *live, const char *path, const char *content_type,
+                      EsLivePageFn fn, void *arg);
 /* The limits in force (defaults filled in) and what they did; zeros before es_live_listen. */
 void es_live_get_server_stats(const EsLive *live, EsLiveLimits *limits, EsLiveServerStats *stats);
 

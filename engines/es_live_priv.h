@@ -38,6 +38,9 @@ struct EsLive {
   EsRequestFn server_fn;
   void *server_arg;
   GQueue exchanges;
+  char *page_path, *page_type;     /* es_live_set_page */
+  EsLivePageFn page_fn;
+  void *page_arg;
   struct event *sigint, *sigterm;
   int signal;
 };

@@ -189,6 +189,24 @@ static void conn_charge(EsLiveConn *conn)
 
 static void reply_with(EsExchange *x, const EsHttpMsg *m);
 
+/* GET of the page (es_live_set_page): answered here, never an exchange. */
+static gboolean conn_page(EsLiveConn *conn, gboolean keep_alive)
+{
+  EsLive *live = conn->srv->live;
+  if (conn->in.parser.method != HTTP_GET || live->page_fn == NULL
+      || !es_http_in_target_is(&conn->in, live->page_path))
+    return FALSE;
+  GString *body = g_string_new(NULL);
+  live->page_fn(live->page_arg, body);
+  EsHttpMsg m;
+  es_http_reply(&m, 200, live->page_type, (const guint8 *)body->str, body->len, keep_alive);
+  conn_send(conn, &m);
+  g_string_free(body, TRUE);
+  if (!keep_alive)
+    conn_close_after_write(conn);
+  return TRUE;
+}
+
 /* Parses what has arrived while no request is being served, and hands a whole request to the
  * RA/CA. Reading stops while it is served, so a client cannot queue more behind it. */
 static void conn_process(EsLiveConn *conn)
@@ -232,7 +250,9 @@ static void conn_process(EsLiveConn *conn)
     evtimer_del(conn->deadline);
     gboolean keep_alive = http_should_keep_alive(&conn->in.parser);
     EsHttpMsg m;
-    if (!es_http_request_acceptable(conn->in.parser.method == HTTP_POST, &m, keep_alive)) {
+    if (conn_page(conn, keep_alive)) {
+      /* answered */
+    } else if (!es_http_request_acceptable(conn->in.parser.method == HTTP_POST, &m, keep_alive)) {
       conn_send(conn, &m);
       if (!keep_alive)
         conn_close_after_write(conn);
@@ -458,6 +478,17 @@ void es_live_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg)
   g_return_if_fail(raca == 0);
   live->server_fn = fn;
   live->server_arg = arg;
+}
+
+void es_live_set_page(EsLive *live, const char *path, const char *content_type,
+                      EsLivePageFn fn, void *arg)
+{
+  g_free(live->page_path);
+  g_free(live->page_type);
+  live->page_path = fn != NULL ? g_strdup(path) : NULL;
+  live->page_type = fn != NULL ? g_strdup(content_type) : NULL;
+  live->page_fn = fn;
+  live->page_arg = arg;
 }
 
 /* The default cap: what the descriptor limit leaves after the process's own files. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `enrolsim serve` and `enrolsim enrol` under valgrind memcheck: enrolment, renewal and
-# revocation over loopback, a client that leaves mid-request, a confirm-wait revocation at
+# revocation over loopback, a client that leaves mid-request, GET /metrics, a confirm-wait revocation at
 # shutdown, SIGTERM: no invalid access, no definite leak, exit status 0.
 source "$(dirname "$0")/interop_lib.sh"
 pki=$tmp/pki
@@ -27,6 +27,11 @@ timeout 120 openssl cmp -cmd ir -server "127.0.0.1:$port" -path / -cert "$pki/de
   -key "$pki/devices/enb-1.key" -trusted "$pki/vendor-root.pem" -newkey "$tmp/k" \
   -subject "/O=Operator/CN=enb-1" -certout "$tmp/c.pem" -disable_confirm >"$tmp/cli.log" 2>&1 \
   || fail "ir: $(tail -3 "$tmp/cli.log")"
+# GET /metrics, and a GET whose target is too long to be the page (405).
+curl -s --max-time 60 "http://127.0.0.1:$port/metrics" >"$tmp/metrics" || fail "GET /metrics under valgrind"
+grep -q '^enrolsim_certificates_issued_total{request="ir"} 4$' "$tmp/metrics" || fail "metrics: $(grep issued "$tmp/metrics")"
+long=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 "http://127.0.0.1:$port/metrics?$(printf '%0200d' 0)")
+[ "$long" = 405 ] || fail "a long GET target got $long"
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 kill -TERM "$serve_pid"
 wait "$serve_pid"; rc=$?

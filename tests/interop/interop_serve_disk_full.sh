@@ -46,6 +46,14 @@ grep -q "enrolsim: serve: cannot .*$out/raca.db: .*(File too large); answering 5
 status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/pkixcmp' \
   --data-binary @"$tmp/c1.pem" "http://127.0.0.1:$port/")
 [ "$status" = 503 ] || fail "a request after the failure got $status, not 503"
+# GET /metrics still answers (it never reaches the RA/CA): the refused ir and that POST
+# counted busy, and the certificates issued are those the database and issued.csv hold.
+curl -s --max-time 5 "http://127.0.0.1:$port/metrics" >"$tmp/metrics" || fail "GET /metrics after the failure"
+grep -Eq '^enrolsim_requests_total\{type="ir",outcome="busy"\} [1-9]' "$tmp/metrics" \
+  && grep -q '^enrolsim_requests_total{type="other",outcome="busy"} 1$' "$tmp/metrics" \
+  || fail "503s not counted busy: $(grep outcome=.busy "$tmp/metrics")"
+issued=$(awk '/^enrolsim_certificates_issued_total/ { n += $2 } END { print n + 0 }' "$tmp/metrics")
+[ "$issued" -eq "$(tail -n +2 "$out/issued.csv" | wc -l)" ] || fail "issued $issued, not issued.csv's rows"
 
 # SIGTERM: the certificate awaiting certConf is revoked on the way out. Whether the full
 # database still takes that small write depends on where the limit fell: serve says which,
