@@ -308,6 +308,11 @@ static gboolean sweep(const EsCalibOptions *o, EsCalibMeter *m, EsOutdir *outdir
                       EsCalibration *cal, GError **error)
 {
   double best = g_array_index(cal->steps, EsCalibStep, 0).throughput;
+  /* A throughput over N enrolments of varying service times is known to about cv / sqrt(N):
+   * steps grow with the variance seen at concurrency 1 (five times for exponential times), so
+   * that the worker count does not round the wrong way. */
+  double cv = (cal->fit.ir_cv + cal->fit.certconf_cv) / 2;
+  double scale = 1 + 4 * MIN(cv * cv, 1.0);
   for (guint c = 2;; c *= 2) {
     if (c > o->max_concurrency) {
       cal->stop_reason = g_strdup_printf("--max-concurrency %u reached", o->max_concurrency);
@@ -315,8 +320,8 @@ static gboolean sweep(const EsCalibOptions *o, EsCalibMeter *m, EsOutdir *outdir
     }
     EsCalibStep step;
     g_autofree char *phase = g_strdup_printf("concurrency %u", c);
-    if (!es_calib_run_step(m, c, MAX(o->step_enrolments, 4 * c), FALSE, phase, &step, NULL,
-                           error))
+    if (!es_calib_run_step(m, c, (guint)ceil(scale * MAX(o->step_enrolments, 4 * c)), FALSE,
+                           phase, &step, NULL, error))
       return FALSE;
     step_done(o, cal, &step);
     if (!write_files(o, outdir, cal, error))

@@ -46,15 +46,16 @@ INI
 # (5 % from 400), and at 70 % load the mean queueing delay moves several times as much as the
 # service time: so calibrate measures workers and mean service times on a serve that injects
 # the same means as fixed times, and the distribution on the serve as it runs live.
-calibrate() { # OUT SAMPLES [serve options...]
-  local out=$1 samples=$2; shift 2
+calibrate() { # OUT SAMPLES MAX_CONCURRENCY [serve options...]
+  local out=$1 samples=$2 max=$3; shift 3
   start_serve "$state/served-$out" --scenario "$tmp/live.ini" "$@"
   "$es" calibrate --server "127.0.0.1:$port" --pki "$tmp/pki" --out "$tmp/$out" \
-    --samples "$samples" >"$tmp/$out.log" 2>&1 || fail "calibrate: $(tail -5 "$tmp/$out.log")"
+    --samples "$samples" --max-concurrency "$max" >"$tmp/$out.log" 2>&1 ||
+    fail "calibrate: $(tail -5 "$tmp/$out.log")"
   stop_serve
 }
-calibrate cal-mean 100 --set raca.service=fixed
-calibrate cal-dist 60
+calibrate cal-mean 100 64 --set raca.service=fixed
+calibrate cal-dist 60 1
 cat "$tmp/cal-mean.log"
 dist=$(sed -n 's/^service = //p' "$tmp/cal-dist/calibration.ini")
 [ "$dist" = exponential ] || fail "calibrate took the exponential service for '$dist'"
