@@ -12,6 +12,7 @@
 
 #include "cli/cmd.h"
 #include "cli/es_interrupt.h"
+#include "cli/es_live_progress.h"
 #include "config/es_config.h"
 #include "config/es_streams.h"
 #include "engines/es_live.h"
@@ -81,6 +82,20 @@ static void on_interrupt_check(void *arg)
 }
 
 /* scenario.stop_time: the run ends, whoever is still busy. */
+/* The progress line: eNBs started and done, the enrolment rate and latency so far. */
+static void progress_line(void *arg, GString *out)
+{
+  Enrol *r = arg;
+  EsRecorderStats st;
+  es_recorder_stats(es_collector_get0_recorder(r->collector), NULL, &st);
+  double t = es_engine_now(r->engine);
+  g_string_append_printf(out, "live %.1f s | started %u/%u | enrolled %u, failed %u | %.1f/s",
+                         t, r->started, r->n, st.enrolled, st.failed,
+                         t > 0 ? st.enrolled / t : 0.0);
+  if (st.enrolled > 0)
+    g_string_append_printf(out, " | latency p50 %.3f s, p99 %.3f s", st.p50, st.p99);
+}
+
 static void on_stop_time(void *arg)
 {
   Enrol *r = arg;
@@ -544,9 +559,11 @@ int es_cmd_enrol(int argc, char **argv)
   es_engine_timer_add(r.engine, INTERRUPT_CHECK_S, on_interrupt_check, &r);
   if (isfinite(r.stop_s))
     es_engine_timer_add(r.engine, MAX(r.stop_s - es_engine_now(r.engine), 0), on_stop_time, &r);
+  EsLiveProgress *progress = quiet ? NULL : es_live_progress_new(r.engine, progress_line, &r);
   start_more(&r);
   if (r.finished < r.n && es_interrupt_signal == 0)
     es_live_run(r.live);
+  es_live_progress_free(progress);
   double elapsed_s = r.last_done_s;
   int interrupted_by = es_interrupt_signal;
   double interrupted_at_s = es_engine_now(r.engine);

@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "cli/cmd.h"
+#include "cli/es_live_progress.h"
 #include "nodes/es_cmp.h"
 #include "engines/es_faults.h"
 #include "engines/es_live.h"
@@ -167,6 +168,29 @@ static void on_event(void *arg, const EsRacaEvent *ev)
     s->crl_stale = TRUE;
     if (ev->cause == ES_RACA_REVOKED_REQUESTED)
       s->crl_now = TRUE;
+  }
+}
+
+/* The progress line: requests and their rate, outcomes, certificates, the queue, latency. */
+static void progress_line(void *arg, GString *out)
+{
+  Serve *s = arg;
+  EsMetricsSummary m;
+  es_metrics_get_summary(s->metrics, &m);
+  double t = es_engine_now(es_live_get0_engine(s->live));
+  g_string_append_printf(out, "serve %.1f s | %" G_GUINT64_FORMAT " requests, %.1f/s | issued %"
+                         G_GUINT64_FORMAT ", revoked %" G_GUINT64_FORMAT " | errors %"
+                         G_GUINT64_FORMAT ", 503 %" G_GUINT64_FORMAT " | queue %u, busy %u",
+                         t, m.requests, t > 0 ? m.requests / t : 0.0, m.issued, m.revoked,
+                         m.by_outcome[ES_METRICS_ERROR] + m.by_outcome[ES_METRICS_REFUSED],
+                         m.by_outcome[ES_METRICS_BUSY], m.waiting, m.busy);
+  /* From the /metrics histogram: the bound of the bucket that holds the quantile. */
+  if (m.requests > 0) {
+    g_string_append(out, " | latency");
+    const double q[] = {m.p50_le_s, m.p99_le_s};
+    for (int i = 0; i < 2; i++)
+      g_string_append_printf(out, isinf(q[i]) ? "%s p%d > 10 s" : "%s p%d <= %g s",
+                             i ? "," : "", i ? 99 : 50, q[i]);
   }
 }
 
@@ -578,7 +602,10 @@ int es_cmd_serve(int argc, char **argv)
   printf("listening on %.*s:%u\n", (int)(strrchr(where, ':') - where), where,
          es_live_get_port(s.live));
   fflush(stdout);
+  EsLiveProgress *progress =
+      quiet ? NULL : es_live_progress_new(es_live_get0_engine(s.live), progress_line, &s);
   es_live_run(s.live);
+  es_live_progress_free(progress);
 
   /* Stopped by a signal: what never got its certConf cannot be trusted to its owner; revoke
    * it and publish the final CRL. After a failed write too, into the database if it still

@@ -3,6 +3,7 @@
  * decorator in front of it) answers. Exchanges stay the inner engine's. */
 #include "engines/es_metrics.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "nodes/es_cmp.h"
@@ -52,6 +53,43 @@ struct EsMetrics {
   guint64 issued_unsettled[N_ISSUING], revoked_unsettled[N_CAUSES][N_REASONS];
   guint waiting, busy;
 };
+
+/* The least bound whose cumulative count over every type reaches q of all requests. */
+static double quantile_bound(const EsMetrics *m, guint64 total, double q)
+{
+  if (total == 0)
+    return 0;
+  guint64 cumulative = 0;
+  for (guint b = 0; b < G_N_ELEMENTS(bounds); b++) {
+    for (guint t = 0; t < N_TYPES; t++)
+      cumulative += es_prom_histogram_get_bucket(m->duration[t], b);
+    if ((double)cumulative >= q * (double)total)
+      return bounds[b];
+  }
+  return INFINITY;
+}
+
+void es_metrics_get_summary(const EsMetrics *m, EsMetricsSummary *s)
+{
+  memset(s, 0, sizeof *s);
+  guint64 timed = 0;
+  for (guint t = 0; t < N_TYPES; t++) {
+    for (guint o = 0; o < ES_METRICS_OUTCOMES; o++) {
+      s->by_outcome[o] += m->requests[t][o];
+      s->requests += m->requests[t][o];
+    }
+    timed += es_prom_histogram_get_count(m->duration[t]);
+  }
+  for (guint i = 0; i < N_ISSUING; i++)
+    s->issued += m->issued[i];
+  for (guint c = 0; c < N_CAUSES; c++)
+    for (guint r = 0; r < N_REASONS; r++)
+      s->revoked += m->revoked[c][r];
+  s->p50_le_s = quantile_bound(m, timed, 0.5);
+  s->p99_le_s = quantile_bound(m, timed, 0.99);
+  s->waiting = m->waiting;
+  s->busy = m->busy;
+}
 
 const char *es_metrics_outcome_name(EsMetricsOutcome outcome)
 {

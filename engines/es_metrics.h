@@ -47,6 +47,16 @@ void es_metrics_on_queue(EsMetrics *metrics, guint waiting, guint busy);
 /* Requests answered so far with this CMP body type name ("ir", ..., "other") and outcome. */
 guint64 es_metrics_get_requests(const EsMetrics *metrics, const char *type,
                                 EsMetricsOutcome outcome);
+/* The figures of serve's progress line: requests so far by outcome, the bound of the latency
+ * bucket that holds the q-quantile of all requests (INFINITY when above the last bound, 0
+ * when none were answered), and certificates issued and revoked once settled. */
+typedef struct {
+  guint64 requests, by_outcome[ES_METRICS_OUTCOMES], issued, revoked;
+  double p50_le_s, p99_le_s;
+  guint waiting, busy;
+} EsMetricsSummary;
+void es_metrics_get_summary(const EsMetrics *metrics, EsMetricsSummary *summary);
+
 /* The page: every family, every label set of the fixed sets (zeros included). */
 void es_metrics_render(EsMetrics *metrics, GString *out);
 

@@ -104,6 +104,11 @@ void es_prom_histogram_observe(EsPromHistogram *h, double value)
 
 guint64 es_prom_histogram_get_count(const EsPromHistogram *h) { return h->count; }
 
+guint64 es_prom_histogram_get_bucket(const EsPromHistogram *h, guint i)
+{
+  return i <= h->n ? h->counts[i] : 0;
+}
+
 void es_prom_histogram_write(GString *out, const char *name, const char *const *labels,
                              const EsPromHistogram *h)
 {

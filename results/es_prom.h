@@ -22,6 +22,8 @@ EsPromHistogram *es_prom_histogram_new(const double *bounds, guint n);
 void es_prom_histogram_free(EsPromHistogram *h);
 void es_prom_histogram_observe(EsPromHistogram *h, double value);
 guint64 es_prom_histogram_get_count(const EsPromHistogram *h);
+/* Observations in bucket i (0..n: bucket n is above the last bound), not cumulative. */
+guint64 es_prom_histogram_get_bucket(const EsPromHistogram *h, guint i);
 /* `name_bucket{labels...,le="bound"}` cumulative, the last le="+Inf" (equal to the count),
  * then `name_sum` and `name_count`, all with `labels`. */
 void es_prom_histogram_write(GString *out, const char *name, const char *const *labels,
