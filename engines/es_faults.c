@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/es_streams.h"
+#include "engines/es_decorator.h"
 #include "nodes/es_cmp.h"
 #include "pki/es_rand.h"
 
@@ -31,16 +32,10 @@ typedef struct {
 } Held;
 
 struct EsFaults {
-  EsEngine engine;
-  EsEngineOps ops;      /* the channel ops are the inner engine's own */
-  EsEngine *inner;
+  EsDecorator base;     /* first: its engine is the decorator's */
   EsFaultsConfig config;
   EsRand *rand;
   guint retry_after_s;
-  gboolean serving;     /* registered with the inner engine */
-  guint raca;
-  EsRequestFn fn;
-  void *arg;
   GHashTable *marked;   /* EsExchange* -> GINT_TO_POINTER(1 + EsFaultKind): acted on at answer */
   GHashTable *transactions; /* GBytes transactionID -> KEPT or LOST */
   GQueue order;         /* their keys, oldest first */
@@ -49,20 +44,6 @@ struct EsFaults {
 };
 
 static EsFaults *of(EsEngine *e) { return (EsFaults *)e; }
-
-static double faults_now(EsEngine *e) { return es_engine_now(of(e)->inner); }
-
-static guint64 faults_timer_add(EsEngine *e, double delay_s, EsTimerFn fn, void *arg)
-{
-  return es_engine_timer_add(of(e)->inner, delay_s, fn, arg);
-}
-
-static void faults_timer_cancel(EsEngine *e, guint64 id) { es_engine_timer_cancel(of(e)->inner, id); }
-
-static EsChannel *faults_channel_open(EsEngine *e, guint enb)
-{
-  return es_engine_channel_open(of(e)->inner, enb);
-}
 
 /* The lose_certconf draw of a certConf's transaction, made the first time one is seen. */
 static gboolean certconf_lost(EsFaults *f, const guint8 *body, gsize len)
@@ -112,7 +93,7 @@ static void on_request(void *arg, EsExchange *x, const char *content_type, const
   double u = es_rand_double(f->rand);
   if (f->config.lose_certconf > 0 && certconf_lost(f, body, len)) {
     f->stats.count[ES_FAULT_LOSE_CERTCONF]++;
-    es_engine_drop(f->inner, x);
+    es_engine_drop(f->base.inner, x);
     return;
   }
   EsFaultKind kind = pick(&f->config, u);
@@ -120,14 +101,14 @@ static void on_request(void *arg, EsExchange *x, const char *content_type, const
     f->stats.count[kind]++;
   switch (kind) {
   case ES_FAULT_HTTP_500:
-    es_engine_reply(f->inner, x, 500, "text/plain", (const guint8 *)injected,
+    es_engine_reply(f->base.inner, x, 500, "text/plain", (const guint8 *)injected,
                     sizeof injected - 1);
     return;
   case ES_FAULT_HTTP_503:
-    es_engine_reply_unavailable(f->inner, x, f->retry_after_s);
+    es_engine_reply_unavailable(f->base.inner, x, f->retry_after_s);
     return;
   case ES_FAULT_DROP_BEFORE:
-    es_engine_drop(f->inner, x);
+    es_engine_drop(f->base.inner, x);
     return;
   case ES_FAULT_DROP_AFTER:
   case ES_FAULT_DELAY:
@@ -136,17 +117,7 @@ static void on_request(void *arg, EsExchange *x, const char *content_type, const
   default:
     break;
   }
-  f->fn(f->arg, x, content_type, body, len);
-}
-
-static void faults_server_set(EsEngine *e, guint raca, EsRequestFn fn, void *arg)
-{
-  EsFaults *f = of(e);
-  f->fn = fn;
-  f->arg = arg;
-  f->raca = raca;
-  f->serving = fn != NULL;
-  es_engine_server_set(f->inner, raca, fn != NULL ? on_request : NULL, fn != NULL ? f : NULL);
+  es_decorator_deliver(&f->base, x, content_type, body, len);
 }
 
 /* The fault an exchange was marked with (ES_FAULT_KINDS: none), unmarking it. */
@@ -172,11 +143,11 @@ static void on_held_due(void *arg)
   EsFaults *f = h->faults;
   g_queue_unlink(&f->held, &h->link);
   if (h->unavailable) {
-    es_engine_reply_unavailable(f->inner, h->exchange, h->retry_after_s);
+    es_engine_reply_unavailable(f->base.inner, h->exchange, h->retry_after_s);
   } else {
     gsize len;
     const guint8 *body = g_bytes_get_data(h->body, &len);
-    es_engine_reply(f->inner, h->exchange, h->status, h->content_type, body, len);
+    es_engine_reply(f->base.inner, h->exchange, h->status, h->content_type, body, len);
   }
   held_free(h);
 }
@@ -188,7 +159,7 @@ static Held *hold(EsFaults *f, EsExchange *x)
   h->exchange = x;
   h->link.data = h;
   g_queue_push_tail_link(&f->held, &h->link);
-  h->timer = es_engine_timer_add(f->inner, f->config.delay_time_s, on_held_due, h);
+  h->timer = es_engine_timer_add(f->base.inner, f->config.delay_time_s, on_held_due, h);
   return h;
 }
 
@@ -198,7 +169,7 @@ static void faults_reply(EsEngine *e, EsExchange *x, int status, const char *con
   EsFaults *f = of(e);
   switch (take_mark(f, x)) {
   case ES_FAULT_DROP_AFTER:
-    es_engine_drop(f->inner, x);
+    es_engine_drop(f->base.inner, x);
     return;
   case ES_FAULT_DELAY: {
     Held *h = hold(f, x);
@@ -208,7 +179,7 @@ static void faults_reply(EsEngine *e, EsExchange *x, int status, const char *con
     return;
   }
   default:
-    es_engine_reply(f->inner, x, status, content_type, body, len);
+    es_engine_reply(f->base.inner, x, status, content_type, body, len);
   }
 }
 
@@ -217,7 +188,7 @@ static void faults_reply_unavailable(EsEngine *e, EsExchange *x, guint retry_aft
   EsFaults *f = of(e);
   switch (take_mark(f, x)) {
   case ES_FAULT_DROP_AFTER:
-    es_engine_drop(f->inner, x);
+    es_engine_drop(f->base.inner, x);
     return;
   case ES_FAULT_DELAY: {
     Held *h = hold(f, x);
@@ -226,7 +197,7 @@ static void faults_reply_unavailable(EsEngine *e, EsExchange *x, guint retry_aft
     return;
   }
   default:
-    es_engine_reply_unavailable(f->inner, x, retry_after_s);
+    es_engine_reply_unavailable(f->base.inner, x, retry_after_s);
   }
 }
 
@@ -234,25 +205,18 @@ static void faults_drop(EsEngine *e, EsExchange *x)
 {
   EsFaults *f = of(e);
   take_mark(f, x);
-  es_engine_drop(f->inner, x);
+  es_engine_drop(f->base.inner, x);
 }
 
 static const EsEngineOps faults_ops = {
-  .now = faults_now, .timer_add = faults_timer_add, .timer_cancel = faults_timer_cancel,
-  .channel_open = faults_channel_open, .server_set = faults_server_set, .reply = faults_reply,
-  .reply_unavailable = faults_reply_unavailable, .drop = faults_drop,
+  .reply = faults_reply, .reply_unavailable = faults_reply_unavailable, .drop = faults_drop,
 };
 
 EsFaults *es_faults_new(const EsFaultsConfig *config, guint64 seed, EsEngine *inner)
 {
   g_return_val_if_fail(config != NULL && inner != NULL, NULL);
   EsFaults *f = g_new0(EsFaults, 1);
-  f->ops = faults_ops;
-  /* A channel is the inner engine's: its ops take no engine, so they are its own. */
-  f->ops.channel_post = inner->ops->channel_post;
-  f->ops.channel_close = inner->ops->channel_close;
-  f->engine.ops = &f->ops;
-  f->inner = inner;
+  es_decorator_init(&f->base, inner, &faults_ops, on_request);
   f->config = *config;
   f->rand = es_rand_new(seed, ES_STREAM_FAULTS);
   f->retry_after_s = 1;
@@ -273,12 +237,11 @@ void es_faults_free(EsFaults *f)
   while (!g_queue_is_empty(&f->held)) {
     Held *h = f->held.head->data;
     g_queue_unlink(&f->held, &h->link);
-    es_engine_timer_cancel(f->inner, h->timer);
-    es_engine_drop(f->inner, h->exchange);
+    es_engine_timer_cancel(f->base.inner, h->timer);
+    es_engine_drop(f->base.inner, h->exchange);
     held_free(h);
   }
-  if (f->serving)
-    es_engine_server_set(f->inner, f->raca, NULL, NULL);
+  es_decorator_clear(&f->base);
   g_queue_clear(&f->order);
   g_hash_table_destroy(f->transactions);
   g_hash_table_destroy(f->marked);
@@ -286,7 +249,7 @@ void es_faults_free(EsFaults *f)
   g_free(f);
 }
 
-EsEngine *es_faults_get0_engine(EsFaults *f) { return &f->engine; }
+EsEngine *es_faults_get0_engine(EsFaults *f) { return &f->base.engine; }
 
 void es_faults_set_retry_after(EsFaults *f, guint retry_after_s)
 {

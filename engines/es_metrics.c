@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engines/es_decorator.h"
 #include "nodes/es_cmp.h"
 #include "results/es_prom.h"
 
@@ -37,13 +38,7 @@ typedef struct {
 } Pending;
 
 struct EsMetrics {
-  EsEngine engine;
-  EsEngineOps ops;
-  EsEngine *inner;
-  gboolean serving;
-  guint raca_index;
-  EsRequestFn fn;
-  void *arg;
+  EsDecorator base;     /* first: its engine is the decorator's */
   EsLive *live;
   EsRaca *raca;
   GHashTable *pending;  /* EsExchange* -> Pending*: arrived, not answered yet */
@@ -107,32 +102,15 @@ static guint type_index(int body)
   return OTHER;
 }
 
-static double metrics_now(EsEngine *e) { return es_engine_now(of(e)->inner); }
-
-static guint64 metrics_timer_add(EsEngine *e, double delay_s, EsTimerFn fn, void *arg)
-{
-  return es_engine_timer_add(of(e)->inner, delay_s, fn, arg);
-}
-
-static void metrics_timer_cancel(EsEngine *e, guint64 id)
-{
-  es_engine_timer_cancel(of(e)->inner, id);
-}
-
-static EsChannel *metrics_channel_open(EsEngine *e, guint enb)
-{
-  return es_engine_channel_open(of(e)->inner, enb);
-}
-
 static void on_request(void *arg, EsExchange *x, const char *content_type, const guint8 *body,
                        gsize len)
 {
   EsMetrics *m = arg;
   Pending *p = g_new(Pending, 1);
   p->type = type_index(es_cmp_peek_body_type(body, len));
-  p->arrived = es_engine_now(m->inner);
+  p->arrived = es_engine_now(m->base.inner);
   g_hash_table_replace(m->pending, x, p);
-  m->fn(m->arg, x, content_type, body, len);
+  es_decorator_deliver(&m->base, x, content_type, body, len);
 }
 
 /* Counts an exchange being answered (before it is freed). */
@@ -142,18 +120,8 @@ static void count(EsMetrics *m, EsExchange *x, EsMetricsOutcome outcome)
   if (p == NULL)
     return;
   m->requests[p->type][outcome]++;
-  es_prom_histogram_observe(m->duration[p->type], MAX(0.0, es_engine_now(m->inner) - p->arrived));
+  es_prom_histogram_observe(m->duration[p->type], MAX(0.0, es_engine_now(m->base.inner) - p->arrived));
   g_hash_table_remove(m->pending, x);
-}
-
-static void metrics_server_set(EsEngine *e, guint raca, EsRequestFn fn, void *arg)
-{
-  EsMetrics *m = of(e);
-  m->fn = fn;
-  m->arg = arg;
-  m->raca_index = raca;
-  m->serving = fn != NULL;
-  es_engine_server_set(m->inner, raca, fn != NULL ? on_request : NULL, fn != NULL ? m : NULL);
 }
 
 static void metrics_reply(EsEngine *e, EsExchange *x, int status, const char *content_type,
@@ -167,26 +135,24 @@ static void metrics_reply(EsEngine *e, EsExchange *x, int status, const char *co
   else if (status == 503)
     outcome = ES_METRICS_BUSY;
   count(m, x, outcome);
-  es_engine_reply(m->inner, x, status, content_type, body, len);
+  es_engine_reply(m->base.inner, x, status, content_type, body, len);
 }
 
 static void metrics_reply_unavailable(EsEngine *e, EsExchange *x, guint retry_after_s)
 {
   EsMetrics *m = of(e);
   count(m, x, ES_METRICS_BUSY);
-  es_engine_reply_unavailable(m->inner, x, retry_after_s);
+  es_engine_reply_unavailable(m->base.inner, x, retry_after_s);
 }
 
 static void metrics_drop(EsEngine *e, EsExchange *x)
 {
   EsMetrics *m = of(e);
   count(m, x, ES_METRICS_DROPPED);
-  es_engine_drop(m->inner, x);
+  es_engine_drop(m->base.inner, x);
 }
 
 static const EsEngineOps metrics_ops = {
-  .now = metrics_now, .timer_add = metrics_timer_add, .timer_cancel = metrics_timer_cancel,
-  .channel_open = metrics_channel_open, .server_set = metrics_server_set,
   .reply = metrics_reply, .reply_unavailable = metrics_reply_unavailable, .drop = metrics_drop,
 };
 
@@ -194,12 +160,7 @@ EsMetrics *es_metrics_new(EsEngine *inner)
 {
   g_return_val_if_fail(inner != NULL, NULL);
   EsMetrics *m = g_new0(EsMetrics, 1);
-  m->ops = metrics_ops;
-  /* A channel is the inner engine's: its ops take no engine, so they are its own. */
-  m->ops.channel_post = inner->ops->channel_post;
-  m->ops.channel_close = inner->ops->channel_close;
-  m->engine.ops = &m->ops;
-  m->inner = inner;
+  es_decorator_init(&m->base, inner, &metrics_ops, on_request);
   m->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   for (guint i = 0; i < N_TYPES; i++)
     m->duration[i] = es_prom_histogram_new(bounds, G_N_ELEMENTS(bounds));
@@ -210,8 +171,7 @@ void es_metrics_free(EsMetrics *m)
 {
   if (m == NULL)
     return;
-  if (m->serving)
-    es_engine_server_set(m->inner, m->raca_index, NULL, NULL);
+  es_decorator_clear(&m->base);
   if (m->live != NULL)
     es_live_set_page(m->live, NULL, NULL, NULL, NULL);
   g_hash_table_destroy(m->pending);
@@ -220,7 +180,7 @@ void es_metrics_free(EsMetrics *m)
   g_free(m);
 }
 
-EsEngine *es_metrics_get0_engine(EsMetrics *m) { return &m->engine; }
+EsEngine *es_metrics_get0_engine(EsMetrics *m) { return &m->base.engine; }
 
 static void page(void *arg, GString *out) { es_metrics_render(arg, out); }
 
