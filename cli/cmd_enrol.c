@@ -323,21 +323,12 @@ static gboolean add_live_facts(EsSummary *s, const Enrol *r, const EsScenario *s
   es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".start_lateness_s.max",
                         r->started > 0 ? r->lateness_max_s : NAN);
   es_summary_set_uint(s, ES_SUMMARY_WALL_CLOCK ".held_by_concurrency", r->held);
-  es_summary_set_string(s, "attributes.engine", "live");
-  es_summary_set_string(s, "attributes.server", server);
-  es_summary_set_string(s, "attributes.host", g_get_host_name());
   g_autofree char *cap = r->concurrency == G_MAXUINT ? g_strdup("none")
                                                      : g_strdup_printf("%u", r->concurrency);
+  es_summary_set_string(s, "attributes.server", server);
+  es_summary_set_string(s, "attributes.host", g_get_host_name());
   es_summary_set_string(s, "attributes.concurrency", cap);
-  es_summary_set_string(s, "attributes.enrolsim_version", es_build_version());
-  es_summary_set_string(s, "attributes.git_revision", es_build_git_revision());
-  es_summary_set_string(s, "attributes.openssl_version", OpenSSL_version(OPENSSL_VERSION));
-  g_autofree char *glib = g_strdup_printf("%u.%u.%u", glib_major_version, glib_minor_version,
-                                          glib_micro_version);
-  es_summary_set_string(s, "attributes.glib_version", glib);
-  es_summary_set_string(s, "attributes.reproduce", reproduce);
-  g_autofree char *effective = es_scenario_to_keyfile(sc);
-  return es_summary_set_parameters(s, "attributes.parameters", effective, error);
+  return es_collector_summary_set_attributes(s, "live", FALSE, reproduce, sc, error);
 }
 
 /* The effective scenario beside the results: `enrolsim run --scenario scenario.ini` is this

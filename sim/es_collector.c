@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 
 #include "nodes/es_cmp.h"
@@ -292,4 +293,22 @@ gboolean es_collector_write_files(const EsCollector *c, const char *dir, gboolea
   g_free(queue_csv);
   g_free(revocations_csv);
   return ok;
+}
+
+gboolean es_collector_summary_set_attributes(EsSummary *s, const char *engine, gboolean ns3,
+                                             const char *reproduce, const EsScenario *sc,
+                                             GError **error)
+{
+  es_summary_set_string(s, "attributes.engine", engine);
+  es_summary_set_string(s, "attributes.enrolsim_version", es_build_version());
+  es_summary_set_string(s, "attributes.git_revision", es_build_git_revision());
+  es_summary_set_string(s, "attributes.openssl_version", OpenSSL_version(OPENSSL_VERSION));
+  if (ns3)
+    es_summary_set_string(s, "attributes.ns3_version", es_build_ns3_version());
+  g_autofree char *glib = g_strdup_printf("%u.%u.%u", glib_major_version, glib_minor_version,
+                                          glib_micro_version);
+  es_summary_set_string(s, "attributes.glib_version", glib);
+  es_summary_set_string(s, "attributes.reproduce", reproduce);
+  g_autofree char *effective = es_scenario_to_keyfile(sc);
+  return es_summary_set_parameters(s, "attributes.parameters", effective, error);
 }

@@ -11,6 +11,7 @@
 #include "results/es_recorder.h"
 #include "results/es_revocation_log.h"
 #include "results/es_summary.h"
+#include "sim/es_scenario.h"
 
 typedef struct EsCollector EsCollector;
 
@@ -56,6 +57,12 @@ typedef struct {
  * outcomes, retransmissions, and (has_racas) revocations by cause and their timing. The
  * caller adds its own figures and writes it (es_summary_write). */
 EsSummary *es_collector_summary_new(const EsCollector *c, const EsCollectorRun *run);
+/* The attributes of every summary.json: `engine` ("simulated" or "live": compare refuses to
+ * set one against the other unless told), the build (ns-3's version with `ns3`), how to run it
+ * again, and the effective scenario (attributes.parameters). */
+gboolean es_collector_summary_set_attributes(EsSummary *s, const char *engine, gboolean ns3,
+                                             const char *reproduce, const EsScenario *sc,
+                                             GError **error);
 /* enrolments.csv, and with RA/CAs in this process raca_queue.csv and revocations.csv, into
  * `dir`, each whole or not at all. */
 gboolean es_collector_write_files(const EsCollector *c, const char *dir, gboolean has_racas,

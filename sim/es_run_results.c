@@ -76,21 +76,10 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   if (getrusage(RUSAGE_SELF, &ru) == 0)
     es_summary_set_uint(s, ES_SUMMARY_WALL_CLOCK ".peak_rss_kib", (guint64)ru.ru_maxrss);
 
-  /* compare refuses a live run against a simulated one unless told (--allow-mixed-engines). */
-  es_summary_set_string(s, "attributes.engine", "simulated");
-  es_summary_set_string(s, "attributes.enrolsim_version", es_build_version());
-  es_summary_set_string(s, "attributes.git_revision", es_build_git_revision());
-  es_summary_set_string(s, "attributes.openssl_version", OpenSSL_version(OPENSSL_VERSION));
-  es_summary_set_string(s, "attributes.ns3_version", es_build_ns3_version());
-  g_autofree char *glib = g_strdup_printf("%u.%u.%u", glib_major_version, glib_minor_version,
-                                          glib_micro_version);
-  es_summary_set_string(s, "attributes.glib_version", glib);
   g_autofree char *again = g_strdup_printf(
       "enrolsim run --scenario scenario.ini --replication %u (in this folder)",
       run->options->replication);
-  es_summary_set_string(s, "attributes.reproduce", again);
-  g_autofree char *effective = es_scenario_to_keyfile(sc);
-  if (!es_summary_set_parameters(s, "attributes.parameters", effective, error))
+  if (!es_collector_summary_set_attributes(s, "simulated", TRUE, again, sc, error))
     return FALSE;
   GPtrArray *messages = g_ptr_array_new();
   es_run_diagnose(run, s, unheld, messages);
