@@ -163,41 +163,46 @@ static Held *hold(EsFaults *f, EsExchange *x)
   return h;
 }
 
+/* drop_after and delay act on the node's answer: TRUE when the fault took it, with *held to
+ * fill for a delay (NULL for a drop). */
+static gboolean intercepted(EsFaults *f, EsExchange *x, Held **held)
+{
+  *held = NULL;
+  switch (take_mark(f, x)) {
+  case ES_FAULT_DROP_AFTER:
+    es_engine_drop(f->base.inner, x);
+    return TRUE;
+  case ES_FAULT_DELAY:
+    *held = hold(f, x);
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
 static void faults_reply(EsEngine *e, EsExchange *x, int status, const char *content_type,
                          const guint8 *body, gsize len)
 {
   EsFaults *f = of(e);
-  switch (take_mark(f, x)) {
-  case ES_FAULT_DROP_AFTER:
-    es_engine_drop(f->base.inner, x);
-    return;
-  case ES_FAULT_DELAY: {
-    Held *h = hold(f, x);
+  Held *h;
+  if (!intercepted(f, x, &h)) {
+    es_engine_reply(f->base.inner, x, status, content_type, body, len);
+  } else if (h != NULL) {
     h->status = status;
     h->content_type = g_strdup(content_type);
     h->body = g_bytes_new(body, len);
-    return;
-  }
-  default:
-    es_engine_reply(f->base.inner, x, status, content_type, body, len);
   }
 }
 
 static void faults_reply_unavailable(EsEngine *e, EsExchange *x, guint retry_after_s)
 {
   EsFaults *f = of(e);
-  switch (take_mark(f, x)) {
-  case ES_FAULT_DROP_AFTER:
-    es_engine_drop(f->base.inner, x);
-    return;
-  case ES_FAULT_DELAY: {
-    Held *h = hold(f, x);
+  Held *h;
+  if (!intercepted(f, x, &h)) {
+    es_engine_reply_unavailable(f->base.inner, x, retry_after_s);
+  } else if (h != NULL) {
     h->unavailable = TRUE;
     h->retry_after_s = retry_after_s;
-    return;
-  }
-  default:
-    es_engine_reply_unavailable(f->base.inner, x, retry_after_s);
   }
 }
 
