@@ -21,6 +21,7 @@
 #include "config/es_config.h"
 #include "pki/es_pki_config.h"
 #include "results/es_summary.h"
+#include "sim/es_collector.h"
 
 typedef struct {
   EsLive *live;
@@ -50,7 +51,7 @@ typedef struct {
 /* crl.pem lags at most this long behind a revocation no client waits for; an rr's is
  * published before its rp leaves. Rebuilding per revocation made revocation cost grow
  * with the CRL. */
-#define CRL_INTERVAL_S 1.0
+#define CRL_LAG_S 1.0
 
 /* A CSV field: quoted, since subjects in RFC 2253 form contain commas. */
 static void csv_quoted(GString *out, const char *text)
@@ -226,7 +227,7 @@ static void on_settled(void *arg, gboolean durable)
   if (s->crl_now)
     publish_or_fail(s);
   else if (s->crl_timer == 0 && s->live != NULL)
-    s->crl_timer = es_engine_timer_add(es_live_get0_engine(s->live), CRL_INTERVAL_S, on_crl_due, s);
+    s->crl_timer = es_engine_timer_add(es_live_get0_engine(s->live), CRL_LAG_S, on_crl_due, s);
 }
 
 static void on_queue_changed(void *arg, guint raca, guint waiting, guint busy, double t)
@@ -353,20 +354,7 @@ static gboolean write_summary(const Serve *s, const char *out_dir, guint workers
   es_summary_set_string(sum, "session.stopped_by", es_summary_signal_name(signal));
   EsRacaStats st;
   es_raca_get_stats(s->raca, &st);
-  es_summary_set_uint(sum, "raca.workers", workers);
-  es_summary_set_uint(sum, "raca.requests", st.requests);
-  es_summary_set_uint(sum, "raca.issued", st.issued);
-  es_summary_set_uint(sum, "raca.confirmed", st.confirmed);
-  es_summary_set_uint(sum, "raca.revoked", st.revoked);
-  es_summary_set_uint(sum, "raca.errors", st.errors);
-  es_summary_set_uint(sum, "raca.duplicates", st.duplicates);
-  es_summary_set_uint(sum, "raca.busy_rejections", st.busy);
-  es_summary_set_double(sum, "raca.queueing_delay_s.mean", st.wait_mean_s);
-  es_summary_set_double(sum, "raca.queueing_delay_s.max", st.wait_max_s);
-  es_summary_set_double(sum, "raca.busy_s", st.busy_s);
-  double capacity = workers * duration;
-  es_summary_set_double(sum, "raca.utilisation", capacity > 0 ? st.busy_s / capacity : 0.0);
-  es_summary_set_uint(sum, "raca.max_queue", st.max_queue);
+  es_collector_summary_set_raca(sum, "raca", workers, &st, duration);
   EsFaultsStats fs = {0};
   if (s->faults != NULL)
     es_faults_get_stats(s->faults, &fs);

@@ -312,3 +312,25 @@ gboolean es_collector_summary_set_attributes(EsSummary *s, const char *engine, g
   g_autofree char *effective = es_scenario_to_keyfile(sc);
   return es_summary_set_parameters(s, "attributes.parameters", effective, error);
 }
+
+void es_collector_summary_set_raca(EsSummary *s, const char *prefix, guint workers,
+                                   const EsRacaStats *st, double duration_s)
+{
+  char key[96];
+#define KEY(name) (g_snprintf(key, sizeof key, "%s.%s", prefix, name), key)
+  double capacity = workers * duration_s;
+  es_summary_set_uint(s, KEY("workers"), workers);
+  es_summary_set_uint(s, KEY("requests"), st->requests);
+  es_summary_set_uint(s, KEY("issued"), st->issued);
+  es_summary_set_uint(s, KEY("confirmed"), st->confirmed);
+  es_summary_set_uint(s, KEY("revoked"), st->revoked);
+  es_summary_set_uint(s, KEY("errors"), st->errors);
+  es_summary_set_uint(s, KEY("duplicates"), st->duplicates);
+  es_summary_set_uint(s, KEY("busy_rejections"), st->busy);
+  es_summary_set_double(s, KEY("queueing_delay_s.mean"), st->wait_mean_s);
+  es_summary_set_double(s, KEY("queueing_delay_s.max"), st->wait_max_s);
+  es_summary_set_double(s, KEY("busy_s"), st->busy_s);
+  es_summary_set_double(s, KEY("utilisation"), capacity > 0 ? st->busy_s / capacity : 0.0);
+  es_summary_set_uint(s, KEY("max_queue"), st->max_queue);
+#undef KEY
+}

@@ -57,6 +57,11 @@ typedef struct {
  * outcomes, retransmissions, and (has_racas) revocations by cause and their timing. The
  * caller adds its own figures and writes it (es_summary_write). */
 EsSummary *es_collector_summary_new(const EsCollector *c, const EsCollectorRun *run);
+/* An RA/CA's figures under `prefix` ("racas.0", or serve's "raca"): workers, requests, issued,
+ * confirmed, revoked, errors, duplicates, busy_rejections, queueing_delay_s.{mean,max}, busy_s,
+ * utilisation (busy_s over workers x duration_s), max_queue. */
+void es_collector_summary_set_raca(EsSummary *s, const char *prefix, guint workers,
+                                   const EsRacaStats *st, double duration_s);
 /* The attributes of every summary.json: `engine` ("simulated" or "live": compare refuses to
  * set one against the other unless told), the build (ns-3's version with `ns3`), how to run it
  * again, and the effective scenario (attributes.parameters). */

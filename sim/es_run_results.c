@@ -41,31 +41,16 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   es_summary_set_uint(s, "certificates.valid_unheld", unheld);
   es_run_summarise_hostile(run, s);
 
-  /* One object per RA/CA, named by its number. Utilisation: summed service time over
-   * workers x the run's simulated time. */
-  double capacity = sc->raca.workers * result->sim_time_s;
+  /* One object per RA/CA, named by its number, its utilisation over the simulated time. */
   for (guint r = 0; r < run->n_racas; r++) {
     EsRacaStats st;
     EsQueueStats q;
     es_raca_get_stats(run->racas[r], &st);
     es_collector_queue_stats(run->collector, r, result->sim_time_s, &q);
-    char key[64];
-#define RACA_KEY(name) (g_snprintf(key, sizeof key, "racas.%u.%s", r, name), key)
-    es_summary_set_uint(s, RACA_KEY("workers"), sc->raca.workers);
-    es_summary_set_uint(s, RACA_KEY("requests"), st.requests);
-    es_summary_set_uint(s, RACA_KEY("issued"), st.issued);
-    es_summary_set_uint(s, RACA_KEY("confirmed"), st.confirmed);
-    es_summary_set_uint(s, RACA_KEY("revoked"), st.revoked);
-    es_summary_set_uint(s, RACA_KEY("errors"), st.errors);
-    es_summary_set_uint(s, RACA_KEY("duplicates"), st.duplicates);
-    es_summary_set_uint(s, RACA_KEY("busy_rejections"), st.busy);
-    es_summary_set_double(s, RACA_KEY("queueing_delay_s.mean"), st.wait_mean_s);
-    es_summary_set_double(s, RACA_KEY("queueing_delay_s.max"), st.wait_max_s);
-    es_summary_set_double(s, RACA_KEY("busy_s"), st.busy_s);
-    es_summary_set_double(s, RACA_KEY("utilisation"), capacity > 0 ? st.busy_s / capacity : 0.0);
-    es_summary_set_uint(s, RACA_KEY("max_queue"), st.max_queue);
-    es_summary_set_double(s, RACA_KEY("mean_queued"), q.mean_queued);
-#undef RACA_KEY
+    g_autofree char *prefix = g_strdup_printf("racas.%u", r);
+    es_collector_summary_set_raca(s, prefix, sc->raca.workers, &st, result->sim_time_s);
+    g_autofree char *mean_queued = g_strdup_printf("%s.mean_queued", prefix);
+    es_summary_set_double(s, mean_queued, q.mean_queued);
   }
 
   struct rusage ru;
