@@ -13,6 +13,7 @@
 #include "cli/cmd.h"
 #include "cli/es_interrupt.h"
 #include "cli/es_live_progress.h"
+#include "cli/es_tls_options.h"
 #include "config/es_config.h"
 #include "config/es_streams.h"
 #include "engines/es_live.h"
@@ -296,10 +297,10 @@ static const char *schedule_name(EsSchedule schedule)
 }
 
 /* "HOST:PORT/path", as the eNBs post to it. */
-static char *server_of(const char *server, const char *path)
+static char *server_of(const char *server, const char *path, gboolean tls)
 {
   const char *p = path != NULL ? path : "/";
-  return g_strconcat(server, p[0] == '/' ? "" : "/", p, NULL);
+  return g_strconcat(tls ? "https://" : "", server, p[0] == '/' ? "" : "/", p, NULL);
 }
 
 static char *started_at_now(void)
@@ -351,7 +352,8 @@ static gboolean write_scenario(EsOutdir *outdir, const char *out_dir, const EsSc
 /* The command line that runs this again, in OUT_DIR (where scenario.ini is). */
 static char *reproduce_line(const char *pki_dir, const char *server, const char *path,
                             guint concurrency, gboolean renew, gboolean revoke,
-                            const char *reason, const char *new_key_file)
+                            const char *reason, const char *new_key_file,
+                            const EsTlsOptions *tls)
 {
   GString *s = g_string_new("enrolsim enrol --scenario scenario.ini");
   g_string_append_printf(s, " --pki %s --server %s", pki_dir, server);
@@ -363,6 +365,7 @@ static char *reproduce_line(const char *pki_dir, const char *server, const char 
     g_string_append(s, " --renew");
   if (revoke)
     g_string_append_printf(s, " --revoke --reason %s", reason != NULL ? reason : "none");
+  es_tls_options_append(tls, s);
   if (new_key_file != NULL)
     g_string_append_printf(s, " --new-key %s", new_key_file);
   g_string_append(s, " (in this folder; its simulated twin: enrolsim run --scenario "
@@ -392,6 +395,7 @@ int es_cmd_enrol(int argc, char **argv)
   gboolean implicit = FALSE, renew = FALSE, revoke = FALSE, keep_certs = FALSE, quiet = FALSE;
   gboolean overwrite = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
+  g_auto(EsTlsOptions) tls_opts = {.server = FALSE};
   GOptionEntry entries[] = {
     {"pki", 0, 0, G_OPTION_ARG_FILENAME, &pki_opt, "The PKI folder that enrolsim pki init wrote (or the first argument)", "DIR"},
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_opt, "Result folder (or the second argument; default out/enrol)", "DIR"},
@@ -415,6 +419,7 @@ int es_cmd_enrol(int argc, char **argv)
     {NULL}};
   g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - enrol eNBs against a real CMP server");
   g_option_context_add_main_entries(opts, entries, NULL);
+  es_tls_options_add(opts, &tls_opts);
   g_option_context_set_summary(opts,
     "eNBs 1..N enrol operator certificates with CMPv2 (ir, certConf) from --server, each with\n"
     "its vendor credential PKI_DIR/devices/enb-<i>.pem/.key (made and saved there when missing;\n"
@@ -490,6 +495,9 @@ int es_cmd_enrol(int argc, char **argv)
   if (probe == NULL || !es_live_set_target(probe, server, path, &error))
     return es_cmd_fail("enrol", error, 2); /* before any device credential is made */
   g_clear_pointer(&probe, es_live_free);
+  g_autoptr(EsLiveTls) tls = es_tls_options_context_new(&tls_opts, &error);
+  if (error != NULL)
+    return es_cmd_fail("enrol", error, 2);
   g_autoptr(EsPki) pki = es_pki_load(pki_dir, &error);
   if (pki == NULL)
     return es_cmd_fail("enrol", error, 2);
@@ -508,9 +516,9 @@ int es_cmd_enrol(int argc, char **argv)
   int status = 1;
   r.enbs = g_new0(EsEnb *, r.n + 1);
   r.steps = g_new0(Step, r.n + 1);
-  g_autofree char *target = server_of(server, path);
+  g_autofree char *target = server_of(server, path, tls != NULL);
   g_autofree char *reproduce = reproduce_line(pki_dir, server, path, cap, renew, revoke, reason,
-                                              new_key_file);
+                                              new_key_file, &tls_opts);
   g_autofree char *started_at = NULL;
   /* Ctrl-C or SIGTERM from here on: the eNBs stop where they are (or never start) and the
    * results say so. */
@@ -534,6 +542,8 @@ int es_cmd_enrol(int argc, char **argv)
    * engine time is the wall time at which the eNBs check certificates. */
   if ((r.live = es_live_new(&error)) == NULL || !es_live_set_target(r.live, server, path, &error))
     goto out;
+  if (tls != NULL)
+    es_live_set0_tls(r.live, g_steal_pointer(&tls));
   started_at = started_at_now();
   r.engine = es_live_get0_engine(r.live);
   ec.ask_implicit = sc->raca.grant_implicit;
@@ -607,6 +617,9 @@ int es_cmd_enrol(int argc, char **argv)
              interrupted_by != 0 ? "the run was interrupted before they were done"
              : cut_short         ? "still busy or not started at scenario.stop_time"
                                  : "never started");
+    g_autofree char *errors = es_live_describe_client_errors(r.live);
+    if (errors != NULL)
+      printf(" (errors: %s)", errors);
     if (r.renew)
       printf(", %u renewed", r.renewed);
     if (revoke)

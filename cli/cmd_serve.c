@@ -11,6 +11,7 @@
 
 #include "cli/cmd.h"
 #include "cli/es_live_progress.h"
+#include "cli/es_tls_options.h"
 #include "nodes/es_cmp.h"
 #include "engines/es_faults.h"
 #include "engines/es_live.h"
@@ -46,6 +47,7 @@ typedef struct {
   GError *error;         /* the first write that failed: serving answers 503 from then on */
   guint rolled_back;     /* requests or revocations the database did not take */
   gboolean quiet;
+  const char *tls_mode;  /* off, server (HTTPS), mutual (client certificates required) */
 } Serve;
 
 /* crl.pem lags at most this long behind a revocation no client waits for; an rr's is
@@ -364,6 +366,12 @@ static gboolean write_summary(const Serve *s, const char *out_dir, guint workers
     es_summary_set_uint(sum, key, fs.count[k]);
   }
   es_summary_set_uint(sum, "faults.lost_transactions", fs.lost_transactions);
+  EsLiveServerStats ls;
+  es_live_get_server_stats(s->live, NULL, &ls);
+  es_summary_set_string(sum, "tls.mode", s->tls_mode);
+  es_summary_set_uint(sum, "tls.handshakes", ls.tls_handshakes);
+  es_summary_set_uint(sum, "tls.resumed", ls.tls_resumed);
+  es_summary_set_uint(sum, "tls.failed", ls.tls_failures);
   g_autofree char *path = g_build_filename(out_dir, "serve_summary.json", NULL);
   return es_summary_write(sum, path, error);
 }
@@ -400,6 +408,7 @@ int es_cmd_serve(int argc, char **argv)
   gint max_body = 0, max_connections = 0, max_body_memory_mib = 0;
   gboolean overwrite = FALSE, new_state = FALSE, keep_superseded = FALSE, quiet = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
+  g_auto(EsTlsOptions) tls_opts = {.server = TRUE};
   GOptionEntry entries[] = {
     {"pki", 0, 0, G_OPTION_ARG_FILENAME, &pki_opt, "The PKI folder that enrolsim pki init wrote (or the first argument)", "DIR"},
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_opt, "Result folder (or the second argument; default out/serve)", "DIR"},
@@ -425,8 +434,10 @@ int es_cmd_serve(int argc, char **argv)
     {NULL}};
   g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - serve the RA/CA to real CMP clients");
   g_option_context_add_main_entries(opts, entries, NULL);
+  es_tls_options_add(opts, &tls_opts);
   g_option_context_set_summary(opts,
-    "Serves the operator RA/CA of PKI_DIR (enrolsim pki init) over HTTP (RFC 6712): ir from\n"
+    "Serves the operator RA/CA of PKI_DIR (enrolsim pki init) over HTTP (RFC 6712), or HTTPS\n"
+    "with --tls-cert (TLS 1.2 or later, renegotiation refused): ir from\n"
     "vendor certificates, kur and rr from the operator certificates it issued. Keeps its state\n"
     "in OUT_DIR/raca.db (SQLite) and resumes it at the next start; appends every issued\n"
     "certificate to OUT_DIR/issued.csv and every revocation to revocations.csv, and rewrites\n"
@@ -527,7 +538,17 @@ int es_cmd_serve(int argc, char **argv)
                          .request_timeout_s = request_s, .max_connections = (guint)max_connections,
                          .max_body_memory = (gsize)max_body_memory_mib << 20};
   /* Listening first: an address that is taken or malformed leaves OUT_DIR untouched. */
-  if ((s.live = es_live_new(&error)) == NULL
+  EsLiveTls *tls = es_tls_options_context_new(&tls_opts, &error);
+  if (error != NULL) {
+    status = 2;
+    goto out;
+  }
+  s.tls_mode = tls == NULL ? "off" : tls_opts.client_ca != NULL ? "mutual" : "server";
+  if ((s.live = es_live_new(&error)) != NULL && tls != NULL)
+    es_live_set0_tls(s.live, tls);
+  else
+    es_live_tls_free(tls);
+  if (s.live == NULL
       || !es_live_listen(s.live, listen != NULL ? listen : "127.0.0.1:8080", &limits, &error))
     goto out;
   if (g_mkdir_with_parents(out_dir, 0755) != 0) {
@@ -587,8 +608,10 @@ int es_cmd_serve(int argc, char **argv)
                                            on_crl_tick, &s);
 
   const char *where = listen != NULL ? listen : "127.0.0.1:8080";
-  printf("listening on %.*s:%u\n", (int)(strrchr(where, ':') - where), where,
-         es_live_get_port(s.live));
+  printf("listening on %.*s:%u%s\n", (int)(strrchr(where, ':') - where), where,
+         es_live_get_port(s.live),
+         tls == NULL ? "" : tls_opts.client_ca != NULL ? " (HTTPS, client certificates required)"
+                                                       : " (HTTPS)");
   fflush(stdout);
   EsLiveProgress *progress =
       quiet ? NULL : es_live_progress_new(es_live_get0_engine(s.live), progress_line, &s);

@@ -48,6 +48,7 @@ struct EsChannel {
   gboolean resent;
   gboolean lost;                   /* the connection dropped before a response began */
   const char *error;               /* what libevent reported for the outstanding request */
+  char tls_error[224];             /* why TLS failed, when it did (error points here) */
   gboolean posting;                /* inside evhttp_make_request */
   Held *held;
   struct event *deliver_ev;
@@ -133,6 +134,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
  * callback returns: free it from an event of our own. */
 static void doom_connection(EsLive *live, struct evhttp_connection *conn)
 {
+  evhttp_connection_set_closecb(conn, NULL, NULL);
   g_queue_push_tail(&live->doomed, conn);
   event_active(live->reaper, EV_TIMEOUT, 0);
 }
@@ -212,6 +214,49 @@ static void on_request_error(enum evhttp_request_error error, void *arg)
 
 static void send_request(EsChannel *c);
 
+/* Takes text. */
+static void count_error(EsLive *live, char *text)
+{
+  gpointer n = g_hash_table_lookup(live->client_errors, text);
+  g_hash_table_insert(live->client_errors, text, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + 1));
+}
+
+/* "HTTP 400", and the first line of a plain-text body, which says why. */
+static char *http_error_text(struct evhttp_request *req, int code)
+{
+  const char *type =
+      evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+  struct evbuffer *in = evhttp_request_get_input_buffer(req);
+  gsize len = MIN(evbuffer_get_length(in), 160);
+  if (type == NULL || g_ascii_strncasecmp(type, "text/plain", 10) != 0 || len == 0)
+    return g_strdup_printf("HTTP %d", code);
+  char line[161];
+  evbuffer_copyout(in, line, len);
+  line[len] = '\0';
+  line[strcspn(line, "\r\n")] = '\0';
+  for (char *p = line; *p != '\0'; p++)
+    if (!g_ascii_isprint(*p))
+      *p = '?';
+  return g_strdup_printf("HTTP %d: %s", code, line);
+}
+
+/* A TLS connection is never reconnected: libevent would reuse its spent SSL object. */
+static void drop_tls_connection(EsChannel *c)
+{
+  if (c->live->client_tls != NULL && c->conn != NULL) {
+    doom_connection(c->live, c->conn);
+    c->conn = NULL;
+  }
+}
+
+/* The server closed a kept-alive connection. */
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+  EsChannel *c = arg;
+  if (c->conn == conn)
+    drop_tls_connection(c);
+}
+
 /* libevent calls this once per request: with the response, with NULL after a transport
  * failure (having freed the request), or with a request that never connected (code 0). */
 static void on_response(struct evhttp_request *req, void *arg)
@@ -223,6 +268,19 @@ static void on_response(struct evhttp_request *req, void *arg)
   EsResponse r = {0};
   int code = req != NULL ? evhttp_request_get_response_code(req) : 0;
   struct evbuffer *in = NULL;
+  if (code == 0 && c->live->client_tls != NULL && c->conn != NULL) {
+    /* libevent counts a failed handshake as a failed connect, and says no more. */
+    es_live_tls_describe_failure(evhttp_connection_get_bufferevent(c->conn), c->tls_error,
+                                 sizeof c->tls_error);
+    if (c->tls_error[0] != '\0')
+      c->error = c->tls_error;
+  }
+  if (code == 0) {
+    drop_tls_connection(c);
+    count_error(c->live, g_strdup(c->error != NULL ? c->error : "connection refused"));
+  } else if (code >= 400 && code != 503) {
+    count_error(c->live, http_error_text(req, code));
+  }
   if (code == 0 && c->lost && c->reused && !c->resent) {
     /* A kept-alive connection the server closed (idle timeout) just as we reused it: what
      * every HTTP client does, send once more on a fresh connection. Safe for CMP: the RA/CA
@@ -277,9 +335,21 @@ static void send_request(EsChannel *c)
 {
   EsLive *live = c->live;
   c->error = NULL;
+  c->tls_error[0] = '\0';
   c->lost = FALSE;
   if (c->conn == NULL) {
-    c->conn = evhttp_connection_base_new(live->base, NULL, live->target_host, live->target_port);
+    if (live->client_tls == NULL) {
+      c->conn = evhttp_connection_base_new(live->base, NULL, live->target_host, live->target_port);
+    } else {
+      struct bufferevent *bev = es_live_tls_bufferevent_new(live->client_tls, live->base, -1);
+      c->conn = bev != NULL ? evhttp_connection_base_bufferevent_new(
+                                  live->base, NULL, bev, live->target_host, live->target_port)
+                            : NULL;
+      if (c->conn == NULL && bev != NULL)
+        bufferevent_free(bev);
+      if (c->conn != NULL)
+        evhttp_connection_set_closecb(c->conn, on_close, c);
+    }
     if (c->conn != NULL) {
       evhttp_connection_set_timeout(c->conn, CLIENT_TIMEOUT_S);
       evhttp_connection_set_retries(c->conn, 0);
@@ -426,6 +496,7 @@ EsLive *es_live_new(GError **error)
     g_free(live);
     return NULL;
   }
+  live->client_errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   live->timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
                                        (GDestroyNotify)timer_free);
   live->reaper = event_new(live->base, -1, 0, on_reap, live);
@@ -449,6 +520,7 @@ void es_live_free(EsLive *live)
   on_reap(-1, 0, live);
   es_live_server_free(live);
   g_hash_table_destroy(live->timers);
+  g_hash_table_destroy(live->client_errors);
   if (live->sigint != NULL)
     event_free(live->sigint);
   if (live->sigterm != NULL)
@@ -460,7 +532,45 @@ void es_live_free(EsLive *live)
   g_free(live->path);
   g_free(live->page_path);
   g_free(live->page_type);
+  es_live_tls_free(live->server_tls);
+  es_live_tls_free(live->client_tls);
   g_free(live);
+}
+
+static gint by_count(gconstpointer a, gconstpointer b, gpointer table)
+{
+  gsize na = GPOINTER_TO_SIZE(g_hash_table_lookup(table, a));
+  gsize nb = GPOINTER_TO_SIZE(g_hash_table_lookup(table, b));
+  return na != nb ? (na > nb ? -1 : 1) : strcmp(a, b);
+}
+
+char *es_live_describe_client_errors(const EsLive *live)
+{
+  if (g_hash_table_size(live->client_errors) == 0)
+    return NULL;
+  GList *texts = g_list_sort_with_data(g_hash_table_get_keys(live->client_errors), by_count,
+                                       live->client_errors);
+  GString *s = g_string_new(NULL);
+  for (GList *l = texts; l != NULL; l = l->next) {
+    gsize n = GPOINTER_TO_SIZE(g_hash_table_lookup(live->client_errors, l->data));
+    g_string_append_printf(s, "%s%s (%" G_GSIZE_FORMAT " %s)", s->len > 0 ? "; " : "",
+                           (const char *)l->data, n, n == 1 ? "time" : "times");
+  }
+  g_list_free(texts);
+  return g_string_free(s, FALSE);
+}
+
+gboolean es_live_serves_tls(const EsLive *live) { return live->server_tls != NULL; }
+
+void es_live_set0_tls(EsLive *live, EsLiveTls *tls)
+{
+  g_return_if_fail(live != NULL && tls != NULL);
+  EsLiveTls **slot = es_live_tls_is_server(tls) ? &live->server_tls : &live->client_tls;
+  g_return_if_fail(slot == &live->client_tls || live->server == NULL);
+  es_live_tls_free(*slot);
+  *slot = tls;
+  if (slot == &live->client_tls && live->target_host != NULL)
+    es_live_tls_default_host(tls, live->target_host);
 }
 
 EsEngine *es_live_get0_engine(EsLive *live) { return &live->engine; }
@@ -491,6 +601,8 @@ gboolean es_live_set_target(EsLive *live, const char *host_port, const char *pat
   }
   g_free(live->target_host);
   g_free(live->target_hostport);
+  if (live->client_tls != NULL)
+    es_live_tls_default_host(live->client_tls, host);
   live->target_host = host;
   live->target_port = port;
   live->target_hostport = g_strdup(host_port);

@@ -8,9 +8,16 @@
 
 #define ES_LIVE_ERROR (es_live_error_quark())
 GQuark es_live_error_quark(void);
-typedef enum { ES_LIVE_ERROR_ADDRESS, ES_LIVE_ERROR_LISTEN, ES_LIVE_ERROR_SETUP } EsLiveError;
+typedef enum {
+  ES_LIVE_ERROR_ADDRESS,
+  ES_LIVE_ERROR_LISTEN,
+  ES_LIVE_ERROR_SETUP,
+  ES_LIVE_ERROR_TLS
+} EsLiveError;
 
 typedef struct EsLive EsLive;
+/* TLS credentials and policy for one side: serve's, or the eNBs' channels'. */
+typedef struct EsLiveTls EsLiveTls;
 
 /* What the server accepts from clients; zeros take the defaults. */
 typedef struct {
@@ -45,6 +52,11 @@ typedef struct {
   gsize body_memory_peak;
   guint64 shortages;       /* episodes of accept() finding no descriptor (each logged once) */
   guint64 accept_pauses;   /* times accepting paused for want of a descriptor */
+  guint64 tls_handshakes;  /* TLS handshakes completed (full or resumed) */
+  guint64 tls_resumed;     /* of which resumed a session */
+  guint64 tls_failures;    /* connections that ended before their handshake completed: a
+                            * failed one, one that never finished in request_timeout_s, or
+                            * a client that left */
 } EsLiveServerStats;
 
 /* A libevent base of its own. Sets SIGPIPE to ignored (process-wide): a reply written to a
@@ -63,6 +75,31 @@ gint64 es_live_get_epoch(const EsLive *live, double *fraction);
 /* Where every eNB channel posts: "HOST:PORT" ("[v6]:PORT" for IPv6) and the request path
  * (NULL: "/"). Only numeric addresses and names resolvable without waiting (/etc/hosts). */
 gboolean es_live_set_target(EsLive *live, const char *host_port, const char *path, GError **error);
+
+/* TLS contexts from PEM files; NULL with *error naming the file and OpenSSL's reason.
+ * Server: `cert` is the chain (the server's certificate first), `key` its key; with
+ * `client_ca`, clients must present a certificate that verifies against it. TLS 1.2 at least,
+ * renegotiation refused.
+ * Client: the server's chain must verify against `trusted` and name `host` (a DNS name, or an
+ * IP address matched against iPAddress entries; NULL: es_live_set0_tls uses the target's
+ * host); `cert`/`key` (both or neither) are presented when the server asks. */
+EsLiveTls *es_live_tls_server_new(const char *cert, const char *key, const char *client_ca,
+                                  GError **error);
+EsLiveTls *es_live_tls_client_new(const char *trusted, const char *cert, const char *key,
+                                  const char *host, GError **error);
+void es_live_tls_set_host(EsLiveTls *tls, const char *host);
+void es_live_tls_free(EsLiveTls *tls);
+/* Takes `tls`: a server context makes es_live_listen speak HTTPS only (set it before), a
+ * client context makes every eNB channel connect with TLS. */
+void es_live_set0_tls(EsLive *live, EsLiveTls *tls);
+
+/* The eNB channels' transport failures and HTTP errors (but 503) so far, commonest first, as
+ * one line: "TLS: the server's certificate did not verify: ... (4 times); HTTP 400: ...
+ * (1 time)"; NULL when there were none. g_free it. */
+char *es_live_describe_client_errors(const EsLive *live);
+
+/* Whether es_live_listen serves HTTPS (es_live_set0_tls with a server context). */
+gboolean es_live_serves_tls(const EsLive *live);
 
 /* Serves RA/CA 0 (es_engine_server_set) on "HOST:PORT"; port 0 picks a free one, which
  * es_live_get_port then tells. Any request path is accepted; methods other than POST get 405
@@ -93,5 +130,6 @@ gboolean es_live_stop_on_signals(EsLive *live, GError **error);
 int es_live_get_signal(const EsLive *live);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsLive, es_live_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsLiveTls, es_live_tls_free)
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef ES_LIVE_PRIV_H
 #define ES_LIVE_PRIV_H
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
@@ -43,12 +44,30 @@ struct EsLive {
   void *page_arg;
   struct event *sigint, *sigterm;
   int signal;
+  EsLiveTls *server_tls, *client_tls; /* NULL: plain HTTP */
+  GHashTable *client_errors;       /* transport failures, HTTP errors: text -> count */
 };
 
 /* A delay as libevent wants it (negative or NaN: now). */
 struct timeval es_live_timeval(double s);
 /* "HOST:PORT" or "[V6]:PORT" into host (g_free it) and port. */
 gboolean es_live_parse_host_port(const char *text, char **host, guint16 *port, GError **error);
+
+/* es_live_tls.c: a bufferevent speaking TLS on fd (-1: to be connected), in the role of
+ * `tls`; NULL on failure. */
+struct bufferevent *es_live_tls_bufferevent_new(EsLiveTls *tls, struct event_base *base,
+                                                evutil_socket_t fd);
+gboolean es_live_tls_is_server(const EsLiveTls *tls);
+/* The name the server's certificate must carry, unless es_live_tls_set_host gave one. */
+void es_live_tls_default_host(EsLiveTls *tls, const char *host);
+gboolean es_live_tls_session_reused(struct bufferevent *bev);
+/* Whether the handshake failed because the client spoke plain HTTP (OpenSSL tells). */
+gboolean es_live_tls_got_plain_http(struct bufferevent *bev);
+/* Sends close_notify if the handshake completed. */
+void es_live_tls_shutdown(struct bufferevent *bev);
+/* Why a TLS connection failed (the certificate check, else OpenSSL's last error) into buf;
+ * empty when TLS has nothing to say. */
+void es_live_tls_describe_failure(struct bufferevent *bev, char *buf, gsize size);
 
 /* The server's part of the engine API. */
 void es_live_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg);

@@ -40,6 +40,10 @@ struct EsLiveConn {
   gboolean processing;     /* inside conn_process: freeing waits */
   gboolean closing;        /* a last reply is going out; then the connection closes */
   gboolean dead;
+  gboolean tls;            /* HTTPS: the handshake comes first */
+  gboolean tls_up;         /* its handshake completed */
+  gboolean first_deadline; /* the deadline runs from accept: the handshake and the first
+                            * request share request_timeout_s */
   GList link;              /* in srv->conns */
 };
 
@@ -96,8 +100,13 @@ static void conn_free(EsLiveConn *conn)
   maybe_release(srv);
   es_http_in_clear(&conn->in);
   event_free(conn->deadline);
-  if (conn->bev != NULL)
+  if (conn->tls && !conn->tls_up)
+    srv->stats.tls_failures++;
+  if (conn->bev != NULL) {
+    if (conn->tls_up)
+      es_live_tls_shutdown(conn->bev);
     bufferevent_free(conn->bev);
+  }
   g_free(conn);
 }
 
@@ -228,7 +237,9 @@ static void conn_process(EsLiveConn *conn)
     if (!begun && (conn->in.begun || conn->in.complete)) {
       conn->since = g_get_monotonic_time();
       struct timeval tv = es_live_timeval(srv->lim.request_timeout_s);
-      evtimer_add(conn->deadline, &tv);
+      if (!conn->first_deadline)
+        evtimer_add(conn->deadline, &tv);
+      conn->first_deadline = FALSE;
     }
     conn_charge(conn);
     if (conn->dead || conn->closing)
@@ -302,7 +313,22 @@ static void on_write(struct bufferevent *bev, void *arg)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
   EsLiveConn *conn = arg;
-  (void)bev;
+  if (what & BEV_EVENT_CONNECTED) {
+    /* A TLS handshake completed. */
+    conn->tls_up = TRUE;
+    conn->srv->stats.tls_handshakes++;
+    if (es_live_tls_session_reused(bev))
+      conn->srv->stats.tls_resumed++;
+    return;
+  }
+  if (conn->tls && !conn->tls_up && (what & BEV_EVENT_ERROR) && es_live_tls_got_plain_http(bev)) {
+    /* Said in plain HTTP, as a plain HTTP client can read it, then the connection closes. */
+    static const char plain[] = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                                "Content-Length: 37\r\nConnection: close\r\n\r\n"
+                                "This server speaks HTTPS, not HTTP.\r\n";
+    ssize_t w = send(bufferevent_getfd(bev), plain, sizeof plain - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)w;
+  }
   /* A client that closed its side after its request still gets the reply on its way. */
   if ((what & BEV_EVENT_EOF) && !(what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
       && evbuffer_get_length(bufferevent_get_output(conn->bev)) > 0) {
@@ -320,6 +346,10 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
   (void)fd, (void)what;
   if (conn->dead || conn->closing || conn->exchange != NULL)
     return;
+  if (conn->tls && !conn->tls_up) {
+    conn_close(conn); /* no channel to say 408 on yet */
+    return;
+  }
   conn->srv->stats.timed_out++;
   es_http_in_release_body(&conn->in);
   conn_charge(conn);
@@ -336,11 +366,14 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
   if (srv->stats.open >= srv->lim.max_connections) {
     EsLiveConn *victim = stalest(srv, NULL);
     if (victim == NULL) {
-      /* Every connection has a request being served: this one waits for nothing. */
+      /* Every connection has a request being served: this one waits for nothing (told so
+       * in plain HTTP, unless a TLS client expects a handshake). */
       static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
                                  "Retry-After: 1\r\nConnection: close\r\n\r\n";
-      ssize_t w = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-      (void)w;
+      if (srv->live->server_tls == NULL) {
+        ssize_t w = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)w;
+      }
       evutil_closesocket(fd);
       srv->stats.refused++;
       return;
@@ -350,7 +383,9 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
   }
   EsLiveConn *conn = g_new0(EsLiveConn, 1);
   conn->srv = srv;
-  conn->bev = bufferevent_socket_new(srv->live->base, fd, BEV_OPT_CLOSE_ON_FREE);
+  conn->tls = srv->live->server_tls != NULL;
+  conn->bev = conn->tls ? es_live_tls_bufferevent_new(srv->live->server_tls, srv->live->base, fd)
+                        : bufferevent_socket_new(srv->live->base, fd, BEV_OPT_CLOSE_ON_FREE);
   conn->deadline = evtimer_new(srv->live->base, on_deadline, conn);
   if (conn->bev == NULL || conn->deadline == NULL) {
     if (conn->bev == NULL)
@@ -374,6 +409,11 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd, struc
   bufferevent_set_timeouts(conn->bev, &idle, &idle);
   bufferevent_setcb(conn->bev, on_read, on_write, on_event, conn);
   bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+  if (conn->tls) {
+    conn->first_deadline = TRUE;
+    struct timeval tv = es_live_timeval(srv->lim.request_timeout_s);
+    evtimer_add(conn->deadline, &tv);
+  }
 }
 
 static void on_resume(evutil_socket_t fd, short what, void *arg)

@@ -273,6 +273,20 @@ void es_metrics_render(EsMetrics *m, GString *out)
   gauge(out, "enrolsim_workers_busy", "Workers serving a request", m->busy);
   gauge(out, "enrolsim_open_connections",
         "Client connections open (this scrape's own included)", ls.open);
+  if (m->live != NULL && es_live_serves_tls(m->live)) {
+    es_prom_family(out, "enrolsim_tls_handshakes_total", "counter",
+                   "TLS connections by how their handshake ended (resumed: of the completed, "
+                   "those that resumed a session)");
+    const struct {
+      const char *outcome;
+      guint64 n;
+    } hs[] = {{"completed", ls.tls_handshakes}, {"resumed", ls.tls_resumed},
+              {"failed", ls.tls_failures}};
+    for (gsize i = 0; i < G_N_ELEMENTS(hs); i++) {
+      const char *labels[] = {"outcome", hs[i].outcome, NULL};
+      es_prom_sample(out, "enrolsim_tls_handshakes_total", labels, (double)hs[i].n);
+    }
+  }
   es_prom_family(out, "enrolsim_request_duration_seconds", "histogram",
                  "Time from a request's arrival to its answer, by message type");
   for (guint t = 0; t < N_TYPES; t++) {

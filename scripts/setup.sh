@@ -6,7 +6,7 @@ sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 pkgs=(build-essential cmake pkg-config git openssl libssl-dev libglib2.0-dev libevent-dev
       libhttp-parser-dev libns3-dev ns3 libgsl-dev libxml2-dev libsqlite3-dev sqlite3 valgrind
       libjson-glib-dev gnuplot-nox tshark curl libjemalloc-dev locales python3
-      python3-prometheus-client munge slurmctld slurmd slurm-client)
+      python3-prometheus-client munge slurmctld slurmd slurm-client socat)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
