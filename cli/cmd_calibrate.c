@@ -8,6 +8,7 @@
 
 #include "cli/cmd.h"
 #include "cli/es_interrupt.h"
+#include "cli/es_tls_options.h"
 #include "config/es_config.h"
 #include "engines/es_live.h"
 #include "nodes/es_enb.h"
@@ -147,8 +148,10 @@ int es_cmd_calibrate(int argc, char **argv)
     {"overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "OUT_DIR holds an earlier run's results: remove the files enrolsim wrote there first (others stay)", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL},
     {NULL}};
+  g_auto(EsTlsOptions) tls_opts = {.server = FALSE};
   g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - measure a real CMP server for the model");
   g_option_context_add_main_entries(opts, entries, NULL);
+  es_tls_options_add(opts, &tls_opts);
   g_option_context_set_summary(opts,
     "Measures the CMP server at --server with eNBs of PKI_DIR (as enrol) and writes the\n"
     "model parameters that match it: OUT_DIR/calibration.ini, a scenario fragment ([raca]\n"
@@ -188,6 +191,9 @@ int es_cmd_calibrate(int argc, char **argv)
   if (probe == NULL || !es_live_set_target(probe, server, path, &error))
     return es_cmd_fail("calibrate", error, 2);
   g_clear_pointer(&probe, es_live_free);
+  g_autoptr(EsLiveTls) tls = es_tls_options_context_new(&tls_opts, &error);
+  if (error != NULL)
+    return es_cmd_fail("calibrate", error, 2);
   g_autoptr(EsPki) pki = es_pki_load(pki_dir, &error);
   if (pki == NULL)
     return es_cmd_fail("calibrate", error, 2);
@@ -209,7 +215,7 @@ int es_cmd_calibrate(int argc, char **argv)
   cli.certs = g_new0(X509 *, n_devices);
   cli.keys = g_new0(EVP_PKEY *, n_devices);
   EsCalibOptions o = {
-    .server = server, .path = path, .pki = pki,
+    .server = server, .path = path, .tls = tls, .pki = pki,
     .device_certs = cli.certs, .device_keys = cli.keys, .need_devices = need_devices,
     .devices = (guint)devices,
     .key = ec.new_key, .new_key = given_key, .timeout_s = ec.msg_timeout_s,
@@ -217,7 +223,8 @@ int es_cmd_calibrate(int argc, char **argv)
     .max_concurrency = (guint)max_concurrency, .out_dir = out_dir,
     .interrupted = &es_interrupt_signal, .progress = on_progress, .step_done = on_step_done,
     .arg = &cli};
-  g_autoptr(EsCalibration) cal = es_calibration_new(server, path);
+  g_autofree char *target = tls != NULL ? g_strconcat("https://", server, NULL) : g_strdup(server);
+  g_autoptr(EsCalibration) cal = es_calibration_new(target, path);
   gboolean ok = es_calibrate(&o, outdir, cal, &error);
   clear_progress(&cli);
   int status = 0;

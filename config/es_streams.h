@@ -20,6 +20,10 @@
 /* serve's injected faults (engines/es_faults.h): one draw per request, one per transaction
  * whose certConf comes. */
 #define ES_STREAM_FAULTS G_GUINT64_CONSTANT(0x9e1a000000000006)
+/* TLS on the simulated backhaul (transport.tls): every connection end's draws, in event order. */
+#define ES_STREAM_TLS G_GUINT64_CONSTANT(0x9e1a000000000007)
+/* The TLS certificate of the servers on port p (0: the RA/CAs' own) reads ES_STREAM_TLS_PKI + p. */
+#define ES_STREAM_TLS_PKI G_GUINT64_CONSTANT(0x9e1a000000010000)
 /* An RA/CA's own stream (serials, signatures) and its service times, of the RA/CA's seed. */
 #define ES_STREAM_RACA G_GUINT64_CONSTANT(0x7ac0000000000000)
 #define ES_STREAM_RACA_SERVICE G_GUINT64_CONSTANT(0x7ac0000000000001)

@@ -88,6 +88,9 @@ EsLiveTls *es_live_tls_server_new(const char *cert, const char *key, const char 
 EsLiveTls *es_live_tls_client_new(const char *trusted, const char *cert, const char *key,
                                   const char *host, GError **error);
 void es_live_tls_set_host(EsLiveTls *tls, const char *host);
+/* Another reference (one thread: contexts live in the event loop's thread). */
+EsLiveTls *es_live_tls_ref(EsLiveTls *tls);
+/* Drops a reference. */
 void es_live_tls_free(EsLiveTls *tls);
 /* Takes `tls`: a server context makes es_live_listen speak HTTPS only (set it before), a
  * client context makes every eNB channel connect with TLS. */

@@ -11,6 +11,7 @@
 #include <event2/bufferevent_ssl.h>
 
 struct EsLiveTls {
+  guint refs;
   SSL_CTX *ctx;
   gboolean server;
   char *host;    /* the name or address the server's certificate must carry (client side) */
@@ -90,6 +91,7 @@ EsLiveTls *es_live_tls_server_new(const char *cert, const char *key, const char 
 {
   ERR_clear_error();
   EsLiveTls *tls = g_new0(EsLiveTls, 1);
+  tls->refs = 1;
   tls->server = TRUE;
   tls->ctx = ctx_new(TRUE);
   if (tls->ctx == NULL) {
@@ -123,6 +125,7 @@ EsLiveTls *es_live_tls_client_new(const char *trusted, const char *cert, const c
 {
   ERR_clear_error();
   EsLiveTls *tls = g_new0(EsLiveTls, 1);
+  tls->refs = 1;
   tls->ctx = ctx_new(FALSE);
   if (tls->ctx == NULL) {
     fail(error, "cannot create a TLS context for", trusted != NULL ? trusted : "");
@@ -172,9 +175,15 @@ void es_live_tls_default_host(EsLiveTls *tls, const char *host)
     set_host(tls, host);
 }
 
+EsLiveTls *es_live_tls_ref(EsLiveTls *tls)
+{
+  tls->refs++;
+  return tls;
+}
+
 void es_live_tls_free(EsLiveTls *tls)
 {
-  if (tls == NULL)
+  if (tls == NULL || --tls->refs > 0)
     return;
   SSL_CTX_free(tls->ctx);
   g_free(tls->host);

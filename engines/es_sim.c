@@ -40,11 +40,23 @@ static void channel_free(EsChannel *c)
 {
   g_queue_unlink(&c->sim->channels, &c->link);
   es_http_in_clear(&c->in);
+  if (c->plain != NULL)
+    g_byte_array_unref(c->plain);
   g_free(c);
 }
 
 static void channel_drop_socket(EsChannel *c)
 {
+  if (c->tls != NULL) {
+    SSL_SESSION *s = es_sim_tls_get1_session(c->tls);
+    if (s != NULL) {
+      SSL_SESSION **kept = &c->sim->tls_sessions[c->enb - 1];
+      SSL_SESSION_free(*kept);
+      *kept = s;
+    }
+    es_sim_tls_close_notify(c->tls, c->sock);
+    g_clear_pointer(&c->tls, es_sim_tls_free);
+  }
   if (c->sock != NULL)
     es_ns3_socket_close(c->sock);
   c->sock = NULL;
@@ -69,10 +81,9 @@ static void channel_fail(EsChannel *c, const char *error)
   channel_deliver(c, &r);
 }
 
-static void channel_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, size_t len)
+/* HTTP bytes from the connection (decrypted, under TLS). */
+static void channel_parse(EsChannel *c, EsNs3Socket *sock, const uint8_t *data, size_t len)
 {
-  EsChannel *c = arg;
-  c->dispatching++;
   /* A response callback may post again on a fresh socket: stop feeding this one's bytes. */
   while (len > 0 && !c->closed && c->sock == sock) {
     if (!c->outstanding) {
@@ -99,6 +110,27 @@ static void channel_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, s
       channel_fail(c, c->in.reject == 413 ? "HTTP response too large" : "malformed HTTP response");
       break;
     }
+  }
+}
+
+static void channel_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, size_t len)
+{
+  EsChannel *c = arg;
+  c->dispatching++;
+  if (c->tls == NULL) {
+    channel_parse(c, sock, data, len);
+  } else {
+    const char *why = NULL;
+    if (c->plain == NULL)
+      c->plain = g_byte_array_new();
+    gboolean ok = es_sim_tls_feed(c->tls, data, len, c->plain, &why);
+    es_sim_tls_flush(c->tls, sock);
+    /* A response callback may post on this channel: parse a copy's worth of bytes once. */
+    if (c->plain->len > 0)
+      channel_parse(c, sock, c->plain->data, c->plain->len);
+    g_byte_array_set_size(c->plain, 0);
+    if (!ok && c->sock == sock)
+      channel_fail(c, why);
   }
   c->dispatching--;
   if (c->closed && c->dispatching == 0)
@@ -157,6 +189,7 @@ static EsChannel *sim_channel_open(EsEngine *engine, guint enb)
   g_return_val_if_fail(sim->racas > 0, NULL);
   EsChannel *c = g_new0(EsChannel, 1);
   c->sim = sim;
+  c->enb = enb;
   c->node = sim->enb_node[enb - 1];
   c->raca_addr = sim->addr[sim->raca_node[sim->enb_raca[enb - 1]]];
   c->port = sim->enb_port != NULL && sim->enb_port[enb - 1] != 0 ? sim->enb_port[enb - 1]
@@ -177,8 +210,15 @@ static void channel_send(EsChannel *c, const guint8 *bytes, gsize len, EsRespons
   if (c->sock == NULL) {
     c->sim->connects++;
     c->sock = es_ns3_tcp_connect(c->node, c->raca_addr, c->port, &channel_fns, c);
+    if (c->sim->tls_client != NULL)
+      c->tls = es_sim_tls_client_new(c->sim, c->sim->tls_sessions[c->enb - 1]);
   }
-  es_ns3_socket_send(c->sock, bytes, len);
+  if (c->tls != NULL) {
+    es_sim_tls_write(c->tls, bytes, len);
+    es_sim_tls_flush(c->tls, c->sock);
+  } else {
+    es_ns3_socket_send(c->sock, bytes, len);
+  }
 }
 
 static void sim_channel_post(EsChannel *c, const char *content_type, const guint8 *body,
@@ -334,6 +374,13 @@ void es_sim_free(EsSim *sim)
     g_free(x);
   }
   es_ns3_destroy();
+  if (sim->tls_servers != NULL)
+    g_hash_table_unref(sim->tls_servers);
+  SSL_CTX_free(sim->tls_client);
+  for (guint e = 0; sim->tls_sessions != NULL && e < sim->enbs; e++)
+    SSL_SESSION_free(sim->tls_sessions[e]);
+  g_free(sim->tls_sessions);
+  es_rand_free(sim->tls_rand);
   g_free(sim->addr);
   g_free(sim->enb_node);
   g_free(sim->enb_raca);

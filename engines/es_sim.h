@@ -5,12 +5,14 @@
 
 #include <signal.h>
 #include <glib.h>
+#include <openssl/ssl.h>
+#include "config/es_config.h"
 #include "nodes/es_engine.h"
 #include "topologies/es_topology.h"
 
 #define ES_SIM_ERROR (es_sim_error_quark())
 GQuark es_sim_error_quark(void);
-typedef enum { ES_SIM_ERROR_TOPOLOGY, ES_SIM_ERROR_NS3 } EsSimError;
+typedef enum { ES_SIM_ERROR_TOPOLOGY, ES_SIM_ERROR_NS3, ES_SIM_ERROR_TLS } EsSimError;
 
 typedef struct EsSim EsSim;
 
@@ -85,6 +87,38 @@ void es_sim_set_enb_port(EsSim *sim, guint enb, guint16 port);
 typedef enum { ES_SIM_NODE_ENB, ES_SIM_NODE_RACA } EsSimNodeKind;
 gboolean es_sim_enable_pcap(EsSim *sim, EsSimNodeKind kind, guint index, const char *path,
                             GError **error);
+
+/* [transport]: CMP's HTTP over TLS on the backhaul (TS 33.310 allows it), real TLS records
+ * from OpenSSL over ns-3 TCP. */
+typedef enum { ES_TLS_1_3, ES_TLS_1_2 } EsTlsVersion;
+typedef struct {
+  gboolean tls;      /* transport.tls          false: plain HTTP */
+  guint tls_version; /* transport.tls_version  1.3 (EsTlsVersion): the only version offered */
+} EsTransportConfig;
+const EsConfigSchema *es_transport_config_schema(void);
+/* "1.3" or "1.2". */
+const char *es_transport_tls_version_name(guint version);
+
+/* With config->tls, every eNB channel opened from now on speaks TLS and verifies the server's
+ * certificate against `trusted` alone (a late-binding eNB holds the vendor root only: the
+ * RA/CA presents its cross certificate). Randomness from stream ES_STREAM_TLS of `seed`.
+ * Without config->tls it does nothing. Call once, before any channel opens. */
+gboolean es_sim_set_tls(EsSim *sim, const EsTransportConfig *config, X509 *trusted, guint64 seed,
+                        GError **error);
+/* Servers on `port` (0: the RA/CAs' own port) of every RA/CA node present `cert` and prove
+ * `key` in the handshake; a server on a port without a credential answers TLS with plain
+ * HTTP (the client reports the handshake failure). Does nothing before es_sim_set_tls. */
+gboolean es_sim_set_tls_credential(EsSim *sim, guint16 port, X509 *cert, EVP_PKEY *key,
+                                   GError **error);
+typedef struct {
+  guint64 handshakes;      /* completed, counted by the client end */
+  guint64 resumed;         /* of those, abbreviated (a session the channel kept) */
+  guint64 failures;        /* handshakes or records a client end gave up on */
+  guint64 record_bytes;    /* TLS bytes handed to TCP, both ends: handshakes, records, alerts */
+  guint64 plaintext_bytes; /* the HTTP bytes they carried: the difference is TLS's cost */
+  const char *first_failure; /* why the first failure failed; NULL when none did */
+} EsSimTlsStats;
+void es_sim_get_tls_stats(const EsSim *sim, EsSimTlsStats *stats);
 
 /* Notes on behaviour that callers rely on:
  * - Every eNB's channel goes to the RA/CA the topology assigns it (es_topology_enb_raca;

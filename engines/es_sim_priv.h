@@ -6,10 +6,12 @@
 #include "engines/es_sim.h"
 #include "engines/es_http.h"
 #include "engines/ns3/es_ns3.h"
+#include "pki/es_rand.h"
 
 #define HTTP_PORT 80
 
 typedef struct EsServer EsServer;
+typedef struct EsTlsEnd EsTlsEnd;
 typedef struct EsServerConn EsServerConn;
 
 struct EsChannel {
@@ -23,6 +25,9 @@ struct EsChannel {
   EsResponseFn fn;
   void *arg;
   EsHttpIn in;
+  guint enb;
+  EsTlsEnd *tls;         /* with transport.tls, while sock is */
+  GByteArray *plain;     /* decrypted bytes being parsed */
   int dispatching; /* inside a response callback: freeing waits */
   gboolean closed;
   GList link; /* in sim->channels */
@@ -37,6 +42,7 @@ struct EsExchange {
 struct EsServerConn {
   EsServer *server;
   EsNs3Socket *sock;
+  EsTlsEnd *tls;       /* NULL: plain HTTP */
   EsHttpIn in;
   GByteArray *backlog; /* received, not parsed yet (parsing waits while a request is served) */
   EsExchange *exchange;
@@ -49,6 +55,7 @@ struct EsServer {
   EsSim *sim;
   guint node;
   EsNs3Socket *listener;
+  guint16 port;
   EsRequestFn fn;
   void *arg;
   GQueue conns;
@@ -70,6 +77,12 @@ struct EsSim {
   GQueue channels;
   GQueue exchanges;
   guint64 connects;
+  SSL_CTX *tls_client;     /* NULL: plain HTTP */
+  GHashTable *tls_servers; /* port -> SSL_CTX */
+  guint tls_version;
+  EsRand *tls_rand;
+  SSL_SESSION **tls_sessions; /* per eNB number - 1: its last session, resumed on its next */
+  EsSimTlsStats tls_stats;
 };
 
 /* The one live simulation (ns-3 is a singleton); replies find their exchange list here. */
@@ -83,5 +96,23 @@ void es_sim_reply(EsEngine *engine, EsExchange *x, int http_status, const char *
 void es_sim_reply_unavailable(EsEngine *engine, EsExchange *x, guint retry_after_s);
 void es_sim_drop(EsEngine *engine, EsExchange *x);
 void es_sim_server_free(EsServer *srv);
+
+/* es_sim_tls.c: one end of a TLS connection over memory BIOs. */
+EsTlsEnd *es_sim_tls_client_new(EsSim *sim, SSL_SESSION *resume);
+/* NULL when no credential serves `port`. */
+EsTlsEnd *es_sim_tls_server_new(EsSim *sim, guint16 port);
+void es_sim_tls_free(EsTlsEnd *t);
+/* Plaintext to send: written at once, or when the handshake has finished. */
+void es_sim_tls_write(EsTlsEnd *t, const guint8 *data, gsize len);
+/* Bytes from TCP: appends the plaintext they complete to `plain`. FALSE when TLS failed;
+ * *why then says how, in text that stays valid. */
+gboolean es_sim_tls_feed(EsTlsEnd *t, const guint8 *data, gsize len, GByteArray *plain,
+                         const char **why);
+/* Hands what TLS produced (handshake, records, alerts) to TCP; sock NULL: discards it. */
+void es_sim_tls_flush(EsTlsEnd *t, EsNs3Socket *sock);
+/* A close_notify alert, once the handshake has finished. */
+void es_sim_tls_close_notify(EsTlsEnd *t, EsNs3Socket *sock);
+/* The session to resume on a next connection; NULL when there is none. */
+SSL_SESSION *es_sim_tls_get1_session(EsTlsEnd *t);
 
 #endif

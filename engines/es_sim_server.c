@@ -9,6 +9,7 @@ static void conn_free(EsServerConn *conn)
   g_queue_unlink(&conn->server->conns, &conn->link);
   es_http_in_clear(&conn->in);
   g_byte_array_unref(conn->backlog);
+  es_sim_tls_free(conn->tls);
   g_free(conn);
 }
 
@@ -22,6 +23,8 @@ static void conn_close(EsServerConn *conn)
     conn->exchange->conn = NULL;
     conn->exchange = NULL;
   }
+  if (conn->tls != NULL)
+    es_sim_tls_close_notify(conn->tls, conn->sock);
   es_ns3_socket_close(conn->sock);
   conn->sock = NULL;
   if (!conn->processing)
@@ -32,7 +35,12 @@ static void conn_send(EsServerConn *conn, const EsHttpMsg *m)
 {
   GString *res = g_string_sized_new(160 + m->len);
   es_http_write(res, m);
-  es_ns3_socket_send(conn->sock, (const guint8 *)res->str, res->len);
+  if (conn->tls != NULL) {
+    es_sim_tls_write(conn->tls, (const guint8 *)res->str, res->len);
+    es_sim_tls_flush(conn->tls, conn->sock);
+  } else {
+    es_ns3_socket_send(conn->sock, (const guint8 *)res->str, res->len);
+  }
   g_string_free(res, TRUE);
 }
 
@@ -104,13 +112,25 @@ static void conn_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, size
   (void)sock;
   if (conn->dead)
     return;
+  guint before = conn->backlog->len;
+  if (conn->tls != NULL) {
+    const char *why = NULL;
+    gboolean ok = es_sim_tls_feed(conn->tls, data, len, conn->backlog, &why);
+    es_sim_tls_flush(conn->tls, conn->sock);
+    if (!ok) {
+      conn_close(conn);
+      return;
+    }
+  } else {
+    g_byte_array_append(conn->backlog, data, (guint)len);
+  }
   /* A client that keeps sending while its request is served can buffer one more message. */
-  if (conn->backlog->len + len > ES_HTTP_MAX_BODY + ES_HTTP_MAX_HEADER) {
+  if (conn->backlog->len > ES_HTTP_MAX_BODY + ES_HTTP_MAX_HEADER) {
     conn_close(conn);
     return;
   }
-  g_byte_array_append(conn->backlog, data, (guint)len);
-  conn_process(conn);
+  if (conn->backlog->len > before)
+    conn_process(conn);
 }
 
 static void conn_on_event(void *arg, EsNs3Socket *sock, EsNs3SocketEvent ev)
@@ -131,6 +151,7 @@ static void server_on_accept(void *arg, EsNs3Socket *listener, EsNs3Socket *sock
   conn->server = srv;
   conn->sock = sock;
   conn->backlog = g_byte_array_new();
+  conn->tls = es_sim_tls_server_new(srv->sim, srv->port);
   es_http_in_init(&conn->in, HTTP_REQUEST);
   conn->link.data = conn;
   g_queue_push_tail_link(&srv->conns, &conn->link);
@@ -162,6 +183,7 @@ void es_sim_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg)
     srv = g_new0(EsServer, 1);
     srv->sim = sim;
     srv->node = sim->raca_node[raca];
+    srv->port = HTTP_PORT;
     srv->listener = es_ns3_tcp_listen(srv->node, HTTP_PORT, server_on_accept, srv);
     sim->servers[raca] = srv;
   }
@@ -175,6 +197,7 @@ void es_sim_serve_port(EsSim *sim, guint raca, guint16 port, EsRequestFn fn, voi
   EsServer *srv = g_new0(EsServer, 1);
   srv->sim = sim;
   srv->node = sim->raca_node[raca];
+  srv->port = port;
   srv->listener = es_ns3_tcp_listen(srv->node, port, server_on_accept, srv);
   srv->fn = fn;
   srv->arg = arg;

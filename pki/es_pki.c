@@ -24,6 +24,7 @@ enum {
   SERIAL_OPERATOR_ROOT = 2,
   SERIAL_RACA = 3,
   SERIAL_RACA_CROSS = 4,
+  SERIAL_RACA_TLS = 5,
   SERIAL_DEVICE_BASE = 0x1000,
 };
 
@@ -135,6 +136,11 @@ X509 *es_cert_build(const EsCertSpec *spec, GError **error)
   case ES_CERT_ENTITY:
     ok = add_ext(cert, &ctx, NID_basic_constraints, "critical,CA:FALSE", error) &&
          add_ext(cert, &ctx, NID_key_usage, "critical,digitalSignature", error);
+    break;
+  case ES_CERT_TLS_SERVER:
+    ok = add_ext(cert, &ctx, NID_basic_constraints, "critical,CA:FALSE", error) &&
+         add_ext(cert, &ctx, NID_key_usage, "critical,digitalSignature", error) &&
+         add_ext(cert, &ctx, NID_ext_key_usage, "serverAuth", error);
     break;
   }
   ok = ok && add_ext(cert, &ctx, NID_subject_key_identifier, "hash", error) &&
@@ -274,6 +280,26 @@ X509 *es_pki_issue_device(const EsPki *pki, guint index, EVP_PKEY *key, GError *
 {
   gint64 nb = pki != NULL ? pki->not_before : 0;
   return es_pki_issue_device_dated(pki, index, key, nb, years_later(nb, DEVICE_YEARS), error);
+}
+
+X509 *es_pki_issue_raca_tls(const EsPki *pki, GError **error)
+{
+  if (pki == NULL || pki->vendor_root_key == NULL || pki->raca == NULL) {
+    g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+                        "the RA/CA's TLS certificate needs the hierarchy with its vendor key");
+    return NULL;
+  }
+  EsCertSpec spec = {
+      .profile = ES_CERT_TLS_SERVER,
+      .serial = SERIAL_RACA_TLS,
+      .subject = X509_get_subject_name(pki->raca),
+      .pubkey = pki->raca_key,
+      .issuer = pki->vendor_root,
+      .issuer_key = pki->vendor_root_key,
+      .not_before = pki->not_before,
+      .not_after = years_later(pki->not_before, RACA_YEARS),
+  };
+  return es_cert_build(&spec, error);
 }
 
 EsPki *es_pki_dup(const EsPki *pki)

@@ -55,6 +55,10 @@ X509 *es_pki_get0_raca_cert(const EsPki *pki);
 EVP_PKEY *es_pki_get0_raca_key(const EsPki *pki);
 /* Same subject and key as the RA/CA certificate, issued by the vendor root. */
 X509 *es_pki_get0_raca_cross(const EsPki *pki);
+/* The RA/CA's TLS server certificate (extendedKeyUsage serverAuth; the cross certificate's
+ * is cmcRA): its subject and key, issued by the vendor root like the cross certificate, the
+ * one issuer a late-binding eNB can verify. NULL without the vendor key. Caller frees. */
+X509 *es_pki_issue_raca_tls(const EsPki *pki, GError **error);
 
 /* A vendor device certificate for eNB `index` (subject CN=enb-<index>) for `key`, issued
  * by the vendor root. The caller frees the result. */

@@ -26,6 +26,7 @@ typedef enum {
   ES_CERT_ROOT,   /* self-signed CA: CA:TRUE, keyCertSign + cRLSign */
   ES_CERT_RACA,   /* RA/CA CMP signer and its cross certificate: digitalSignature, cmcRA */
   ES_CERT_ENTITY, /* device and operator end-entity certificates: digitalSignature */
+  ES_CERT_TLS_SERVER, /* the RA/CA's TLS certificate: digitalSignature, serverAuth */
 } EsCertProfile;
 
 typedef struct {

@@ -134,6 +134,10 @@ char *es_calibration_to_ini(const EsCalibration *cal)
                          cal->server, cal->path, cal->started_utc);
   if (cal->stop_reason != NULL)
     g_string_append_printf(s, "# The measuring ended: %s.\n", cal->stop_reason);
+  if (g_str_has_prefix(cal->server, "https://"))
+    g_string_append(s, "# Over HTTPS: each eNB opens its own connection, so each ir's time includes "
+                       "a TLS handshake\n# (its round trip and both ends' CPU), as the service "
+                       "times below do.\n");
   if (cal->rtt_samples > 0)
     g_string_append_printf(s, "# Round trip: %s ms, the median TCP connect time of %u.\n",
                            ms(a, cal->rtt_s), cal->rtt_samples);

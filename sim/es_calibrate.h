@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "engines/es_live.h"
 #include "nodes/es_service.h"
 #include "pki/es_pki.h"
 #include "results/es_outdir.h"
@@ -104,6 +105,7 @@ gboolean es_calibration_plot(const EsCalibration *cal, const char *dir, EsOutdir
 /* How the measuring goes. */
 typedef struct {
   const char *server, *path;  /* as es_live_set_target takes them */
+  EsLiveTls *tls;             /* a client context: HTTPS (the meter takes a reference); NULL: HTTP */
   const EsPki *pki;
   /* The vendor credentials, [0, n) ready once need_devices(arg, n) returned TRUE. A step
    * uses `devices` of them (0: as many as its concurrency), eNB k device (k - 1) % that. */

@@ -191,6 +191,8 @@ EsCalibMeter *es_calib_meter_new(const EsCalibOptions *o, GError **error)
     es_calib_meter_free(m);
     return NULL;
   }
+  if (o->tls != NULL)
+    es_live_set0_tls(m->live, es_live_tls_ref(o->tls));
   m->tap.base.ops = &tap_ops;
   m->tap.inner = es_live_get0_engine(m->live);
   m->tap.fn = on_answer;

@@ -314,6 +314,8 @@ gboolean es_run_start_rogue(EsRun *run, const EsRacaConfig *config, GError **err
   rc.seed = config->seed ^ ES_STREAM_HOSTILE_PKI;
   if ((run->rogue = es_raca_new(&rc, run->rogue_pki, run->engine, error)) == NULL)
     return FALSE;
+  if (!es_run_set_tls_credential(run, run->rogue_pki, ROGUE_PORT, error))
+    return FALSE;
   for (guint r = 0; r < run->n_racas; r++)
     es_sim_serve_port(run->sim, r, ROGUE_PORT, es_raca_on_request, run->rogue);
   for (guint k = 1; k <= run->sc->enbs; k++)

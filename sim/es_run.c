@@ -206,6 +206,34 @@ static gboolean start_racas(EsRun *run, const EsRacaConfig *config, GError **err
   return TRUE;
 }
 
+gboolean es_run_set_tls_credential(EsRun *run, const EsPki *pki, guint16 port, GError **error)
+{
+  if (!run->sc->transport.tls)
+    return TRUE;
+  X509 *cross = es_pki_get0_raca_cross(pki);
+  X509 *cert = NULL;
+  if (cross != NULL && es_pki_get0_vendor_root_key(pki) != NULL) {
+    EsRand *rand = es_rand_new(run->sc->seed, ES_STREAM_TLS_PKI + port);
+    EsRand *prev = es_rand_set_current(rand);
+    cert = es_pki_issue_raca_tls(pki, error);
+    es_rand_set_current(prev);
+    es_rand_free(rand);
+    if (cert == NULL)
+      return FALSE;
+  } else {
+    cert = es_x509_ref(cross != NULL ? cross : es_pki_get0_raca_cert(pki));
+  }
+  gboolean ok = es_sim_set_tls_credential(run->sim, port, cert, es_pki_get0_raca_key(pki), error);
+  /* The genuine RA/CAs' certificate beside the hierarchy, for `openssl verify`. */
+  if (ok && port == 0) {
+    g_autofree char *path = g_build_filename(run->options->out_dir, "pki", "raca-tls.pem", NULL);
+    ok = es_outdir_claim(run->outdir, "pki/raca-tls.pem", error)
+         && es_pem_save_cert(path, cert, error);
+  }
+  X509_free(cert);
+  return ok;
+}
+
 static gboolean make_pki(EsRun *run, EsKeyType pki_key, EsKeyType enb_key, GError **error)
 {
   const EsScenario *sc = run->sc;
@@ -331,7 +359,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   if ((run.sim = es_sim_new(run.topo, sc->seed, error)) == NULL)
     goto out;
   run.engine = es_sim_get0_engine(run.sim);
-  if (!es_run_enable_pcap(&run, error))
+  if (!es_sim_set_tls(run.sim, &sc->transport, es_pki_get0_vendor_root(run.pki), sc->seed, error)
+      || !es_run_set_tls_credential(&run, run.raca_pki, 0, error) || !es_run_enable_pcap(&run, error))
     goto out;
   /* One operator CA for every RA/CA: one serial counter, one CRL. */
   run.ca = es_ca_new(es_pki_get0_operator_root(run.pki), es_pki_get0_operator_root_key(run.pki));

@@ -122,6 +122,11 @@ void es_factory_free(EsFactory *f);
 /* es_hostile.c: the hostile.* classes. */
 void es_run_choose_hostile(EsRun *run);
 gboolean es_run_make_hostile_pki(EsRun *run, GError **error);
+/* With transport.tls, servers on `port` (0: the RA/CAs' own) present `pki`'s cross
+ * certificate, the one certificate a late-binding eNB can verify (its RA/CA certificate when it
+ * has none: the eNBs then refuse the handshake, as they would refuse the CMP answer). The
+ * RA/CAs' own (port 0) is saved as pki/raca-tls.pem. */
+gboolean es_run_set_tls_credential(EsRun *run, const EsPki *pki, guint16 port, GError **error);
 gboolean es_run_start_rogue(EsRun *run, const EsRacaConfig *config, GError **error);
 void es_run_summarise_hostile(EsRun *run, EsSummary *s);
 void es_run_free_attacks(EsRun *run);

@@ -138,6 +138,16 @@ void es_run_diagnose(EsRun *run, EsSummary *s, guint64 valid_unheld, GPtrArray *
                              limit, sc->enb.max_attempts));
   }
 
+  /* A failed handshake reaches the eNB as a transport error like any other: say why. */
+  EsSimTlsStats tls = {0};
+  if (sc->transport.tls)
+    es_sim_get_tls_stats(run->sim, &tls);
+  if (tls.failures > 0)
+    diagnose(s, "tls_failures", messages,
+             g_strdup_printf("%" G_GUINT64_FORMAT " TLS handshakes or connections failed (the "
+                             "first: %s); the eNBs report them as transport_error",
+                             tls.failures, tls.first_failure));
+
   /* What the scenario check said before the run (printed then), kept with the results. */
   g_auto(GStrv) warnings = es_scenario_warnings(sc);
   for (guint i = 0; warnings[i] != NULL; i++) {
@@ -220,6 +230,19 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
       g_string_append_c(out, '\n');
     }
   g_free(accesses);
+  if (run->sc->transport.tls) {
+    EsSimTlsStats tls;
+    es_sim_get_tls_stats(run->sim, &tls);
+    guint64 overhead = tls.record_bytes - tls.plaintext_bytes;
+    g_string_append_printf(out, "TLS %s: %" G_GUINT64_FORMAT " handshakes (%" G_GUINT64_FORMAT
+                                " resumed), %" G_GUINT64_FORMAT " failed; %" G_GUINT64_FORMAT
+                                " bytes beyond the HTTP they carried",
+                           es_transport_tls_version_name(run->sc->transport.tls_version),
+                           tls.handshakes, tls.resumed, tls.failures, overhead);
+    if (tls.handshakes > 0)
+      g_string_append_printf(out, " (%.0f per handshake)", (double)overhead / tls.handshakes);
+    g_string_append_c(out, '\n');
+  }
   g_string_append_printf(out,
                          "simulated %.3f s in %.2f s wall: %.0f enrolments per wall-second, "
                          "%" G_GUINT64_FORMAT " events\n",

@@ -29,6 +29,17 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   es_summary_set_uint(s, "network.tcp_retransmissions.enbs", net.tcp_retransmissions_enbs);
   es_summary_set_uint(s, "network.tcp_retransmissions.racas", net.tcp_retransmissions_racas);
   es_summary_set_uint(s, "network.connections", es_sim_get_connections(run->sim));
+  if (sc->transport.tls) {
+    EsSimTlsStats tls;
+    es_sim_get_tls_stats(run->sim, &tls);
+    es_summary_set_string(s, "network.tls.version",
+                          es_transport_tls_version_name(sc->transport.tls_version));
+    es_summary_set_uint(s, "network.tls.handshakes", tls.handshakes);
+    es_summary_set_uint(s, "network.tls.resumed", tls.resumed);
+    es_summary_set_uint(s, "network.tls.failures", tls.failures);
+    es_summary_set_uint(s, "network.tls.record_bytes", tls.record_bytes);
+    es_summary_set_uint(s, "network.tls.overhead_bytes", tls.record_bytes - tls.plaintext_bytes);
+  }
   /* Every certificate issued is held by its eNB or revoked, but for CMP's two-generals case
    * (an eNB gave up after the RA/CA counted its certConf): valid_unheld. */
   EsRevocationStats rv;

@@ -30,7 +30,7 @@ static const EsConfigKey hostile_keys[] = {
 
 /* Each layer's section at its place in EsScenario, in the order a scenario is written. */
 static const EsConfigSchema *schema(void) {
-  static EsConfigPart parts[9];
+  static EsConfigPart parts[10];
   static EsConfigSchema s;
   static gsize done = 0;
   if (g_once_init_enter(&done)) {
@@ -44,6 +44,7 @@ static const EsConfigSchema *schema(void) {
         {es_pki_config_schema(), G_STRUCT_OFFSET(EsScenario, pki)},
         {es_raca_config_schema(), G_STRUCT_OFFSET(EsScenario, raca)},
         {es_enb_config_schema(), G_STRUCT_OFFSET(EsScenario, enb)},
+        {es_transport_config_schema(), G_STRUCT_OFFSET(EsScenario, transport)},
     };
     guint n = 0;
     parts[n++] = (EsConfigPart)ES_CONFIG_PART(scenario_keys, 0);
@@ -305,6 +306,10 @@ char **es_scenario_live_warnings(const EsScenario *sc) {
                                        "models the network, hostile eNBs, the eNBs' CPU times and "
                                        "the epoch)",
                                        unused));
+  /* Live TLS needs files a scenario cannot name: said apart, with the options to use. */
+  if (sc->transport.tls)
+    g_ptr_array_add(w, g_strdup("transport.tls is for simulations: live, serve speaks HTTPS with "
+                                "--tls-cert and --tls-key, enrol with --tls-trusted"));
   g_ptr_array_add(w, NULL);
   return (char **)g_ptr_array_free(w, FALSE);
 }

@@ -2,13 +2,14 @@
  * runs; durations carry a unit (20ms, 1.5s), rates too (100Mbps), probabilities in [0, 1].
  * A scenario is the composition of the sections each layer declares beside its own config:
  * [scenario] and [hostile] here, the topology's and the rollout's, [pki], [raca], [enb],
- * and [faults] (serve). */
+ * [transport], and [faults] (serve). */
 #ifndef ES_SCENARIO_H
 #define ES_SCENARIO_H
 
 #include <glib.h>
 #include "config/es_config.h"
 #include "engines/es_faults.h"
+#include "engines/es_sim.h"
 #include "nodes/es_enb.h"
 #include "nodes/es_raca.h"
 #include "pki/es_pki_config.h"
@@ -40,6 +41,7 @@ typedef struct {
   EsPkiConfig pki;
   EsRacaConfig raca;       /* its fields without a key stay 0: the run sets them */
   EsEnbConfig enb;         /* likewise */
+  EsTransportConfig transport; /* TLS on the backhaul (simulation only) */
   EsHostileConfig hostile;
   EsFaultsConfig faults;   /* serve's injected faults; a simulation does not read them */
   EsConfigGiven *given;    /* the keys a file or --set gave a value (the config core's) */

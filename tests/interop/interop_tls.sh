@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HTTPS both ways: `openssl cmp -tls_used` against `serve --tls-cert` (and with client
-# certificates required), `enrol --tls-trusted` against serve and against OpenSSL's mock
+# certificates required), `enrol --tls-trusted` (and `calibrate`) against serve and against OpenSSL's mock
 # server behind socat's TLS; wrong trust, wrong name and plain HTTP on either side fail with
 # a message that says so; garbage, stalled handshakes and renegotiation do not stop service.
 source "$(dirname "$0")/interop_lib.sh"
@@ -65,6 +65,14 @@ grep -q "\"server\": \"https://127.0.0.1:$port/\"" "$tmp/run/summary.json" || fa
 timeout 60 "$es" enrol "$pki" "$tmp/named" --server "127.0.0.1:$port" --tls-trusted "$lab/ca.pem" \
   --tls-host raca.lab -q || fail "enrol with --tls-host raca.lab"
 
+# calibrate measures an HTTPS server, and says that the handshakes are in what it measured.
+timeout 120 "$es" calibrate "$pki" "$tmp/cal" --server "127.0.0.1:$port" --tls-trusted "$lab/ca.pem" \
+  --samples 4 --step-enrolments 8 --max-concurrency 2 >"$tmp/cal.log" 2>&1 \
+  || fail "calibrate over TLS: $(cat "$tmp/cal.log")"
+grep -q "against https://127.0.0.1:$port" "$tmp/cal/calibration.ini" || fail "calibration.ini: target"
+grep -q "Over HTTPS" "$tmp/cal/calibration.ini" || fail "calibration.ini: no HTTPS note"
+grep -q "^ir_service *= *[0-9]" "$tmp/cal/calibration.ini" || fail "calibration.ini: $(cat "$tmp/cal/calibration.ini")"
+
 # What goes wrong is said: a server certificate from another CA, another name, plain HTTP.
 try_enrol() { # try_enrol OUT [options...]: one eNB, two sends
   local out=$1; shift
@@ -128,14 +136,22 @@ grep -q "RENEGOTIATING" "$tmp/reneg.log" || fail "renegotiation was not tried: $
 grep -q "no renegotiation" "$tmp/reneg.log" || fail "renegotiation not refused: $(cat "$tmp/reneg.log")"
 new_key "$tmp/k4"
 cmp_tls 2 "$tmp/k4" "$tmp/c4.pem" || fail "openssl cmp after renegotiation: $(tail -5 "$tmp/cli.log")"
+# A session ticket resumes: a second connection with the first one's session is abbreviated.
+timeout 10 openssl s_client -tls1_2 -connect "127.0.0.1:$port" -CAfile "$lab/ca.pem" \
+  -sess_out "$tmp/sess.pem" </dev/null >"$tmp/sess1.log" 2>&1
+timeout 10 openssl s_client -tls1_2 -connect "127.0.0.1:$port" -CAfile "$lab/ca.pem" \
+  -sess_in "$tmp/sess.pem" </dev/null >"$tmp/sess2.log" 2>&1
+grep -q "^Reused, TLSv1.2" "$tmp/sess2.log" || fail "session not resumed: $(cat "$tmp/sess2.log")"
 curl -s --cacert "$lab/ca.pem" "https://127.0.0.1:$port/metrics" >"$tmp/metrics.txt" || fail "metrics over TLS"
 grep -q '^enrolsim_tls_handshakes_total{outcome="failed"} [1-9]' "$tmp/metrics.txt" || fail "metrics: $(grep tls "$tmp/metrics.txt")"
+grep -q '^enrolsim_tls_handshakes_total{outcome="resumed"} [1-9]' "$tmp/metrics.txt" || fail "metrics, resumed: $(grep tls "$tmp/metrics.txt")"
 stop_serve
 [ "$(summary_field "$tmp/served/serve_summary.json" mode)" = server ] || fail "tls.mode"
 failed=$(summary_field "$tmp/served/serve_summary.json" failed)
 [ "$failed" -ge 41 ] || fail "tls.failed $failed: the garbage and 40 stalled handshakes are 41"
 done_hs=$(summary_field "$tmp/served/serve_summary.json" handshakes)
 [ "$done_hs" -ge 10 ] || fail "tls.handshakes $done_hs"
+[ "$(summary_field "$tmp/served/serve_summary.json" resumed)" -ge 1 ] || fail "tls.resumed"
 
 # ---- client certificates required: the eNB's vendor certificate authenticates it ----
 start_serve "$tmp/mutual" --tls-cert "$lab/server.pem" --tls-key "$lab/server.key" \

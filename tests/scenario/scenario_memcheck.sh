@@ -2,7 +2,7 @@
 # Whole runs under valgrind memcheck: no invalid access and no definite leak, for a lossy run
 # (TCP retransmissions, confirm-wait revocations), restarts and back-offs, a run stopped with
 # enrolments in flight, one with hostile eNBs (rogue RA/CA), two RA/CAs, renewals and
-# periodic CRLs, and one interrupted by SIGINT.
+# periodic CRLs, TLS, and one interrupted by SIGINT.
 set -euo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -19,6 +19,12 @@ vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-
 "${vg[@]}" "$es" run --quiet --set scenario.enbs=8 --set topology.racas=2 --set backhaul.loss=0.1 \
   --set hostile.unknown_vendor=0.2 --set hostile.expired_device=0.2 --set hostile.rogue_raca=0.2 \
   --set raca.crl_interval=0.2s --set enb.renew_after=0.5s --out "$tmp/hostile"
+# TLS over the lossy network: sessions kept and resumed, failed handshakes (the rogue RA/CA),
+# connections cut with TLS state in flight at the stop time.
+"${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set transport.tls=true --set backhaul.loss=0.1 \
+  --set hostile.rogue_raca=0.3 --set enb.retry=restart --set enb.msg_timeout=1s \
+  --set scenario.stop_time=20s --out "$tmp/tls"
+grep -q '"handshakes": [1-9]' "$tmp/tls/summary.json" || { echo "FAIL: no TLS handshake under valgrind" >&2; exit 1; }
 grep -q unfinished "$tmp/stopped/enrolments.csv" || { echo "FAIL: no eNB was in flight at the stop" >&2; exit 1; }
 # Interrupted by SIGINT with enrolments in flight: the eNBs, the factory thread and the
 # network torn down as at the stop time, the results written, exit status 130.

@@ -420,6 +420,13 @@ static void test_live_warnings(void) {
   g_assert_cmpstr(w[0], ==, "a live run does not read backhaul.loss, enb.keygen_time, "
                             "hostile.rogue_raca (no effect: only a simulation models the "
                             "network, hostile eNBs, the eNBs' CPU times and the epoch)");
+  /* TLS on: the options that do it live are named. */
+  g_assert_true(es_scenario_set(sc, "transport.tls=true", NULL, NULL));
+  g_auto(GStrv) t = es_scenario_live_warnings(sc);
+  g_assert_cmpuint(g_strv_length(t), ==, 2);
+  g_assert_cmpstr(t[0], ==, w[0]);
+  g_assert_cmpstr(t[1], ==, "transport.tls is for simulations: live, serve speaks HTTPS with "
+                            "--tls-cert and --tls-key, enrol with --tls-trusted");
 }
 
 /* A simulated run says it injects no faults, but not about the zeros a scenario.ini holds. */
