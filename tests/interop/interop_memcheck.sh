@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `enrolsim serve` and `enrolsim enrol` under valgrind memcheck: enrolment, renewal and
 # revocation over loopback, a client that leaves mid-request, GET /metrics, a confirm-wait revocation at
-# shutdown, SIGTERM: no invalid access, no definite leak, exit status 0.
+# shutdown, SIGTERM, then HTTPS with client certificates: no invalid access, no definite leak,
+# exit status 0.
 source "$(dirname "$0")/interop_lib.sh"
 pki=$tmp/pki
 # enrolsim allocates with jemalloc: valgrind must replace its malloc, not only libc's.
@@ -39,4 +40,37 @@ exec 3<&- 3>&-
 [ "$rc" -eq 0 ] || fail "serve under valgrind exited $rc: $(cat "$tmp/serve.log")"
 s=$(serial_of "$tmp/c.pem")
 grep -q ",$s,.*,confirm_timeout," "$tmp/served/revocations.csv" || fail "unconfirmed certificate not revoked at shutdown"
+
+# HTTPS with client certificates: handshakes, a garbage ClientHello, a handshake left
+# unfinished at shutdown, enrol with a client certificate, both under valgrind.
+lab=$tmp/lab; mkdir -p "$lab"
+new_key "$lab/ca.key"
+openssl req -x509 -new -key "$lab/ca.key" -out "$lab/ca.pem" -subj "/CN=Lab TLS CA" -days 3 \
+  -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null || fail "lab CA"
+new_key "$lab/server.key"
+openssl req -new -key "$lab/server.key" -subj "/CN=127.0.0.1" -out "$lab/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$lab/ext"
+openssl x509 -req -in "$lab/server.csr" -CA "$lab/ca.pem" -CAkey "$lab/ca.key" -CAcreateserial \
+  -out "$lab/server.pem" -days 3 -extfile "$lab/ext" 2>/dev/null || fail "server certificate"
+rm -f "$tmp/port"
+"${vg[@]}" "$es" serve "$pki" "$tmp/served-tls" --listen 127.0.0.1:0 --port-file "$tmp/port" -q \
+  --tls-cert "$lab/server.pem" --tls-key "$lab/server.key" --tls-client-ca "$pki/vendor-root.pem" \
+  >"$tmp/serve-tls.log" 2>&1 &
+serve_pid=$!
+pids+=("$serve_pid")
+for _ in $(seq 400); do [ -s "$tmp/port" ] && break; sleep 0.05; done
+[ -s "$tmp/port" ] || fail "serve --tls-cert did not start under valgrind: $(cat "$tmp/serve-tls.log")"
+port=$(cat "$tmp/port")
+timeout 300 "${vg[@]}" "$es" enrol "$pki" "$tmp/run-tls" --server "127.0.0.1:$port" --enbs 2 \
+  --tls-trusted "$lab/ca.pem" --tls-cert "$pki/devices/enb-1.pem" --tls-key "$pki/devices/enb-1.key" \
+  -q --timeout 60s >"$tmp/enrol-tls.log" 2>&1 || fail "enrol over TLS under valgrind: $(cat "$tmp/enrol-tls.log")"
+head -c 512 /dev/urandom | timeout 10 bash -c "cat > /dev/tcp/127.0.0.1/$port" || true
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf '\x16\x03\x01\x02\x00\x01' >&3
+kill -TERM "$serve_pid"
+wait "$serve_pid"; rc=$?
+exec 3<&- 3>&-
+[ "$rc" -eq 0 ] || fail "serve --tls-cert under valgrind exited $rc: $(cat "$tmp/serve-tls.log")"
+python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tls"]; sys.exit(not (t["mode"] == "mutual" and t["handshakes"] >= 2))' \
+  "$tmp/served-tls/serve_summary.json" || fail "serve_summary.json tls: $(cat "$tmp/served-tls/serve_summary.json")"
 echo "interop_memcheck: serve and enrol clean under valgrind"
