@@ -55,6 +55,21 @@ start_mock() {
 }
 
 new_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+# lab_tls DIR NAME...: a lab TLS CA (DIR/ca.pem, .key) and a server certificate for 127.0.0.1
+# and the DNS names given (DIR/server.pem, .key), as an operator's lab would have.
+lab_tls() {
+  local dir=$1 san=IP:127.0.0.1 n; shift
+  for n in "$@"; do san+=",DNS:$n"; done
+  mkdir -p "$dir"
+  new_key "$dir/ca.key" && new_key "$dir/server.key" || fail "lab keys"
+  openssl req -x509 -new -key "$dir/ca.key" -out "$dir/ca.pem" -subj "/CN=Lab TLS CA" -days 30 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    2>/dev/null || fail "lab CA"
+  openssl req -new -key "$dir/server.key" -subj "/CN=${1:-127.0.0.1}" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san" >"$dir/ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+    -out "$dir/server.pem" -days 30 -extfile "$dir/ext" 2>/dev/null || fail "lab server certificate"
+}
 
 # The serial of a certificate as `openssl x509 -serial` prints it.
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }

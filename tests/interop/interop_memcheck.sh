@@ -43,15 +43,8 @@ grep -q ",$s,.*,confirm_timeout," "$tmp/served/revocations.csv" || fail "unconfi
 
 # HTTPS with client certificates: handshakes, a garbage ClientHello, a handshake left
 # unfinished at shutdown, enrol with a client certificate, both under valgrind.
-lab=$tmp/lab; mkdir -p "$lab"
-new_key "$lab/ca.key"
-openssl req -x509 -new -key "$lab/ca.key" -out "$lab/ca.pem" -subj "/CN=Lab TLS CA" -days 3 \
-  -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null || fail "lab CA"
-new_key "$lab/server.key"
-openssl req -new -key "$lab/server.key" -subj "/CN=127.0.0.1" -out "$lab/server.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$lab/ext"
-openssl x509 -req -in "$lab/server.csr" -CA "$lab/ca.pem" -CAkey "$lab/ca.key" -CAcreateserial \
-  -out "$lab/server.pem" -days 3 -extfile "$lab/ext" 2>/dev/null || fail "server certificate"
+lab=$tmp/lab
+lab_tls "$lab"
 rm -f "$tmp/port"
 "${vg[@]}" "$es" serve "$pki" "$tmp/served-tls" --listen 127.0.0.1:0 --port-file "$tmp/port" -q \
   --tls-cert "$lab/server.pem" --tls-key "$lab/server.key" --tls-client-ca "$pki/vendor-root.pem" \

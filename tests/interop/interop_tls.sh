@@ -7,16 +7,8 @@ source "$(dirname "$0")/interop_lib.sh"
 pki=$tmp/pki
 dev=$pki/devices
 
-# A lab TLS CA and a server certificate for 127.0.0.1, as an operator's lab would have.
-lab=$tmp/lab; mkdir -p "$lab"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$lab/ca.key" \
-  -out "$lab/ca.pem" -subj "/CN=Lab TLS CA" -days 30 -addext "basicConstraints=critical,CA:TRUE" \
-  -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null || fail "lab CA"
-new_key "$lab/server.key"
-openssl req -new -key "$lab/server.key" -subj "/CN=raca.lab" -out "$lab/server.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1,DNS:raca.lab\nextendedKeyUsage=serverAuth\n' >"$lab/ext"
-openssl x509 -req -in "$lab/server.csr" -CA "$lab/ca.pem" -CAkey "$lab/ca.key" -CAcreateserial \
-  -out "$lab/server.pem" -days 30 -extfile "$lab/ext" 2>/dev/null || fail "server certificate"
+lab=$tmp/lab
+lab_tls "$lab" raca.lab
 
 cmp_tls() { # cmp_tls DEVICE NEWKEY CERTOUT [extra...]
   local d=$1 k=$2 o=$3; shift 3

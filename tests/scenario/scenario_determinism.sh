@@ -6,6 +6,7 @@ set -euo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/../support/same_results.sh"
 args=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.02 --set enb.retry=restart
   --set enb.msg_timeout=0.5s --set raca.workers=1 --set raca.queue_limit=3 --set raca.retry_after=1s
   --set raca.ir_service=100ms)
@@ -13,19 +14,6 @@ args=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.02 --set enb.retr
 sleep 1.1 # a different wall-clock second must not change anything
 "$es" "${args[@]}" --seed 11 --out "$tmp/b" --one-thread
 "$es" "${args[@]}" --seed 12 --out "$tmp/c"
-# Every file of two result folders, summary.json without its wall_clock object.
-same_results() {
-  [ "$(cd "$1" && find . -type f | sort)" = "$(cd "$2" && find . -type f | sort)" ] \
-    || fail "$3: different result files"
-  while IFS= read -r f; do
-    if [ "${f##*/}" = summary.json ]; then
-      diff <(strip_wall "$1/$f") <(strip_wall "$2/$f") >/dev/null || fail "$3: $f differs"
-    else
-      cmp -s "$1/$f" "$2/$f" || fail "$3: $f differs"
-    fi
-  done < <(cd "$1" && find . -type f | sort)
-}
-strip_wall() { sed '/^  "wall_clock": {$/,/^  },\{0,1\}$/d' "$1"; }
 cmp "$tmp/a/enrolments.csv" "$tmp/b/enrolments.csv" || fail "same seed, different CSV"
 same_results "$tmp/a" "$tmp/b" "threaded against --one-thread"
 # The run exercised what can reorder work: back-offs after 503 and restarted transactions.

@@ -7,21 +7,10 @@ set -euo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/../support/same_results.sh"
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
 print(d)' "$@"; }
-strip_wall() { sed '/^  "wall_clock": {$/,/^  },\{0,1\}$/d' "$1"; }
-same_results() {
-  [ "$(cd "$1" && find . -type f | sort)" = "$(cd "$2" && find . -type f | sort)" ] \
-    || fail "$3: different result files"
-  while IFS= read -r f; do
-    if [ "${f##*/}" = summary.json ]; then
-      diff <(strip_wall "$1/$f") <(strip_wall "$2/$f") >/dev/null || fail "$3: $f differs"
-    else
-      cmp -s "$1/$f" "$2/$f" || fail "$3: $f differs"
-    fi
-  done < <(cd "$1" && find . -type f | sort)
-}
 
 # Replays: loss (TLS records resent by TCP, CMP resent over new connections: sessions resumed),
 # a rogue RA/CA whose certificate the eNBs refuse.
