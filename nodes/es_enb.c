@@ -174,6 +174,12 @@ static void keep_credential(EsEnb *enb)
     return;
   }
   set_operator(enb, cert, key, root);
+  /* Enrolled: kur and rr use the operator credential, and the factory one's decoded objects
+   * are kilobytes per eNB for the rest of the run. */
+  if (enb->op == ES_ENB_ENROL) {
+    g_clear_pointer(&enb->device_cert, X509_free);
+    g_clear_pointer(&enb->device_key, EVP_PKEY_free);
+  }
 }
 
 static void begin_transaction(EsEnb *enb, EsEnbOperation op);
@@ -414,6 +420,11 @@ void es_enb_set_event_cb(EsEnb *enb, EsEnbEventFn fn, void *arg)
 {
   enb->event_fn = fn;
   enb->event_arg = arg;
+}
+
+gboolean es_enb_holds_device(const EsEnb *enb)
+{
+  return enb->device_cert != NULL;
 }
 
 void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key)

@@ -129,8 +129,11 @@ void es_enb_free(EsEnb *enb);
 /* Receives the eNB's events, in engine time (an enrolment prepared and freed before it
  * started reports nothing). */
 void es_enb_set_event_cb(EsEnb *enb, EsEnbEventFn fn, void *arg);
-/* The factory credential (up-refs both); without it one is issued by the vendor root at start. */
+/* The factory credential (up-refs both); without it one is issued by the vendor root at start.
+ * A successful enrolment lets it go: kur and rr use the operator credential. */
 void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key);
+/* Whether the eNB holds a factory credential (set, or made at start, and not enrolled since). */
+gboolean es_enb_holds_device(const EsEnb *enb);
 /* Powers on and begins enrolling, now in engine time. FALSE if already enrolling. */
 gboolean es_enb_start(EsEnb *enb);
 /* Makes ahead the first request of the enrolment es_enb_start will begin at engine time at_s

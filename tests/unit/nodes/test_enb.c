@@ -96,8 +96,11 @@ static void enrol_one(Fixture *f, guint number)
   EsEnb *enb = es_enb_new(number, &f->ec, f->pki, f->engine);
   es_enb_set_event_cb(enb, on_event, f);
   g_assert_true(es_enb_start(enb));
+  g_assert_true(es_enb_holds_device(enb));
   es_loop_engine_run(f->loop, 1000);
   g_assert_false(es_enb_is_active(enb));
+  /* Enrolled, it has let its factory credential go; otherwise it still holds it. */
+  g_assert_true(es_enb_holds_device(enb) == !es_enb_has_operator_cert(enb));
   es_enb_free(enb);
 }
 
@@ -146,6 +149,7 @@ static void test_unknown_vendor(Fixture *f, gconstpointer data)
   es_loop_engine_run(f->loop, 1000);
   g_assert_cmpstr(f->outcome, ==, "rejected_by_raca");
   g_assert_false(f->got_cert);
+  g_assert_true(es_enb_holds_device(enb)); /* not enrolled: it keeps what it may try again */
   EsRacaStats st;
   es_raca_get_stats(f->raca, &st);
   g_assert_cmpuint(st.issued, ==, 0);
