@@ -311,6 +311,47 @@ static void test_poll_unknown_and_finished(Fixture2 *f, gconstpointer data)
   ERR_clear_error();
 }
 
+/* Another eNB's pollReq under the victim's transactionID, signed with its own device key: its
+ * signature is valid, its sender is not the transaction's client. Refused, and the victim's
+ * transaction goes on to its certificate. */
+static void test_poll_from_other_client(Fixture2 *f, gconstpointer data)
+{
+  (void)data;
+  start_raca(f);
+  Wire wv = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .keep = TRUE};
+  Wire wa = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
+  OSSL_CMP_CTX *victim = enb_ctx(f->pki, 2, &wv), *attacker = enb_ctx(f->pki, 3, &wa);
+  int check_after = 0, res;
+  g_assert_cmpint(OSSL_CMP_try_certreq(victim, OSSL_CMP_IR, NULL, &check_after), ==, -1);
+  g_assert_cmpint(OSSL_CMP_try_certreq(attacker, OSSL_CMP_IR, NULL, &check_after), ==, -1);
+  gsize n;
+  const guint8 *der = g_bytes_get_data(wv.request[ES_CMP_POLLREQ], &n);
+  EsCmpHeader h;
+  g_assert_true(es_cmp_peek_header(der, n, &h));
+  ASN1_OCTET_STRING *tid = ASN1_OCTET_STRING_new();
+  g_assert_true(ASN1_OCTET_STRING_set(tid, h.transaction_id, (int)h.transaction_id_len));
+  g_assert_true(OSSL_CMP_CTX_set1_transactionID(attacker, tid));
+  ASN1_OCTET_STRING_free(tid);
+  advance(f, 1);
+  g_assert_cmpint(OSSL_CMP_try_certreq(attacker, OSSL_CMP_IR, NULL, &check_after), ==, 0);
+  g_assert_cmpint(wa.last_response_type, ==, ES_CMP_ERROR);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.refused_unbound, ==, 1);
+  g_assert_cmpuint(st.open_transactions, ==, 2);
+  do {
+    res = OSSL_CMP_try_certreq(victim, OSSL_CMP_IR, NULL, &check_after);
+    if (res == -1)
+      advance(f, check_after);
+  } while (res == -1);
+  g_assert_cmpint(res, ==, 1);
+  g_assert_cmpuint(f->issued, ==, 1);
+  wire_clear(&wv);
+  OSSL_CMP_CTX_free(victim);
+  OSSL_CMP_CTX_free(attacker);
+  ERR_clear_error();
+}
+
 /* A kur waits for approval like an ir. */
 static void test_kur_polls(Fixture2 *f, gconstpointer data)
 {
@@ -346,6 +387,7 @@ int main(int argc, char **argv)
   ADD("/poll/abandoned-freed", test_abandoned_transaction_freed);
   ADD("/poll/too-early", test_poll_too_early);
   ADD("/poll/unknown-and-finished", test_poll_unknown_and_finished);
+  ADD("/poll/other-client", test_poll_from_other_client);
   ADD("/poll/kur", test_kur_polls);
   return g_test_run();
 }
