@@ -108,7 +108,10 @@ static void teardown(Fixture2 *f, gconstpointer data)
   es_rand_uninstall();
 }
 
-static const EsRecorder *rec(Fixture2 *f) { return es_collector_get0_recorder(f->col); }
+static const EsRecorder *rec(Fixture2 *f)
+{
+  return es_collector_get0_recorder(f->col);
+}
 
 static void enrol_one(Fixture2 *f, guint number)
 {
@@ -223,7 +226,10 @@ static void test_abandoned_transaction_freed(Fixture2 *f, gconstpointer data)
   ERR_clear_error();
 }
 
-static void noop(void *arg) { (void)arg; }
+static void noop(void *arg)
+{
+  (void)arg;
+}
 
 /* Engine time passes by `s`, with whatever timers fall due. */
 static void advance(Fixture2 *f, double s)

@@ -19,8 +19,9 @@
 #define MEAN_S 1.0      /* raca.approval_delay, exponential */
 #define THRESHOLD_S 0.0 /* raca.poll_threshold */
 #define CHECK_AFTER_S 1 /* raca.check_after */
-#define ONE_WAY_S 0.0025 /* backhaul 1ms + aggregation 1ms + core 0.5ms; serialisation at 1 Gbps
-                          * is below a microsecond per message */
+#define ONE_WAY_S                                                                                  \
+  0.0025 /* backhaul 1ms + aggregation 1ms + core 0.5ms; serialisation at 1 Gbps                   \
+          * is below a microsecond per message */
 #define SIGN_S 0.005
 #define POLL_SERVICE_S 0.0005 /* raca.certconf_service: a pollReq's */
 
@@ -49,11 +50,21 @@ static void test_mean_polls(void)
   g_autoptr(EsScenario) sc = es_scenario_new();
   g_autofree char *n = g_strdup_printf("scenario.enbs=%d", ENBS);
   const char *sets[] = {
-      n, "rollout.schedule=uniform", "rollout.window=200s",
-      "backhaul.rate=1Gbps", "backhaul.latency=1ms", "aggregation.rate=1Gbps",
-      "aggregation.latency=1ms", "core.rate=1Gbps", "core.latency=0.5ms",
-      "enb.sign_time=5ms", "raca.certconf_service=0.5ms", "raca.approval=exponential",
-      "raca.approval_delay=1s", "raca.poll_threshold=0s", "raca.check_after=1s",
+      n,
+      "rollout.schedule=uniform",
+      "rollout.window=200s",
+      "backhaul.rate=1Gbps",
+      "backhaul.latency=1ms",
+      "aggregation.rate=1Gbps",
+      "aggregation.latency=1ms",
+      "core.rate=1Gbps",
+      "core.latency=0.5ms",
+      "enb.sign_time=5ms",
+      "raca.certconf_service=0.5ms",
+      "raca.approval=exponential",
+      "raca.approval_delay=1s",
+      "raca.poll_threshold=0s",
+      "raca.check_after=1s",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(sets); i++)
     g_assert_true(es_scenario_set(sc, sets[i], NULL, NULL));
@@ -74,8 +85,8 @@ static void test_mean_polls(void)
   double measured = mean_polls(csv, &enrolled, &polled);
   g_assert_cmpuint(enrolled, ==, ENBS);
   double d = 2 * ONE_WAY_S + SIGN_S + POLL_SERVICE_S;
-  double theory = exp(-THRESHOLD_S / MEAN_S)
-                  * (1 + exp(-d / MEAN_S) / (1 - exp(-(CHECK_AFTER_S + d) / MEAN_S)));
+  double theory = exp(-THRESHOLD_S / MEAN_S) *
+                  (1 + exp(-d / MEAN_S) / (1 - exp(-(CHECK_AFTER_S + d) / MEAN_S)));
   g_test_message("polls per enrolment: theory %.4f (d = %.4f s), simulated %.4f over %u eNBs "
                  "(%u polled); difference %.2f%%",
                  theory, d, measured, enrolled, polled, 100 * (measured - theory) / theory);
