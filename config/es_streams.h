@@ -30,6 +30,8 @@
 /* Its checks beside the library's (signature verifications, which may draw blinding bytes)
  * and its refusals: apart, so that they leave ES_STREAM_RACA's draws as they were. */
 #define ES_STREAM_RACA_CHECKS G_GUINT64_CONSTANT(0x7ac0000000000002)
+/* Its CA approval delays (raca.approval=exponential), one draw per certificate request. */
+#define ES_STREAM_RACA_APPROVAL G_GUINT64_CONSTANT(0x7ac0000000000003)
 
 /* Seeds derived from the run's: RA/CA r >= 1 gets seed + r * step (RA/CA 0 keeps the run's,
  * as with one RA/CA); the rogue RA/CA gets seed ^ ES_STREAM_HOSTILE_PKI. */

@@ -38,6 +38,7 @@ const char *es_enb_outcome_name(EsEnbOutcome outcome)
   static const char *const names[ES_ENB_OUTCOME_N] = {
     "ok", "timeout", "transport_error", "http_error", "malformed_response",
     "response_unverified", "cert_rejected", "rejected_by_raca", "internal_error", "unfinished",
+    "poll_limit",
   };
   return (guint)outcome < ES_ENB_OUTCOME_N ? names[outcome] : "unknown";
 }
@@ -77,7 +78,7 @@ static void retried(EsEnb *enb, EsEnbRetryKind what)
 static void done(EsEnb *enb, EsEnbOutcome outcome, X509 *cert, gboolean aborted)
 {
   emit(enb, &(EsEnbEvent){.kind = ES_ENB_EVENT_DONE, .outcome = outcome, .cert = cert,
-                          .attempts = enb->attempts, .aborted = aborted});
+                          .attempts = enb->attempts, .polls = enb->polls, .aborted = aborted});
 }
 
 /* Whole wall-clock seconds at engine time t; with epoch_fraction 0 (simulation) this is
@@ -231,6 +232,30 @@ static void finish(EsEnb *enb)
 }
 
 static void on_send_due(void *arg);
+static void run(EsEnb *enb);
+
+static void on_poll_due(void *arg)
+{
+  EsEnb *enb = arg;
+  enb->e->timer = 0;
+  run(enb);
+}
+
+/* The fiber got a pollRep: it polls again after checkAfter, in engine time, unless that
+ * would pass enb.max_polls or enb.total_timeout. */
+static void poll_later(EsEnb *enb)
+{
+  Enrolment *e = enb->e;
+  const EsEnbConfig *c = enb->config;
+  double next = es_engine_now(enb->engine) + e->poll_wait_s;
+  if (e->polls >= c->max_polls
+      || (c->total_timeout_s > 0 && next - enb->session_start_s > c->total_timeout_s)) {
+    e->stop_polling = TRUE;
+    run(enb);
+    return;
+  }
+  e->timer = es_engine_timer_add(enb->engine, e->poll_wait_s, on_poll_due, enb);
+}
 
 /* Resumes the fiber with this eNB's randomness, at the wall-clock second e->wall: on the
  * engine's thread or the offload thread, which must not touch the engine. */
@@ -263,6 +288,10 @@ static void run(EsEnb *enb)
   }
   if (e->aborting)
     return;
+  if (e->poll_due) {
+    poll_later(enb);
+    return;
+  }
   /* Protecting the request costs CPU time; the first one also pays for the new key. */
   gboolean new_key = e->request_type == ES_CMP_IR || e->request_type == ES_CMP_CR
                      || e->request_type == ES_CMP_KUR;
@@ -375,7 +404,7 @@ static void on_response(void *arg, const EsResponse *r)
       run_ahead(enb, request_cpu_s(enb, FALSE));
       return;
     }
-    if (type == ES_CMP_PKICONF)
+    if (type == ES_CMP_PKICONF && e->request_type == ES_CMP_CERTCONF)
       step(enb, ES_ENB_STEP_PKICONF_RECEIVED);
   }
   run(enb);
@@ -394,6 +423,10 @@ static void on_send_due(void *arg)
     step(enb, ES_ENB_STEP_IR_SENT);
   } else if (e->request_type == ES_CMP_CERTCONF) {
     step(enb, ES_ENB_STEP_CERTCONF_SENT);
+  }
+  if (e->request_type == ES_CMP_POLLREQ && e->sends == 0 && !e->busy) {
+    e->polls++;
+    enb->polls++;
   }
   if (e->busy)
     e->busy = FALSE; /* a request the RA/CA refused unread does not use up an attempt */
@@ -499,6 +532,7 @@ static void begin_transaction(EsEnb *enb, EsEnbOperation op)
 static void reset_session(EsEnb *enb, double now_s)
 {
   enb->attempts = 0;
+  enb->polls = 0;
   enb->session_start_s = now_s;
   enb->abandoned = 0;
   enb->jitter = enb->config->seed * G_GUINT64_CONSTANT(0x2545f4914f6cdd1d)

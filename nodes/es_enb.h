@@ -39,6 +39,11 @@ typedef struct {
                               * Retry-After is waited at least, scaled by [1, 1 + jitter] */
   double renew_after_s;      /* enb.renew_after   0s (never): the run asks for a kur this long
                               * after an enrolment */
+  guint max_polls;           /* enb.max_polls     100: pollReqs per transaction at most; a
+                              * transaction still `waiting` then is given up (poll_limit) */
+  double total_timeout_s;    /* enb.total_timeout 0s (none): stop polling (poll_limit) when the
+                              * next pollReq would leave later than this after the session
+                              * began */
   gboolean ask_implicit;     /* ask for implicitConfirm in the ir (the run: raca.confirm) */
   gint64 epoch;              /* wall-clock seconds of engine time 0 */
   double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation */
@@ -77,6 +82,7 @@ typedef enum {
   ES_ENB_OUTCOME_REJECTED_BY_RACA,    /* an error message or a rejection status */
   ES_ENB_OUTCOME_INTERNAL_ERROR,      /* the eNB could not make or send its request */
   ES_ENB_OUTCOME_UNFINISHED,          /* the eNB was stopped in the middle */
+  ES_ENB_OUTCOME_POLL_LIMIT,          /* still `waiting` at enb.max_polls or enb.total_timeout */
   ES_ENB_OUTCOME_N
 } EsEnbOutcome;
 /* "ok", "timeout", "transport_error", ...: the failure words of enrolments.csv. */
@@ -114,6 +120,7 @@ typedef struct {
   EsEnbRetryKind retry;     /* RETRY */
   EsEnbOutcome outcome;     /* DONE */
   guint attempts;           /* DONE: irs sent in this enrolment, resends and restarts included */
+  guint polls;              /* DONE: pollReqs sent in this session (resends not counted) */
   X509 *cert;               /* DONE: the new operator certificate of an ir or kur (borrowed),
                              * NULL on failure and for an rr */
   gboolean aborted;         /* DONE: the eNB was freed in the middle of the session */

@@ -29,6 +29,10 @@ typedef struct {
   EsEnbOutcome failure;     /* why the transfer failed, when it did (else OK) */
   gboolean cert_rejected;   /* our certConf check refused the new certificate */
   gboolean aborting;
+  gboolean poll_due;        /* the fiber waits checkAfter (poll_wait_s) before its next pollReq */
+  double poll_wait_s;
+  gboolean stop_polling;    /* ... or gives up polling: enb.max_polls or enb.total_timeout */
+  guint polls;              /* pollReqs sent in this transaction */
   EsEnbOutcome outcome;
   X509 *cert;
   EVP_PKEY *new_key;        /* of a successful ir or kur */
@@ -57,6 +61,7 @@ struct EsEnb {
   guint sessions;           /* started so far: each gets its own randomness stream */
   guint attempts;           /* irs sent in this enrolment, resends and restarts included,
                              * not those answering a 503 (the RA/CA did not read them) */
+  guint polls;              /* pollReqs sent in this session (resends not counted) */
   double session_start_s;   /* engine time the session began: enb.give_up_after counts from it */
   guint abandoned;          /* transactions given up in this session (restart policy) */
   guint64 restart_timer;    /* a new transaction is due */

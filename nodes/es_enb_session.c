@@ -238,6 +238,31 @@ static gboolean setup_operator(EsEnb *enb, OSSL_CMP_CTX *ctx, EVP_PKEY **new_key
   return ok;
 }
 
+/* A certificate request with OpenSSL's client that never sleeps: while the answer is
+ * `waiting`, OSSL_CMP_try_certreq returns -1 with the pollRep's checkAfter (OpenSSL 3.0 sends
+ * the first pollReq right after the `waiting` response), and the engine side waits that long
+ * in engine time before the fiber polls again. A session that must stop polling tells the
+ * RA/CA with an error message ("polling aborted"). */
+static X509 *certreq(EsEnb *enb, OSSL_CMP_CTX *ctx, int type)
+{
+  Enrolment *e = enb->e;
+  int check_after = 0, res;
+  while ((res = OSSL_CMP_try_certreq(ctx, type, NULL, &check_after)) == -1) {
+    e->poll_wait_s = MAX(check_after, 0);
+    e->poll_due = TRUE;
+    es_fiber_yield();
+    e->poll_due = FALSE;
+    if (e->aborting)
+      return NULL;
+    if (e->stop_polling) {
+      OSSL_CMP_try_certreq(ctx, -1, NULL, &check_after);
+      e->failure = ES_ENB_OUTCOME_POLL_LIMIT;
+      return NULL;
+    }
+  }
+  return res == 1 ? OSSL_CMP_CTX_get0_newCert(ctx) : NULL;
+}
+
 void es_enb_session(void *arg)
 {
   EsEnb *enb = arg;
@@ -262,8 +287,8 @@ void es_enb_session(void *arg)
   X509 *cert = NULL;
   gboolean revoked = FALSE;
   switch (enb->op) {
-  case ES_ENB_ENROL: cert = OSSL_CMP_exec_IR_ses(ctx); break;
-  case ES_ENB_RENEW: cert = OSSL_CMP_exec_KUR_ses(ctx); break;
+  case ES_ENB_ENROL: cert = certreq(enb, ctx, OSSL_CMP_IR); break;
+  case ES_ENB_RENEW: cert = certreq(enb, ctx, OSSL_CMP_KUR); break;
   case ES_ENB_REVOKE: revoked = OSSL_CMP_exec_RR_ses(ctx) == 1; break;
   }
   if (cert != NULL) {

@@ -134,6 +134,7 @@ void es_raca_transaction_free(Transaction *t)
   if (t->confirm_timer != 0 && t->raca->engine != NULL)
     es_engine_timer_cancel(t->raca->engine, t->confirm_timer);
   OSSL_CMP_SRV_CTX_free(t->srv);
+  OSSL_CMP_MSG_free(t->waiting_req);
   X509_free(t->cert);
   X509_free(t->old_cert);
   X509_free(t->client);
@@ -186,46 +187,6 @@ static void transaction_fail(Transaction *t, EsRacaRevokeCause cause)
   transaction_end(t);
 }
 
-/* Policy for a re-enrolment: an eNB that enrols again (ir after losing its credential, or a
- * retry whose earlier certificate it never received) needs one certificate, so of two
- * confirmed for one subject the older is revoked as superseded. Usually that is the one held
- * before; but a certConf of an abandoned transaction can arrive after its successor was
- * confirmed (enb.retry=restart), and then it is the late one. Identified by subject, the only
- * identity an ir shares with the earlier certificate. */
-static void supersede_holder(EsRaca *raca, X509 *cert)
-{
-  char *subject = X509_NAME_oneline(X509_get_subject_name(cert), NULL, 0);
-  char *serial = es_serial_hex(X509_get0_serialNumber(cert));
-  if (subject == NULL) {
-    ERR_clear_error();
-    g_free(serial);
-    return;
-  }
-  const char *before = g_hash_table_lookup(raca->holders, subject);
-  GBytes *der = before != NULL && strcmp(before, serial) != 0
-                    ? g_hash_table_lookup(raca->issued, before) : NULL;
-  X509 *previous = NULL;
-  if (der != NULL) {
-    gsize n;
-    const unsigned char *p = g_bytes_get_data(der, &n);
-    previous = d2i_X509(NULL, &p, (long)n);
-  }
-  /* Serials count up: the larger one was issued later. */
-  gboolean late = previous != NULL && ASN1_INTEGER_cmp(X509_get0_serialNumber(previous),
-                                                       X509_get0_serialNumber(cert)) > 0;
-  X509 *older = late ? cert : previous;
-  /* Not when already revoked: a kur just retired it, or its holder asked (rr). */
-  if (older != NULL && !raca->config.keep_superseded
-      && !es_ca_is_revoked(raca->ca, X509_get0_serialNumber(older)))
-    es_raca_revoke(raca, older, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
-  X509_free(previous);
-  if (late)
-    g_free(serial);
-  else
-    g_hash_table_insert(raca->holders, g_strdup(subject), serial);
-  OPENSSL_free(subject);
-}
-
 /* Ends a transaction whose certificate its owner confirmed (or implicitly accepted). Only now
  * does a kur retire the old certificate: had the new one failed, the eNB would still need it. */
 static void transaction_confirm(Transaction *t)
@@ -240,7 +201,7 @@ static void transaction_confirm(Transaction *t)
       es_raca_revoke(raca, t->old_cert, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
   }
   if (t->cert != NULL)
-    supersede_holder(raca, t->cert);
+    es_raca_supersede_holder(raca, t->cert);
   transaction_end(t);
 }
 
@@ -279,6 +240,8 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
   raca->extra_out = sk_X509_new_null();
   raca->rand = es_rand_new(config->seed, ES_STREAM_RACA);
   raca->check_rand = es_rand_new(config->seed, ES_STREAM_RACA_CHECKS);
+  raca->approval_rand = es_rand_new(config->seed, ES_STREAM_RACA_APPROVAL);
+  raca->held = g_hash_table_new(g_direct_hash, g_direct_equal);
   raca->transactions = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
                                              (GDestroyNotify)es_raca_transaction_free);
   raca->closed = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
@@ -315,6 +278,7 @@ void es_raca_free(EsRaca *raca)
   if (raca == NULL)
     return;
   es_service_free(raca->service, (GDestroyNotify)es_raca_job_free);
+  es_raca_held_clear(raca);
   if (raca->transactions != NULL)
     g_hash_table_destroy(raca->transactions);
   if (raca->closed != NULL)
@@ -322,6 +286,7 @@ void es_raca_free(EsRaca *raca)
   es_raca_seen_clear(raca);
   es_rand_free(raca->rand);
   es_rand_free(raca->check_rand);
+  es_rand_free(raca->approval_rand);
   sk_X509_pop_free(raca->extra_out, X509_free);
   X509_STORE_free(raca->vendor_trust);
   X509_STORE_free(raca->operator_trust);
@@ -558,8 +523,20 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
     transaction_end(t); /* rr/rp is the whole transaction */
     goto done;
   }
-  if (is_cert_request(type)) {
+  if (type == ES_CMP_POLLREQ && rsp_type == ES_CMP_POLLREP) {
+    es_raca_poll_wait(t);
+    goto done;
+  }
+  /* A pollReq after the approval delay is answered with the ip, cp or kup. */
+  if (is_cert_request(type) || (type == ES_CMP_POLLREQ && rsp_type != ES_CMP_ERROR)) {
     OSSL_CMP_CTX *ctx = OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv);
+    if (t->waiting_req != NULL && rsp_type != ES_CMP_ERROR) {
+      /* Answered `waiting`: only its client may poll. */
+      if (raca->config.harden && t->client == NULL)
+        t->client = es_raca_find_client(t, req, &h);
+      es_raca_poll_wait(t);
+      goto done;
+    }
     if (t->cert == NULL || rsp_type == ES_CMP_ERROR) {
       /* Issued, but no ip carries it: the failure is the request's, not a certConf's. */
       transaction_fail(t, ES_RACA_REVOKED_ISSUE_FAILED);
@@ -570,8 +547,11 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
       goto done;
     }
     /* Without it (no memory) no certConf is taken: revoked at confirm-wait. */
-    if (raca->config.harden)
+    if (raca->config.harden && t->client == NULL)
       t->client = es_raca_find_client(t, req, &h);
+    if (raca->engine != NULL && t->confirm_timer != 0)
+      es_engine_timer_cancel(raca->engine, t->confirm_timer);
+    t->confirm_timer = 0;
     if (raca->engine != NULL)
       t->confirm_timer = es_engine_timer_add(raca->engine, raca->config.confirm_wait_s,
                                              on_confirm_wait_expired, t);
@@ -629,6 +609,7 @@ GBytes *es_raca_process_arrived(EsRaca *raca, const guint8 *der, gsize len, gint
   }
   EsRand *prev = es_rand_set_current(raca->rand);
   ERR_clear_error();
+  raca->hold_s = 0;
   /* Everything the request changes is committed before its response leaves; when the
    * commit fails, no response does (503 instead). */
   es_raca_journal_begin(raca);

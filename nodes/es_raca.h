@@ -56,6 +56,16 @@ typedef struct {
   guint max_extra_certs;     /* raca.max_extra_certs 10: a request carrying more extraCerts ... */
   guint max_extra_certs_size;/* raca.max_extra_certs_size 65536: ... or more bytes of them is
                               * refused before anything in it is decoded or verified */
+  EsServiceDist approval_dist; /* raca.approval   fixed: the CA's approval delay is fixed, or
+                              * exponential with this mean: */
+  double approval_delay_s;   /* raca.approval_delay 0s (none): from processing an ir, cr, p10cr
+                              * or kur until its certificate may be issued */
+  double poll_threshold_s;   /* raca.poll_threshold 0s: a delay up to this holds the response
+                              * back that long; a longer one is answered `waiting` after it,
+                              * and the client polls (pollReq) until the delay is over */
+  double check_after_s;      /* raca.check_after  5s: the checkAfter of a pollRep (whole
+                              * seconds, rounded up); a pollReq sooner than half of it after the
+                              * last pollRep gets an error and ends the transaction */
   gint64 epoch;              /* wall-clock seconds of engine time 0, for certificate dates */
   double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation; the live
                               * engine starts between two wall-clock seconds */

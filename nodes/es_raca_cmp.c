@@ -1,8 +1,10 @@
 /* The RA/CA's plug-in of OpenSSL's CMP server: who may ask (a vendor certificate for an ir,
- * the very operator certificate named for a kur or rr), issuing from the shared CA, revoking on
- * request, taking the eNB's verdict from its certConf. */
+ * the very operator certificate named for a kur or rr), issuing from the shared CA, superseding
+ * a subject's older certificate, revoking on request, taking the eNB's verdict from its
+ * certConf. */
 #include "nodes/es_raca_priv.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -78,7 +80,7 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   EVP_PKEY *pubkey;
   X509 *old = NULL;
   int type = OSSL_CMP_MSG_get_bodytype(req);
-  (void)cert_req_id, (void)chain_out;
+  (void)chain_out;
   if (t->resuming)
     return rejection(OSSL_CMP_PKIFAILUREINFO_badRequest, "resuming a transaction");
   if (t->refusal != 0)
@@ -122,6 +124,12 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
     EVP_PKEY_free(pubkey);
     return rejection(OSSL_CMP_PKIFAILUREINFO_badCertTemplate,
                      "certificate template lacks subject or public key");
+  }
+  OSSL_CMP_PKISI *waiting = NULL;
+  if (es_raca_approval(t, req, cert_req_id, &waiting)) {
+    X509_free(old);
+    EVP_PKEY_free(pubkey);
+    return waiting;
   }
 
   /* The operator root reaches the eNB only inside an ip it authenticated through the
@@ -175,6 +183,46 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
                       g_bytes_new(der, (gsize)der_len));
   OPENSSL_free(der);
   return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
+}
+
+/* Policy for a re-enrolment: an eNB that enrols again (ir after losing its credential, or a
+ * retry whose earlier certificate it never received) needs one certificate, so of two
+ * confirmed for one subject the older is revoked as superseded. Usually that is the one held
+ * before; but a certConf of an abandoned transaction can arrive after its successor was
+ * confirmed (enb.retry=restart), and then it is the late one. Identified by subject, the only
+ * identity an ir shares with the earlier certificate. */
+void es_raca_supersede_holder(EsRaca *raca, X509 *cert)
+{
+  char *subject = X509_NAME_oneline(X509_get_subject_name(cert), NULL, 0);
+  char *serial = es_serial_hex(X509_get0_serialNumber(cert));
+  if (subject == NULL) {
+    ERR_clear_error();
+    g_free(serial);
+    return;
+  }
+  const char *before = g_hash_table_lookup(raca->holders, subject);
+  GBytes *der = before != NULL && strcmp(before, serial) != 0
+                    ? g_hash_table_lookup(raca->issued, before) : NULL;
+  X509 *previous = NULL;
+  if (der != NULL) {
+    gsize n;
+    const unsigned char *p = g_bytes_get_data(der, &n);
+    previous = d2i_X509(NULL, &p, (long)n);
+  }
+  /* Serials count up: the larger one was issued later. */
+  gboolean late = previous != NULL && ASN1_INTEGER_cmp(X509_get0_serialNumber(previous),
+                                                       X509_get0_serialNumber(cert)) > 0;
+  X509 *older = late ? cert : previous;
+  /* Not when already revoked: a kur just retired it, or its holder asked (rr). */
+  if (older != NULL && !raca->config.keep_superseded
+      && !es_ca_is_revoked(raca->ca, X509_get0_serialNumber(older)))
+    es_raca_revoke(raca, older, ES_RACA_REVOKED_SUPERSEDED, ES_REVOKE_SUPERSEDED);
+  X509_free(previous);
+  if (late)
+    g_free(serial);
+  else
+    g_hash_table_insert(raca->holders, g_strdup(subject), serial);
+  OPENSSL_free(subject);
 }
 
 /* rr: revokes a certificate on its holder's request, with the reason it gives. */
@@ -250,12 +298,13 @@ Transaction *es_raca_transaction_new(EsRaca *raca, GBytes *id, int type)
   t->raca = raca;
   t->id = g_bytes_ref(id);
   t->type = type;
+  t->last_poll_rep_s = NAN;
   t->srv = OSSL_CMP_SRV_CTX_new(NULL, NULL);
   OSSL_CMP_CTX *ctx = t->srv != NULL ? OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv) : NULL;
   X509_STORE *trust = is_operator_request(type) ? raca->operator_trust : raca->vendor_trust;
   if (ctx == NULL
       || !OSSL_CMP_SRV_CTX_init(t->srv, t, on_cert_request, on_rr, NULL, on_error_msg,
-                                on_cert_conf, NULL)
+                                on_cert_conf, es_raca_on_poll_req)
       || !OSSL_CMP_SRV_CTX_set_grant_implicit_confirm(t->srv, raca->config.grant_implicit)
       || !OSSL_CMP_CTX_set1_cert(ctx, es_pki_get0_raca_cert(raca->pki))
       || !OSSL_CMP_CTX_set1_pkey(ctx, es_pki_get0_raca_key(raca->pki))

@@ -32,6 +32,10 @@ static const EsConfigKey keys[] = {
     KEY("max_extra_certs", ES_CONFIG_UINT, max_extra_certs, "10", ES_RANGE(1, 1000)),
     KEY("max_extra_certs_size", ES_CONFIG_UINT, max_extra_certs_size, "65536",
         ES_RANGE(1024, 16777216)),
+    CHOICE("approval", approval_dist, "fixed", service_words),
+    KEY("approval_delay", ES_CONFIG_DURATION, approval_delay_s, "0s", ES_ANY),
+    KEY("poll_threshold", ES_CONFIG_DURATION, poll_threshold_s, "0s", ES_ANY),
+    KEY("check_after", ES_CONFIG_DURATION, check_after_s, "5s", ES_RANGE(1, 86400)),
 };
 
 const EsConfigSchema *es_raca_config_schema(void) {

@@ -1,7 +1,8 @@
 /* What the RA/CA's files share: its state and its transactions. es_raca.c: a request's way
  * through, transactions, timers, caches; es_raca_cmp.c: the plug-in of OpenSSL's CMP server
  * (issue, revoke on request, take a certConf); es_raca_guard.c: client binding and replay
- * refusal; es_raca_queue.c: the service queue and the engine; es_raca_durable.c and
+ * refusal; es_raca_queue.c: the service queue and the engine; es_raca_poll.c: approval delay,
+ * `waiting` and pollReq; es_raca_durable.c and
  * es_raca_store.c: the state serve keeps in SQLite. Private to nodes/. */
 #ifndef ES_RACA_PRIV_H
 #define ES_RACA_PRIV_H
@@ -50,6 +51,9 @@ struct EsRaca {
   guint journal_depth;
   guint64 seen_journaled;       /* requests remembered in the store, to forget old ones */
   GError *store_error;          /* the commit that failed: answers 503 from then on */
+  EsRand *approval_rand;        /* approval delays (ES_STREAM_RACA_APPROVAL) */
+  double hold_s;                /* set while a request is processed: hold its answer this long */
+  GHashTable *held;             /* Job -> itself: answers held back (raca.poll_threshold) */
 };
 
 /* An ended transaction's answers, replayed to a byte-identical resend (its answer was
@@ -77,15 +81,24 @@ struct Transaction {
   GBytes *nonce;                /* the senderNonce of our last response in it */
   int refusal;                  /* a context that only refuses: this failInfo bit ... */
   const char *refusal_text;     /* ... and why (static), for any certificate request or rr */
+  gboolean approved;            /* its approval delay was drawn (es_raca_poll.c) */
+  OSSL_CMP_MSG *waiting_req;    /* the certificate request answered `waiting`, until a pollReq
+                                 * after ready_s hands it back to the library to be issued */
+  int cert_req_id;              /* of that request: what a pollReq must name */
+  double ready_s;               /* engine time the approval is over */
+  double last_poll_rep_s;       /* engine time of our last pollRep (NAN: none yet) */
   gboolean resuming;            /* restored after a restart: the cert request that re-enters
                                  * the transaction is refused (es_raca_durable.c) */
   Answered answered;
 };
 
 typedef struct {
+  EsRaca *raca;
   EsExchange *exchange;
   GBytes *request;
   gint64 arrived;               /* wall-clock seconds: what a messageTime is held against */
+  double hold_s;                /* its answer is held back this long (raca.poll_threshold) */
+  guint64 timer;                /* ... by this timer */
   gboolean processed;           /* minimum_service: processed when its service began; */
   GBytes *response;             /* its answer then, or */
   GError *error;                /* why there is none */
@@ -96,6 +109,9 @@ typedef struct {
  * when OpenSSL has no memory for it. */
 Transaction *es_raca_transaction_new(EsRaca *raca, GBytes *id, int type);
 void es_raca_transaction_free(Transaction *t);
+/* A confirmed certificate becomes its subject's; of two confirmed for one subject the older
+ * is revoked as superseded (es_raca_cmp.c: policy). */
+void es_raca_supersede_holder(EsRaca *raca, X509 *cert);
 /* Revokes on the shared CA and reports it (once). */
 gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason);
 /* Engine time, and whole wall-clock seconds then. */
@@ -134,6 +150,21 @@ void es_raca_job_done(void *raca, void *job);
 void es_raca_queue_changed(void *raca, guint waiting, guint busy, double t);
 void es_raca_job_free(Job *job);
 void es_raca_job_started(void *raca, void *job);
+
+/* Delayed delivery (es_raca_poll.c). Called by the certificate request callback once the
+ * request is found acceptable: FALSE to issue now (after holding the answer back for a short
+ * approval delay), TRUE with `*waiting` the status to answer instead, the request kept for
+ * the pollReq that finds the approval over. */
+gboolean es_raca_approval(Transaction *t, const OSSL_CMP_MSG *req, int cert_req_id,
+                          OSSL_CMP_PKISI **waiting);
+/* OpenSSL's pollReq callback (OSSL_CMP_SRV_pollReq_cb_t). */
+int es_raca_on_poll_req(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int cert_req_id,
+                        OSSL_CMP_MSG **cert_req, int64_t *check_after);
+/* A `waiting` or pollRep went out: the transaction waits for the next pollReq, and ends
+ * (es_raca_confirm_wait_expired) when none comes in time. */
+void es_raca_poll_wait(Transaction *t);
+/* Held answers: released by their timers, or freed unanswered with the RA/CA. */
+void es_raca_held_clear(EsRaca *raca);
 
 /* The guard (es_raca_guard.c). The requests seen: set up, freed, and remembered (as
  * es_raca_remember_request does). */

@@ -19,7 +19,22 @@ static GBytes *process(EsRaca *raca, Job *job, GError **error)
 {
   gsize len;
   const guint8 *der = g_bytes_get_data(job->request, &len);
-  return es_raca_process_arrived(raca, der, len, job->arrived, error);
+  GBytes *out = es_raca_process_arrived(raca, der, len, job->arrived, error);
+  job->hold_s = raca->hold_s;
+  return out;
+}
+
+static void reply(EsRaca *raca, Job *job, GBytes *rsp, GError *error);
+
+/* An answer held back for the approval delay (raca.poll_threshold): the worker was free
+ * meanwhile; the answer leaves now. */
+static void on_held(void *arg)
+{
+  Job *job = arg;
+  EsRaca *raca = job->raca;
+  job->timer = 0;
+  g_hash_table_remove(raca->held, job);
+  reply(raca, job, g_steal_pointer(&job->response), NULL);
 }
 
 /* minimum_service: the request is processed as soon as a worker takes it; its answer waits
@@ -42,6 +57,20 @@ void es_raca_job_done(void *arg, void *data)
   GBytes *rsp = job->processed ? g_steal_pointer(&job->response) : process(raca, job, &error);
   if (job->processed)
     error = g_steal_pointer(&job->error);
+  if (rsp != NULL && job->hold_s > 0) {
+    job->response = rsp;
+    job->raca = raca;
+    job->timer = es_engine_timer_add(raca->engine, job->hold_s, on_held, job);
+    g_hash_table_add(raca->held, job);
+    return;
+  }
+  reply(raca, job, rsp, error);
+}
+
+/* Answers the job's exchange with `rsp`, or an HTTP error for `error`; takes both and frees
+ * the job. */
+static void reply(EsRaca *raca, Job *job, GBytes *rsp, GError *error)
+{
   if (rsp != NULL) {
     gsize n;
     const guint8 *body = g_bytes_get_data(rsp, &n);

@@ -14,6 +14,7 @@ typedef struct {
   const char *access;          /* NULL: unknown; lives in EsRecorder.outcomes */
   guint raca;
   guint attempts;
+  guint polls;
   gboolean revoked;
   guint counts[ES_COUNT_N];
 } EsEnbRecord;
@@ -189,6 +190,17 @@ guint es_recorder_get_count(const EsRecorder *rec, guint enb, EsCount count) {
   return r != NULL && (guint)count < ES_COUNT_N ? r->counts[count] : 0;
 }
 
+void es_recorder_set_polls(EsRecorder *rec, guint enb, guint polls) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  g_return_if_fail(r != NULL);
+  r->polls = polls;
+}
+
+guint es_recorder_get_polls(const EsRecorder *rec, guint enb) {
+  EsEnbRecord *r = enb_record(rec, enb);
+  return r ? r->polls : 0;
+}
+
 guint es_recorder_get_attempts(const EsRecorder *rec, guint enb) {
   EsEnbRecord *r = enb_record(rec, enb);
   return r ? r->attempts : 0;
@@ -298,7 +310,7 @@ gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError *
                        "pkiconf_received_s,done_s,outcome,attempts,serial,revoked");
   for (int c = 0; c < ES_COUNT_N; c++)
     g_string_append_printf(out, ",%s", es_count_name(c));
-  g_string_append(out, ",access,raca\n");
+  g_string_append(out, ",access,raca,polls\n");
   for (guint i = 0; i < rec->n_enbs; i++) {
     const EsEnbRecord *r = &rec->enbs[i];
     g_string_append_printf(out, "%u", i + 1);
@@ -313,7 +325,7 @@ gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError *
     g_string_append_printf(out, ",%s,", r->access != NULL ? r->access : "");
     if (r->raca != ES_RECORDER_NO_RACA)
       g_string_append_printf(out, "%u", r->raca);
-    g_string_append_c(out, '\n');
+    g_string_append_printf(out, ",%u\n", r->polls);
   }
   gboolean ok = es_results_write_file(path, out, error);
   g_string_free(out, TRUE);

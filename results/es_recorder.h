@@ -72,6 +72,9 @@ const char *es_recorder_get_outcome(const EsRecorder *rec, guint enb); /* NULL: 
 const char *es_recorder_get_serial(const EsRecorder *rec, guint enb);
 double es_recorder_get_mark(const EsRecorder *rec, guint enb, EsMark mark); /* NaN: none */
 guint es_recorder_get_attempts(const EsRecorder *rec, guint enb);
+/* pollReqs the eNB sent in its enrolment (delayed delivery), resends not counted. */
+void es_recorder_set_polls(EsRecorder *rec, guint enb, guint polls);
+guint es_recorder_get_polls(const EsRecorder *rec, guint enb);
 
 typedef struct {
   /* enrolled + failed + unfinished == enbs. unfinished: still enrolling when the run stopped
@@ -89,7 +92,7 @@ const char **es_recorder_dup_accesses(const EsRecorder *rec);
 
 /* Header `enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,pkiconf_received_s,done_s,
  * outcome,attempts,serial,revoked,cmp_retransmissions,tcp_retransmissions,busy_retries,
- * abandoned,raca_duplicates,access,raca`, then one row per eNB in order; times with 6
+ * abandoned,raca_duplicates,access,raca,polls`, then one row per eNB in order; times with 6
  * decimals. New columns go last, so scripts that count columns keep working. */
 gboolean es_recorder_write_csv(const EsRecorder *rec, const char *path, GError **error);
 

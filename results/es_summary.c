@@ -240,6 +240,58 @@ void es_summary_set_interrupted(EsSummary *s, int signal, double at_s)
   es_summary_set_double(s, "interrupted.sim_time_s", at_s);
 }
 
+/* Mean, p50 and p90 (nearest rank) of `n` latencies under `path`; NaN when none. */
+static void add_latencies(EsSummary *s, const char *path, double *lat, gsize n)
+{
+  double sum = 0;
+  for (gsize i = 0; i < n; i++)
+    sum += lat[i];
+  qsort(lat, n, sizeof *lat, cmp_double);
+  static const guint pcts[] = {50, 90};
+  char *key = g_strconcat(path, ".mean", NULL);
+  es_summary_set_double(s, key, n > 0 ? sum / (double)n : NAN);
+  g_free(key);
+  for (gsize i = 0; i < G_N_ELEMENTS(pcts); i++) {
+    gsize rank = CLAMP(((gsize)pcts[i] * n + 99) / 100, 1, MAX(n, 1));
+    key = g_strdup_printf("%s.p%u", path, pcts[i]);
+    es_summary_set_double(s, key, n > 0 ? lat[rank - 1] : NAN);
+    g_free(key);
+  }
+}
+
+/* Delayed delivery: pollReqs per enrolled eNB, and the time to certificate (done_s -
+ * start_s) of enrolled eNBs that polled and of those that did not. */
+static void add_polls(EsSummary *s, const EsRecorder *rec)
+{
+  guint n = es_recorder_get_enbs(rec);
+  double *polled = g_new(double, MAX(n, 1)), *unpolled = g_new(double, MAX(n, 1));
+  gsize n_polled = 0, n_unpolled = 0;
+  guint64 total = 0, of_enrolled = 0, enrolled = 0;
+  for (guint k = 1; k <= n; k++) {
+    guint p = es_recorder_get_polls(rec, k);
+    total += p;
+    const char *outcome = es_recorder_get_outcome(rec, k);
+    double start = es_recorder_get_mark(rec, k, ES_MARK_START);
+    double end = es_recorder_get_mark(rec, k, ES_MARK_DONE);
+    if (outcome == NULL || strcmp(outcome, "enrolled") != 0 || isnan(start) || isnan(end))
+      continue;
+    enrolled++;
+    of_enrolled += p;
+    if (p > 0)
+      polled[n_polled++] = end - start;
+    else
+      unpolled[n_unpolled++] = end - start;
+  }
+  es_summary_set_uint(s, "polls.total", total);
+  es_summary_set_double(s, "polls.per_enrolment",
+                        enrolled > 0 ? (double)of_enrolled / (double)enrolled : NAN);
+  es_summary_set_uint(s, "polls.enrolled_polled", n_polled);
+  add_latencies(s, "polls.latency_polled_s", polled, n_polled);
+  add_latencies(s, "polls.latency_unpolled_s", unpolled, n_unpolled);
+  g_free(polled);
+  g_free(unpolled);
+}
+
 void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
 {
   g_return_if_fail(s != NULL && rec != NULL);
@@ -335,6 +387,7 @@ void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
     g_free(path);
   }
   g_free(done);
+  add_polls(s, rec);
 }
 
 gboolean es_summary_set_parameters(EsSummary *s, const char *path, const char *keyfile,
@@ -534,6 +587,8 @@ static const EsMetricSpec metrics[] = {
     REST("revocations.*", "s", LOWER),
     REST("retransmissions.*", "", LOWER),
     REST("attempts.*", "", LOWER),
+    REST("polls.latency_*", "s", LOWER),
+    REST("polls.*", "", NONE),
     REST("racas.*.errors", "requests", LOWER),
     REST("racas.*.duplicates", "requests", LOWER),
     REST("racas.*.revoked", "certificates", LOWER),

@@ -81,6 +81,7 @@ static void record_done(EsCollector *c, const EsEnbEvent *ev)
       es_recorder_mark(rec, n, ES_MARK_DONE, ev->t);
     es_recorder_set_outcome(rec, n, ev->outcome == ES_ENB_OUTCOME_OK ? "enrolled" : why);
     es_recorder_set_attempts(rec, n, ev->attempts);
+    es_recorder_set_polls(rec, n, ev->polls);
   } else if (ev->outcome == ES_ENB_OUTCOME_OK && ev->operation == ES_ENB_RENEW) {
     es_recorder_set_outcome(rec, n, "enrolled");
   } else if (ev->outcome == ES_ENB_OUTCOME_OK) {

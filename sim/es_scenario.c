@@ -267,6 +267,15 @@ char **es_scenario_warnings(const EsScenario *sc) {
                            "certificates whose certConf is resent late are revoked",
                            a, b));
   }
+  /* An answer held back as long as an eNB waits for it is one the eNB no longer takes. */
+  if (sc->raca.approval_delay_s > 0 && sc->raca.poll_threshold_s >= sc->enb.msg_timeout_s) {
+    g_autofree char *a = es_format_duration(sc->raca.poll_threshold_s);
+    g_autofree char *b = es_format_duration(sc->enb.msg_timeout_s);
+    g_ptr_array_add(w, g_strdup_printf(
+                           "raca.poll_threshold (%s) is not shorter than enb.msg_timeout (%s): "
+                           "eNBs time out before an answer held back that long arrives",
+                           a, b));
+  }
   g_autofree char *unused = unused_given(sc, topology_ignores);
   if (unused)
     g_ptr_array_add(w, g_strdup_printf("topology.type is %s, which does not read %s (no effect; "

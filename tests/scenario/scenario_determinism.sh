@@ -50,6 +50,15 @@ for key in p384 rsa2048; do
   "$es" "${k[@]}" --out "$tmp/$key-b" --one-thread
   same_results "$tmp/$key-a" "$tmp/$key-b" "$key, threaded against --one-thread"
 done
+# Delayed delivery: exponential approval delays, some answers held back, the rest polled,
+# over a lossy backhaul (resent pollReqs).
+poll=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.02 --set raca.approval=exponential
+  --set raca.approval_delay=2s --set raca.poll_threshold=0.5s --set raca.check_after=1s --seed 5)
+"$es" "${poll[@]}" --out "$tmp/poll-a"
+"$es" "${poll[@]}" --out "$tmp/poll-b" --one-thread
+same_results "$tmp/poll-a" "$tmp/poll-b" "polling, threaded against --one-thread"
+tail -n +2 "$tmp/poll-a/enrolments.csv" | awk -F, '{ p += $NF } END { exit !(p > 0) }' \
+  || fail "no polls to be deterministic about"
 # --one-thread means one thread: watch a longer run's task count.
 "$es" run --quiet --one-thread --set scenario.enbs=600 --set rollout.window=5s --out "$tmp/one" &
 pid=$!

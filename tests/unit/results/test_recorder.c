@@ -132,16 +132,17 @@ static EsRecorder *three_enbs(void) {
   es_recorder_set_serial(rec, 3, "7F02");
   es_recorder_set_revoked(rec, 3, TRUE);
   es_recorder_add_count(rec, 3, ES_COUNT_ABANDONED, 1);
+  es_recorder_set_polls(rec, 3, 4);
   return rec;
 }
 
 static const char three_enbs_csv[] =
     "enb,start_s,ir_sent_s,ip_received_s,certconf_sent_s,pkiconf_received_s,done_s,outcome,"
     "attempts,serial,revoked,cmp_retransmissions,tcp_retransmissions,busy_retries,abandoned,"
-    "raca_duplicates,access,raca\n"
-    "1,0.100000,0.125000,0.200000,0.210000,0.300000,0.300000,enrolled,1,7F01,0,0,0,0,0,0,fibre,0\n"
-    "2,0.500000,0.520000,,,,60.520000,timeout_ _ip_ lost,3,,0,2,7,1,0,2,satellite_ _geo_,1\n"
-    "3,1.000000,,,,,31.000000,enrolled,0,7F02,1,0,0,0,1,0,,\n";
+    "raca_duplicates,access,raca,polls\n"
+    "1,0.100000,0.125000,0.200000,0.210000,0.300000,0.300000,enrolled,1,7F01,0,0,0,0,0,0,fibre,0,0\n"
+    "2,0.500000,0.520000,,,,60.520000,timeout_ _ip_ lost,3,,0,2,7,1,0,2,satellite_ _geo_,1,0\n"
+    "3,1.000000,,,,,31.000000,enrolled,0,7F02,1,0,0,0,1,0,,,4\n";
 
 static void test_csv_three_enbs(Fixture *f, gconstpointer data) {
   (void)data;
@@ -410,6 +411,21 @@ static void test_summary_json(Fixture *f, gconstpointer data) {
       "    \"abandoned\": 1,\n"
       "    \"raca_duplicates\": 2\n"
                   "  },\n"
+                  "  \"polls\": {\n"
+                  "    \"total\": 4,\n"
+                  "    \"per_enrolment\": 2.000000,\n"
+                  "    \"enrolled_polled\": 1,\n"
+                  "    \"latency_polled_s\": {\n"
+                  "      \"mean\": 30.000000,\n"
+                  "      \"p50\": 30.000000,\n"
+                  "      \"p90\": 30.000000\n"
+                  "    },\n"
+                  "    \"latency_unpolled_s\": {\n"
+                  "      \"mean\": 0.200000,\n"
+                  "      \"p50\": 0.200000,\n"
+                  "      \"p90\": 0.200000\n"
+                  "    }\n"
+                  "  },\n"
                   "  \"sim_time_s\": 61.500000,\n"
                   "  \"events\": 123456789012,\n"
                   "  \"wall_clock\": {\n"
@@ -492,7 +508,7 @@ static void test_csv_large(Fixture *f, gconstpointer data) {
   for (const char *p = text; *p; p++)
     lines += *p == '\n';
   g_assert_cmpuint(lines, ==, n + 1);
-  g_assert_true(g_str_has_suffix(text, "\n100000,100.000000,,,,,100.500000,timeout,1,,0,0,0,0,0,0,,\n"));
+  g_assert_true(g_str_has_suffix(text, "\n100000,100.000000,,,,,100.500000,timeout,1,,0,0,0,0,0,0,,,0\n"));
   EsRecorderStats st;
   es_recorder_stats(rec, NULL, &st);
   g_assert_cmpuint(st.enrolled, ==, 90000);

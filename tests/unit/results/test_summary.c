@@ -82,6 +82,7 @@ static EsRecorder *four_enbs(void)
   }
   es_recorder_set_serial(rec, 3, "7F03");
   es_recorder_set_revoked(rec, 3, TRUE);
+  es_recorder_set_polls(rec, 2, 3);
   return rec;
 }
 
@@ -138,6 +139,22 @@ static void test_recorder_metrics(void)
                   "    \"busy_retries\": 0,\n"
                   "    \"abandoned\": 0,\n"
                   "    \"raca_duplicates\": 0\n"
+                  "  },\n"
+                  /* eNB 2 polled 3 times: 3 pollReqs over 3 enrolled */
+                  "  \"polls\": {\n"
+                  "    \"total\": 3,\n"
+                  "    \"per_enrolment\": 1.000000,\n"
+                  "    \"enrolled_polled\": 1,\n"
+                  "    \"latency_polled_s\": {\n"
+                  "      \"mean\": 0.500000,\n"
+                  "      \"p50\": 0.500000,\n"
+                  "      \"p90\": 0.500000\n"
+                  "    },\n"
+                  "    \"latency_unpolled_s\": {\n"
+                  "      \"mean\": 1.750000,\n"
+                  "      \"p50\": 1.500000,\n"
+                  "      \"p90\": 2.000000\n"
+                  "    }\n"
                   "  }\n"
                   "}\n");
 }

@@ -334,6 +334,17 @@ static void test_warnings(void) {
   g_assert_true(es_scenario_set(sc, "enb.retry=restart", NULL, NULL));
   g_auto(GStrv) restart = es_scenario_warnings(sc);
   g_assert_cmpuint(g_strv_length(restart), ==, 0);
+  /* A poll threshold is only a problem with an approval delay and as long as msg_timeout. */
+  g_assert_true(es_scenario_set(sc, "raca.poll_threshold=10s", NULL, NULL));
+  g_auto(GStrv) no_delay = es_scenario_warnings(sc);
+  g_assert_cmpuint(g_strv_length(no_delay), ==, 0);
+  g_assert_true(es_scenario_set(sc, "raca.approval_delay=20s", NULL, NULL));
+  g_auto(GStrv) held = es_scenario_warnings(sc);
+  g_assert_cmpuint(g_strv_length(held), ==, 1);
+  g_assert_nonnull(strstr(held[0], "raca.poll_threshold (10s) is not shorter than enb.msg_timeout (10s)"));
+  g_assert_true(es_scenario_set(sc, "raca.poll_threshold=9s", NULL, NULL));
+  g_auto(GStrv) shorter = es_scenario_warnings(sc);
+  g_assert_cmpuint(g_strv_length(shorter), ==, 0);
 }
 
 /* The one warning of `sc` about keys topology.type does not read, or NULL. */
