@@ -268,7 +268,8 @@ char **es_scenario_warnings(const EsScenario *sc) {
                            a, b));
   }
   /* An answer held back as long as an eNB waits for it is one the eNB no longer takes. */
-  if (sc->raca.approval_delay_s > 0 && sc->raca.poll_threshold_s >= sc->enb.msg_timeout_s) {
+  if ((sc->raca.approval_delay_s > 0 || sc->raca.ca_outages != NULL)
+      && sc->raca.poll_threshold_s >= sc->enb.msg_timeout_s) {
     g_autofree char *a = es_format_duration(sc->raca.poll_threshold_s);
     g_autofree char *b = es_format_duration(sc->enb.msg_timeout_s);
     g_ptr_array_add(w, g_strdup_printf(
