@@ -223,6 +223,7 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
 {
   EsRaca *raca = g_new0(EsRaca, 1);
   raca->config = *config;
+  raca->config.ca_outages = es_outages_copy(config->ca_outages);
   raca->pki = pki;
   raca->engine = engine;
   if (config->ca != NULL) {
@@ -295,6 +296,7 @@ void es_raca_free(EsRaca *raca)
   if (raca->holders != NULL)
     g_hash_table_destroy(raca->holders);
   es_ca_free(raca->ca);
+  g_free(raca->config.ca_outages);
   g_clear_error(&raca->store_error);
   g_free(raca);
 }

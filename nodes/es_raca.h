@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include "config/es_config.h"
+#include "config/es_link.h"
 #include "pki/es_ca.h"
 #include "nodes/es_engine.h"
 #include "pki/es_pki.h"
@@ -66,6 +67,11 @@ typedef struct {
   double check_after_s;      /* raca.check_after  5s: the checkAfter of a pollRep (whole
                               * seconds, rounded up); a pollReq sooner than half of it after the
                               * last pollRep gets an error and ends the transaction */
+  EsOutages *ca_outages;     /* raca.ca_outages   "": windows of engine time the CA is away
+                              * ("600s+10min,..."): requests are still verified and answered,
+                              * but an approval that would end inside one ends when it does,
+                              * and a request made during one is answered `waiting` (an RA/CA
+                              * holds its own copy) */
   gint64 epoch;              /* wall-clock seconds of engine time 0, for certificate dates */
   double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation; the live
                               * engine starts between two wall-clock seconds */

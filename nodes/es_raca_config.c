@@ -36,6 +36,7 @@ static const EsConfigKey keys[] = {
     KEY("approval_delay", ES_CONFIG_DURATION, approval_delay_s, "0s", ES_ANY),
     KEY("poll_threshold", ES_CONFIG_DURATION, poll_threshold_s, "0s", ES_ANY),
     KEY("check_after", ES_CONFIG_DURATION, check_after_s, "5s", ES_RANGE(1, 86400)),
+    KEY("ca_outages", ES_CONFIG_OUTAGES, ca_outages, "", ES_ANY),
 };
 
 const EsConfigSchema *es_raca_config_schema(void) {

@@ -17,17 +17,46 @@ static double approval_delay(EsRaca *raca)
   return -mean * log(1.0 - es_rand_double(raca->approval_rand));
 }
 
+/* When the CA is next there at or after `at`: the end of the outage `at` falls in, repeated
+ * because windows may overlap or follow each other. Each step moves past one window's end,
+ * so it ends. */
+static double ca_back_at(const EsOutages *o, double at)
+{
+  gboolean moved = o != NULL;
+  while (moved) {
+    moved = FALSE;
+    for (guint i = 0; i < o->n; i++) {
+      double end = o->w[i].start_s + o->w[i].duration_s;
+      if (at >= o->w[i].start_s && at < end) {
+        at = end;
+        moved = TRUE;
+      }
+    }
+  }
+  return at;
+}
+
 gboolean es_raca_approval(Transaction *t, const OSSL_CMP_MSG *req, int cert_req_id,
                           OSSL_CMP_PKISI **waiting)
 {
   EsRaca *raca = t->raca;
+  const EsOutages *outages = raca->config.ca_outages;
   *waiting = NULL;
   /* Drawn once per transaction: the request handed back by a pollReq is issued at once. */
-  if (t->approved || raca->config.approval_delay_s <= 0)
+  if (t->approved || (raca->config.approval_delay_s <= 0 && outages == NULL))
     return FALSE;
   t->approved = TRUE;
-  double delay = approval_delay(raca);
-  if (delay <= raca->config.poll_threshold_s) {
+  double now = es_raca_now_s(raca);
+  /* No draw without a delay: a CA outage alone leaves the approval stream untouched. */
+  double delay = raca->config.approval_delay_s > 0 ? approval_delay(raca) : 0;
+  /* The approval itself goes on while the CA is away; only the issuing waits for it. */
+  double ready = ca_back_at(outages, now + delay);
+  gboolean ca_away = ready > now + delay || ca_back_at(outages, now) > now;
+  if (!ca_away && delay <= 0)
+    return FALSE;
+  /* A held answer carries a certificate made now, so the CA being away means `waiting`: the
+   * certificate is made when a pollReq after its return hands the request back. */
+  if (!ca_away && delay <= raca->config.poll_threshold_s) {
     raca->hold_s = delay;
     return FALSE;
   }
@@ -43,9 +72,10 @@ gboolean es_raca_approval(Transaction *t, const OSSL_CMP_MSG *req, int cert_req_
     return TRUE;
   }
   t->cert_req_id = cert_req_id;
-  t->ready_s = es_raca_now_s(raca) + delay;
+  t->ready_s = ready;
   t->last_poll_rep_s = NAN;
-  raca->hold_s = raca->config.poll_threshold_s;
+  /* The threshold still holds the `waiting` back, as for a long approval. */
+  raca->hold_s = MIN(raca->config.poll_threshold_s, ready - now);
   return TRUE;
 }
 
@@ -77,7 +107,8 @@ int es_raca_on_poll_req(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int cert
   /* Half the checkAfter we asked for: room for clocks that round, none for hammering. */
   if (!isnan(t->last_poll_rep_s) && now - t->last_poll_rep_s < every / 2)
     return poll_refused("polled before checkAfter");
-  if (now >= t->ready_s) {
+  /* A later outage stops the issuing too: polled again when it would be over. */
+  if (now >= t->ready_s && ca_back_at(raca->config.ca_outages, now) <= now) {
     *cert_req = g_steal_pointer(&t->waiting_req); /* the library processes and frees it */
     return 1;
   }

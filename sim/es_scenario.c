@@ -268,12 +268,29 @@ char **es_scenario_warnings(const EsScenario *sc) {
                            a, b));
   }
   /* An answer held back as long as an eNB waits for it is one the eNB no longer takes. */
-  if (sc->raca.approval_delay_s > 0 && sc->raca.poll_threshold_s >= sc->enb.msg_timeout_s) {
+  if ((sc->raca.approval_delay_s > 0 || sc->raca.ca_outages != NULL)
+      && sc->raca.poll_threshold_s >= sc->enb.msg_timeout_s) {
     g_autofree char *a = es_format_duration(sc->raca.poll_threshold_s);
     g_autofree char *b = es_format_duration(sc->enb.msg_timeout_s);
     g_ptr_array_add(w, g_strdup_printf(
                            "raca.poll_threshold (%s) is not shorter than enb.msg_timeout (%s): "
                            "eNBs time out before an answer held back that long arrives",
+                           a, b));
+  }
+  /* An eNB that stops polling before the CA is back ends poll_limit, having enrolled nothing. */
+  double longest = 0;
+  for (guint i = 0; sc->raca.ca_outages != NULL && i < sc->raca.ca_outages->n; i++)
+    longest = MAX(longest, sc->raca.ca_outages->w[i].duration_s);
+  double polling = sc->enb.max_polls * ceil(sc->raca.check_after_s);
+  if (sc->enb.total_timeout_s > 0)
+    polling = MIN(polling, sc->enb.total_timeout_s);
+  if (longest > polling) {
+    g_autofree char *a = es_format_duration(longest);
+    g_autofree char *b = es_format_duration(polling);
+    g_ptr_array_add(w, g_strdup_printf(
+                           "a CA outage of raca.ca_outages lasts %s, but eNBs poll for at most "
+                           "%s (enb.max_polls x raca.check_after, enb.total_timeout): those "
+                           "that ask at its start end poll_limit",
                            a, b));
   }
   g_autofree char *unused = unused_given(sc, topology_ignores);

@@ -26,6 +26,16 @@ run() { # run NAME ARGS...: a quiet run that must enrol everyone
   [ "$bad" -eq 0 ] || fail "$name: $bad eNBs not enrolled"
 }
 
+# ca-outage.ini, 300 of its sites (the whole scenario takes about 35 s): the CA away 600-1200 s.
+# An ir sent while it is away is polled for and done after 1200 s; one sent well before is
+# not polled for.
+run ca-outage --scenario "$src/topologies/scenarios/ca-outage.ini" --set scenario.enbs=300
+awk -F, 'NR == 1 { next }
+  $3 >= 600 && $3 < 1200 && !($NF > 0 && $7 >= 1200) { print "eNB " $1 ": ir at " $3 ", " $NF " polls, done " $7; bad = 1 }
+  $3 < 590 && $NF != 0 { print "eNB " $1 ": ir at " $3 " before the outage, " $NF " polls"; bad = 1 }
+  $3 >= 600 && $3 < 1200 { n++ }
+  END { exit bad || n < 50 }' "$tmp/ca-outage/enrolments.csv" >&2 || fail "ca-outage.ini: polling around the outage"
+
 # Schedules, recorded as start_s.
 run burst --set scenario.enbs=40 --set rollout.schedule=burst
 [ "$(csv_col "$tmp/burst/enrolments.csv" 2 | sort -u)" = 0.000000 ] || fail "burst: not all at 0"
@@ -71,4 +81,4 @@ expect2 "needs topology.file" --set topology.type=file
 expect2 "rollout.window" --set rollout.window=2h
 expect2 "last wave" --set rollout.schedule=waves --set rollout.wave_period=1h
 expect2 "the last eNB would power on" --set rollout.schedule=poisson --set rollout.rate=6/min
-echo "scale_scenarios: small end to end; burst, waves, poisson; tree, national, file; bad input refused"
+echo "scale_scenarios: small end to end; ca-outage; burst, waves, poisson; tree, national, file; bad input refused"

@@ -59,6 +59,14 @@ poll=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.02 --set raca.app
 same_results "$tmp/poll-a" "$tmp/poll-b" "polling, threaded against --one-thread"
 tail -n +2 "$tmp/poll-a/enrolments.csv" | awk -F, '{ p += $NF } END { exit !(p > 0) }' \
   || fail "no polls to be deterministic about"
+# A CA outage over a lossy backhaul: eNBs polling through it, restarting lost transactions.
+outage=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.05 --set rollout.window=10s
+  --set raca.ca_outages=2s+5s,8s+1s --set raca.check_after=1s --set enb.retry=restart --seed 6)
+"$es" "${outage[@]}" --out "$tmp/outage-a"
+"$es" "${outage[@]}" --out "$tmp/outage-b" --one-thread
+same_results "$tmp/outage-a" "$tmp/outage-b" "CA outage, threaded against --one-thread"
+tail -n +2 "$tmp/outage-a/enrolments.csv" | awk -F, '$NF > 0 { n++ } END { exit !(n >= 10) }' \
+  || fail "CA outage: too few eNBs polled to be deterministic about"
 # --one-thread means one thread: watch a longer run's task count.
 "$es" run --quiet --one-thread --set scenario.enbs=600 --set rollout.window=5s --out "$tmp/one" &
 pid=$!

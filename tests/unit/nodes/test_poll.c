@@ -29,6 +29,7 @@ typedef struct {
   EsRacaConfig rc;
   char *outcome;
   guint issued, revoked;
+  double issued_at; /* engine time of the last certificate issued */
 } Fixture2;
 
 static void on_event(void *arg, const EsEnbEvent *ev)
@@ -44,9 +45,10 @@ static void on_event(void *arg, const EsEnbEvent *ev)
 static void on_raca_event(void *arg, const EsRacaEvent *ev)
 {
   Fixture2 *f = arg;
-  if (ev->kind == ES_RACA_EVENT_ISSUED)
+  if (ev->kind == ES_RACA_EVENT_ISSUED) {
     f->issued++;
-  else
+    f->issued_at = es_engine_now(f->engine);
+  } else
     f->revoked++;
 }
 
@@ -104,6 +106,7 @@ static void teardown(Fixture2 *f, gconstpointer data)
   es_collector_free(f->col);
   es_pki_free(f->pki);
   g_free(f->outcome);
+  g_free(f->rc.ca_outages);
   es_clock_set(NULL, NULL);
   es_rand_uninstall();
 }
@@ -381,6 +384,106 @@ static void test_kur_polls(Fixture2 *f, gconstpointer data)
   es_enb_free(enb);
 }
 
+static void ca_outages(Fixture2 *f, const char *text)
+{
+  char *why = NULL;
+  g_assert_true(es_parse_outages(text, &f->rc.ca_outages, &why));
+  g_assert_null(why);
+}
+
+static void assert_one_confirmed(Fixture2 *f)
+{
+  g_assert_cmpstr(f->outcome, ==, "ok");
+  g_assert_cmpuint(f->issued, ==, 1);
+  g_assert_cmpuint(f->revoked, ==, 0);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.confirmed, ==, 1);
+  g_assert_cmpuint(st.open_transactions, ==, 0);
+  g_assert_cmpuint(st.errors, ==, 0);
+}
+
+/* No approval delay, CA away 0.030-2.030: the ir (processed at 0.037) is verified and answered
+ * `waiting` (back at 0.047); pollReqs processed at 0.063 and 1.089 get pollReps, the one at
+ * 2.115 the ip, whose certificate is made then; pkiConf at 2.151. */
+static void test_ca_outage_waiting(Fixture2 *f, gconstpointer data)
+{
+  (void)data;
+  f->rc.approval_delay_s = 0;
+  ca_outages(f, "0.03s+2s");
+  enrol_one(f, 1);
+  assert_one_confirmed(f);
+  g_assert_cmpuint(es_recorder_get_polls(rec(f), 1), ==, 3);
+  g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(rec(f), 1, ES_MARK_IP_RECEIVED), 0.047, 1e-9);
+  g_assert_cmpfloat_with_epsilon(f->issued_at, 2.115, 1e-9);
+  g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(rec(f), 1, ES_MARK_DONE), 2.151, 1e-9);
+}
+
+/* The same ir after the outage (0-0.02) is issued at once, as without one. */
+static void test_ca_outage_over(Fixture2 *f, gconstpointer data)
+{
+  (void)data;
+  f->rc.approval_delay_s = 0;
+  ca_outages(f, "0s+0.02s");
+  enrol_one(f, 1);
+  assert_one_confirmed(f);
+  g_assert_cmpuint(es_recorder_get_polls(rec(f), 1), ==, 0);
+  g_assert_cmpfloat_with_epsilon(f->issued_at, 0.037, 1e-9);
+}
+
+/* Approval 3 s (ready at 3.037) ends inside an outage 2-4: it ends when the CA is back, at 4,
+ * not 3 s later. Polls at 0.063, ... 3.141 get pollReps, the one at 4.167 the ip. */
+static void test_ca_outage_delays_approval(Fixture2 *f, gconstpointer data)
+{
+  (void)data;
+  ca_outages(f, "2s+2s");
+  enrol_one(f, 1);
+  assert_one_confirmed(f);
+  g_assert_cmpuint(es_recorder_get_polls(rec(f), 1), ==, 5);
+  g_assert_cmpfloat_with_epsilon(f->issued_at, 4.167, 1e-9);
+  g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(rec(f), 1, ES_MARK_DONE), 4.203, 1e-9);
+}
+
+/* Approved at 3.037, but the pollReq at 3.141 falls in an outage 3.1-4.1 (and one chained to
+ * it, 3.5-4.1): a pollRep; the next, at 4.167, gets the ip. */
+static void test_ca_outage_after_approval(Fixture2 *f, gconstpointer data)
+{
+  (void)data;
+  ca_outages(f, "3.1s+0.5s,3.5s+0.6s");
+  enrol_one(f, 1);
+  assert_one_confirmed(f);
+  g_assert_cmpuint(es_recorder_get_polls(rec(f), 1), ==, 5);
+  g_assert_cmpfloat_with_epsilon(f->issued_at, 4.167, 1e-9);
+}
+
+/* Confirmation is the RA's: the ip of the pollReq at 3.141 leaves before an outage from 3.15,
+ * and its certConf (processed at 3.167) is taken during it; pkiConf at 3.177 as without one. */
+static void test_ca_outage_certconf(Fixture2 *f, gconstpointer data)
+{
+  (void)data;
+  ca_outages(f, "3.15s+5s");
+  enrol_one(f, 1);
+  assert_one_confirmed(f);
+  g_assert_cmpuint(es_recorder_get_polls(rec(f), 1), ==, 4);
+  g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(rec(f), 1, ES_MARK_DONE), 3.177, 1e-9);
+}
+
+/* raca.poll_threshold 1 s still holds the `waiting` back, but never a certificate: with the CA
+ * away 0-0.5 and no approval delay, `waiting` leaves at 0.037 + 0.463 (when the CA is back),
+ * arrives 0.510; the immediate pollReq (processed 0.526) gets the ip. */
+static void test_ca_outage_threshold(Fixture2 *f, gconstpointer data)
+{
+  (void)data;
+  f->rc.approval_delay_s = 0;
+  f->rc.poll_threshold_s = 1;
+  ca_outages(f, "0s+0.5s");
+  enrol_one(f, 1);
+  assert_one_confirmed(f);
+  g_assert_cmpuint(es_recorder_get_polls(rec(f), 1), ==, 1);
+  g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(rec(f), 1, ES_MARK_IP_RECEIVED), 0.510, 1e-9);
+  g_assert_cmpfloat_with_epsilon(f->issued_at, 0.526, 1e-9);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -395,5 +498,11 @@ int main(int argc, char **argv)
   ADD("/poll/unknown-and-finished", test_poll_unknown_and_finished);
   ADD("/poll/other-client", test_poll_from_other_client);
   ADD("/poll/kur", test_kur_polls);
+  ADD("/poll/ca-outage/waiting", test_ca_outage_waiting);
+  ADD("/poll/ca-outage/over", test_ca_outage_over);
+  ADD("/poll/ca-outage/delays-approval", test_ca_outage_delays_approval);
+  ADD("/poll/ca-outage/after-approval", test_ca_outage_after_approval);
+  ADD("/poll/ca-outage/certconf", test_ca_outage_certconf);
+  ADD("/poll/ca-outage/threshold", test_ca_outage_threshold);
   return g_test_run();
 }

@@ -345,6 +345,19 @@ static void test_warnings(void) {
   g_assert_true(es_scenario_set(sc, "raca.poll_threshold=9s", NULL, NULL));
   g_auto(GStrv) shorter = es_scenario_warnings(sc);
   g_assert_cmpuint(g_strv_length(shorter), ==, 0);
+  /* A CA outage longer than the eNBs poll: 100 polls x 5s = 500s. */
+  g_assert_true(es_scenario_set(sc, "raca.ca_outages=60s+500s", NULL, NULL));
+  g_auto(GStrv) fits = es_scenario_warnings(sc);
+  g_assert_cmpuint(g_strv_length(fits), ==, 0);
+  g_assert_true(es_scenario_set(sc, "raca.ca_outages=60s+10s,100s+501s", NULL, NULL));
+  g_auto(GStrv) outlasts = es_scenario_warnings(sc);
+  g_assert_cmpuint(g_strv_length(outlasts), ==, 1);
+  g_assert_nonnull(strstr(outlasts[0], "lasts 501s, but eNBs poll for at most 500s"));
+  g_assert_true(es_scenario_set(sc, "enb.total_timeout=2min", NULL, NULL));
+  g_assert_true(es_scenario_set(sc, "raca.ca_outages=60s+121s", NULL, NULL));
+  g_auto(GStrv) timeout = es_scenario_warnings(sc);
+  g_assert_cmpuint(g_strv_length(timeout), ==, 1);
+  g_assert_nonnull(strstr(timeout[0], "lasts 121s, but eNBs poll for at most 120s"));
 }
 
 /* The one warning of `sc` about keys topology.type does not read, or NULL. */
