@@ -134,7 +134,7 @@ void es_raca_transaction_free(Transaction *t)
   if (t->confirm_timer != 0 && t->raca->engine != NULL)
     es_engine_timer_cancel(t->raca->engine, t->confirm_timer);
   OSSL_CMP_SRV_CTX_free(t->srv);
-  OSSL_CMP_MSG_free(t->waiting_req);
+  es_raca_set_waiting(t, NULL);
   X509_free(t->cert);
   X509_free(t->old_cert);
   X509_free(t->client);

@@ -133,6 +133,9 @@ typedef struct {
   /* Optional: the service queue of RA/CA `raca` changed (requests waiting for a worker,
    * workers busy), for queue-over-time results. */
   void (*queue_changed)(void *arg, guint raca, guint waiting, guint busy, double t);
+  /* Optional: the CA's backlog at RA/CA `raca` changed: `waiting` requests answered `waiting`
+   * whose certificate is not made yet (delayed delivery). */
+  void (*backlog_changed)(void *arg, guint raca, guint waiting, double t);
   /* Optional: a resent request was answered from the cache; `subject` (borrowed) is that of
    * the certificate its transaction issued, NULL when it issued none. */
   void (*duplicate)(void *arg, const X509_NAME *subject, double t);

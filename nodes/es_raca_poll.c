@@ -8,6 +8,14 @@
 #include <openssl/cmperr.h>
 #include <openssl/err.h>
 
+static void backlog_add(EsRaca *raca, int delta)
+{
+  raca->backlog += delta;
+  if (raca->observer.backlog_changed != NULL)
+    raca->observer.backlog_changed(raca->observer_arg, raca->index, raca->backlog,
+                                   es_raca_now_s(raca));
+}
+
 static double approval_delay(EsRaca *raca)
 {
   double mean = raca->config.approval_delay_s;
@@ -60,13 +68,13 @@ gboolean es_raca_approval(Transaction *t, const OSSL_CMP_MSG *req, int cert_req_
     raca->hold_s = delay;
     return FALSE;
   }
-  t->waiting_req = OSSL_CMP_MSG_dup(req);
+  es_raca_set_waiting(t, OSSL_CMP_MSG_dup(req));
   *waiting = t->waiting_req != NULL
                  ? OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_waiting, 0, "approval pending")
                  : NULL;
   if (*waiting == NULL) {
     /* No memory to keep it: refused, never issued unapproved. */
-    OSSL_CMP_MSG_free(g_steal_pointer(&t->waiting_req));
+    es_raca_set_waiting(t, NULL);
     *waiting = OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection,
                                        1 << OSSL_CMP_PKIFAILUREINFO_systemFailure, NULL);
     return TRUE;
@@ -110,11 +118,21 @@ int es_raca_on_poll_req(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int cert
   /* A later outage stops the issuing too: polled again when it would be over. */
   if (now >= t->ready_s && ca_back_at(raca->config.ca_outages, now) <= now) {
     *cert_req = g_steal_pointer(&t->waiting_req); /* the library processes and frees it */
+    backlog_add(raca, -1);
     return 1;
   }
   *check_after = (int64_t)every;
   t->last_poll_rep_s = now;
   return 1;
+}
+
+void es_raca_set_waiting(Transaction *t, OSSL_CMP_MSG *req)
+{
+  gboolean was = t->waiting_req != NULL;
+  OSSL_CMP_MSG_free(t->waiting_req);
+  t->waiting_req = req;
+  if (was != (req != NULL))
+    backlog_add(t->raca, req != NULL ? 1 : -1);
 }
 
 void es_raca_poll_wait(Transaction *t)

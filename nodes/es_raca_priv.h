@@ -54,6 +54,7 @@ struct EsRaca {
   EsRand *approval_rand;        /* approval delays (ES_STREAM_RACA_APPROVAL) */
   double hold_s;                /* set while a request is processed: hold its answer this long */
   GHashTable *held;             /* Job -> itself: answers held back (raca.poll_threshold) */
+  guint backlog;                /* transactions answered `waiting`, their certificate not made */
 };
 
 /* An ended transaction's answers, replayed to a byte-identical resend (its answer was
@@ -116,6 +117,8 @@ void es_raca_supersede_holder(EsRaca *raca, X509 *cert);
 gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason);
 /* Engine time, and whole wall-clock seconds then. */
 double es_raca_now_s(EsRaca *raca);
+/* Sets or clears t->waiting_req (NULL), keeping raca->backlog and the observer up to date. */
+void es_raca_set_waiting(Transaction *t, OSSL_CMP_MSG *req);
 gint64 es_raca_wall_now(EsRaca *raca);
 
 /* The journal of durable state (es_raca_durable.c); each is a no-op without a store. Writes

@@ -1,6 +1,7 @@
 /* gnuplot scripts for a run (reading its CSV files by column name, so added columns do not
  * break them) and for a sweep (its points inline), and gnuplot run on them. */
 #include "results/es_plot.h"
+#include "results/es_queue_log.h"
 #include "results/es_outdir.h"
 #include "results/es_summary_file.h"
 
@@ -198,11 +199,13 @@ static gboolean read_enrolments(const char *path, CsvFacts *facts, GError **erro
   return TRUE;
 }
 
-/* Number of RA/CAs in raca_queue.csv (highest index + 1); 0 when the file is absent. */
-static gboolean read_queue_racas(const char *path, guint *racas, GError **error)
+/* Number of RA/CAs in raca_queue.csv (highest index + 1); 0 when the file is absent. *backlog:
+ * some request waited for the CA (the `waiting` column, which older runs lack, above 0). */
+static gboolean read_queue_racas(const char *path, guint *racas, gboolean *backlog, GError **error)
 {
   g_autofree char *text = NULL;
   *racas = 0;
+  *backlog = FALSE;
   if (!g_file_test(path, G_FILE_TEST_EXISTS))
     return TRUE;
   GError *inner = NULL;
@@ -211,9 +214,10 @@ static gboolean read_queue_racas(const char *path, guint *racas, GError **error)
     g_error_free(inner);
     return FALSE;
   }
-  if (!g_str_has_prefix(text, "time_s,raca,queued,busy\n")) {
+  gboolean with_waiting = g_str_has_prefix(text, ES_QUEUE_LOG_HEADER "\n");
+  if (!with_waiting && !g_str_has_prefix(text, "time_s,raca,queued,busy\n")) {
     g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_PARSE,
-                "%s: not a raca_queue.csv (header time_s,raca,queued,busy)", path);
+                "%s: not a raca_queue.csv (header " ES_QUEUE_LOG_HEADER ")", path);
     return FALSE;
   }
   for (const char *line = strchr(text, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
@@ -222,6 +226,14 @@ static gboolean read_queue_racas(const char *path, guint *racas, GError **error)
       guint64 r = g_ascii_strtoull(comma + 1, NULL, 10);
       *racas = MAX(*racas, (guint)MIN(r + 1, G_MAXUINT));
     }
+    /* The fifth field: after the fourth comma, before the line's end. */
+    const char *field = line + 1;
+    for (int i = 0; i < 4 && field != NULL; i++) {
+      const char *next = strpbrk(field, ",\n");
+      field = next != NULL && *next == ',' ? next + 1 : NULL;
+    }
+    if (with_waiting && field != NULL && g_ascii_strtoull(field, NULL, 10) > 0)
+      *backlog = TRUE;
   }
   return TRUE;
 }
@@ -348,11 +360,11 @@ static void enrolled_script(GString *gp, const char *title, const CsvFacts *f)
   g_string_free(plot, TRUE);
 }
 
-static void queue_script(GString *gp, const char *title, guint racas)
+static void queue_script(GString *gp, const char *title, guint racas, gboolean backlog)
 {
   append_header(gp, "RA/CA service queue over simulated time", "raca_queue.gp");
   g_string_append(gp, "set title ");
-  append_quoted(gp, "RA/CA queue over time\n%s", title);
+  append_quoted(gp, backlog ? "RA/CA queue and CA backlog over time\n%s" : "RA/CA queue over time\n%s", title);
   g_string_append_printf(gp,
                          "\n"
                          "set xlabel 'simulated time (s)'\n"
@@ -364,16 +376,25 @@ static void queue_script(GString *gp, const char *title, guint racas)
                          "N = %u\n",
                          racas);
   /* Rows of the other RA/CAs repeat this RA/CA's last value, so each step line is unbroken. */
+  g_autoptr(GString) plot = g_string_new(
+      "  plot for [r=0:N-1] '../raca_queue.csv' using 'time_s':(column('raca') == r "
+      "? (B[r+1] = column('busy')) : B[r+1]) with steps lw 1 lc r + 3 title (N > 1 ? "
+      "sprintf('RA/CA %d workers busy', r) : 'workers busy'), \\\n"
+      "       for [r=0:N-1] '../raca_queue.csv' using 'time_s':(column('raca') == r "
+      "? (Q[r+1] = column('queued')) : Q[r+1]) with steps lw 2 lc r + 1 title (N > 1 ? "
+      "sprintf('RA/CA %d requests waiting for a worker', r) : "
+      "'requests waiting for a worker')");
+  if (backlog)
+    g_string_append(plot, ", \\\n"
+                          "       for [r=0:N-1] '../raca_queue.csv' using 'time_s':(column('raca') "
+                          "== r ? (W[r+1] = column('waiting')) : W[r+1]) with steps lw 2 dt 2 "
+                          "lc r + 5 title (N > 1 ? sprintf('RA/CA %d answered waiting, not issued "
+                          "yet', r) : 'answered waiting, not issued yet (CA backlog)')");
+  g_string_append_c(plot, '\n');
   append_outputs(gp, "raca_queue",
-                 "  array Q[N]\n  array B[N]\n"
-                 "  do for [i=1:N] { Q[i] = 0; B[i] = 0 }\n",
-                 "  plot for [r=0:N-1] '../raca_queue.csv' using 'time_s':(column('raca') == r "
-                 "? (B[r+1] = column('busy')) : B[r+1]) with steps lw 1 lc r + 3 title (N > 1 ? "
-                 "sprintf('RA/CA %d workers busy', r) : 'workers busy'), \\\n"
-                 "       for [r=0:N-1] '../raca_queue.csv' using 'time_s':(column('raca') == r "
-                 "? (Q[r+1] = column('queued')) : Q[r+1]) with steps lw 2 lc r + 1 title (N > 1 ? "
-                 "sprintf('RA/CA %d requests waiting for a worker', r) : "
-                 "'requests waiting for a worker')\n");
+                 "  array Q[N]\n  array B[N]\n  array W[N]\n"
+                 "  do for [i=1:N] { Q[i] = 0; B[i] = 0; W[i] = 0 }\n",
+                 plot->str);
 }
 
 static void add_outputs(GPtrArray *written, const char *dir, const char *name)
@@ -400,7 +421,8 @@ gboolean es_plot_run_dir(const char *dir, char ***written, GError **error)
   g_autofree char *plots = g_build_filename(dir, "plots", NULL);
   g_auto(CsvFacts) facts = {0};
   guint racas = 0;
-  if (!read_enrolments(csv, &facts, error) || !read_queue_racas(queue, &racas, error))
+  gboolean backlog = FALSE;
+  if (!read_enrolments(csv, &facts, error) || !read_queue_racas(queue, &racas, &backlog, error))
     return FALSE;
   if (g_mkdir_with_parents(plots, 0755) != 0) {
     g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_IO, "cannot create %s: %s", plots,
@@ -424,7 +446,7 @@ gboolean es_plot_run_dir(const char *dir, char ***written, GError **error)
     else if (i == 1)
       enrolled_script(gp, title, &facts);
     else
-      queue_script(gp, title, racas);
+      queue_script(gp, title, racas, backlog);
     char *file = g_strconcat(scripts[i].name, ".gp", NULL);
     char *path = g_build_filename(plots, file, NULL);
     ok = record_plot(dir, scripts[i].name, error) && write_text(path, gp, error);

@@ -9,7 +9,7 @@
 
 typedef struct {
   double t;
-  guint queued, busy;
+  guint queued, busy, waiting;
 } Sample;
 
 struct EsQueueLog {
@@ -36,9 +36,13 @@ static GArray *samples_of(const EsQueueLog *log, guint raca)
   return raca < log->racas->len ? g_ptr_array_index(log->racas, raca) : NULL;
 }
 
-void es_queue_log_record(EsQueueLog *log, guint raca, guint queued, guint busy, double t)
+static gboolean same_state(const Sample *a, const Sample *b)
 {
-  g_return_if_fail(log != NULL && isfinite(t));
+  return a->queued == b->queued && a->busy == b->busy && a->waiting == b->waiting;
+}
+
+static GArray *series(EsQueueLog *log, guint raca)
+{
   if (raca >= log->racas->len)
     g_ptr_array_set_size(log->racas, raca + 1);
   GArray *a = g_ptr_array_index(log->racas, raca);
@@ -46,24 +50,52 @@ void es_queue_log_record(EsQueueLog *log, guint raca, guint queued, guint busy, 
     a = g_array_new(FALSE, FALSE, sizeof(Sample));
     log->racas->pdata[raca] = a;
   }
-  Sample s = {t, queued, busy};
+  return a;
+}
+
+/* The state of RA/CA `raca` as it was last recorded (all zero before anything was). */
+static Sample last_state(EsQueueLog *log, guint raca)
+{
+  GArray *a = series(log, raca);
+  return a->len > 0 ? g_array_index(a, Sample, a->len - 1) : (Sample){0};
+}
+
+static void record(EsQueueLog *log, guint raca, Sample s)
+{
+  GArray *a = series(log, raca);
   if (a->len > 0) {
     Sample *last = &g_array_index(a, Sample, a->len - 1);
-    g_return_if_fail(t >= last->t);
-    if (t == last->t) {
+    g_return_if_fail(s.t >= last->t);
+    if (s.t == last->t) {
       *last = s;
       /* Back to the state before this instant: the instant changed nothing. */
-      if (a->len > 1) {
-        Sample *prev = &g_array_index(a, Sample, a->len - 2);
-        if (prev->queued == queued && prev->busy == busy)
-          g_array_set_size(a, a->len - 1);
-      }
+      if (a->len > 1 && same_state(&g_array_index(a, Sample, a->len - 2), &s))
+        g_array_set_size(a, a->len - 1);
       return;
     }
-    if (last->queued == queued && last->busy == busy)
+    if (same_state(last, &s))
       return;
   }
   g_array_append_val(a, s);
+}
+
+void es_queue_log_record(EsQueueLog *log, guint raca, guint queued, guint busy, double t)
+{
+  g_return_if_fail(log != NULL && isfinite(t));
+  Sample s = last_state(log, raca);
+  s.t = t;
+  s.queued = queued;
+  s.busy = busy;
+  record(log, raca, s);
+}
+
+void es_queue_log_record_waiting(EsQueueLog *log, guint raca, guint waiting, double t)
+{
+  g_return_if_fail(log != NULL && isfinite(t));
+  Sample s = last_state(log, raca);
+  s.t = t;
+  s.waiting = waiting;
+  record(log, raca, s);
 }
 
 gboolean es_queue_log_stats(const EsQueueLog *log, guint raca, double end_s, EsQueueStats *stats)
@@ -101,7 +133,7 @@ gboolean es_queue_log_write_csv(const EsQueueLog *log, const char *path, GError 
   for (guint r = 0; r < n; r++)
     rows += samples_of(log, r) ? samples_of(log, r)->len : 0;
   GString *out = g_string_sized_new(32 + rows * 32);
-  g_string_append(out, "time_s,raca,queued,busy\n");
+  g_string_append(out, ES_QUEUE_LOG_HEADER "\n");
   /* A k-way merge by time; ties go to the lower RA/CA index. */
   guint *next = g_new0(guint, MAX(n, 1));
   char buf[G_ASCII_DTOSTR_BUF_SIZE + 320];
@@ -118,8 +150,8 @@ gboolean es_queue_log_write_csv(const EsQueueLog *log, const char *path, GError 
     if (best < 0)
       break;
     const Sample *s = &g_array_index(samples_of(log, (guint)best), Sample, next[best]++);
-    g_string_append_printf(out, "%s,%d,%u,%u\n", g_ascii_formatd(buf, sizeof buf, "%.6f", s->t),
-                           best, s->queued, s->busy);
+    g_string_append_printf(out, "%s,%d,%u,%u,%u\n", g_ascii_formatd(buf, sizeof buf, "%.6f", s->t),
+                           best, s->queued, s->busy, s->waiting);
   }
   g_free(next);
   gboolean ok = es_results_write_file(path, out, error);

@@ -176,10 +176,17 @@ static void on_queue_changed(void *arg, guint raca, guint waiting, guint busy, d
   es_queue_log_record(((EsCollector *)arg)->queues, raca, waiting, busy, t);
 }
 
+static void on_backlog_changed(void *arg, guint raca, guint waiting, double t)
+{
+  es_queue_log_record_waiting(((EsCollector *)arg)->queues, raca, waiting, t);
+}
+
 const EsRacaObserver *es_collector_raca_observer(void)
 {
-  static const EsRacaObserver observer = {
-    .event = on_raca_event, .queue_changed = on_queue_changed, .duplicate = on_duplicate};
+  static const EsRacaObserver observer = {.event = on_raca_event,
+                                          .queue_changed = on_queue_changed,
+                                          .backlog_changed = on_backlog_changed,
+                                          .duplicate = on_duplicate};
   return &observer;
 }
 

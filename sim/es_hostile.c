@@ -241,6 +241,12 @@ static void on_queue_changed(void *arg, guint raca, guint waiting, guint busy, d
   es_collector_raca_observer()->queue_changed(run->collector, raca, waiting, busy, t);
 }
 
+static void on_backlog_changed(void *arg, guint raca, guint waiting, double t)
+{
+  EsRun *run = arg;
+  es_collector_raca_observer()->backlog_changed(run->collector, raca, waiting, t);
+}
+
 static void on_duplicate(void *arg, const X509_NAME *subject, double t)
 {
   EsRun *run = arg;
@@ -260,6 +266,7 @@ static void on_remember(void *arg, GBytes *id, GBytes *nonce, gint64 message_tim
 static void start_attackers(EsRun *run)
 {
   static const EsRacaObserver tap = {.event = on_raca_event, .queue_changed = on_queue_changed,
+                                     .backlog_changed = on_backlog_changed,
                                      .duplicate = on_duplicate, .remember = on_remember};
   guint n = run->hostile_enbs[HOSTILE_FORGER] + run->hostile_enbs[HOSTILE_REPLAYER];
   if (n > 0 || run->n_racas > 1)

@@ -30,6 +30,8 @@ typedef struct {
   char *outcome;
   guint issued, revoked;
   double issued_at; /* engine time of the last certificate issued */
+  guint backlog, max_backlog; /* as the observer last reported it, and its highest */
+  double backlog_at;          /* when it last changed */
 } Fixture2;
 
 static void on_event(void *arg, const EsEnbEvent *ev)
@@ -50,6 +52,15 @@ static void on_raca_event(void *arg, const EsRacaEvent *ev)
     f->issued_at = es_engine_now(f->engine);
   } else
     f->revoked++;
+}
+
+static void on_backlog(void *arg, guint raca, guint waiting, double t)
+{
+  Fixture2 *f = arg;
+  g_assert_cmpuint(raca, ==, 0);
+  f->backlog = waiting;
+  f->max_backlog = MAX(f->max_backlog, waiting);
+  f->backlog_at = t;
 }
 
 static gint64 loop_clock(void *arg)
@@ -93,7 +104,7 @@ static void start_raca(Fixture2 *f)
   GError *error = NULL;
   f->raca = es_raca_new(&f->rc, f->pki, f->engine, &error);
   g_assert_no_error(error);
-  EsRacaObserver obs = {.event = on_raca_event};
+  EsRacaObserver obs = {.event = on_raca_event, .backlog_changed = on_backlog};
   es_raca_set_observer(f->raca, &obs, f);
   es_raca_attach(f->raca, 0);
 }
@@ -221,10 +232,12 @@ static void test_abandoned_transaction_freed(Fixture2 *f, gconstpointer data)
   EsRacaStats st;
   es_raca_get_stats(f->raca, &st);
   g_assert_cmpuint(st.open_transactions, ==, 1);
+  g_assert_cmpuint(f->backlog, ==, 1);
   es_loop_engine_run(f->loop, 1000);
   es_raca_get_stats(f->raca, &st);
   g_assert_cmpuint(st.open_transactions, ==, 0);
   g_assert_cmpuint(f->issued, ==, 0);
+  g_assert_cmpuint(f->backlog, ==, 0); /* freed unissued: out of the backlog too */
   OSSL_CMP_CTX_free(ctx);
   ERR_clear_error();
 }
@@ -417,6 +430,10 @@ static void test_ca_outage_waiting(Fixture2 *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(rec(f), 1, ES_MARK_IP_RECEIVED), 0.047, 1e-9);
   g_assert_cmpfloat_with_epsilon(f->issued_at, 2.115, 1e-9);
   g_assert_cmpfloat_with_epsilon(es_recorder_get_mark(rec(f), 1, ES_MARK_DONE), 2.151, 1e-9);
+  /* In the CA's backlog from the `waiting` answer until the pollReq that got the certificate. */
+  g_assert_cmpuint(f->max_backlog, ==, 1);
+  g_assert_cmpuint(f->backlog, ==, 0);
+  g_assert_cmpfloat_with_epsilon(f->backlog_at, 2.115, 1e-9);
 }
 
 /* The same ir after the outage (0-0.02) is issued at once, as without one. */

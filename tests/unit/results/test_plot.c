@@ -107,6 +107,32 @@ static void test_run_plots(void)
   g_autofree char *q = read_text(plots, "raca_queue.svg");
   g_assert_nonnull(strstr(q, "requests"));
   g_assert_nonnull(strstr(q, "requests waiting for a worker"));
+  /* A run folder written before the CA backlog column: no backlog curve, no error. */
+  g_assert_null(strstr(q, "CA backlog"));
+  rm_tree(dir);
+  g_free(dir);
+}
+
+/* Requests answered `waiting` (the `waiting` column above 0): the CA's backlog is drawn too. */
+static void test_backlog_plot(void)
+{
+  if (!have_gnuplot())
+    return;
+  char *dir = make_run_dir();
+  g_autofree char *q = g_build_filename(dir, "raca_queue.csv", NULL);
+  g_assert_true(g_file_set_contents(q, "time_s,raca,queued,busy,waiting\n"
+                                       "0.000000,0,0,0,0\n"
+                                       "0.125000,0,0,1,0\n"
+                                       "0.130000,0,0,0,1\n"
+                                       "5.300000,0,0,0,0\n", -1, NULL));
+  g_auto(GStrv) written = NULL;
+  GError *error = NULL;
+  g_assert_true(es_plot_run_dir(dir, &written, &error));
+  g_assert_no_error(error);
+  g_autofree char *plots = g_build_filename(dir, "plots", NULL);
+  g_autofree char *svg = read_text(plots, "raca_queue.svg");
+  g_assert_nonnull(strstr(svg, "RA/CA queue and CA backlog over time"));
+  g_assert_nonnull(strstr(svg, "answered waiting, not issued yet (CA backlog)"));
   rm_tree(dir);
   g_free(dir);
 }
@@ -255,6 +281,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/plot/quote", test_quote);
   g_test_add_func("/plot/run", test_run_plots);
+  g_test_add_func("/plot/backlog", test_backlog_plot);
   g_test_add_func("/plot/missing-gnuplot", test_missing_gnuplot);
   g_test_add_func("/plot/access-curves", test_access_curves);
   g_test_add_func("/plot/failing-gnuplot", test_failing_gnuplot);

@@ -236,6 +236,8 @@ static void test_queue_log(void)
   es_queue_log_record(log, 0, 0, 2, 3.0);
   es_queue_log_record(log, 0, 5, 1, 4.0);
   es_queue_log_record(log, 0, 0, 2, 4.0); /* back to the previous state within the instant */
+  es_queue_log_record_waiting(log, 1, 2, 2.5); /* the CA's backlog: the queue stays 3, 1 */
+  es_queue_log_record_waiting(log, 1, 2, 2.6); /* no change: no row */
   EsQueueStats st;
   g_assert_true(es_queue_log_stats(log, 0, 5.0, &st));
   g_assert_cmpuint(st.max_queued, ==, 2);
@@ -255,13 +257,14 @@ static void test_queue_log(void)
   g_autofree char *text = NULL;
   g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
   g_assert_cmpstr(text, ==,
-                  "time_s,raca,queued,busy\n"
-                  "0.000000,0,0,0\n"
-                  "0.000000,1,0,0\n"
-                  "1.000000,0,0,1\n"
-                  "2.000000,0,2,2\n"
-                  "2.000000,1,3,1\n"
-                  "3.000000,0,0,2\n");
+                  "time_s,raca,queued,busy,waiting\n"
+                  "0.000000,0,0,0,0\n"
+                  "0.000000,1,0,0,0\n"
+                  "1.000000,0,0,1,0\n"
+                  "2.000000,0,2,2,0\n"
+                  "2.000000,1,3,1,0\n"
+                  "2.500000,1,3,1,2\n"
+                  "3.000000,0,0,2,0\n");
   rm_dir(dir);
 }
 
