@@ -125,7 +125,8 @@ static void channel_on_recv(void *arg, EsNs3Socket *sock, const uint8_t *data, s
       c->plain = g_byte_array_new();
     gboolean ok = es_sim_tls_feed(c->tls, data, len, c->plain, &why);
     es_sim_tls_flush(c->tls, sock);
-    /* A response callback may post on this channel: parse a copy's worth of bytes once. */
+    /* Parsed whole, then emptied: a response callback that posts again meanwhile writes
+     * through the TLS end, never into c->plain. */
     if (c->plain->len > 0)
       channel_parse(c, sock, c->plain->data, c->plain->len);
     g_byte_array_set_size(c->plain, 0);
@@ -213,12 +214,7 @@ static void channel_send(EsChannel *c, const guint8 *bytes, gsize len, EsRespons
     if (c->sim->tls_client != NULL)
       c->tls = es_sim_tls_client_new(c->sim, c->sim->tls_sessions[c->enb - 1]);
   }
-  if (c->tls != NULL) {
-    es_sim_tls_write(c->tls, bytes, len);
-    es_sim_tls_flush(c->tls, c->sock);
-  } else {
-    es_ns3_socket_send(c->sock, bytes, len);
-  }
+  es_sim_send(c->sock, c->tls, bytes, len);
 }
 
 static void sim_channel_post(EsChannel *c, const char *content_type, const guint8 *body,

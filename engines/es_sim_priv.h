@@ -110,6 +110,8 @@ gboolean es_sim_tls_feed(EsTlsEnd *t, const guint8 *data, gsize len, GByteArray 
                          const char **why);
 /* Hands what TLS produced (handshake, records, alerts) to TCP; sock NULL: discards it. */
 void es_sim_tls_flush(EsTlsEnd *t, EsNs3Socket *sock);
+/* HTTP bytes onto the connection: through `tls` when it is not NULL, else as they are. */
+void es_sim_send(EsNs3Socket *sock, EsTlsEnd *tls, const guint8 *bytes, gsize len);
 /* A close_notify alert, once the handshake has finished. */
 void es_sim_tls_close_notify(EsTlsEnd *t, EsNs3Socket *sock);
 /* The session to resume on a next connection; NULL when there is none. */

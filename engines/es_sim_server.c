@@ -35,12 +35,7 @@ static void conn_send(EsServerConn *conn, const EsHttpMsg *m)
 {
   GString *res = g_string_sized_new(160 + m->len);
   es_http_write(res, m);
-  if (conn->tls != NULL) {
-    es_sim_tls_write(conn->tls, (const guint8 *)res->str, res->len);
-    es_sim_tls_flush(conn->tls, conn->sock);
-  } else {
-    es_ns3_socket_send(conn->sock, (const guint8 *)res->str, res->len);
-  }
+  es_sim_send(conn->sock, conn->tls, (const guint8 *)res->str, res->len);
   g_string_free(res, TRUE);
 }
 

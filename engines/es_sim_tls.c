@@ -274,6 +274,16 @@ void es_sim_tls_flush(EsTlsEnd *t, EsNs3Socket *sock)
   (void)BIO_reset(t->net_out);
 }
 
+void es_sim_send(EsNs3Socket *sock, EsTlsEnd *tls, const guint8 *bytes, gsize len)
+{
+  if (tls == NULL) {
+    es_ns3_socket_send(sock, bytes, len);
+    return;
+  }
+  es_sim_tls_write(tls, bytes, len);
+  es_sim_tls_flush(tls, sock);
+}
+
 void es_sim_tls_close_notify(EsTlsEnd *t, EsNs3Socket *sock)
 {
   if (!t->finished)
