@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Delayed delivery live: `enrolsim serve` with a CA approval delay answers `waiting`, and
 # OpenSSL's own client (which polls by itself) and `enrolsim enrol` get their certificates by
-# polling; `enrolsim enrol` polls OpenSSL's mock server (-poll_count, -check_after) and stops
+# polling, also through a CA outage; `enrolsim enrol` polls OpenSSL's mock server (-poll_count, -check_after) and stops
 # at enb.max_polls.
 source "$(dirname "$0")/interop_lib.sh"
 pki=$tmp/pki
@@ -27,6 +27,20 @@ grep -q ',enrolled,' "$tmp/en/enrolments.csv" && [ "$polls" -ge 2 ] \
   || fail "enrol: $(cat "$tmp/en/enrolments.csv")"
 stop_serve
 [ "$(tail -n +2 "$tmp/served/issued.csv" | wc -l)" -eq 2 ] || fail "issued: $(cat "$tmp/served/issued.csv")"
+
+# serve with its CA away for the first 3 s of the session (raca.ca_outages counts from the
+# start): openssl cmp is answered waiting, polls, and gets its certificate once the CA is back;
+# nothing is issued before.
+start_serve "$tmp/outage" --set raca.ca_outages=0s+3s --set raca.check_after=1s
+new_key "$tmp/k2"
+timeout 30 openssl cmp -server "127.0.0.1:$port" -path / -cmd ir \
+  -cert "$pki/devices/enb-2.pem" -key "$pki/devices/enb-2.key" -trusted "$pki/vendor-root.pem" \
+  -newkey "$tmp/k2" -subject "/O=Operator/CN=enb-2" -certout "$tmp/c2.pem" >"$tmp/cli2.log" 2>&1 \
+  || fail "openssl cmp ir during a CA outage: $(tail -5 "$tmp/cli2.log")"
+grep -q "received ip/cp/kup after polling" "$tmp/cli2.log" || fail "no polling through the outage"
+stop_serve
+issued_s=$(tail -1 "$tmp/outage/issued.csv" | cut -d, -f1)
+awk -v t="$issued_s" 'BEGIN { exit !(t >= 3) }' || fail "issued at $issued_s s, inside the CA outage"
 
 # OpenSSL's mock: it signs with the cross certificate (which its extraCerts then carry, as the
 # eNB needs to authenticate a `waiting` ip too), hands out one fixed certificate after 2 polls.
