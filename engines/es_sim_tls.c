@@ -83,11 +83,12 @@ gboolean es_sim_set_tls(EsSim *sim, const EsTransportConfig *config, X509 *trust
   gboolean ok = FALSE;
   SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
   if (ctx == NULL || !set_versions(ctx, config->tls_version)
-      || !X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), trusted))
+      || !X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), trusted)) {
     tls_fail(error, "TLS client context");
-  else
+  } else {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     ok = TRUE;
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+  }
   leave(prev);
   if (!ok) {
     SSL_CTX_free(ctx);
