@@ -17,6 +17,11 @@ static EsChannel *pass_channel_open(EsEngine *e, guint enb)
   return es_engine_channel_open(of(e)->inner, enb);
 }
 
+static EsChannel *pass_upstream_open(EsEngine *e, guint raca)
+{
+  return es_engine_upstream_open(of(e)->inner, raca);
+}
+
 /* The node's server: its requests reach the decorator's hook first. */
 static void decorated_server_set(EsEngine *e, guint raca, EsRequestFn fn, void *arg)
 {
@@ -55,6 +60,7 @@ void es_decorator_init(EsDecorator *d, EsEngine *inner, const EsEngineOps *serve
     .reply_unavailable =
         server->reply_unavailable != NULL ? server->reply_unavailable : pass_reply_unavailable,
     .drop = server->drop != NULL ? server->drop : pass_drop,
+    .upstream_open = pass_upstream_open,
   };
   d->engine.ops = &d->ops;
 }

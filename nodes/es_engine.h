@@ -65,6 +65,8 @@ typedef struct {
                 const char *content_type, const guint8 *body, gsize len);
   void (*reply_unavailable)(EsEngine *engine, EsExchange *exchange, guint retry_after_s);
   void (*drop)(EsEngine *engine, EsExchange *exchange);
+  /* Optional (NULL: no server has a CA behind it). */
+  EsChannel *(*upstream_open)(EsEngine *engine, guint raca);
 } EsEngineOps;
 
 /* Implementations embed this first in their own struct. */
@@ -101,7 +103,16 @@ static inline void es_channel_post(EsChannel *c, EsEngine *e, const char *conten
 /* Closes the connection and frees the channel; no callback of it runs afterwards. */
 static inline void es_channel_close(EsChannel *c, EsEngine *e) { e->ops->channel_close(c); }
 
-/* Routes requests arriving at RA/CA `raca` to fn. */
+/* The channel of RA `raca` to the CA behind it, in a PKI split into RAs and CAs (a topology
+ * with CAs, serve --upstream); NULL when it has none. Used like an eNB's channel: it connects
+ * on the first post and keeps the connection alive between posts. */
+static inline EsChannel *es_engine_upstream_open(EsEngine *e, guint raca)
+{
+  return e->ops->upstream_open != NULL ? e->ops->upstream_open(e, raca) : NULL;
+}
+
+/* Routes requests arriving at server `raca` to fn. Servers are numbered: the RA/CAs (or RAs)
+ * 0..R-1, then the CAs behind them, if any, R..R+C-1. */
 static inline void es_engine_server_set(EsEngine *e, guint raca, EsRequestFn fn, void *arg)
 {
   e->ops->server_set(e, raca, fn, arg);

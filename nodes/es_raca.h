@@ -82,6 +82,10 @@ typedef struct {
                               * that the real CPU time is part of (live, where that time is
                               * real); FALSE: processed at the end of its service time (a
                               * simulation, where CPU time is only modelled) */
+  gboolean upstream;         /* an RA in front of a CA (a topology with CAs, serve --upstream):
+                              * it verifies each request as the RA/CA does, then obtains the
+                              * certificate from the CA behind es_engine_upstream_open with
+                              * a request of its own, and issues and revokes nothing itself */
   EsCa *ca;                  /* the CA to issue from, up-ref'd: RA/CAs of one run share it (one
                               * serial counter, one CRL); NULL: a CA of its own over the
                               * operator root of `pki` */
