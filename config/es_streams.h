@@ -32,6 +32,8 @@
 #define ES_STREAM_RACA_CHECKS G_GUINT64_CONSTANT(0x7ac0000000000002)
 /* Its CA approval delays (raca.approval=exponential), one draw per certificate request. */
 #define ES_STREAM_RACA_APPROVAL G_GUINT64_CONSTANT(0x7ac0000000000003)
+/* An RA's own requests to the CA behind it (raca.upstream): their nonces and signatures. */
+#define ES_STREAM_RACA_UPSTREAM G_GUINT64_CONSTANT(0x7ac0000000000004)
 
 /* Seeds derived from the run's: RA/CA r >= 1 gets seed + r * step (RA/CA 0 keeps the run's,
  * as with one RA/CA); the rogue RA/CA gets seed ^ ES_STREAM_HOSTILE_PKI. */

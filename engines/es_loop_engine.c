@@ -1,5 +1,6 @@
 /* The loopback engine: a binary-heap timer queue ordered by (time, sequence) so equal times
- * fire in scheduling order, and channels that deliver to one in-process server. */
+ * fire in scheduling order, and channels that deliver to one in-process server (and from it to
+ * a CA behind it, server 1). */
 #include "engines/es_loop_engine.h"
 
 typedef struct {
@@ -18,6 +19,8 @@ struct EsLoopEngine {
   guint64 next_id, seq, posts;
   EsRequestFn server;
   void *server_arg;
+  EsRequestFn ca;           /* server 1: the CA behind server 0, or NULL */
+  void *ca_arg;
   EsLoopTamperFn tamper;
   void *tamper_arg;
   EsLoopDropFn drop;
@@ -26,7 +29,7 @@ struct EsLoopEngine {
 
 struct EsChannel {
   EsLoopEngine *loop;
-  guint enb;
+  guint enb;                /* 0: server 0's channel to the CA */
   guint refs;               /* the test's handle and every request or response in flight */
   gboolean closed;
 };
@@ -160,7 +163,10 @@ static void deliver_request(void *arg)
   EsLoopEngine *loop = a->x->channel->loop;
   gsize len;
   const guint8 *body = g_bytes_get_data(a->request, &len);
-  loop->server(loop->server_arg, a->x, a->content_type, body, len);
+  if (a->x->channel->enb == 0)
+    loop->ca(loop->ca_arg, a->x, a->content_type, body, len);
+  else
+    loop->server(loop->server_arg, a->x, a->content_type, body, len);
   g_bytes_unref(a->request);
   g_free(a->content_type);
   g_free(a);
@@ -192,9 +198,20 @@ static void loop_channel_close(EsChannel *c)
 
 static void loop_server_set(EsEngine *e, guint raca, EsRequestFn fn, void *arg)
 {
-  (void)raca;
-  ((EsLoopEngine *)e)->server = fn;
-  ((EsLoopEngine *)e)->server_arg = arg;
+  EsLoopEngine *loop = (EsLoopEngine *)e;
+  if (raca == 1) {
+    loop->ca = fn;
+    loop->ca_arg = arg;
+    return;
+  }
+  loop->server = fn;
+  loop->server_arg = arg;
+}
+
+static EsChannel *loop_upstream_open(EsEngine *e, guint raca)
+{
+  EsLoopEngine *loop = (EsLoopEngine *)e;
+  return raca == 0 && loop->ca != NULL ? loop_channel_open(e, 0) : NULL;
 }
 
 static Delivery *reply_delivery(EsExchange *x, int status, const char *content_type,
@@ -261,6 +278,7 @@ static const EsEngineOps loop_ops = {
   .channel_open = loop_channel_open, .channel_post = loop_channel_post,
   .channel_close = loop_channel_close, .server_set = loop_server_set, .reply = loop_reply,
   .reply_unavailable = loop_reply_unavailable, .drop = loop_drop,
+  .upstream_open = loop_upstream_open,
 };
 
 EsLoopEngine *es_loop_engine_new(double one_way_delay_s)

@@ -1,5 +1,7 @@
 /* A small in-process engine for tests and fuzzing: discrete-event clock, timers, and channels
- * that hand each POST to the registered server after a fixed one-way delay. No network. */
+ * that hand each POST to the registered server after a fixed one-way delay. No network. A
+ * server registered as number 1 is the CA behind server 0 (es_engine_upstream_open(e, 0)),
+ * whose channel is eNB 0 to the tamper and drop hooks. */
 #ifndef ES_LOOP_ENGINE_H
 #define ES_LOOP_ENGINE_H
 

@@ -63,6 +63,8 @@ gint64 es_raca_wall_now(EsRaca *raca)
 
 gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int reason)
 {
+  if (raca->config.upstream)
+    return FALSE; /* the CA revokes, told by the RA's certConf */
   gint64 when = es_raca_wall_now(raca);
   if (!es_ca_revoke(raca->ca, X509_get0_serialNumber(cert), (EsRevokeReason)reason, when))
     return FALSE;
@@ -182,7 +184,9 @@ static void transaction_end(Transaction *t)
 /* Ends a transaction whose certificate (if any) never got a valid confirmation. */
 static void transaction_fail(Transaction *t, EsRacaRevokeCause cause)
 {
-  if (t->cert != NULL)
+  if (t->raca->config.upstream)
+    es_raca_forward_end(t, cause);
+  else if (t->cert != NULL)
     es_raca_revoke(t->raca, t->cert, cause, reason_of_cause(cause));
   transaction_end(t);
 }
@@ -195,6 +199,12 @@ static void transaction_confirm(Transaction *t)
   raca->stats.confirmed++;
   if (t->cert != NULL)
     es_raca_journal_confirmed(raca, t);
+  if (raca->config.upstream) {
+    /* Retiring the old certificate and superseding are the CA's, once told. */
+    es_raca_forward_end(t, -1);
+    transaction_end(t);
+    return;
+  }
   if (t->old_cert != NULL) {
     raca->stats.renewed++;
     if (!raca->config.keep_superseded)
@@ -248,6 +258,7 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
   raca->closed = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, NULL,
                                        (GDestroyNotify)closed_free);
   es_raca_seen_init(raca);
+  es_raca_forward_init(raca);
   X509 *cross = es_pki_get0_raca_cross(pki);
   if (raca->ca == NULL || raca->vendor_trust == NULL || raca->operator_trust == NULL
       || raca->extra_out == NULL
@@ -280,6 +291,7 @@ void es_raca_free(EsRaca *raca)
     return;
   es_service_free(raca->service, (GDestroyNotify)es_raca_job_free);
   es_raca_held_clear(raca);
+  es_raca_forward_clear(raca);
   if (raca->transactions != NULL)
     g_hash_table_destroy(raca->transactions);
   if (raca->closed != NULL)
@@ -491,6 +503,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
       goto done;
     }
     g_hash_table_insert(raca->transactions, t->id, t);
+    es_raca_trust_sender(t, &h);
   }
 
   OSSL_CMP_MSG *rsp = OSSL_CMP_SRV_process_request(t->srv, req);
@@ -564,7 +577,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
     if (rsp_type != ES_CMP_PKICONF)
       transaction_fail(t, ES_RACA_REVOKED_CERTCONF_FAILED);
     else if (t->rejected)
-      transaction_fail(t, ES_RACA_REVOKED_REJECTED);
+      transaction_fail(t, (EsRacaRevokeCause)t->rejected_cause);
     else
       transaction_confirm(t);
     goto done;

@@ -72,6 +72,13 @@ typedef struct {
                               * but an approval that would end inside one ends when it does,
                               * and a request made during one is answered `waiting` (an RA/CA
                               * holds its own copy) */
+  /* A PKI split into RAs and CAs (topology.cas): each RA/CA is an RA, and these describe the
+   * CAs behind them; approval, approval_delay and ca_outages then apply at the CAs. */
+  guint ca_workers;          /* raca.ca_workers   1: requests a CA processes in parallel */
+  guint ca_queue_limit;      /* raca.ca_queue_limit 1000: requests that may wait at a CA; one
+                              * beyond it is answered 503 and the RA sends it again */
+  double ca_service_s;       /* raca.ca_service   5ms: a CA's time per certificate request
+                              * (signing in an HSM); its certConf takes raca.certconf_service */
   gint64 epoch;              /* wall-clock seconds of engine time 0, for certificate dates */
   double epoch_fraction;     /* its sub-second part in [0, 1): 0 in a simulation; the live
                               * engine starts between two wall-clock seconds */

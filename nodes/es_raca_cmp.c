@@ -22,7 +22,7 @@ static OSSL_CMP_PKISI *rejection(int failure, const char *text)
  * the operator root only proves that some operator certificate signed; pinning the named one
  * stops an eNB from renewing or revoking another eNB's certificate. NULL with *si set. */
 static X509 *named_own_cert(EsRaca *raca, const OSSL_CMP_MSG *req, const X509_NAME *issuer,
-                            const ASN1_INTEGER *serial, OSSL_CMP_PKISI **si)
+                            const ASN1_INTEGER *serial, gboolean pin, OSSL_CMP_PKISI **si)
 {
   if (issuer == NULL || serial == NULL) {
     *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "the request names no certificate");
@@ -50,6 +50,8 @@ static X509 *named_own_cert(EsRaca *raca, const OSSL_CMP_MSG *req, const X509_NA
     *si = rejection(OSSL_CMP_PKIFAILUREINFO_certRevoked, "certificate revoked");
   } else if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) {
     *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "certificate expired");
+  } else if (!pin) {
+    return cert; /* an RA's request: the RA checked the eNB's signature */
   } else {
     OSSL_CMP_CTX *pinned = OSSL_CMP_CTX_new(NULL, NULL);
     gboolean signed_by_it = FALSE;
@@ -86,6 +88,9 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   if (t->refusal != 0)
     return rejection(t->refusal, t->refusal_text);
   t->authenticated = TRUE;
+  if (t->via_ra && !es_raca_signed_by_ra(t, req))
+    return rejection(OSSL_CMP_PKIFAILUREINFO_notAuthorized,
+                     "raVerified only from the RA this CA knows");
 
   if (crm != NULL) {
     const OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_MSG_get0_tmpl(crm);
@@ -100,7 +105,8 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
     const OSSL_CRMF_CERTID *id = crm != NULL ? OSSL_CRMF_MSG_get0_regCtrl_oldCertID(crm) : NULL;
     OSSL_CMP_PKISI *si = NULL;
     old = named_own_cert(raca, req, id != NULL ? OSSL_CRMF_CERTID_get0_issuer(id) : NULL,
-                         id != NULL ? OSSL_CRMF_CERTID_get0_serialNumber(id) : NULL, &si);
+                         id != NULL ? OSSL_CRMF_CERTID_get0_serialNumber(id) : NULL,
+                         !t->via_ra, &si);
     if (old == NULL) {
       EVP_PKEY_free(pubkey);
       return si;
@@ -126,7 +132,9 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
                      "certificate template lacks subject or public key");
   }
   OSSL_CMP_PKISI *waiting = NULL;
-  if (es_raca_approval(t, req, cert_req_id, &waiting)) {
+  if (raca->config.upstream
+          ? es_raca_forward(t, req, cert_req_id, type, subject, pubkey, old, &waiting)
+          : es_raca_approval(t, req, cert_req_id, &waiting)) {
     X509_free(old);
     EVP_PKEY_free(pubkey);
     return waiting;
@@ -148,9 +156,14 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
     return NULL;
   }
   GError *error = NULL;
-  X509 *cert = es_ca_issue(raca->ca, subject, pubkey, es_raca_wall_now(raca),
-                           raca->config.cert_validity_s, &error);
+  /* An RA hands on the certificate its CA issued; the CA reports it. */
+  X509 *cert = raca->config.upstream
+                   ? es_raca_forward_get1_cert(t)
+                   : es_ca_issue(raca->ca, subject, pubkey, es_raca_wall_now(raca),
+                                 raca->config.cert_validity_s, &error);
   EVP_PKEY_free(pubkey);
+  if (cert == NULL && error == NULL)
+    g_set_error_literal(&error, ES_RACA_ERROR, ES_RACA_ERROR_INTERNAL, "no certificate");
   if (cert == NULL) {
     OSSL_CMP_PKISI *si = rejection(OSSL_CMP_PKIFAILUREINFO_systemFailure, error->message);
     g_error_free(error);
@@ -165,9 +178,10 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   X509_free(t->old_cert);
   t->old_cert = old;
   *cert_out = cert;
-  raca->stats.issued++;
   es_raca_journal_issued(raca, cert, type, old);
-  if (raca->observer.event != NULL) {
+  if (!raca->config.upstream)
+    raca->stats.issued++;
+  if (!raca->config.upstream && raca->observer.event != NULL) {
     EsRacaEvent ev = {.kind = ES_RACA_EVENT_ISSUED, .cert = cert, .request = type,
                       .replaced = old, .t = es_raca_now_s(raca)};
     if (raca->request != NULL)
@@ -235,7 +249,10 @@ static OSSL_CMP_PKISI *on_rr(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
   if (t->refusal != 0)
     return rejection(t->refusal, t->refusal_text);
   t->authenticated = TRUE;
-  X509 *cert = named_own_cert(raca, req, issuer, serial, &si);
+  if (raca->config.upstream)
+    return rejection(OSSL_CMP_PKIFAILUREINFO_notAuthorized,
+                     "this RA does not forward revocation requests: send the rr to the CA");
+  X509 *cert = named_own_cert(raca, req, issuer, serial, TRUE, &si);
   if (cert == NULL)
     return si;
   int reason = es_cmp_rr_get_reason(req);
@@ -274,6 +291,13 @@ static int on_cert_conf(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int cert
     int status = es_cmp_pkisi_get_status(si);
     t->rejected = status != OSSL_CMP_PKISTATUS_accepted && status != OSSL_CMP_PKISTATUS_grantedWithMods;
   }
+  /* An RA names why its eNB did not take the certificate (es_raca_forward.c). */
+  char text[512];
+  if (t->rejected && t->via_ra && OSSL_CMP_snprint_PKIStatusInfo(si, text, sizeof text) != NULL)
+    for (int c = 0; c <= ES_RACA_REVOKED_ISSUE_FAILED; c++)
+      if (c != ES_RACA_REVOKED_SUPERSEDED && c != ES_RACA_REVOKED_REQUESTED
+          && strstr(text, es_raca_revoke_cause_name((EsRacaRevokeCause)c)) != NULL)
+        t->rejected_cause = c;
   return 1;
 }
 
@@ -299,6 +323,7 @@ Transaction *es_raca_transaction_new(EsRaca *raca, GBytes *id, int type)
   t->id = g_bytes_ref(id);
   t->type = type;
   t->last_poll_rep_s = NAN;
+  t->rejected_cause = ES_RACA_REVOKED_REJECTED;
   t->srv = OSSL_CMP_SRV_CTX_new(NULL, NULL);
   OSSL_CMP_CTX *ctx = t->srv != NULL ? OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv) : NULL;
   X509_STORE *trust = is_operator_request(type) ? raca->operator_trust : raca->vendor_trust;

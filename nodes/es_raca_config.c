@@ -37,6 +37,9 @@ static const EsConfigKey keys[] = {
     KEY("poll_threshold", ES_CONFIG_DURATION, poll_threshold_s, "0s", ES_ANY),
     KEY("check_after", ES_CONFIG_DURATION, check_after_s, "5s", ES_RANGE(1, 86400)),
     KEY("ca_outages", ES_CONFIG_OUTAGES, ca_outages, "", ES_ANY),
+    KEY("ca_workers", ES_CONFIG_UINT, ca_workers, "1", ES_RANGE(1, G_MAXUINT)),
+    KEY("ca_queue_limit", ES_CONFIG_UINT, ca_queue_limit, "1000", ES_RANGE(0, G_MAXUINT)),
+    KEY("ca_service", ES_CONFIG_DURATION, ca_service_s, "5ms", ES_ANY),
 };
 
 const EsConfigSchema *es_raca_config_schema(void) {

@@ -130,6 +130,8 @@ const char *es_raca_unbound_why(Transaction *t, const OSSL_CMP_MSG *req, const E
  * learned from the request (and earlier ones), the one named as sender whose key verifies. */
 X509 *es_raca_find_client(Transaction *t, const OSSL_CMP_MSG *req, const EsCmpHeader *h)
 {
+  if (t->via_ra)
+    return es_x509_ref(es_pki_get0_raca_cert(t->raca->pki)); /* pinned in es_raca_cmp.c */
   if (t->old_cert != NULL)
     return es_x509_ref(t->old_cert); /* a kur: signed by the very certificate it names */
   X509_NAME *sender = es_cmp_header_get1_sender_name(h);

@@ -116,7 +116,10 @@ int es_raca_on_poll_req(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int cert
   if (!isnan(t->last_poll_rep_s) && now - t->last_poll_rep_s < every / 2)
     return poll_refused("polled before checkAfter");
   /* A later outage stops the issuing too: polled again when it would be over. */
-  if (now >= t->ready_s && ca_back_at(raca->config.ca_outages, now) <= now) {
+  gboolean ready = raca->config.upstream
+                       ? es_raca_forward_ready(t)
+                       : now >= t->ready_s && ca_back_at(raca->config.ca_outages, now) <= now;
+  if (ready) {
     *cert_req = g_steal_pointer(&t->waiting_req); /* the library processes and frees it */
     backlog_add(raca, -1);
     return 1;

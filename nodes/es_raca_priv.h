@@ -15,6 +15,7 @@
 #include "pki/es_rand.h"
 
 typedef struct Transaction Transaction;
+typedef struct Upstream Upstream; /* an RA's request to its CA (es_raca_forward.c) */
 
 /* What a transaction answered, for byte-identical resends: its opening request (an ir whose
  * ip was lost, or that TCP still delivers from a connection the eNB gave up) and its latest
@@ -55,6 +56,8 @@ struct EsRaca {
   double hold_s;                /* set while a request is processed: hold its answer this long */
   GHashTable *held;             /* Job -> itself: answers held back (raca.poll_threshold) */
   guint backlog;                /* transactions answered `waiting`, their certificate not made */
+  GHashTable *upstreams;        /* raca.upstream: the eNB's transactionID (GBytes) -> Upstream */
+  EsRand *upstream_rand;        /* their randomness (ES_STREAM_RACA_UPSTREAM) */
 };
 
 /* An ended transaction's answers, replayed to a byte-identical resend (its answer was
@@ -88,6 +91,13 @@ struct Transaction {
   int cert_req_id;              /* of that request: what a pollReq must name */
   double ready_s;               /* engine time the approval is over */
   double last_poll_rep_s;       /* engine time of our last pollRep (NAN: none yet) */
+  gboolean via_ra;              /* opened by an RA's request on an eNB's behalf: protected by the
+                                 * RA's certificate, its POP raVerified */
+  int rejected_cause;           /* EsRacaRevokeCause of a rejection in its certConf: an RA says
+                                 * why its eNB did not take the certificate */
+  gboolean probe;               /* raca.upstream: a context that only checks a request before
+                                 * it is forwarded; it answers nothing ... */
+  Upstream *probed;             /* ... and leaves the request it started here */
   gboolean resuming;            /* restored after a restart: the cert request that re-enters
                                  * the transaction is refused (es_raca_durable.c) */
   Answered answered;
@@ -103,6 +113,10 @@ typedef struct {
   gboolean processed;           /* minimum_service: processed when its service began; */
   GBytes *response;             /* its answer then, or */
   GError *error;                /* why there is none */
+  int parked;                   /* raca.upstream: 0 never, 1 waiting for the CA's answer (at
+                                 * most raca.poll_threshold), 2 released */
+  gboolean serving;             /* minimum_service: its service time is not over */
+  Upstream *upstream;           /* what it is parked on */
 } Job;
 
 /* A GError carrying OpenSSL's error queue (which it clears). */
@@ -168,6 +182,32 @@ int es_raca_on_poll_req(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int cert
 void es_raca_poll_wait(Transaction *t);
 /* Held answers: released by their timers, or freed unanswered with the RA/CA. */
 void es_raca_held_clear(EsRaca *raca);
+
+/* The RA of a split PKI (es_raca_forward.c). */
+void es_raca_forward_init(EsRaca *raca);
+/* Ends every request to the CA (their sessions finish without it) and frees parked jobs. */
+void es_raca_forward_clear(EsRaca *raca);
+/* Before a job is processed: TRUE when it was parked, an opening certificate request that
+ * authenticated and went on to the CA, whose answer it waits for; it is processed (and
+ * answered) once the CA answered or raca.poll_threshold passed. */
+gboolean es_raca_forward_park(EsRaca *raca, Job *job);
+/* The certificate request callback once the request is acceptable: FALSE when the CA's
+ * certificate is here (es_raca_forward_get1_cert), TRUE with `*status` to answer instead:
+ * `waiting` until the CA answers, or its refusal. Takes nothing. */
+gboolean es_raca_forward(Transaction *t, const OSSL_CMP_MSG *req, int cert_req_id, int type,
+                         const X509_NAME *subject, EVP_PKEY *pubkey, X509 *old,
+                         OSSL_CMP_PKISI **status);
+X509 *es_raca_forward_get1_cert(Transaction *t);
+/* Whether a pollReq finds the CA's answer here. */
+gboolean es_raca_forward_ready(Transaction *t);
+/* The eNB's transaction ended: confirmed (`cause` -1), or not, for `cause`; the RA's certConf
+ * tells the CA, which revokes what the eNB did not take. */
+void es_raca_forward_end(Transaction *t, int cause);
+/* A new transaction whose request came from an RA (its sender the RA's name) trusts the
+ * operator root, where the RA's certificate chains, and accepts POP raVerified. */
+void es_raca_trust_sender(Transaction *t, const EsCmpHeader *h);
+/* Whether the request that opened `t` is protected by the RA certificate this CA knows. */
+gboolean es_raca_signed_by_ra(Transaction *t, const OSSL_CMP_MSG *req);
 
 /* The guard (es_raca_guard.c). The requests seen: set up, freed, and remembered (as
  * es_raca_remember_request does). */

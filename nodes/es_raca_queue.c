@@ -42,6 +42,9 @@ static void on_held(void *arg)
 void es_raca_job_started(void *arg, void *data)
 {
   Job *job = data;
+  job->serving = TRUE;
+  if (es_raca_forward_park(arg, job))
+    return;
   job->response = process(arg, job, &job->error);
   job->processed = TRUE;
 }
@@ -54,6 +57,10 @@ void es_raca_job_done(void *arg, void *data)
   Job *job = data;
   EsRaca *raca = arg;
   GError *error = NULL;
+  job->serving = FALSE;
+  /* An RA's request waits for the CA's answer (es_raca_forward.c), which answers it. */
+  if (job->parked == 1 || (!job->processed && es_raca_forward_park(raca, job)))
+    return;
   GBytes *rsp = job->processed ? g_steal_pointer(&job->response) : process(raca, job, &error);
   if (job->processed)
     error = g_steal_pointer(&job->error);
