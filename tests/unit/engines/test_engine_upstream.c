@@ -1,7 +1,9 @@
 /* Unit tests of the simulated engine's RA->CA channel: CA nodes serve like RA/CAs, each RA's
  * upstream channel reaches the CA behind it over the [ca_link] link, keeps its connection,
  * sits out an outage of that link, and counts apart from the eNBs. */
+#define _GNU_SOURCE /* memmem */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -107,6 +109,21 @@ static void test_upstream(void)
   es_engine_server_set(e, 1, server_request, &ra1);
   es_engine_server_set(e, 2, server_request, &ca);
 
+  /* The CA node has an address of its own, like every node, and can be captured. */
+  guint32 ca_addr = es_sim_node_address(sim, es_topology_ca_node(topo, 0));
+  g_assert_cmpuint(ca_addr, !=, 0);
+  for (guint r = 0; r < 2; r++)
+    g_assert_cmpuint(ca_addr, !=, es_sim_node_address(sim, es_topology_raca_node(topo, r)));
+  g_autofree char *dir = g_dir_make_tmp("es-upstream-XXXXXX", NULL);
+  g_assert_nonnull(dir);
+  g_autofree char *pcap = g_build_filename(dir, "ca.pcap", NULL);
+  GError *error = NULL;
+  g_assert_true(es_sim_enable_pcap(sim, ES_SIM_NODE_CA, 0, pcap, &error));
+  g_assert_no_error(error);
+  g_assert_false(es_sim_enable_pcap(sim, ES_SIM_NODE_CA, 1, pcap, &error));
+  g_assert_nonnull(strstr(error->message, "no CA 1 to capture (CAs are numbered 0 to 0)"));
+  g_clear_error(&error);
+
   EsChannel *up0 = es_engine_upstream_open(e, 0), *up1 = es_engine_upstream_open(e, 1);
   g_assert_nonnull(up0);
   g_assert_nonnull(up1);
@@ -170,6 +187,14 @@ static void test_upstream(void)
   es_sim_free(sim);
   post_clear(&p0);
   post_clear(&p1);
+  /* Both RAs' exchanges went through the CA's link: the capture holds both requests. */
+  g_autofree char *captured = NULL;
+  gsize captured_len = 0;
+  g_assert_true(g_file_get_contents(pcap, &captured, &captured_len, NULL));
+  g_assert_nonnull(memmem(captured, captured_len, "request-of-ra-0", 15));
+  g_assert_nonnull(memmem(captured, captured_len, "request-of-ra-1", 15));
+  g_remove(pcap);
+  g_rmdir(dir);
 }
 
 /* Without CAs there is no upstream channel, and no server past the RA/CAs. */
