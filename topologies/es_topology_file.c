@@ -1,6 +1,5 @@
-/* Topology files: `node NAME ROLE [raca=NAME|ca=NAME]` and `link A B RATE DELAY [LOSS]
- * [KEY=VALUE...]` lines, checked to form one tree (errors name the file, the line and why),
- * laid out root first. */
+/* Topology files: `node NAME ROLE [raca=|ca=NAME]`, `link A B RATE DELAY [LOSS] [KEY=VALUE...]`
+ * lines, checked to form one tree (errors name the file, the line and why), laid out root first. */
 #include "topologies/es_topology_priv.h"
 
 #include <glib/gstdio.h>

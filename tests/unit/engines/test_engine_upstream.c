@@ -1,6 +1,5 @@
-/* Unit tests of the simulated engine's RA->CA channel: CA nodes serve like RA/CAs, each RA's
- * upstream channel reaches the CA behind it over the [ca_link] link, keeps its connection,
- * sits out an outage of that link, and counts apart from the eNBs. */
+/* Unit tests of the simulated engine's RA->CA channel: each RA reaches its CA over [ca_link],
+ * keeps the connection, sits out the link's outages, stays plain under TLS, counts apart. */
 #define _GNU_SOURCE /* memmem */
 #include <glib.h>
 #include <glib/gstdio.h>
