@@ -47,6 +47,7 @@ static void channel_free(EsChannel *c)
 
 static void channel_drop_socket(EsChannel *c)
 {
+  /* Only eNB channels speak TLS: c->enb >= 1 here. */
   if (c->tls != NULL) {
     SSL_SESSION *s = es_sim_tls_get1_session(c->tls);
     if (s != NULL) {
@@ -200,6 +201,25 @@ static EsChannel *sim_channel_open(EsEngine *engine, guint enb)
   return c;
 }
 
+/* An RA's channel to the CA behind it: from the RA's node to the CA's, port 80. It belongs
+ * to no eNB (enb 0). The hop is plain HTTP even with transport.tls: TLS models the eNBs'
+ * backhaul, and the CA's server has no credential of its own. */
+static EsChannel *sim_upstream_open(EsEngine *engine, guint raca)
+{
+  EsSim *sim = (EsSim *)engine;
+  if (sim->cas == 0 || raca >= sim->racas)
+    return NULL;
+  EsChannel *c = g_new0(EsChannel, 1);
+  c->sim = sim;
+  c->enb = 0;
+  c->node = sim->raca_node[raca];
+  c->raca_addr = sim->addr[sim->ca_node[sim->raca_ca[raca]]];
+  c->port = HTTP_PORT;
+  c->link.data = c;
+  g_queue_push_tail_link(&sim->channels, &c->link);
+  return c;
+}
+
 /* Starts an exchange: the bytes go out on the kept-alive connection or a new one. */
 static void channel_send(EsChannel *c, const guint8 *bytes, gsize len, EsResponseFn fn,
                          void *arg)
@@ -209,9 +229,12 @@ static void channel_send(EsChannel *c, const guint8 *bytes, gsize len, EsRespons
   c->arg = arg;
   es_http_in_init(&c->in, HTTP_RESPONSE);
   if (c->sock == NULL) {
-    c->sim->connects++;
+    if (c->enb == 0)
+      c->sim->upstream_connects++;
+    else
+      c->sim->connects++;
     c->sock = es_ns3_tcp_connect(c->node, c->raca_addr, c->port, &channel_fns, c);
-    if (c->sim->tls_client != NULL)
+    if (c->sim->tls_client != NULL && c->enb != 0)
       c->tls = es_sim_tls_client_new(c->sim, c->sim->tls_sessions[c->enb - 1]);
   }
   es_sim_send(c->sock, c->tls, bytes, len);
@@ -263,6 +286,7 @@ static const EsEngineOps sim_ops = {
   .reply = es_sim_reply,
   .reply_unavailable = es_sim_reply_unavailable,
   .drop = es_sim_drop,
+  .upstream_open = sim_upstream_open,
 };
 
 /* ---- building the network ------------------------------------------------------------ */
@@ -326,7 +350,14 @@ EsSim *es_sim_new(const EsTopology *topo, guint64 seed, GError **error)
   sim->raca_node = g_new(guint, MAX(sim->racas, 1));
   for (guint r = 0; r < sim->racas; r++)
     sim->raca_node[r] = es_topology_raca_node(topo, r);
-  sim->servers = g_new0(EsServer *, MAX(sim->racas, 1));
+  sim->cas = es_topology_cas(topo);
+  sim->ca_node = g_new(guint, MAX(sim->cas, 1));
+  sim->raca_ca = g_new(guint, MAX(sim->racas, 1));
+  for (guint c = 0; c < sim->cas; c++)
+    sim->ca_node[c] = es_topology_ca_node(topo, c);
+  for (guint r = 0; r < sim->racas && sim->cas > 0; r++)
+    sim->raca_ca[r] = es_topology_raca_ca(topo, r);
+  sim->servers = g_new0(EsServer *, MAX(sim->racas + sim->cas, 1));
   es_sim_current = sim;
   for (guint e = 0; e < sim->enbs; e++)
     if (sim->enb_node[e] >= n || es_topology_node(topo, sim->enb_node[e])->role != ES_NODE_ENB
@@ -342,6 +373,18 @@ EsSim *es_sim_new(const EsTopology *topo, guint64 seed, GError **error)
       es_sim_free(sim);
       return NULL;
     }
+  for (guint r = 0; r < sim->racas && sim->cas > 0; r++)
+    if (sim->raca_ca[r] >= sim->cas) {
+      g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY, "RA/CA %u has no CA behind it", r);
+      es_sim_free(sim);
+      return NULL;
+    }
+  for (guint c = 0; c < sim->cas; c++)
+    if (sim->ca_node[c] >= n) {
+      g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY, "CA %u has no node", c);
+      es_sim_free(sim);
+      return NULL;
+    }
   if (!build_network(sim, topo, seed, error)) {
     es_sim_free(sim);
     return NULL;
@@ -354,7 +397,7 @@ void es_sim_free(EsSim *sim)
   if (sim == NULL)
     return;
   g_return_if_fail(sim == es_sim_current);
-  for (guint r = 0; r < sim->racas; r++)
+  for (guint r = 0; r < sim->racas + sim->cas; r++)
     if (sim->servers[r] != NULL)
       es_sim_server_free(sim->servers[r]);
   if (sim->port_servers != NULL)
@@ -381,6 +424,8 @@ void es_sim_free(EsSim *sim)
   g_free(sim->enb_node);
   g_free(sim->enb_raca);
   g_free(sim->raca_node);
+  g_free(sim->ca_node);
+  g_free(sim->raca_ca);
   g_free(sim->servers);
   g_free(sim->enb_port);
   g_free(sim->path);
@@ -438,19 +483,33 @@ guint64 es_sim_get_loss_drops(const EsSim *sim)
 
 guint64 es_sim_get_connections(const EsSim *sim) { return sim->connects; }
 
+guint64 es_sim_get_upstream_connections(const EsSim *sim) { return sim->upstream_connects; }
+
 void es_sim_get_link_stats(const EsSim *sim, EsSimLinkStats *stats)
 {
-  (void)sim;
-  g_return_if_fail(stats != NULL);
+  g_return_if_fail(sim != NULL && stats != NULL);
   EsNs3LinkStats s;
   es_ns3_link_stats(&s);
+  /* Only the RAs' upstream channels open connections from RA/CA nodes: their segments, both
+   * ends, come off the eNBs' and RA/CAs' shares. Without CAs there are none. */
+  guint64 up_ra = 0, up_ca = 0;
+  for (guint r = 0; r < sim->racas && sim->cas > 0; r++) {
+    guint64 all = es_ns3_node_tcp_retransmissions(sim->raca_node[r]);
+    guint64 accepted = es_ns3_node_tcp_retransmissions_accepted(sim->raca_node[r]);
+    up_ca += accepted;
+    up_ra += all - accepted;
+  }
+  /* The per-node counters are 32-bit: never let a wrapped one drive a share below 0. */
+  up_ra = MIN(up_ra, s.tcp_retransmissions_connecting);
+  up_ca = MIN(up_ca, s.tcp_retransmissions_accepting);
   *stats = (EsSimLinkStats){s.drops_loss,
                             s.drops_burst,
                             s.drops_outage,
                             s.corruptions,
                             s.tcp_retransmissions,
-                            s.tcp_retransmissions_connecting,
-                            s.tcp_retransmissions_accepting};
+                            s.tcp_retransmissions_connecting - up_ra,
+                            s.tcp_retransmissions_accepting - up_ca,
+                            up_ra + up_ca};
 }
 
 guint64 es_sim_get_tcp_retransmissions(const EsSim *sim)
@@ -483,21 +542,33 @@ gboolean es_sim_enable_pcap(EsSim *sim, EsSimNodeKind kind, guint index, const c
                             GError **error)
 {
   g_return_val_if_fail(sim != NULL && path != NULL, FALSE);
-  gboolean enb = kind == ES_SIM_NODE_ENB;
+  gboolean enb = kind == ES_SIM_NODE_ENB, ca = kind == ES_SIM_NODE_CA;
+  const char *what = enb ? "eNB" : ca ? "CA" : "RA/CA";
   if (enb && (index < 1 || index > sim->enbs)) {
     g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
                 "no eNB %u to capture (eNBs are numbered 1 to %u)", index, sim->enbs);
     return FALSE;
   }
-  if (!enb && index >= sim->racas) {
+  if (kind == ES_SIM_NODE_RACA && index >= sim->racas) {
     g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
                 "no RA/CA %u to capture (RA/CAs are numbered 0 to %u)", index, sim->racas - 1);
     return FALSE;
   }
-  guint node = enb ? sim->enb_node[index - 1] : sim->raca_node[index];
+  if (ca && index >= sim->cas) {
+    if (sim->cas == 0)
+      g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
+                  "no CA %u to capture (the topology has no CAs: every RA/CA is its own)", index);
+    else
+      g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_TOPOLOGY,
+                  "no CA %u to capture (CAs are numbered 0 to %u)", index, sim->cas - 1);
+    return FALSE;
+  }
+  guint node = enb ? sim->enb_node[index - 1]
+               : ca ? sim->ca_node[index]
+                    : sim->raca_node[index];
   if (es_ns3_enable_pcap(node, path) != 0) {
-    g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_NS3, "%s %u has no point-to-point link",
-                enb ? "eNB" : "RA/CA", index);
+    g_set_error(error, ES_SIM_ERROR, ES_SIM_ERROR_NS3, "%s %u has no point-to-point link", what,
+                index);
     return FALSE;
   }
   return TRUE;

@@ -50,6 +50,8 @@ typedef struct {
   guint64 tcp_retransmissions; /* as es_sim_get_tcp_retransmissions; of those: */
   guint64 tcp_retransmissions_enbs;  /* sent by the eNBs' ends of the connections */
   guint64 tcp_retransmissions_racas; /* sent by the RA/CAs' ends */
+  guint64 tcp_retransmissions_upstream; /* on the RAs' connections to their CAs, both ends
+                                         * (0 without CAs); the three add up to the total */
 } EsSimLinkStats;
 void es_sim_get_link_stats(const EsSim *sim, EsSimLinkStats *stats);
 /* Segments TCP sent a second (or later) time, on every connection, both ends: data, SYN and
@@ -58,12 +60,15 @@ void es_sim_get_link_stats(const EsSim *sim, EsSimLinkStats *stats);
 guint64 es_sim_get_tcp_retransmissions(const EsSim *sim);
 /* The part of that on eNB `enb`'s (1..N) connections: what the eNB retransmitted plus what
  * the RA/CA retransmitted on connections the eNB opened (each connection is charged to the
- * node whose address opened it). The eNBs' counts add up to the total while only eNBs open
- * connections. Kept as a 32-bit counter per node. */
+ * node whose address opened it, so an RA's connections to its CA count for no eNB). The
+ * eNBs' counts add up to the total while only eNBs open connections. Kept as a 32-bit counter
+ * per node. */
 guint64 es_sim_get_enb_tcp_retransmissions(const EsSim *sim, guint enb);
 /* TCP connections the eNBs' channels opened so far (one per channel unless the server
  * closed a kept-alive connection). */
 guint64 es_sim_get_connections(const EsSim *sim);
+/* TCP connections the RAs' channels to their CAs (es_engine_upstream_open) opened so far. */
+guint64 es_sim_get_upstream_connections(const EsSim *sim);
 /* The request path of the POSTs (default "/"); must start with '/'. */
 void es_sim_set_http_path(EsSim *sim, const char *path);
 /* A node's IPv4 address in host byte order (a non-root node's is on its uplink). Links are
@@ -81,10 +86,11 @@ void es_sim_serve_port(EsSim *sim, guint raca, guint16 port, EsRequestFn fn, voi
  * channel on. */
 void es_sim_set_enb_port(EsSim *sim, guint enb, guint16 port);
 
-/* Packet capture of eNB number `index` (1..N) or RA/CA `index` (0..) to a pcap file at
- * `path` (its folder must exist), from now until es_sim_free; Wireshark decodes the HTTP and
- * CMP in it. FALSE when there is no such node. */
-typedef enum { ES_SIM_NODE_ENB, ES_SIM_NODE_RACA } EsSimNodeKind;
+/* Packet capture of eNB number `index` (1..N), RA/CA `index` (0..) or CA `index` (0..) to a
+ * pcap file at `path` (its folder must exist), from now until es_sim_free; Wireshark decodes
+ * the HTTP and CMP in it. FALSE when there is no such node (a CA: only in a topology with CAs).
+ * A CA's capture holds its link to the core: every RA's requests to it. */
+typedef enum { ES_SIM_NODE_ENB, ES_SIM_NODE_RACA, ES_SIM_NODE_CA } EsSimNodeKind;
 gboolean es_sim_enable_pcap(EsSim *sim, EsSimNodeKind kind, guint index, const char *path,
                             GError **error);
 
@@ -106,7 +112,7 @@ const char *es_transport_tls_version_name(guint version);
 gboolean es_sim_set_tls(EsSim *sim, const EsTransportConfig *config, X509 *trusted, guint64 seed,
                         GError **error);
 /* Servers on `port` (0: the RA/CAs' own port) of every RA/CA node present `cert` and prove
- * `key` in the handshake; a server on a port without a credential answers TLS with plain
+ * `key` in the handshake (a CA's server stays plain HTTP); a server on a port without a credential answers TLS with plain
  * HTTP (the client reports the handshake failure). Does nothing before es_sim_set_tls. */
 gboolean es_sim_set_tls_credential(EsSim *sim, guint16 port, X509 *cert, EVP_PKEY *key,
                                    GError **error);
@@ -123,6 +129,11 @@ void es_sim_get_tls_stats(const EsSim *sim, EsSimTlsStats *stats);
 /* Notes on behaviour that callers rely on:
  * - Every eNB's channel goes to the RA/CA the topology assigns it (es_topology_enb_raca;
  *   port 80, HTTP/1.1 keep-alive); es_engine_server_set(engine, r, ...) serves RA/CA r.
+ * - In a topology with C CAs, es_engine_server_set(engine, R + c, ...) serves CA c (R RA/CAs)
+ *   on its node's port 80, and es_engine_upstream_open(engine, r) is RA/CA r's channel to CA
+ *   es_topology_raca_ca(topo, r): from the RA's node, keep-alive, reconnecting after the CA
+ *   closed, failures in EsResponse.error like an eNB's. That hop is plain HTTP even with
+ *   transport.tls. Without CAs es_engine_upstream_open returns NULL.
  * - content_type is NULL in a request or response that had no Content-Type header.
  * - Bodies above 1 MiB or headers above 8 KiB are refused: the server answers 413/431 and
  *   closes; the client reports "HTTP response too large" / "malformed HTTP response".

@@ -1,5 +1,5 @@
 /* What the simulated engine's files share (es_sim.c: clock, client channels, the network;
- * es_sim_server.c: servers). Private to engines/. */
+ * es_sim_server.c: servers of RA/CAs and CAs). Private to engines/. */
 #ifndef ES_SIM_PRIV_H
 #define ES_SIM_PRIV_H
 
@@ -17,7 +17,7 @@ typedef struct EsServerConn EsServerConn;
 struct EsChannel {
   EsSim *sim;
   guint node;
-  guint32 raca_addr;
+  guint32 raca_addr; /* the server's address: the eNB's RA/CA, or the RA's CA upstream */
   guint16 port;      /* the RA/CA node's port: HTTP_PORT unless es_sim_set_enb_port moved it */
   EsNs3Socket *sock; /* NULL until the next post connects */
   gboolean connected;
@@ -25,8 +25,9 @@ struct EsChannel {
   EsResponseFn fn;
   void *arg;
   EsHttpIn in;
-  guint enb;
-  EsTlsEnd *tls;         /* with transport.tls, while sock is */
+  guint enb;             /* 1..N; 0: the upstream channel of an RA to its CA, which has no
+                          * eNB's port, TLS session or counters */
+  EsTlsEnd *tls;         /* with transport.tls, while sock is (never upstream) */
   GByteArray *plain;     /* decrypted bytes being parsed */
   int dispatching; /* inside a response callback: freeing waits */
   gboolean closed;
@@ -58,6 +59,7 @@ struct EsServer {
   guint16 port;
   EsRequestFn fn;
   void *arg;
+  gboolean plain; /* plain HTTP whatever transport.tls says: a CA behind RAs */
   GQueue conns;
 };
 
@@ -70,13 +72,17 @@ struct EsSim {
   guint *enb_raca;    /* per eNB number - 1: the RA/CA it enrols with */
   guint racas;
   guint *raca_node;
-  EsServer **servers; /* per RA/CA, created by server_set */
+  guint cas;          /* 0: every RA/CA is its own CA */
+  guint *ca_node;     /* per CA */
+  guint *raca_ca;     /* per RA/CA: the CA behind it (with CAs) */
+  EsServer **servers; /* per server, created by server_set: RA/CAs 0..R-1, CAs R..R+C-1 */
   guint16 *enb_port;  /* per eNB number - 1, NULL until es_sim_set_enb_port: 0 is HTTP_PORT */
   GPtrArray *port_servers; /* EsServer on other ports (es_sim_serve_port) */
   char *path;
   GQueue channels;
   GQueue exchanges;
-  guint64 connects;
+  guint64 connects;          /* by eNB channels */
+  guint64 upstream_connects; /* by the RAs' channels to their CAs */
   SSL_CTX *tls_client;     /* NULL: plain HTTP */
   GHashTable *tls_servers; /* port -> SSL_CTX */
   guint tls_version;

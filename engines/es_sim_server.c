@@ -1,5 +1,5 @@
-/* The simulated engine's HTTP servers: RA/CAs (and anything else on a port) accept ns-3 TCP
- * connections, one request at a time per connection, answered when the handler replies. */
+/* The simulated engine's HTTP servers: RA/CAs, CAs (and anything else on a port) accept ns-3
+ * TCP connections, one request at a time per connection, answered when the handler replies. */
 #include "engines/es_sim_priv.h"
 
 #include <string.h>
@@ -146,7 +146,7 @@ static void server_on_accept(void *arg, EsNs3Socket *listener, EsNs3Socket *sock
   conn->server = srv;
   conn->sock = sock;
   conn->backlog = g_byte_array_new();
-  conn->tls = es_sim_tls_server_new(srv->sim, srv->port);
+  conn->tls = srv->plain ? NULL : es_sim_tls_server_new(srv->sim, srv->port);
   es_http_in_init(&conn->in, HTTP_REQUEST);
   conn->link.data = conn;
   g_queue_push_tail_link(&srv->conns, &conn->link);
@@ -162,10 +162,11 @@ void es_sim_server_free(EsServer *srv)
   g_free(srv);
 }
 
+/* Server `raca` is RA/CA raca below sim->racas, else CA raca - sim->racas. */
 void es_sim_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg)
 {
   EsSim *sim = (EsSim *)engine;
-  g_return_if_fail(raca < sim->racas);
+  g_return_if_fail(raca < sim->racas + sim->cas);
   EsServer *srv = sim->servers[raca];
   if (fn == NULL) {
     /* Stop serving: new connections are refused, open ones closed. */
@@ -177,8 +178,10 @@ void es_sim_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg)
   if (srv == NULL) {
     srv = g_new0(EsServer, 1);
     srv->sim = sim;
-    srv->node = sim->raca_node[raca];
+    srv->node = raca < sim->racas ? sim->raca_node[raca] : sim->ca_node[raca - sim->racas];
     srv->port = HTTP_PORT;
+    /* The RAs reach their CA over plain HTTP (sim_upstream_open says why). */
+    srv->plain = raca >= sim->racas;
     srv->listener = es_ns3_tcp_listen(srv->node, HTTP_PORT, server_on_accept, srv);
     sim->servers[raca] = srv;
   }

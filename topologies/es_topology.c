@@ -12,14 +12,16 @@ G_DEFINE_QUARK(es-topology-error-quark, es_topology_error)
 /* Sites per region when national.regions is 0. */
 #define NATIONAL_SITES_PER_REGION 5000
 
-EsTopology *es_topology_alloc(guint n_nodes, guint n_enbs, guint n_racas) {
+EsTopology *es_topology_alloc(guint n_nodes, guint n_enbs, guint n_racas, guint n_cas) {
   EsTopology *topo = g_new0(EsTopology, 1);
   topo->n_nodes = n_nodes;
   topo->n_enbs = n_enbs;
   topo->n_racas = n_racas;
+  topo->n_cas = n_cas;
   topo->nodes = g_new0(EsTopoNode, n_nodes);
   topo->enb_nodes = g_new0(guint, MAX(n_enbs, 1));
   topo->raca_nodes = g_new0(guint, MAX(n_racas, 1));
+  topo->ca_nodes = n_cas > 0 ? g_new0(guint, n_cas) : NULL;
   topo->names = g_new0(const char *, n_nodes);
   topo->strings = g_string_chunk_new(4096);
   return topo;
@@ -54,7 +56,7 @@ EsOutages *es_topology_intern_outages(EsTopology *topo, const EsOutages *o) {
 }
 
 guint es_topology_add(EsTopology *topo, EsNodeRole role, guint parent, const EsLinkParams *uplink,
-                      guint raca, const char *name) {
+                      guint server, const char *name) {
   g_assert(topo->filled < topo->n_nodes);
   guint i = topo->filled++;
   EsTopoNode *node = &topo->nodes[i];
@@ -67,13 +69,18 @@ guint es_topology_add(EsTopology *topo, EsNodeRole role, guint parent, const EsL
   if (role == ES_NODE_ENB) {
     g_assert(topo->enbs_added < topo->n_enbs);
     node->number = ++topo->enbs_added;
-    node->raca = raca;
+    node->raca = server;
     node->access = "backhaul";
     topo->enb_nodes[node->number - 1] = i;
   } else if (role == ES_NODE_RACA) {
     g_assert(topo->racas_added < topo->n_racas);
     node->number = topo->racas_added++;
+    node->ca = topo->n_cas > 0 ? server : 0;
     topo->raca_nodes[node->number] = i;
+  } else if (role == ES_NODE_CA) {
+    g_assert(topo->cas_added < topo->n_cas);
+    node->number = topo->cas_added++;
+    topo->ca_nodes[node->number] = i;
   }
   if (name)
     topo->names[i] = g_string_chunk_insert_const(topo->strings, name);
@@ -87,13 +94,20 @@ static guint auto_aggregations(guint enbs) {
   return MIN(MAX(a, 1u), MAX(enbs, 1u));
 }
 
-/* Core router and RA/CAs 0..R-1 below it, named core and raca-<r>. */
-static void add_core(EsTopology *topo, guint racas, const EsLinkParams *core) {
+/* Core router, RA/CAs 0..R-1 below it, then the CAs 0..C-1 (if any), named core, raca-<r>
+ * and ca-<c>: without CAs the nodes are those of the layouts before CAs existed. RA/CA r is
+ * served by CA r mod C. */
+static void add_core(EsTopology *topo, guint racas, const EsTopologyConfig *sc) {
+  guint cas = topo->n_cas;
+  char name[32];
   es_topology_add(topo, ES_NODE_ROUTER, 0, NULL, 0, "core");
   for (guint r = 0; r < racas; r++) {
-    char name[32];
     g_snprintf(name, sizeof name, "raca-%u", r);
-    es_topology_add(topo, ES_NODE_RACA, 0, core, 0, name);
+    es_topology_add(topo, ES_NODE_RACA, 0, &sc->core, cas > 0 ? r % cas : 0, name);
+  }
+  for (guint c = 0; c < cas; c++) {
+    g_snprintf(name, sizeof name, "ca-%u", c);
+    es_topology_add(topo, ES_NODE_CA, 0, &sc->ca_link, 0, name);
   }
 }
 
@@ -112,11 +126,11 @@ EsTopology *es_topology_new_tree(const EsTopologyConfig *sc, guint enbs) {
     routers += per_level[l];
     g_return_val_if_fail(per_level[l] > 0 && routers <= G_MAXUINT / 2, NULL);
   }
-  guint64 total = 1 + racas + routers + n;
+  guint64 total = 1 + racas + (guint64)sc->cas + routers + n;
   g_return_val_if_fail(total <= G_MAXUINT, NULL);
 
-  EsTopology *topo = es_topology_alloc((guint)total, n, racas);
-  add_core(topo, racas, &sc->core);
+  EsTopology *topo = es_topology_alloc((guint)total, n, racas, sc->cas);
+  add_core(topo, racas, sc);
   guint level_start = 0; /* index of the first router of the level above (0: the core) */
   for (guint l = 0; l < levels; l++) {
     const EsLinkParams *agg = &sc->aggregation;
@@ -153,9 +167,9 @@ EsTopology *es_topology_new_tree(const EsTopologyConfig *sc, guint enbs) {
 EsTopology *es_topology_new_star(const EsTopologyConfig *sc, guint enbs) {
   g_return_val_if_fail(sc != NULL, NULL);
   guint n = enbs, racas = MAX(sc->racas, 1u);
-  g_return_val_if_fail((guint64)1 + racas + n <= G_MAXUINT, NULL);
-  EsTopology *topo = es_topology_alloc(1 + racas + n, n, racas);
-  add_core(topo, racas, &sc->core);
+  g_return_val_if_fail((guint64)1 + racas + sc->cas + n <= G_MAXUINT, NULL);
+  EsTopology *topo = es_topology_alloc(1 + racas + sc->cas + n, n, racas, sc->cas);
+  add_core(topo, racas, sc);
   for (guint k = 1; k <= n; k++)
     es_topology_add(topo, ES_NODE_ENB, 0, &sc->access, (k - 1) % racas, NULL);
   return topo;
@@ -206,7 +220,7 @@ EsTopology *es_topology_new_national(const EsTopologyConfig *sc, guint enbs) {
   n_regions = MIN(n_regions, MAX(n, 1u));
 
   Region *regions = g_new0(Region, n_regions);
-  guint64 total = 1 + racas + n_regions + n;
+  guint64 total = 1 + racas + (guint64)sc->cas + n_regions + n;
   for (guint r = 0, next = 1; r < n_regions; r++) {
     Region *g = &regions[r];
     g->first_enb = next;
@@ -222,8 +236,8 @@ EsTopology *es_topology_new_national(const EsTopologyConfig *sc, guint enbs) {
   g_return_val_if_fail(total <= G_MAXUINT, NULL);
 
   GRand *rng = g_rand_new_with_seed(NATIONAL_LAYOUT_SEED);
-  EsTopology *topo = es_topology_alloc((guint)total, n, racas);
-  add_core(topo, racas, &sc->core);
+  EsTopology *topo = es_topology_alloc((guint)total, n, racas, sc->cas);
+  add_core(topo, racas, sc);
   guint first_region = topo->filled;
   char name[64];
   for (guint r = 0; r < n_regions; r++) {
@@ -314,6 +328,7 @@ void es_topology_free(EsTopology *topo) {
   g_free(topo->nodes);
   g_free(topo->enb_nodes);
   g_free(topo->raca_nodes);
+  g_free(topo->ca_nodes);
   g_free(topo->names);
   g_string_chunk_free(topo->strings);
   if (topo->outages)
@@ -362,7 +377,29 @@ guint es_topology_racas(const EsTopology *topo) {
   return topo->n_racas;
 }
 
-/* Returns G_MAXUINT (and warns) for a number outside 1..N. */
+guint es_topology_cas(const EsTopology *topo) {
+  g_return_val_if_fail(topo != NULL, 0);
+  return topo->n_cas;
+}
+
+/* Returns G_MAXUINT (and warns) for a CA that does not exist. */
+guint es_topology_ca_node(const EsTopology *topo, guint ca) {
+  g_return_val_if_fail(topo != NULL, G_MAXUINT);
+  g_return_val_if_fail(ca < topo->n_cas, G_MAXUINT);
+  return topo->ca_nodes[ca];
+}
+
+/* G_MAXUINT without CAs (no warning: that is the usual PKI); warns for an RA/CA that does
+ * not exist. */
+guint es_topology_raca_ca(const EsTopology *topo, guint raca) {
+  g_return_val_if_fail(topo != NULL, G_MAXUINT);
+  g_return_val_if_fail(raca < topo->n_racas, G_MAXUINT);
+  if (topo->n_cas == 0)
+    return G_MAXUINT;
+  return topo->nodes[topo->raca_nodes[raca]].ca;
+}
+
+/* Returns NULL (and warns) for a number outside 1..N. */
 const char *es_topology_enb_access(const EsTopology *topo, guint enb) {
   g_return_val_if_fail(topo != NULL, NULL);
   g_return_val_if_fail(enb >= 1 && enb <= topo->n_enbs, NULL);

@@ -34,12 +34,17 @@ typedef struct {
 typedef enum { ES_ACCESS_FIBRE, ES_ACCESS_MICROWAVE, ES_ACCESS_SATELLITE, ES_ACCESS_CLASSES } EsAccess;
 
 /* The [topology], [tree] and [national] sections (es_topology_config_keys) and the links of
- * the generated layouts, [backhaul], [aggregation] and [core] (es_topology_link_keys). */
+ * the generated layouts, [backhaul], [aggregation], [core] and [ca_link]
+ * (es_topology_link_keys). */
 typedef struct {
   EsTopologyType type;     /* topology.type            tree */
   char *file;              /* topology.file            "": the file of type file (owned) */
   guint racas;             /* topology.racas           1: RA/CAs of a generated topology */
   guint aggregations;      /* topology.aggregations    0: about sqrt(enbs) */
+  guint cas;               /* topology.cas             0: every RA/CA is its own CA; C >= 1:
+                              the PKI is split, C CA nodes on the core router ([ca_link]),
+                              RA/CA r obtains its certificates from CA r mod C (at most
+                              topology.racas) */
   EsValueList tree_fanout; /* tree.fanout              "": one level of topology.aggregations */
   EsValueList tree_rate, tree_latency, tree_loss; /* tree.*: per router level; "": aggregation.* */
   EsValueList tree_burst_enter, tree_burst_exit, tree_burst_loss, tree_corruption; /* likewise;
@@ -54,6 +59,8 @@ typedef struct {
   EsLinkParams access;     /* backhaul.rate/latency/loss          100Mbps, 5ms, 0 */
   EsLinkParams aggregation;/* aggregation.rate/latency/loss       1Gbps, 2ms, 0 */
   EsLinkParams core;       /* core.rate/latency/loss (RA/CA link) 10Gbps, 1ms, 0 */
+  EsLinkParams ca_link;    /* ca_link.rate/latency/loss (CA link) 1Gbps, 10ms, 0: a WAN hop
+                            * to a central CA; only with topology.cas >= 1 */
                            /* each also .burst_enter/.burst_exit/.burst_loss  0, 0, 1;
                             * .outages ""; .corruption 0 */
 } EsTopologyConfig;
@@ -62,21 +69,25 @@ typedef struct {
 const EsConfigSchema *es_topology_config_schema(void);
 const EsConfigSchema *es_topology_link_schema(void);
 /* Whether a topology of `type` reads `section`.`key` (TRUE for keys of other sections): star
- * has no aggregation routers, tree and star no national classes, a file brings its own links. */
+ * has no aggregation routers, tree and star no national classes, a file brings its own links
+ * and declares its own CAs (topology.cas, [ca_link]). */
 gboolean es_topology_type_reads(EsTopologyType type, const char *section, const char *key);
 /* "tree", "star", "national" or "file": the word of topology.type. */
 const char *es_topology_type_name(EsTopologyType type);
-/* What no single key can say: keys that only make sense together, for `enbs` eNBs, and every
- * link's impairments (es_link_check). */
+/* What no single key can say: keys that only make sense together (topology.cas at most
+ * topology.racas: a CA behind no RA would sit idle), for `enbs` eNBs, and every link's
+ * impairments (es_link_check). */
 gboolean es_topology_config_check(const EsTopologyConfig *config, guint enbs, GError **error);
 
-typedef enum { ES_NODE_ROUTER, ES_NODE_RACA, ES_NODE_ENB } EsNodeRole;
+/* ES_NODE_CA: a CA behind RA/CAs that act as RAs (a split PKI); eNBs never enrol with it. */
+typedef enum { ES_NODE_ROUTER, ES_NODE_RACA, ES_NODE_ENB, ES_NODE_CA } EsNodeRole;
 
 typedef struct {
   EsNodeRole role;
   guint parent;        /* index of the node at the other end of the uplink; root: itself */
-  guint number;        /* eNB number 1..N, RA/CA number 0.., routers 0 */
+  guint number;        /* eNB number 1..N, RA/CA number 0.., CA number 0.., routers 0 */
   guint raca;          /* eNBs: number of the RA/CA that serves it; others 0 */
+  guint ca;            /* RA/CAs of a topology with CAs: number of the CA behind it; others 0 */
   const char *access;  /* eNBs: access class, the topology's string; others NULL */
   EsLinkParams uplink; /* unused for the root */
 } EsTopoNode;
@@ -88,7 +99,11 @@ typedef struct EsTopology EsTopology;
  * can a file whose eNB count differs from `enbs`. */
 EsTopology *es_topology_new(const EsTopologyConfig *config, guint enbs, GError **error);
 
-/* Tree: node 0 is the core router, nodes 1..R the RA/CAs (uplink: core link), then the
+/* Generated layouts with topology.cas = C >= 1 have C CA nodes right after the RA/CAs
+ * (nodes R+1..R+C, named ca-<c>, children of the core router over the [ca_link] link); RA/CA r
+ * is served by CA r mod C. With C = 0 there are none and the layouts are as below.
+ *
+ * Tree: node 0 is the core router, nodes 1..R the RA/CAs (uplink: core link), then the
  * routers level by level (tree.fanout per level, or one level of topology.aggregations, about
  * sqrt(N) by default; uplinks: tree.* per level, default the aggregation link), then eNBs
  * 1..N spread round-robin over the lowest level (uplink: access link). eNB k is served by
@@ -102,8 +117,8 @@ EsTopology *es_topology_new_star(const EsTopologyConfig *config, guint enbs);
  * region by region; region r is served by RA/CA r mod R. Link delays are drawn within the
  * configured ranges from a fixed seed: the network is the same for every run seed. */
 EsTopology *es_topology_new_national(const EsTopologyConfig *config, guint enbs);
-/* Bounds of a topology: the 1,000,000 eNBs scenario.enbs allows and 100,000 routers and
- * RA/CAs; a file of at most 256 MiB. */
+/* Bounds of a topology: the 1,000,000 eNBs scenario.enbs allows and 100,000 routers,
+ * RA/CAs and CAs; a file of at most 256 MiB. */
 #define ES_TOPOLOGY_MAX_NODES 1100000u
 #define ES_TOPOLOGY_MAX_BYTES (256 << 20)
 /* Reads a topology file (format: README, "Topology files"); refuses more than
@@ -115,14 +130,20 @@ void es_topology_free(EsTopology *topo);
 /* Nodes are indexed 0..size-1, parents before children, node 0 the root. */
 guint es_topology_size(const EsTopology *topo);
 const EsTopoNode *es_topology_node(const EsTopology *topo, guint index);
-/* The node's name (from the file; generated routers and RA/CAs get names like "core",
- * "raca-0", "agg-3"), NULL for an unnamed node (generated eNBs: "enb-<number>"). */
+/* The node's name (from the file; generated routers, RA/CAs and CAs get names like "core",
+ * "raca-0", "ca-0", "agg-3"), NULL for an unnamed node (generated eNBs: "enb-<number>"). */
 const char *es_topology_node_name(const EsTopology *topo, guint index);
 /* Node index of eNB number `enb` (1..N) and of RA/CA `raca` (0..). */
 guint es_topology_enb_node(const EsTopology *topo, guint enb);
 guint es_topology_raca_node(const EsTopology *topo, guint raca);
 guint es_topology_enbs(const EsTopology *topo);
 guint es_topology_racas(const EsTopology *topo);
+/* CA nodes: 0 when the PKI is not split (every RA/CA is its own CA, the default). */
+guint es_topology_cas(const EsTopology *topo);
+/* Node index of CA `ca` (0..cas-1). */
+guint es_topology_ca_node(const EsTopology *topo, guint ca);
+/* The CA (0..cas-1) behind RA/CA `raca`; G_MAXUINT when the topology has no CAs. */
+guint es_topology_raca_ca(const EsTopology *topo, guint raca);
 /* The RA/CA number (0..racas-1) that eNB `enb` enrols with. */
 guint es_topology_enb_raca(const EsTopology *topo, guint enb);
 /* Its access class, to group results by: "fibre", "microwave" or "satellite" (national),

@@ -1,5 +1,5 @@
-/* The [topology], [tree] and [national] keys, the links of the generated layouts, and the
- * rules between them, beside EsTopologyConfig. */
+/* The [topology], [tree] and [national] keys, the links of the generated layouts (the CAs'
+ * link included), and the rules between them, beside EsTopologyConfig. */
 #include "topologies/es_topology.h"
 
 #include <math.h>
@@ -42,6 +42,7 @@ static const EsConfigKey keys[] = {
     KEY("topology", "file", ES_CONFIG_PATH, file, "", ES_ANY),
     KEY("topology", "racas", ES_CONFIG_UINT, racas, "1", ES_RANGE(1, 64)),
     KEY("topology", "aggregations", ES_CONFIG_UINT, aggregations, "0", ES_RANGE(0, 1000000)),
+    KEY("topology", "cas", ES_CONFIG_UINT, cas, "0", ES_RANGE(0, 64)),
     KEY("tree", "fanout", ES_CONFIG_UINT_LIST, tree_fanout, "", ES_RANGE(1, 1000000)),
     KEY("tree", "rate", ES_CONFIG_RATE_LIST, tree_rate, "", ES_POSITIVE),
     KEY("tree", "latency", ES_CONFIG_DURATION_LIST, tree_latency, "", ES_ANY),
@@ -68,7 +69,8 @@ static const EsConfigKey keys[] = {
                 "0", "1"),
 };
 
-/* The links of the generated layouts: eNB access, aggregation routers, the RA/CAs' link. */
+/* The links of the generated layouts: eNB access, aggregation routers, the RA/CAs' link, the
+ * CAs' link (a WAN hop to a central CA by default). */
 #define LINK_KEYS(sec, field, def_rate, def_latency)                                         \
   KEY(sec, "rate", ES_CONFIG_RATE, field.rate_bps, def_rate, ES_POSITIVE),                   \
       KEY(sec, "latency", ES_CONFIG_DURATION, field.delay_s, def_latency, ES_ANY),           \
@@ -78,6 +80,7 @@ static const EsConfigKey link_keys[] = {
     LINK_KEYS("backhaul", access, "100Mbps", "5ms"),
     LINK_KEYS("aggregation", aggregation, "1Gbps", "2ms"),
     LINK_KEYS("core", core, "10Gbps", "1ms"),
+    LINK_KEYS("ca_link", ca_link, "1Gbps", "10ms"),
 };
 
 const EsConfigSchema *es_topology_config_schema(void) {
@@ -95,7 +98,7 @@ const EsConfigSchema *es_topology_link_schema(void) {
 }
 
 /* The keys each layout reads, by section ("tree") or key ("topology.file"); keys not listed
- * here are read by every layout. A file's links come from the file alone. */
+ * here are read by every layout. A file's links and CAs come from the file alone. */
 #define TYPE(t) (1u << (t))
 #define GENERATED (TYPE(ES_TOPOLOGY_TREE) | TYPE(ES_TOPOLOGY_STAR) | TYPE(ES_TOPOLOGY_NATIONAL))
 static const struct {
@@ -104,12 +107,14 @@ static const struct {
 } readers[] = {
     {"topology.file", TYPE(ES_TOPOLOGY_FILE)},
     {"topology.racas", GENERATED},
+    {"topology.cas", GENERATED},
     {"topology.aggregations", TYPE(ES_TOPOLOGY_TREE)},
     {"tree", TYPE(ES_TOPOLOGY_TREE)},
     {"national", TYPE(ES_TOPOLOGY_NATIONAL)},
     {"backhaul", TYPE(ES_TOPOLOGY_TREE) | TYPE(ES_TOPOLOGY_STAR)},
     {"aggregation", TYPE(ES_TOPOLOGY_TREE)},
     {"core", GENERATED},
+    {"ca_link", GENERATED},
 };
 
 gboolean es_topology_type_reads(EsTopologyType type, const char *section, const char *key) {
@@ -210,7 +215,8 @@ static gboolean check_links(const EsTopologyConfig *c, GError **error) {
                                         "national.satellite_"};
   if (!es_link_check(&c->access, "backhaul.", TRUE, error) ||
       !es_link_check(&c->aggregation, "aggregation.", TRUE, error) ||
-      !es_link_check(&c->core, "core.", TRUE, error))
+      !es_link_check(&c->core, "core.", TRUE, error) ||
+      !es_link_check(&c->ca_link, "ca_link.", TRUE, error))
     return FALSE;
   for (int k = 0; k < ES_ACCESS_CLASSES; k++)
     if (!es_link_check(&c->access_class[k].link, classes[k], TRUE, error))
@@ -235,6 +241,14 @@ static gboolean check_links(const EsTopologyConfig *c, GError **error) {
 gboolean es_topology_config_check(const EsTopologyConfig *c, guint enbs, GError **error) {
   g_return_val_if_fail(c != NULL, FALSE);
   gboolean ok = TRUE;
+  /* A CA behind no RA would idle and skew per-CA figures; a file declares its own CAs. */
+  if (c->type != ES_TOPOLOGY_FILE && c->cas > MAX(c->racas, 1u)) {
+    g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE,
+                "topology.cas (%u) exceeds topology.racas (%u): CA c serves RA/CAs c, c + cas, "
+                "..., so a CA would serve none",
+                c->cas, MAX(c->racas, 1u));
+    return FALSE;
+  }
   switch (c->type) {
   case ES_TOPOLOGY_FILE:
     if (!c->file || !*c->file) {

@@ -1,4 +1,4 @@
-/* Topology files: `node NAME ROLE [raca=NAME]` and `link A B RATE DELAY [LOSS] [KEY=VALUE...]`
+/* Topology files: `node NAME ROLE [raca=|ca=NAME]`, `link A B RATE DELAY [LOSS] [KEY=VALUE...]`
  * lines, checked to form one tree (errors name the file, the line and why), laid out root first. */
 #include "topologies/es_topology_priv.h"
 
@@ -11,6 +11,7 @@ typedef struct {
   EsNodeRole role;
   guint line;
   const char *raca_name; /* eNB's raca=NAME, or NULL */
+  const char *ca_name;   /* RA/CA's ca=NAME, or NULL */
 } FileNode;
 
 typedef struct {
@@ -48,7 +49,7 @@ static gboolean fail(GError **error, EsTopologyError code, const char *path, gui
 static gboolean parse_node(Parser *p, char **tok, guint ntok, guint line, GError **error) {
   if (ntok < 3 || ntok > 4)
     return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
-                "expected 'node NAME router|raca|enb [raca=NAME]'");
+                "expected 'node NAME router|raca|enb|ca [raca=NAME|ca=NAME]'");
   FileNode n = {.line = line};
   if (strcmp(tok[2], "router") == 0)
     n.role = ES_NODE_ROUTER;
@@ -56,14 +57,19 @@ static gboolean parse_node(Parser *p, char **tok, guint ntok, guint line, GError
     n.role = ES_NODE_RACA;
   else if (strcmp(tok[2], "enb") == 0)
     n.role = ES_NODE_ENB;
+  else if (strcmp(tok[2], "ca") == 0)
+    n.role = ES_NODE_CA;
   else
     return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
-                "unknown role '%s' (expected router, raca or enb)", tok[2]);
+                "unknown role '%s' (expected router, raca, enb or ca)", tok[2]);
   if (ntok == 4) {
-    if (n.role != ES_NODE_ENB || !g_str_has_prefix(tok[3], "raca=") || !tok[3][5])
+    if (n.role == ES_NODE_ENB && g_str_has_prefix(tok[3], "raca=") && tok[3][5])
+      n.raca_name = g_string_chunk_insert_const(p->strings, tok[3] + 5);
+    else if (n.role == ES_NODE_RACA && g_str_has_prefix(tok[3], "ca=") && tok[3][3])
+      n.ca_name = g_string_chunk_insert_const(p->strings, tok[3] + 3);
+    else
       return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
-                  "unexpected '%s' (only an enb takes raca=NAME)", tok[3]);
-    n.raca_name = g_string_chunk_insert_const(p->strings, tok[3] + 5);
+                  "unexpected '%s' (only an enb takes raca=NAME, only a raca ca=NAME)", tok[3]);
   }
   if (p->nodes->len >= ES_TOPOLOGY_MAX_NODES)
     return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
@@ -262,18 +268,50 @@ static gboolean check_tree(Parser *p, GError **error) {
   return TRUE;
 }
 
-/* Lays the tree out breadth first from the first node (parents before children); numbers eNBs
- * and RA/CAs in file order; gives each eNB its raca= or else the nearest RA/CA. */
+/* The number of the node an eNB's raca= or an RA/CA's ca= names, or G_MAXUINT (and the
+ * error, at the naming node's line) when it names no RA/CA or no CA respectively. */
+static guint named_server(Parser *p, const FileNode *fn, const guint *number, GError **error) {
+  gboolean enb = fn->role == ES_NODE_ENB;
+  const char *name = enb ? fn->raca_name : fn->ca_name;
+  guint r = GPOINTER_TO_UINT(g_hash_table_lookup(p->by_name, name));
+  const FileNode *rn = r ? &g_array_index(p->nodes, FileNode, r - 1) : NULL;
+  if (rn != NULL && rn->role == (enb ? ES_NODE_RACA : ES_NODE_CA))
+    return number[r - 1];
+  if (enb)
+    fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, fn->line, "raca=%s: %s", name,
+         rn == NULL                ? "unknown node"
+         : rn->role == ES_NODE_CA ? "not an RA/CA (a CA: eNBs enrol with the RAs in front of it)"
+                                  : "not an RA/CA");
+  else
+    fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, fn->line, "ca=%s: %s", name,
+         rn == NULL ? "unknown node" : "not a CA (a 'node NAME ca' line)");
+  return G_MAXUINT;
+}
+
+/* Lays the tree out breadth first from the first node (parents before children); numbers eNBs,
+ * RA/CAs and CAs in file order; gives each eNB its raca= or else the nearest RA/CA (a CA is
+ * never one), and each RA/CA of a file with CAs its ca= or else the first CA. */
 static EsTopology *lay_out(Parser *p, GError **error) {
   guint n = p->nodes->len, n_links = p->links->len;
-  guint n_enbs = 0, n_racas = 0;
-  g_autofree guint *number = g_new0(guint, n); /* eNB 1.., RA/CA 0.. in file order */
+  guint n_enbs = 0, n_racas = 0, n_cas = 0;
+  g_autofree guint *number = g_new0(guint, n); /* eNB 1.., RA/CA 0.., CA 0.. in file order */
   for (guint i = 0; i < n; i++) {
     const FileNode *fn = &g_array_index(p->nodes, FileNode, i);
     if (fn->role == ES_NODE_ENB)
       number[i] = ++n_enbs;
     else if (fn->role == ES_NODE_RACA)
       number[i] = n_racas++;
+    else if (fn->role == ES_NODE_CA)
+      number[i] = n_cas++;
+  }
+  for (guint i = 0; i < n && n_cas == 0; i++) {
+    const FileNode *fn = &g_array_index(p->nodes, FileNode, i);
+    if (fn->ca_name != NULL) {
+      fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, fn->line,
+           "ca=%s: the file declares no CA (a 'node NAME ca' line), so every RA/CA is its own",
+           fn->ca_name);
+      return NULL;
+    }
   }
   if (n_racas == 0 || n_enbs == 0) {
     fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, 0, "no %s (a 'node NAME %s' line)",
@@ -349,7 +387,7 @@ static EsTopology *lay_out(Parser *p, GError **error) {
   }
 #undef OTHER
 
-  EsTopology *topo = es_topology_alloc(n, n_enbs, n_racas);
+  EsTopology *topo = es_topology_alloc(n, n_enbs, n_racas, n_cas);
   for (guint j = 0; j < n; j++) {
     guint i = queue[j];
     const FileNode *fn = &g_array_index(p->nodes, FileNode, i);
@@ -371,25 +409,25 @@ static EsTopology *lay_out(Parser *p, GError **error) {
       const char *access = up == NULL ? fn->name
                            : up->access != NULL ? up->access : topo->names[node->parent];
       node->access = g_string_chunk_insert_const(topo->strings, access);
-      if (fn->raca_name) {
-        guint r = GPOINTER_TO_UINT(g_hash_table_lookup(p->by_name, fn->raca_name));
-        const FileNode *rn = r ? &g_array_index(p->nodes, FileNode, r - 1) : NULL;
-        if (rn == NULL || rn->role != ES_NODE_RACA) {
-          fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, fn->line, "raca=%s: %s",
-               fn->raca_name, rn ? "not an RA/CA" : "unknown node");
-          es_topology_free(topo);
-          return NULL;
-        }
-        node->raca = number[r - 1];
+      if (fn->raca_name && (node->raca = named_server(p, fn, number, error)) == G_MAXUINT) {
+        es_topology_free(topo);
+        return NULL;
       }
     } else if (fn->role == ES_NODE_RACA) {
       topo->raca_nodes[number[i]] = j;
+      if (fn->ca_name && (node->ca = named_server(p, fn, number, error)) == G_MAXUINT) {
+        es_topology_free(topo);
+        return NULL;
+      }
+    } else if (fn->role == ES_NODE_CA) {
+      topo->ca_nodes[number[i]] = j;
     }
     topo->names[j] = g_string_chunk_insert_const(topo->strings, fn->name);
   }
   topo->filled = n;
   topo->enbs_added = n_enbs;
   topo->racas_added = n_racas;
+  topo->cas_added = n_cas;
   return topo;
 }
 

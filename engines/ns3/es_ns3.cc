@@ -326,6 +326,7 @@ uint32_t es_ns3_nodes_create(uint32_t count)
   for (uint32_t i = 0; i < count; i++)
     g_world->nodes.push_back(nc.Get(i));
   g_world->retx_by_node.resize(g_world->nodes.size(), 0);
+  g_world->retx_accepted_by_node.resize(g_world->nodes.size(), 0);
   return first;
 }
 
@@ -473,6 +474,11 @@ void es_ns3_link_stats(EsNs3LinkStats *out)
 uint32_t es_ns3_node_tcp_retransmissions(uint32_t node)
 {
   return node < g_world->retx_by_node.size() ? g_world->retx_by_node[node] : 0;
+}
+
+uint32_t es_ns3_node_tcp_retransmissions_accepted(uint32_t node)
+{
+  return node < g_world->retx_accepted_by_node.size() ? g_world->retx_accepted_by_node[node] : 0;
 }
 
 EsNs3Socket *es_ns3_tcp_listen(uint32_t node, uint16_t port, EsNs3AcceptFn fn, void *arg)

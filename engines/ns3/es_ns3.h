@@ -79,6 +79,9 @@ void es_ns3_link_stats(EsNs3LinkStats *out);
  * its own retransmissions plus those of the accepting end of the same connections (found by
  * the connecting address). Counted from the sockets' "Tx" trace. */
 uint32_t es_ns3_node_tcp_retransmissions(uint32_t node);
+/* Of those, the ones the accepting ends sent: the servers' share of the node's connections
+ * (an RA in front of a CA opens connections to it: its own end and the CA's apart). */
+uint32_t es_ns3_node_tcp_retransmissions_accepted(uint32_t node);
 
 /* TCP. */
 typedef struct EsNs3Socket EsNs3Socket;

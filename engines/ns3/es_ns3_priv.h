@@ -114,6 +114,7 @@ struct World {
   PointToPointHelper p2p;
   std::vector<Ptr<es::LinkErrorModel>> models; // for the counts by cause
   std::vector<uint32_t> retx_by_node;          // by the node that opened the connection
+  std::vector<uint32_t> retx_accepted_by_node; // of those, sent by the accepting end
   uint64_t retx_connecting = 0, retx_accepting = 0;
   // Every link address and its node, sorted on first use: how an accepting socket finds the
   // node that connected (a sorted array costs 8 bytes per address, a hash table several times

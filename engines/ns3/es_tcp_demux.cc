@@ -27,8 +27,11 @@ void OnTxSegment(Ptr<RetxState> st, Ptr<const Packet> p, const TcpHeader &h,
   SequenceNumber32 seq = h.GetSequenceNumber();
   if (st->sent && seq < st->high) {
     (st->accepted ? g_world->retx_accepting : g_world->retx_connecting)++;
-    if (st->owner < g_world->retx_by_node.size())
+    if (st->owner < g_world->retx_by_node.size()) {
       g_world->retx_by_node[st->owner]++;
+      if (st->accepted)
+        g_world->retx_accepted_by_node[st->owner]++;
+    }
   }
   if (!st->sent || seq + len > st->high)
     st->high = seq + len;

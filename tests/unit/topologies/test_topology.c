@@ -43,7 +43,7 @@ static void assert_link(const EsLinkParams *got, const EsLinkParams *want) {
  * forward pass builds the network), N links for N+1 nodes, eNBs and RA/CAs numbered densely and
  * found where the look-ups say, every eNB assigned an existing RA/CA, positive link rates. */
 static void assert_tree_shape(const EsTopology *topo) {
-  guint n = es_topology_size(topo), enbs = 0, racas = 0, links = 0;
+  guint n = es_topology_size(topo), enbs = 0, racas = 0, cas = 0, links = 0;
   g_assert_cmpuint(es_topology_node(topo, 0)->parent, ==, 0);
   for (guint i = 0; i < n; i++) {
     const EsTopoNode *node = es_topology_node(topo, i);
@@ -60,11 +60,22 @@ static void assert_tree_shape(const EsTopology *topo) {
     } else if (node->role == ES_NODE_RACA) {
       racas++;
       g_assert_cmpuint(es_topology_raca_node(topo, node->number), ==, i);
+      /* Behind an existing CA when there are CAs; G_MAXUINT (none) otherwise. */
+      if (es_topology_cas(topo) > 0)
+        g_assert_cmpuint(es_topology_raca_ca(topo, node->number), <, es_topology_cas(topo));
+      else
+        g_assert_cmpuint(es_topology_raca_ca(topo, node->number), ==, G_MAXUINT);
+      guint ca = es_topology_cas(topo) > 0 ? es_topology_raca_ca(topo, node->number) : 0;
+      g_assert_cmpuint(node->ca, ==, ca);
+    } else if (node->role == ES_NODE_CA) {
+      cas++;
+      g_assert_cmpuint(es_topology_ca_node(topo, node->number), ==, i);
     }
   }
   g_assert_cmpuint(links, ==, n - 1);
   g_assert_cmpuint(enbs, ==, es_topology_enbs(topo));
   g_assert_cmpuint(racas, ==, es_topology_racas(topo));
+  g_assert_cmpuint(cas, ==, es_topology_cas(topo));
 }
 
 static void test_tree(gconstpointer data) {
@@ -98,6 +109,7 @@ static void test_tree(gconstpointer data) {
     case ES_NODE_ROUTER: routers++; break;
     case ES_NODE_RACA: racas++; break;
     case ES_NODE_ENB: enbs++; break;
+    case ES_NODE_CA: g_assert_not_reached(); /* topology.cas is 0 */
     }
   }
   g_assert_cmpuint(routers, ==, 1 + a);
@@ -395,6 +407,7 @@ typedef struct {
 } BadFile;
 
 #define HEAD "node core router\nnode ra raca\nlink core ra 10Gbps 1ms\n"
+#define HEADE HEAD "node e enb\nlink core e 1Gbps 1ms\n"
 static const BadFile bad_files[] = {
     {"disconnected", HEAD "node a enb\nnode b enb\nlink core a 1Gbps 1ms\n",
      ES_TOPOLOGY_ERROR_INVALID, 5, "node 'b' is not connected to 'core'"},
@@ -440,6 +453,23 @@ static const BadFile bad_files[] = {
     {"raca-not-raca", HEAD "node a enb raca=core\nlink core a 1Gbps 1ms\n",
      ES_TOPOLOGY_ERROR_INVALID, 4, "raca=core: not an RA/CA"},
     {"raca-on-router", HEAD "node r router raca=ra\n", ES_TOPOLOGY_ERROR_SYNTAX, 4,
+     "only an enb takes raca=NAME"},
+    /* CAs: ca= names a CA, an eNB never enrols with one, a file without CAs takes no ca=. */
+    {"ca-unknown", HEADE "node c ca\nnode r2 raca ca=cb\nlink core c 1Gbps 10ms\n"
+                   "link core r2 1Gbps 1ms\n",
+     ES_TOPOLOGY_ERROR_INVALID, 7, "ca=cb: unknown node"},
+    {"ca-not-ca", HEADE "node c ca\nnode r2 raca ca=core\nlink core c 1Gbps 10ms\n"
+                  "link core r2 1Gbps 1ms\n",
+     ES_TOPOLOGY_ERROR_INVALID, 7, "ca=core: not a CA"},
+    {"ca-without-cas", HEADE "node r2 raca ca=ra\nlink core r2 1Gbps 1ms\n",
+     ES_TOPOLOGY_ERROR_INVALID, 6, "ca=ra: the file declares no CA"},
+    {"raca-is-ca", HEAD "node c ca\nnode a enb raca=c\nlink core c 1Gbps 10ms\n"
+                   "link core a 1Gbps 1ms\n",
+     ES_TOPOLOGY_ERROR_INVALID, 5, "raca=c: not an RA/CA (a CA"},
+    {"ca-on-enb", HEAD "node a enb ca=ra\n", ES_TOPOLOGY_ERROR_SYNTAX, 4,
+     "only a raca ca=NAME"},
+    {"ca-on-ca", HEAD "node c ca ca=c\n", ES_TOPOLOGY_ERROR_SYNTAX, 4, "only a raca ca=NAME"},
+    {"raca-on-raca", HEAD "node r2 raca raca=ra\n", ES_TOPOLOGY_ERROR_SYNTAX, 4,
      "only an enb takes raca=NAME"},
     {"no-raca", "node core router\nnode a enb\nlink core a 1Gbps 1ms\n",
      ES_TOPOLOGY_ERROR_INVALID, 0, "no RA/CA"},
