@@ -323,7 +323,7 @@ gboolean es_run_start_rogue(EsRun *run, const EsRacaConfig *config, GError **err
     return FALSE;
   if (!es_run_set_tls_credential(run, run->rogue_pki, ROGUE_PORT, error))
     return FALSE;
-  for (guint r = 0; r < run->n_racas; r++)
+  for (guint r = 0; r < run->n_ras; r++)
     es_sim_serve_port(run->sim, r, ROGUE_PORT, es_raca_on_request, run->rogue);
   for (guint k = 1; k <= run->sc->enbs; k++)
     if (run->hostile[k] == HOSTILE_ROGUE_RACA)

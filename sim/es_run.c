@@ -186,14 +186,19 @@ static gboolean plan(EsRun *run, GError **error)
   return check_network(run, error) && check_captures(run, error);
 }
 
-/* RA/CA r of the topology, serving its eNBs; RA/CA 0 is run->raca. */
+/* RA/CA r of the topology, serving its eNBs; RA/CA 0 is run->raca. In a split PKI they are
+ * RAs, and CA c (server n_ras + c) stands behind them with the raca.ca_* keys. */
 static gboolean start_racas(EsRun *run, const EsRacaConfig *config, GError **error)
 {
-  run->n_racas = es_topology_racas(run->topo);
+  run->n_ras = es_topology_racas(run->topo);
+  run->n_racas = run->n_ras + es_topology_cas(run->topo);
   run->racas = g_new0(EsRaca *, run->n_racas);
   run->racas[0] = run->raca;
+  gboolean split = run->n_racas > run->n_ras;
   for (guint r = 1; r < run->n_racas; r++) {
-    EsRacaConfig rc = *config;
+    EsRacaConfig rc = r >= run->n_ras ? es_run_ca_config(config)
+                      : split         ? es_run_ra_config(config)
+                                      : *config;
     rc.seed = config->seed + r * ES_SEED_RACA_STEP;
     if ((run->racas[r] = es_raca_new(&rc, run->raca_pki, run->engine, error)) == NULL)
       return FALSE;
@@ -204,6 +209,29 @@ static gboolean start_racas(EsRun *run, const EsRacaConfig *config, GError **err
     es_collector_raca_started(run->collector, r);
   }
   return TRUE;
+}
+
+EsRacaConfig es_run_ca_config(const EsRacaConfig *config)
+{
+  EsRacaConfig ca = *config;
+  ca.upstream = FALSE;
+  ca.workers = config->ca_workers;
+  ca.queue_limit = config->ca_queue_limit;
+  ca.ir_service_s = ca.kur_service_s = config->ca_service_s;
+  /* The RA's certConf carries its eNB's verdict, which can take the RA's confirm-wait after
+   * polling for as long: the CA waits longer than that. */
+  ca.confirm_wait_s = 2 * config->confirm_wait_s + config->check_after_s;
+  return ca;
+}
+
+EsRacaConfig es_run_ra_config(const EsRacaConfig *config)
+{
+  EsRacaConfig ra = *config;
+  ra.upstream = TRUE;
+  /* The approval and the outages are the CA's. */
+  ra.approval_delay_s = 0;
+  ra.ca_outages = NULL;
+  return ra;
 }
 
 gboolean es_run_set_tls_credential(EsRun *run, const EsPki *pki, guint16 port, GError **error)
@@ -370,7 +398,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   rc.cert_validity_s = (gint64)sc->pki.cert_validity_s;
   rc.seed = sc->seed;
   rc.ca = run.ca;
-  if ((run.raca = es_raca_new(&rc, run.raca_pki, run.engine, error)) == NULL)
+  EsRacaConfig node = es_topology_cas(run.topo) > 0 ? es_run_ra_config(&rc) : rc;
+  if ((run.raca = es_raca_new(&node, run.raca_pki, run.engine, error)) == NULL)
     goto out;
   if (!start_racas(&run, &rc, error) || !es_run_start_rogue(&run, &rc, error))
     goto out;

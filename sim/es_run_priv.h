@@ -75,8 +75,10 @@ typedef struct {
   char *started_at;            /* wall-clock start, ISO 8601 UTC */
   EsRollout *rollout;          /* power-on times and order */
   guint powered_on;            /* eNBs of the rollout order started so far */
-  EsRaca **racas;              /* RA/CA r, 0..n_racas-1; racas[0] is raca */
+  EsRaca **racas;              /* RA/CA r, 0..n_racas-1; racas[0] is raca; in a split PKI
+                                * the RAs 0..n_ras-1, then the CAs behind them */
   guint n_racas;
+  guint n_ras;                 /* those eNBs enrol with */
   EsFactory *factory;            /* device credentials made ahead on a second thread */
   EsOffload *offload;          /* the eNBs' crypto beside the event loop */
   guint enrolled;
@@ -149,5 +151,10 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
 
 /* es_pcap.c: --pcap captures. */
 gboolean es_run_enable_pcap(EsRun *run, GError **error);
+
+/* A split PKI (topology.cas): the [raca] keys as the CAs' node configuration (raca.ca_*,
+ * the approval and the outages), and as the RAs' (the rest, forwarding to their CA). */
+EsRacaConfig es_run_ca_config(const EsRacaConfig *config);
+EsRacaConfig es_run_ra_config(const EsRacaConfig *config);
 
 #endif

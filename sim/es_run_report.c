@@ -88,8 +88,8 @@ void es_run_diagnose(EsRun *run, EsSummary *s, guint64 valid_unheld, GPtrArray *
   g_autofree char *timeout = es_format_duration(sc->enb.msg_timeout_s);
 
   /* Requests queued longer than an eNB waits: it resends or gives up while the RA/CA still
-   * holds the request, and the queue feeds on itself. */
-  for (guint r = 0; r < run->n_racas; r++) {
+   * holds the request, and the queue feeds on itself. (A CA's queue shows in its RAs'.) */
+  for (guint r = 0; r < run->n_ras; r++) {
     EsRacaStats st;
     es_raca_get_stats(run->racas[r], &st);
     if (!(st.wait_max_s > sc->enb.msg_timeout_s))

@@ -52,14 +52,18 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   es_summary_set_uint(s, "certificates.valid_unheld", unheld);
   es_run_summarise_hostile(run, s);
 
-  /* One object per RA/CA, named by its number, its utilisation over the simulated time. */
+  /* One object per RA/CA, named by its number, its utilisation over the simulated time; in a
+   * split PKI the RAs are racas.<r> and the CAs behind them cas.<c>. */
   for (guint r = 0; r < run->n_racas; r++) {
     EsRacaStats st;
     EsQueueStats q;
     es_raca_get_stats(run->racas[r], &st);
     es_collector_queue_stats(run->collector, r, result->sim_time_s, &q);
-    g_autofree char *prefix = g_strdup_printf("racas.%u", r);
-    es_collector_summary_set_raca(s, prefix, sc->raca.workers, &st, result->sim_time_s);
+    gboolean ca = r >= run->n_ras;
+    g_autofree char *prefix = ca ? g_strdup_printf("cas.%u", r - run->n_ras)
+                                 : g_strdup_printf("racas.%u", r);
+    es_collector_summary_set_raca(s, prefix, ca ? sc->raca.ca_workers : sc->raca.workers, &st,
+                                  result->sim_time_s);
     g_autofree char *mean_queued = g_strdup_printf("%s.mean_queued", prefix);
     es_summary_set_double(s, mean_queued, q.mean_queued);
   }
