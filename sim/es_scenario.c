@@ -310,7 +310,7 @@ char **es_scenario_warnings(const EsScenario *sc) {
 
 /* Keys only a simulation reads: sections, or section.key. */
 static const char *const simulation_only[] = {
-    "topology", "tree", "national", "backhaul", "aggregation", "core", "hostile",
+    "topology", "tree", "national", "backhaul", "aggregation", "core", "ca_link", "hostile",
     "scenario.epoch", "raca.cross", "pki.key", "enb.keygen_time", "enb.sign_time",
     "enb.cpu_spread"};
 

@@ -67,6 +67,17 @@ outage=(run --quiet --set scenario.enbs=40 --set backhaul.loss=0.05 --set rollou
 same_results "$tmp/outage-a" "$tmp/outage-b" "CA outage, threaded against --one-thread"
 tail -n +2 "$tmp/outage-a/enrolments.csv" | awk -F, '$NF > 0 { n++ } END { exit !(n >= 10) }' \
   || fail "CA outage: too few eNBs polled to be deterministic about"
+# RAs in front of a CA over a lossy link, the CA approving late: both hops poll.
+split=(run --quiet --set scenario.enbs=40 --set topology.racas=2 --set topology.cas=1
+  --set ca_link.loss=0.05 --set backhaul.loss=0.05 --set raca.approval=exponential
+  --set raca.approval_delay=1s --set raca.poll_threshold=0.5s --set raca.check_after=1s --seed 7)
+"$es" "${split[@]}" --out "$tmp/split-a"
+"$es" "${split[@]}" --out "$tmp/split-b" --one-thread
+same_results "$tmp/split-a" "$tmp/split-b" "RAs and a CA, threaded against --one-thread"
+"$es" "${split[@]}" --out "$tmp/split-c"
+same_results "$tmp/split-a" "$tmp/split-c" "RAs and a CA, run twice"
+tail -n +2 "$tmp/split-a/enrolments.csv" | awk -F, '$NF > 0 { n++ } END { exit !(n >= 5) }' \
+  || fail "RAs and a CA: too few eNBs polled to be deterministic about"
 # --one-thread means one thread: watch a longer run's task count.
 "$es" run --quiet --one-thread --set scenario.enbs=600 --set rollout.window=5s --out "$tmp/one" &
 pid=$!
