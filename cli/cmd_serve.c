@@ -11,6 +11,7 @@
 
 #include "cli/cmd.h"
 #include "cli/es_live_progress.h"
+#include "cli/es_serve_state.h"
 #include "cli/es_tls_options.h"
 #include "nodes/es_cmp.h"
 #include "engines/es_faults.h"
@@ -21,8 +22,6 @@
 #include "nodes/es_raca_store.h"
 #include "config/es_config.h"
 #include "pki/es_pki_config.h"
-#include "results/es_summary.h"
-#include "sim/es_collector.h"
 
 typedef struct {
   EsLive *live;
@@ -331,67 +330,6 @@ static gboolean open_logs(Serve *s, GError **error)
   return TRUE;
 }
 
-/* --new-ca-state: the files of the CA state serve keeps in OUT_DIR (serve_summary.json, the
- * last session's figures, too). */
-static const char *const state_files[] = {
-  "raca.db", "raca.db-wal", "raca.db-shm", "issued.csv", "revocations.csv", "crl.pem",
-  "serve_summary.json",
-};
-
-/* OUT_DIR/serve_summary.json, replaced at the end of each session: the session and the RA/CA's
- * figures under the names of a simulated run's racas.0.* (sim/es_run_results.c), and the
- * faults injected. */
-static gboolean write_summary(const Serve *s, const char *out_dir, guint workers, int signal,
-                              GError **error)
-{
-  double duration = es_engine_now(es_live_get0_engine(s->live));
-  g_autoptr(EsSummary) sum = es_summary_new();
-  GDateTime *start = g_date_time_new_from_unix_utc(s->epoch);
-  g_autofree char *started = start != NULL ? g_date_time_format(start, "%Y-%m-%dT%H:%M:%SZ")
-                                           : NULL;
-  if (start != NULL)
-    g_date_time_unref(start);
-  es_summary_set_string(sum, "session.started_at", started);
-  es_summary_set_double(sum, "session.duration_s", duration);
-  es_summary_set_string(sum, "session.stopped_by", es_summary_signal_name(signal));
-  EsRacaStats st;
-  es_raca_get_stats(s->raca, &st);
-  es_collector_summary_set_raca(sum, "raca", workers, &st, duration);
-  EsFaultsStats fs = {0};
-  if (s->faults != NULL)
-    es_faults_get_stats(s->faults, &fs);
-  char key[48];
-  for (guint k = 0; k < ES_FAULT_KINDS; k++) {
-    g_snprintf(key, sizeof key, "faults.%s", es_faults_kind_name(k));
-    es_summary_set_uint(sum, key, fs.count[k]);
-  }
-  es_summary_set_uint(sum, "faults.lost_transactions", fs.lost_transactions);
-  EsLiveServerStats ls;
-  es_live_get_server_stats(s->live, NULL, &ls);
-  es_summary_set_string(sum, "tls.mode", s->tls_mode);
-  es_summary_set_uint(sum, "tls.handshakes", ls.tls_handshakes);
-  es_summary_set_uint(sum, "tls.resumed", ls.tls_resumed);
-  es_summary_set_uint(sum, "tls.failed", ls.tls_failures);
-  g_autofree char *path = g_build_filename(out_dir, "serve_summary.json", NULL);
-  return es_summary_write(sum, path, error);
-}
-
-static gboolean remove_state(const char *out_dir, GError **error)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS(state_files); i++) {
-    char *path = g_build_filename(out_dir, state_files[i], NULL);
-    if (g_unlink(path) != 0 && errno != ENOENT) {
-      int err = errno;
-      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot remove %s: %s",
-                  path, g_strerror(err));
-      g_free(path);
-      return FALSE;
-    }
-    g_free(path);
-  }
-  return TRUE;
-}
-
 static gboolean write_port_file(const char *path, guint16 port, GError **error)
 {
   char text[16];
@@ -557,7 +495,7 @@ int es_cmd_serve(int argc, char **argv)
                 out_dir, g_strerror(err));
     goto out;
   }
-  if (new_state && !remove_state(out_dir, &error))
+  if (new_state && !es_serve_remove_state(out_dir, &error))
     goto out;
   s.store = es_raca_store_open(db_path, es_pki_get0_operator_root(pki), &error);
   if (s.store == NULL) {
@@ -635,7 +573,10 @@ int es_cmd_serve(int argc, char **argv)
     goto out;
   /* After a failed write the summary is tried all the same (the exit status is 1 anyway). */
   GError *summary_error = NULL;
-  if (!write_summary(&s, out_dir, rc.workers, es_live_get_signal(s.live), &summary_error)) {
+  EsServeSession session = {.live = s.live, .epoch = s.epoch, .raca = s.raca,
+                            .workers = rc.workers, .faults = s.faults, .tls_mode = s.tls_mode,
+                            .signal = es_live_get_signal(s.live)};
+  if (!es_serve_write_summary(&session, out_dir, &summary_error)) {
     if (s.error == NULL) {
       error = summary_error;
       goto out;
