@@ -76,6 +76,18 @@ gint64 es_live_get_epoch(const EsLive *live, double *fraction);
  * (NULL: "/"). Only numeric addresses and names resolvable without waiting (/etc/hosts). */
 gboolean es_live_set_target(EsLive *live, const char *host_port, const char *path, GError **error);
 
+/* Where the channels of es_engine_upstream_open post (the CA behind this RA, any RA index):
+ * "HOST:PORT", "[V6]:PORT" or "http://HOST:PORT[/PATH]" (path "/" by default). Only numeric
+ * addresses and names resolvable without waiting. A malformed target is refused
+ * (ES_LIVE_ERROR_ADDRESS) with a message saying why; https:// is not supported yet. Without
+ * it, es_engine_upstream_open gives NULL. */
+gboolean es_live_set_upstream(EsLive *live, const char *target, GError **error);
+/* An upstream post not answered this long after it was made fails as a transport failure
+ * whose error says it timed out (default ES_LIVE_UPSTREAM_TIMEOUT_S); applies to posts made
+ * from then on. */
+#define ES_LIVE_UPSTREAM_TIMEOUT_S 30.0
+void es_live_set_upstream_timeout(EsLive *live, double timeout_s);
+
 /* TLS contexts from PEM files; NULL with *error naming the file and OpenSSL's reason.
  * Server: `cert` is the chain (the server's certificate first), `key` its key; with
  * `client_ca`, clients must present a certificate that verifies against it. TLS 1.2 at least,
