@@ -341,7 +341,8 @@ int es_cmd_serve(int argc, char **argv)
 {
   g_autofree char *listen = NULL, *confirm = NULL, *confirm_wait = NULL, *validity = NULL,
                   *crl_validity = NULL, *idle = NULL, *port_file = NULL, *request_timeout = NULL,
-                  *harden = NULL, *message_time_window = NULL, *scenario_file = NULL;
+                  *harden = NULL, *message_time_window = NULL, *scenario_file = NULL,
+                  *upstream = NULL, *upstream_timeout = NULL;
   g_auto(GStrv) sets = NULL;
   gint max_body = 0, max_connections = 0, max_body_memory_mib = 0;
   gboolean overwrite = FALSE, new_state = FALSE, keep_superseded = FALSE, quiet = FALSE;
@@ -368,6 +369,8 @@ int es_cmd_serve(int argc, char **argv)
     {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "raca.keep_superseded=true: do not revoke the certificate a confirmed kur or re-enrolment replaces", NULL},
     {"new-ca-state", 0, 0, G_OPTION_ARG_NONE, &new_state, "Start a new CA state: remove OUT_DIR's raca.db, issued.csv, revocations.csv, crl.pem and serve_summary.json first (serials start again at 0100)", NULL},
     {"overwrite", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &overwrite, "Refused: serve resumes its state; see --new-ca-state", NULL},
+    {"upstream", 0, 0, G_OPTION_ARG_STRING, &upstream, "Be an RA in front of the CA serving at TARGET (another enrolsim serve, or any CMP server that accepts the RA's protection): requests are verified here and their certificates obtained from the CA there", "TARGET"},
+    {"upstream-timeout", 0, 0, G_OPTION_ARG_STRING, &upstream_timeout, "With --upstream: a request to the CA not answered this long after it was sent fails (default 30s)", "DURATION"},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors and the listening line", NULL},
     {NULL}};
   g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - serve the RA/CA to real CMP clients");
@@ -383,7 +386,8 @@ int es_cmd_serve(int argc, char **argv)
     "stops it: certificates still awaiting certConf are revoked, the final CRL written, the\n"
     "session's figures written to OUT_DIR/serve_summary.json, exit status 0 (1 when a write\n"
     "failed). A scenario's [faults] (--set faults.http_500=0.1, ...) make it misbehave on\n"
-    "purpose, to test CMP clients.");
+    "purpose, to test CMP clients. With --upstream it is an RA in front of another serve (or\n"
+    "any CMP server) acting as CA.");
   GError *error = NULL;
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("serve", error, 2);
@@ -440,6 +444,14 @@ int es_cmd_serve(int argc, char **argv)
             request_timeout);
     return 2;
   }
+  double upstream_s = ES_LIVE_UPSTREAM_TIMEOUT_S;
+  if (upstream_timeout != NULL
+      && (!es_parse_duration(upstream_timeout, &upstream_s) || !(upstream_s > 0))) {
+    fprintf(stderr, "enrolsim: serve: --upstream-timeout: '%s' is not a positive duration (e.g. "
+                    "30s)\n", upstream_timeout);
+    return 2;
+  }
+  rc.upstream = upstream != NULL;
   if (max_connections < 0 || max_body_memory_mib < 0) {
     fprintf(stderr, "enrolsim: serve: --%s must not be negative\n",
             max_connections < 0 ? "max-connections" : "max-body-memory");
@@ -486,6 +498,14 @@ int es_cmd_serve(int argc, char **argv)
     es_live_set0_tls(s.live, tls);
   else
     es_live_tls_free(tls);
+  if (s.live != NULL && upstream != NULL) {
+    if (!es_live_set_upstream(s.live, upstream, &error)) {
+      g_prefix_error(&error, "--upstream: ");
+      status = 2;
+      goto out;
+    }
+    es_live_set_upstream_timeout(s.live, upstream_s);
+  }
   if (s.live == NULL
       || !es_live_listen(s.live, listen != NULL ? listen : "127.0.0.1:8080", &limits, &error))
     goto out;
@@ -550,6 +570,8 @@ int es_cmd_serve(int argc, char **argv)
          es_live_get_port(s.live),
          tls == NULL ? "" : tls_opts.client_ca != NULL ? " (HTTPS, client certificates required)"
                                                        : " (HTTPS)");
+  if (upstream != NULL && !quiet)
+    printf("an RA in front of the CA at %s\n", upstream);
   fflush(stdout);
   EsLiveProgress *progress =
       quiet ? NULL : es_live_progress_new(es_live_get0_engine(s.live), progress_line, &s);
@@ -575,7 +597,7 @@ int es_cmd_serve(int argc, char **argv)
   GError *summary_error = NULL;
   EsServeSession session = {.live = s.live, .epoch = s.epoch, .raca = s.raca,
                             .workers = rc.workers, .faults = s.faults, .tls_mode = s.tls_mode,
-                            .signal = es_live_get_signal(s.live)};
+                            .upstream = upstream, .signal = es_live_get_signal(s.live)};
   if (!es_serve_write_summary(&session, out_dir, &summary_error)) {
     if (s.error == NULL) {
       error = summary_error;

@@ -45,6 +45,7 @@ gboolean es_serve_write_summary(const EsServeSession *s, const char *out_dir, GE
   es_summary_set_uint(sum, "tls.handshakes", ls.tls_handshakes);
   es_summary_set_uint(sum, "tls.resumed", ls.tls_resumed);
   es_summary_set_uint(sum, "tls.failed", ls.tls_failures);
+  es_summary_set_string(sum, "upstream", s->upstream);
   g_autofree char *path = g_build_filename(out_dir, "serve_summary.json", NULL);
   return es_summary_write(sum, path, error);
 }

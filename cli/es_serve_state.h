@@ -16,12 +16,13 @@ typedef struct {
   guint workers;
   EsFaults *faults;      /* NULL: none injected */
   const char *tls_mode;  /* off, server, mutual */
+  const char *upstream;  /* --upstream: the CA this RA obtains certificates from; NULL: none */
   int signal;            /* what stopped the session */
 } EsServeSession;
 
 /* OUT_DIR/serve_summary.json, replaced at the end of each session: the session and the RA/CA's
- * figures under the names of a simulated run's racas.0.* (sim/es_run_results.c), and the
- * faults injected. */
+ * figures under the names of a simulated run's racas.0.* (sim/es_run_results.c), the
+ * faults injected, and "upstream": the CA behind this RA (null: an RA/CA). */
 gboolean es_serve_write_summary(const EsServeSession *s, const char *out_dir, GError **error);
 
 /* --new-ca-state: removes OUT_DIR's raca.db (and its journal), issued.csv, revocations.csv,
