@@ -451,6 +451,10 @@ int es_cmd_serve(int argc, char **argv)
                     "30s)\n", upstream_timeout);
     return 2;
   }
+  if (upstream_timeout != NULL && upstream == NULL) {
+    fprintf(stderr, "enrolsim: serve: --upstream-timeout is for an RA: it needs --upstream\n");
+    return 2;
+  }
   rc.upstream = upstream != NULL;
   if (max_connections < 0 || max_body_memory_mib < 0) {
     fprintf(stderr, "enrolsim: serve: --%s must not be negative\n",

@@ -330,7 +330,8 @@ static void send_request(EsChannel *c)
         evhttp_connection_set_closecb(c->conn, on_close, c);
     }
     if (c->conn != NULL) {
-      evhttp_connection_set_timeout(c->conn, CLIENT_TIMEOUT_S);
+      /* Past a longer timeout of the peer's own, which is the one to report. */
+      evhttp_connection_set_timeout(c->conn, MAX(CLIENT_TIMEOUT_S, (int)MIN(peer->timeout_s, 1e8) + 1));
       evhttp_connection_set_retries(c->conn, 0);
       evhttp_connection_set_max_body_size(c->conn, ES_HTTP_MAX_BODY);
     }

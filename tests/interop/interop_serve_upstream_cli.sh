@@ -25,6 +25,7 @@ refused --upstream "https" --upstream https://127.0.0.1:8443
 refused --upstream "not a number" --upstream 127.0.0.1:cmp
 refused --upstream-timeout "positive duration" --upstream 127.0.0.1:1 --upstream-timeout 0s
 refused --upstream-timeout "positive duration" --upstream 127.0.0.1:1 --upstream-timeout soon
+refused --upstream-timeout "needs --upstream" --upstream-timeout 5s
 
 # Nothing at the CA's address: the RA starts all the same (it posts there only when requests
 # come), stops cleanly, and says where its CA is.
