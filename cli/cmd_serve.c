@@ -347,7 +347,7 @@ int es_cmd_serve(int argc, char **argv)
   gint max_body = 0, max_connections = 0, max_body_memory_mib = 0;
   gboolean overwrite = FALSE, new_state = FALSE, keep_superseded = FALSE, quiet = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
-  g_auto(EsTlsOptions) tls_opts = {.server = TRUE};
+  g_auto(EsTlsOptions) tls_opts = {.server = TRUE}, upstream_tls_opts = {.upstream = TRUE};
   GOptionEntry entries[] = {
     {"pki", 0, 0, G_OPTION_ARG_FILENAME, &pki_opt, "The PKI folder that enrolsim pki init wrote (or the first argument)", "DIR"},
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_opt, "Result folder (or the second argument; default out/serve)", "DIR"},
@@ -376,6 +376,7 @@ int es_cmd_serve(int argc, char **argv)
   g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - serve the RA/CA to real CMP clients");
   g_option_context_add_main_entries(opts, entries, NULL);
   es_tls_options_add(opts, &tls_opts);
+  es_tls_options_add(opts, &upstream_tls_opts);
   g_option_context_set_summary(opts,
     "Serves the operator RA/CA of PKI_DIR (enrolsim pki init) over HTTP (RFC 6712), or HTTPS\n"
     "with --tls-cert (TLS 1.2 or later, renegotiation refused): ir from\n"
@@ -451,8 +452,9 @@ int es_cmd_serve(int argc, char **argv)
                     "30s)\n", upstream_timeout);
     return 2;
   }
-  if (upstream_timeout != NULL && upstream == NULL) {
-    fprintf(stderr, "enrolsim: serve: --upstream-timeout is for an RA: it needs --upstream\n");
+  if ((upstream_timeout != NULL || es_tls_options_used(&upstream_tls_opts)) && upstream == NULL) {
+    fprintf(stderr, "enrolsim: serve: --upstream-timeout and --upstream-tls-* are for an RA: "
+                    "they need --upstream\n");
     return 2;
   }
   rc.upstream = upstream != NULL;
@@ -503,8 +505,12 @@ int es_cmd_serve(int argc, char **argv)
   else
     es_live_tls_free(tls);
   if (s.live != NULL && upstream != NULL) {
-    if (!es_live_set_upstream(s.live, upstream, &error)) {
-      g_prefix_error(&error, "--upstream: ");
+    EsLiveTls *upstream_tls = es_tls_options_context_new(&upstream_tls_opts, &error);
+    if (upstream_tls != NULL)
+      es_live_set0_upstream_tls(s.live, upstream_tls);
+    if (error != NULL || !es_live_set_upstream(s.live, upstream, &error)) {
+      if (upstream_tls != NULL || !es_tls_options_used(&upstream_tls_opts))
+        g_prefix_error(&error, "--upstream: ");
       status = 2;
       goto out;
     }

@@ -187,6 +187,7 @@ void es_live_free(EsLive *live)
   g_free(live->upstream.host);
   g_free(live->upstream.hostport);
   g_free(live->upstream.path);
+  es_live_tls_free(live->upstream.tls);
   g_free(live->page_path);
   g_free(live->page_type);
   es_live_tls_free(live->server_tls);

@@ -39,11 +39,11 @@ gboolean es_live_set_upstream(EsLive *live, const char *target, GError **error)
   const char *text = target != NULL ? target : "";
   const char *rest = text;
   const char *scheme_end = strstr(text, "://");
+  gboolean https = FALSE;
   if (scheme_end != NULL) {
-    if (g_ascii_strncasecmp(text, "https://", 8) == 0)
-      return bad(error, text, "https:// is not supported yet, only plain http://");
-    if (g_ascii_strncasecmp(text, "http://", 7) != 0)
-      return bad(error, text, "only http:// is supported");
+    https = g_ascii_strncasecmp(text, "https://", 8) == 0;
+    if (!https && g_ascii_strncasecmp(text, "http://", 7) != 0)
+      return bad(error, text, "only http:// and https:// are supported");
     rest = scheme_end + 3;
   }
   const char *slash = strchr(rest, '/');
@@ -58,6 +58,15 @@ gboolean es_live_set_upstream(EsLive *live, const char *target, GError **error)
     return bad(error, text, "user information is not supported");
   if (!check_port(text, authority, error))
     return FALSE;
+  if (https != (live->upstream.tls != NULL)) {
+    g_set_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_TLS,
+                https ? "'%s': https:// needs the trust anchors to verify the CA's TLS "
+                        "certificate with (--upstream-tls-trusted)"
+                      : "'%s': TLS settings for the upstream (--upstream-tls-*), but the target "
+                        "is not https://",
+                text);
+    return FALSE;
+  }
   char *host = NULL;
   guint16 port;
   GError *why = NULL;
@@ -74,8 +83,19 @@ gboolean es_live_set_upstream(EsLive *live, const char *target, GError **error)
   live->upstream.host = host;
   live->upstream.port = port;
   live->upstream.hostport = g_steal_pointer(&authority);
+  if (live->upstream.tls != NULL)
+    es_live_tls_default_host(live->upstream.tls, host);
   live->upstream.path = g_strdup(path);
   return TRUE;
+}
+
+void es_live_set0_upstream_tls(EsLive *live, EsLiveTls *tls)
+{
+  g_return_if_fail(live != NULL && tls != NULL && !es_live_tls_is_server(tls));
+  es_live_tls_free(live->upstream.tls);
+  live->upstream.tls = tls;
+  if (live->upstream.host != NULL)
+    es_live_tls_default_host(tls, live->upstream.host);
 }
 
 void es_live_set_upstream_timeout(EsLive *live, double timeout_s)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # serve --upstream (an RA in front of another serve acting as CA), its options alone: a
-# malformed target or timeout is refused with exit status 2 and a message naming the option,
+# malformed target, timeout or TLS setting is refused with exit status 2 and a message naming the option,
 # before OUT_DIR is touched; a well-formed one starts even with no CA there yet, and
 # serve_summary.json says which role the instance had.
 source "$(dirname "$0")/interop_lib.sh"
@@ -25,7 +25,12 @@ refused --upstream "https" --upstream https://127.0.0.1:8443
 refused --upstream "not a number" --upstream 127.0.0.1:cmp
 refused --upstream-timeout "positive duration" --upstream 127.0.0.1:1 --upstream-timeout 0s
 refused --upstream-timeout "positive duration" --upstream 127.0.0.1:1 --upstream-timeout soon
-refused --upstream-timeout "needs --upstream" --upstream-timeout 5s
+refused --upstream-timeout "need --upstream" --upstream-timeout 5s
+refused --upstream-tls- "need --upstream" --upstream-tls-trusted "$tmp/pki/operator-root.pem"
+refused --upstream-tls-trusted "https://" --upstream https://127.0.0.1:8443
+refused --upstream-tls- "not https://" --upstream 127.0.0.1:8443 --upstream-tls-trusted "$tmp/pki/operator-root.pem"
+refused --upstream-tls-trusted "no such file" --upstream https://127.0.0.1:8443 --upstream-tls-trusted "$tmp/none.pem"
+refused --upstream-tls-key "go together" --upstream https://127.0.0.1:8443 --upstream-tls-trusted "$tmp/pki/operator-root.pem" --upstream-tls-cert "$tmp/pki/raca.pem"
 
 # Nothing at the CA's address: the RA starts all the same (it posts there only when requests
 # come), stops cleanly, and says where its CA is.
@@ -36,6 +41,10 @@ stop_serve
 start_serve "$tmp/ra-url" --upstream http://127.0.0.1:1/ca/cmp
 stop_serve
 [ "$(json "$tmp/ra-url" upstream)" = "http://127.0.0.1:1/ca/cmp" ] || fail "serve_summary.json upstream: $(cat "$tmp/ra-url/serve_summary.json")"
+# HTTPS to the CA: the trust anchors are read at the start.
+start_serve "$tmp/ra-tls" --upstream https://127.0.0.1:1 --upstream-tls-trusted "$tmp/pki/operator-root.pem"
+stop_serve
+[ "$(json "$tmp/ra-tls" upstream)" = "https://127.0.0.1:1" ] || fail "serve_summary.json upstream: $(cat "$tmp/ra-tls/serve_summary.json")"
 # Without it, an RA/CA: upstream is null.
 start_serve "$tmp/raca"
 stop_serve

@@ -2,7 +2,8 @@
 # serve --upstream end to end: one serve as the CA, another as an RA in front of it (same PKI
 # folder, OUT_DIRs apart). OpenSSL's client and `enrolsim enrol` enrol through the RA; the CA
 # issues every certificate, the RA none; with the CA stopped the RA answers waiting or an
-# error and keeps serving, and once the CA is back (same port) enrolments go through again.
+# error and keeps serving, and once the CA is back (same port) enrolments go through again;
+# the RA speaks HTTPS to a CA that serves it.
 source "$(dirname "$0")/interop_lib.sh"
 pki=$tmp/pki
 json() { awk -v path="$2" -f "$(dirname "$0")/../support/json_get.awk" "$1/serve_summary.json"; }
@@ -72,4 +73,22 @@ stop "$ca_pid"
 [ "$(json "$tmp/ra" raca.issued)" -eq 0 ] || fail "RA raca.issued: $(cat "$tmp/ra/serve_summary.json")"
 [ "$(json "$tmp/ra" upstream)" = "127.0.0.1:$ca_port" ] || fail "RA upstream: $(cat "$tmp/ra/serve_summary.json")"
 [ "$(n_issued "$tmp/ra")" -eq 0 ] || fail "the RA logged issuances: $(cat "$tmp/ra/issued.csv")"
+
+# HTTPS between them: the CA serves --tls-cert, the RA verifies it with --upstream-tls-trusted.
+lab=$tmp/lab
+lab_tls "$lab"
+start_serve "$tmp/ca-tls" --tls-cert "$lab/server.pem" --tls-key "$lab/server.key"
+ca_pid=$serve_pid ca_port=$port
+start_serve "$tmp/ra-tls" --upstream "https://127.0.0.1:$ca_port" --upstream-tls-trusted "$lab/ca.pem"
+ra_pid=$serve_pid ra_port=$port
+new_key "$tmp/k3"
+timeout 30 openssl cmp -server "127.0.0.1:$ra_port" -path /cmp -cmd ir \
+  -cert "$pki/devices/enb-3.pem" -key "$pki/devices/enb-3.key" -trusted "$pki/vendor-root.pem" \
+  -newkey "$tmp/k3" -subject "/O=Operator/CN=enb-3" -certout "$tmp/c3.pem" >"$tmp/cli3.log" 2>&1 \
+  || fail "openssl cmp ir through the RA, HTTPS to the CA: $(tail -5 "$tmp/cli3.log") / RA: $(tail -5 "$tmp/ra-tls.log")"
+stop "$ra_pid"
+stop "$ca_pid"
+[ "$(n_issued "$tmp/ca-tls")" -eq 1 ] || fail "CA (HTTPS) issued.csv: $(cat "$tmp/ca-tls/issued.csv")"
+[ "$(json "$tmp/ca-tls" tls.handshakes)" -ge 1 ] || fail "no TLS handshake at the CA: $(cat "$tmp/ca-tls/serve_summary.json")"
+[ "$(n_issued "$tmp/ra-tls")" -eq 0 ] || fail "the RA (HTTPS) logged issuances"
 echo "interop_upstream: openssl cmp and enrol ($n eNBs) through an RA in front of serve as CA; the CA issued them all; the RA rode out the CA's absence"

@@ -1,10 +1,12 @@
 /* The live engine's upstream channel (serve --upstream): one engine both serves and posts to
- * the CA behind it on one event base; echo, a refused connection, a CA that never answers, and
- * the targets refused. */
+ * the CA behind it on one event base; echo, over HTTPS too, a refused connection, a CA that
+ * never answers, and the targets refused. */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "engines/es_live.h"
+#include "tests/support/es_test_util.h"
 #include "tests/unit/engines/live_util.h"
 
 typedef struct {
@@ -197,7 +199,6 @@ static void test_targets(void)
     {"127.0.0.1:99999", "out of range"},
     {"127.0.0.1:0", "out of range"},
     {"127.0.0.1:http", "not a number"},
-    {"https://127.0.0.1:8443", "https"},
     {"ftp://127.0.0.1:21", "http://"},
     {"", "no host"},
     {":8080", "no host"},
@@ -214,6 +215,11 @@ static void test_targets(void)
     g_clear_error(&error);
   }
   g_assert_null(es_engine_upstream_open(es_live_get0_engine(live), 0));
+  /* https:// wants a TLS context, and a TLS context wants https://. */
+  GError *error = NULL;
+  g_assert_false(es_live_set_upstream(live, "https://127.0.0.1:8443", &error));
+  g_assert_error(error, ES_LIVE_ERROR, ES_LIVE_ERROR_TLS);
+  g_clear_error(&error);
   const char *good[] = {"127.0.0.1:8080", "http://127.0.0.1:8080", "HTTP://127.0.0.1:8080/",
                         "http://127.0.0.1:8080/ca/cmp", "[::1]:8080", "http://[::1]:8080/x",
                         "localhost:80"};
@@ -225,11 +231,115 @@ static void test_targets(void)
   es_live_free(live);
 }
 
+/* A lab CA and a server certificate for 127.0.0.1 under it, in dir. */
+static void lab_tls(const char *dir, const char *ca_name)
+{
+  g_autofree char *ca = g_build_filename(dir, "ca.pem", NULL);
+  g_autofree char *ca_key = g_build_filename(dir, "ca.key", NULL);
+  g_autofree char *cert = g_build_filename(dir, "server.pem", NULL);
+  g_autofree char *key = g_build_filename(dir, "server.key", NULL);
+  g_autofree char *subject = g_strdup_printf("/CN=%s", ca_name);
+  char *out = NULL;
+  if (es_test_run_openssl(&out, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                          "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca_key, "-out", ca,
+                          "-subj", subject, "-days", "1", "-addext",
+                          "basicConstraints=critical,CA:TRUE", "-addext",
+                          "keyUsage=critical,keyCertSign", NULL) != 0)
+    g_error("lab CA: %s", out);
+  g_free(out);
+  if (es_test_run_openssl(&out, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                          "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                          "-subj", "/CN=127.0.0.1", "-days", "1", "-CA", ca, "-CAkey", ca_key,
+                          "-addext", "subjectAltName=IP:127.0.0.1", "-addext",
+                          "basicConstraints=CA:FALSE", "-addext",
+                          "extendedKeyUsage=serverAuth", NULL) != 0)
+    g_error("lab server certificate: %s", out);
+  g_free(out);
+}
+
+/* An engine serving HTTPS, its upstream that very server, trusting `trusted`. */
+static EsLive *serving_itself_tls(Server *s, const char *dir, const char *trusted)
+{
+  EsLive *live = es_test_live_new();
+  s->live = live;
+  GError *error = NULL;
+  g_autofree char *cert = g_build_filename(dir, "server.pem", NULL);
+  g_autofree char *key = g_build_filename(dir, "server.key", NULL);
+  EsLiveTls *server = es_live_tls_server_new(cert, key, NULL, &error);
+  g_assert_no_error(error);
+  es_live_set0_tls(live, server);
+  es_engine_server_set(es_live_get0_engine(live), 0, on_request, s);
+  g_autofree char *where = es_test_listen_any(live, NULL);
+  EsLiveTls *client = es_live_tls_client_new(trusted, NULL, NULL, NULL, &error);
+  g_assert_no_error(error);
+  es_live_set0_upstream_tls(live, client);
+  g_autofree char *target = g_strdup_printf("https://127.0.0.1:%u/ca", es_live_get_port(live));
+  g_assert_true(es_live_set_upstream(live, target, &error));
+  g_assert_no_error(error);
+  return live;
+}
+
+static void test_https(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("upstream-tls-XXXXXX", NULL);
+  g_autofree char *other = g_build_filename(dir, "other", NULL);
+  g_assert_cmpint(g_mkdir(other, 0700), ==, 0);
+  lab_tls(dir, "Lab CA");
+  lab_tls(other, "Another CA");
+  g_autofree char *ca = g_build_filename(dir, "ca.pem", NULL);
+  g_autofree char *other_ca = g_build_filename(other, "ca.pem", NULL);
+
+  Server s = {0};
+  EsLive *live = serving_itself_tls(&s, dir, ca);
+  EsEngine *e = es_live_get0_engine(live);
+  Client c = {.body = g_byte_array_new()};
+  EsChannel *ch = es_engine_upstream_open(e, 0);
+  post(live, ch, &c, "over TLS");
+  es_test_run_until(live, answered, &c, 5);
+  g_assert_null(c.error);
+  g_assert_cmpint(c.status, ==, 200);
+  g_assert_cmpmem(c.body->data, c.body->len, "over TLS", 8);
+  post(live, ch, &c, "again");
+  es_test_run_until(live, answered, &c, 5);
+  g_assert_cmpint(c.status, ==, 200);
+  es_channel_close(ch, e);
+  es_live_free(live);
+  g_free(s.content_type);
+
+  /* A CA whose certificate does not verify: a transport failure that says so; nothing
+   * reached the server. */
+  Server s2 = {0};
+  live = serving_itself_tls(&s2, dir, other_ca);
+  e = es_live_get0_engine(live);
+  ch = es_engine_upstream_open(e, 0);
+  post(live, ch, &c, "x");
+  es_test_run_until(live, answered, &c, 5);
+  g_assert_cmpint(c.status, ==, 0);
+  g_assert_nonnull(c.error);
+  if (strstr(c.error, "certificate") == NULL)
+    g_error("TLS failure: '%s' does not say the certificate failed", c.error);
+  g_assert_cmpuint(s2.requests, ==, 0);
+  es_channel_close(ch, e);
+  es_live_free(live);
+  client_clear(&c);
+
+  const char *files[] = {"ca.pem", "ca.key", "server.pem", "server.key"};
+  for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+    g_autofree char *a = g_build_filename(dir, files[i], NULL);
+    g_autofree char *b = g_build_filename(other, files[i], NULL);
+    g_unlink(a);
+    g_unlink(b);
+  }
+  g_rmdir(other);
+  g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/live/upstream/echo", test_echo);
   g_test_add_func("/live/upstream/none", test_none);
+  g_test_add_func("/live/upstream/https", test_https);
   g_test_add_func("/live/upstream/refused", test_refused);
   g_test_add_func("/live/upstream/timeout", test_timeout);
   g_test_add_func("/live/upstream/targets", test_targets);
