@@ -119,6 +119,36 @@ static void test_echo(void)
   g_free(s.content_type);
 }
 
+/* [::1]:PORT, where the host has IPv6 loopback. */
+static void test_ipv6(void)
+{
+  Server s = {0};
+  EsLive *live = es_test_live_new();
+  s.live = live;
+  EsEngine *e = es_live_get0_engine(live);
+  es_engine_server_set(e, 0, on_request, &s);
+  GError *error = NULL;
+  if (!es_live_listen(live, "[::1]:0", NULL, &error)) {
+    g_test_skip(error->message);
+    g_error_free(error);
+    es_live_free(live);
+    return;
+  }
+  g_autofree char *target = g_strdup_printf("http://[::1]:%u/", es_live_get_port(live));
+  g_assert_true(es_live_set_upstream(live, target, &error));
+  Client c = {.body = g_byte_array_new()};
+  EsChannel *ch = es_engine_upstream_open(e, 0);
+  post(live, ch, &c, "v6");
+  es_test_run_until(live, answered, &c, 5);
+  g_assert_null(c.error);
+  g_assert_cmpint(c.status, ==, 200);
+  g_assert_cmpmem(c.body->data, c.body->len, "v6", 2);
+  es_channel_close(ch, e);
+  es_live_free(live);
+  client_clear(&c);
+  g_free(s.content_type);
+}
+
 static void test_none(void)
 {
   EsLive *live = es_test_live_new();
@@ -338,6 +368,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/live/upstream/echo", test_echo);
+  g_test_add_func("/live/upstream/ipv6", test_ipv6);
   g_test_add_func("/live/upstream/none", test_none);
   g_test_add_func("/live/upstream/https", test_https);
   g_test_add_func("/live/upstream/refused", test_refused);
