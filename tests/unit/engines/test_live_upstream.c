@@ -12,6 +12,7 @@
 typedef struct {
   EsLive *live;
   gboolean hold;             /* keep the request unanswered */
+  guint busy_s;              /* > 0: answer 503 with this Retry-After */
   EsExchange *held;
   guint requests;
   char *content_type;
@@ -24,6 +25,10 @@ static void on_request(void *arg, EsExchange *x, const char *content_type, const
   s->requests++;
   g_free(s->content_type);
   s->content_type = g_strdup(content_type);
+  if (s->busy_s > 0) {
+    es_engine_reply_unavailable(es_live_get0_engine(s->live), x, s->busy_s);
+    return;
+  }
   if (s->hold) {
     g_assert_null(s->held);
     s->held = x;
@@ -35,6 +40,7 @@ static void on_request(void *arg, EsExchange *x, const char *content_type, const
 typedef struct {
   guint calls;
   int status;
+  guint retry_after_s;
   char *error;
   char *content_type;
   GByteArray *body;
@@ -45,6 +51,7 @@ static void on_response(void *arg, const EsResponse *r)
   Client *c = arg;
   c->calls++;
   c->status = r->http_status;
+  c->retry_after_s = r->retry_after_s;
   g_free(c->error);
   c->error = g_strdup(r->error);
   g_free(c->content_type);
@@ -106,6 +113,14 @@ static void test_echo(void)
   g_assert_cmpint(c.status, ==, 200);
   g_assert_cmpmem(c.body->data, c.body->len, "certConf", 8);
   g_assert_cmpuint(s.requests, ==, 2);
+  /* A CA too busy: 503 and its Retry-After, as an eNB's channel reports them. */
+  s.busy_s = 7;
+  post(live, ch, &c, "busy?");
+  es_test_run_until(live, answered, &c, 5);
+  g_assert_null(c.error);
+  g_assert_cmpint(c.status, ==, 503);
+  g_assert_cmpuint(c.retry_after_s, ==, 7);
+  s.busy_s = 0;
   es_channel_close(ch, e);
   /* One left open, with a post in flight: es_live_free closes it. */
   s.hold = TRUE;
