@@ -11,6 +11,7 @@
 
 #include "cli/cmd.h"
 #include "cli/es_live_progress.h"
+#include "cli/es_serve_state.h"
 #include "cli/es_tls_options.h"
 #include "nodes/es_cmp.h"
 #include "engines/es_faults.h"
@@ -21,8 +22,6 @@
 #include "nodes/es_raca_store.h"
 #include "config/es_config.h"
 #include "pki/es_pki_config.h"
-#include "results/es_summary.h"
-#include "sim/es_collector.h"
 
 typedef struct {
   EsLive *live;
@@ -331,67 +330,6 @@ static gboolean open_logs(Serve *s, GError **error)
   return TRUE;
 }
 
-/* --new-ca-state: the files of the CA state serve keeps in OUT_DIR (serve_summary.json, the
- * last session's figures, too). */
-static const char *const state_files[] = {
-  "raca.db", "raca.db-wal", "raca.db-shm", "issued.csv", "revocations.csv", "crl.pem",
-  "serve_summary.json",
-};
-
-/* OUT_DIR/serve_summary.json, replaced at the end of each session: the session and the RA/CA's
- * figures under the names of a simulated run's racas.0.* (sim/es_run_results.c), and the
- * faults injected. */
-static gboolean write_summary(const Serve *s, const char *out_dir, guint workers, int signal,
-                              GError **error)
-{
-  double duration = es_engine_now(es_live_get0_engine(s->live));
-  g_autoptr(EsSummary) sum = es_summary_new();
-  GDateTime *start = g_date_time_new_from_unix_utc(s->epoch);
-  g_autofree char *started = start != NULL ? g_date_time_format(start, "%Y-%m-%dT%H:%M:%SZ")
-                                           : NULL;
-  if (start != NULL)
-    g_date_time_unref(start);
-  es_summary_set_string(sum, "session.started_at", started);
-  es_summary_set_double(sum, "session.duration_s", duration);
-  es_summary_set_string(sum, "session.stopped_by", es_summary_signal_name(signal));
-  EsRacaStats st;
-  es_raca_get_stats(s->raca, &st);
-  es_collector_summary_set_raca(sum, "raca", workers, &st, duration);
-  EsFaultsStats fs = {0};
-  if (s->faults != NULL)
-    es_faults_get_stats(s->faults, &fs);
-  char key[48];
-  for (guint k = 0; k < ES_FAULT_KINDS; k++) {
-    g_snprintf(key, sizeof key, "faults.%s", es_faults_kind_name(k));
-    es_summary_set_uint(sum, key, fs.count[k]);
-  }
-  es_summary_set_uint(sum, "faults.lost_transactions", fs.lost_transactions);
-  EsLiveServerStats ls;
-  es_live_get_server_stats(s->live, NULL, &ls);
-  es_summary_set_string(sum, "tls.mode", s->tls_mode);
-  es_summary_set_uint(sum, "tls.handshakes", ls.tls_handshakes);
-  es_summary_set_uint(sum, "tls.resumed", ls.tls_resumed);
-  es_summary_set_uint(sum, "tls.failed", ls.tls_failures);
-  g_autofree char *path = g_build_filename(out_dir, "serve_summary.json", NULL);
-  return es_summary_write(sum, path, error);
-}
-
-static gboolean remove_state(const char *out_dir, GError **error)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS(state_files); i++) {
-    char *path = g_build_filename(out_dir, state_files[i], NULL);
-    if (g_unlink(path) != 0 && errno != ENOENT) {
-      int err = errno;
-      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot remove %s: %s",
-                  path, g_strerror(err));
-      g_free(path);
-      return FALSE;
-    }
-    g_free(path);
-  }
-  return TRUE;
-}
-
 static gboolean write_port_file(const char *path, guint16 port, GError **error)
 {
   char text[16];
@@ -403,12 +341,13 @@ int es_cmd_serve(int argc, char **argv)
 {
   g_autofree char *listen = NULL, *confirm = NULL, *confirm_wait = NULL, *validity = NULL,
                   *crl_validity = NULL, *idle = NULL, *port_file = NULL, *request_timeout = NULL,
-                  *harden = NULL, *message_time_window = NULL, *scenario_file = NULL;
+                  *harden = NULL, *message_time_window = NULL, *scenario_file = NULL,
+                  *upstream = NULL, *upstream_timeout = NULL;
   g_auto(GStrv) sets = NULL;
   gint max_body = 0, max_connections = 0, max_body_memory_mib = 0;
   gboolean overwrite = FALSE, new_state = FALSE, keep_superseded = FALSE, quiet = FALSE;
   g_autofree char *pki_opt = NULL, *out_opt = NULL;
-  g_auto(EsTlsOptions) tls_opts = {.server = TRUE};
+  g_auto(EsTlsOptions) tls_opts = {.server = TRUE}, upstream_tls_opts = {.upstream = TRUE};
   GOptionEntry entries[] = {
     {"pki", 0, 0, G_OPTION_ARG_FILENAME, &pki_opt, "The PKI folder that enrolsim pki init wrote (or the first argument)", "DIR"},
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_opt, "Result folder (or the second argument; default out/serve)", "DIR"},
@@ -430,11 +369,14 @@ int es_cmd_serve(int argc, char **argv)
     {"keep-superseded", 0, 0, G_OPTION_ARG_NONE, &keep_superseded, "raca.keep_superseded=true: do not revoke the certificate a confirmed kur or re-enrolment replaces", NULL},
     {"new-ca-state", 0, 0, G_OPTION_ARG_NONE, &new_state, "Start a new CA state: remove OUT_DIR's raca.db, issued.csv, revocations.csv, crl.pem and serve_summary.json first (serials start again at 0100)", NULL},
     {"overwrite", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &overwrite, "Refused: serve resumes its state; see --new-ca-state", NULL},
+    {"upstream", 0, 0, G_OPTION_ARG_STRING, &upstream, "Be an RA in front of the CA serving at TARGET (another enrolsim serve, or any CMP server that accepts the RA's protection): requests are verified here and their certificates obtained from the CA there", "TARGET"},
+    {"upstream-timeout", 0, 0, G_OPTION_ARG_STRING, &upstream_timeout, "With --upstream: a request to the CA not answered this long after it was sent fails (default 30s)", "DURATION"},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors and the listening line", NULL},
     {NULL}};
   g_autoptr(GOptionContext) opts = g_option_context_new("[--pki] PKI_DIR [[--out] OUT_DIR] - serve the RA/CA to real CMP clients");
   g_option_context_add_main_entries(opts, entries, NULL);
   es_tls_options_add(opts, &tls_opts);
+  es_tls_options_add(opts, &upstream_tls_opts);
   g_option_context_set_summary(opts,
     "Serves the operator RA/CA of PKI_DIR (enrolsim pki init) over HTTP (RFC 6712), or HTTPS\n"
     "with --tls-cert (TLS 1.2 or later, renegotiation refused): ir from\n"
@@ -445,7 +387,8 @@ int es_cmd_serve(int argc, char **argv)
     "stops it: certificates still awaiting certConf are revoked, the final CRL written, the\n"
     "session's figures written to OUT_DIR/serve_summary.json, exit status 0 (1 when a write\n"
     "failed). A scenario's [faults] (--set faults.http_500=0.1, ...) make it misbehave on\n"
-    "purpose, to test CMP clients.");
+    "purpose, to test CMP clients. With --upstream it is an RA in front of another serve (or\n"
+    "any CMP server) acting as CA.");
   GError *error = NULL;
   if (!g_option_context_parse(opts, &argc, &argv, &error))
     return es_cmd_fail("serve", error, 2);
@@ -502,6 +445,19 @@ int es_cmd_serve(int argc, char **argv)
             request_timeout);
     return 2;
   }
+  double upstream_s = ES_LIVE_UPSTREAM_TIMEOUT_S;
+  if (upstream_timeout != NULL
+      && (!es_parse_duration(upstream_timeout, &upstream_s) || !(upstream_s > 0))) {
+    fprintf(stderr, "enrolsim: serve: --upstream-timeout: '%s' is not a positive duration (e.g. "
+                    "30s)\n", upstream_timeout);
+    return 2;
+  }
+  if ((upstream_timeout != NULL || es_tls_options_used(&upstream_tls_opts)) && upstream == NULL) {
+    fprintf(stderr, "enrolsim: serve: --upstream-timeout and --upstream-tls-* are for an RA: "
+                    "they need --upstream\n");
+    return 2;
+  }
+  rc.upstream = upstream != NULL;
   if (max_connections < 0 || max_body_memory_mib < 0) {
     fprintf(stderr, "enrolsim: serve: --%s must not be negative\n",
             max_connections < 0 ? "max-connections" : "max-body-memory");
@@ -548,6 +504,18 @@ int es_cmd_serve(int argc, char **argv)
     es_live_set0_tls(s.live, tls);
   else
     es_live_tls_free(tls);
+  if (s.live != NULL && upstream != NULL) {
+    EsLiveTls *upstream_tls = es_tls_options_context_new(&upstream_tls_opts, &error);
+    if (upstream_tls != NULL)
+      es_live_set0_upstream_tls(s.live, upstream_tls);
+    if (error != NULL || !es_live_set_upstream(s.live, upstream, &error)) {
+      if (upstream_tls != NULL || !es_tls_options_used(&upstream_tls_opts))
+        g_prefix_error(&error, "--upstream: ");
+      status = 2;
+      goto out;
+    }
+    es_live_set_upstream_timeout(s.live, upstream_s);
+  }
   if (s.live == NULL
       || !es_live_listen(s.live, listen != NULL ? listen : "127.0.0.1:8080", &limits, &error))
     goto out;
@@ -557,7 +525,7 @@ int es_cmd_serve(int argc, char **argv)
                 out_dir, g_strerror(err));
     goto out;
   }
-  if (new_state && !remove_state(out_dir, &error))
+  if (new_state && !es_serve_remove_state(out_dir, &error))
     goto out;
   s.store = es_raca_store_open(db_path, es_pki_get0_operator_root(pki), &error);
   if (s.store == NULL) {
@@ -612,6 +580,8 @@ int es_cmd_serve(int argc, char **argv)
          es_live_get_port(s.live),
          tls == NULL ? "" : tls_opts.client_ca != NULL ? " (HTTPS, client certificates required)"
                                                        : " (HTTPS)");
+  if (upstream != NULL && !quiet)
+    printf("an RA in front of the CA at %s\n", upstream);
   fflush(stdout);
   EsLiveProgress *progress =
       quiet ? NULL : es_live_progress_new(es_live_get0_engine(s.live), progress_line, &s);
@@ -635,7 +605,10 @@ int es_cmd_serve(int argc, char **argv)
     goto out;
   /* After a failed write the summary is tried all the same (the exit status is 1 anyway). */
   GError *summary_error = NULL;
-  if (!write_summary(&s, out_dir, rc.workers, es_live_get_signal(s.live), &summary_error)) {
+  EsServeSession session = {.live = s.live, .epoch = s.epoch, .raca = s.raca,
+                            .workers = rc.workers, .faults = s.faults, .tls_mode = s.tls_mode,
+                            .upstream = upstream, .signal = es_live_get_signal(s.live)};
+  if (!es_serve_write_summary(&session, out_dir, &summary_error)) {
     if (s.error == NULL) {
       error = summary_error;
       goto out;

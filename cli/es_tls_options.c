@@ -17,7 +17,15 @@ void es_tls_options_add(GOptionContext *ctx, EsTlsOptions *o)
     {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o->key, "The key of --tls-cert (PEM)", "FILE"},
     {NULL},
   };
-  g_option_context_add_main_entries(ctx, o->server ? server : client, NULL);
+  GOptionEntry upstream[] = {
+    {"upstream-tls-trusted", 0, 0, G_OPTION_ARG_FILENAME, &o->trusted, "With --upstream https://...: the CA's certificate must verify against these (PEM) and name its host", "FILE"},
+    {"upstream-tls-host", 0, 0, G_OPTION_ARG_STRING, &o->host, "The name or address the CA's certificate must carry (default the host of --upstream)", "NAME"},
+    {"upstream-tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &o->cert, "The RA's client certificate chain, for a CA that asks for one (PEM)", "FILE"},
+    {"upstream-tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o->key, "The key of --upstream-tls-cert (PEM)", "FILE"},
+    {NULL},
+  };
+  g_option_context_add_main_entries(ctx, o->server ? server : o->upstream ? upstream : client,
+                                    NULL);
 }
 
 gboolean es_tls_options_used(const EsTlsOptions *o)
@@ -26,9 +34,21 @@ gboolean es_tls_options_used(const EsTlsOptions *o)
          || o->host != NULL;
 }
 
-static EsLiveTls *refuse(GError **error, const char *text)
+/* Messages name the options --tls-*; serve's for its CA are --upstream-tls-*. */
+static void rename_options(const EsTlsOptions *o, GError *error)
 {
-  g_set_error_literal(error, ES_LIVE_ERROR, ES_LIVE_ERROR_TLS, text);
+  if (!o->upstream || error == NULL)
+    return;
+  g_auto(GStrv) parts = g_strsplit(error->message, "--tls-", -1);
+  g_free(error->message);
+  error->message = g_strjoinv("--upstream-tls-", parts);
+}
+
+static EsLiveTls *refuse(GError **error, const EsTlsOptions *o, const char *text)
+{
+  GError *why = g_error_new_literal(ES_LIVE_ERROR, ES_LIVE_ERROR_TLS, text);
+  rename_options(o, why);
+  g_propagate_error(error, why);
   return NULL;
 }
 
@@ -37,17 +57,22 @@ EsLiveTls *es_tls_options_context_new(const EsTlsOptions *o, GError **error)
   if (!es_tls_options_used(o))
     return NULL;
   if ((o->cert != NULL) != (o->key != NULL))
-    return refuse(error, "--tls-cert and --tls-key go together");
+    return refuse(error, o, "--tls-cert and --tls-key go together");
   if (o->server) {
     if (o->cert == NULL)
-      return refuse(error, "--tls-client-ca needs --tls-cert and --tls-key: serve HTTPS first");
+      return refuse(error, o, "--tls-client-ca needs --tls-cert and --tls-key: serve HTTPS first");
     return es_live_tls_server_new(o->cert, o->key, o->client_ca, error);
   }
   if (o->trusted == NULL)
-    return refuse(error, o->host != NULL ? "--tls-host needs --tls-trusted"
+    return refuse(error, o, o->host != NULL ? "--tls-host needs --tls-trusted"
                                          : "--tls-cert needs --tls-trusted: what should the "
                                            "server's certificate verify against?");
-  return es_live_tls_client_new(o->trusted, o->cert, o->key, o->host, error);
+  GError *why = NULL;
+  EsLiveTls *tls = es_live_tls_client_new(o->trusted, o->cert, o->key, o->host, &why);
+  rename_options(o, why);
+  if (why != NULL)
+    g_propagate_error(error, why);
+  return tls;
 }
 
 void es_tls_options_append(const EsTlsOptions *o, GString *line)
@@ -60,7 +85,8 @@ void es_tls_options_append(const EsTlsOptions *o, GString *line)
   for (gsize i = 0; i < G_N_ELEMENTS(opts); i++) {
     if (opts[i].value != NULL) {
       g_autofree char *quoted = g_shell_quote(opts[i].value);
-      g_string_append_printf(line, " %s %s", opts[i].name, quoted);
+      g_string_append_printf(line, " %s%s %s", o->upstream ? "--upstream-" : "",
+                             opts[i].name + (o->upstream ? 2 : 0), quoted);
     }
   }
 }

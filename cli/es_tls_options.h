@@ -1,5 +1,6 @@
-/* The TLS options of serve (--tls-cert, --tls-key, --tls-client-ca) and of the live clients,
- * enrol and calibrate (--tls-trusted, --tls-cert, --tls-key, --tls-host), parsed once here. */
+/* The TLS options of serve (--tls-cert, --tls-key, --tls-client-ca), of the live clients,
+ * enrol and calibrate (--tls-trusted, --tls-cert, --tls-key, --tls-host), and of serve as a
+ * client of the CA behind it (the same as --upstream-tls-*), parsed once here. */
 #ifndef ES_TLS_OPTIONS_H
 #define ES_TLS_OPTIONS_H
 
@@ -9,6 +10,7 @@
 
 typedef struct {
   gboolean server;
+  gboolean upstream;            /* a client's options, named --upstream-tls-* */
   char *cert, *key, *client_ca; /* serve; cert and key also a client's own */
   char *trusted, *host;         /* clients */
 } EsTlsOptions;

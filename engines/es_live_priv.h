@@ -1,5 +1,5 @@
-/* What the live engine's files share (es_live.c: clock, timers, client channels, set-up;
- * es_live_server.c: the RA/CA's server). Private to engines/. */
+/* What the live engine's files share (es_live.c: clock, timers, set-up; es_live_client.c:
+ * client channels; es_live_server.c: the RA/CA's server). Private to engines/. */
 #ifndef ES_LIVE_PRIV_H
 #define ES_LIVE_PRIV_H
 
@@ -19,6 +19,18 @@ struct EsExchange {
   GList link;                      /* in live->exchanges */
 };
 
+/* Where a kind of channel posts: the eNBs' RA/CA (es_live_set_target) or the CA behind this
+ * RA (es_live_set_upstream). */
+typedef struct {
+  char *host;                      /* NULL: not set */
+  guint16 port;
+  char *hostport;                  /* for the Host header */
+  char *path;
+  EsLiveTls *tls;                  /* NULL: plain HTTP */
+  double timeout_s;                /* a post not answered by then fails; 0: the caller's own
+                                    * timeout decides (libevent's backs it up) */
+} EsLivePeer;
+
 struct EsLive {
   EsEngine engine;
   struct event_base *base;
@@ -27,10 +39,8 @@ struct EsLive {
   double epoch_fraction;
   GHashTable *timers;              /* &Timer.id -> Timer */
   guint64 next_timer;
-  char *target_host;
-  guint16 target_port;
-  char *target_hostport;           /* for the Host header */
-  char *path;
+  EsLivePeer target;               /* the eNB channels' */
+  EsLivePeer upstream;             /* the upstream channels' (serve --upstream) */
   GQueue channels;
   GQueue doomed;                   /* evhttp_connection, freed outside libevent's frames */
   struct event *reaper;
@@ -44,8 +54,9 @@ struct EsLive {
   void *page_arg;
   struct event *sigint, *sigterm;
   int signal;
-  EsLiveTls *server_tls, *client_tls; /* NULL: plain HTTP */
-  GHashTable *client_errors;       /* transport failures, HTTP errors: text -> count */
+  EsLiveTls *server_tls;           /* NULL: plain HTTP */
+  GHashTable *client_errors;       /* the eNB channels' transport failures, HTTP errors:
+                                    * text -> count */
 };
 
 /* A delay as libevent wants it (negative or NaN: now). */
@@ -68,6 +79,16 @@ void es_live_tls_shutdown(struct bufferevent *bev);
 /* Why a TLS connection failed (the certificate check, else OpenSSL's last error) into buf;
  * empty when TLS has nothing to say. */
 void es_live_tls_describe_failure(struct bufferevent *bev, char *buf, gsize size);
+
+/* The client's part of the engine API (es_live_client.c). */
+EsChannel *es_live_channel_open(EsEngine *engine, guint enb);
+void es_live_channel_post(EsChannel *c, const char *content_type, const guint8 *body, gsize len,
+                          EsResponseFn fn, void *arg);
+void es_live_channel_close(EsChannel *c);
+EsChannel *es_live_upstream_open(EsEngine *engine, guint raca);
+/* The reaper of dead connections, at es_live_new; closes every channel, at es_live_free. */
+void es_live_client_init(EsLive *live);
+void es_live_client_free(EsLive *live);
 
 /* The server's part of the engine API. */
 void es_live_server_set(EsEngine *engine, guint raca, EsRequestFn fn, void *arg);
