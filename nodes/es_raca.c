@@ -568,7 +568,7 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
       es_engine_timer_cancel(raca->engine, t->confirm_timer);
     t->confirm_timer = 0;
     if (raca->engine != NULL)
-      t->confirm_timer = es_engine_timer_add(raca->engine, raca->config.confirm_wait_s,
+      t->confirm_timer = es_engine_timer_add(raca->engine, es_raca_confirm_wait_s(t),
                                              on_confirm_wait_expired, t);
     es_raca_journal_pending(raca, t, out);
   } else if (type == ES_CMP_CERTCONF) {

@@ -99,7 +99,7 @@ void es_raca_journal_pending(EsRaca *raca, Transaction *t, GBytes *out)
   GBytes *client = t->client != NULL ? der_of(t->client) : NULL;
   GError *error = NULL;
   journal_done(es_raca_store_set_pending(raca->store, X509_get0_serialNumber(t->cert), t->id,
-                                         t->type, t->nonce, wall_now(raca) + raca->config.confirm_wait_s,
+                                         t->type, t->nonce, wall_now(raca) + es_raca_confirm_wait_s(t),
                                          client, t->answered.request[0], out, &error),
                error);
   if (client != NULL)

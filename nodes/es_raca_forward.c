@@ -576,6 +576,12 @@ void es_raca_trust_sender(Transaction *t, const EsCmpHeader *h)
   X509_NAME_free(sender);
 }
 
+double es_raca_confirm_wait_s(const Transaction *t)
+{
+  const EsRacaConfig *c = &t->raca->config;
+  return t->via_ra ? 2 * c->confirm_wait_s + c->check_after_s : c->confirm_wait_s;
+}
+
 gboolean es_raca_signed_by_ra(Transaction *t, const OSSL_CMP_MSG *req)
 {
   /* Path validation only proves an operator certificate signed: pinning the RA's own makes

@@ -206,6 +206,10 @@ void es_raca_forward_end(Transaction *t, int cause);
 /* A new transaction whose request came from an RA (its sender the RA's name) trusts the
  * operator root, where the RA's certificate chains, and accepts POP raVerified. */
 void es_raca_trust_sender(Transaction *t, const EsCmpHeader *h);
+/* How long `t` waits for its certConf: an RA's carries its eNB's verdict, which can take the
+ * RA's own confirm-wait after polling for as long, so it is given twice that plus a checkAfter
+ * (the CA takes the RAs' keys for its own). */
+double es_raca_confirm_wait_s(const Transaction *t);
 /* Whether the request that opened `t` is protected by the RA certificate this CA knows. */
 gboolean es_raca_signed_by_ra(Transaction *t, const OSSL_CMP_MSG *req);
 

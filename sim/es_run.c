@@ -218,9 +218,6 @@ EsRacaConfig es_run_ca_config(const EsRacaConfig *config)
   ca.workers = config->ca_workers;
   ca.queue_limit = config->ca_queue_limit;
   ca.ir_service_s = ca.kur_service_s = config->ca_service_s;
-  /* The RA's certConf carries its eNB's verdict, which can take the RA's confirm-wait after
-   * polling for as long: the CA waits longer than that. */
-  ca.confirm_wait_s = 2 * config->confirm_wait_s + config->check_after_s;
   return ca;
 }
 

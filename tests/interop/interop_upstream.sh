@@ -3,7 +3,7 @@
 # folder, OUT_DIRs apart). OpenSSL's client and `enrolsim enrol` enrol through the RA; the CA
 # issues every certificate, the RA none; with the CA stopped the RA answers waiting or an
 # error and keeps serving, and once the CA is back (same port) enrolments go through again;
-# the RA speaks HTTPS to a CA that serves it.
+# a slow CA makes both hops poll; the RA speaks HTTPS to a CA that serves it.
 source "$(dirname "$0")/interop_lib.sh"
 pki=$tmp/pki
 json() { awk -v path="$2" -f "$(dirname "$0")/../support/json_get.awk" "$1/serve_summary.json"; }
@@ -73,6 +73,30 @@ stop "$ca_pid"
 [ "$(json "$tmp/ra" raca.issued)" -eq 0 ] || fail "RA raca.issued: $(cat "$tmp/ra/serve_summary.json")"
 [ "$(json "$tmp/ra" upstream)" = "127.0.0.1:$ca_port" ] || fail "RA upstream: $(cat "$tmp/ra/serve_summary.json")"
 [ "$(n_issued "$tmp/ra")" -eq 0 ] || fail "the RA logged issuances: $(cat "$tmp/ra/issued.csv")"
+
+# A CA that approves in 3 s behind an RA that holds an answer 1 s: the RA answers openssl cmp
+# `waiting` and polls the CA meanwhile; openssl cmp polls the RA until the certificate is there.
+start_serve "$tmp/ca-slow" --set raca.approval_delay=3s --set raca.check_after=1s
+ca_pid=$serve_pid ca_port=$port
+start_serve "$tmp/ra-slow" --upstream "127.0.0.1:$ca_port" --set raca.poll_threshold=1s \
+  --set raca.check_after=1s
+ra_pid=$serve_pid ra_port=$port
+new_key "$tmp/k4"
+t0=$(date +%s.%N)
+timeout 30 openssl cmp -server "127.0.0.1:$ra_port" -path /cmp -cmd ir \
+  -cert "$pki/devices/enb-4.pem" -key "$pki/devices/enb-4.key" -trusted "$pki/vendor-root.pem" \
+  -newkey "$tmp/k4" -subject "/O=Operator/CN=enb-4" -certout "$tmp/c4.pem" >"$tmp/cli4.log" 2>&1 \
+  || fail "openssl cmp ir through the RA, slow CA: $(tail -5 "$tmp/cli4.log") / RA: $(tail -5 "$tmp/ra-slow.log")"
+t1=$(date +%s.%N)
+grep -q "received POLLREP" "$tmp/cli4.log" || fail "openssl cmp did not poll the RA: $(cat "$tmp/cli4.log")"
+grep -q "received ip/cp/kup after polling" "$tmp/cli4.log" || fail "no ip after polling the RA"
+awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 3) }' || fail "a certificate before the CA's approval delay"
+stop "$ra_pid"
+stop "$ca_pid"
+[ "$(n_issued "$tmp/ca-slow")" -eq 1 ] || fail "slow CA issued.csv: $(cat "$tmp/ca-slow/issued.csv")"
+[ "$(json "$tmp/ca-slow" raca.confirmed)" -eq 1 ] || fail "slow CA: the RA's certConf did not confirm: $(cat "$tmp/ca-slow/serve_summary.json")"
+# The CA answered the RA `waiting` and the RA polled it: requests beyond ir and certConf.
+[ "$(json "$tmp/ca-slow" raca.requests)" -ge 3 ] || fail "slow CA: the RA did not poll it: $(cat "$tmp/ca-slow/serve_summary.json")"
 
 # HTTPS between them: the CA serves --tls-cert, the RA verifies it with --upstream-tls-trusted.
 lab=$tmp/lab
