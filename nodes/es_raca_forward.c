@@ -408,8 +408,10 @@ static Upstream *probe(EsRaca *raca, const guint8 *der, gsize len, GBytes *id,
 {
   guint n_extra = 0;
   gsize extra_size = 0;
+  const EsRacaConfig *c = &raca->config;
   if (es_cmp_peek_extra_certs(der, len, &n_extra, &extra_size)
-      && (n_extra > raca->config.max_extra_certs || extra_size > raca->config.max_extra_certs_size))
+      && ((c->max_extra_certs > 0 && n_extra > c->max_extra_certs)
+          || (c->max_extra_certs_size > 0 && extra_size > c->max_extra_certs_size)))
     return NULL;
   int failure = 0;
   if (raca->config.harden && es_raca_stale_why(raca, h, arrived, &failure) != NULL)

@@ -1,6 +1,7 @@
 /* Fuzzes the RA/CA's request path: DER decoding, CMP validation and processing of whatever
- * arrives, including replays of valid requests mutated by the fuzzer; and the same input as a
- * sequence of messages to an RA/CA whose CA approves late (`waiting`, pollReq, pollRep). */
+ * arrives, including replays of valid requests mutated by the fuzzer; the same input as a
+ * sequence of messages to an RA/CA whose CA approves late (`waiting`, pollReq, pollRep); and
+ * as a sequence to an RA in front of a CA (a request checked, then forwarded or refused). */
 #include "tests/fuzz/fuzz_common.h"
 
 #include <openssl/err.h>
@@ -61,6 +62,47 @@ static void process_sequence(const EsFuzzWorld *w, const uint8_t *data, size_t s
   es_loop_engine_free(loop);
 }
 
+static void on_answer(void *arg, const EsResponse *r)
+{
+  (void)r;
+  *(gboolean *)arg = TRUE;
+}
+
+/* Up to six DER messages posted in turn, through the engine and the RA's queue, to an RA
+ * (held answers up to 0.5 s, checkAfter 1 s) in front of a CA that approves in 1 s. */
+static void process_split(const EsFuzzWorld *w, const uint8_t *data, size_t size)
+{
+  EsLoopEngine *loop = es_loop_engine_new(0.001);
+  EsEngine *engine = es_loop_engine_get0_engine(loop);
+  EsRacaConfig c = {.confirm_wait_s = 30, .workers = 1, .epoch = ES_FUZZ_EPOCH,
+                    .cert_validity_s = 86400, .seed = 1, .check_after_s = 1,
+                    .poll_threshold_s = 0.5, .upstream = TRUE};
+  EsRaca *ra = es_raca_new(&c, w->pki, engine, NULL);
+  c.upstream = FALSE;
+  c.approval_delay_s = 1;
+  c.seed = 2;
+  EsRaca *ca = es_raca_new(&c, w->pki, engine, NULL);
+  if (ra != NULL && ca != NULL) {
+    es_raca_attach(ra, 0);
+    es_raca_attach(ca, 1);
+    EsChannel *ch = es_engine_channel_open(engine, 1);
+    size_t off = 0, len;
+    for (int i = 0; i < 6 && (len = der_length(data + off, size - off)) > 0; i++) {
+      gboolean answered = FALSE;
+      es_channel_post(ch, engine, "application/pkixcmp", data + off, len, on_answer, &answered);
+      off += len;
+      es_loop_engine_run(loop, es_engine_now(engine) + 3);
+      if (!answered)
+        break;
+    }
+    es_channel_close(ch, engine);
+    es_loop_engine_run(loop, es_engine_now(engine) + 100);
+  }
+  es_raca_free(ra);
+  es_raca_free(ca);
+  es_loop_engine_free(loop);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   const EsFuzzWorld *w = es_fuzz_world();
@@ -79,6 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   es_raca_expire_all(raca);
   ERR_clear_error();
   process_sequence(w, data, size);
+  ERR_clear_error();
+  process_split(w, data, size);
   ERR_clear_error();
   return 0;
 }
