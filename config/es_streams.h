@@ -34,6 +34,10 @@
 #define ES_STREAM_RACA_APPROVAL G_GUINT64_CONSTANT(0x7ac0000000000003)
 /* An RA's own requests to the CA behind it (raca.upstream): their nonces and signatures. */
 #define ES_STREAM_RACA_UPSTREAM G_GUINT64_CONSTANT(0x7ac0000000000004)
+/* rollout.start = enrolled: the installed base's issue dates, keys and signatures. */
+#define ES_STREAM_INSTALLED G_GUINT64_CONSTANT(0x9e1a000000000008)
+/* enb.renew_window: each renewal's share of the window. */
+#define ES_STREAM_RENEWAL G_GUINT64_CONSTANT(0x9e1a000000000009)
 
 /* Seeds derived from the run's: RA/CA r >= 1 gets seed + r * step (RA/CA 0 keeps the run's,
  * as with one RA/CA); the rogue RA/CA gets seed ^ ES_STREAM_HOSTILE_PKI. */

@@ -417,7 +417,7 @@ static void on_send_due(void *arg)
   e->timer = 0;
   if (e->channel == NULL)
     e->channel = es_engine_channel_open(enb->engine, enb->number);
-  if (e->request_type == ES_CMP_IR) {
+  if (e->request_type == ES_CMP_IR || e->request_type == ES_CMP_KUR) {
     if (!e->busy)
       enb->attempts++;
     step(enb, ES_ENB_STEP_IR_SENT);
@@ -518,8 +518,9 @@ static void count_in_flight(EsEnb *enb)
 
 static void begin_transaction(EsEnb *enb, EsEnbOperation op)
 {
-  if (op == ES_ENB_ENROL)
-    step(enb, ES_ENB_STEP_START);
+  /* The recorder keeps the first: an enrolment's row is its enrolment's, an installed eNB's
+   * its first renewal's. */
+  step(enb, ES_ENB_STEP_START);
   if (!new_transaction(enb, op)) {
     done(enb, ES_ENB_OUTCOME_INTERNAL_ERROR, NULL, FALSE);
     return;

@@ -39,6 +39,10 @@ typedef struct {
                               * Retry-After is waited at least, scaled by [1, 1 + jitter] */
   double renew_after_s;      /* enb.renew_after   0s (never): the run asks for a kur this long
                               * after an enrolment */
+  double renew_before_s;     /* enb.renew_before  0s (never): the run asks for a kur this long
+                              * before the certificate held expires, less ... */
+  double renew_window_s;     /* enb.renew_window  0s: ... a share of this drawn per renewal,
+                              * uniform (0: the fixed lead alone) */
   guint max_polls;           /* enb.max_polls     100: pollReqs per transaction at most; a
                               * transaction still `waiting` then is given up (poll_limit) */
   double total_timeout_s;    /* enb.total_timeout 0s (none): stop polling (poll_limit) when the

@@ -24,6 +24,8 @@ static const EsConfigKey keys[] = {
     KEY("backoff_max", ES_CONFIG_DURATION, backoff_max_s, "60s", ES_ANY),
     KEY("backoff_jitter", ES_CONFIG_PROBABILITY, backoff_jitter, "0.5", ES_UNIT_RANGE),
     KEY("renew_after", ES_CONFIG_DURATION, renew_after_s, "0s", ES_ANY),
+    KEY("renew_before", ES_CONFIG_DURATION, renew_before_s, "0s", ES_ANY),
+    KEY("renew_window", ES_CONFIG_DURATION, renew_window_s, "0s", ES_ANY),
     KEY("max_polls", ES_CONFIG_UINT, max_polls, "100", ES_RANGE(1, 1000000)),
     KEY("total_timeout", ES_CONFIG_DURATION, total_timeout_s, "0s", ES_ANY),
 };

@@ -191,6 +191,11 @@ void es_raca_remember_request(EsRaca *raca, GBytes *transaction_id, GBytes *send
  * of a run, or a synchronous test. */
 void es_raca_expire_all(EsRaca *raca);
 
+/* Takes `cert` as issued by this RA/CA's CA and confirmed before the run began (an installed
+ * base): a kur or rr naming it is accepted, a re-enrolment of its subject supersedes it. No
+ * event: it was not issued in the run. */
+gboolean es_raca_adopt(EsRaca *raca, X509 *cert);
+
 EsCa *es_raca_get0_ca(EsRaca *raca);
 /* A CRL signed by the operator CA, dated now. */
 X509_CRL *es_raca_get1_crl(EsRaca *raca, gint64 validity_s, GError **error);

@@ -239,6 +239,26 @@ void es_raca_supersede_holder(EsRaca *raca, X509 *cert)
   OPENSSL_free(subject);
 }
 
+gboolean es_raca_adopt(EsRaca *raca, X509 *cert)
+{
+  unsigned char *der = NULL;
+  int len = i2d_X509(cert, &der);
+  char *subject = X509_NAME_oneline(X509_get_subject_name(cert), NULL, 0);
+  if (len <= 0 || subject == NULL) {
+    OPENSSL_free(der);
+    OPENSSL_free(subject);
+    ERR_clear_error();
+    return FALSE;
+  }
+  g_hash_table_insert(raca->issued, es_serial_hex(X509_get0_serialNumber(cert)),
+                      g_bytes_new(der, (gsize)len));
+  g_hash_table_insert(raca->holders, g_strdup(subject),
+                      es_serial_hex(X509_get0_serialNumber(cert)));
+  OPENSSL_free(der);
+  OPENSSL_free(subject);
+  return TRUE;
+}
+
 /* rr: revokes a certificate on its holder's request, with the reason it gives. */
 static OSSL_CMP_PKISI *on_rr(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
                              const X509_NAME *issuer, const ASN1_INTEGER *serial)

@@ -209,11 +209,10 @@ static void session(void *arg)
     EVP_PKEY_free(u->pubkey);
     ok = FALSE;
   }
-  int res = 0;
   if (ok) {
     es_cmp_ctx_quiet(ctx);
     int check_after = 0;
-    while ((res = OSSL_CMP_try_certreq(ctx, u->type, NULL, &check_after)) == -1) {
+    while (OSSL_CMP_try_certreq(ctx, u->type, NULL, &check_after) == -1) {
       /* The CA answered `waiting`: poll it after its checkAfter, in engine time. */
       u->sleep_s = MAX(check_after, 1);
       es_fiber_yield();
@@ -240,12 +239,15 @@ static void session(void *arg)
     g_free(why);
     u->done = TRUE;
   }
-  (void)res;
   OSSL_CMP_CTX_free(ctx);
 }
 
-
 static void post(Upstream *u);
+
+static void on_resend(void *arg)
+{
+  post(arg);
+}
 
 static void on_response(void *arg, const EsResponse *r)
 {
@@ -260,7 +262,7 @@ static void on_response(void *arg, const EsResponse *r)
   /* Back-pressure is waited out while the eNB still waits for the certificate. */
   if ((busy && !u->consumed) || (r->error != NULL && u->sends < UPSTREAM_SENDS)) {
     double delay = busy ? MAX(r->retry_after_s, 1) : ceil(u->raca->config.check_after_s);
-    u->timer = es_engine_timer_add(u->raca->engine, delay, (EsTimerFn)post, u);
+    u->timer = es_engine_timer_add(u->raca->engine, delay, on_resend, u);
     return;
   }
   g_free(u->transport_error);

@@ -218,7 +218,8 @@ static gboolean is_unfinished(const EsEnbRecord *r) {
  * certificate the eNB holds; for an eNB that never enrolled it is only the last issued to it. */
 static gboolean holds_certificate(const EsEnbRecord *r) {
   return r->outcome != NULL && r->serial != NULL
-         && (is_enrolled(r) || g_str_has_prefix(r->outcome, "renew_")
+         && (is_enrolled(r) || strcmp(r->outcome, "installed") == 0
+             || strcmp(r->outcome, "renewed") == 0 || g_str_has_prefix(r->outcome, "renew_")
              || g_str_has_prefix(r->outcome, "revoke_"));
 }
 
@@ -257,6 +258,10 @@ void es_recorder_stats(const EsRecorder *rec, const char *access, EsRecorderStat
       stats->holding_revoked++;
     if (is_unfinished(r)) {
       stats->unfinished++;
+      continue;
+    }
+    if (strcmp(r->outcome, "installed") == 0 || strcmp(r->outcome, "renewed") == 0) {
+      *(r->outcome[0] == 'i' ? &stats->installed : &stats->renewed) += 1;
       continue;
     }
     if (!is_enrolled(r)) {

@@ -77,9 +77,11 @@ void es_recorder_set_polls(EsRecorder *rec, guint enb, guint polls);
 guint es_recorder_get_polls(const EsRecorder *rec, guint enb);
 
 typedef struct {
-  /* enrolled + failed + unfinished == enbs. unfinished: still enrolling when the run stopped
-   * (outcome "unfinished") or never started (no outcome): no verdict, so not failed. */
-  guint enbs, enrolled, failed, unfinished;
+  /* enrolled + failed + unfinished + installed + renewed == enbs. unfinished: still enrolling
+   * when the run stopped (outcome "unfinished") or never started (no outcome): no verdict, so
+   * not failed. A run that starts enrolled: installed (holding its installed certificate, not
+   * renewed) and renewed; a failed renewal is failed. */
+  guint enbs, enrolled, failed, unfinished, installed, renewed;
   guint holding_revoked; /* eNBs that hold a certificate, and it was revoked (not certificates) */
   /* done_s - start_s over enrolled eNBs, nearest rank; NaN when none enrolled */
   double p50, p90, p99, max, mean;

@@ -332,6 +332,10 @@ void es_summary_add_recorder(EsSummary *s, const EsRecorder *rec)
   es_summary_set_uint(s, "enbs.enrolled", st.enrolled);
   es_summary_set_uint(s, "enbs.failed", st.failed);
   es_summary_set_uint(s, "enbs.unfinished", st.unfinished);
+  if (st.installed + st.renewed > 0) {
+    es_summary_set_uint(s, "enbs.installed", st.installed);
+    es_summary_set_uint(s, "enbs.renewed", st.renewed);
+  }
   es_summary_set_uint(s, "enbs.holding_revoked", st.holding_revoked);
   /* Sorted by name: the order of first appearance would depend on eNB numbering. */
   es_summary_set_object(s, "enbs.by_outcome");

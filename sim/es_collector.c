@@ -16,6 +16,7 @@ struct EsCollector {
   EsQueueLog *queues;
   guint64 by_cause[ES_RACA_REVOKED_ISSUE_FAILED + 1];
   guint64 issued;
+  guint64 installed;
   double last_activity_s;
 };
 
@@ -83,7 +84,15 @@ static void record_done(EsCollector *c, const EsEnbEvent *ev)
     es_recorder_set_attempts(rec, n, ev->attempts);
     es_recorder_set_polls(rec, n, ev->polls);
   } else if (ev->outcome == ES_ENB_OUTCOME_OK && ev->operation == ES_ENB_RENEW) {
-    es_recorder_set_outcome(rec, n, "enrolled");
+    /* An installed eNB never enrolled here: its row is its renewals', the first one timed. */
+    const char *was = es_recorder_get_outcome(rec, n);
+    gboolean installed = was != NULL && (strcmp(was, "installed") == 0 || strcmp(was, "renewed") == 0);
+    if (installed && !ev->aborted && strcmp(was, "installed") == 0) {
+      es_recorder_mark(rec, n, ES_MARK_DONE, ev->t);
+      es_recorder_set_attempts(rec, n, ev->attempts);
+      es_recorder_set_polls(rec, n, ev->polls);
+    }
+    es_recorder_set_outcome(rec, n, installed ? "renewed" : "enrolled");
   } else if (ev->outcome == ES_ENB_OUTCOME_OK) {
     es_recorder_set_revoked(rec, n, TRUE);
   } else {
@@ -206,6 +215,19 @@ void es_collector_crl_published(EsCollector *c, double t)
 {
   es_revocation_log_published(c->revocations, t);
 }
+
+void es_collector_installed(EsCollector *c, guint enb, X509 *cert, double issued_s)
+{
+  char *serial = es_serial_hex(X509_get0_serialNumber(cert));
+  c->installed++;
+  es_revocation_log_issued(c->revocations, serial, enb, issued_s);
+  es_recorder_set_serial(c->recorder, enb, serial);
+  es_recorder_set_revoked(c->recorder, enb, FALSE);
+  es_recorder_set_outcome(c->recorder, enb, "installed");
+  g_hash_table_insert(c->serial_to_enb, serial, GUINT_TO_POINTER(enb));
+}
+
+guint64 es_collector_get_installed(const EsCollector *c) { return c->installed; }
 
 void es_collector_raca_started(EsCollector *c, guint raca)
 {

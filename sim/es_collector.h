@@ -31,6 +31,11 @@ void es_collector_set_site(EsCollector *c, guint enb, const char *access, guint 
 void es_collector_add_tcp_retransmissions(EsCollector *c, guint enb, guint n);
 /* A CRL was published at engine time t: revocations.csv's crl_s column, time to CRL. */
 void es_collector_crl_published(EsCollector *c, double t);
+/* eNB `enb` holds `cert` from the start (rollout.start = enrolled), issued at engine time
+ * `issued_s` (before 0): revocations.csv knows it; enrolments.csv says "installed" until a
+ * renewal (then "renewed", dated by its first renewal's marks). */
+void es_collector_installed(EsCollector *c, guint enb, X509 *cert, double issued_s);
+guint64 es_collector_get_installed(const EsCollector *c);
 /* RA/CA `raca` starts with an empty queue at engine time 0. */
 void es_collector_raca_started(EsCollector *c, guint raca);
 /* The figures so far: per eNB, and of revocations.csv. */

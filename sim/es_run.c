@@ -32,15 +32,25 @@ static void on_renew_due(void *arg)
 
 static void on_enb_done(EsRun *run, EsEnb *enb, EsEnbOutcome outcome, X509 *cert)
 {
+  gboolean enrolled = outcome == ES_ENB_OUTCOME_OK && es_enb_get_operation(enb) == ES_ENB_ENROL;
   /* enb.renew_after: an enrolled eNB renews (kur) that much later and is finished then. */
   if (cert != NULL && run->sc->enb.renew_after_s > 0 && es_enb_get_operation(enb) == ES_ENB_ENROL) {
     run->enrolled++;
     es_engine_timer_add(run->engine, run->sc->enb.renew_after_s, on_renew_due, enb);
     return;
   }
+  /* enb.renew_before: each certificate it comes to hold is renewed before it expires. */
+  if (cert != NULL && es_run_schedule_renewal(run, enb, cert)) {
+    run->enrolled += enrolled;
+    return;
+  }
+  run->enrolled += enrolled;
+  es_run_finish_enb(run, enb, cert);
+}
+
+void es_run_finish_enb(EsRun *run, EsEnb *enb, X509 *cert)
+{
   run->finished++;
-  if (outcome == ES_ENB_OUTCOME_OK && es_enb_get_operation(enb) == ES_ENB_ENROL)
-    run->enrolled++;
   run->last_activity_s = MAX(run->last_activity_s, es_engine_now(run->engine));
   if (cert != NULL && run->certs_dir != NULL && run->write_error == NULL) {
     char name[32];
@@ -264,7 +274,11 @@ static gboolean make_pki(EsRun *run, EsKeyType pki_key, EsKeyType enb_key, GErro
   const EsScenario *sc = run->sc;
   EsRand *rand = es_rand_new(sc->seed, ES_STREAM_PKI);
   es_rand_set_current(rand);
-  run->pki = es_pki_generate(pki_key, sc->epoch, error);
+  /* An installed base's certificates are older than the epoch: its hierarchy older still. */
+  gint64 since = sc->epoch;
+  if (sc->rollout.start_enrolled)
+    since -= (gint64)ceil(sc->rollout.installed_age_s + sc->rollout.installed_over_s);
+  run->pki = es_pki_generate(pki_key, since, error);
   es_rand_free(rand);
   if (run->pki == NULL)
     return FALSE;
@@ -308,6 +322,7 @@ static void run_clear(EsRun *run)
   X509_CRL_free(run->crl);
   g_free(run->hostile);
   es_topology_free(run->topo);
+  es_rand_free(run->renew_rand);
   es_collector_free(run->collector);
   es_outdir_free(run->outdir);
   es_key_pool_free(run->new_pool);
@@ -418,11 +433,18 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     run.enbs[i] = es_enb_new(i, &ec, run.pki, run.engine);
     es_enb_set_event_cb(run.enbs[i], on_enb_event, &run);
   }
-  run.factory = es_factory_new(run.rollout, run.pki, run.device_pool, sc->seed, run.hostile,
-                            run.foreign_vendor, sc->epoch, options->one_thread ? NULL : run.enbs,
-                            !options->one_thread);
-  es_sim_timer_add_at(run.sim, es_rollout_time(run.rollout, es_rollout_nth(run.rollout, 0)),
-                      on_power_on, &run);
+  run.renew_rand = es_rand_new(sc->seed, ES_STREAM_RENEWAL);
+  if (sc->rollout.start_enrolled) {
+    /* An installed base: no power-on, no factory credential; the eNBs wait to renew. */
+    if (!es_run_install(&run, error))
+      goto out;
+  } else {
+    run.factory = es_factory_new(run.rollout, run.pki, run.device_pool, sc->seed, run.hostile,
+                                 run.foreign_vendor, sc->epoch,
+                                 options->one_thread ? NULL : run.enbs, !options->one_thread);
+    es_sim_timer_add_at(run.sim, es_rollout_time(run.rollout, es_rollout_nth(run.rollout, 0)),
+                        on_power_on, &run);
+  }
 
   if (options->progress != NULL)
     es_sim_set_tick(run.sim, progress_tick, &run);
@@ -446,10 +468,13 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
    * expiry: revoke them now, so every issued certificate ends held or revoked. */
   for (guint i = 1; i <= sc->enbs; i++) {
     X509 *held = es_enb_get1_operator_cert(run.enbs[i]);
+    time_t end = (time_t)(sc->epoch + (gint64)es_engine_now(run.engine));
     if (held != NULL && es_ca_is_revoked(run.ca, X509_get0_serialNumber(held)))
       run.held_revoked++;
     else if (held != NULL)
       run.held_valid++;
+    if (held != NULL && X509_cmp_time(X509_get0_notAfter(held), &end) < 0)
+      run.held_expired++;
     X509_free(held);
     g_clear_pointer(&run.enbs[i], es_enb_free);
   }

@@ -97,6 +97,8 @@ typedef struct {
   int interrupted_by;          /* the signal that stopped the simulation early, or 0 */
   double interrupted_at_s;
   struct EsAttacks *attacks;   /* the forgers and replayers; NULL when none */
+  EsRand *renew_rand;          /* enb.renew_window draws (es_day2.c) */
+  guint64 held_expired;        /* of held_valid, expired by the end of the run */
 } EsRun;
 
 /* The eNB number in a subject CN=enb-<n>, 0 if none. */
@@ -156,5 +158,21 @@ gboolean es_run_enable_pcap(EsRun *run, GError **error);
  * the approval and the outages), and as the RAs' (the rest, forwarding to their CA). */
 EsRacaConfig es_run_ca_config(const EsRacaConfig *config);
 EsRacaConfig es_run_ra_config(const EsRacaConfig *config);
+
+/* Day 2 (es_day2.c). rollout.start = enrolled: every eNB gets an operator certificate from
+ * the run's CA, dated over rollout.installed_over before the epoch, known to the RA/CA (and in
+ * a split PKI its CA) that serves it; each then waits for its renewal, or is finished. */
+gboolean es_run_install(EsRun *run, GError **error);
+/* eNB `enb` is done for the run, holding `cert` (or NULL): counted, its certificate kept
+ * (--keep-certs), the run stopped when it was the last. */
+void es_run_finish_enb(EsRun *run, EsEnb *enb, X509 *cert);
+/* enb.renew_before: schedules the kur of `enb`, which holds `cert`; FALSE when none is due
+ * before scenario.stop_time. */
+gboolean es_run_schedule_renewal(EsRun *run, EsEnb *enb, X509 *cert);
+/* summary.json's day2 section: the installed base, renewals and their latency, certificates
+ * expired, the final CRL's size. */
+void es_run_summarise_day2(EsRun *run, EsSummary *s);
+/* The report's line on renewals of an installed base; NULL when the run started factory-new. */
+char *es_run_day2_line(EsRun *run);
 
 #endif

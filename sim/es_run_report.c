@@ -45,10 +45,12 @@ static char *outcome_counts(const EsRecorder *rec, gboolean (*want)(const char *
   return g_string_free(out, FALSE);
 }
 
-/* Ended without a certificate: not enrolled, and not cut short by the run's end. */
+/* Ended without a certificate: not enrolled, and not cut short by the run's end; an
+ * installed eNB renewed or not yet due holds one. */
 static gboolean failed(const char *o)
 {
-  return strcmp(o, "enrolled") != 0 && strcmp(o, "unfinished") != 0;
+  return strcmp(o, "enrolled") != 0 && strcmp(o, "unfinished") != 0
+         && strcmp(o, "installed") != 0 && strcmp(o, "renewed") != 0;
 }
 
 /* The end of the last outage window of any link, 0 when there is none. */
@@ -104,7 +106,14 @@ void es_run_diagnose(EsRun *run, EsSummary *s, guint64 valid_unheld, GPtrArray *
                              "the arrivals (rollout.*)",
                              r, max, mean, st.max_queue, timeout));
   }
-  if (valid_unheld > 0)
+  if (valid_unheld > 0 && sc->raca.keep_superseded)
+    diagnose(s, "certificates_valid_unheld", messages,
+             g_strdup_printf("%" G_GUINT64_FORMAT " certificates are valid and held by no eNB: "
+                             "renewals superseded them and raca.keep_superseded kept them off "
+                             "the CRL (or their eNBs gave up while the RA/CA still had their "
+                             "certConf)",
+                             valid_unheld));
+  else if (valid_unheld > 0)
     diagnose(s, "certificates_valid_unheld", messages,
              g_strdup_printf("%" G_GUINT64_FORMAT " certificates are valid and held by no eNB: "
                              "their eNBs gave up while the RA/CA still had their certConf, and "
@@ -181,7 +190,12 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
                            es_summary_signal_name(run->interrupted_by), run->interrupted_at_s);
   guint n_failed = 0;
   g_autofree char *why = outcome_counts(rec, failed, &n_failed);
-  g_string_append_printf(out, "eNBs: %u, %u enrolled, %u failed", st.enbs, st.enrolled, st.failed);
+  if (st.installed + st.renewed > 0)
+    g_string_append_printf(out, "eNBs: %u installed at the start: %u renewed, %u not renewed by "
+                                "the stop time, %u failed to renew",
+                           st.enbs, st.renewed, st.installed, st.failed);
+  else
+    g_string_append_printf(out, "eNBs: %u, %u enrolled, %u failed", st.enbs, st.enrolled, st.failed);
   if (n_failed > 0)
     g_string_append_printf(out, " (%s)", why);
   /* Neither enrolled nor failed: the run ended before they did. */
@@ -217,14 +231,24 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
   if (attacks != NULL)
     g_string_append_printf(out, "%s\n", attacks);
 
-  g_string_append_printf(out, "enrolment (over the %u enrolled eNBs): ", st.enrolled);
-  append_latency(out, &st);
-  g_string_append_c(out, '\n');
+  g_autofree char *renewals = es_run_day2_line(run);
+  if (renewals != NULL)
+    g_string_append_printf(out, "%s\n", renewals);
+  else {
+    g_string_append_printf(out, "enrolment (over the %u enrolled eNBs): ", st.enrolled);
+    append_latency(out, &st);
+    g_string_append_c(out, '\n');
+  }
   const char **accesses = es_recorder_dup_accesses(rec);
   if (accesses[0] != NULL && accesses[1] != NULL)
     for (const char **a = accesses; *a != NULL; a++) {
       EsRecorderStats as;
       es_recorder_stats(rec, *a, &as);
+      if (renewals != NULL) {
+        g_string_append_printf(out, "  %s: %u eNBs, %u renewed, %u failed\n", *a, as.enbs,
+                               as.renewed, as.failed);
+        continue;
+      }
       g_string_append_printf(out, "  %s: %u eNBs, %u enrolled, ", *a, as.enbs, as.enrolled);
       append_latency(out, &as);
       g_string_append_c(out, '\n');
@@ -243,11 +267,13 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
       g_string_append_printf(out, " (%.0f per handshake)", (double)overhead / tls.handshakes);
     g_string_append_c(out, '\n');
   }
+  guint sessions = st.enrolled + st.renewed;
   g_string_append_printf(out,
-                         "simulated %.3f s in %.2f s wall: %.0f enrolments per wall-second, "
+                         "simulated %.3f s in %.2f s wall: %.0f %s per wall-second, "
                          "%" G_GUINT64_FORMAT " events\n",
                          result->sim_time_s, result->wall_time_s,
-                         result->wall_time_s > 0 ? st.enrolled / result->wall_time_s : 0.0,
+                         result->wall_time_s > 0 ? sessions / result->wall_time_s : 0.0,
+                         renewals != NULL ? "enrolments and renewals" : "enrolments",
                          result->events);
   return g_string_free(out, FALSE);
 }

@@ -44,13 +44,15 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
    * (an eNB gave up after the RA/CA counted its certConf): valid_unheld. */
   EsRevocationStats rv;
   es_collector_revocation_stats(run->collector, &rv);
-  guint64 issued = es_collector_get_issued(run->collector);
+  /* An installed base's certificates count as the run's: each is held, revoked or expired. */
+  guint64 issued = es_collector_get_issued(run->collector) + es_collector_get_installed(run->collector);
   guint64 accounted = run->held_valid + rv.rows + run->awaiting_confirm;
   guint64 unheld = issued > accounted ? issued - accounted : 0;
   es_summary_set_uint(s, "certificates.held_valid", run->held_valid);
   es_summary_set_uint(s, "certificates.awaiting_confirm", run->awaiting_confirm);
   es_summary_set_uint(s, "certificates.valid_unheld", unheld);
   es_run_summarise_hostile(run, s);
+  es_run_summarise_day2(run, s);
 
   /* One object per RA/CA, named by its number, its utilisation over the simulated time; in a
    * split PKI the RAs are racas.<r> and the CAs behind them cas.<c>. */

@@ -312,7 +312,8 @@ char **es_scenario_warnings(const EsScenario *sc) {
 static const char *const simulation_only[] = {
     "topology", "tree", "national", "backhaul", "aggregation", "core", "ca_link", "hostile",
     "scenario.epoch", "raca.cross", "pki.key", "enb.keygen_time", "enb.sign_time",
-    "enb.cpu_spread"};
+    "enb.cpu_spread", "rollout.start", "rollout.installed_over", "rollout.installed_age",
+    "enb.renew_before", "enb.renew_window"};
 
 static gboolean live_ignores(const EsScenario *sc, const EsConfigKey *d) {
   (void)sc;

@@ -21,6 +21,7 @@ static gint by_time(gconstpointer a, gconstpointer b, gpointer data) {
 }
 
 static const char *const schedule_words[] = {"burst", "uniform", "waves", "poisson", NULL};
+static const char *const start_words[] = {"factory", "enrolled", NULL};
 G_STATIC_ASSERT(ES_SCHEDULE_BURST == 0 && ES_SCHEDULE_POISSON == 3);
 
 #define KEY(...) ES_CONFIG_KEY(EsRolloutConfig, "rollout", __VA_ARGS__)
@@ -32,6 +33,10 @@ static const EsConfigKey keys[] = {
     KEY("wave_period", ES_CONFIG_DURATION, wave_period_s, "60s", ES_POSITIVE),
     KEY("wave_spread", ES_CONFIG_DURATION, wave_spread_s, "0s", ES_ANY),
     KEY("rate", ES_CONFIG_ARRIVALS, rate, "10/s", ES_POSITIVE),
+    ES_CONFIG_CHOICE_KEY(EsRolloutConfig, "rollout", "start", start_enrolled, "factory",
+                         start_words),
+    KEY("installed_over", ES_CONFIG_DURATION, installed_over_s, "365d", ES_ANY),
+    KEY("installed_age", ES_CONFIG_DURATION, installed_age_s, "0s", ES_ANY),
 };
 
 const EsConfigSchema *es_rollout_config_schema(void) {

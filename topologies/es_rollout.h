@@ -22,6 +22,12 @@ typedef struct {
   double wave_period_s;    /* rollout.wave_period      60s */
   double wave_spread_s;    /* rollout.wave_spread      0s: a wave's sites start together */
   double rate;             /* rollout.rate             10/s: Poisson arrivals per second */
+  gboolean start_enrolled; /* rollout.start            factory: eNBs power on with their
+                            * factory credential only and enrol (the schedule above); enrolled:
+                            * an installed base, every eNB holding an operator certificate at
+                            * t=0, issued at set-up without CMP, at a time uniform over: */
+  double installed_over_s; /* rollout.installed_over   365d: ... this long, ending ... */
+  double installed_age_s;  /* rollout.installed_age    0s: ... this long before scenario.epoch */
 } EsRolloutConfig;
 
 /* Its keys, in dump order. */
