@@ -1,6 +1,7 @@
 /* The issuing operator CA: end-entity certificates with deterministic serials, the list of
  * revoked serials with RFC 5280 reasons, and numbered v2 CRLs signed by the CA key. The CRL is
- * kept built: a revocation appends one entry, a publication re-dates, sorts and signs it. */
+ * kept built: a revocation appends one entry, a publication re-dates, sorts and signs it.
+ * Delta CRLs list the revocations made after a complete CRL, found in the revocation log. */
 #include "pki/es_ca.h"
 
 #include <openssl/err.h>
@@ -14,6 +15,19 @@
  * revoking one revoke the other in every CRL-checking verifier. */
 #define ES_CA_FIRST_SERIAL 0x100
 
+/* A revocation in the order made: its entry in the kept CRL, and how many CRLs the CA had
+ * made then, which says which complete CRLs list it. */
+typedef struct {
+  X509_REVOKED *entry; /* owned by EsCa.crl; sorting it moves only the pointer */
+  guint64 crls_before;
+} EsCaRevocation;
+
+/* A complete CRL a delta can be on: its number, and the count of CRLs made with it. */
+typedef struct {
+  guint64 number;
+  guint64 crls_made;
+} EsCaComplete;
+
 struct EsCa {
   gint refs;
   X509 *cert;
@@ -24,6 +38,11 @@ struct EsCa {
                                   * and signature are set when it is published */
   gboolean crl_has_extensions;   /* crlNumber and AKI added (at the first publication) */
   GHashTable *revoked_by_serial; /* serial hex -> itself: what `crl` lists */
+  guint64 crls_made;             /* complete and delta; unlike the CRL number never set, so
+                                  * it orders CRLs and revocations whatever a restore did */
+  GArray *revocations;           /* EsCaRevocation, oldest first: crls_before never drops */
+  GArray *complete_crls;         /* EsCaComplete by number; emptied when the number is set */
+  guint64 crl_number_set;        /* the last es_ca_set_crl_number (0: never) */
 };
 
 EsCa *es_ca_new(X509 *cert, EVP_PKEY *key)
@@ -38,6 +57,8 @@ EsCa *es_ca_new(X509 *cert, EVP_PKEY *key)
   ca->key = key;
   ca->next_serial = ES_CA_FIRST_SERIAL;
   ca->revoked_by_serial = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  ca->revocations = g_array_new(FALSE, FALSE, sizeof(EsCaRevocation));
+  ca->complete_crls = g_array_new(FALSE, FALSE, sizeof(EsCaComplete));
   /* Version value 1 is v2, required for the CRL number, AKI and reason extensions. */
   ca->crl = X509_CRL_new();
   if (ca->crl == NULL || !X509_CRL_set_version(ca->crl, X509_CRL_VERSION_2)
@@ -59,6 +80,8 @@ void es_ca_free(EsCa *ca)
   if (ca == NULL || !g_atomic_int_dec_and_test(&ca->refs))
     return;
   g_hash_table_unref(ca->revoked_by_serial);
+  g_array_unref(ca->revocations);
+  g_array_unref(ca->complete_crls);
   X509_CRL_free(ca->crl);
   X509_free(ca->cert);
   EVP_PKEY_free(ca->key);
@@ -135,6 +158,8 @@ gboolean es_ca_revoke(EsCa *ca, const ASN1_INTEGER *serial, EsRevokeReason reaso
     return FALSE;
   }
   g_hash_table_add(ca->revoked_by_serial, hex);
+  EsCaRevocation logged = {.entry = rev, .crls_before = ca->crls_made};
+  g_array_append_val(ca->revocations, logged);
   return TRUE;
 }
 
@@ -171,6 +196,10 @@ guint64 es_ca_get_crl_number(const EsCa *ca)
 void es_ca_set_crl_number(EsCa *ca, guint64 number)
 {
   ca->crl_number = number;
+  /* Which revocations the CRLs up to `number` listed is not known here; and numbers set back
+   * would be made again. Deltas wait for a complete CRL made from now on. */
+  ca->crl_number_set = number;
+  g_array_set_size(ca->complete_crls, 0);
 }
 
 /* AKI from the CA certificate's SKI, or the RFC 5280 method-1 hash of its key when an
@@ -235,5 +264,110 @@ X509_CRL *es_ca_get1_crl(EsCa *ca, gint64 this_update, gint64 next_update, GErro
   }
   /* Counted only once signed: CRL numbers stay gap-free and monotonic (RFC 5280 5.2.3). */
   ca->crl_number++;
+  ca->crls_made++;
+  EsCaComplete complete = {.number = ca->crl_number, .crls_made = ca->crls_made};
+  g_array_append_val(ca->complete_crls, complete);
+  return out;
+}
+
+/* The complete CRL numbered `number` (binary search: numbers only grow), or NULL and why. */
+static const EsCaComplete *find_complete(const EsCa *ca, guint64 number, GError **error)
+{
+  guint lo = 0, hi = ca->complete_crls->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    const EsCaComplete *c = &g_array_index(ca->complete_crls, EsCaComplete, mid);
+    if (c->number == number)
+      return c;
+    if (c->number < number)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (number == 0 || number > ca->crl_number)
+    g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID, "no CRL %" G_GUINT64_FORMAT " yet",
+                number);
+  else if (number <= ca->crl_number_set)
+    g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+                "CRL %" G_GUINT64_FORMAT " predates the CRL number this CA was restored with (%"
+                G_GUINT64_FORMAT "): no delta on it",
+                number, ca->crl_number_set);
+  else
+    g_set_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+                "CRL %" G_GUINT64_FORMAT " is not a complete CRL of this CA", number);
+  return NULL;
+}
+
+/* The first revocation made after the complete CRL `base` (binary search on the log). */
+static guint first_revoked_since(const EsCa *ca, const EsCaComplete *base)
+{
+  guint lo = 0, hi = ca->revocations->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (g_array_index(ca->revocations, EsCaRevocation, mid).crls_before < base->crls_made)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+gsize es_ca_revoked_since(const EsCa *ca, guint64 base_number)
+{
+  const EsCaComplete *base = ca != NULL ? find_complete(ca, base_number, NULL) : NULL;
+  return base != NULL ? ca->revocations->len - first_revoked_since(ca, base) : 0;
+}
+
+X509_CRL *es_ca_get1_delta_crl(EsCa *ca, guint64 base_number, gint64 this_update,
+                               gint64 next_update, GError **error)
+{
+  if (ca == NULL || next_update <= this_update) {
+    g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+                        "a CRL needs nextUpdate after thisUpdate");
+    return NULL;
+  }
+  const EsCaComplete *base = find_complete(ca, base_number, error);
+  if (base == NULL)
+    return NULL;
+  ERR_clear_error();
+  /* Built afresh, not kept: its entries are a suffix of the log, so it costs what it lists. */
+  X509_CRL *crl = X509_CRL_new();
+  ASN1_TIME *last = ASN1_TIME_set(NULL, (time_t)this_update);
+  ASN1_TIME *next = ASN1_TIME_set(NULL, (time_t)next_update);
+  ASN1_INTEGER *number = ASN1_INTEGER_new();
+  ASN1_INTEGER *base_crl = ASN1_INTEGER_new();
+  /* Extensions as in the complete CRL (crlNumber, AKI), then deltaCRLIndicator, which RFC
+   * 5280 5.2.4 makes critical: a verifier that cannot apply a delta must not take it as a
+   * complete list. */
+  gboolean ok = crl != NULL && last != NULL && next != NULL && number != NULL &&
+                base_crl != NULL && X509_CRL_set_version(crl, X509_CRL_VERSION_2) &&
+                X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) &&
+                X509_CRL_set1_lastUpdate(crl, last) && X509_CRL_set1_nextUpdate(crl, next) &&
+                ASN1_INTEGER_set_uint64(number, ca->crl_number + 1) &&
+                ASN1_INTEGER_set_uint64(base_crl, base_number) &&
+                X509_CRL_add1_ext_i2d(crl, NID_crl_number, number, 0, X509V3_ADD_DEFAULT) == 1 &&
+                add_aki(crl, ca->cert) &&
+                X509_CRL_add1_ext_i2d(crl, NID_delta_crl, base_crl, 1, X509V3_ADD_DEFAULT) == 1;
+  for (guint i = first_revoked_since(ca, base); ok && i < ca->revocations->len; i++) {
+    X509_REVOKED *rev = X509_REVOKED_dup(g_array_index(ca->revocations, EsCaRevocation, i).entry);
+    ok = rev != NULL && X509_CRL_add0_revoked(crl, rev);
+    if (!ok)
+      X509_REVOKED_free(rev);
+  }
+  ok = ok && X509_CRL_sort(crl) && X509_CRL_sign(crl, ca->key, es_sig_md(ca->key)) > 0;
+  /* Handed out as decoded, like the complete CRL: OpenSSL reads the CRL number and base
+   * number a verifier matches deltas by only when it decodes a CRL. */
+  X509_CRL *out = ok ? X509_CRL_dup(crl) : NULL;
+  X509_CRL_free(crl);
+  ASN1_TIME_free(last);
+  ASN1_TIME_free(next);
+  ASN1_INTEGER_free(number);
+  ASN1_INTEGER_free(base_crl);
+  if (out == NULL) {
+    es_set_ossl_error(error, ES_PKI_ERROR_CRYPTO, "cannot make delta CRL");
+    return NULL;
+  }
+  ca->crl_number++;
+  ca->crls_made++;
   return out;
 }

@@ -38,7 +38,8 @@ gboolean es_ca_revoke(EsCa *ca, const ASN1_INTEGER *serial, EsRevokeReason reaso
 gboolean es_ca_is_revoked(const EsCa *ca, const ASN1_INTEGER *serial);
 guint es_ca_revoked_count(const EsCa *ca);
 /* The serial the next issue uses, and the number of the last CRL made (0: none yet): what a
- * CA restored from durable state continues from. */
+ * CA restored from durable state continues from. Setting the CRL number forgets which earlier
+ * CRLs were complete ones: a restored CA makes deltas only on complete CRLs it made itself. */
 guint64 es_ca_get_next_serial(const EsCa *ca);
 void es_ca_set_next_serial(EsCa *ca, guint64 serial);
 guint64 es_ca_get_crl_number(const EsCa *ca);
@@ -47,6 +48,20 @@ void es_ca_set_crl_number(EsCa *ca, guint64 number);
  * Revoking appends to a CRL kept built, so the cost of a revocation does not grow with the
  * list; a CRL costs a sort of the newest entries, a signature and the copy returned. */
 X509_CRL *es_ca_get1_crl(EsCa *ca, gint64 this_update, gint64 next_update, GError **error);
+/* A signed delta CRL (RFC 5280 5.2.4) on the complete CRL numbered `base_number`: CRL v2, AKI,
+ * the critical deltaCRLIndicator naming the base, and exactly the serials revoked after that
+ * CRL was made, with reasons and dates, in the complete CRL's order. It takes the next number
+ * of the one sequence complete CRLs also take (RFC 5280 5.2.3). A base that is a delta, not
+ * made yet, or made before es_ca_set_crl_number is refused (ES_PKI_ERROR_INVALID). Costs a
+ * sort of the entries it lists and a signature, however long the complete CRL is. */
+/* OpenSSL 3.0 verifiers apply a delta only with X509_V_FLAG_USE_DELTAS and a freshestCRL
+ * extension in the certificate or complete CRL, and without X509_V_FLAG_EXTENDED_CRL_SUPPORT
+ * may take a delta, if newer, for the complete CRL (openssl/openssl#31040). */
+X509_CRL *es_ca_get1_delta_crl(EsCa *ca, guint64 base_number, gint64 this_update,
+                               gint64 next_update, GError **error);
+/* How many entries a delta on `base_number` would list now (0 also when there can be no
+ * delta on it; es_ca_get1_delta_crl says why). */
+gsize es_ca_revoked_since(const EsCa *ca, guint64 base_number);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsCa, es_ca_free)
 

@@ -1,5 +1,6 @@
 /* Tests of the issuing CA: issued certificates verify under the operator root, revocation is
- * visible in CRLs that the openssl CLI accepts, and CRL numbers and serials repeat per run. */
+ * visible in complete and delta CRLs that the openssl CLI accepts, and CRL numbers and serials
+ * repeat per run. */
 #include <stdarg.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -359,17 +360,296 @@ static void test_restored_counters(Fixture *f, gconstpointer data)
   X509_free(cert);
 }
 
-/* Same seed, same requests: the same certificates and CRLs byte for byte. */
+/* The base number a delta CRL names; asserts the deltaCRLIndicator is there and critical. */
+static long delta_base(X509_CRL *crl)
+{
+  int at = X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1);
+  g_assert_cmpint(at, >=, 0);
+  g_assert_cmpint(X509_EXTENSION_get_critical(X509_CRL_get_ext(crl, at)), ==, 1);
+  ASN1_INTEGER *n = X509_CRL_get_ext_d2i(crl, NID_delta_crl, NULL, NULL);
+  g_assert_nonnull(n);
+  long v = ASN1_INTEGER_get(n);
+  ASN1_INTEGER_free(n);
+  return v;
+}
+
+static int crl_entries(X509_CRL *crl)
+{
+  STACK_OF(X509_REVOKED) *entries = X509_CRL_get_REVOKED(crl);
+  return entries == NULL ? 0 : sk_X509_REVOKED_num(entries);
+}
+
+/* The reason code of `cert`'s entry in `crl` (0 when it has none), asserting the entry and its
+ * revocation date. */
+static long entry_reason(X509_CRL *crl, X509 *cert, gint64 when)
+{
+  X509_REVOKED *entry = NULL;
+  g_assert_cmpint(X509_CRL_get0_by_cert(crl, &entry, cert), ==, 1);
+  g_assert_cmpint(ASN1_TIME_cmp_time_t(X509_REVOKED_get0_revocationDate(entry), when), ==, 0);
+  ASN1_ENUMERATED *reason = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL, NULL);
+  long v = reason != NULL ? ASN1_ENUMERATED_get(reason) : 0;
+  ASN1_ENUMERATED_free(reason);
+  return v;
+}
+
+static void assert_sorted(X509_CRL *crl)
+{
+  STACK_OF(X509_REVOKED) *entries = X509_CRL_get_REVOKED(crl);
+  for (int i = 1; i < crl_entries(crl); i++)
+    g_assert_cmpint(
+        ASN1_INTEGER_cmp(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(entries, i - 1)),
+                         X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(entries, i))),
+        <, 0);
+}
+
+/* Delta CRLs (RFC 5280 5.2.4): one number sequence with the complete CRLs, the revocations
+ * made since the base and nothing else, and bases that are not complete CRLs refused. */
+static void test_delta_crl(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  gint64 now = NOT_BEFORE + DAY;
+  X509 *a = issue(f, now), *b = issue(f, now), *d = issue(f, now), *c = issue(f, now);
+  X509 *kept = issue(f, now);
+  g_assert_true(es_ca_revoke(f->ca, X509_get0_serialNumber(a), ES_REVOKE_SUPERSEDED, now + 1));
+  g_assert_true(es_ca_revoke(f->ca, X509_get0_serialNumber(b), ES_REVOKE_CESSATION, now + 2));
+  /* No complete CRL yet: nothing to be a delta on. */
+  g_assert_null(es_ca_get1_delta_crl(f->ca, 1, now, now + DAY, &error));
+  g_assert_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID);
+  g_assert_cmpstr(error->message, ==, "no CRL 1 yet");
+  g_clear_error(&error);
+  X509_CRL *full1 = es_ca_get1_crl(f->ca, now + 10, now + DAY, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(crl_number(full1), ==, 1);
+  g_assert_cmpuint(es_ca_revoked_since(f->ca, 1), ==, 0);
+  /* C is issued after D, revoked before it: the delta lists by serial, as the full CRL. */
+  g_assert_true(es_ca_revoke(f->ca, X509_get0_serialNumber(c), ES_REVOKE_KEY_COMPROMISE, now + 20));
+  g_assert_true(es_ca_revoke(f->ca, X509_get0_serialNumber(d), ES_REVOKE_UNSPECIFIED, now + 30));
+  g_assert_cmpuint(es_ca_revoked_since(f->ca, 1), ==, 2);
+
+  X509_CRL *delta2 = es_ca_get1_delta_crl(f->ca, 1, now + 40, now + DAY, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(X509_CRL_get_version(delta2), ==, X509_CRL_VERSION_2);
+  g_assert_cmpint(crl_number(delta2), ==, 2);
+  g_assert_cmpuint(es_ca_get_crl_number(f->ca), ==, 2);
+  g_assert_cmpint(delta_base(delta2), ==, 1);
+  g_assert_cmpint(X509_CRL_verify(delta2, es_pki_get0_operator_root_key(f->pki)), ==, 1);
+  g_assert_cmpint(ASN1_TIME_cmp_time_t(X509_CRL_get0_lastUpdate(delta2), now + 40), ==, 0);
+  /* Issuer and AKI as the complete CRL's: what a verifier pairs the two by. */
+  g_assert_cmpint(X509_NAME_cmp(X509_CRL_get_issuer(delta2), X509_CRL_get_issuer(full1)), ==, 0);
+  AUTHORITY_KEYID *akid = X509_CRL_get_ext_d2i(delta2, NID_authority_key_identifier, NULL, NULL);
+  g_assert_nonnull(akid);
+  g_assert_cmpint(
+      ASN1_OCTET_STRING_cmp(akid->keyid, X509_get0_subject_key_id(es_ca_get0_cert(f->ca))), ==, 0);
+  AUTHORITY_KEYID_free(akid);
+  g_assert_cmpint(crl_entries(delta2), ==, 2);
+  g_assert_cmpint(entry_reason(delta2, c, now + 20), ==, ES_REVOKE_KEY_COMPROMISE);
+  g_assert_cmpint(entry_reason(delta2, d, now + 30), ==, 0);
+  assert_sorted(delta2);
+  X509_REVOKED *entry = NULL;
+  g_assert_cmpint(X509_CRL_get0_by_cert(delta2, &entry, a), ==, 0);
+  g_assert_cmpint(X509_CRL_get0_by_cert(delta2, &entry, b), ==, 0);
+
+  X509_CRL *full3 = es_ca_get1_crl(f->ca, now + 50, now + DAY, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(crl_number(full3), ==, 3);
+  g_assert_cmpint(crl_entries(full3), ==, 4);
+  g_assert_cmpint(X509_CRL_get_ext_by_NID(full3, NID_delta_crl, -1), <, 0);
+  g_assert_cmpint(X509_CRL_get_ext_count(full3), ==, 2);
+  for (X509 **x = (X509 *[]){a, b, c, d, NULL}; *x != NULL; x++)
+    g_assert_cmpint(X509_CRL_get0_by_cert(full3, &entry, *x), ==, 1);
+  g_assert_cmpint(X509_CRL_get0_by_cert(full3, &entry, kept), ==, 0);
+
+  /* Nothing revoked since #3: a valid delta with no entries. */
+  g_assert_cmpuint(es_ca_revoked_since(f->ca, 3), ==, 0);
+  X509_CRL *delta4 = es_ca_get1_delta_crl(f->ca, 3, now + 60, now + DAY, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(crl_number(delta4), ==, 4);
+  g_assert_cmpint(delta_base(delta4), ==, 3);
+  g_assert_cmpint(crl_entries(delta4), ==, 0);
+  g_assert_cmpint(X509_CRL_verify(delta4, es_pki_get0_operator_root_key(f->pki)), ==, 1);
+
+  /* A delta is no base, nor is a number not made yet; a refusal uses up no number. */
+  const guint64 bases[] = {2, 99, 0};
+  const char *why[] = {"CRL 2 is not a complete CRL of this CA", "no CRL 99 yet", "no CRL 0 yet"};
+  for (gsize i = 0; i < G_N_ELEMENTS(bases); i++) {
+    g_assert_null(es_ca_get1_delta_crl(f->ca, bases[i], now + 70, now + DAY, &error));
+    g_assert_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID);
+    g_assert_cmpstr(error->message, ==, why[i]);
+    g_clear_error(&error);
+    g_assert_cmpuint(es_ca_revoked_since(f->ca, bases[i]), ==, 0);
+  }
+  g_assert_null(es_ca_get1_delta_crl(f->ca, 3, now + 70, now + 70, &error));
+  g_assert_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID);
+  g_clear_error(&error);
+  g_assert_cmpuint(es_ca_get_crl_number(f->ca), ==, 4);
+
+  /* An older base is still a base: since #1 are still C and D, now as CRL 5. */
+  X509_CRL *delta5 = es_ca_get1_delta_crl(f->ca, 1, now + 80, now + DAY, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(crl_number(delta5), ==, 5);
+  g_assert_cmpint(delta_base(delta5), ==, 1);
+  g_assert_cmpint(crl_entries(delta5), ==, 2);
+
+  X509_CRL *all[] = {full1, delta2, full3, delta4, delta5};
+  for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
+    X509_CRL_free(all[i]);
+  for (X509 **x = (X509 *[]){a, b, c, d, kept, NULL}; *x != NULL; x++)
+    X509_free(*x);
+}
+
+/* A restored CA does not know what the CRLs before its restored number listed: deltas start
+ * from the first complete CRL it makes. */
+static void test_delta_crl_restored(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  gint64 now = NOT_BEFORE + DAY;
+  es_ca_set_crl_number(f->ca, 41);
+  X509 *old = issue(f, now), *late = issue(f, now);
+  /* Revocations read back from the store come after the number, as es_raca_restore does. */
+  g_assert_true(es_ca_revoke(f->ca, X509_get0_serialNumber(old), ES_REVOKE_SUPERSEDED, now));
+  g_assert_null(es_ca_get1_delta_crl(f->ca, 41, now, now + DAY, &error));
+  g_assert_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID);
+  g_assert_nonnull(strstr(error->message, "restored"));
+  g_clear_error(&error);
+  X509_CRL *full = es_ca_get1_crl(f->ca, now, now + DAY, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(crl_number(full), ==, 42);
+  g_assert_true(
+      es_ca_revoke(f->ca, X509_get0_serialNumber(late), ES_REVOKE_KEY_COMPROMISE, now + 1));
+  g_assert_cmpuint(es_ca_revoked_since(f->ca, 42), ==, 1);
+  X509_CRL *delta = es_ca_get1_delta_crl(f->ca, 42, now + 1, now + DAY, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(crl_number(delta), ==, 43);
+  g_assert_cmpint(delta_base(delta), ==, 42);
+  g_assert_cmpint(crl_entries(delta), ==, 1);
+  g_assert_cmpint(entry_reason(delta, late, now + 1), ==, ES_REVOKE_KEY_COMPROMISE);
+
+  /* Setting the number again forgets the complete CRLs made before. */
+  es_ca_set_crl_number(f->ca, 43);
+  g_assert_null(es_ca_get1_delta_crl(f->ca, 42, now + 2, now + DAY, &error));
+  g_assert_error(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID);
+  g_clear_error(&error);
+  g_assert_cmpuint(es_ca_revoked_since(f->ca, 42), ==, 0);
+  X509_CRL_free(delta);
+  X509_CRL_free(full);
+  X509_free(old);
+  X509_free(late);
+}
+
+/* `openssl verify` of the leaf saved as `name` with both CRLs: its exit status, *out the text.
+ * -extended_crl because without it OpenSSL 3.0 can take the (newer) delta for the complete CRL
+ * and check against the delta alone (openssl/openssl#31040). */
+static int verify_with_deltas(Fixture *f, const char *name, X509 *leaf, gint64 at, char **out)
+{
+  g_autofree char *root = g_build_filename(f->dir, "operator-root.pem", NULL);
+  g_autofree char *full = g_build_filename(f->dir, "full.pem", NULL);
+  g_autofree char *delta = g_build_filename(f->dir, "delta.pem", NULL);
+  g_autofree char *path = save_in(f, name, leaf);
+  g_autofree char *attime = g_strdup_printf("%" G_GINT64_FORMAT, at);
+  int rc = es_test_run_openssl(out, "verify", "-attime", attime, "-crl_check", "-extended_crl",
+                               "-use_deltas", "-CAfile", root, "-CRLfile", full, "-CRLfile",
+                               delta, path, NULL);
+  g_test_message("%s: %s", name, *out);
+  return rc;
+}
+
+/* `cert` with a freshestCRL extension, re-signed by the CA key: es_ca_issue adds none. */
+static X509 *with_freshest_crl(Fixture *f, X509 *cert)
+{
+  X509 *out = X509_dup(cert);
+  X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_freshest_crl,
+                                            "URI:http://ca.operator.example/delta.crl");
+  g_assert_nonnull(ext);
+  g_assert_true(X509_add_ext(out, ext, -1));
+  X509_EXTENSION_free(ext);
+  g_assert_cmpint(X509_sign(out, es_pki_get0_operator_root_key(f->pki), EVP_sha256()), >, 0);
+  return out;
+}
+
+/* The openssl CLI reads the delta CRL as one (critical deltaCRLIndicator, base number),
+ * verifies its signature, and its verifier applies it on top of the complete CRL. */
+static void test_delta_crl_openssl(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  gint64 now = NOT_BEFORE + DAY;
+  X509 *kept = issue(f, now), *in_full = issue(f, now), *in_delta = issue(f, now);
+  g_assert_true(es_ca_revoke(f->ca, X509_get0_serialNumber(in_full), ES_REVOKE_SUPERSEDED, now));
+  X509_CRL *full = es_ca_get1_crl(f->ca, now + 10, now + 8 * DAY, &error);
+  g_assert_no_error(error);
+  g_assert_true(
+      es_ca_revoke(f->ca, X509_get0_serialNumber(in_delta), ES_REVOKE_KEY_COMPROMISE, now + 20));
+  X509_CRL *delta = es_ca_get1_delta_crl(f->ca, 1, now + 30, now + 2 * DAY, &error);
+  g_assert_no_error(error);
+  g_autofree char *root = g_build_filename(f->dir, "operator-root.pem", NULL);
+  g_autofree char *full_path = g_build_filename(f->dir, "full.pem", NULL);
+  g_autofree char *delta_path = g_build_filename(f->dir, "delta.pem", NULL);
+  save_crl(full_path, full);
+  save_crl(delta_path, delta);
+  g_autofree char *out = NULL;
+  g_assert_cmpint(es_test_run_openssl(&out, "crl", "-in", delta_path, "-noout", "-text", NULL), ==,
+                  0);
+  g_test_message("%s", out);
+  g_assert_true(g_regex_match_simple("Delta CRL Indicator: critical\\s+1\\s", out, 0, 0));
+  g_assert_true(g_regex_match_simple("CRL Number:\\s+2\\s", out, 0, 0));
+  g_assert_true(g_regex_match_simple("Reason Code:\\s+Key Compromise", out, 0, 0));
+  g_clear_pointer(&out, g_free);
+  g_assert_cmpint(
+      es_test_run_openssl(&out, "crl", "-in", delta_path, "-CAfile", root, "-noout", NULL), ==, 0);
+  g_assert_nonnull(strstr(out, "verify OK"));
+  g_clear_pointer(&out, g_free);
+
+  gint64 at = now + DAY;
+  g_assert_cmpint(verify_with_deltas(f, "kept.pem", kept, at, &out), ==, 0);
+  g_assert_nonnull(strstr(out, "kept.pem: OK"));
+  g_clear_pointer(&out, g_free);
+  g_assert_cmpint(verify_with_deltas(f, "in-full.pem", in_full, at, &out), !=, 0);
+  g_assert_nonnull(strstr(out, "certificate revoked"));
+  g_clear_pointer(&out, g_free);
+  /* OpenSSL looks for a delta only when the certificate or the complete CRL has a
+   * freshestCRL extension (RFC 5280 4.2.1.15, 5.2.6); neither has one here, so it checks the
+   * complete CRL alone, and takes a certificate revoked since as good. */
+  g_assert_cmpint(verify_with_deltas(f, "in-delta.pem", in_delta, at, &out), ==, 0);
+  g_assert_nonnull(strstr(out, "in-delta.pem: OK"));
+  g_clear_pointer(&out, g_free);
+
+  /* The same certificates with a freshestCRL pointer: the verifier applies the delta, finds
+   * the one revoked since the complete CRL, and still accepts the other. */
+  X509 *pointing = with_freshest_crl(f, in_delta);
+  g_assert_cmpint(verify_with_deltas(f, "in-delta-pointing.pem", pointing, at, &out), !=, 0);
+  g_assert_nonnull(strstr(out, "certificate revoked"));
+  g_clear_pointer(&out, g_free);
+  X509 *kept_pointing = with_freshest_crl(f, kept);
+  g_assert_cmpint(verify_with_deltas(f, "kept-pointing.pem", kept_pointing, at, &out), ==, 0);
+  g_assert_nonnull(strstr(out, "kept-pointing.pem: OK"));
+
+  X509_free(kept_pointing);
+  X509_free(pointing);
+  X509_CRL_free(full);
+  X509_CRL_free(delta);
+  X509_free(kept);
+  X509_free(in_full);
+  X509_free(in_delta);
+}
+
+/* Same seed, same requests: the same certificates, complete and delta CRLs byte for byte. */
 static void test_deterministic(void)
 {
-  GBytes *der[2][2];
+  GBytes *der[2][3];
   for (int run = 0; run < 2; run++) {
     Fixture f = {0};
     fixture_set_up(&f, NULL);
     X509 *cert = issue(&f, NOT_BEFORE + DAY);
+    X509 *later = issue(&f, NOT_BEFORE + DAY);
     es_ca_revoke(f.ca, X509_get0_serialNumber(cert), ES_REVOKE_KEY_COMPROMISE,
                  NOT_BEFORE + 2 * DAY);
     X509_CRL *crl = es_ca_get1_crl(f.ca, NOT_BEFORE + 3 * DAY, NOT_BEFORE + 4 * DAY, NULL);
+    es_ca_revoke(f.ca, X509_get0_serialNumber(later), ES_REVOKE_SUPERSEDED, NOT_BEFORE + 3 * DAY);
+    X509_CRL *delta =
+        es_ca_get1_delta_crl(f.ca, 1, NOT_BEFORE + 3 * DAY + 60, NOT_BEFORE + 4 * DAY, NULL);
+    g_assert_nonnull(delta);
     unsigned char *buf = NULL;
     int len = i2d_X509(cert, &buf);
     der[run][0] = g_bytes_new(buf, len);
@@ -378,14 +658,20 @@ static void test_deterministic(void)
     len = i2d_X509_CRL(crl, &buf);
     der[run][1] = g_bytes_new(buf, len);
     OPENSSL_free(buf);
+    buf = NULL;
+    len = i2d_X509_CRL(delta, &buf);
+    der[run][2] = g_bytes_new(buf, len);
+    OPENSSL_free(buf);
+    X509_CRL_free(delta);
     X509_CRL_free(crl);
+    X509_free(later);
     X509_free(cert);
     fixture_tear_down(&f, NULL);
   }
-  g_assert_true(g_bytes_equal(der[0][0], der[1][0]));
-  g_assert_true(g_bytes_equal(der[0][1], der[1][1]));
+  for (int i = 0; i < 3; i++)
+    g_assert_true(g_bytes_equal(der[0][i], der[1][i]));
   for (int i = 0; i < 2; i++)
-    for (int j = 0; j < 2; j++)
+    for (int j = 0; j < 3; j++)
       g_bytes_unref(der[i][j]);
 }
 
@@ -402,6 +688,11 @@ int main(int argc, char **argv)
   g_test_add("/ca/incremental-crl", Fixture, NULL, fixture_set_up, test_incremental_crl,
              fixture_tear_down);
   g_test_add("/ca/restored-counters", Fixture, NULL, fixture_set_up, test_restored_counters,
+             fixture_tear_down);
+  g_test_add("/ca/delta-crl", Fixture, NULL, fixture_set_up, test_delta_crl, fixture_tear_down);
+  g_test_add("/ca/delta-crl-restored", Fixture, NULL, fixture_set_up, test_delta_crl_restored,
+             fixture_tear_down);
+  g_test_add("/ca/delta-crl-openssl", Fixture, NULL, fixture_set_up, test_delta_crl_openssl,
              fixture_tear_down);
   g_test_add_func("/ca/deterministic", test_deterministic);
   return g_test_run();
