@@ -24,7 +24,7 @@ static const struct {
 /* Issuing requests: the first four types. */
 #define N_ISSUING 4u
 
-#define N_CAUSES (ES_RACA_REVOKED_ISSUE_FAILED + 1)
+#define N_CAUSES ES_RACA_REVOKE_CAUSES
 /* RFC 5280 reason codes 0..10, and one slot for any other. */
 #define N_REASONS 12
 

@@ -264,6 +264,24 @@ void es_sim_channel_post_raw(EsChannel *c, const guint8 *bytes, gsize len, EsRes
   channel_send(c, bytes, len, fn, arg);
 }
 
+void es_sim_channel_get(EsChannel *c, const char *target, EsResponseFn fn, void *arg)
+{
+  g_return_if_fail(c != NULL && !c->closed && fn != NULL);
+  g_return_if_fail(!c->outstanding);
+  guint32 a = c->raca_addr;
+  GString *req = g_string_new(NULL);
+  g_string_append_printf(req, "GET %s HTTP/1.1\r\nHost: %u.%u.%u.%u\r\n\r\n", target, a >> 24,
+                         (a >> 16) & 255, (a >> 8) & 255, a & 255);
+  channel_send(c, (const guint8 *)req->str, req->len, fn, arg);
+  g_string_free(req, TRUE);
+}
+
+void es_sim_set_pages(EsSim *sim, EsSimPageFn fn, void *arg)
+{
+  sim->pages = fn;
+  sim->pages_arg = arg;
+}
+
 static void sim_channel_close(EsChannel *c)
 {
   if (c == NULL || c->closed)

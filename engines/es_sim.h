@@ -79,6 +79,15 @@ guint32 es_sim_node_address(const EsSim *sim, guint node);
 void es_sim_channel_post_raw(EsChannel *channel, const guint8 *bytes, gsize len,
                              EsResponseFn fn, void *arg);
 
+/* A GET to any server of the network (a CRL distribution point on the RA/CA's node, RFC 5280
+ * 4.2.1.13 over HTTP): `fn` gives the page for the request's target (truncated at 63 bytes)
+ * and its Content-Type, or NULL for 404. Other methods than GET and POST get 405. The page is
+ * answered at once, never queued behind CMP. */
+typedef GBytes *(*EsSimPageFn)(void *arg, const char *target, const char **content_type);
+void es_sim_set_pages(EsSim *sim, EsSimPageFn fn, void *arg);
+/* A GET of `target` on `channel` (an eNB's to its RA/CA): the response as for a post. */
+void es_sim_channel_get(EsChannel *channel, const char *target, EsResponseFn fn, void *arg);
+
 /* A further server on RA/CA `raca`'s node, on TCP port `port` (not 80), until es_sim_free:
  * e.g. a rogue RA/CA that answers some eNBs over the very path to the genuine one. */
 void es_sim_serve_port(EsSim *sim, guint raca, guint16 port, EsRequestFn fn, void *arg);

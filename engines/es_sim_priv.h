@@ -78,6 +78,8 @@ struct EsSim {
   EsServer **servers; /* per server, created by server_set: RA/CAs 0..R-1, CAs R..R+C-1 */
   guint16 *enb_port;  /* per eNB number - 1, NULL until es_sim_set_enb_port: 0 is HTTP_PORT */
   GPtrArray *port_servers; /* EsServer on other ports (es_sim_serve_port) */
+  EsSimPageFn pages;       /* GETs (es_sim_set_pages) */
+  void *pages_arg;
   char *path;
   GQueue channels;
   GQueue exchanges;

@@ -70,6 +70,23 @@ static void conn_process(EsServerConn *conn)
       continue;
     }
     gboolean keep_alive = http_should_keep_alive(&conn->in.parser);
+    EsSim *owner = conn->server->sim;
+    if (conn->in.parser.method == HTTP_GET && owner->pages != NULL) {
+      const char *ctype = NULL;
+      GBytes *page = owner->pages(owner->pages_arg, conn->in.target, &ctype);
+      static const char missing[] = "no such page\n";
+      gsize len = 0;
+      const guint8 *body = page != NULL ? g_bytes_get_data(page, &len) : (const guint8 *)missing;
+      EsHttpMsg m;
+      es_http_reply(&m, page != NULL ? 200 : 404, page != NULL ? ctype : "text/plain", body,
+                    page != NULL ? len : sizeof missing - 1, keep_alive);
+      conn_send(conn, &m);
+      if (page != NULL)
+        g_bytes_unref(page);
+      if (!keep_alive)
+        conn_close(conn);
+      continue;
+    }
     EsHttpMsg refusal;
     if (!es_http_request_acceptable(conn->in.parser.method == HTTP_POST, &refusal, keep_alive)) {
       conn_send(conn, &refusal);

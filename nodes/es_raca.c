@@ -32,6 +32,7 @@ const char *es_raca_revoke_cause_name(EsRacaRevokeCause cause)
   case ES_RACA_REVOKED_CONFIRM_TIMEOUT: return "confirm_timeout";
   case ES_RACA_REVOKED_REQUESTED: return "requested";
   case ES_RACA_REVOKED_SUPERSEDED: return "superseded";
+  case ES_RACA_REVOKED_BY_OPERATOR: return "operator";
   }
   return "unknown";
 }
@@ -649,6 +650,11 @@ GBytes *es_raca_process_arrived(EsRaca *raca, const guint8 *der, gsize len, gint
 GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **error)
 {
   return es_raca_process_arrived(raca, der, len, es_raca_wall_now(raca), error);
+}
+
+gboolean es_raca_revoke_by_operator(EsRaca *raca, X509 *cert, int reason)
+{
+  return es_raca_revoke(raca, cert, ES_RACA_REVOKED_BY_OPERATOR, reason);
 }
 
 void es_raca_expire_all(EsRaca *raca)

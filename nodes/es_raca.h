@@ -111,7 +111,9 @@ typedef enum {
   ES_RACA_REVOKED_REQUESTED,        /* its holder asked, with an rr signed by its key */
   ES_RACA_REVOKED_SUPERSEDED,       /* a confirmed kur or re-enrolment of its subject replaced it */
   ES_RACA_REVOKED_ISSUE_FAILED,     /* issued, but no ip, cp or kup could carry it */
+  ES_RACA_REVOKED_BY_OPERATOR,      /* the operator revoked it (es_raca_revoke_by_operator) */
 } EsRacaRevokeCause;
+#define ES_RACA_REVOKE_CAUSES (ES_RACA_REVOKED_BY_OPERATOR + 1)
 const char *es_raca_revoke_cause_name(EsRacaRevokeCause cause);
 /* RFC 5280 name of a CRL reason code ("unspecified", "keyCompromise", ...; "reason<N>" else). */
 const char *es_raca_reason_name(int reason);
@@ -186,6 +188,11 @@ GBytes *es_raca_process(EsRaca *raca, const guint8 *der, gsize len, GError **err
  * `message_time` is more than raca.message_time_window in the past. Copies both. */
 void es_raca_remember_request(EsRaca *raca, GBytes *transaction_id, GBytes *sender_nonce,
                               gint64 message_time);
+
+/* The operator revokes `cert` (one this RA/CA's CA issued) with RFC 5280 `reason`, outside any
+ * CMP transaction: a key compromise, a vendor recall. Reported as an event, cause operator.
+ * FALSE when it was revoked already or the reason is not one RFC 5280 defines. */
+gboolean es_raca_revoke_by_operator(EsRaca *raca, X509 *cert, int reason);
 
 /* Revokes, for confirm timeout, every transaction still waiting for its certConf: the end
  * of a run, or a synchronous test. */

@@ -14,7 +14,7 @@ struct EsCollector {
   GHashTable *serial_to_enb;   /* issued serial (hex) -> eNB number */
   EsRevocationLog *revocations;
   EsQueueLog *queues;
-  guint64 by_cause[ES_RACA_REVOKED_ISSUE_FAILED + 1];
+  guint64 by_cause[ES_RACA_REVOKE_CAUSES];
   guint64 issued;
   guint64 installed;
   double last_activity_s;

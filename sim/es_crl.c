@@ -14,6 +14,7 @@ gboolean es_run_publish_crl(EsRun *run, GError **error)
     return FALSE;
   X509_CRL_free(run->crl);
   run->crl = crl;
+  es_crl_dist_published(run->crl_dist, crl);
   es_collector_crl_published(run->collector, now);
   return TRUE;
 }

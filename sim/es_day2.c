@@ -179,7 +179,9 @@ char *es_run_day2_line(EsRun *run)
     return NULL;
   Renewals r;
   renewals(run, &r);
-  char *line = r.renewed == 0
+  char *line = r.renewed == 0 && !(run->sc->enb.renew_before_s > 0)
+      ? g_strdup("renewal: none (enb.renew_before is 0)")
+      : r.renewed == 0
       ? g_strdup("renewal: none before scenario.stop_time")
       : g_strdup_printf("renewal (over the %u renewed eNBs, first kur of each): latency p50 %.3f s, "
                         "p90 %.3f s, p99 %.3f s, max %.3f s; kurs from day %.1f to day %.1f",

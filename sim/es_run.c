@@ -60,7 +60,8 @@ void es_run_finish_enb(EsRun *run, EsEnb *enb, X509 *cert)
       es_pem_save_cert(path, cert, &run->write_error);
     g_free(path);
   }
-  if (run->finished == run->sc->enbs) {
+  /* A run that distributes CRLs goes on to scenario.stop_time: the eNBs keep fetching. */
+  if (run->finished == run->sc->enbs && run->crl_dist == NULL) {
     /* A certificate whose certConf never came is revoked within confirm-wait: run on that
      * long only if some transaction is still open. */
     if (open_transactions(run) == 0)
@@ -323,6 +324,7 @@ static void run_clear(EsRun *run)
   g_free(run->hostile);
   es_topology_free(run->topo);
   es_rand_free(run->renew_rand);
+  es_crl_dist_free(run->crl_dist);
   es_collector_free(run->collector);
   es_outdir_free(run->outdir);
   es_key_pool_free(run->new_pool);
@@ -416,6 +418,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   if (!start_racas(&run, &rc, error) || !es_run_start_rogue(&run, &rc, error))
     goto out;
   es_run_crl_start(&run);
+  if (!es_crl_dist_start(&run, error))
+    goto out;
 
   /* --one-thread: everything on this thread, no offload and no factory thread. */
   if (!options->one_thread)
@@ -495,6 +499,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   memset(result, 0, sizeof *result);
   es_recorder_stats(es_collector_get0_recorder(run.collector), NULL, &result->stats);
   result->sim_time_s = MAX(run.last_activity_s, es_collector_get_last_activity(run.collector));
+  if (run.crl_dist != NULL) /* the eNBs fetched until the stop time */
+    result->sim_time_s = es_engine_now(run.engine);
   result->wall_time_s = (g_get_monotonic_time() - wall_start) / 1e6;
   result->events = es_sim_get_events(run.sim);
   result->interrupted_by = run.interrupted_by;

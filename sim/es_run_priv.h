@@ -98,6 +98,7 @@ typedef struct {
   double interrupted_at_s;
   struct EsAttacks *attacks;   /* the forgers and replayers; NULL when none */
   EsRand *renew_rand;          /* enb.renew_window draws (es_day2.c) */
+  struct EsCrlDist *crl_dist;  /* mass revocation and CRL fetches; NULL when none */
   guint64 held_expired;        /* of held_valid, expired by the end of the run */
 } EsRun;
 
@@ -174,5 +175,23 @@ gboolean es_run_schedule_renewal(EsRun *run, EsEnb *enb, X509 *cert);
 void es_run_summarise_day2(EsRun *run, EsSummary *s);
 /* The report's line on renewals of an installed base; NULL when the run started factory-new. */
 char *es_run_day2_line(EsRun *run);
+
+/* Mass revocation and CRL distribution (es_crl_dist.c): started with the run (run->crl_dist)
+ * when [revocation] or [crl_fetch] asks for it; FALSE when its first CRL cannot be made. */
+typedef struct EsCrlDist EsCrlDist;
+gboolean es_crl_dist_start(EsRun *run, GError **error);
+void es_crl_dist_free(EsCrlDist *d);
+/* A full CRL was published: the distribution point serves it from now on. */
+void es_crl_dist_published(EsCrlDist *d, X509_CRL *crl);
+/* summary.json's crl_dist section; the eNBs that never enforced the mass revocation go into
+ * `cut_off` (eNB numbers, GUINT_TO_POINTER). */
+void es_crl_dist_summarise(EsCrlDist *d, EsSummary *s, GPtrArray *cut_off);
+/* crl.csv: every CRL the CA published while distributing, full or delta. */
+const char *es_crl_dist_get0_log(const EsCrlDist *d);
+/* The report's lines on the mass revocation, its enforcement and the fetches; NULL when the
+ * run distributes no CRL. */
+char *es_crl_dist_line(const EsCrlDist *d);
+/* The last delta CRL published (DER), or NULL: crl-delta.pem. */
+GBytes *es_crl_dist_get0_delta(const EsCrlDist *d);
 
 #endif

@@ -210,7 +210,7 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
 
   guint64 revoked = 0;
   GString *causes = g_string_new(NULL);
-  for (guint c = 0; c <= ES_RACA_REVOKED_ISSUE_FAILED; c++) {
+  for (guint c = 0; c < ES_RACA_REVOKE_CAUSES; c++) {
     guint64 n = es_collector_get_revoked(run->collector, (EsRacaRevokeCause)c);
     if (n > 0)
       g_string_append_printf(causes, "%s%s %" G_GUINT64_FORMAT, revoked > 0 ? ", " : "",
@@ -232,6 +232,9 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
     g_string_append_printf(out, "%s\n", attacks);
 
   g_autofree char *renewals = es_run_day2_line(run);
+  g_autofree char *distribution = es_crl_dist_line(run->crl_dist);
+  if (distribution != NULL)
+    g_string_append_printf(out, "%s\n", distribution);
   if (renewals != NULL)
     g_string_append_printf(out, "%s\n", renewals);
   else {
@@ -245,8 +248,9 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
       EsRecorderStats as;
       es_recorder_stats(rec, *a, &as);
       if (renewals != NULL) {
-        g_string_append_printf(out, "  %s: %u eNBs, %u renewed, %u failed\n", *a, as.enbs,
-                               as.renewed, as.failed);
+        if (run->sc->enb.renew_before_s > 0)
+          g_string_append_printf(out, "  %s: %u eNBs, %u renewed, %u failed\n", *a, as.enbs,
+                                 as.renewed, as.failed);
         continue;
       }
       g_string_append_printf(out, "  %s: %u eNBs, %u enrolled, ", *a, as.enbs, as.enrolled);

@@ -53,6 +53,8 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   es_summary_set_uint(s, "certificates.valid_unheld", unheld);
   es_run_summarise_hostile(run, s);
   es_run_summarise_day2(run, s);
+  GPtrArray *cut_off = g_ptr_array_new();
+  es_crl_dist_summarise(run->crl_dist, s, cut_off);
 
   /* One object per RA/CA, named by its number, its utilisation over the simulated time; in a
    * split PKI the RAs are racas.<r> and the CAs behind them cas.<c>. */
@@ -85,6 +87,21 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
     return FALSE;
   GPtrArray *messages = g_ptr_array_new();
   es_run_diagnose(run, s, unheld, messages);
+  if (cut_off->len > 0) {
+    /* Named, a few: the rest are in the CSV's access column's terms. */
+    GString *who = g_string_new(NULL);
+    for (guint i = 0; i < MIN(cut_off->len, 10u); i++)
+      g_string_append_printf(who, "%senb-%u (%s)", i > 0 ? ", " : "",
+                             GPOINTER_TO_UINT(cut_off->pdata[i]),
+                             es_topology_enb_access(run->topo, GPOINTER_TO_UINT(cut_off->pdata[i])));
+    char *text = g_strdup_printf("%u eNBs never held a CRL listing the mass revocation by the "
+                                 "end of the run (cut off, or fetching too rarely): %s%s",
+                                 cut_off->len, who->str, cut_off->len > 10 ? ", ..." : "");
+    es_summary_set_string(s, "diagnostics.crl_not_enforced", text);
+    g_ptr_array_add(messages, text);
+    g_string_free(who, TRUE);
+  }
+  g_ptr_array_unref(cut_off);
   g_ptr_array_add(messages, NULL);
   result->diagnostics = (char **)g_ptr_array_free(messages, FALSE);
   result->report = es_run_report(run, result, unheld);
@@ -117,6 +134,29 @@ gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
     keep_first(&first, g_steal_pointer(&inner));
   if (!es_run_write_hostile_csv(run, hostile_csv, &inner))
     keep_first(&first, g_steal_pointer(&inner));
+  const char *crl_log = es_crl_dist_get0_log(run->crl_dist);
+  if (crl_log != NULL) {
+    /* Every CRL published while eNBs fetched them: the CRL's size over time. */
+    g_autofree char *crl_csv = g_build_filename(dir, "crl.csv", NULL);
+    if (!es_outdir_claim(run->outdir, "crl.csv", &inner)
+        || !g_file_set_contents_full(crl_csv, crl_log, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666,
+                                     &inner))
+      keep_first(&first, g_steal_pointer(&inner));
+  }
+  GBytes *delta = es_crl_dist_get0_delta(run->crl_dist);
+  if (delta != NULL) {
+    gsize n;
+    const unsigned char *p = g_bytes_get_data(delta, &n);
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)n);
+    g_autofree char *path = g_build_filename(dir, "crl-delta.pem", NULL);
+    if (crl == NULL || !es_outdir_claim(run->outdir, "crl-delta.pem", &inner)
+        || !es_pem_save_crl(path, crl, &inner)) {
+      if (inner == NULL)
+        g_set_error(&inner, ES_RUN_ERROR, ES_RUN_ERROR_IO, "%s: the delta CRL", path);
+      keep_first(&first, g_steal_pointer(&inner));
+    }
+    X509_CRL_free(crl);
+  }
   if (!write_summary(run, result, summary, &inner))
     keep_first(&first, g_steal_pointer(&inner));
   if (!es_pem_save_crl(crl_path, run->crl, &inner))

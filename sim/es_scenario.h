@@ -9,6 +9,7 @@
 #include <glib.h>
 #include "config/es_config.h"
 #include "engines/es_faults.h"
+#include "sim/es_crl_dist.h"
 #include "engines/es_sim.h"
 #include "nodes/es_enb.h"
 #include "nodes/es_raca.h"
@@ -43,6 +44,7 @@ typedef struct {
   EsEnbConfig enb;         /* likewise */
   EsTransportConfig transport; /* TLS on the backhaul (simulation only) */
   EsHostileConfig hostile;
+  EsCrlDistConfig crl_dist; /* [revocation], [crl_fetch] (simulation only) */
   EsFaultsConfig faults;   /* serve's injected faults; a simulation does not read them */
   EsConfigGiven *given;    /* the keys a file or --set gave a value (the config core's) */
 } EsScenario;
