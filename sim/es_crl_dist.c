@@ -86,6 +86,7 @@ struct EsCrlDist {
   guint64 fetches, full_fetches, delta_fetches, failed, unverified;
   GHashTable *bytes_by_access;/* access class -> guint64 bytes (request and response) */
   GString *log;               /* crl.csv rows */
+  GHashTable *in_flight;      /* Fetch -> itself: freed with the run if it ends first */
   guint64 delta_timer;
 };
 
@@ -256,7 +257,7 @@ static void on_fetched(void *arg, const EsResponse *r)
   es_channel_close(f->channel, d->run->engine);
   n->busy = FALSE;
   guint enb = f->enb;
-  g_free(f);
+  g_hash_table_remove(d->in_flight, f);
   /* A full CRL whose delta is newer: the delta too. A trigger that failed: again. */
   if (ok && d->c->delta && d->delta != NULL && n->full == d->full_number && n->delta < d->delta_number)
     fetch(d, enb);
@@ -275,6 +276,7 @@ static void fetch(EsCrlDist *d, guint enb)
   f->d = d;
   f->enb = enb;
   f->channel = es_engine_channel_open(d->run->engine, enb);
+  g_hash_table_add(d->in_flight, f);
   /* Delta form: the delta when it holds its base, else the full CRL. */
   gboolean delta = d->c->delta && d->delta != NULL && n->full == d->full_number;
   es_sim_channel_get(f->channel, delta ? "/crl/delta" : "/crl", on_fetched, f);
@@ -328,6 +330,7 @@ gboolean es_crl_dist_start(EsRun *run, GError **error)
   d->rand = es_rand_new(run->sc->seed, ES_STREAM_CRL_DIST);
   d->bytes_by_access = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   d->log = g_string_new("t_s,number,kind,entries,bytes\n");
+  d->in_flight = g_hash_table_new_full(g_direct_hash, g_direct_equal, g_free, NULL);
   run->crl_dist = d;
   /* The CRL's past: serials set aside from the CA's counter, so no certificate of the run
    * has one. */
@@ -366,6 +369,7 @@ void es_crl_dist_free(EsCrlDist *d)
   if (d->delta != NULL)
     g_bytes_unref(d->delta);
   g_hash_table_destroy(d->bytes_by_access);
+  g_hash_table_destroy(d->in_flight); /* their channels went with the simulation */
   g_string_free(d->log, TRUE);
   es_rand_free(d->rand);
   g_free(d->nodes);

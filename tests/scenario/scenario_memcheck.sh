@@ -24,6 +24,21 @@ vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-
 "${vg[@]}" "$es" run --quiet --set scenario.enbs=6 --set transport.tls=true --set backhaul.loss=0.1 \
   --set hostile.rogue_raca=0.3 --set enb.retry=restart --set enb.msg_timeout=1s \
   --set scenario.stop_time=20s --out "$tmp/tls"
+# RAs in front of a CA over a lossy link, the CA approving late, a run stopped with
+# requests to the CA and parked answers in flight.
+"${vg[@]}" "$es" run --quiet --set scenario.enbs=8 --set topology.racas=2 --set topology.cas=1 \
+  --set ca_link.loss=0.1 --set backhaul.loss=0.1 --set raca.approval_delay=1s \
+  --set raca.poll_threshold=0.5s --set raca.check_after=1s --set enb.retry=restart \
+  --set scenario.stop_time=3s --out "$tmp/split"
+grep -q '"cas"' "$tmp/split/summary.json" || { echo "FAIL: no CA in the split run" >&2; exit 1; }
+# Day 2: an installed base renewing, a mass revocation and delta CRL fetches, some cut short by
+# the stop time.
+"${vg[@]}" "$es" run --quiet --set scenario.enbs=8 --set rollout.start=enrolled \
+  --set rollout.installed_age=300d --set rollout.installed_over=1d --set pki.cert_validity=365d \
+  --set enb.renew_before=65d --set revocation.at=10s --set revocation.share=0.5 \
+  --set crl_fetch.mode=periodic --set crl_fetch.interval=5s --set crl_fetch.form=delta \
+  --set crl_fetch.delta_interval=3s --set backhaul.loss=0.1 --set scenario.stop_time=22s --out "$tmp/day2"
+grep -q '"delta_fetches": [1-9]' "$tmp/day2/summary.json" || { echo "FAIL: no delta fetch under valgrind" >&2; exit 1; }
 grep -q '"handshakes": [1-9]' "$tmp/tls/summary.json" || { echo "FAIL: no TLS handshake under valgrind" >&2; exit 1; }
 grep -q unfinished "$tmp/stopped/enrolments.csv" || { echo "FAIL: no eNB was in flight at the stop" >&2; exit 1; }
 # Interrupted by SIGINT with enrolments in flight: the eNBs, the factory thread and the
