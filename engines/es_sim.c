@@ -273,6 +273,8 @@ void es_sim_channel_get(EsChannel *c, const char *target, EsResponseFn fn, void 
   g_string_append_printf(req, "GET %s HTTP/1.1\r\nHost: %u.%u.%u.%u\r\n\r\n", target, a >> 24,
                          (a >> 16) & 255, (a >> 8) & 255, a & 255);
   channel_send(c, (const guint8 *)req->str, req->len, fn, arg);
+  /* A page may be a CRL of millions of entries, far beyond a CMP message's cap. */
+  es_http_in_set_limits(&c->in, ES_SIM_MAX_PAGE, 0);
   g_string_free(req, TRUE);
 }
 

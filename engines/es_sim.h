@@ -85,7 +85,9 @@ void es_sim_channel_post_raw(EsChannel *channel, const guint8 *bytes, gsize len,
  * answered at once, never queued behind CMP. */
 typedef GBytes *(*EsSimPageFn)(void *arg, const char *target, const char **content_type);
 void es_sim_set_pages(EsSim *sim, EsSimPageFn fn, void *arg);
-/* A GET of `target` on `channel` (an eNB's to its RA/CA): the response as for a post. */
+/* A GET of `target` on `channel` (an eNB's to its RA/CA): the response as for a post, of up
+ * to ES_SIM_MAX_PAGE bytes. */
+#define ES_SIM_MAX_PAGE (512u << 20)
 void es_sim_channel_get(EsChannel *channel, const char *target, EsResponseFn fn, void *arg);
 
 /* A further server on RA/CA `raca`'s node, on TCP port `port` (not 80), until es_sim_free:

@@ -290,9 +290,10 @@ void es_raca_free(EsRaca *raca)
 {
   if (raca == NULL)
     return;
+  /* Parked jobs first: one still in service is the service's to free. */
+  es_raca_forward_clear(raca);
   es_service_free(raca->service, (GDestroyNotify)es_raca_job_free);
   es_raca_held_clear(raca);
-  es_raca_forward_clear(raca);
   if (raca->transactions != NULL)
     g_hash_table_destroy(raca->transactions);
   if (raca->closed != NULL)
@@ -606,8 +607,11 @@ static void forget_unrecorded(EsRaca *raca, const guint8 *der, gsize len)
     return;
   GBytes *id = g_bytes_new(h.transaction_id, h.transaction_id != NULL ? h.transaction_id_len : 0);
   Transaction *t = g_hash_table_lookup(raca->transactions, id);
-  if (t != NULL && t->cert != NULL && t->answered.request[1] == NULL)
+  if (t != NULL && t->cert != NULL && t->answered.request[1] == NULL) {
+    if (raca->config.upstream)
+      es_raca_forward_end(t, ES_RACA_REVOKED_ISSUE_FAILED);
     g_hash_table_remove(raca->transactions, id);
+  }
   g_bytes_unref(id);
 }
 

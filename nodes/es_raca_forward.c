@@ -65,7 +65,12 @@ static void upstream_free(Upstream *u)
     Job *job = g_ptr_array_index(u->parked, i);
     if (job->timer != 0)
       es_engine_timer_cancel(engine, job->timer);
-    es_raca_job_free(job); /* unanswered: the engine frees its exchange */
+    job->timer = 0;
+    job->parked = 2;
+    job->upstream = NULL;
+    /* Unanswered: the engine frees its exchange; one still in service is the service's. */
+    if (!job->serving)
+      es_raca_job_free(job);
   }
   g_ptr_array_unref(u->parked);
   es_fiber_free(u->fiber);
@@ -177,6 +182,8 @@ static int on_ca_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const char *
 /* The lowest failInfo bit the CA set, or `otherwise`. */
 static int first_fail_bit(int bits, int otherwise)
 {
+  if (bits <= 0)
+    return otherwise;
   for (int b = 0; b <= OSSL_CMP_PKIFAILUREINFO_MAX; b++)
     if (bits & (1 << b))
       return b;
@@ -259,8 +266,10 @@ static void on_response(void *arg, const EsResponse *r)
     return;
   }
   gboolean busy = r->error == NULL && r->http_status == 503;
-  /* Back-pressure is waited out while the eNB still waits for the certificate. */
-  if ((busy && !u->consumed) || (r->error != NULL && u->sends < UPSTREAM_SENDS)) {
+  /* Back-pressure is waited out while the eNB still waits for the certificate, and for a
+   * while for the RA's certConf, which the CA must not miss. */
+  if ((busy && (!u->consumed || (u->done && u->sends < 4 * UPSTREAM_SENDS)))
+      || (r->error != NULL && u->sends < UPSTREAM_SENDS)) {
     double delay = busy ? MAX(r->retry_after_s, 1) : ceil(u->raca->config.check_after_s);
     u->timer = es_engine_timer_add(u->raca->engine, delay, on_resend, u);
     return;
@@ -306,9 +315,9 @@ static void on_release(void *arg)
   for (guint i = 0; i < parked->len; i++)
     release_job(g_ptr_array_index(parked, i));
   g_ptr_array_unref(parked);
-  u->releasing = FALSE;
   if (!g_hash_table_contains(u->raca->transactions, u->id))
     settle(u, ES_RACA_REVOKED_ISSUE_FAILED);
+  u->releasing = FALSE;
   maybe_free(u);
 }
 
@@ -464,7 +473,7 @@ gboolean es_raca_forward_park(EsRaca *raca, Job *job)
       u = probe(raca, der, len, id, &h, job->arrived);
   }
   g_bytes_unref(id);
-  if (u == NULL || u->done)
+  if (u == NULL || u->done || u->consumed)
     return FALSE;
   job->parked = 1;
   job->raca = raca;
@@ -490,6 +499,13 @@ gboolean es_raca_forward(Transaction *t, const OSSL_CMP_MSG *req, int cert_req_i
     *status = OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection,
                                       1 << OSSL_CMP_PKIFAILUREINFO_systemUnavail,
                                       "this RA has no CA behind it");
+    return TRUE;
+  }
+  if (u != NULL && u->consumed) {
+    /* Its transaction ended: the CA is told no, and nothing it sends is handed out. */
+    *status = OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection,
+                                      1 << OSSL_CMP_PKIFAILUREINFO_transactionIdInUse,
+                                      "this transaction has ended");
     return TRUE;
   }
   if (u == NULL)

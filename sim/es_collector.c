@@ -69,6 +69,13 @@ static const EsCount retry_counts[] = {
   [ES_ENB_RETRY_ABANDONED] = ES_COUNT_ABANDONED,
 };
 
+/* An eNB of an installed base that has not failed a renewal: "installed" or "renewed". */
+static gboolean installed_row(const EsRecorder *rec, guint n)
+{
+  const char *was = es_recorder_get_outcome(rec, n);
+  return was != NULL && (strcmp(was, "installed") == 0 || strcmp(was, "renewed") == 0);
+}
+
 /* enrolments.csv's words: an enrolment's outcome ("enrolled" or why not); a renewal that
  * succeeded leaves "enrolled" (the eNB holds a valid certificate), one that failed
  * "renew_<why>"; a revocation marks the certificate revoked or reads "revoke_<why>". */
@@ -83,11 +90,16 @@ static void record_done(EsCollector *c, const EsEnbEvent *ev)
     es_recorder_set_outcome(rec, n, ev->outcome == ES_ENB_OUTCOME_OK ? "enrolled" : why);
     es_recorder_set_attempts(rec, n, ev->attempts);
     es_recorder_set_polls(rec, n, ev->polls);
+  } else if (ev->aborted && ev->operation == ES_ENB_RENEW && installed_row(rec, n)) {
+    /* Cut short by the run's end: a first renewal is unfinished, a later one leaves the
+     * row its first renewal's. */
+    if (strcmp(es_recorder_get_outcome(rec, n), "installed") == 0)
+      es_recorder_set_outcome(rec, n, "unfinished");
   } else if (ev->outcome == ES_ENB_OUTCOME_OK && ev->operation == ES_ENB_RENEW) {
     /* An installed eNB never enrolled here: its row is its renewals', the first one timed. */
     const char *was = es_recorder_get_outcome(rec, n);
-    gboolean installed = was != NULL && (strcmp(was, "installed") == 0 || strcmp(was, "renewed") == 0);
-    if (installed && !ev->aborted && strcmp(was, "installed") == 0) {
+    gboolean installed = installed_row(rec, n);
+    if (installed && strcmp(was, "installed") == 0) {
       es_recorder_mark(rec, n, ES_MARK_DONE, ev->t);
       es_recorder_set_attempts(rec, n, ev->attempts);
       es_recorder_set_polls(rec, n, ev->polls);

@@ -80,6 +80,7 @@ struct EsCrlDist {
   Tick *ticks;                /* 1..N */
   EsRand *rand;
   GBytes *full, *delta;       /* the distribution point's pages (DER), NULL until published */
+  GBytes *last_delta;         /* the last delta published, for crl-delta.pem */
   guint64 full_number, delta_number;
   guint64 listing;            /* the first CRL number that lists the mass revocation; 0: none */
   guint64 revoked;            /* certificates the mass revocation revoked */
@@ -138,6 +139,9 @@ void es_crl_dist_published(EsCrlDist *d, X509_CRL *crl)
     g_bytes_unref(d->full);
   d->full = der;
   d->full_number = crl_number(crl, NID_crl_number);
+  /* A delta on the former base is no delta of this one. */
+  g_clear_pointer(&d->delta, g_bytes_unref);
+  d->delta_number = 0;
   log_crl(d, crl, der, "full");
 }
 
@@ -154,7 +158,10 @@ static gboolean publish_delta(EsCrlDist *d, GError **error)
   if (der != NULL) {
     if (d->delta != NULL)
       g_bytes_unref(d->delta);
+    if (d->last_delta != NULL)
+      g_bytes_unref(d->last_delta);
     d->delta = der;
+    d->last_delta = g_bytes_ref(der);
     d->delta_number = crl_number(crl, NID_crl_number);
     log_crl(d, crl, der, "delta");
   }
@@ -368,6 +375,8 @@ void es_crl_dist_free(EsCrlDist *d)
     g_bytes_unref(d->full);
   if (d->delta != NULL)
     g_bytes_unref(d->delta);
+  if (d->last_delta != NULL)
+    g_bytes_unref(d->last_delta);
   g_hash_table_destroy(d->bytes_by_access);
   g_hash_table_destroy(d->in_flight); /* their channels went with the simulation */
   g_string_free(d->log, TRUE);
@@ -472,7 +481,7 @@ const char *es_crl_dist_get0_log(const EsCrlDist *d)
 
 GBytes *es_crl_dist_get0_delta(const EsCrlDist *d)
 {
-  return d != NULL ? d->delta : NULL;
+  return d != NULL ? d->last_delta : NULL;
 }
 
 char *es_crl_dist_line(const EsCrlDist *d)

@@ -53,7 +53,7 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   es_summary_set_uint(s, "certificates.valid_unheld", unheld);
   es_run_summarise_hostile(run, s);
   es_run_summarise_day2(run, s);
-  GPtrArray *cut_off = g_ptr_array_new();
+  g_autoptr(GPtrArray) cut_off = g_ptr_array_new();
   es_crl_dist_summarise(run->crl_dist, s, cut_off);
 
   /* One object per RA/CA, named by its number, its utilisation over the simulated time; in a
@@ -101,7 +101,6 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
     g_ptr_array_add(messages, text);
     g_string_free(who, TRUE);
   }
-  g_ptr_array_unref(cut_off);
   g_ptr_array_add(messages, NULL);
   result->diagnostics = (char **)g_ptr_array_free(messages, FALSE);
   result->report = es_run_report(run, result, unheld);

@@ -198,6 +198,20 @@ static gboolean check_crls(const EsScenario *sc, GError **error) {
                 least);
 }
 
+/* A renewal policy whose lead reaches back past the issue date would renew at once, again and
+ * again. */
+static gboolean check_renewal(const EsScenario *sc, GError **error) {
+  const EsEnbConfig *e = &sc->enb;
+  if (!(e->renew_before_s > 0) || e->renew_before_s + e->renew_window_s < sc->pki.cert_validity_s)
+    return TRUE;
+  g_autofree char *b = es_format_duration(e->renew_before_s);
+  g_autofree char *w = es_format_duration(e->renew_window_s);
+  g_autofree char *v = es_format_duration(sc->pki.cert_validity_s);
+  return refuse(error, "enb.renew_before (%s) plus enb.renew_window (%s) must be shorter than "
+                       "pki.cert_validity (%s): every new certificate would be renewed at once",
+                b, w, v);
+}
+
 gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
   g_return_val_if_fail(sc != NULL, FALSE);
   g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
@@ -206,7 +220,7 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
          es_rollout_config_check(&sc->rollout, sc->enbs, sc->stop_time_s, error) &&
          check_hostile(&sc->hostile, error) && es_faults_config_check(&sc->faults, error) &&
          check_name(sc->name, error) &&
-         check_dates(sc, error) && check_crls(sc, error) &&
+         check_dates(sc, error) && check_crls(sc, error) && check_renewal(sc, error) &&
          es_crl_dist_config_check(&sc->crl_dist, sc->stop_time_s, error);
 }
 

@@ -83,6 +83,16 @@ openssl crl -in "$tmp/delta/crl-delta.pem" -noout -text | grep -A1 'Delta CRL In
   || fail "delta: no critical Delta CRL Indicator naming the base"
 grep -q ',delta,' "$tmp/delta/crl.csv" || fail "delta: crl.csv lists no delta"
 
+# Full CRLs every 20 minutes beside the deltas: an eNB fetches each new base once, then deltas
+#    on it, never a delta of an older base (at most about one GET per eNB per publication).
+"$es" "${base[@]}" --set crl_fetch.mode=periodic --set crl_fetch.interval=10min --set crl_fetch.form=delta \
+  --set raca.crl_interval=20min --out "$tmp/rebase"
+check "$tmp/rebase" >/dev/null
+fetches=$(json "$tmp/rebase" crl_dist.fetches)
+[ "$fetches" -le $((300 * (3 * 6 + 3 * 3 + 1))) ] || fail "rebase: $fetches fetches for 300 eNBs in 3 h"
+[ "$(json "$tmp/rebase" crl_dist.full_fetches)" -gt 0 ] || fail "rebase: no eNB fetched a new base"
+[ "$(json "$tmp/rebase" crl_dist.enforcing)" -eq 300 ] || fail "rebase: not every eNB enforces"
+
 # 4. An eNB cut off from the revocation to the end: it never enforces, and is named.
 cat >"$tmp/net.topo" <<'TOPO'
 node core router

@@ -71,6 +71,10 @@ done
   --set pki.cert_validity=365d --set raca.crl_interval=30d --out "$tmp/expired"
 [ "$(json "$tmp/expired" certificates.held_expired)" -eq 20 ] || fail "expired: held_expired"
 
+# A lead reaching back past the issue date is refused, naming the keys.
+"$es" "${wave[@]}" --set enb.renew_before=360d --out "$tmp/bad" 2>"$tmp/err" && fail "renew_before past the validity accepted"
+grep -q "enb.renew_before" "$tmp/err" && grep -q "pki.cert_validity" "$tmp/err" || fail "renew_before: $(cat "$tmp/err")"
+
 # A split PKI: the kurs go through the RAs to the CA, which knows the installed base.
 "$es" "${wave[@]}" --set scenario.enbs=60 --set topology.racas=2 --set topology.cas=1 --out "$tmp/split"
 [ "$(json "$tmp/split" day2.renewed)" -eq 60 ] || fail "split: day2.renewed"
