@@ -321,17 +321,23 @@ static void on_release(void *arg)
   maybe_free(u);
 }
 
-/* Resumes the fiber and acts on what it left: a request to post, a poll to wait for, the end
- * of its session. Only ever called from an engine callback. */
-static void drive(Upstream *u)
+/* One step of the fiber, with the RA's upstream randomness and a clear error queue. */
+static void resume(Upstream *u)
 {
-  EsRaca *raca = u->raca;
-  EsRand *prev = es_rand_set_current(raca->upstream_rand);
+  EsRand *prev = es_rand_set_current(u->raca->upstream_rand);
   ERR_clear_error();
   es_fiber_resume(u->fiber);
   ERR_clear_error();
   g_free(es_cmp_take_last_error());
   es_rand_set_current(prev);
+}
+
+/* Resumes the fiber and acts on what it left: a request to post, a poll to wait for, the end
+ * of its session. Only ever called from an engine callback. */
+static void drive(Upstream *u)
+{
+  EsRaca *raca = u->raca;
+  resume(u);
   if (u->done && !u->released) {
     u->released = TRUE;
     u->release_timer = es_engine_timer_add(raca->engine, 0, on_release, u);
@@ -565,14 +571,8 @@ void es_raca_forward_clear(EsRaca *raca)
     Upstream *u = value;
     u->aborting = TRUE;
     /* Each resume ends a step: the transfer fails, the certConf callback declines. */
-    for (int i = 0; i < 16 && u->fiber != NULL && !es_fiber_is_finished(u->fiber); i++) {
-      EsRand *prev = es_rand_set_current(raca->upstream_rand);
-      ERR_clear_error();
-      es_fiber_resume(u->fiber);
-      ERR_clear_error();
-      g_free(es_cmp_take_last_error());
-      es_rand_set_current(prev);
-    }
+    for (int i = 0; i < 16 && u->fiber != NULL && !es_fiber_is_finished(u->fiber); i++)
+      resume(u);
   }
   g_hash_table_destroy(g_steal_pointer(&raca->upstreams));
   es_rand_free(g_steal_pointer(&raca->upstream_rand));
