@@ -70,7 +70,6 @@ typedef struct {
   guint64 delta;         /* of the delta on that base it holds (0: none) */
   double enforced_s;     /* when it first held a CRL listing the mass revocation; NaN: not yet */
   gboolean busy;
-  guint64 bytes;
 } Node;
 
 struct EsCrlDist {
@@ -95,7 +94,6 @@ typedef struct {
   EsCrlDist *d;
   guint enb;
   EsChannel *channel;
-  gboolean want_delta;
 } Fetch;
 
 /* The CRL number, and the base of a delta (0: a full CRL). */
@@ -253,7 +251,6 @@ static void on_fetched(void *arg, const EsResponse *r)
   else
     d->failed++;
   guint64 bytes = r->len + 200; /* the response's body and, about, both heads */
-  n->bytes += bytes;
   const char *access = es_topology_enb_access(d->run->topo, f->enb);
   guint64 *sum = g_hash_table_lookup(d->bytes_by_access, access);
   if (sum == NULL) {
@@ -386,12 +383,6 @@ void es_crl_dist_free(EsCrlDist *d)
   g_free(d);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 static guint64 bytes_total(const EsCrlDist *d)
 {
   guint64 total = 0;
@@ -417,15 +408,12 @@ void es_crl_dist_summarise(EsCrlDist *d, EsSummary *s, GPtrArray *cut_off)
   es_summary_set_uint(s, "crl_dist.unverified", d->unverified);
   es_summary_set_object(s, "crl_dist.bytes_by_access");
   GList *classes = g_list_sort(g_hash_table_get_keys(d->bytes_by_access), (GCompareFunc)strcmp);
-  guint64 total = 0;
   for (GList *l = classes; l != NULL; l = l->next) {
-    guint64 b = *(guint64 *)g_hash_table_lookup(d->bytes_by_access, l->data);
     g_autofree char *path = g_strconcat("crl_dist.bytes_by_access.", l->data, NULL);
-    es_summary_set_uint(s, path, b);
-    total += b;
+    es_summary_set_uint(s, path, *(guint64 *)g_hash_table_lookup(d->bytes_by_access, l->data));
   }
   g_list_free(classes);
-  es_summary_set_uint(s, "crl_dist.bytes", total);
+  es_summary_set_uint(s, "crl_dist.bytes", bytes_total(d));
   if (d->listing == 0)
     return;
   /* Time to enforcement: from the revocation until an eNB held a CRL listing it. */
@@ -441,12 +429,11 @@ void es_crl_dist_summarise(EsCrlDist *d, EsSummary *s, GPtrArray *cut_off)
   es_summary_set_uint(s, "crl_dist.enforcing", enforcing);
   es_summary_set_uint(s, "crl_dist.not_enforcing", n - enforcing);
   if (enforcing > 0) {
-    qsort(t, enforcing, sizeof *t, cmp_double);
+    es_run_sort_times(t, enforcing);
     static const guint pcts[] = {50, 90, 99};
     for (gsize i = 0; i < G_N_ELEMENTS(pcts); i++) {
-      guint rank = (pcts[i] * enforcing + 99) / 100;
       g_autofree char *path = g_strdup_printf("crl_dist.time_to_enforcement_s.p%u", pcts[i]);
-      es_summary_set_double(s, path, t[MAX(rank, 1) - 1]);
+      es_summary_set_double(s, path, es_run_rank(t, enforcing, pcts[i]));
     }
     /* Every relying node: the revocation's time to enforcement, if all got there. */
     es_summary_set_double(s, "crl_dist.time_to_enforcement_s.max", t[enforcing - 1]);

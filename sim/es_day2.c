@@ -112,11 +112,15 @@ static int cmp_double(const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-/* Nearest rank. */
-static double pct(const double *v, guint n, guint p)
+void es_run_sort_times(double *v, guint n)
 {
-  guint rank = (guint)ceil(p / 100.0 * n);
-  return v[MAX(rank, 1) - 1];
+  qsort(v, n, sizeof *v, cmp_double);
+}
+
+double es_run_rank(const double *sorted, guint n, guint p)
+{
+  guint rank = (p * n + 99) / 100; /* integers: 90 % of 100 is rank 90, not 91 */
+  return sorted[MAX(rank, 1) - 1];
 }
 
 typedef struct {
@@ -141,7 +145,7 @@ static void renewals(EsRun *run, Renewals *r)
     r->first = MIN(r->first, start);
     r->last = MAX(r->last, done);
   }
-  qsort(r->lat, r->renewed, sizeof *r->lat, cmp_double);
+  es_run_sort_times(r->lat, r->renewed);
 }
 
 void es_run_summarise_day2(EsRun *run, EsSummary *s)
@@ -163,9 +167,9 @@ void es_run_summarise_day2(EsRun *run, EsSummary *s)
   es_summary_set_uint(s, "day2.renewed", r.renewed);
   es_summary_set_uint(s, "day2.not_renewed", installed - r.renewed);
   if (r.renewed > 0) {
-    es_summary_set_double(s, "day2.renewal_latency_s.p50", pct(r.lat, r.renewed, 50));
-    es_summary_set_double(s, "day2.renewal_latency_s.p90", pct(r.lat, r.renewed, 90));
-    es_summary_set_double(s, "day2.renewal_latency_s.p99", pct(r.lat, r.renewed, 99));
+    es_summary_set_double(s, "day2.renewal_latency_s.p50", es_run_rank(r.lat, r.renewed, 50));
+    es_summary_set_double(s, "day2.renewal_latency_s.p90", es_run_rank(r.lat, r.renewed, 90));
+    es_summary_set_double(s, "day2.renewal_latency_s.p99", es_run_rank(r.lat, r.renewed, 99));
     es_summary_set_double(s, "day2.renewal_latency_s.max", r.lat[r.renewed - 1]);
     es_summary_set_double(s, "day2.first_renewal_s", r.first);
     es_summary_set_double(s, "day2.last_renewal_done_s", r.last);
@@ -185,8 +189,8 @@ char *es_run_day2_line(EsRun *run)
       ? g_strdup("renewal: none before scenario.stop_time")
       : g_strdup_printf("renewal (over the %u renewed eNBs, first kur of each): latency p50 %.3f s, "
                         "p90 %.3f s, p99 %.3f s, max %.3f s; kurs from day %.1f to day %.1f",
-                        r.renewed, pct(r.lat, r.renewed, 50), pct(r.lat, r.renewed, 90),
-                        pct(r.lat, r.renewed, 99), r.lat[r.renewed - 1], r.first / 86400,
+                        r.renewed, es_run_rank(r.lat, r.renewed, 50), es_run_rank(r.lat, r.renewed, 90),
+                        es_run_rank(r.lat, r.renewed, 99), r.lat[r.renewed - 1], r.first / 86400,
                         r.last / 86400);
   g_free(r.lat);
   return line;

@@ -173,6 +173,9 @@ gboolean es_run_schedule_renewal(EsRun *run, EsEnb *enb, X509 *cert);
 /* summary.json's day2 section: the installed base, renewals and their latency, certificates
  * expired, the final CRL's size. */
 void es_run_summarise_day2(EsRun *run, EsSummary *s);
+/* Nearest-rank percentile `p` of `n` values sorted by es_run_sort_times. */
+void es_run_sort_times(double *v, guint n);
+double es_run_rank(const double *sorted, guint n, guint p);
 /* The report's line on renewals of an installed base; NULL when the run started factory-new. */
 char *es_run_day2_line(EsRun *run);
 
