@@ -55,6 +55,27 @@ int es_cmp_pkisi_get_status(const OSSL_CMP_PKISI *si);
  * getter. -1 when the rr gives none, -2 when the message is not an rr or is malformed. */
 int es_cmp_rr_get_reason(const OSSL_CMP_MSG *rr);
 
+/* The rootCaKeyUpdate general message (RFC 9480 4.3.2, id-it 1.3.6.1.5.5.7.4.18), which
+ * OpenSSL 3.0 has no helper for (es_cmp_root.c). The genm asks with the type alone; the genp
+ * answers RootCaKeyUpdateContent {newWithNew, [0] newWithOld, [1] oldWithNew}, or the type
+ * alone when there is no update (new_with_new NULL). NULL: no memory. */
+OSSL_CMP_ITAV *es_cmp_itav_new_root_update_request(void);
+OSSL_CMP_ITAV *es_cmp_itav_new_root_update(X509 *new_with_new, X509 *new_with_old,
+                                           X509 *old_with_new);
+gboolean es_cmp_itav_is_root_update(const OSSL_CMP_ITAV *itav);
+/* The certificates of a genp's rootCaKeyUpdate, decoded (the caller frees them; the optional
+ * two may be NULL): 1; 0 when the value is absent (no update); -1 when `itav` is not one or
+ * does not decode. Nothing here is verified: the caller checks them against its root. */
+int es_cmp_itav_get1_root_update(const OSSL_CMP_ITAV *itav, X509 **new_with_new,
+                                 X509 **new_with_old, X509 **old_with_new);
+
+/* Why a node that trusts `old` must not take `new_with_new` as its next root, or NULL when it
+ * may: newWithNew self-signed and a CA; newWithOld signed by `old`, issued in its name, naming
+ * newWithNew's subject and key, a CA; oldWithNew (optional) signed by the new key over the old
+ * one; newWithNew and newWithOld valid at `now`. A static text. */
+const char *es_cmp_root_update_refusal(X509 *old, X509 *new_with_new, X509 *new_with_old,
+                                       X509 *old_with_new, time_t now);
+
 /* Routes a context's log to a per-thread buffer that keeps the last error-level line (and
  * drops the rest), so nothing is printed and failures can be recorded. */
 void es_cmp_ctx_quiet(OSSL_CMP_CTX *ctx);

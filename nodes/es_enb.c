@@ -29,6 +29,7 @@ const char *es_enb_operation_name(EsEnbOperation op)
   case ES_ENB_ENROL: return "enrol";
   case ES_ENB_RENEW: return "renew";
   case ES_ENB_REVOKE: return "revoke";
+  case ES_ENB_ROOT_UPDATE: return "root_update";
   }
   return "unknown";
 }
@@ -157,6 +158,17 @@ static void keep_credential(EsEnb *enb)
   Enrolment *e = enb->e;
   if (enb->op == ES_ENB_REVOKE && e->outcome == ES_ENB_OUTCOME_OK) {
     set_operator(enb, NULL, NULL, NULL);
+    g_clear_pointer(&enb->op_root_next, g_bytes_unref);
+    return;
+  }
+  if (enb->op == ES_ENB_ROOT_UPDATE) {
+    GBytes *root = e->outcome == ES_ENB_OUTCOME_OK && e->root != NULL
+                       ? es_enb_der_of_cert(e->root) : NULL;
+    if (root != NULL) {
+      if (enb->op_root_next != NULL)
+        g_bytes_unref(enb->op_root_next);
+      enb->op_root_next = root;
+    }
     return;
   }
   if (e->cert == NULL || e->new_key == NULL)
@@ -175,6 +187,8 @@ static void keep_credential(EsEnb *enb)
     return;
   }
   set_operator(enb, cert, key, root);
+  if (enb->op == ES_ENB_ENROL) /* a new enrolment starts its trust afresh from caPubs */
+    g_clear_pointer(&enb->op_root_next, g_bytes_unref);
   /* Enrolled: kur and rr use the operator credential, and the factory one's decoded objects
    * are kilobytes per eNB for the rest of the run. */
   if (enb->op == ES_ENB_ENROL) {
@@ -481,9 +495,12 @@ static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
   e->trust = X509_STORE_new();
   e->fiber = es_fiber_new(ES_FIBER_STACK_SIZE, es_enb_session, enb, NULL);
   X509 *root = op == ES_ENB_ENROL ? NULL : es_enb_cert_of_der(enb->op_root);
+  X509 *next = op == ES_ENB_ENROL ? NULL : es_enb_cert_of_der(enb->op_root_next);
   gboolean ok = e->trust != NULL && e->fiber != NULL
                 && X509_STORE_add_cert(e->trust, op == ES_ENB_ENROL
-                                                     ? es_pki_get0_vendor_root(enb->pki) : root);
+                                                     ? es_pki_get0_vendor_root(enb->pki) : root)
+                && (enb->op_root_next == NULL || X509_STORE_add_cert(e->trust, next));
+  X509_free(next);
   if (!ok) {
     /* Out of memory or mappings: no session at all (the caller reports internal_error)
      * rather than one with no trust anchor. */
@@ -504,10 +521,10 @@ static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
   return TRUE;
 }
 
-/* The first request of a transaction comes with a new key pair, but for an rr. */
+/* The first request of a transaction comes with a new key pair: an ir's or a kur's. */
 static double first_cpu_s(const EsEnb *enb, EsEnbOperation op)
 {
-  return request_cpu_s(enb, op != ES_ENB_REVOKE);
+  return request_cpu_s(enb, op == ES_ENB_ENROL || op == ES_ENB_RENEW);
 }
 
 static void count_in_flight(EsEnb *enb)
@@ -577,6 +594,19 @@ gboolean es_enb_start(EsEnb *enb)
 
 gboolean es_enb_renew(EsEnb *enb) { return start_session(enb, ES_ENB_RENEW); }
 
+gboolean es_enb_update_root(EsEnb *enb) { return start_session(enb, ES_ENB_ROOT_UPDATE); }
+
+gboolean es_enb_trusts_root(const EsEnb *enb, X509 *root)
+{
+  GBytes *der = root != NULL ? es_enb_der_of_cert(root) : NULL;
+  gboolean trusts = der != NULL
+                    && ((enb->op_root != NULL && g_bytes_equal(der, enb->op_root))
+                        || (enb->op_root_next != NULL && g_bytes_equal(der, enb->op_root_next)));
+  if (der != NULL)
+    g_bytes_unref(der);
+  return trusts;
+}
+
 gboolean es_enb_revoke(EsEnb *enb, int reason)
 {
   if (es_enb_is_active(enb))
@@ -618,6 +648,7 @@ gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
     return FALSE;
   }
   set_operator(enb, c, k, r);
+  g_clear_pointer(&enb->op_root_next, g_bytes_unref);
   return TRUE;
 }
 
@@ -659,5 +690,6 @@ void es_enb_free(EsEnb *enb)
   EVP_PKEY_free(enb->device_key);
   EVP_PKEY_free(enb->given_new_key);
   set_operator(enb, NULL, NULL, NULL);
+  g_clear_pointer(&enb->op_root_next, g_bytes_unref);
   g_free(enb);
 }

@@ -70,9 +70,11 @@ double es_enb_config_resend_window(const EsEnbConfig *config);
 
 typedef struct EsEnb EsEnb;
 
-/* What a session does: ir with the vendor credential, kur or rr with the operator one. */
-typedef enum { ES_ENB_ENROL, ES_ENB_RENEW, ES_ENB_REVOKE } EsEnbOperation;
-const char *es_enb_operation_name(EsEnbOperation op); /* "enrol", "renew", "revoke" */
+/* What a session does: ir with the vendor credential; kur, rr or a genm asking for the root
+ * CA key update with the operator one. */
+typedef enum { ES_ENB_ENROL, ES_ENB_RENEW, ES_ENB_REVOKE, ES_ENB_ROOT_UPDATE } EsEnbOperation;
+/* "enrol", "renew", "revoke", "root_update" */
+const char *es_enb_operation_name(EsEnbOperation op);
 
 /* How a session ended: OK (enrolled, renewed or revoked, by its operation) or why not. */
 typedef enum {
@@ -160,6 +162,17 @@ gboolean es_enb_renew(EsEnb *enb);
  * is an RFC 5280 CRL reason code, or -1 for none. On success the eNB forgets the credential.
  * FALSE if a session is in flight or there is no operator certificate. */
 gboolean es_enb_revoke(EsEnb *enb, int reason);
+/* Root CA key update (RFC 9480 4.3.2): a genm asking for rootCaKeyUpdate, protected by the
+ * operator certificate. The eNB trusts the newWithNew of the genp from then on, beside the root
+ * it has, only once it checked it: self-signed and a CA, newWithOld carrying its key and
+ * signed by the root the eNB trusts, oldWithNew (when sent) carrying that root's key and
+ * signed by the new one, both valid now; anything else ends the session cert_rejected. A genp
+ * without an update, or with a root the eNB trusts already, ends it ok with nothing new. FALSE
+ * if a session is in flight or there is no operator certificate. */
+gboolean es_enb_update_root(EsEnb *enb);
+/* Whether the eNB trusts `root` (as an operator root: learnt in an ip's caPubs or a root
+ * update, or installed). */
+gboolean es_enb_trusts_root(const EsEnb *enb, X509 *root);
 /* A session is in flight or a restart is pending. */
 gboolean es_enb_is_active(const EsEnb *enb);
 /* The session in flight, or the last one. */

@@ -36,7 +36,8 @@ typedef struct {
   EsEnbOutcome outcome;
   X509 *cert;
   EVP_PKEY *new_key;        /* of a successful ir or kur */
-  X509 *root;               /* ir: the root from caPubs that the new certificate chains to */
+  X509 *root;               /* ir: the root from caPubs that the new certificate chains to;
+                             * root update: the new root, checked */
   gint64 wall;              /* whole wall-clock seconds at the resume in progress */
   gboolean prepared;        /* made by es_enb_prepare, not started yet */
   gboolean counted;         /* in in_flight: started */
@@ -56,6 +57,7 @@ struct EsEnb {
   /* The operator credential between sessions, as DER: a few hundred bytes instead of the
    * kilobytes that decoded OpenSSL objects hold per idle eNB. */
   GBytes *op_cert, *op_key, *op_root;
+  GBytes *op_root_next;     /* a root learnt from a root CA key update, trusted beside op_root */
   EsEnbOperation op;
   int revoke_reason;
   guint sessions;           /* started so far: each gets its own randomness stream */

@@ -142,7 +142,11 @@ static int check_new_cert(OSSL_CMP_CTX *ctx, X509 *cert, int fail_info, const ch
   X509_STORE_CTX *vctx = X509_STORE_CTX_new();
   int ok = 0;
   if (store != NULL && vctx != NULL && (ca_pubs != NULL || enb->op != ES_ENB_ENROL)) {
-    ok = X509_STORE_CTX_init(vctx, store, cert, NULL) && X509_verify_cert(vctx) == 1;
+    /* After a root rollover a kup's certificate is under the new root, which an eNB that has
+     * not learnt it reaches through the newWithOld the RA/CA sends in extraCerts (RFC 4210
+     * 4.4): OpenSSL's client keeps them as untrusted certificates. An ir's chain is caPubs. */
+    STACK_OF(X509) *untrusted = enb->op == ES_ENB_ENROL ? NULL : OSSL_CMP_CTX_get0_untrusted(ctx);
+    ok = X509_STORE_CTX_init(vctx, store, cert, untrusted) && X509_verify_cert(vctx) == 1;
     STACK_OF(X509) *chain = ok ? X509_STORE_CTX_get0_chain(vctx) : NULL;
     if (ok && enb->op == ES_ENB_ENROL && sk_X509_num(chain) > 0) {
       X509 *root = sk_X509_value(chain, sk_X509_num(chain) - 1);
@@ -263,6 +267,45 @@ static X509 *certreq(EsEnb *enb, OSSL_CMP_CTX *ctx, int type)
   return res == 1 ? OSSL_CMP_CTX_get0_newCert(ctx) : NULL;
 }
 
+/* genm/genp for rootCaKeyUpdate: e->root set to the new root once checked; FALSE when the
+ * exchange failed (OpenSSL's client authenticated the genp against our roots first). */
+static gboolean root_update(EsEnb *enb, OSSL_CMP_CTX *ctx)
+{
+  Enrolment *e = enb->e;
+  OSSL_CMP_ITAV *ask = es_cmp_itav_new_root_update_request();
+  if (ask == NULL || !OSSL_CMP_CTX_push0_genm_ITAV(ctx, ask)) {
+    OSSL_CMP_ITAV_free(ask);
+    e->failure = ES_ENB_OUTCOME_INTERNAL_ERROR;
+    return FALSE;
+  }
+  STACK_OF(OSSL_CMP_ITAV) *got = OSSL_CMP_exec_GENM_ses(ctx);
+  if (got == NULL)
+    return FALSE;
+  X509 *old = es_enb_cert_of_der(enb->op_root);
+  X509 *nwn = NULL, *nwo = NULL, *own = NULL;
+  gboolean ok = old != NULL;
+  for (int i = 0; ok && i < sk_OSSL_CMP_ITAV_num(got); i++) {
+    OSSL_CMP_ITAV *itav = sk_OSSL_CMP_ITAV_value(got, i);
+    if (!es_cmp_itav_is_root_update(itav) || nwn != NULL)
+      continue;
+    int found = es_cmp_itav_get1_root_update(itav, &nwn, &nwo, &own);
+    if (found < 0 || (found == 1 && !es_enb_trusts_root(enb, nwn)
+                      && es_cmp_root_update_refusal(old, nwn, nwo, own, (time_t)e->wall) != NULL)) {
+      e->cert_rejected = TRUE;
+      ok = FALSE;
+    }
+  }
+  if (ok && nwn != NULL && !es_enb_trusts_root(enb, nwn))
+    e->root = es_x509_ref(nwn);
+  X509_free(old);
+  X509_free(nwn);
+  X509_free(nwo);
+  X509_free(own);
+  sk_OSSL_CMP_ITAV_pop_free(got, OSSL_CMP_ITAV_free);
+  ERR_clear_error(); /* a refused link's verification */
+  return ok;
+}
+
 void es_enb_session(void *arg)
 {
   EsEnb *enb = arg;
@@ -285,11 +328,12 @@ void es_enb_session(void *arg)
   es_cmp_ctx_quiet(ctx);
 
   X509 *cert = NULL;
-  gboolean revoked = FALSE;
+  gboolean revoked = FALSE, answered = FALSE;
   switch (enb->op) {
   case ES_ENB_ENROL: cert = certreq(enb, ctx, OSSL_CMP_IR); break;
   case ES_ENB_RENEW: cert = certreq(enb, ctx, OSSL_CMP_KUR); break;
   case ES_ENB_REVOKE: revoked = OSSL_CMP_exec_RR_ses(ctx) == 1; break;
+  case ES_ENB_ROOT_UPDATE: answered = root_update(enb, ctx); break;
   }
   if (cert != NULL) {
     es_x509_ref(cert);
@@ -297,7 +341,7 @@ void es_enb_session(void *arg)
     e->new_key = new_key;
     new_key = NULL;
     e->outcome = ES_ENB_OUTCOME_OK;
-  } else if (revoked) {
+  } else if (revoked || answered) {
     e->outcome = ES_ENB_OUTCOME_OK;
   } else if (e->failure != ES_ENB_OUTCOME_OK) {
     e->outcome = e->failure;

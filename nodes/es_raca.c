@@ -405,7 +405,7 @@ static GBytes *refuse(EsRaca *raca, GBytes *id, const OSSL_CMP_MSG *req, int fai
 
 static gboolean opens_transaction(int type)
 {
-  return is_cert_request(type) || type == ES_CMP_RR;
+  return is_cert_request(type) || type == ES_CMP_RR || type == ES_CMP_GENM;
 }
 
 static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrived,
@@ -536,8 +536,8 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
     t->nonce = es_raca_slice(rh.sender_nonce, rh.sender_nonce_len);
   }
 
-  if (type == ES_CMP_RR) {
-    transaction_end(t); /* rr/rp is the whole transaction */
+  if (type == ES_CMP_RR || type == ES_CMP_GENM) {
+    transaction_end(t); /* rr/rp and genm/genp are whole transactions */
     goto done;
   }
   if (type == ES_CMP_POLLREQ && rsp_type == ES_CMP_POLLREP) {

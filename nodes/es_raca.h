@@ -203,6 +203,15 @@ void es_raca_expire_all(EsRaca *raca);
  * event: it was not issued in the run. */
 gboolean es_raca_adopt(EsRaca *raca, X509 *cert);
 
+/* Operator-root rollover (RFC 4210 4.4) with the pki's next root (es_pki_add_next_root): from
+ * now on the RA/CA signs with its certificate under the new root and sends newWithOld with it,
+ * issues under the new key (its CA rolls over: es_ca_roll_over), puts the new root in caPubs,
+ * takes kur, rr and genm from certificates of either root, and answers a genm asking for
+ * rootCaKeyUpdate (RFC 9480 4.3.2) with newWithNew, newWithOld and oldWithNew; before, such a
+ * genm gets the type alone (no update). FALSE when the hierarchy has no next root. */
+gboolean es_raca_roll_over(EsRaca *raca, GError **error);
+gboolean es_raca_is_rolled(const EsRaca *raca);
+
 EsCa *es_raca_get0_ca(EsRaca *raca);
 /* A CRL signed by the operator CA, dated now. */
 X509_CRL *es_raca_get1_crl(EsRaca *raca, gint64 validity_s, GError **error);

@@ -28,7 +28,7 @@ static X509 *named_own_cert(EsRaca *raca, const OSSL_CMP_MSG *req, const X509_NA
     *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "the request names no certificate");
     return NULL;
   }
-  if (X509_NAME_cmp(issuer, X509_get_subject_name(es_pki_get0_operator_root(raca->pki))) != 0) {
+  if (!es_raca_is_own_root(raca, issuer)) {
     *si = rejection(OSSL_CMP_PKIFAILUREINFO_badCertId, "certificate not issued by this CA");
     return NULL;
   }
@@ -143,7 +143,7 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   /* The operator root reaches the eNB only inside an ip it authenticated through the
    * cross certificate: that is what makes late binding safe. (OpenSSL sends caPubs in an
    * ip only; a renewing eNB has the root already.) Made before the serial is spent. */
-  X509 *root = es_pki_get0_operator_root(raca->pki);
+  X509 *root = es_raca_issuing_root(raca);
   gboolean pushed = (*ca_pubs = sk_X509_new_null()) != NULL
                     && sk_X509_push(*ca_pubs, es_x509_ref(root)) > 0;
   if (!pushed) {
@@ -330,11 +330,12 @@ static void on_error_msg(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
 
 static gboolean is_operator_request(int type)
 {
-  return type == ES_CMP_KUR || type == ES_CMP_RR;
+  return type == ES_CMP_KUR || type == ES_CMP_RR || type == ES_CMP_GENM;
 }
 
 /* A transaction's trust follows the request that opens it: a vendor certificate may only
- * enrol (ir, cr, p10cr), an operator certificate may only renew or revoke itself (kur, rr);
+ * enrol (ir, cr, p10cr), an operator certificate may only renew or revoke itself (kur, rr) or
+ * ask for the root (genm);
  * its certConf is then checked against the same root. */
 Transaction *es_raca_transaction_new(EsRaca *raca, GBytes *id, int type)
 {
@@ -348,10 +349,10 @@ Transaction *es_raca_transaction_new(EsRaca *raca, GBytes *id, int type)
   OSSL_CMP_CTX *ctx = t->srv != NULL ? OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv) : NULL;
   X509_STORE *trust = is_operator_request(type) ? raca->operator_trust : raca->vendor_trust;
   if (ctx == NULL
-      || !OSSL_CMP_SRV_CTX_init(t->srv, t, on_cert_request, on_rr, NULL, on_error_msg,
-                                on_cert_conf, es_raca_on_poll_req)
+      || !OSSL_CMP_SRV_CTX_init(t->srv, t, on_cert_request, on_rr, es_raca_on_genm,
+                                on_error_msg, on_cert_conf, es_raca_on_poll_req)
       || !OSSL_CMP_SRV_CTX_set_grant_implicit_confirm(t->srv, raca->config.grant_implicit)
-      || !OSSL_CMP_CTX_set1_cert(ctx, es_pki_get0_raca_cert(raca->pki))
+      || !OSSL_CMP_CTX_set1_cert(ctx, es_raca_signer(raca))
       || !OSSL_CMP_CTX_set1_pkey(ctx, es_pki_get0_raca_key(raca->pki))
       || !X509_STORE_up_ref(trust)
       || !OSSL_CMP_CTX_set0_trustedStore(ctx, trust)

@@ -58,6 +58,8 @@ struct EsRaca {
   guint backlog;                /* transactions answered `waiting`, their certificate not made */
   GHashTable *upstreams;        /* raca.upstream: the eNB's transactionID (GBytes) -> Upstream */
   EsRand *upstream_rand;        /* their randomness (ES_STREAM_RACA_UPSTREAM) */
+  gboolean rolled;              /* es_raca_roll_over: signs, issues and publishes caPubs
+                                 * under the pki's next root */
 };
 
 /* An ended transaction's answers, replayed to a byte-identical resend (its answer was
@@ -212,6 +214,15 @@ void es_raca_trust_sender(Transaction *t, const EsCmpHeader *h);
 double es_raca_confirm_wait_s(const Transaction *t);
 /* Whether the request that opened `t` is protected by the RA certificate this CA knows. */
 gboolean es_raca_signed_by_ra(Transaction *t, const OSSL_CMP_MSG *req);
+
+/* Operator-root rollover (es_raca_rollover.c): OpenSSL's genm callback, answering a
+ * rootCaKeyUpdate; the certificate that signs the RA/CA's messages, the root it issues under,
+ * and whether `issuer` names one of its roots. */
+int es_raca_on_genm(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req,
+                    const STACK_OF(OSSL_CMP_ITAV) *in, STACK_OF(OSSL_CMP_ITAV) **out);
+X509 *es_raca_signer(const EsRaca *raca);
+X509 *es_raca_issuing_root(const EsRaca *raca);
+gboolean es_raca_is_own_root(const EsRaca *raca, const X509_NAME *issuer);
 
 /* The guard (es_raca_guard.c). The requests seen: set up, freed, and remembered (as
  * es_raca_remember_request does). */

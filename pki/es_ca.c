@@ -43,6 +43,9 @@ struct EsCa {
   GArray *revocations;           /* EsCaRevocation, oldest first: crls_before never drops */
   GArray *complete_crls;         /* EsCaComplete by number; emptied when the number is set */
   guint64 crl_number_set;        /* the last es_ca_set_crl_number (0: never) */
+  EsCa *previous;                /* after a key rollover: the old key, its revocations and
+                                  * CRLs; serials below first_serial are its */
+  guint64 first_serial;
 };
 
 EsCa *es_ca_new(X509 *cert, EVP_PKEY *key)
@@ -85,7 +88,44 @@ void es_ca_free(EsCa *ca)
   X509_CRL_free(ca->crl);
   X509_free(ca->cert);
   EVP_PKEY_free(ca->key);
+  es_ca_free(ca->previous);
   g_free(ca);
+}
+
+gboolean es_ca_roll_over(EsCa *ca, X509 *cert, EVP_PKEY *key)
+{
+  if (ca == NULL || cert == NULL || key == NULL)
+    return FALSE;
+  if (ca->previous != NULL)
+    return X509_cmp(ca->cert, cert) == 0; /* RA/CAs sharing the CA each ask */
+  EsCa *fresh = es_ca_new(cert, key);
+  if (fresh == NULL)
+    return FALSE;
+  /* The CA object stays the one everyone holds; its old state moves into `previous`. */
+  EsCa old = *ca;
+  *ca = *fresh;
+  *fresh = old;
+  ca->refs = fresh->refs;
+  fresh->refs = 1;
+  ca->next_serial = fresh->next_serial;
+  ca->first_serial = ca->next_serial;
+  ca->previous = fresh;
+  return TRUE;
+}
+
+EsCa *es_ca_get0_previous(const EsCa *ca)
+{
+  return ca->previous;
+}
+
+/* The key generation that issued `serial`: serials count on across a rollover. */
+static EsCa *issuer_of(EsCa *ca, const ASN1_INTEGER *serial)
+{
+  guint64 v;
+  if (ca->previous != NULL && ASN1_INTEGER_get_uint64(&v, serial) && v < ca->first_serial)
+    return ca->previous;
+  ERR_clear_error();
+  return ca;
 }
 
 X509 *es_ca_get0_cert(const EsCa *ca)
@@ -145,6 +185,7 @@ gboolean es_ca_revoke(EsCa *ca, const ASN1_INTEGER *serial, EsRevokeReason reaso
    * relying parties reject as a whole. */
   if (ca == NULL || serial == NULL || (int)reason < 0 || (int)reason > 10 || (int)reason == 7)
     return FALSE;
+  ca = issuer_of(ca, serial);
   char *hex = es_serial_hex(serial);
   if (*hex == '\0' || g_hash_table_contains(ca->revoked_by_serial, hex)) {
     g_free(hex);
@@ -168,14 +209,15 @@ gboolean es_ca_is_revoked(const EsCa *ca, const ASN1_INTEGER *serial)
   if (ca == NULL || serial == NULL)
     return FALSE;
   char *hex = es_serial_hex(serial);
-  gboolean found = g_hash_table_contains(ca->revoked_by_serial, hex);
+  gboolean found = g_hash_table_contains(issuer_of((EsCa *)ca, serial)->revoked_by_serial, hex);
   g_free(hex);
   return found;
 }
 
 guint es_ca_revoked_count(const EsCa *ca)
 {
-  return g_hash_table_size(ca->revoked_by_serial);
+  return g_hash_table_size(ca->revoked_by_serial)
+         + (ca->previous != NULL ? es_ca_revoked_count(ca->previous) : 0);
 }
 
 guint64 es_ca_get_next_serial(const EsCa *ca)

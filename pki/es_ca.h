@@ -26,6 +26,14 @@ void es_ca_up_ref(EsCa *ca);
 /* Drops a reference; the last one frees the CA. */
 void es_ca_free(EsCa *ca);
 X509 *es_ca_get0_cert(const EsCa *ca);
+/* Key rollover: the CA issues under `cert` and `key` (a new root) from now on, serials counting
+ * on. What the old key issued stays its own: revoking one of those puts it on the old key's
+ * CRL, which es_ca_get0_previous goes on signing (RFC 4210 4.4: CRLs under both keys during the
+ * overlap). One rollover per CA: a second call with the same certificate is a no-op (TRUE),
+ * with another FALSE. */
+gboolean es_ca_roll_over(EsCa *ca, X509 *cert, EVP_PKEY *key);
+/* The CA of the old key after a rollover (borrowed), else NULL. */
+EsCa *es_ca_get0_previous(const EsCa *ca);
 
 /* Issues a certificate for `subject` and `pubkey`, valid from `now` (seconds since the
  * epoch) for `validity_s`; end-entity extensions (keyUsage digitalSignature, SKI/AKI).

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include <glib/gstdio.h>
 #include <openssl/bn.h>
@@ -25,6 +26,10 @@ enum {
   SERIAL_RACA = 3,
   SERIAL_RACA_CROSS = 4,
   SERIAL_RACA_TLS = 5,
+  SERIAL_NEXT_ROOT = 6,     /* operator-root rollover */
+  SERIAL_NEW_WITH_OLD = 7,
+  SERIAL_OLD_WITH_NEW = 8,
+  SERIAL_NEXT_RACA = 9,
   SERIAL_DEVICE_BASE = 0x1000,
 };
 
@@ -170,6 +175,11 @@ void es_pki_free(EsPki *pki)
   X509_free(pki->raca);
   EVP_PKEY_free(pki->raca_key);
   X509_free(pki->raca_cross);
+  X509_free(pki->next_root);
+  EVP_PKEY_free(pki->next_root_key);
+  X509_free(pki->new_with_old);
+  X509_free(pki->old_with_new);
+  X509_free(pki->next_raca);
   g_free(pki);
 }
 
@@ -246,6 +256,82 @@ fail:
   return NULL;
 }
 
+gboolean es_pki_add_next_root(EsPki *pki, gint64 not_before, GError **error)
+{
+  if (pki == NULL || pki->operator_root_key == NULL || pki->raca_key == NULL
+      || pki->next_root != NULL) {
+    g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
+                        "a root rollover needs the hierarchy with its operator root key, once");
+    return FALSE;
+  }
+  EVP_PKEY *key = es_key_generate(pki->type, error);
+  X509 *root = key != NULL ? make_root("Operator Root CA 2", "Operator", key, SERIAL_NEXT_ROOT,
+                                       not_before, error)
+                           : NULL;
+  if (root == NULL) {
+    EVP_PKEY_free(key);
+    return FALSE;
+  }
+  gint64 not_after = years_later(not_before, ROOT_YEARS);
+  struct tm tm;
+  gint64 old_end = ASN1_TIME_to_tm(X509_get0_notAfter(pki->operator_root), &tm)
+                       ? (gint64)timegm(&tm) : not_after;
+  /* The links between the two keys (RFC 4210 4.4.1): each names its key's own root as the
+   * subject, so a chain through either ends at a root the verifier already holds. */
+  EsCertSpec link = {
+      .profile = ES_CERT_ROOT,
+      .serial = SERIAL_NEW_WITH_OLD,
+      .subject = X509_get_subject_name(root),
+      .pubkey = key,
+      .issuer = pki->operator_root,
+      .issuer_key = pki->operator_root_key,
+      .not_before = not_before,
+      .not_after = MIN(not_after, old_end), /* what the old key vouches for ends with it */
+  };
+  X509 *new_with_old = es_cert_build(&link, error);
+  link = (EsCertSpec){
+      .profile = ES_CERT_ROOT,
+      .serial = SERIAL_OLD_WITH_NEW,
+      .subject = X509_get_subject_name(pki->operator_root),
+      .pubkey = pki->operator_root_key,
+      .issuer = root,
+      .issuer_key = key,
+      .not_before = not_before,
+      .not_after = not_after,
+  };
+  X509 *old_with_new = new_with_old != NULL ? es_cert_build(&link, error) : NULL;
+  EsCertSpec raca = {
+      .profile = ES_CERT_RACA,
+      .serial = SERIAL_NEXT_RACA,
+      .subject = X509_get_subject_name(pki->raca),
+      .pubkey = pki->raca_key,
+      .issuer = root,
+      .issuer_key = key,
+      .not_before = not_before,
+      .not_after = years_later(not_before, RACA_YEARS),
+  };
+  X509 *next_raca = old_with_new != NULL ? es_cert_build(&raca, error) : NULL;
+  if (next_raca == NULL) {
+    X509_free(new_with_old);
+    X509_free(old_with_new);
+    X509_free(root);
+    EVP_PKEY_free(key);
+    return FALSE;
+  }
+  pki->next_root = root;
+  pki->next_root_key = key;
+  pki->new_with_old = new_with_old;
+  pki->old_with_new = old_with_new;
+  pki->next_raca = next_raca;
+  return TRUE;
+}
+
+X509 *es_pki_get0_next_root(const EsPki *pki) { return pki->next_root; }
+EVP_PKEY *es_pki_get0_next_root_key(const EsPki *pki) { return pki->next_root_key; }
+X509 *es_pki_get0_new_with_old(const EsPki *pki) { return pki->new_with_old; }
+X509 *es_pki_get0_old_with_new(const EsPki *pki) { return pki->old_with_new; }
+X509 *es_pki_get0_next_raca(const EsPki *pki) { return pki->next_raca; }
+
 X509 *es_pki_issue_device_dated(const EsPki *pki, guint index, EVP_PKEY *key, gint64 not_before,
                                 gint64 not_after, GError **error)
 {
@@ -313,6 +399,13 @@ EsPki *es_pki_dup(const EsPki *pki)
   es_x509_ref(copy->raca);
   es_pkey_ref(copy->raca_key);
   es_x509_ref(copy->raca_cross);
+  if (copy->next_root != NULL) {
+    es_x509_ref(copy->next_root);
+    es_pkey_ref(copy->next_root_key);
+    es_x509_ref(copy->new_with_old);
+    es_x509_ref(copy->old_with_new);
+    es_x509_ref(copy->next_raca);
+  }
   return copy;
 }
 

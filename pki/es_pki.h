@@ -60,6 +60,24 @@ X509 *es_pki_get0_raca_cross(const EsPki *pki);
  * one issuer a late-binding eNB can verify. NULL without the vendor key. Caller frees. */
 X509 *es_pki_issue_raca_tls(const EsPki *pki, GError **error);
 
+/* Operator-root rollover (RFC 4210 4.4): a new operator root "Operator Root CA 2" with a key
+ * of its own, valid from `not_before`; newWithOld (its key certified by the old root, CA:TRUE,
+ * so a node that trusts only the old root can chain through it) and oldWithNew (the old key
+ * certified by the new root); and the RA/CA's certificate under the new root, its subject
+ * and key unchanged (the cross certificate still vouches for that key). FALSE without the
+ * operator root key, or when the hierarchy has a next root already. */
+gboolean es_pki_add_next_root(EsPki *pki, gint64 not_before, GError **error);
+/* The rollover's certificates (NULL when there is none). */
+X509 *es_pki_get0_next_root(const EsPki *pki);
+EVP_PKEY *es_pki_get0_next_root_key(const EsPki *pki);
+X509 *es_pki_get0_new_with_old(const EsPki *pki);
+X509 *es_pki_get0_old_with_new(const EsPki *pki);
+X509 *es_pki_get0_next_raca(const EsPki *pki);
+/* Writes the rollover's files beside es_pki_save's: operator-root-2.pem/.key,
+ * new-with-old.pem, old-with-new.pem, raca-2.pem (their names: es_pki_rollover_file_names). */
+gboolean es_pki_save_rollover(const EsPki *pki, const char *dir, GError **error);
+const char *const *es_pki_rollover_file_names(void);
+
 /* A vendor device certificate for eNB `index` (subject CN=enb-<index>) for `key`, issued
  * by the vendor root. The caller frees the result. */
 X509 *es_pki_issue_device(const EsPki *pki, guint index, EVP_PKEY *key, GError **error);

@@ -197,6 +197,26 @@ gboolean es_pki_save(const EsPki *pki, const char *dir, GError **error)
          save_cert_in(dir, "raca-cross.pem", pki->raca_cross, error);
 }
 
+const char *const *es_pki_rollover_file_names(void)
+{
+  static const char *const names[] = {"operator-root-2.pem", "operator-root-2.key",
+                                      "new-with-old.pem", "old-with-new.pem", "raca-2.pem", NULL};
+  return names;
+}
+
+gboolean es_pki_save_rollover(const EsPki *pki, const char *dir, GError **error)
+{
+  if (pki->next_root == NULL) {
+    g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID, "the hierarchy has no next root");
+    return FALSE;
+  }
+  return make_dir(dir, error) && save_cert_in(dir, "operator-root-2.pem", pki->next_root, error) &&
+         save_key_in(dir, "operator-root-2.key", pki->next_root_key, error) &&
+         save_cert_in(dir, "new-with-old.pem", pki->new_with_old, error) &&
+         save_cert_in(dir, "old-with-new.pem", pki->old_with_new, error) &&
+         save_cert_in(dir, "raca-2.pem", pki->next_raca, error);
+}
+
 static X509 *load_cert_in(const char *dir, const char *name, GError **error)
 {
   char *path = g_build_filename(dir, name, NULL);

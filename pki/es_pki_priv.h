@@ -20,6 +20,12 @@ struct EsPki {
   X509 *raca;
   EVP_PKEY *raca_key;
   X509 *raca_cross;
+  /* Operator-root rollover (es_pki_add_next_root), all NULL without one. */
+  X509 *next_root;          /* newWithNew: the new root, self-signed */
+  EVP_PKEY *next_root_key;
+  X509 *new_with_old;       /* the new root's key certified by the old root */
+  X509 *old_with_new;       /* the old root's key certified by the new root */
+  X509 *next_raca;          /* the RA/CA's subject and key under the new root */
 };
 
 typedef enum {

@@ -124,6 +124,9 @@ static void record_done(EsCollector *c, const EsEnbEvent *ev)
 void es_collector_enb_event(void *collector, const EsEnbEvent *ev)
 {
   EsCollector *c = collector;
+  /* enrolments.csv's rows are enrolments and renewals; root updates are rollover.csv's. */
+  if (ev->operation == ES_ENB_ROOT_UPDATE)
+    return;
   switch (ev->kind) {
   case ES_ENB_EVENT_STEP:
     es_recorder_mark(c->recorder, ev->number, step_marks[ev->step], ev->t);
