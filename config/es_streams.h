@@ -40,6 +40,8 @@
 #define ES_STREAM_RENEWAL G_GUINT64_CONSTANT(0x9e1a000000000009)
 /* revocation.share's choice of certificates, crl_fetch's phases and jitters. */
 #define ES_STREAM_CRL_DIST G_GUINT64_CONSTANT(0x9e1a00000000000a)
+/* rollover.spread: when each eNB asks for the root CA key update (es_rollover.c). */
+#define ES_STREAM_ROLLOVER G_GUINT64_CONSTANT(0x9e1a00000000000b)
 
 /* Seeds derived from the run's: RA/CA r >= 1 gets seed + r * step (RA/CA 0 keeps the run's,
  * as with one RA/CA); the rogue RA/CA gets seed ^ ES_STREAM_HOSTILE_PKI. */

@@ -14,6 +14,15 @@ gboolean es_run_publish_crl(EsRun *run, GError **error)
     return FALSE;
   X509_CRL_free(run->crl);
   run->crl = crl;
+  /* After a rollover the old key signs on, for the certificates it issued (RFC 4210 4.4). */
+  EsCa *old = es_ca_get0_previous(run->ca);
+  if (old != NULL) {
+    X509_CRL *prev = es_ca_get1_crl(old, wall, wall + (gint64)run->sc->raca.crl_validity_s, error);
+    if (prev == NULL)
+      return FALSE;
+    X509_CRL_free(run->crl_old_root);
+    run->crl_old_root = prev;
+  }
   es_crl_dist_published(run->crl_dist, crl);
   es_collector_crl_published(run->collector, now);
   return TRUE;

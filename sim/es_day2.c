@@ -89,7 +89,7 @@ gboolean es_run_install(EsRun *run, GError **error)
     ok = cert != NULL && es_enb_set1_operator(run->enbs[k], cert, key, root) && adopt(run, k, cert);
     if (ok) {
       es_collector_installed(run->collector, k, cert, (double)-age);
-      if (!es_run_schedule_renewal(run, run->enbs[k], cert))
+      if (!es_run_schedule_renewal(run, run->enbs[k], cert) && !es_rollover_holds(run->rollover, k))
         es_run_finish_enb(run, run->enbs[k], cert);
     } else if (error != NULL && *error == NULL) {
       g_autofree char *why = es_ossl_errors("no memory");

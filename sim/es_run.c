@@ -32,6 +32,8 @@ static void on_renew_due(void *arg)
 
 static void on_enb_done(EsRun *run, EsEnb *enb, EsEnbOutcome outcome, X509 *cert)
 {
+  if (run->rollover != NULL && !es_rollover_enb_done(run->rollover, enb, outcome, cert))
+    return;
   gboolean enrolled = outcome == ES_ENB_OUTCOME_OK && es_enb_get_operation(enb) == ES_ENB_ENROL;
   /* enb.renew_after: an enrolled eNB renews (kur) that much later and is finished then. */
   if (cert != NULL && run->sc->enb.renew_after_s > 0 && es_enb_get_operation(enb) == ES_ENB_ENROL) {
@@ -280,8 +282,13 @@ static gboolean make_pki(EsRun *run, EsKeyType pki_key, EsKeyType enb_key, GErro
   if (sc->rollout.start_enrolled)
     since -= (gint64)ceil(sc->rollout.installed_age_s + sc->rollout.installed_over_s);
   run->pki = es_pki_generate(pki_key, since, error);
+  /* The root a rollover moves to exists from the start, valid from rollover.at. */
+  gboolean ok = run->pki != NULL
+                && (!(sc->rollover.at_s > 0)
+                    || es_pki_add_next_root(run->pki, sc->epoch + (gint64)ceil(sc->rollover.at_s),
+                                            error));
   es_rand_free(rand);
-  if (run->pki == NULL)
+  if (!ok)
     return FALSE;
   if (enb_key != ES_KEY_RSA2048 && pki_key != ES_KEY_RSA2048)
     return TRUE;
@@ -291,7 +298,6 @@ static gboolean make_pki(EsRun *run, EsKeyType pki_key, EsKeyType enb_key, GErro
            "for this run\n", size);
   rand = es_rand_new(sc->seed, ES_STREAM_KEY_POOL);
   es_rand_set_current(rand);
-  gboolean ok = TRUE;
   if (enb_key == ES_KEY_RSA2048)
     ok = (run->new_pool = es_key_pool_new(enb_key, size, error)) != NULL;
   if (ok && pki_key == ES_KEY_RSA2048)
@@ -325,6 +331,8 @@ static void run_clear(EsRun *run)
   es_topology_free(run->topo);
   es_rand_free(run->renew_rand);
   es_crl_dist_free(run->crl_dist);
+  es_rollover_free(run->rollover);
+  X509_CRL_free(run->crl_old_root);
   es_collector_free(run->collector);
   es_outdir_free(run->outdir);
   es_key_pool_free(run->new_pool);
@@ -397,6 +405,13 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
       goto out;
   if (!es_pki_save(run.pki, pki_dir, error))
     goto out;
+  if (es_pki_get0_next_root(run.pki) != NULL) {
+    for (const char *const *f = es_pki_rollover_file_names(); *f != NULL; f++)
+      if (!es_outdir_claimf(run.outdir, error, "pki/%s", *f))
+        goto out;
+    if (!es_pki_save_rollover(run.pki, pki_dir, error))
+      goto out;
+  }
 
   if ((run.sim = es_sim_new(run.topo, sc->seed, error)) == NULL)
     goto out;
@@ -418,7 +433,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   if (!start_racas(&run, &rc, error) || !es_run_start_rogue(&run, &rc, error))
     goto out;
   es_run_crl_start(&run);
-  if (!es_crl_dist_start(&run, error))
+  if (!es_crl_dist_start(&run, error) || !es_rollover_start(&run, error))
     goto out;
 
   /* --one-thread: everything on this thread, no offload and no factory thread. */

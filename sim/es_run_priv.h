@@ -100,6 +100,8 @@ typedef struct {
   EsRand *renew_rand;          /* enb.renew_window draws (es_day2.c) */
   struct EsCrlDist *crl_dist;  /* mass revocation and CRL fetches; NULL when none */
   guint64 held_expired;        /* of held_valid, expired by the end of the run */
+  struct EsRollover *rollover; /* the operator-root rollover; NULL when none */
+  X509_CRL *crl_old_root;      /* after a rollover: the last CRL the old root key signed */
 } EsRun;
 
 /* The eNB number in a subject CN=enb-<n>, 0 if none. */
@@ -196,5 +198,21 @@ const char *es_crl_dist_get0_log(const EsCrlDist *d);
 char *es_crl_dist_line(const EsCrlDist *d);
 /* The last delta CRL published (DER), or NULL: crl-delta.pem. */
 GBytes *es_crl_dist_get0_delta(const EsCrlDist *d);
+
+/* Operator-root rollover (es_rollover.c): started with the run (run->rollover) when
+ * rollover.at is set; FALSE when the run cannot have one (RAs in front of CAs). */
+typedef struct EsRollover EsRollover;
+gboolean es_rollover_start(EsRun *run, GError **error);
+void es_rollover_free(EsRollover *ro);
+/* Whether eNB k is still in the rollover: the run finishes it only once it is through. */
+gboolean es_rollover_holds(const EsRollover *ro, guint k);
+/* An eNB's session ended: TRUE when the run goes on with it as usual (its next renewal, or
+ * finished), FALSE when the rollover has taken care of it. */
+gboolean es_rollover_enb_done(EsRollover *ro, EsEnb *enb, EsEnbOutcome outcome, X509 *cert);
+/* summary.json's rollover section and the eNBs not trusting the new root (diagnostics, onto
+ * `messages`); the report's line; rollover.csv (NULL for each without a rollover). */
+void es_rollover_summarise(EsRollover *ro, EsSummary *s, GPtrArray *messages);
+char *es_rollover_line(const EsRollover *ro);
+char *es_rollover_csv(const EsRollover *ro);
 
 #endif

@@ -235,6 +235,9 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
   g_autofree char *distribution = es_crl_dist_line(run->crl_dist);
   if (distribution != NULL)
     g_string_append_printf(out, "%s\n", distribution);
+  g_autofree char *rollover = es_rollover_line(run->rollover);
+  if (rollover != NULL)
+    g_string_append_printf(out, "%s\n", rollover);
   if (renewals != NULL)
     g_string_append_printf(out, "%s\n", renewals);
   else {

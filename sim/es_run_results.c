@@ -55,6 +55,12 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   es_run_summarise_day2(run, s);
   g_autoptr(GPtrArray) cut_off = g_ptr_array_new();
   es_crl_dist_summarise(run->crl_dist, s, cut_off);
+  if (run->crl_old_root != NULL) {
+    int listed = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(run->crl_old_root));
+    int der = i2d_X509_CRL(run->crl_old_root, NULL);
+    es_summary_set_uint(s, "crl.old_root_entries", (guint64)MAX(listed, 0));
+    es_summary_set_uint(s, "crl.old_root_bytes", der > 0 ? (guint64)der : 0);
+  }
 
   /* One object per RA/CA, named by its number, its utilisation over the simulated time; in a
    * split PKI the RAs are racas.<r> and the CAs behind them cas.<c>. */
@@ -101,6 +107,7 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
     g_ptr_array_add(messages, text);
     g_string_free(who, TRUE);
   }
+  es_rollover_summarise(run->rollover, s, messages);
   g_ptr_array_add(messages, NULL);
   result->diagnostics = (char **)g_ptr_array_free(messages, FALSE);
   result->report = es_run_report(run, result, unheld);
@@ -140,6 +147,22 @@ gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
     if (!es_outdir_claim(run->outdir, "crl.csv", &inner)
         || !g_file_set_contents_full(crl_csv, crl_log, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666,
                                      &inner))
+      keep_first(&first, g_steal_pointer(&inner));
+  }
+  g_autofree char *rollover_csv = es_rollover_csv(run->rollover);
+  if (rollover_csv != NULL) {
+    /* When each eNB came to trust the new root, and to hold a certificate under it. */
+    g_autofree char *path = g_build_filename(dir, "rollover.csv", NULL);
+    if (!es_outdir_claim(run->outdir, "rollover.csv", &inner)
+        || !g_file_set_contents_full(path, rollover_csv, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666,
+                                     &inner))
+      keep_first(&first, g_steal_pointer(&inner));
+  }
+  if (run->crl_old_root != NULL) {
+    /* The old root key's CRL: what it issued and is revoked, during the overlap. */
+    g_autofree char *path = g_build_filename(dir, "crl-old-root.pem", NULL);
+    if (!es_outdir_claim(run->outdir, "crl-old-root.pem", &inner)
+        || !es_pem_save_crl(path, run->crl_old_root, &inner))
       keep_first(&first, g_steal_pointer(&inner));
   }
   GBytes *delta = es_crl_dist_get0_delta(run->crl_dist);

@@ -30,7 +30,7 @@ static const EsConfigKey hostile_keys[] = {
 
 /* Each layer's section at its place in EsScenario, in the order a scenario is written. */
 static const EsConfigSchema *schema(void) {
-  static EsConfigPart parts[11];
+  static EsConfigPart parts[12];
   static EsConfigSchema s;
   static gsize done = 0;
   if (g_once_init_enter(&done)) {
@@ -56,6 +56,8 @@ static const EsConfigSchema *schema(void) {
     parts[n++] = (EsConfigPart)ES_CONFIG_PART(hostile_keys, 0);
     parts[n] = es_crl_dist_config_schema()->parts[0];
     parts[n++].base = G_STRUCT_OFFSET(EsScenario, crl_dist);
+    parts[n] = es_rollover_config_schema()->parts[0];
+    parts[n++].base = G_STRUCT_OFFSET(EsScenario, rollover);
     parts[n] = es_faults_config_schema()->parts[0];
     parts[n++].base = G_STRUCT_OFFSET(EsScenario, faults);
     g_assert(n == G_N_ELEMENTS(parts));
@@ -221,7 +223,11 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
          check_hostile(&sc->hostile, error) && es_faults_config_check(&sc->faults, error) &&
          check_name(sc->name, error) &&
          check_dates(sc, error) && check_crls(sc, error) && check_renewal(sc, error) &&
-         es_crl_dist_config_check(&sc->crl_dist, sc->stop_time_s, error);
+         es_crl_dist_config_check(&sc->crl_dist, sc->stop_time_s, error) &&
+         es_rollover_config_check(&sc->rollover, sc->stop_time_s, sc->rollout.start_enrolled,
+                                  sc->crl_dist.revoke_share > 0
+                                      || sc->crl_dist.mode != ES_CRL_FETCH_NONE,
+                                  error);
 }
 
 /* The keys given that `ignores` says are not read, in dump order: "tree.fanout, national.*"
@@ -330,7 +336,7 @@ static const char *const simulation_only[] = {
     "topology", "tree", "national", "backhaul", "aggregation", "core", "ca_link", "hostile",
     "scenario.epoch", "raca.cross", "pki.key", "enb.keygen_time", "enb.sign_time",
     "enb.cpu_spread", "rollout.start", "rollout.installed_over", "rollout.installed_age",
-    "enb.renew_before", "enb.renew_window", "revocation", "crl_fetch"};
+    "enb.renew_before", "enb.renew_window", "revocation", "crl_fetch", "rollover"};
 
 static gboolean live_ignores(const EsScenario *sc, const EsConfigKey *d) {
   (void)sc;

@@ -10,6 +10,7 @@
 #include "config/es_config.h"
 #include "engines/es_faults.h"
 #include "sim/es_crl_dist.h"
+#include "sim/es_rollover.h"
 #include "engines/es_sim.h"
 #include "nodes/es_enb.h"
 #include "nodes/es_raca.h"
@@ -45,6 +46,7 @@ typedef struct {
   EsTransportConfig transport; /* TLS on the backhaul (simulation only) */
   EsHostileConfig hostile;
   EsCrlDistConfig crl_dist; /* [revocation], [crl_fetch] (simulation only) */
+  EsRolloverConfig rollover; /* [rollover] (simulation only) */
   EsFaultsConfig faults;   /* serve's injected faults; a simulation does not read them */
   EsConfigGiven *given;    /* the keys a file or --set gave a value (the config core's) */
 } EsScenario;
