@@ -466,6 +466,20 @@ const char *es_crl_dist_get0_log(const EsCrlDist *d)
   return d != NULL ? d->log->str : NULL;
 }
 
+char *es_crl_dist_enforcement_csv(const EsCrlDist *d)
+{
+  if (d == NULL || !(d->c->revoke_share > 0))
+    return NULL;
+  GString *out = g_string_new("enb,access,enforced_s\n");
+  for (guint k = 1; k <= d->run->sc->enbs; k++) {
+    g_string_append_printf(out, "%u,%s,", k, es_topology_enb_access(d->run->topo, k));
+    if (!isnan(d->nodes[k].enforced_s))
+      g_string_append_printf(out, "%.6f", d->nodes[k].enforced_s);
+    g_string_append_c(out, '\n');
+  }
+  return g_string_free(out, FALSE);
+}
+
 GBytes *es_crl_dist_get0_delta(const EsCrlDist *d)
 {
   return d != NULL ? d->last_delta : NULL;

@@ -191,6 +191,9 @@ void es_crl_dist_published(EsCrlDist *d, X509_CRL *crl);
 void es_crl_dist_summarise(EsCrlDist *d, EsSummary *s, GPtrArray *cut_off);
 /* crl.csv: every CRL the CA published while distributing, full or delta. */
 const char *es_crl_dist_get0_log(const EsCrlDist *d);
+/* crl_enforcement.csv (enb,access,enforced_s: when the eNB first held a CRL listing the mass
+ * revocation, empty when never); NULL without a mass revocation. g_free it. */
+char *es_crl_dist_enforcement_csv(const EsCrlDist *d);
 /* The report's lines on the mass revocation, its enforcement and the fetches; NULL when the
  * run distributes no CRL. */
 char *es_crl_dist_line(const EsCrlDist *d);

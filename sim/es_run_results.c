@@ -142,6 +142,15 @@ gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
                                      &inner))
       keep_first(&first, g_steal_pointer(&inner));
   }
+  g_autofree char *enforcement = es_crl_dist_enforcement_csv(run->crl_dist);
+  if (enforcement != NULL) {
+    /* When each relying node came to enforce the mass revocation: its curve over time. */
+    g_autofree char *path = g_build_filename(dir, "crl_enforcement.csv", NULL);
+    if (!es_outdir_claim(run->outdir, "crl_enforcement.csv", &inner)
+        || !g_file_set_contents_full(path, enforcement, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666,
+                                     &inner))
+      keep_first(&first, g_steal_pointer(&inner));
+  }
   GBytes *delta = es_crl_dist_get0_delta(run->crl_dist);
   if (delta != NULL) {
     gsize n;
