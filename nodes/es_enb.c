@@ -156,7 +156,8 @@ static void keep_credential(EsEnb *enb)
 {
   Enrolment *e = enb->e;
   if (enb->op == ES_ENB_REVOKE && e->outcome == ES_ENB_OUTCOME_OK) {
-    set_operator(enb, NULL, NULL, NULL);
+    /* The root stays: without a certificate the eNB still relies on the operator's CRLs. */
+    set_operator(enb, NULL, NULL, enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
     return;
   }
   if (e->cert == NULL || e->new_key == NULL)

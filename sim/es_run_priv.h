@@ -184,6 +184,12 @@ char *es_run_day2_line(EsRun *run);
 typedef struct EsCrlDist EsCrlDist;
 gboolean es_crl_dist_start(EsRun *run, GError **error);
 void es_crl_dist_free(EsCrlDist *d);
+/* An eNB's session ended; an rr of revocation.by = rr is counted, and the last one answered
+ * has the CA publish. */
+void es_crl_dist_rr_done(EsCrlDist *d, const EsEnbEvent *ev);
+/* diagnostics.crl_rr_failed: the eNBs whose rr did not revoke their certificate (the first
+ * ten, with their access class and why); NULL when none. g_free it. */
+char *es_crl_dist_rr_failed_text(const EsCrlDist *d);
 /* A full CRL was published: the distribution point serves it from now on. */
 void es_crl_dist_published(EsCrlDist *d, X509_CRL *crl);
 /* summary.json's crl_dist section; the eNBs that never enforced the mass revocation go into

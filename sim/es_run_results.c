@@ -101,6 +101,11 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
     g_ptr_array_add(messages, text);
     g_string_free(who, TRUE);
   }
+  char *rr_failed = es_crl_dist_rr_failed_text(run->crl_dist);
+  if (rr_failed != NULL) {
+    es_summary_set_string(s, "diagnostics.crl_rr_failed", rr_failed);
+    g_ptr_array_add(messages, rr_failed);
+  }
   g_ptr_array_add(messages, NULL);
   result->diagnostics = (char **)g_ptr_array_free(messages, FALSE);
   result->report = es_run_report(run, result, unheld);

@@ -221,7 +221,7 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
          check_hostile(&sc->hostile, error) && es_faults_config_check(&sc->faults, error) &&
          check_name(sc->name, error) &&
          check_dates(sc, error) && check_crls(sc, error) && check_renewal(sc, error) &&
-         es_crl_dist_config_check(&sc->crl_dist, sc->stop_time_s, error);
+         es_crl_dist_config_check(&sc->crl_dist, sc->stop_time_s, sc->topology.cas, error);
 }
 
 /* The keys given that `ignores` says are not read, in dump order: "tree.fanout, national.*"
