@@ -135,6 +135,7 @@ typedef struct {
   guint started;                      /* rows with a start time (none: an installed base
                                        * that did nothing) */
   double last_done;
+  double min_latency; /* of the enrolled eNBs */
   GPtrArray *accesses; /* access classes of enrolled eNBs, sorted (char *, owned) */
 } CsvFacts;
 
@@ -155,6 +156,7 @@ static gboolean read_enrolments(const char *path, CsvFacts *facts, GError **erro
   g_autofree char *text = NULL;
   GError *inner = NULL;
   memset(facts, 0, sizeof *facts);
+  facts->min_latency = INFINITY;
   if (!g_file_get_contents(path, &text, NULL, &inner)) {
     g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_IO, "%s", inner->message);
     g_error_free(inner);
@@ -194,6 +196,9 @@ static gboolean read_enrolments(const char *path, CsvFacts *facts, GError **erro
       const char *a = col_access >= 0 && (guint)col_access < n ? f[col_access] : "";
       if (*a != '\0' && !g_ptr_array_find_with_equal_func(facts->accesses, a, g_str_equal, NULL))
         g_ptr_array_add(facts->accesses, g_strdup(a));
+      if (has_done && (guint)col_start < n && *f[col_start] != '\0')
+        facts->min_latency = MIN(facts->min_latency, g_ascii_strtod(f[col_done], NULL)
+                                                         - g_ascii_strtod(f[col_start], NULL));
     } else if (has_done && strcmp(f[col_outcome], "renewed") != 0)
       facts->failed_done++; /* a renewal is no failure: day2_transitions draws it */
     if (has_done)
@@ -302,12 +307,18 @@ static void latency_script(GString *gp, const char *title, const CsvFacts *f)
     es_plot_append_outputs(gp, "latency_cdf", NULL, "  plot NaN notitle\n");
     return;
   }
+  /* The other eNBs weigh 0, at the lowest latency (a log axis takes no 0): a NaN would
+   * break the curve, and gnuplot starts each piece's sum afresh. */
+  char low[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_dtostr(low, sizeof low, isfinite(f->min_latency) ? f->min_latency : 1.0);
+  g_string_append_printf(gp, "LOW = %s\n", low);
   /* One curve per access class when there are several: the classes' floors differ by
    * orders of magnitude (fibre against satellite), and one curve would hide them. */
   GString *plot = g_string_new("  plot ");
   if (f->accesses->len < 2) {
     g_string_append(plot, "'../enrolments.csv' using (strcol('outcome') eq 'enrolled' ? "
-                          "column('done_s') - column('start_s') : NaN):(1) smooth cnormal with "
+                          "column('done_s') - column('start_s') : LOW):(strcol('outcome') eq "
+                          "'enrolled' ? 1 : 0) smooth cnormal with "
                           "steps lw 2 lc rgb '#1f77b4' title 'enrolled eNBs'\n");
   } else {
     g_string_append(gp, "set logscale x\nset xlabel 'enrolment latency, power-on to enrolled "
@@ -318,14 +329,24 @@ static void latency_script(GString *gp, const char *title, const CsvFacts *f)
       g_string_append_printf(plot,
                              "%s'../enrolments.csv' using (strcol('outcome') eq 'enrolled' && "
                              "strcol('access') eq %s ? column('done_s') - column('start_s') : "
-                             "NaN):(1) smooth cnormal with steps lw 2 lc %u title %s",
-                             i > 0 ? ", \\\n       " : "", q, i + 1, q);
+                             "LOW):(strcol('outcome') eq 'enrolled' && strcol('access') eq %s ? "
+                             "1 : 0) smooth cnormal with steps lw 2 lc %u title %s",
+                             i > 0 ? ", \\\n       " : "", q, q, i + 1, q);
     }
     g_string_append_c(plot, '\n');
   }
   es_plot_append_outputs(gp, "latency_cdf", NULL, plot->str);
   g_string_free(plot, TRUE);
 }
+
+/* Counted curves: a row that does not count weighs 0 at t=0, since an undefined point would
+ * break the curve and gnuplot sums each piece afresh. */
+#define POWERED_ON                                                                              \
+  "(strlen(strcol('start_s')) > 0 ? column('start_s') : 0):(strlen(strcol('start_s')) > 0 ? 1 " \
+  ": 0)"
+#define FAILED                                                                                  \
+  "strcol('outcome') ne 'enrolled' && strcol('outcome') ne 'renewed' && "                       \
+  "strlen(strcol('done_s')) > 0"
 
 static void enrolled_script(GString *gp, const char *title, const CsvFacts *f)
 {
@@ -344,20 +365,20 @@ static void enrolled_script(GString *gp, const char *title, const CsvFacts *f)
   GString *plot = g_string_new(NULL);
   g_string_append_printf(
       plot,
-      "  plot '../enrolments.csv' using 'start_s':(1) smooth cumulative with steps lw 2 "
+      "  plot '../enrolments.csv' using " POWERED_ON " smooth cumulative with steps lw 2 "
       "lc rgb 'gray50' title 'powered on', \\\n"
-      "       '' using (strcol('outcome') eq 'enrolled' ? column('done_s') : NaN):(1) smooth "
-      "cumulative with steps lw 2 lc rgb '#1f77b4' title 'enrolled', \\\n"
+      "       '' using (strcol('outcome') eq 'enrolled' ? column('done_s') : 0):(strcol('outcome') "
+      "eq 'enrolled' ? 1 : 0) smooth cumulative with steps lw 2 lc rgb '#1f77b4' title "
+      "'enrolled', \\\n"
       "       %u with lines dt 2 lc rgb 'black' title 'all %u eNBs'",
       f->enbs, f->enbs);
   if (f->failed_done > 0)
-    g_string_append(plot, ", \\\n       '' using (strcol('outcome') ne 'enrolled' && "
-                          "strcol('outcome') ne 'renewed' && "
-                          "strlen(strcol('done_s')) > 0 ? column('done_s') : NaN):(1) smooth "
-                          "cumulative with steps lw 2 lc rgb '#d62728' title 'failed'");
+    g_string_append(plot, ", \\\n       '' using (" FAILED " ? column('done_s') : 0):(" FAILED
+                          " ? 1 : 0) smooth cumulative with steps lw 2 lc rgb '#d62728' title "
+                          "'failed'");
   g_string_append_c(plot, '\n');
   if (f->enrolled == 0 && f->failed_done == 0)
-    g_string_printf(plot, "  plot '../enrolments.csv' using 'start_s':(1) smooth cumulative "
+    g_string_printf(plot, "  plot '../enrolments.csv' using " POWERED_ON " smooth cumulative "
                           "with steps lw 2 lc rgb 'gray50' title 'powered on'\n");
   /* A day-2 run whose eNBs neither powered on nor renewed: gnuplot has no point to draw. */
   if (f->enrolled == 0 && f->failed_done == 0 && f->started == 0) {

@@ -266,10 +266,12 @@ static char *plotted_points(const char *plots, const char *name)
   const char *pre = strstr(gp, "  set output '");
   pre = pre != NULL ? strchr(pre, '\n') + 1 : plot;
   g_autofree char *before = g_strndup(pre, (gsize)(plot - pre));
-  g_autofree char *table = g_strdup_printf("reset\nset datafile separator comma\n"
-                                           "set datafile columnheaders\nset table 'points.txt'\n"
-                                           "%s%sunset table\n",
-                                           before, cmd);
+  /* ...and before the loop the script's settings and constants. */
+  const char *loop = strstr(gp, "do for [fmt");
+  g_assert_nonnull(loop);
+  g_autofree char *settings = g_strndup(gp, (gsize)(loop - gp));
+  g_autofree char *table = g_strdup_printf("%sset table 'points.txt'\n%s%sunset table\n",
+                                           settings, before, cmd);
   write_file(plots, "points.gp", table);
   const char *const scripts[] = {"points.gp", NULL};
   GError *error = NULL;
@@ -298,6 +300,35 @@ static void last_point(const char *points, guint curve, double *x, double *y)
       *y = b;
     }
   }
+}
+
+/* A failed eNB between enrolled ones breaks no curve: each counts every eNB it should. */
+static void test_counted_curves(void)
+{
+  if (!have_gnuplot())
+    return;
+  char *dir = make_run_dir();
+  GError *error = NULL;
+  g_assert_true(es_plot_run_dir(dir, NULL, &error));
+  g_assert_no_error(error);
+  g_autofree char *plots = g_build_filename(dir, "plots", NULL);
+  double x, y;
+  g_autofree char *over = plotted_points(plots, "enrolled_over_time");
+  last_point(over, 0, &x, &y); /* powered on: 4, the last at 1.5 s */
+  g_assert_cmpfloat_with_epsilon(x, 1.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon(y, 4, 1e-9);
+  last_point(over, 1, &x, &y); /* enrolled: 3, the last at 1.9 s */
+  g_assert_cmpfloat_with_epsilon(x, 1.9, 1e-9);
+  g_assert_cmpfloat_with_epsilon(y, 3, 1e-9);
+  last_point(over, 3, &x, &y); /* failed: 1, at 60.52 s */
+  g_assert_cmpfloat_with_epsilon(x, 60.52, 1e-9);
+  g_assert_cmpfloat_with_epsilon(y, 1, 1e-9);
+  g_autofree char *cdf = plotted_points(plots, "latency_cdf");
+  last_point(cdf, 0, &x, &y); /* every enrolled eNB, the slowest 0.4 s */
+  g_assert_cmpfloat_with_epsilon(x, 0.4, 1e-9);
+  g_assert_cmpfloat_with_epsilon(y, 1, 1e-9);
+  rm_tree(dir);
+  g_free(dir);
 }
 
 static const char crl_csv[] = "t_s,number,kind,entries,bytes\n"
@@ -481,6 +512,7 @@ int main(int argc, char **argv)
   g_test_add_func("/plot/failing-gnuplot", test_failing_gnuplot);
   g_test_add_func("/plot/not-a-run", test_not_a_run);
   g_test_add_func("/plot/nothing-enrolled", test_nothing_enrolled);
+  g_test_add_func("/plot/counted-curves", test_counted_curves);
   g_test_add_func("/plot/crl-size", test_crl_size);
   g_test_add_func("/plot/day2-transitions", test_day2_transitions);
   g_test_add_func("/plot/sweep", test_sweep_plots);
