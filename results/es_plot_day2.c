@@ -90,7 +90,7 @@ gboolean es_plot_crl_size_script(const char *dir, const char *title, GString **o
                       "set y2range [0:*]\n"
                       "set ytics nomirror\n"
                       "set y2tics\n"
-                      "set key top left opaque\n");
+                      "set key below\n");
   /* A full CRL's size holds until the next full one, a delta's until the next delta: each
    * kind's rows carry its last value through the other kind's, so each step line is
    * unbroken (NaN before its first CRL). */
@@ -196,7 +196,7 @@ gboolean es_plot_day2_script(const char *dir, const char *title, GString **out, 
                       "set xrange [0:*]\n"
                       "set ylabel 'share of the eNBs concerned (%)'\n"
                       "set yrange [0:105]\n"
-                      "set key bottom right opaque\n");
+                      "set key below\n");
   /* Each curve climbs by 100/N per eNB that got there: N the eNBs concerned, in its title.
    * The others weigh 0 at t=0: an undefined point would restart the cumulative sum. A curve
    * with no eNB there has no point, which gnuplot refuses: its title is in the key all the
