@@ -14,7 +14,9 @@ int es_cmd_plot(int argc, char **argv)
   g_option_context_set_summary(
       opts,
       "Writes DIR/plots/latency_cdf, enrolled_over_time and raca_queue as PNG and SVG, from\n"
-      "DIR/enrolments.csv and DIR/raca_queue.csv, with the gnuplot script of each beside it.\n"
+      "DIR/enrolments.csv and DIR/raca_queue.csv, with the gnuplot script of each beside it;\n"
+      "crl_size when DIR has crl.csv, and day2_transitions when eNBs renewed or DIR has\n"
+      "crl_enforcement.csv or rollover.csv.\n"
       "Needs gnuplot (Debian: gnuplot-nox; ENROLSIM_GNUPLOT names another). Exit status: 0\n"
       "drawn, 1 gnuplot missing or failed, 2 no usable result folder.");
   GError *error = NULL;

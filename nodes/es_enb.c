@@ -157,8 +157,8 @@ static void keep_credential(EsEnb *enb)
 {
   Enrolment *e = enb->e;
   if (enb->op == ES_ENB_REVOKE && e->outcome == ES_ENB_OUTCOME_OK) {
-    set_operator(enb, NULL, NULL, NULL);
-    g_clear_pointer(&enb->op_root_next, g_bytes_unref);
+    /* The roots stay: without a certificate the eNB still relies on the operator's CRLs. */
+    set_operator(enb, NULL, NULL, enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
     return;
   }
   if (enb->op == ES_ENB_ROOT_UPDATE) {

@@ -159,7 +159,8 @@ gboolean es_enb_prepare(EsEnb *enb, double at_s);
  * is made as for an ir. FALSE if a session is in flight or there is no operator certificate. */
 gboolean es_enb_renew(EsEnb *enb);
 /* Revocation request (rr) for the current operator certificate, signed with its key; `reason`
- * is an RFC 5280 CRL reason code, or -1 for none. On success the eNB forgets the credential.
+ * is an RFC 5280 CRL reason code, or -1 for none. On success the eNB forgets its certificate
+ * and key, and keeps the operator root it checks CRLs with.
  * FALSE if a session is in flight or there is no operator certificate. */
 gboolean es_enb_revoke(EsEnb *enb, int reason);
 /* Root CA key update (RFC 9480 4.3.2): a genm asking for rootCaKeyUpdate, protected by the

@@ -1,6 +1,7 @@
 /* gnuplot scripts for a run (reading its CSV files by column name, so added columns do not
  * break them) and for a sweep (its points inline), and gnuplot run on them. */
 #include "results/es_plot.h"
+#include "results/es_plot_priv.h"
 #include "results/es_queue_log.h"
 #include "results/es_outdir.h"
 #include "results/es_summary_file.h"
@@ -96,7 +97,7 @@ static gboolean write_text(const char *path, const GString *text, GError **error
 
 /* The loop that draws one plot twice, as PNG and as SVG; `plot` is the plotting command(s),
  * `pre` what must run before each (resetting state the plot command changes). */
-static void append_outputs(GString *gp, const char *name, const char *pre, const char *plot)
+void es_plot_append_outputs(GString *gp, const char *name, const char *pre, const char *plot)
 {
   g_string_append_printf(
       gp,
@@ -116,7 +117,7 @@ static void append_outputs(GString *gp, const char *name, const char *pre, const
 }
 
 /* gnuplot runs several scripts in one process: each starts from a clean state. */
-static void append_header(GString *gp, const char *what, const char *redraw)
+void es_plot_append_header(GString *gp, const char *what, const char *redraw)
 {
   g_string_append_printf(gp,
                          "# %s. Written by enrolsim; redraw in this folder with: gnuplot %s\n"
@@ -131,7 +132,10 @@ static void append_header(GString *gp, const char *what, const char *redraw)
 
 typedef struct {
   guint enbs, enrolled, failed_done; /* failed_done: failures with a done time */
+  guint started;                      /* rows with a start time (none: an installed base
+                                       * that did nothing) */
   double last_done;
+  double min_latency; /* of the enrolled eNBs */
   GPtrArray *accesses; /* access classes of enrolled eNBs, sorted (char *, owned) */
 } CsvFacts;
 
@@ -152,6 +156,7 @@ static gboolean read_enrolments(const char *path, CsvFacts *facts, GError **erro
   g_autofree char *text = NULL;
   GError *inner = NULL;
   memset(facts, 0, sizeof *facts);
+  facts->min_latency = INFINITY;
   if (!g_file_get_contents(path, &text, NULL, &inner)) {
     g_set_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_IO, "%s", inner->message);
     g_error_free(inner);
@@ -184,14 +189,18 @@ static gboolean read_enrolments(const char *path, CsvFacts *facts, GError **erro
     if (n <= (guint)MAX(col_done, col_outcome))
       continue;
     facts->enbs++;
+    facts->started += (guint)col_start < n && *f[col_start] != '\0';
     gboolean has_done = *f[col_done] != '\0';
     if (strcmp(f[col_outcome], "enrolled") == 0) {
       facts->enrolled++;
       const char *a = col_access >= 0 && (guint)col_access < n ? f[col_access] : "";
       if (*a != '\0' && !g_ptr_array_find_with_equal_func(facts->accesses, a, g_str_equal, NULL))
         g_ptr_array_add(facts->accesses, g_strdup(a));
-    } else if (has_done)
-      facts->failed_done++;
+      if (has_done && (guint)col_start < n && *f[col_start] != '\0')
+        facts->min_latency = MIN(facts->min_latency, g_ascii_strtod(f[col_done], NULL)
+                                                         - g_ascii_strtod(f[col_start], NULL));
+    } else if (has_done && strcmp(f[col_outcome], "renewed") != 0)
+      facts->failed_done++; /* a renewal is no failure: day2_transitions draws it */
     if (has_done)
       facts->last_done = MAX(facts->last_done, g_ascii_strtod(f[col_done], NULL));
   }
@@ -262,9 +271,7 @@ static char *run_title(const char *dir)
   return g_strdup_printf("%s, interrupted by %s at %.3f s", title, by, at);
 }
 
-/* `text` as a quoted gnuplot string, appended. */
-static void append_quoted(GString *gp, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void append_quoted(GString *gp, const char *fmt, ...)
+void es_plot_append_quoted(GString *gp, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -276,9 +283,9 @@ static void append_quoted(GString *gp, const char *fmt, ...)
 
 static void latency_script(GString *gp, const char *title, const CsvFacts *f)
 {
-  append_header(gp, "Enrolment latency CDF of the run in the folder above", "latency_cdf.gp");
+  es_plot_append_header(gp, "Enrolment latency CDF of the run in the folder above", "latency_cdf.gp");
   g_string_append(gp, "set title ");
-  append_quoted(gp, "Enrolment latency CDF\n%s: %u of %u eNBs enrolled", title, f->enrolled,
+  es_plot_append_quoted(gp, "Enrolment latency CDF\n%s: %u of %u eNBs enrolled", title, f->enrolled,
                 f->enbs);
   g_string_append_printf(gp, "\n"
                              "set xlabel 'enrolment latency, power-on to enrolled (s)'\n"
@@ -297,15 +304,21 @@ static void latency_script(GString *gp, const char *title, const CsvFacts *f)
   if (f->enrolled == 0) {
     g_string_append(gp, "set xrange [0:1]\nset label 'no eNB enrolled' at graph 0.5, graph 0.5 "
                         "center\n");
-    append_outputs(gp, "latency_cdf", NULL, "  plot NaN notitle\n");
+    es_plot_append_outputs(gp, "latency_cdf", NULL, "  plot NaN notitle\n");
     return;
   }
+  /* The other eNBs weigh 0, at the lowest latency (a log axis takes no 0): a NaN would
+   * break the curve, and gnuplot starts each piece's sum afresh. */
+  char low[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_dtostr(low, sizeof low, isfinite(f->min_latency) ? f->min_latency : 1.0);
+  g_string_append_printf(gp, "LOW = %s\n", low);
   /* One curve per access class when there are several: the classes' floors differ by
    * orders of magnitude (fibre against satellite), and one curve would hide them. */
   GString *plot = g_string_new("  plot ");
   if (f->accesses->len < 2) {
     g_string_append(plot, "'../enrolments.csv' using (strcol('outcome') eq 'enrolled' ? "
-                          "column('done_s') - column('start_s') : NaN):(1) smooth cnormal with "
+                          "column('done_s') - column('start_s') : LOW):(strcol('outcome') eq "
+                          "'enrolled' ? 1 : 0) smooth cnormal with "
                           "steps lw 2 lc rgb '#1f77b4' title 'enrolled eNBs'\n");
   } else {
     g_string_append(gp, "set logscale x\nset xlabel 'enrolment latency, power-on to enrolled "
@@ -316,20 +329,30 @@ static void latency_script(GString *gp, const char *title, const CsvFacts *f)
       g_string_append_printf(plot,
                              "%s'../enrolments.csv' using (strcol('outcome') eq 'enrolled' && "
                              "strcol('access') eq %s ? column('done_s') - column('start_s') : "
-                             "NaN):(1) smooth cnormal with steps lw 2 lc %u title %s",
-                             i > 0 ? ", \\\n       " : "", q, i + 1, q);
+                             "LOW):(strcol('outcome') eq 'enrolled' && strcol('access') eq %s ? "
+                             "1 : 0) smooth cnormal with steps lw 2 lc %u title %s",
+                             i > 0 ? ", \\\n       " : "", q, q, i + 1, q);
     }
     g_string_append_c(plot, '\n');
   }
-  append_outputs(gp, "latency_cdf", NULL, plot->str);
+  es_plot_append_outputs(gp, "latency_cdf", NULL, plot->str);
   g_string_free(plot, TRUE);
 }
 
+/* Counted curves: a row that does not count weighs 0 at t=0, since an undefined point would
+ * break the curve and gnuplot sums each piece afresh. */
+#define POWERED_ON                                                                              \
+  "(strlen(strcol('start_s')) > 0 ? column('start_s') : 0):(strlen(strcol('start_s')) > 0 ? 1 " \
+  ": 0)"
+#define FAILED                                                                                  \
+  "strcol('outcome') ne 'enrolled' && strcol('outcome') ne 'renewed' && "                       \
+  "strlen(strcol('done_s')) > 0"
+
 static void enrolled_script(GString *gp, const char *title, const CsvFacts *f)
 {
-  append_header(gp, "eNBs powered on and enrolled over simulated time", "enrolled_over_time.gp");
+  es_plot_append_header(gp, "eNBs powered on and enrolled over simulated time", "enrolled_over_time.gp");
   g_string_append(gp, "set title ");
-  append_quoted(gp, "eNBs enrolled over time\n%s: %u of %u eNBs enrolled", title, f->enrolled,
+  es_plot_append_quoted(gp, "eNBs enrolled over time\n%s: %u of %u eNBs enrolled", title, f->enrolled,
                 f->enbs);
   g_string_append_printf(gp,
                          "\n"
@@ -342,29 +365,36 @@ static void enrolled_script(GString *gp, const char *title, const CsvFacts *f)
   GString *plot = g_string_new(NULL);
   g_string_append_printf(
       plot,
-      "  plot '../enrolments.csv' using 'start_s':(1) smooth cumulative with steps lw 2 "
+      "  plot '../enrolments.csv' using " POWERED_ON " smooth cumulative with steps lw 2 "
       "lc rgb 'gray50' title 'powered on', \\\n"
-      "       '' using (strcol('outcome') eq 'enrolled' ? column('done_s') : NaN):(1) smooth "
-      "cumulative with steps lw 2 lc rgb '#1f77b4' title 'enrolled', \\\n"
+      "       '' using (strcol('outcome') eq 'enrolled' ? column('done_s') : 0):(strcol('outcome') "
+      "eq 'enrolled' ? 1 : 0) smooth cumulative with steps lw 2 lc rgb '#1f77b4' title "
+      "'enrolled', \\\n"
       "       %u with lines dt 2 lc rgb 'black' title 'all %u eNBs'",
       f->enbs, f->enbs);
   if (f->failed_done > 0)
-    g_string_append(plot, ", \\\n       '' using (strcol('outcome') ne 'enrolled' && "
-                          "strlen(strcol('done_s')) > 0 ? column('done_s') : NaN):(1) smooth "
-                          "cumulative with steps lw 2 lc rgb '#d62728' title 'failed'");
+    g_string_append(plot, ", \\\n       '' using (" FAILED " ? column('done_s') : 0):(" FAILED
+                          " ? 1 : 0) smooth cumulative with steps lw 2 lc rgb '#d62728' title "
+                          "'failed'");
   g_string_append_c(plot, '\n');
   if (f->enrolled == 0 && f->failed_done == 0)
-    g_string_printf(plot, "  plot '../enrolments.csv' using 'start_s':(1) smooth cumulative "
+    g_string_printf(plot, "  plot '../enrolments.csv' using " POWERED_ON " smooth cumulative "
                           "with steps lw 2 lc rgb 'gray50' title 'powered on'\n");
-  append_outputs(gp, "enrolled_over_time", NULL, plot->str);
+  /* A day-2 run whose eNBs neither powered on nor renewed: gnuplot has no point to draw. */
+  if (f->enrolled == 0 && f->failed_done == 0 && f->started == 0) {
+    g_string_append(gp, "set xrange [0:1]\nset label 'no eNB powered on or renewed' at graph "
+                        "0.5, graph 0.5 center\n");
+    g_string_assign(plot, "  plot NaN notitle\n");
+  }
+  es_plot_append_outputs(gp, "enrolled_over_time", NULL, plot->str);
   g_string_free(plot, TRUE);
 }
 
 static void queue_script(GString *gp, const char *title, guint racas, gboolean backlog)
 {
-  append_header(gp, "RA/CA service queue over simulated time", "raca_queue.gp");
+  es_plot_append_header(gp, "RA/CA service queue over simulated time", "raca_queue.gp");
   g_string_append(gp, "set title ");
-  append_quoted(gp, backlog ? "RA/CA queue and CA backlog over time\n%s" : "RA/CA queue over time\n%s", title);
+  es_plot_append_quoted(gp, backlog ? "RA/CA queue and CA backlog over time\n%s" : "RA/CA queue over time\n%s", title);
   g_string_append_printf(gp,
                          "\n"
                          "set xlabel 'simulated time (s)'\n"
@@ -391,7 +421,7 @@ static void queue_script(GString *gp, const char *title, guint racas, gboolean b
                           "lc r + 5 title (N > 1 ? sprintf('RA/CA %d answered waiting, not issued "
                           "yet', r) : 'answered waiting, not issued yet (CA backlog)')");
   g_string_append_c(plot, '\n');
-  append_outputs(gp, "raca_queue",
+  es_plot_append_outputs(gp, "raca_queue",
                  "  array Q[N]\n  array B[N]\n  array W[N]\n"
                  "  do for [i=1:N] { Q[i] = 0; B[i] = 0; W[i] = 0 }\n",
                  plot->str);
@@ -430,30 +460,35 @@ gboolean es_plot_run_dir(const char *dir, char ***written, GError **error)
     return FALSE;
   }
   g_autofree char *title = run_title(dir);
-  struct {
-    const char *name;
-    gboolean wanted;
-  } scripts[] = {{"latency_cdf", TRUE}, {"enrolled_over_time", TRUE}, {"raca_queue", racas > 0}};
+  /* The day-2 plots only when the run has their files; every script is made before any
+   * is written, so a day-2 file that is not what its name says writes none. */
+  static const char *const all[] = {"latency_cdf", "enrolled_over_time", "raca_queue",
+                                    "crl_size", "day2_transitions"};
+  GString *gps[G_N_ELEMENTS(all)] = {NULL};
+  gps[0] = g_string_new(NULL);
+  latency_script(gps[0], title, &facts);
+  gps[1] = g_string_new(NULL);
+  enrolled_script(gps[1], title, &facts);
+  if (racas > 0) {
+    gps[2] = g_string_new(NULL);
+    queue_script(gps[2], title, racas, backlog);
+  }
+  gboolean ok = es_plot_crl_size_script(dir, title, &gps[3], error)
+                && es_plot_day2_script(dir, title, &gps[4], error);
   GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
   GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-  gboolean ok = TRUE;
-  for (gsize i = 0; ok && i < G_N_ELEMENTS(scripts); i++) {
-    if (!scripts[i].wanted)
+  for (gsize i = 0; i < G_N_ELEMENTS(all); i++) {
+    if (gps[i] == NULL)
       continue;
-    GString *gp = g_string_new(NULL);
-    if (i == 0)
-      latency_script(gp, title, &facts);
-    else if (i == 1)
-      enrolled_script(gp, title, &facts);
-    else
-      queue_script(gp, title, racas, backlog);
-    char *file = g_strconcat(scripts[i].name, ".gp", NULL);
-    char *path = g_build_filename(plots, file, NULL);
-    ok = record_plot(dir, scripts[i].name, error) && write_text(path, gp, error);
-    g_free(path);
-    g_string_free(gp, TRUE);
-    g_ptr_array_add(names, file);
-    add_outputs(out, plots, scripts[i].name);
+    if (ok) {
+      char *file = g_strconcat(all[i], ".gp", NULL);
+      char *path = g_build_filename(plots, file, NULL);
+      ok = record_plot(dir, all[i], error) && write_text(path, gps[i], error);
+      g_free(path);
+      g_ptr_array_add(names, file);
+      add_outputs(out, plots, all[i]);
+    }
+    g_string_free(gps[i], TRUE);
   }
   g_ptr_array_add(names, NULL);
   g_ptr_array_add(out, NULL);
@@ -540,7 +575,7 @@ static void sweep_script(GString *gp, const EsSweepTable *t, guint metric, guint
   g_string_append(gp, blocks->str);
   g_string_free(blocks, TRUE);
   g_string_append(gp, "set grid\nset title ");
-  append_quoted(gp, "%s against %s\n%s", m->label, key, subtitle);
+  es_plot_append_quoted(gp, "%s against %s\n%s", m->label, key, subtitle);
   g_string_append_printf(gp,
                          "\n"
                          "set xlabel %s\n"
@@ -572,7 +607,7 @@ static void sweep_script(GString *gp, const EsSweepTable *t, guint metric, guint
   }
   g_string_append_c(plot, '\n');
   g_free(rows);
-  append_outputs(gp, name, NULL, plot->str);
+  es_plot_append_outputs(gp, name, NULL, plot->str);
   g_string_free(plot, TRUE);
   g_ptr_array_unref(groups);
 }

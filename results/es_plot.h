@@ -15,8 +15,11 @@ char *es_plot_find_gnuplot(GError **error);
  * are in the error when it fails (ES_RESULTS_ERROR_GNUPLOT). */
 gboolean es_plot_gnuplot(const char *workdir, const char *const *scripts, GError **error);
 
-/* A run's plots in DIR/plots/: latency_cdf, enrolled_over_time and raca_queue (when
- * raca_queue.csv exists), each as .gp, .png and .svg, titled with the scenario and seed of
+/* A run's plots in DIR/plots/: latency_cdf, enrolled_over_time, raca_queue (when
+ * raca_queue.csv exists), crl_size (when crl.csv exists) and day2_transitions (when an eNB
+ * renewed or tried to, or crl_enforcement.csv or rollover.csv exists; a rollover.csv without
+ * trusted_s and reissued_s columns is an ES_RESULTS_ERROR_PARSE error), each as .gp, .png
+ * and .svg, titled with the scenario and seed of
  * DIR/scenario.ini. The scripts are written before gnuplot is looked for, so they stay even
  * when it is missing. *written (may be NULL) receives the image files (g_strfreev). Fails
  * when DIR has no readable enrolments.csv, or as es_plot_find_gnuplot and es_plot_gnuplot. */

@@ -18,6 +18,7 @@ static const char *const reason_words[] = {"unspecified", "keyCompromise", "affi
 static const int reason_codes[] = {0, 1, 3, 4, 5, 9};
 static const char *const mode_words[] = {"none", "periodic", "trigger", NULL};
 static const char *const form_words[] = {"full", "delta", NULL};
+static const char *const by_words[] = {"ca", "rr", NULL};
 G_STATIC_ASSERT(ES_CRL_FETCH_NONE == 0 && ES_CRL_FETCH_TRIGGER == 2);
 
 #define KEY(sec, ...) ES_CONFIG_KEY(EsCrlDistConfig, sec, __VA_ARGS__)
@@ -26,6 +27,7 @@ static const EsConfigKey keys[] = {
     KEY("revocation", "share", ES_CONFIG_PROBABILITY, revoke_share, "0", ES_UNIT_RANGE),
     ES_CONFIG_CHOICE_KEY(EsCrlDistConfig, "revocation", "reason", revoke_reason, "keyCompromise",
                          reason_words),
+    ES_CONFIG_CHOICE_KEY(EsCrlDistConfig, "revocation", "by", by, "ca", by_words),
     KEY("revocation", "history", ES_CONFIG_UINT, history, "0", ES_RANGE(0, 10000000)),
     ES_CONFIG_CHOICE_KEY(EsCrlDistConfig, "crl_fetch", "mode", mode, "none", mode_words),
     KEY("crl_fetch", "interval", ES_CONFIG_DURATION, interval_s, "1h", ES_POSITIVE),
@@ -42,8 +44,23 @@ const EsConfigSchema *es_crl_dist_config_schema(void)
   return &schema;
 }
 
-gboolean es_crl_dist_config_check(const EsCrlDistConfig *c, double stop_time_s, GError **error)
+/* The refusal of an rr-driven revocation where the eNBs' RA/CAs are RAs in front of CAs. */
+static void refuse_rr(GError **error, guint cas)
 {
+  g_set_error(error, ES_CONFIG_ERROR, ES_CONFIG_ERROR_VALUE,
+              "revocation.by = rr with topology.cas = %u: the eNBs send their rr to an RA, and "
+              "an RA in front of a CA refuses rr (it does not forward it); give revocation.by "
+              "= ca, or topology.cas = 0",
+              cas);
+}
+
+gboolean es_crl_dist_config_check(const EsCrlDistConfig *c, double stop_time_s, guint cas,
+                                  GError **error)
+{
+  if (c->by == ES_REVOKE_BY_RR && c->revoke_share > 0 && cas > 0) {
+    refuse_rr(error, cas);
+    return FALSE;
+  }
   if (c->revoke_share > 0 && !(c->revoke_at_s < stop_time_s)) {
     g_autofree char *at = es_format_duration(c->revoke_at_s);
     g_autofree char *stop = es_format_duration(stop_time_s);
@@ -70,7 +87,11 @@ typedef struct {
   guint64 delta;         /* of the delta on that base it holds (0: none) */
   double enforced_s;     /* when it first held a CRL listing the mass revocation; NaN: not yet */
   gboolean busy;
+  guint8 rr;             /* revocation.by = rr: RR_NONE, or where its rr is */
+  const char *rr_why;    /* RR_FAILED: why, in enrolments.csv's words (static) */
 } Node;
+
+enum { RR_NONE, RR_PENDING, RR_REVOKED, RR_FAILED };
 
 struct EsCrlDist {
   EsRun *run;
@@ -82,7 +103,11 @@ struct EsCrlDist {
   GBytes *last_delta;         /* the last delta published, for crl-delta.pem */
   guint64 full_number, delta_number;
   guint64 listing;            /* the first CRL number that lists the mass revocation; 0: none */
-  guint64 revoked;            /* certificates the mass revocation revoked */
+  guint64 revoked;            /* certificates the mass revocation revoked (by = rr: the rrs
+                               * answered `accepted`) */
+  guint64 rr_sent, rr_failed; /* by = rr: eNBs that sent one, and whose rr did not revoke */
+  guint rr_pending;           /* rrs not answered or given up yet */
+  double rr_answered_s;       /* when the last was: the CA published then; NaN: not yet */
   guint64 fetches, full_fetches, delta_fetches, failed, unverified;
   GHashTable *bytes_by_access;/* access class -> guint64 bytes (request and response) */
   GString *log;               /* crl.csv rows */
@@ -286,26 +311,12 @@ static void fetch(EsCrlDist *d, guint enb)
   es_sim_channel_get(f->channel, delta ? "/crl/delta" : "/crl", on_fetched, f);
 }
 
-/* revocation.at: the operator revokes a share of the certificates the eNBs hold, the CA
- * publishes at once, and with crl_fetch.mode = trigger every eNB fetches within the jitter. */
-static void on_mass_revocation(void *arg)
+/* The CA publishes what the mass revocation revoked (a full CRL, or a delta), which every
+ * eNB enforces once it holds; with crl_fetch.mode = trigger every eNB fetches within the
+ * jitter. */
+static void publish_revocation(EsCrlDist *d)
 {
-  EsCrlDist *d = arg;
   EsRun *run = d->run;
-  int reason = reason_codes[d->c->revoke_reason];
-  for (guint k = 1; k <= run->sc->enbs; k++) {
-    X509 *cert = es_enb_get1_operator_cert(run->enbs[k]);
-    /* One draw per eNB, holding or not: who is revoked does not depend on the others. */
-    gboolean chosen = es_rand_double(d->rand) < d->c->revoke_share;
-    if (cert != NULL && chosen) {
-      guint r = es_topology_enb_raca(run->topo, k);
-      EsRaca *issuer = run->n_racas > run->n_ras
-                           ? run->racas[run->n_ras + es_topology_raca_ca(run->topo, r)]
-                           : run->racas[r];
-      d->revoked += es_raca_revoke_by_operator(issuer, cert, reason);
-    }
-    X509_free(cert);
-  }
   GError *error = NULL;
   gboolean ok = d->c->delta ? publish_delta(d, &error) : es_run_publish_crl(run, &error);
   if (!ok) {
@@ -320,14 +331,82 @@ static void on_mass_revocation(void *arg)
                         &d->ticks[k]);
 }
 
+/* revocation.at: the operator revokes a share of the certificates the eNBs hold, by the CA
+ * (published at once) or by each eNB's rr (published when the last rr is answered). */
+static void on_mass_revocation(void *arg)
+{
+  EsCrlDist *d = arg;
+  EsRun *run = d->run;
+  int reason = reason_codes[d->c->revoke_reason];
+  gboolean by_rr = d->c->by == ES_REVOKE_BY_RR;
+  for (guint k = 1; k <= run->sc->enbs; k++) {
+    X509 *cert = es_enb_get1_operator_cert(run->enbs[k]);
+    /* One draw per eNB, holding or not: who is revoked does not depend on the others, nor
+     * on revocation.by. */
+    gboolean chosen = es_rand_double(d->rand) < d->c->revoke_share;
+    if (cert != NULL && chosen && by_rr) {
+      Node *n = &d->nodes[k];
+      d->rr_sent++;
+      if (es_enb_revoke(run->enbs[k], reason)) {
+        n->rr = RR_PENDING;
+        d->rr_pending++;
+      } else { /* in a renewal: an rr is a session of its own */
+        n->rr = RR_FAILED;
+        n->rr_why = "busy";
+        d->rr_failed++;
+      }
+    } else if (cert != NULL && chosen) {
+      guint r = es_topology_enb_raca(run->topo, k);
+      EsRaca *issuer = run->n_racas > run->n_ras
+                           ? run->racas[run->n_ras + es_topology_raca_ca(run->topo, r)]
+                           : run->racas[r];
+      d->revoked += es_raca_revoke_by_operator(issuer, cert, reason);
+    }
+    X509_free(cert);
+  }
+  if (!by_rr || d->rr_pending == 0) {
+    d->rr_answered_s = es_engine_now(run->engine);
+    publish_revocation(d);
+  }
+}
+
+void es_crl_dist_rr_done(EsCrlDist *d, const EsEnbEvent *ev)
+{
+  if (d == NULL || ev->kind != ES_ENB_EVENT_DONE || ev->operation != ES_ENB_REVOKE)
+    return;
+  Node *n = &d->nodes[ev->number];
+  if (n->rr != RR_PENDING)
+    return;
+  if (ev->outcome == ES_ENB_OUTCOME_OK && !ev->aborted) {
+    n->rr = RR_REVOKED;
+    d->revoked++;
+  } else {
+    n->rr = RR_FAILED;
+    n->rr_why = es_enb_outcome_name(ev->aborted ? ES_ENB_OUTCOME_UNFINISHED : ev->outcome);
+    d->rr_failed++;
+  }
+  /* The CRL the CA publishes once none is on its way lists every revocation the rrs made;
+   * an rr cut short by the run's end publishes nothing (the simulation is over). */
+  if (--d->rr_pending == 0 && !ev->aborted) {
+    d->rr_answered_s = es_engine_now(d->run->engine);
+    publish_revocation(d);
+  }
+}
+
 gboolean es_crl_dist_start(EsRun *run, GError **error)
 {
   const EsCrlDistConfig *c = &run->sc->crl_dist;
   if (c->mode == ES_CRL_FETCH_NONE && !(c->revoke_share > 0))
     return TRUE;
+  /* A topology file may declare CAs behind its RAs: refused as topology.cas is. */
+  if (c->by == ES_REVOKE_BY_RR && c->revoke_share > 0 && run->n_racas > run->n_ras) {
+    refuse_rr(error, run->n_racas - run->n_ras);
+    return FALSE;
+  }
   EsCrlDist *d = g_new0(EsCrlDist, 1);
   d->run = run;
   d->c = c;
+  d->rr_answered_s = NAN;
   guint n = run->sc->enbs;
   d->nodes = g_new0(Node, n + 1);
   d->ticks = g_new0(Tick, n + 1);
@@ -349,7 +428,7 @@ gboolean es_crl_dist_start(EsRun *run, GError **error)
   if (!es_run_publish_crl(run, error))
     return FALSE;
   for (guint k = 1; k <= n; k++) {
-    d->nodes[k] = (Node){.full = d->full_number, .enforced_s = NAN};
+    d->nodes[k] = (Node){.full = d->full_number, .enforced_s = NAN, .rr = RR_NONE};
     d->ticks[k] = (Tick){.d = d, .enb = k};
   }
   es_sim_set_pages(run->sim, page, d);
@@ -414,6 +493,12 @@ void es_crl_dist_summarise(EsCrlDist *d, EsSummary *s, GPtrArray *cut_off)
   }
   g_list_free(classes);
   es_summary_set_uint(s, "crl_dist.bytes", bytes_total(d));
+  if (d->c->by == ES_REVOKE_BY_RR && d->c->revoke_share > 0) {
+    es_summary_set_uint(s, "crl_dist.rr_sent", d->rr_sent);
+    es_summary_set_uint(s, "crl_dist.rr_failed", d->rr_failed);
+    if (!isnan(d->rr_answered_s))
+      es_summary_set_double(s, "crl_dist.rr_answered_s", d->rr_answered_s);
+  }
   if (d->listing == 0)
     return;
   /* Time to enforcement: from the revocation until an eNB held a CRL listing it. */
@@ -466,6 +551,38 @@ const char *es_crl_dist_get0_log(const EsCrlDist *d)
   return d != NULL ? d->log->str : NULL;
 }
 
+char *es_crl_dist_enforcement_csv(const EsCrlDist *d)
+{
+  if (d == NULL || !(d->c->revoke_share > 0))
+    return NULL;
+  GString *out = g_string_new("enb,access,enforced_s\n");
+  for (guint k = 1; k <= d->run->sc->enbs; k++) {
+    g_string_append_printf(out, "%u,%s,", k, es_topology_enb_access(d->run->topo, k));
+    if (!isnan(d->nodes[k].enforced_s))
+      g_string_append_printf(out, "%.6f", d->nodes[k].enforced_s);
+    g_string_append_c(out, '\n');
+  }
+  return g_string_free(out, FALSE);
+}
+
+char *es_crl_dist_rr_failed_text(const EsCrlDist *d)
+{
+  if (d == NULL || d->rr_failed == 0)
+    return NULL;
+  GString *who = g_string_new(NULL);
+  guint named = 0;
+  for (guint k = 1; k <= d->run->sc->enbs && named < 10; k++)
+    if (d->nodes[k].rr == RR_FAILED)
+      g_string_append_printf(who, "%senb-%u (%s, %s)", named++ > 0 ? ", " : "", k,
+                             es_topology_enb_access(d->run->topo, k), d->nodes[k].rr_why);
+  char *text = g_strdup_printf("%" G_GUINT64_FORMAT " eNBs' rr did not revoke their certificate "
+                               "(they keep it; the RA/CA may have revoked it unseen, see "
+                               "revocations.csv): %s%s",
+                               d->rr_failed, who->str, d->rr_failed > 10 ? ", ..." : "");
+  g_string_free(who, TRUE);
+  return text;
+}
+
 GBytes *es_crl_dist_get0_delta(const EsCrlDist *d)
 {
   return d != NULL ? d->last_delta : NULL;
@@ -483,7 +600,13 @@ char *es_crl_dist_line(const EsCrlDist *d)
       enforcing++;
       last = MAX(last, d->nodes[k].enforced_s - d->c->revoke_at_s);
     }
-  if (d->listing != 0)
+  if (d->listing != 0 && d->c->by == ES_REVOKE_BY_RR)
+    g_string_append_printf(out, "mass revocation by rr: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                                " eNBs' rrs revoked at %.0f s, the last answered at %.1f s; "
+                                "%u of %u eNBs enforcing it by the end",
+                           d->revoked, d->rr_sent, d->c->revoke_at_s, d->rr_answered_s,
+                           enforcing, n);
+  else if (d->listing != 0)
     g_string_append_printf(out, "mass revocation: %" G_GUINT64_FORMAT " certificates at %.0f s; "
                                 "%u of %u eNBs enforcing it by the end",
                            d->revoked, d->c->revoke_at_s, enforcing, n);

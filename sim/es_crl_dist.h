@@ -9,6 +9,7 @@
 #include "config/es_config.h"
 
 typedef enum { ES_CRL_FETCH_NONE, ES_CRL_FETCH_PERIODIC, ES_CRL_FETCH_TRIGGER } EsCrlFetchMode;
+typedef enum { ES_REVOKE_BY_CA, ES_REVOKE_BY_RR } EsRevokeBy;
 
 /* The [revocation] and [crl_fetch] sections. */
 typedef struct {
@@ -16,6 +17,9 @@ typedef struct {
   double revoke_share;     /* revocation.share     0 (none): ... this share of the eNBs' certificates
                             * held then (which ones: drawn from the run's seed) ... */
   int revoke_reason;       /* revocation.reason    keyCompromise: ... with this CRL reason */
+  EsRevokeBy by;           /* revocation.by        ca: the operator has the CA revoke them;
+                            * rr: each eNB drawn sends an rr for its certificate, and the CA
+                            * publishes once every rr has been answered or given up */
   guint history;           /* revocation.history   0: revocations already on the CRL at the
                             * start (retired sites, earlier recalls): serials of no certificate
                             * of the run, revoked a year before the epoch */
@@ -32,8 +36,9 @@ typedef struct {
 } EsCrlDistConfig;
 
 const EsConfigSchema *es_crl_dist_config_schema(void);
-/* What no single key can say: a periodic fetch needs an interval. */
-gboolean es_crl_dist_config_check(const EsCrlDistConfig *config, double stop_time_s,
+/* What no single key can say: a revocation before the stop time, a trigger needs a
+ * revocation, and an rr needs an RA/CA that takes it (with `cas` CAs behind RAs it does not). */
+gboolean es_crl_dist_config_check(const EsCrlDistConfig *config, double stop_time_s, guint cas,
                                   GError **error);
 
 #endif

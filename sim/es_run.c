@@ -78,6 +78,11 @@ static void on_enb_event(void *arg, const EsEnbEvent *ev)
 {
   EsRun *run = arg;
   es_collector_enb_event(run->collector, ev);
+  /* An rr is the mass revocation's (revocation.by = rr), not a session the eNB finishes. */
+  if (ev->kind == ES_ENB_EVENT_DONE && ev->operation == ES_ENB_REVOKE) {
+    es_crl_dist_rr_done(run->crl_dist, ev);
+    return;
+  }
   if (ev->kind == ES_ENB_EVENT_DONE && !ev->aborted)
     on_enb_done(run, ev->enb, ev->outcome, ev->cert);
 }

@@ -186,6 +186,12 @@ char *es_run_day2_line(EsRun *run);
 typedef struct EsCrlDist EsCrlDist;
 gboolean es_crl_dist_start(EsRun *run, GError **error);
 void es_crl_dist_free(EsCrlDist *d);
+/* An eNB's session ended; an rr of revocation.by = rr is counted, and the last one answered
+ * has the CA publish. */
+void es_crl_dist_rr_done(EsCrlDist *d, const EsEnbEvent *ev);
+/* diagnostics.crl_rr_failed: the eNBs whose rr did not revoke their certificate (the first
+ * ten, with their access class and why); NULL when none. g_free it. */
+char *es_crl_dist_rr_failed_text(const EsCrlDist *d);
 /* A full CRL was published: the distribution point serves it from now on. */
 void es_crl_dist_published(EsCrlDist *d, X509_CRL *crl);
 /* summary.json's crl_dist section; the eNBs that never enforced the mass revocation go into
@@ -193,6 +199,9 @@ void es_crl_dist_published(EsCrlDist *d, X509_CRL *crl);
 void es_crl_dist_summarise(EsCrlDist *d, EsSummary *s, GPtrArray *cut_off);
 /* crl.csv: every CRL the CA published while distributing, full or delta. */
 const char *es_crl_dist_get0_log(const EsCrlDist *d);
+/* crl_enforcement.csv (enb,access,enforced_s: when the eNB first held a CRL listing the mass
+ * revocation, empty when never); NULL without a mass revocation. g_free it. */
+char *es_crl_dist_enforcement_csv(const EsCrlDist *d);
 /* The report's lines on the mass revocation, its enforcement and the fetches; NULL when the
  * run distributes no CRL. */
 char *es_crl_dist_line(const EsCrlDist *d);

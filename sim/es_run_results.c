@@ -107,6 +107,11 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
     g_ptr_array_add(messages, text);
     g_string_free(who, TRUE);
   }
+  char *rr_failed = es_crl_dist_rr_failed_text(run->crl_dist);
+  if (rr_failed != NULL) {
+    es_summary_set_string(s, "diagnostics.crl_rr_failed", rr_failed);
+    g_ptr_array_add(messages, rr_failed);
+  }
   es_rollover_summarise(run->rollover, s, messages);
   g_ptr_array_add(messages, NULL);
   result->diagnostics = (char **)g_ptr_array_free(messages, FALSE);
@@ -121,6 +126,18 @@ static void keep_first(GError **first, GError *inner)
     *first = inner;
   else
     g_error_free(inner);
+}
+
+/* A result file of `text`, when there is one (NULL: none), listed in the manifest first. */
+static void write_text(EsRun *run, const char *name, const char *text, GError **first)
+{
+  if (text == NULL)
+    return;
+  GError *inner = NULL;
+  g_autofree char *path = g_build_filename(run->options->out_dir, name, NULL);
+  if (!es_outdir_claim(run->outdir, name, &inner)
+      || !g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666, &inner))
+    keep_first(first, inner);
 }
 
 gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
@@ -140,24 +157,14 @@ gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
     keep_first(&first, g_steal_pointer(&inner));
   if (!es_run_write_hostile_csv(run, hostile_csv, &inner))
     keep_first(&first, g_steal_pointer(&inner));
-  const char *crl_log = es_crl_dist_get0_log(run->crl_dist);
-  if (crl_log != NULL) {
-    /* Every CRL published while eNBs fetched them: the CRL's size over time. */
-    g_autofree char *crl_csv = g_build_filename(dir, "crl.csv", NULL);
-    if (!es_outdir_claim(run->outdir, "crl.csv", &inner)
-        || !g_file_set_contents_full(crl_csv, crl_log, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666,
-                                     &inner))
-      keep_first(&first, g_steal_pointer(&inner));
-  }
+  /* Every CRL published while eNBs fetched them: the CRL's size over time. */
+  write_text(run, "crl.csv", es_crl_dist_get0_log(run->crl_dist), &first);
+  /* When each relying node came to enforce the mass revocation, each eNB to trust the new
+   * root and hold a certificate under it: their curves over time. */
+  g_autofree char *enforcement = es_crl_dist_enforcement_csv(run->crl_dist);
   g_autofree char *rollover_csv = es_rollover_csv(run->rollover);
-  if (rollover_csv != NULL) {
-    /* When each eNB came to trust the new root, and to hold a certificate under it. */
-    g_autofree char *path = g_build_filename(dir, "rollover.csv", NULL);
-    if (!es_outdir_claim(run->outdir, "rollover.csv", &inner)
-        || !g_file_set_contents_full(path, rollover_csv, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666,
-                                     &inner))
-      keep_first(&first, g_steal_pointer(&inner));
-  }
+  write_text(run, "crl_enforcement.csv", enforcement, &first);
+  write_text(run, "rollover.csv", rollover_csv, &first);
   if (run->crl_old_root != NULL) {
     /* The old root key's CRL: what it issued and is revoked, during the overlap. */
     g_autofree char *path = g_build_filename(dir, "crl-old-root.pem", NULL);

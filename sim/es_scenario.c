@@ -223,7 +223,7 @@ gboolean es_scenario_validate(const EsScenario *sc, GError **error) {
          check_hostile(&sc->hostile, error) && es_faults_config_check(&sc->faults, error) &&
          check_name(sc->name, error) &&
          check_dates(sc, error) && check_crls(sc, error) && check_renewal(sc, error) &&
-         es_crl_dist_config_check(&sc->crl_dist, sc->stop_time_s, error) &&
+         es_crl_dist_config_check(&sc->crl_dist, sc->stop_time_s, sc->topology.cas, error) &&
          es_rollover_config_check(&sc->rollover, sc->stop_time_s, sc->rollout.start_enrolled,
                                   sc->crl_dist.revoke_share > 0
                                       || sc->crl_dist.mode != ES_CRL_FETCH_NONE,

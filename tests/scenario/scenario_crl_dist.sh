@@ -2,7 +2,8 @@
 # Mass revocation and CRL distribution: the operator revokes a share of an installed base's
 # certificates; eNBs fetch CRLs over the backhaul (periodic or triggered, full or delta) and each
 # ends holding a CRL that lists every revocation, unless cut off, which is named; each CRL
-# verifies with openssl, a delta names its base; the run is deterministic.
+# verifies with openssl, a delta names its base; the run is deterministic. By rr, each drawn
+# eNB asks for its own revocation, failures are named, and a split PKI is refused.
 set -euo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -111,8 +112,91 @@ TOPO
 [ "$(json "$tmp/cut" crl_dist.not_enforcing)" -eq 1 ] || fail "cut off: not_enforcing"
 grep -q 'enb-3' "$tmp/cut/summary.json" || fail "cut off: eNB 3 not named: $(cat "$tmp/cut.err")"
 
+# 5. Revocation by rr (revocation.by = rr): the same eNBs as the operator's revocation draws
+#    each send an rr with the requested reason; the CA publishes once the last is answered, and
+#    enforcement is measured from revocation.at until an eNB holds that CRL. Revoked eNBs hold
+#    no certificate but still fetch and enforce.
+col() { awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } { print $c }' "$1"; }
+rr=("${base[@]}" --set crl_fetch.mode=trigger --set revocation.by=rr --set revocation.reason=affiliationChanged)
+"$es" "${rr[@]}" --out "$tmp/rr"
+"$es" "${base[@]}" --set crl_fetch.mode=trigger --set revocation.reason=affiliationChanged --out "$tmp/rr-ca"
+[ "$(json "$tmp/rr" crl_dist.rr_failed)" -eq 0 ] || fail "rr: failures on a clean network"
+sent=$(json "$tmp/rr" crl_dist.rr_sent) revoked=$(json "$tmp/rr" crl_dist.revoked)
+[ "$sent" -eq "$revoked" ] || fail "rr: $sent sent, $revoked revoked"
+[ "$revoked" -ge 15 ] && [ "$revoked" -le 50 ] || fail "rr: $revoked revoked of 300 at share 0.1"
+awk -F, 'NR > 1 && $3 != "requested"' "$tmp/rr/revocations.csv" | grep -q . && fail "rr: a revocation not requested"
+[ "$(json "$tmp/rr" certificates.revoked_by_reason.requested)" -eq "$revoked" ] || fail "rr: revoked_by_reason.requested"
+# The eNBs drawn are those the operator's revocation draws with the same seed.
+diff <(col "$tmp/rr/revocations.csv" enb | sort -n) <(col "$tmp/rr-ca/revocations.csv" enb | sort -n) >/dev/null \
+  || fail "rr: other eNBs than by = ca"
+# Every eNB whose rr succeeded (revoked = 1) has its certificate on the final CRL, Affiliation Changed.
+paste -d, <(col "$tmp/rr/enrolments.csv" revoked) <(col "$tmp/rr/enrolments.csv" serial) \
+  | awk -F, '$1 == 1 { print $2 }' | sort >"$tmp/rr-revoked"
+[ "$(wc -l <"$tmp/rr-revoked")" -eq "$revoked" ] || fail "rr: enrolments.csv marks $(wc -l <"$tmp/rr-revoked") revoked"
+openssl crl -in "$tmp/rr/crl.pem" -CAfile "$tmp/rr/pki/operator-root.pem" -noout 2>&1 | grep -q 'verify OK' || fail "rr: crl.pem signature"
+openssl crl -in "$tmp/rr/crl.pem" -noout -text | awk '/Serial Number:/ { s = $3 } /Affiliation Changed/ { print s }' | sort >"$tmp/rr-listed"
+comm -23 "$tmp/rr-revoked" "$tmp/rr-listed" | grep -q . && fail "rr: revoked by rr but not on the CRL as affiliationChanged"
+# The CA published when the last rr was answered: that CRL lists them all, and every eNB,
+# revoked ones too, enforces within the jitter of it.
+answered=$(json "$tmp/rr" crl_dist.rr_answered_s)
+awk -v a="$answered" 'BEGIN { exit !(a > 3600 && a < 3610) }' || fail "rr: last rr answered at $answered s"
+awk -F, -v a="$answered" -v n="$revoked" 'NR > 1 && $1 == sprintf("%.6f", a) && $4 >= n { ok = 1 } END { exit !ok }' \
+  "$tmp/rr/crl.csv" || fail "rr: no CRL published at $answered s listing the $revoked revocations"
+[ "$(json "$tmp/rr" crl_dist.enforcing)" -eq 300 ] || fail "rr: not every eNB enforces"
+awk -v m="$(json "$tmp/rr" crl_dist.time_to_enforcement_s.max)" -v a="$answered" 'BEGIN { exit !(m > a - 3600 && m < a - 3600 + 63) }' \
+  || fail "rr: time to enforcement $(json "$tmp/rr" crl_dist.time_to_enforcement_s.max) s"
+[ "$(col "$tmp/rr/crl_enforcement.csv" enforced_s | grep -c .)" -eq 300 ] || fail "rr: crl_enforcement.csv"
+paste -d, <(col "$tmp/rr/enrolments.csv" revoked) <(col "$tmp/rr/crl_enforcement.csv" enforced_s) \
+  | awk -F, '$1 == 1 && $2 == ""' | grep -q . && fail "rr: an eNB revoked by its rr stopped enforcing"
+"$es" "${rr[@]}" --out "$tmp/rr-b" --one-thread
+. "$(dirname "$0")/../support/same_results.sh"
+same_results "$tmp/rr" "$tmp/rr-b" "rr threaded against --one-thread"
+
+# An rr over a link down from before the revocation times out: counted, named, the eNB
+# keeps its certificate; the CA publishes once it gave up, and the others enforce.
+"$es" run --quiet --seed 2 --set scenario.enbs=3 --set scenario.stop_time=3h --set topology.type=file \
+  --set "topology.file=$tmp/net.topo" --set rollout.start=enrolled --set rollout.installed_over=30d \
+  --set revocation.at=1h --set revocation.share=1 --set revocation.by=rr --set crl_fetch.mode=trigger \
+  --out "$tmp/rr-cut" 2>"$tmp/rr-cut.err"
+[ "$(json "$tmp/rr-cut" crl_dist.rr_sent)" -eq 3 ] && [ "$(json "$tmp/rr-cut" crl_dist.rr_failed)" -eq 1 ] \
+  && [ "$(json "$tmp/rr-cut" crl_dist.revoked)" -eq 2 ] || fail "rr cut off: counts"
+grep -q '"crl_rr_failed": ".*enb-3 ([a-z]*, timeout)' "$tmp/rr-cut/summary.json" || fail "rr cut off: eNB 3 not named"
+grep -q 'enb-3' "$tmp/rr-cut.err" || fail "rr cut off: not in the diagnostics printed"
+[ "$(json "$tmp/rr-cut" crl_dist.enforcing)" -eq 2 ] || fail "rr cut off: enforcing"
+[ "$(col "$tmp/rr-cut/crl_enforcement.csv" enforced_s | sed -n 3p)" = "" ] || fail "rr cut off: eNB 3 has an enforcement time"
+awk -v a="$(json "$tmp/rr-cut" crl_dist.rr_answered_s)" 'BEGIN { exit !(a > 3610) }' || fail "rr cut off: published before the rr gave up"
+
+# An eNB in the middle of a renewal cannot send an rr: an installed base overdue for renewal
+# renews at t=0, and an rr 10 ms later finds every drawn eNB busy.
+"$es" run --quiet --seed 2 --set scenario.enbs=20 --set scenario.stop_time=10min --set rollout.start=enrolled \
+  --set pki.cert_validity=365d --set rollout.installed_age=350d --set enb.renew_before=30d \
+  --set revocation.at=10ms --set revocation.share=0.5 --set revocation.by=rr --out "$tmp/rr-busy" 2>/dev/null
+[ "$(json "$tmp/rr-busy" crl_dist.rr_failed)" -eq "$(json "$tmp/rr-busy" crl_dist.rr_sent)" ] \
+  && [ "$(json "$tmp/rr-busy" crl_dist.rr_sent)" -gt 0 ] || fail "rr busy: counts"
+grep -q '"crl_rr_failed": ".*enb-[0-9]* ([a-z]*, busy)' "$tmp/rr-busy/summary.json" || fail "rr busy: not named"
+
+# A split PKI's RA refuses rr: refused up front, naming both keys; so is a topology file
+# that puts a CA behind its RA/CA.
+cat >"$tmp/split.topo" <<'TOPO'
+node core router
+node ca   ca
+node ra   raca
+node e1   enb
+link core ca 1Gbps 1ms
+link core ra 1Gbps 1ms
+link core e1 100Mbps 5ms
+TOPO
+"$es" run --quiet --set scenario.enbs=1 --set topology.type=file --set "topology.file=$tmp/split.topo" \
+  --set revocation.share=1 --set revocation.at=1s --set revocation.by=rr --out "$tmp/bad" 2>"$tmp/err" \
+  && fail "rr with a topology file's CA accepted"
+grep -q 'revocation.by' "$tmp/err" || fail "rr with a topology file's CA: $(cat "$tmp/err")"
+# A split PKI's RA refuses rr: refused up front, naming both keys.
+"$es" run --quiet --set topology.racas=2 --set topology.cas=1 --set revocation.share=0.1 --set revocation.at=1s \
+  --set revocation.by=rr --out "$tmp/bad" 2>"$tmp/err" && fail "rr with a split PKI accepted"
+grep -q 'revocation.by' "$tmp/err" && grep -q 'topology.cas' "$tmp/err" || fail "rr with a split PKI: $(cat "$tmp/err")"
+
 # Bad values are refused naming the key.
-for bad in "crl_fetch.mode=sometimes" "revocation.share=2" "revocation.reason=lost"; do
+for bad in "crl_fetch.mode=sometimes" "revocation.share=2" "revocation.reason=lost" "revocation.by=enb"; do
   "$es" run --quiet --set "$bad" --out "$tmp/bad" 2>"$tmp/err" && fail "$bad accepted"
   grep -q "${bad%%=*}" "$tmp/err" || fail "$bad: $(cat "$tmp/err")"
 done

@@ -235,6 +235,231 @@ static void test_nothing_enrolled(void)
   g_free(dir);
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+}
+
+static void assert_drawn(const char *plots, const char *name)
+{
+  g_autofree char *png_name = g_strconcat(name, ".png", NULL);
+  g_autofree char *svg_name = g_strconcat(name, ".svg", NULL);
+  g_autofree char *png = read_text(plots, png_name);
+  g_assert_true(memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
+  g_autofree char *svg = read_text(plots, svg_name);
+  g_assert_nonnull(strstr(svg, "<svg"));
+}
+
+/* The points gnuplot draws for the plot command of PLOTS/NAME.gp, as `set table` writes
+ * them: one block per curve, "x y i" for each defined point. */
+static char *plotted_points(const char *plots, const char *name)
+{
+  g_autofree char *gp_name = g_strconcat(name, ".gp", NULL);
+  g_autofree char *gp = read_text(plots, gp_name);
+  const char *plot = strstr(gp, "  plot ");
+  g_assert_nonnull(plot);
+  const char *end = strstr(plot, "  set output\n");
+  g_assert_nonnull(end);
+  g_autofree char *cmd = g_strndup(plot, (gsize)(end - plot));
+  /* Before the plot command what the loop runs before it (the carried values). */
+  const char *pre = strstr(gp, "  set output '");
+  pre = pre != NULL ? strchr(pre, '\n') + 1 : plot;
+  g_autofree char *before = g_strndup(pre, (gsize)(plot - pre));
+  /* ...and before the loop the script's settings and constants. */
+  const char *loop = strstr(gp, "do for [fmt");
+  g_assert_nonnull(loop);
+  g_autofree char *settings = g_strndup(gp, (gsize)(loop - gp));
+  g_autofree char *table = g_strdup_printf("%sset table 'points.txt'\n%s%sunset table\n",
+                                           settings, before, cmd);
+  write_file(plots, "points.gp", table);
+  const char *const scripts[] = {"points.gp", NULL};
+  GError *error = NULL;
+  g_assert_true(es_plot_gnuplot(plots, scripts, &error));
+  g_assert_no_error(error);
+  return read_text(plots, "points.txt");
+}
+
+/* The last defined point of curve `curve` (0-based) in `points`. */
+static void last_point(const char *points, guint curve, double *x, double *y)
+{
+  g_autofree char *mark = g_strdup_printf("# Curve %u of", curve);
+  const char *p = strstr(points, mark);
+  g_assert_nonnull(p);
+  g_autofree char *next_mark = g_strdup_printf("# Curve %u of", curve + 1);
+  const char *next = strstr(p, next_mark);
+  *x = *y = -1;
+  gsize len = next != NULL ? (gsize)(next - p) : strlen(p);
+  g_autofree char *block = g_strndup(p, len);
+  g_auto(GStrv) rows = g_strsplit(block, "\n", -1);
+  for (gsize i = 0; rows[i]; i++) {
+    double a, b;
+    char type;
+    if (sscanf(rows[i], " %lf %lf %c", &a, &b, &type) == 3 && type == 'i') {
+      *x = a;
+      *y = b;
+    }
+  }
+}
+
+/* A failed eNB between enrolled ones breaks no curve: each counts every eNB it should. */
+static void test_counted_curves(void)
+{
+  if (!have_gnuplot())
+    return;
+  char *dir = make_run_dir();
+  GError *error = NULL;
+  g_assert_true(es_plot_run_dir(dir, NULL, &error));
+  g_assert_no_error(error);
+  g_autofree char *plots = g_build_filename(dir, "plots", NULL);
+  double x, y;
+  g_autofree char *over = plotted_points(plots, "enrolled_over_time");
+  last_point(over, 0, &x, &y); /* powered on: 4, the last at 1.5 s */
+  g_assert_cmpfloat_with_epsilon(x, 1.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon(y, 4, 1e-9);
+  last_point(over, 1, &x, &y); /* enrolled: 3, the last at 1.9 s */
+  g_assert_cmpfloat_with_epsilon(x, 1.9, 1e-9);
+  g_assert_cmpfloat_with_epsilon(y, 3, 1e-9);
+  last_point(over, 3, &x, &y); /* failed: 1, at 60.52 s */
+  g_assert_cmpfloat_with_epsilon(x, 60.52, 1e-9);
+  g_assert_cmpfloat_with_epsilon(y, 1, 1e-9);
+  g_autofree char *cdf = plotted_points(plots, "latency_cdf");
+  last_point(cdf, 0, &x, &y); /* every enrolled eNB, the slowest 0.4 s */
+  g_assert_cmpfloat_with_epsilon(x, 0.4, 1e-9);
+  g_assert_cmpfloat_with_epsilon(y, 1, 1e-9);
+  rm_tree(dir);
+  g_free(dir);
+}
+
+static const char crl_csv[] = "t_s,number,kind,entries,bytes\n"
+                              "0.000000,1,full,0,700\n"
+                              "900.000000,2,delta,0,400\n"
+                              "3600.000000,3,delta,30,1500\n"
+                              "3600.000000,4,full,30,2100\n"
+                              "4500.000000,5,delta,31,1540\n";
+
+/* crl.csv: entries and bytes of full and delta CRLs apart, each as a step line that holds
+ * its kind's last value; no day-2 plot without day-2 files. */
+static void test_crl_size(void)
+{
+  if (!have_gnuplot())
+    return;
+  char *dir = make_run_dir();
+  write_file(dir, "crl.csv", crl_csv);
+  g_auto(GStrv) written = NULL;
+  GError *error = NULL;
+  g_assert_true(es_plot_run_dir(dir, &written, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_strv_length(written), ==, 8);
+  g_autofree char *plots = g_build_filename(dir, "plots", NULL);
+  assert_drawn(plots, "crl_size");
+  g_autofree char *gp_path = g_build_filename(plots, "day2_transitions.gp", NULL);
+  g_assert_false(g_file_test(gp_path, G_FILE_TEST_EXISTS));
+  g_autofree char *gp = read_text(plots, "crl_size.gp");
+  g_assert_nonnull(strstr(gp, "strcol('kind') eq 'full' ? (FE = column('entries'))"));
+  g_assert_nonnull(strstr(gp, "strcol('kind') eq 'full' ? (FB = column('bytes'))"));
+  g_assert_nonnull(strstr(gp, "strcol('kind') eq 'delta' ? (DE = column('entries'))"));
+  g_assert_nonnull(strstr(gp, "strcol('kind') eq 'delta' ? (DB = column('bytes'))"));
+  g_autofree char *svg = read_text(plots, "crl_size.svg");
+  g_assert_nonnull(strstr(svg, "2 full and 3 delta CRLs published"));
+  g_assert_nonnull(strstr(svg, "delta CRL bytes (right axis)"));
+  g_assert_nonnull(strstr(svg, "simulated time (s)"));
+  /* Each series ends at its kind's last CRL: full 30 entries, 2100 B; delta 31, 1540 B. */
+  g_autofree char *points = plotted_points(plots, "crl_size");
+  static const double last[4] = {30, 2100, 31, 1540};
+  for (guint c = 0; c < 4; c++) {
+    double x, y;
+    last_point(points, c, &x, &y);
+    g_assert_cmpfloat(x, ==, 4500);
+    g_assert_cmpfloat(y, ==, last[c]);
+  }
+  /* Full CRLs only: no delta series. */
+  write_file(dir, "crl.csv", "t_s,number,kind,entries,bytes\n0.000000,1,full,0,700\n");
+  g_assert_true(es_plot_run_dir(dir, NULL, &error));
+  g_assert_no_error(error);
+  g_autofree char *full = read_text(plots, "crl_size.gp");
+  g_assert_null(strstr(full, "'delta'"));
+  g_assert_nonnull(strstr(full, "'full'"));
+  rm_tree(dir);
+  g_free(dir);
+}
+
+/* Renewals (enrolments.csv), enforcement (crl_enforcement.csv) and a root rollover
+ * (rollover.csv, read by column name, empty cells never): each curve ends at its share. */
+static void test_day2_transitions(void)
+{
+  if (!have_gnuplot())
+    return;
+  char *dir = make_run_dir();
+  write_file(dir, "enrolments.csv",
+             "enb,start_s,done_s,outcome,access\n"
+             "1,10.000000,10.200000,renewed,fibre\n"
+             "2,20.000000,20.300000,renewed,fibre\n"
+             "3,30.000000,,renew_timeout,satellite\n"
+             "4,0.000000,,installed,fibre\n");
+  write_file(dir, "crl_enforcement.csv", "enb,access,enforced_s\n"
+                                         "1,fibre,3610.000000\n"
+                                         "2,fibre,3620.500000\n"
+                                         "3,satellite,\n"
+                                         "4,fibre,3605.000000\n");
+  /* Columns in another order, one more: read by name. */
+  write_file(dir, "rollover.csv", "reissued_s,enb,access,trusted_s,note\n"
+                                  ",1,fibre,100.000000,x\n"
+                                  "900.000000,2,fibre,200.000000,x\n"
+                                  ",3,satellite,,x\n"
+                                  ",4,fibre,400.000000,x\n");
+  g_auto(GStrv) written = NULL;
+  GError *error = NULL;
+  g_assert_true(es_plot_run_dir(dir, &written, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_strv_length(written), ==, 8);
+  g_autofree char *plots = g_build_filename(dir, "plots", NULL);
+  assert_drawn(plots, "day2_transitions");
+  g_autofree char *gp = read_text(plots, "day2_transitions.gp");
+  g_assert_nonnull(strstr(gp, "'../enrolments.csv' using (strcol('outcome') eq 'renewed' ? "
+                              "column('done_s') : 0):(strcol('outcome') eq 'renewed' ? 100.0 / 4 "
+                              ": 0)"));
+  g_assert_nonnull(strstr(gp, "'../crl_enforcement.csv' using (strlen(strcol('enforced_s')) > 0 "
+                              "? column('enforced_s') : 0)"));
+  g_assert_nonnull(strstr(gp, "column('trusted_s')"));
+  g_assert_nonnull(strstr(gp, "column('reissued_s')"));
+  g_autofree char *svg = read_text(plots, "day2_transitions.svg");
+  g_assert_nonnull(strstr(svg, "renewals completed: 2 of 4 eNBs"));
+  g_assert_nonnull(strstr(svg, "enforcing the mass revocation (holding a CRL that lists it): 3 of 4 eNBs"));
+  g_assert_nonnull(strstr(svg, "trusting the new root: 3 of 4 eNBs"));
+  g_assert_nonnull(strstr(svg, "holding a certificate under the new root: 1 of 4 eNBs"));
+  g_assert_nonnull(strstr(svg, "share of the eNBs concerned (%)"));
+  /* Where each curve ends: when its last eNB got there, at its share. */
+  g_autofree char *points = plotted_points(plots, "day2_transitions");
+  static const double end_x[] = {20.3, 3620.5, 400, 900}, end_y[] = {50, 75, 75, 25};
+  for (guint c = 0; c < 4; c++) {
+    double x, y;
+    last_point(points, c, &x, &y);
+    g_assert_cmpfloat_with_epsilon(x, end_x[c], 1e-6);
+    g_assert_cmpfloat_with_epsilon(y, end_y[c], 1e-6);
+  }
+  /* A rollover.csv without its columns is no rollover.csv: said so, nothing drawn. */
+  write_file(dir, "rollover.csv", "enb,trusted\n1,5\n");
+  g_assert_false(es_plot_run_dir(dir, NULL, &error));
+  g_assert_error(error, ES_RESULTS_ERROR, ES_RESULTS_ERROR_PARSE);
+  g_assert_nonnull(strstr(error->message, "reissued_s"));
+  g_clear_error(&error);
+  /* Only the rollover, no eNB there yet: still drawn, saying so. */
+  g_autofree char *erm = g_build_filename(dir, "crl_enforcement.csv", NULL);
+  g_remove(erm);
+  write_file(dir, "enrolments.csv", enrolments);
+  write_file(dir, "rollover.csv", "enb,access,trusted_s,reissued_s\n1,fibre,,\n2,fibre,,\n");
+  g_assert_true(es_plot_run_dir(dir, NULL, &error));
+  g_assert_no_error(error);
+  g_autofree char *none = read_text(plots, "day2_transitions.svg");
+  g_assert_nonnull(strstr(none, "trusting the new root: 0 of 2 eNBs"));
+  g_assert_nonnull(strstr(none, "no eNB completed a transition"));
+  g_autofree char *gp2 = read_text(plots, "day2_transitions.gp");
+  g_assert_null(strstr(gp2, "renewals completed"));
+  rm_tree(dir);
+  g_free(dir);
+}
+
 static void test_sweep_plots(void)
 {
   if (!have_gnuplot())
@@ -287,6 +512,9 @@ int main(int argc, char **argv)
   g_test_add_func("/plot/failing-gnuplot", test_failing_gnuplot);
   g_test_add_func("/plot/not-a-run", test_not_a_run);
   g_test_add_func("/plot/nothing-enrolled", test_nothing_enrolled);
+  g_test_add_func("/plot/counted-curves", test_counted_curves);
+  g_test_add_func("/plot/crl-size", test_crl_size);
+  g_test_add_func("/plot/day2-transitions", test_day2_transitions);
   g_test_add_func("/plot/sweep", test_sweep_plots);
   return g_test_run();
 }
