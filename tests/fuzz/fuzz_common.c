@@ -15,6 +15,10 @@ const EsFuzzWorld *es_fuzz_world(void)
     world.device_key = world.pki != NULL ? es_key_generate(ES_KEY_P256, &error) : NULL;
     world.device_cert = world.device_key != NULL
                             ? es_pki_issue_device(world.pki, 1, world.device_key, &error) : NULL;
+    /* Last, so everything above stays as the kept inputs were made with: a next root for the
+     * RA/CA that has rolled over. */
+    if (world.device_cert != NULL && !es_pki_add_next_root(world.pki, ES_FUZZ_EPOCH, &error))
+      g_clear_pointer(&world.device_cert, X509_free);
     if (world.device_cert == NULL) {
       g_printerr("fuzz world: %s\n", error != NULL ? error->message : "?");
       abort();

@@ -1,9 +1,11 @@
 /* Fuzzes the RA/CA's request path: DER decoding, CMP validation and processing of whatever
- * arrives, including replays of valid requests mutated by the fuzzer; the same input as a
+ * arrives, including replays of valid requests mutated by the fuzzer, at an RA/CA as made and
+ * at one rolled over to a new root (a root-update genm answered with it); the same input as a
  * sequence of messages to an RA/CA whose CA approves late (`waiting`, pollReq, pollRep); and
  * as a sequence to an RA in front of a CA (a request checked, then forwarded or refused). */
 #include "tests/fuzz/fuzz_common.h"
 
+#include <stdlib.h>
 #include <openssl/err.h>
 #include "engines/es_loop_engine.h"
 #include "nodes/es_cmp.h"
@@ -106,20 +108,27 @@ static void process_split(const EsFuzzWorld *w, const uint8_t *data, size_t size
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   const EsFuzzWorld *w = es_fuzz_world();
-  static EsRaca *raca;
-  if (raca == NULL) {
+  /* One as made, one rolled over to the next root (signing under it, answering a root update
+   * with one). */
+  static EsRaca *racas[2];
+  if (racas[0] == NULL) {
     EsRacaConfig c = {.confirm_wait_s = 30, .workers = 1, .epoch = ES_FUZZ_EPOCH,
                       .cert_validity_s = 86400, .seed = 1};
-    raca = es_raca_new(&c, w->pki, NULL, NULL);
+    racas[0] = es_raca_new(&c, w->pki, NULL, NULL);
+    racas[1] = es_raca_new(&c, w->pki, NULL, NULL);
+    if (racas[1] == NULL || !es_raca_roll_over(racas[1], NULL))
+      abort();
   }
-  GError *error = NULL;
-  GBytes *rsp = es_raca_process(raca, data, size, &error);
-  if (rsp != NULL)
-    g_bytes_unref(rsp);
-  g_clear_error(&error);
-  /* Transactions left open by valid-looking requests must not pile up across inputs. */
-  es_raca_expire_all(raca);
-  ERR_clear_error();
+  for (int i = 0; i < 2; i++) {
+    GError *error = NULL;
+    GBytes *rsp = es_raca_process(racas[i], data, size, &error);
+    if (rsp != NULL)
+      g_bytes_unref(rsp);
+    g_clear_error(&error);
+    /* Transactions left open by valid-looking requests must not pile up across inputs. */
+    es_raca_expire_all(racas[i]);
+    ERR_clear_error();
+  }
   process_sequence(w, data, size);
   ERR_clear_error();
   process_split(w, data, size);

@@ -1,4 +1,5 @@
-/* Writes real CMP messages of one enrolment (ir, ip, certConf, pkiConf) as fuzz seeds, then
+/* Writes real CMP messages of one enrolment (ir, ip, certConf, pkiConf) and of a root update
+ * with the certificate it got (genm, genp) as fuzz seeds, then
  * those of one with delayed delivery (ir, ip `waiting`, pollReq, pollRep, ...) and its
  * requests as one sequence, what fuzz_raca_request replays against an RA/CA that approves
  * late: mutations of valid messages reach much deeper than random bytes. Usage: gen_seeds DIR */
@@ -68,6 +69,33 @@ static OSSL_CMP_CTX *client(const EsFuzzWorld *w)
   return ctx;
 }
 
+/* A genm for the root CA key update with the operator credential just enrolled, to an RA/CA
+ * rolled over to the world's next root: genm and genp (the update) as seeds. */
+static gboolean root_update(const EsFuzzWorld *w, X509 *cert, EVP_PKEY *key)
+{
+  EsRacaConfig rc = {.confirm_wait_s = 30, .workers = 1, .epoch = ES_FUZZ_EPOCH,
+                     .cert_validity_s = 86400, .seed = 1};
+  EsRaca *before = raca;
+  raca = es_raca_new(&rc, w->pki, NULL, NULL);
+  OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
+  es_cmp_ctx_quiet(ctx);
+  X509_STORE *trust = X509_STORE_new();
+  X509_STORE_add_cert(trust, es_pki_get0_operator_root(w->pki));
+  X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(trust), ES_FUZZ_EPOCH + 60);
+  OSSL_CMP_CTX_set0_trustedStore(ctx, trust);
+  OSSL_CMP_CTX_set1_cert(ctx, cert);
+  OSSL_CMP_CTX_set1_pkey(ctx, key);
+  OSSL_CMP_CTX_push0_genm_ITAV(ctx, es_cmp_itav_new_root_update_request());
+  OSSL_CMP_CTX_set_transfer_cb(ctx, transfer);
+  STACK_OF(OSSL_CMP_ITAV) *got = es_raca_roll_over(raca, NULL) ? OSSL_CMP_exec_GENM_ses(ctx) : NULL;
+  gboolean ok = got != NULL && sk_OSSL_CMP_ITAV_num(got) == 1;
+  sk_OSSL_CMP_ITAV_pop_free(got, OSSL_CMP_ITAV_free);
+  OSSL_CMP_CTX_free(ctx);
+  es_raca_free(raca);
+  raca = before;
+  return ok;
+}
+
 static void noop(void *arg) { (void)arg; }
 
 /* The delayed session, as fuzz_raca_request's sequence replays it: approval 1.5 s, checkAfter
@@ -111,6 +139,8 @@ int main(int argc, char **argv)
   OSSL_CMP_CTX *ctx = client(w);
   X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
   gboolean ok = cert != NULL;
+  if (ok)
+    ok = root_update(w, cert, OSSL_CMP_CTX_get0_newPkey(ctx, 1));
   OSSL_CMP_CTX_free(ctx);
   es_raca_free(raca);
   gboolean delayed = ok && delayed_session(w);

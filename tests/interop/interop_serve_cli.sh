@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `openssl cmp` (OpenSSL's own client) against `enrolsim serve`: ir with the vendor
-# credential, kur and rr with the operator one, the refusals that keep each credential to its
+# credential, kur, rr and a root-update genm with the operator one, the refusals that keep each credential to its
 # own use, confirm-wait revocation, re-enrolment, and the logs and CRL the server keeps.
 source "$(dirname "$0")/interop_lib.sh"
 pki=$tmp/pki
@@ -33,6 +33,18 @@ s2=$(serial_of "$tmp/c2.pem")
 [ "$(openssl x509 -in "$tmp/c2.pem" -noout -pubkey)" = "$(openssl pkey -in "$tmp/k2" -pubout)" ] || fail "kur certificate is not for the new key"
 crl_lists "$out/crl.pem" "$s1" Superseded || fail "old certificate not superseded in crl.pem"
 [ -z "$(crl_reason "$out/crl.pem" "$s2")" ] || fail "new certificate revoked"
+
+# genm for the root CA key update (RFC 9480 4.3.2) with the operator credential: serve keeps one
+# root, so the genp, which the CLI authenticates, carries the type alone (no update).
+cmp_client -cmd genm -infotype rootCaKeyUpdate -cert "$tmp/c2.pem" -key "$tmp/k2" \
+  -trusted "$pki/operator-root.pem" -verbosity 7 || fail "genm: $(tail -5 "$tmp/cli.log")"
+grep -q 'GENP' "$tmp/cli.log" || fail "genm: no genp: $(tail -5 "$tmp/cli.log")"
+grep -q 'genp contains ITAV of type: id-it-rootCaKeyUpdate' "$tmp/cli.log" || fail "genm: the genp does not answer rootCaKeyUpdate: $(tail -5 "$tmp/cli.log")"
+# ... but not with a vendor credential: a root update is for an operator certificate.
+if cmp_client -cmd genm -infotype rootCaKeyUpdate -cert "$pki/devices/enb-2.pem" \
+     -key "$pki/devices/enb-2.key" -trusted "$pki/vendor-root.pem"; then
+  fail "genm protected by a vendor certificate answered"
+fi
 
 # Each credential only for its own use.
 n_issued() { tail -n +2 "$out/issued.csv" | wc -l; }

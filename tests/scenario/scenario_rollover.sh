@@ -74,6 +74,12 @@ for cert in "$out"/certs/enb-*.pem; do
 done
 [ $n -eq 300 ] || fail "$n certificates kept, not 300"
 
+# Both transitions drawn: trusting the new root, and holding a certificate under it.
+"$es" plot "$out" >/dev/null || fail "plot"
+grep -q 'trusted_s' "$out/plots/day2_transitions.gp" && grep -q 'reissued_s' "$out/plots/day2_transitions.gp" \
+  || fail "day2_transitions does not draw the rollover"
+[ -s "$out/plots/day2_transitions.png" ] || fail "no day2_transitions.png"
+
 # Byte-identical with --one-thread.
 "$es" "${base[@]}" --one-thread --out "$tmp/roll-b"
 for f in rollover.csv enrolments.csv revocations.csv crl.pem crl-old-root.pem pki/new-with-old.pem; do
