@@ -107,13 +107,14 @@ static void test_routes(void)
   g_autoptr(EsTopology) national = es_topology_new(&sc->topology, sc->enbs, NULL);
   assert_routes("national", national);
 
-  /* RA/CAs deep in the tree and eNBs chained behind each other. */
+  /* RA/CAs deep in the tree, eNBs chained behind each other, and one behind a SeGW (which
+   * forwards like a router). */
   static const char text[] = "node core router\nnode a router\nnode b router\n"
                              "node r0 raca\nnode r1 raca\nnode e1 enb\nnode e2 enb\n"
-                             "node e3 enb raca=r0\nnode e4 enb\n"
+                             "node e3 enb raca=r0\nnode e4 enb\nnode g segw\n"
                              "link core a 1Gbps 1ms\nlink core b 1Gbps 1ms\nlink a r0 1Gbps 1ms\n"
                              "link b r1 1Gbps 1ms\nlink a e1 10Mbps 2ms\nlink e1 e2 10Mbps 2ms\n"
-                             "link e2 e3 10Mbps 2ms\nlink b e4 10Mbps 2ms\n";
+                             "link e2 e3 10Mbps 2ms\nlink b g 1Gbps 1ms\nlink g e4 10Mbps 2ms\n";
   g_autofree char *path = NULL;
   int fd = g_file_open_tmp("es-routes-XXXXXX.topo", &path, NULL);
   g_assert_cmpint(fd, >=, 0);
@@ -124,6 +125,8 @@ static void test_routes(void)
   g_assert_no_error(error);
   assert_routes("file", file);
   g_assert_cmpuint(es_topology_enb_raca(file, 4), ==, 1);
+  g_assert_cmpuint(es_topology_node(file, es_topology_enb_node(file, 4))->parent, ==,
+                   es_topology_segw_node(file, 0));
   g_remove(path);
 }
 
