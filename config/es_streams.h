@@ -40,6 +40,9 @@
 #define ES_STREAM_RENEWAL G_GUINT64_CONSTANT(0x9e1a000000000009)
 /* revocation.share's choice of certificates, crl_fetch's phases and jitters. */
 #define ES_STREAM_CRL_DIST G_GUINT64_CONSTANT(0x9e1a00000000000a)
+/* The SeGWs' crl_fetch phases and jitters: apart, so that the eNBs' draws (and who is
+ * revoked) are those of the same run without SeGWs. */
+#define ES_STREAM_CRL_DIST_SEGW G_GUINT64_CONSTANT(0x9e1a00000000000c)
 /* rollover.spread: when each eNB asks for the root CA key update (es_rollover.c). */
 #define ES_STREAM_ROLLOVER G_GUINT64_CONSTANT(0x9e1a00000000000b)
 

@@ -47,9 +47,9 @@ static void channel_free(EsChannel *c)
 
 static void channel_drop_socket(EsChannel *c)
 {
-  /* Only eNB channels speak TLS: c->enb >= 1 here. */
+  /* Only eNB and relying nodes' channels speak TLS; only an eNB's keeps its session. */
   if (c->tls != NULL) {
-    SSL_SESSION *s = es_sim_tls_get1_session(c->tls);
+    SSL_SESSION *s = c->enb >= 1 ? es_sim_tls_get1_session(c->tls) : NULL;
     if (s != NULL) {
       SSL_SESSION **kept = &c->sim->tls_sessions[c->enb - 1];
       SSL_SESSION_free(*kept);
@@ -220,6 +220,20 @@ static EsChannel *sim_upstream_open(EsEngine *engine, guint raca)
   return c;
 }
 
+EsChannel *es_sim_node_channel_open(EsSim *sim, guint node, guint raca)
+{
+  g_return_val_if_fail(sim != NULL && node < sim->nodes && raca < sim->racas, NULL);
+  EsChannel *c = g_new0(EsChannel, 1);
+  c->sim = sim;
+  c->relying = TRUE;
+  c->node = node;
+  c->raca_addr = sim->addr[sim->raca_node[raca]];
+  c->port = HTTP_PORT;
+  c->link.data = c;
+  g_queue_push_tail_link(&sim->channels, &c->link);
+  return c;
+}
+
 /* Starts an exchange: the bytes go out on the kept-alive connection or a new one. */
 static void channel_send(EsChannel *c, const guint8 *bytes, gsize len, EsResponseFn fn,
                          void *arg)
@@ -229,13 +243,14 @@ static void channel_send(EsChannel *c, const guint8 *bytes, gsize len, EsRespons
   c->arg = arg;
   es_http_in_init(&c->in, HTTP_RESPONSE);
   if (c->sock == NULL) {
-    if (c->enb == 0)
-      c->sim->upstream_connects++;
-    else
+    if (c->enb != 0)
       c->sim->connects++;
+    else if (!c->relying)
+      c->sim->upstream_connects++;
     c->sock = es_ns3_tcp_connect(c->node, c->raca_addr, c->port, &channel_fns, c);
-    if (c->sim->tls_client != NULL && c->enb != 0)
-      c->tls = es_sim_tls_client_new(c->sim, c->sim->tls_sessions[c->enb - 1]);
+    if (c->sim->tls_client != NULL && (c->enb != 0 || c->relying))
+      c->tls = es_sim_tls_client_new(c->sim,
+                                     c->enb != 0 ? c->sim->tls_sessions[c->enb - 1] : NULL);
   }
   es_sim_send(c->sock, c->tls, bytes, len);
 }

@@ -90,6 +90,14 @@ void es_sim_set_pages(EsSim *sim, EsSimPageFn fn, void *arg);
 #define ES_SIM_MAX_PAGE (512u << 20)
 void es_sim_channel_get(EsChannel *channel, const char *target, EsResponseFn fn, void *arg);
 
+/* A channel from topology node `node` (a relying node that is no eNB: a SeGW) to RA/CA
+ * `raca`'s node, port 80, for es_sim_channel_get: the eNBs' path to the distribution point,
+ * from elsewhere in the tree. With transport.tls it speaks TLS as an eNB's does, without
+ * keeping a session to resume. Its connections are no eNB's nor RA's: counted by neither
+ * es_sim_get_connections nor es_sim_get_upstream_connections. NULL (and a warning) for a node
+ * or an RA/CA that does not exist. Close it with es_channel_close. */
+EsChannel *es_sim_node_channel_open(EsSim *sim, guint node, guint raca);
+
 /* A further server on RA/CA `raca`'s node, on TCP port `port` (not 80), until es_sim_free:
  * e.g. a rogue RA/CA that answers some eNBs over the very path to the genuine one. */
 void es_sim_serve_port(EsSim *sim, guint raca, guint16 port, EsRequestFn fn, void *arg);

@@ -27,6 +27,8 @@ struct EsChannel {
   EsHttpIn in;
   guint enb;             /* 1..N; 0: the upstream channel of an RA to its CA, which has no
                           * eNB's port, TLS session or counters */
+  gboolean relying;      /* with enb 0: a relying node's (es_sim_node_channel_open), which
+                          * speaks TLS like an eNB's but keeps no session and counts nowhere */
   EsTlsEnd *tls;         /* with transport.tls, while sock is (never upstream) */
   GByteArray *plain;     /* decrypted bytes being parsed */
   int dispatching; /* inside a response callback: freeing waits */

@@ -1,8 +1,9 @@
 /* Mass revocation and CRL distribution: the operator revokes a share of the certificates at
- * revocation.at; the CA publishes a CRL (or a delta CRL) at once; every eNB fetches CRLs from
- * the distribution point on its RA/CA's node with HTTP GET over the simulated backhaul, checks
- * each one's signature, and enforces a revocation once it holds a CRL that lists it. */
-#include "sim/es_run_priv.h"
+ * revocation.at; the CA publishes a CRL (or a delta CRL) at once; every relying node (eNB or
+ * SeGW) fetches CRLs from the distribution point on its RA/CA's node with HTTP GET over the
+ * simulated backhaul, checks each one's signature, and enforces a revocation once it holds a
+ * CRL that lists it. */
+#include "sim/es_crl_dist_priv.h"
 
 #include <math.h>
 
@@ -76,44 +77,6 @@ gboolean es_crl_dist_config_check(const EsCrlDistConfig *c, double stop_time_s, 
   }
   return TRUE;
 }
-
-typedef struct {
-  EsCrlDist *d;
-  guint enb;
-} Tick;                  /* a timer's argument: which eNB fetches */
-
-typedef struct {
-  guint64 full;          /* the number of the full CRL it holds (0: none) */
-  guint64 delta;         /* of the delta on that base it holds (0: none) */
-  double enforced_s;     /* when it first held a CRL listing the mass revocation; NaN: not yet */
-  gboolean busy;
-  guint8 rr;             /* revocation.by = rr: RR_NONE, or where its rr is */
-  const char *rr_why;    /* RR_FAILED: why, in enrolments.csv's words (static) */
-} Node;
-
-enum { RR_NONE, RR_PENDING, RR_REVOKED, RR_FAILED };
-
-struct EsCrlDist {
-  EsRun *run;
-  const EsCrlDistConfig *c;
-  Node *nodes;                /* 1..N */
-  Tick *ticks;                /* 1..N */
-  EsRand *rand;
-  GBytes *full, *delta;       /* the distribution point's pages (DER), NULL until published */
-  GBytes *last_delta;         /* the last delta published, for crl-delta.pem */
-  guint64 full_number, delta_number;
-  guint64 listing;            /* the first CRL number that lists the mass revocation; 0: none */
-  guint64 revoked;            /* certificates the mass revocation revoked (by = rr: the rrs
-                               * answered `accepted`) */
-  guint64 rr_sent, rr_failed; /* by = rr: eNBs that sent one, and whose rr did not revoke */
-  guint rr_pending;           /* rrs not answered or given up yet */
-  double rr_answered_s;       /* when the last was: the CA published then; NaN: not yet */
-  guint64 fetches, full_fetches, delta_fetches, failed, unverified;
-  GHashTable *bytes_by_access;/* access class -> guint64 bytes (request and response) */
-  GString *log;               /* crl.csv rows */
-  GHashTable *in_flight;      /* Fetch -> itself: freed with the run if it ends first */
-  guint64 delta_timer;
-};
 
 typedef struct {
   EsCrlDist *d;
@@ -276,7 +239,7 @@ static void on_fetched(void *arg, const EsResponse *r)
   else
     d->failed++;
   guint64 bytes = r->len + 200; /* the response's body and, about, both heads */
-  const char *access = es_topology_enb_access(d->run->topo, f->enb);
+  const char *access = es_crl_dist_access(d, f->enb);
   guint64 *sum = g_hash_table_lookup(d->bytes_by_access, access);
   if (sum == NULL) {
     sum = g_new0(guint64, 1);
@@ -304,7 +267,14 @@ static void fetch(EsCrlDist *d, guint enb)
   Fetch *f = g_new0(Fetch, 1);
   f->d = d;
   f->enb = enb;
-  f->channel = es_engine_channel_open(d->run->engine, enb);
+  if (enb <= d->enbs) {
+    f->channel = es_engine_channel_open(d->run->engine, enb);
+  } else {
+    /* A SeGW: from its own node, to the distribution point of the RA/CA it relies on. */
+    guint s = enb - d->enbs - 1;
+    f->channel = es_sim_node_channel_open(d->run->sim, es_topology_segw_node(d->run->topo, s),
+                                          es_topology_segw_raca(d->run->topo, s));
+  }
   g_hash_table_add(d->in_flight, f);
   /* Delta form: the delta when it holds its base, else the full CRL. */
   gboolean delta = d->c->delta && d->delta != NULL && n->full == d->full_number;
@@ -312,8 +282,9 @@ static void fetch(EsCrlDist *d, guint enb)
 }
 
 /* The CA publishes what the mass revocation revoked (a full CRL, or a delta), which every
- * eNB enforces once it holds; with crl_fetch.mode = trigger every eNB fetches within the
- * jitter. */
+ * relying node enforces once it holds; with crl_fetch.mode = trigger every one fetches within
+ * the jitter (the SeGWs drawing from their own stream, so the eNBs' draws are those of a run
+ * without SeGWs). */
 static void publish_revocation(EsCrlDist *d)
 {
   EsRun *run = d->run;
@@ -326,9 +297,10 @@ static void publish_revocation(EsCrlDist *d)
   d->listing = d->c->delta ? d->delta_number : d->full_number;
   if (d->c->mode != ES_CRL_FETCH_TRIGGER)
     return;
-  for (guint k = 1; k <= run->sc->enbs; k++)
-    es_engine_timer_add(run->engine, d->c->jitter_s * es_rand_double(d->rand), on_fetch_due,
-                        &d->ticks[k]);
+  for (guint k = 1; k <= d->enbs + d->segws; k++)
+    es_engine_timer_add(run->engine,
+                        d->c->jitter_s * es_rand_double(k <= d->enbs ? d->rand : d->segw_rand),
+                        on_fetch_due, &d->ticks[k]);
 }
 
 /* revocation.at: the operator revokes a share of the certificates the eNBs hold, by the CA
@@ -408,9 +380,14 @@ gboolean es_crl_dist_start(EsRun *run, GError **error)
   d->c = c;
   d->rr_answered_s = NAN;
   guint n = run->sc->enbs;
-  d->nodes = g_new0(Node, n + 1);
-  d->ticks = g_new0(Tick, n + 1);
+  d->enbs = n;
+  d->segws = es_topology_segws(run->topo);
+  guint relying = n + d->segws;
+  d->nodes = g_new0(Node, relying + 1);
+  d->ticks = g_new0(Tick, relying + 1);
   d->rand = es_rand_new(run->sc->seed, ES_STREAM_CRL_DIST);
+  if (d->segws > 0)
+    d->segw_rand = es_rand_new(run->sc->seed, ES_STREAM_CRL_DIST_SEGW);
   d->bytes_by_access = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   d->log = g_string_new("t_s,number,kind,entries,bytes\n");
   d->in_flight = g_hash_table_new_full(g_direct_hash, g_direct_equal, g_free, NULL);
@@ -427,7 +404,7 @@ gboolean es_crl_dist_start(EsRun *run, GError **error)
   /* The CRL every relying node holds from before the run: the base of what it fetches. */
   if (!es_run_publish_crl(run, error))
     return FALSE;
-  for (guint k = 1; k <= n; k++) {
+  for (guint k = 1; k <= relying; k++) {
     d->nodes[k] = (Node){.full = d->full_number, .enforced_s = NAN, .rr = RR_NONE};
     d->ticks[k] = (Tick){.d = d, .enb = k};
   }
@@ -435,9 +412,9 @@ gboolean es_crl_dist_start(EsRun *run, GError **error)
   if (c->delta)
     d->delta_timer = es_sim_timer_add_at(run->sim, c->delta_interval_s, on_delta_due, d);
   if (c->mode == ES_CRL_FETCH_PERIODIC)
-    for (guint k = 1; k <= n; k++)
-      es_sim_timer_add_at(run->sim, c->interval_s * es_rand_double(d->rand), on_periodic,
-                          &d->ticks[k]);
+    for (guint k = 1; k <= relying; k++)
+      es_sim_timer_add_at(run->sim, c->interval_s * es_rand_double(k <= n ? d->rand : d->segw_rand),
+                          on_periodic, &d->ticks[k]);
   if (c->revoke_share > 0)
     es_sim_timer_add_at(run->sim, c->revoke_at_s, on_mass_revocation, d);
   return TRUE;
@@ -457,164 +434,26 @@ void es_crl_dist_free(EsCrlDist *d)
   g_hash_table_destroy(d->in_flight); /* their channels went with the simulation */
   g_string_free(d->log, TRUE);
   es_rand_free(d->rand);
+  if (d->segw_rand != NULL)
+    es_rand_free(d->segw_rand);
   g_free(d->nodes);
   g_free(d->ticks);
   g_free(d);
 }
 
-static guint64 bytes_total(const EsCrlDist *d)
+
+const char *es_crl_dist_access(const EsCrlDist *d, guint k)
 {
-  guint64 total = 0;
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init(&it, d->bytes_by_access);
-  while (g_hash_table_iter_next(&it, NULL, &v))
-    total += *(guint64 *)v;
-  return total;
+  if (k <= d->enbs)
+    return es_topology_enb_access(d->run->topo, k);
+  guint node = es_topology_segw_node(d->run->topo, k - d->enbs - 1);
+  return es_topology_node(d->run->topo, node)->access;
 }
 
-void es_crl_dist_summarise(EsCrlDist *d, EsSummary *s, GPtrArray *cut_off)
+char *es_crl_dist_node_name(const EsCrlDist *d, guint k)
 {
-  if (d == NULL)
-    return;
-  EsRun *run = d->run;
-  guint n = run->sc->enbs;
-  es_summary_set_uint(s, "crl_dist.revoked", d->revoked);
-  es_summary_set_uint(s, "crl_dist.fetches", d->fetches);
-  es_summary_set_uint(s, "crl_dist.full_fetches", d->full_fetches);
-  es_summary_set_uint(s, "crl_dist.delta_fetches", d->delta_fetches);
-  es_summary_set_uint(s, "crl_dist.failed", d->failed);
-  es_summary_set_uint(s, "crl_dist.unverified", d->unverified);
-  es_summary_set_object(s, "crl_dist.bytes_by_access");
-  GList *classes = g_list_sort(g_hash_table_get_keys(d->bytes_by_access), (GCompareFunc)strcmp);
-  for (GList *l = classes; l != NULL; l = l->next) {
-    g_autofree char *path = g_strconcat("crl_dist.bytes_by_access.", l->data, NULL);
-    es_summary_set_uint(s, path, *(guint64 *)g_hash_table_lookup(d->bytes_by_access, l->data));
-  }
-  g_list_free(classes);
-  es_summary_set_uint(s, "crl_dist.bytes", bytes_total(d));
-  if (d->c->by == ES_REVOKE_BY_RR && d->c->revoke_share > 0) {
-    es_summary_set_uint(s, "crl_dist.rr_sent", d->rr_sent);
-    es_summary_set_uint(s, "crl_dist.rr_failed", d->rr_failed);
-    if (!isnan(d->rr_answered_s))
-      es_summary_set_double(s, "crl_dist.rr_answered_s", d->rr_answered_s);
-  }
-  if (d->listing == 0)
-    return;
-  /* Time to enforcement: from the revocation until an eNB held a CRL listing it. */
-  double *t = g_new(double, MAX(n, 1));
-  guint enforcing = 0;
-  for (guint k = 1; k <= n; k++) {
-    if (!isnan(d->nodes[k].enforced_s))
-      t[enforcing++] = d->nodes[k].enforced_s - d->c->revoke_at_s;
-    else if (cut_off != NULL)
-      g_ptr_array_add(cut_off, GUINT_TO_POINTER(k));
-  }
-  es_summary_set_uint(s, "crl_dist.listing_crl", d->listing);
-  es_summary_set_uint(s, "crl_dist.enforcing", enforcing);
-  es_summary_set_uint(s, "crl_dist.not_enforcing", n - enforcing);
-  if (enforcing > 0) {
-    es_run_sort_times(t, enforcing);
-    static const guint pcts[] = {50, 90, 99};
-    for (gsize i = 0; i < G_N_ELEMENTS(pcts); i++) {
-      g_autofree char *path = g_strdup_printf("crl_dist.time_to_enforcement_s.p%u", pcts[i]);
-      es_summary_set_double(s, path, es_run_rank(t, enforcing, pcts[i]));
-    }
-    /* Every relying node: the revocation's time to enforcement, if all got there. */
-    es_summary_set_double(s, "crl_dist.time_to_enforcement_s.max", t[enforcing - 1]);
-  }
-  g_free(t);
-  /* By access class: a satellite tail shows here. */
-  GHashTable *worst = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-  for (guint k = 1; k <= n; k++) {
-    if (isnan(d->nodes[k].enforced_s))
-      continue;
-    const char *access = es_topology_enb_access(run->topo, k);
-    double *w = g_hash_table_lookup(worst, access);
-    if (w == NULL) {
-      w = g_new0(double, 1);
-      g_hash_table_insert(worst, (gpointer)access, w);
-    }
-    *w = MAX(*w, d->nodes[k].enforced_s - d->c->revoke_at_s);
-  }
-  GList *names = g_list_sort(g_hash_table_get_keys(worst), (GCompareFunc)strcmp);
-  for (GList *l = names; l != NULL; l = l->next) {
-    g_autofree char *path = g_strconcat("crl_dist.time_to_enforcement_s.max_by_access.", l->data, NULL);
-    es_summary_set_double(s, path, *(double *)g_hash_table_lookup(worst, l->data));
-  }
-  g_list_free(names);
-  g_hash_table_destroy(worst);
-}
-
-const char *es_crl_dist_get0_log(const EsCrlDist *d)
-{
-  return d != NULL ? d->log->str : NULL;
-}
-
-char *es_crl_dist_enforcement_csv(const EsCrlDist *d)
-{
-  if (d == NULL || !(d->c->revoke_share > 0))
-    return NULL;
-  GString *out = g_string_new("enb,access,enforced_s\n");
-  for (guint k = 1; k <= d->run->sc->enbs; k++) {
-    g_string_append_printf(out, "%u,%s,", k, es_topology_enb_access(d->run->topo, k));
-    if (!isnan(d->nodes[k].enforced_s))
-      g_string_append_printf(out, "%.6f", d->nodes[k].enforced_s);
-    g_string_append_c(out, '\n');
-  }
-  return g_string_free(out, FALSE);
-}
-
-char *es_crl_dist_rr_failed_text(const EsCrlDist *d)
-{
-  if (d == NULL || d->rr_failed == 0)
-    return NULL;
-  GString *who = g_string_new(NULL);
-  guint named = 0;
-  for (guint k = 1; k <= d->run->sc->enbs && named < 10; k++)
-    if (d->nodes[k].rr == RR_FAILED)
-      g_string_append_printf(who, "%senb-%u (%s, %s)", named++ > 0 ? ", " : "", k,
-                             es_topology_enb_access(d->run->topo, k), d->nodes[k].rr_why);
-  char *text = g_strdup_printf("%" G_GUINT64_FORMAT " eNBs' rr did not revoke their certificate "
-                               "(they keep it; the RA/CA may have revoked it unseen, see "
-                               "revocations.csv): %s%s",
-                               d->rr_failed, who->str, d->rr_failed > 10 ? ", ..." : "");
-  g_string_free(who, TRUE);
-  return text;
-}
-
-GBytes *es_crl_dist_get0_delta(const EsCrlDist *d)
-{
-  return d != NULL ? d->last_delta : NULL;
-}
-
-char *es_crl_dist_line(const EsCrlDist *d)
-{
-  if (d == NULL)
-    return NULL;
-  GString *out = g_string_new(NULL);
-  guint n = d->run->sc->enbs, enforcing = 0;
-  double last = 0;
-  for (guint k = 1; k <= n; k++)
-    if (!isnan(d->nodes[k].enforced_s)) {
-      enforcing++;
-      last = MAX(last, d->nodes[k].enforced_s - d->c->revoke_at_s);
-    }
-  if (d->listing != 0 && d->c->by == ES_REVOKE_BY_RR)
-    g_string_append_printf(out, "mass revocation by rr: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                                " eNBs' rrs revoked at %.0f s, the last answered at %.1f s; "
-                                "%u of %u eNBs enforcing it by the end",
-                           d->revoked, d->rr_sent, d->c->revoke_at_s, d->rr_answered_s,
-                           enforcing, n);
-  else if (d->listing != 0)
-    g_string_append_printf(out, "mass revocation: %" G_GUINT64_FORMAT " certificates at %.0f s; "
-                                "%u of %u eNBs enforcing it by the end",
-                           d->revoked, d->c->revoke_at_s, enforcing, n);
-  if (d->listing != 0 && enforcing > 0)
-    g_string_append_printf(out, ", the last %.1f s after it", last);
-  g_string_append_printf(out, "%sCRL fetches: %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " full, %"
-                              G_GUINT64_FORMAT " delta), %" G_GUINT64_FORMAT " failed, %.1f MB",
-                         out->len > 0 ? "\n" : "", d->fetches, d->full_fetches, d->delta_fetches,
-                         d->failed, bytes_total(d) / 1e6);
-  return g_string_free(out, FALSE);
+  if (k <= d->enbs)
+    return g_strdup_printf("enb-%u", k);
+  guint node = es_topology_segw_node(d->run->topo, k - d->enbs - 1);
+  return g_strdup(es_topology_node_name(d->run->topo, node));
 }

@@ -194,14 +194,20 @@ void es_crl_dist_rr_done(EsCrlDist *d, const EsEnbEvent *ev);
 char *es_crl_dist_rr_failed_text(const EsCrlDist *d);
 /* A full CRL was published: the distribution point serves it from now on. */
 void es_crl_dist_published(EsCrlDist *d, X509_CRL *crl);
-/* summary.json's crl_dist section; the eNBs that never enforced the mass revocation go into
- * `cut_off` (eNB numbers, GUINT_TO_POINTER). */
+/* summary.json's crl_dist section (crl_dist.segws.* with SeGWs); the eNBs that never
+ * enforced the mass revocation go into `cut_off` (eNB numbers, GUINT_TO_POINTER). */
 void es_crl_dist_summarise(EsCrlDist *d, EsSummary *s, GPtrArray *cut_off);
 /* crl.csv: every CRL the CA published while distributing, full or delta. */
 const char *es_crl_dist_get0_log(const EsCrlDist *d);
 /* crl_enforcement.csv (enb,access,enforced_s: when the eNB first held a CRL listing the mass
  * revocation, empty when never); NULL without a mass revocation. g_free it. */
 char *es_crl_dist_enforcement_csv(const EsCrlDist *d);
+/* crl_enforcement_segw.csv (segw,name,raca,enforced_s: the same for each SeGW, with the RA/CA
+ * it fetches from); NULL without a mass revocation or without SeGWs. g_free it. */
+char *es_crl_dist_segw_enforcement_csv(const EsCrlDist *d);
+/* diagnostics.crl_segw_not_enforced: the SeGWs that never held a CRL listing the mass
+ * revocation (the first ten, by name); NULL when every SeGW did, or none was asked to. */
+char *es_crl_dist_segw_not_enforced_text(const EsCrlDist *d);
 /* The report's lines on the mass revocation, its enforcement and the fetches; NULL when the
  * run distributes no CRL. */
 char *es_crl_dist_line(const EsCrlDist *d);

@@ -107,6 +107,11 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
     g_ptr_array_add(messages, text);
     g_string_free(who, TRUE);
   }
+  char *segw_cut_off = es_crl_dist_segw_not_enforced_text(run->crl_dist);
+  if (segw_cut_off != NULL) {
+    es_summary_set_string(s, "diagnostics.crl_segw_not_enforced", segw_cut_off);
+    g_ptr_array_add(messages, segw_cut_off);
+  }
   char *rr_failed = es_crl_dist_rr_failed_text(run->crl_dist);
   if (rr_failed != NULL) {
     es_summary_set_string(s, "diagnostics.crl_rr_failed", rr_failed);
@@ -162,8 +167,10 @@ gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error)
   /* When each relying node came to enforce the mass revocation, each eNB to trust the new
    * root and hold a certificate under it: their curves over time. */
   g_autofree char *enforcement = es_crl_dist_enforcement_csv(run->crl_dist);
+  g_autofree char *segw_enforcement = es_crl_dist_segw_enforcement_csv(run->crl_dist);
   g_autofree char *rollover_csv = es_rollover_csv(run->rollover);
   write_text(run, "crl_enforcement.csv", enforcement, &first);
+  write_text(run, "crl_enforcement_segw.csv", segw_enforcement, &first);
   write_text(run, "rollover.csv", rollover_csv, &first);
   if (run->crl_old_root != NULL) {
     /* The old root key's CRL: what it issued and is revoked, during the overlap. */

@@ -27,6 +27,12 @@ EsTopology *es_topology_alloc(guint n_nodes, guint n_enbs, guint n_racas, guint 
   return topo;
 }
 
+void es_topology_alloc_segws(EsTopology *topo, guint n_segws) {
+  g_return_if_fail(topo->segw_nodes == NULL && topo->segws_added == 0);
+  topo->n_segws = n_segws;
+  topo->segw_nodes = n_segws > 0 ? g_new0(guint, n_segws) : NULL;
+}
+
 static guint outages_hash(gconstpointer p) {
   const EsOutages *o = p;
   guint h = o->n;
@@ -81,6 +87,12 @@ guint es_topology_add(EsTopology *topo, EsNodeRole role, guint parent, const EsL
     g_assert(topo->cas_added < topo->n_cas);
     node->number = topo->cas_added++;
     topo->ca_nodes[node->number] = i;
+  } else if (role == ES_NODE_SEGW) {
+    g_assert(topo->segws_added < topo->n_segws);
+    node->number = topo->segws_added++;
+    node->raca = server;
+    node->access = "segw";
+    topo->segw_nodes[node->number] = i;
   }
   if (name)
     topo->names[i] = g_string_chunk_insert_const(topo->strings, name);
@@ -221,6 +233,8 @@ EsTopology *es_topology_new_national(const EsTopologyConfig *sc, guint enbs) {
 
   Region *regions = g_new0(Region, n_regions);
   guint64 total = 1 + racas + (guint64)sc->cas + n_regions + n;
+  if (sc->national_segws)
+    total += n_regions;
   for (guint r = 0, next = 1; r < n_regions; r++) {
     Region *g = &regions[r];
     g->first_enb = next;
@@ -237,6 +251,7 @@ EsTopology *es_topology_new_national(const EsTopologyConfig *sc, guint enbs) {
 
   GRand *rng = g_rand_new_with_seed(NATIONAL_LAYOUT_SEED);
   EsTopology *topo = es_topology_alloc((guint)total, n, racas, sc->cas);
+  es_topology_alloc_segws(topo, sc->national_segws ? n_regions : 0);
   add_core(topo, racas, sc);
   guint first_region = topo->filled;
   char name[64];
@@ -290,6 +305,16 @@ EsTopology *es_topology_new_national(const EsTopologyConfig *sc, guint enbs) {
     }
     g_free(cls);
   }
+  /* The region's SeGW terminates the IPsec tunnels of all its sites, so it sits where their
+   * traffic meets before the backbone: in the regional point of presence, on the regional
+   * router, over a metro link of the range's lower delay (the same building). Added last and
+   * drawing nothing, so the other nodes and their delays stay those of the layout without. */
+  for (guint r = 0; r < n_regions && sc->national_segws; r++) {
+    EsLinkParams up = {.rate_bps = sc->metro_rate_bps,
+                       .delay_s = es_value_list_get(&sc->metro_latency, 0, 0)};
+    g_snprintf(name, sizeof name, "segw-%u", r + 1);
+    es_topology_add(topo, ES_NODE_SEGW, first_region + r, &up, r % racas, name);
+  }
   g_rand_free(rng);
   g_free(regions);
   return topo;
@@ -329,6 +354,7 @@ void es_topology_free(EsTopology *topo) {
   g_free(topo->enb_nodes);
   g_free(topo->raca_nodes);
   g_free(topo->ca_nodes);
+  g_free(topo->segw_nodes);
   g_free(topo->names);
   g_string_chunk_free(topo->strings);
   if (topo->outages)
@@ -380,6 +406,23 @@ guint es_topology_racas(const EsTopology *topo) {
 guint es_topology_cas(const EsTopology *topo) {
   g_return_val_if_fail(topo != NULL, 0);
   return topo->n_cas;
+}
+
+guint es_topology_segws(const EsTopology *topo) {
+  g_return_val_if_fail(topo != NULL, 0);
+  return topo->n_segws;
+}
+
+guint es_topology_segw_node(const EsTopology *topo, guint segw) {
+  g_return_val_if_fail(topo != NULL, G_MAXUINT);
+  g_return_val_if_fail(segw < topo->n_segws, G_MAXUINT);
+  return topo->segw_nodes[segw];
+}
+
+guint es_topology_segw_raca(const EsTopology *topo, guint segw) {
+  g_return_val_if_fail(topo != NULL, G_MAXUINT);
+  g_return_val_if_fail(segw < topo->n_segws, G_MAXUINT);
+  return topo->nodes[topo->segw_nodes[segw]].raca;
 }
 
 /* Returns G_MAXUINT (and warns) for a CA that does not exist. */

@@ -56,6 +56,8 @@ typedef struct {
   double metro_rate_bps;       /* national.metro_rate        10Gbps: region to aggregation */
   EsValueList metro_latency;   /* national.metro_latency     0.1ms,1ms */
   EsAccessClass access_class[ES_ACCESS_CLASSES]; /* national.fibre_* microwave_* satellite_* */
+  gboolean national_segws; /* national.segws            false: true puts a security gateway in
+                              each region (es_topology_new_national) */
   EsLinkParams access;     /* backhaul.rate/latency/loss          100Mbps, 5ms, 0 */
   EsLinkParams aggregation;/* aggregation.rate/latency/loss       1Gbps, 2ms, 0 */
   EsLinkParams core;       /* core.rate/latency/loss (RA/CA link) 10Gbps, 1ms, 0 */
@@ -79,16 +81,21 @@ const char *es_topology_type_name(EsTopologyType type);
  * impairments (es_link_check). */
 gboolean es_topology_config_check(const EsTopologyConfig *config, guint enbs, GError **error);
 
-/* ES_NODE_CA: a CA behind RA/CAs that act as RAs (a split PKI); eNBs never enrol with it. */
-typedef enum { ES_NODE_ROUTER, ES_NODE_RACA, ES_NODE_ENB, ES_NODE_CA } EsNodeRole;
+/* ES_NODE_CA: a CA behind RA/CAs that act as RAs (a split PKI); eNBs never enrol with it.
+ * ES_NODE_SEGW: a security gateway, where the eNBs' IPsec tunnels end (TS 33.210, 33.310): it
+ * authenticates eNB certificates, so it is a relying node of CRL distribution; it forwards
+ * like a router and enrols nothing. */
+typedef enum { ES_NODE_ROUTER, ES_NODE_RACA, ES_NODE_ENB, ES_NODE_CA, ES_NODE_SEGW } EsNodeRole;
 
 typedef struct {
   EsNodeRole role;
   guint parent;        /* index of the node at the other end of the uplink; root: itself */
-  guint number;        /* eNB number 1..N, RA/CA number 0.., CA number 0.., routers 0 */
-  guint raca;          /* eNBs: number of the RA/CA that serves it; others 0 */
+  guint number;        /* eNB number 1..N, RA/CA, CA and SeGW number 0.., routers 0 */
+  guint raca;          /* eNBs: number of the RA/CA that serves it; SeGWs: whose CRL
+                          distribution point it fetches from; others 0 */
   guint ca;            /* RA/CAs of a topology with CAs: number of the CA behind it; others 0 */
-  const char *access;  /* eNBs: access class, the topology's string; others NULL */
+  const char *access;  /* eNBs: access class, the topology's string; SeGWs: "segw"; others
+                          NULL */
   EsLinkParams uplink; /* unused for the root */
 } EsTopoNode;
 
@@ -115,7 +122,10 @@ EsTopology *es_topology_new_star(const EsTopologyConfig *config, guint enbs);
  * aggregation routers (metro links) with the fibre and microwave sites round-robin below
  * them, and a teleport (metro link) with the region's satellite sites. eNBs are numbered
  * region by region; region r is served by RA/CA r mod R. Link delays are drawn within the
- * configured ranges from a fixed seed: the network is the same for every run seed. */
+ * configured ranges from a fixed seed: the network is the same for every run seed. With
+ * national.segws, SeGW r-1 (named segw-<r>) hangs on region r's router over a metro link of
+ * the range's lower delay, after every other node, and fetches from RA/CA (r-1) mod R; the
+ * other nodes, their numbers and their delays are those of the layout without SeGWs. */
 EsTopology *es_topology_new_national(const EsTopologyConfig *config, guint enbs);
 /* Bounds of a topology: the 1,000,000 eNBs scenario.enbs allows and 100,000 routers,
  * RA/CAs and CAs; a file of at most 256 MiB. */
@@ -138,6 +148,12 @@ guint es_topology_enb_node(const EsTopology *topo, guint enb);
 guint es_topology_raca_node(const EsTopology *topo, guint raca);
 guint es_topology_enbs(const EsTopology *topo);
 guint es_topology_racas(const EsTopology *topo);
+/* SeGW nodes: 0 unless national.segws or a file's `segw` nodes. */
+guint es_topology_segws(const EsTopology *topo);
+/* Node index of SeGW `segw` (0..segws-1), and the RA/CA number whose distribution point it
+ * fetches CRLs from; G_MAXUINT (and a warning) for a SeGW that does not exist. */
+guint es_topology_segw_node(const EsTopology *topo, guint segw);
+guint es_topology_segw_raca(const EsTopology *topo, guint segw);
 /* CA nodes: 0 when the PKI is not split (every RA/CA is its own CA, the default). */
 guint es_topology_cas(const EsTopology *topo);
 /* Node index of CA `ca` (0..cas-1). */

@@ -67,6 +67,9 @@ static const EsConfigKey keys[] = {
                 "0.00002", "0.2", "0.5"),
     ACCESS_KEYS("satellite", ES_ACCESS_SATELLITE, "0.02", "20Mbps", "250ms,280ms", "0.001", "0",
                 "0", "1"),
+    /* Off by default: the layout and every result are then those from before SeGWs. */
+    ES_CONFIG_CHOICE_KEY(EsTopologyConfig, "national", "segws", national_segws, "false",
+                         es_config_bool_words),
 };
 
 /* The links of the generated layouts: eNB access, aggregation routers, the RA/CAs' link, the

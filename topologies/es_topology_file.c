@@ -10,7 +10,7 @@ typedef struct {
   const char *name;
   EsNodeRole role;
   guint line;
-  const char *raca_name; /* eNB's raca=NAME, or NULL */
+  const char *raca_name; /* eNB's or SeGW's raca=NAME, or NULL */
   const char *ca_name;   /* RA/CA's ca=NAME, or NULL */
 } FileNode;
 
@@ -49,7 +49,7 @@ static gboolean fail(GError **error, EsTopologyError code, const char *path, gui
 static gboolean parse_node(Parser *p, char **tok, guint ntok, guint line, GError **error) {
   if (ntok < 3 || ntok > 4)
     return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
-                "expected 'node NAME router|raca|enb|ca [raca=NAME|ca=NAME]'");
+                "expected 'node NAME router|raca|enb|ca|segw [raca=NAME|ca=NAME]'");
   FileNode n = {.line = line};
   if (strcmp(tok[2], "router") == 0)
     n.role = ES_NODE_ROUTER;
@@ -59,17 +59,21 @@ static gboolean parse_node(Parser *p, char **tok, guint ntok, guint line, GError
     n.role = ES_NODE_ENB;
   else if (strcmp(tok[2], "ca") == 0)
     n.role = ES_NODE_CA;
+  else if (strcmp(tok[2], "segw") == 0)
+    n.role = ES_NODE_SEGW;
   else
     return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
-                "unknown role '%s' (expected router, raca, enb or ca)", tok[2]);
+                "unknown role '%s' (expected router, raca, enb, ca or segw)", tok[2]);
   if (ntok == 4) {
-    if (n.role == ES_NODE_ENB && g_str_has_prefix(tok[3], "raca=") && tok[3][5])
+    gboolean relying = n.role == ES_NODE_ENB || n.role == ES_NODE_SEGW;
+    if (relying && g_str_has_prefix(tok[3], "raca=") && tok[3][5])
       n.raca_name = g_string_chunk_insert_const(p->strings, tok[3] + 5);
     else if (n.role == ES_NODE_RACA && g_str_has_prefix(tok[3], "ca=") && tok[3][3])
       n.ca_name = g_string_chunk_insert_const(p->strings, tok[3] + 3);
     else
       return fail(error, ES_TOPOLOGY_ERROR_SYNTAX, p->path, line,
-                  "unexpected '%s' (only an enb takes raca=NAME, only a raca ca=NAME)", tok[3]);
+                  "unexpected '%s' (only an enb or a segw takes raca=NAME, only a raca ca=NAME)",
+                  tok[3]);
   }
   if (p->nodes->len >= ES_TOPOLOGY_MAX_NODES)
     return fail(error, ES_TOPOLOGY_ERROR_INVALID, p->path, line,
@@ -268,10 +272,10 @@ static gboolean check_tree(Parser *p, GError **error) {
   return TRUE;
 }
 
-/* The number of the node an eNB's raca= or an RA/CA's ca= names, or G_MAXUINT (and the
- * error, at the naming node's line) when it names no RA/CA or no CA respectively. */
+/* The number of the node an eNB's or SeGW's raca= or an RA/CA's ca= names, or G_MAXUINT (and
+ * the error, at the naming node's line) when it names no RA/CA or no CA respectively. */
 static guint named_server(Parser *p, const FileNode *fn, const guint *number, GError **error) {
-  gboolean enb = fn->role == ES_NODE_ENB;
+  gboolean enb = fn->role == ES_NODE_ENB || fn->role == ES_NODE_SEGW;
   const char *name = enb ? fn->raca_name : fn->ca_name;
   guint r = GPOINTER_TO_UINT(g_hash_table_lookup(p->by_name, name));
   const FileNode *rn = r ? &g_array_index(p->nodes, FileNode, r - 1) : NULL;
@@ -289,12 +293,12 @@ static guint named_server(Parser *p, const FileNode *fn, const guint *number, GE
 }
 
 /* Lays the tree out breadth first from the first node (parents before children); numbers eNBs,
- * RA/CAs and CAs in file order; gives each eNB its raca= or else the nearest RA/CA (a CA is
- * never one), and each RA/CA of a file with CAs its ca= or else the first CA. */
+ * RA/CAs, CAs and SeGWs in file order; gives each eNB and SeGW its raca= or else the nearest
+ * RA/CA (a CA is never one), and each RA/CA of a file with CAs its ca= or else the first CA. */
 static EsTopology *lay_out(Parser *p, GError **error) {
   guint n = p->nodes->len, n_links = p->links->len;
-  guint n_enbs = 0, n_racas = 0, n_cas = 0;
-  g_autofree guint *number = g_new0(guint, n); /* eNB 1.., RA/CA 0.., CA 0.. in file order */
+  guint n_enbs = 0, n_racas = 0, n_cas = 0, n_segws = 0;
+  g_autofree guint *number = g_new0(guint, n); /* eNB 1.., RA/CA, CA, SeGW 0.. in file order */
   for (guint i = 0; i < n; i++) {
     const FileNode *fn = &g_array_index(p->nodes, FileNode, i);
     if (fn->role == ES_NODE_ENB)
@@ -303,6 +307,8 @@ static EsTopology *lay_out(Parser *p, GError **error) {
       number[i] = n_racas++;
     else if (fn->role == ES_NODE_CA)
       number[i] = n_cas++;
+    else if (fn->role == ES_NODE_SEGW)
+      number[i] = n_segws++;
   }
   for (guint i = 0; i < n && n_cas == 0; i++) {
     const FileNode *fn = &g_array_index(p->nodes, FileNode, i);
@@ -388,6 +394,7 @@ static EsTopology *lay_out(Parser *p, GError **error) {
 #undef OTHER
 
   EsTopology *topo = es_topology_alloc(n, n_enbs, n_racas, n_cas);
+  es_topology_alloc_segws(topo, n_segws);
   for (guint j = 0; j < n; j++) {
     guint i = queue[j];
     const FileNode *fn = &g_array_index(p->nodes, FileNode, i);
@@ -421,6 +428,14 @@ static EsTopology *lay_out(Parser *p, GError **error) {
       }
     } else if (fn->role == ES_NODE_CA) {
       topo->ca_nodes[number[i]] = j;
+    } else if (fn->role == ES_NODE_SEGW) {
+      topo->segw_nodes[number[i]] = j;
+      node->raca = nearest[i];
+      node->access = "segw"; /* its fetches' bytes are counted under this class */
+      if (fn->raca_name && (node->raca = named_server(p, fn, number, error)) == G_MAXUINT) {
+        es_topology_free(topo);
+        return NULL;
+      }
     }
     topo->names[j] = g_string_chunk_insert_const(topo->strings, fn->name);
   }
@@ -428,6 +443,7 @@ static EsTopology *lay_out(Parser *p, GError **error) {
   topo->enbs_added = n_enbs;
   topo->racas_added = n_racas;
   topo->cas_added = n_cas;
+  topo->segws_added = n_segws;
   return topo;
 }
 

@@ -110,6 +110,7 @@ static void test_tree(gconstpointer data) {
     case ES_NODE_RACA: racas++; break;
     case ES_NODE_ENB: enbs++; break;
     case ES_NODE_CA: g_assert_not_reached(); /* topology.cas is 0 */
+    case ES_NODE_SEGW: g_assert_not_reached(); /* no national.segws in a tree */
     }
   }
   g_assert_cmpuint(routers, ==, 1 + a);
@@ -453,7 +454,7 @@ static const BadFile bad_files[] = {
     {"raca-not-raca", HEAD "node a enb raca=core\nlink core a 1Gbps 1ms\n",
      ES_TOPOLOGY_ERROR_INVALID, 4, "raca=core: not an RA/CA"},
     {"raca-on-router", HEAD "node r router raca=ra\n", ES_TOPOLOGY_ERROR_SYNTAX, 4,
-     "only an enb takes raca=NAME"},
+     "only an enb or a segw takes raca=NAME"},
     /* CAs: ca= names a CA, an eNB never enrols with one, a file without CAs takes no ca=. */
     {"ca-unknown", HEADE "node c ca\nnode r2 raca ca=cb\nlink core c 1Gbps 10ms\n"
                    "link core r2 1Gbps 1ms\n",
@@ -470,7 +471,7 @@ static const BadFile bad_files[] = {
      "only a raca ca=NAME"},
     {"ca-on-ca", HEAD "node c ca ca=c\n", ES_TOPOLOGY_ERROR_SYNTAX, 4, "only a raca ca=NAME"},
     {"raca-on-raca", HEAD "node r2 raca raca=ra\n", ES_TOPOLOGY_ERROR_SYNTAX, 4,
-     "only an enb takes raca=NAME"},
+     "only an enb or a segw takes raca=NAME"},
     {"no-raca", "node core router\nnode a enb\nlink core a 1Gbps 1ms\n",
      ES_TOPOLOGY_ERROR_INVALID, 0, "no RA/CA"},
     {"no-enb", HEAD, ES_TOPOLOGY_ERROR_INVALID, 0, "no eNB"},
