@@ -18,14 +18,28 @@ static double engine_time_of(const EsRun *run, const ASN1_TIME *t)
   return (double)(timegm(&tm) - run->sc->epoch);
 }
 
+/* A renewal timer of eNB k: stale once another renewal was scheduled or the certificate it
+ * was for was replaced otherwise (a root rollover's kur). */
 static void on_renewal_due(void *arg)
 {
-  es_enb_renew(arg);
+  EsRunRenewal *r = arg;
+  EsRun *run = r->run;
+  double now = es_engine_now(run->engine);
+  if (!(fabs(r->at - now) < 1e-6)) /* the engine keeps time in nanoseconds */
+    return;
+  EsEnb *enb = run->enbs[r - run->renewals];
+  /* In a session of its own (a root update): the renewal waits for it. */
+  if (!es_enb_renew(enb) && es_enb_is_active(enb) && now + 60 < run->sc->stop_time_s) {
+    r->at = now + 60;
+    es_sim_timer_add_at(run->sim, r->at, on_renewal_due, r);
+  }
 }
 
 gboolean es_run_schedule_renewal(EsRun *run, EsEnb *enb, X509 *cert)
 {
   const EsEnbConfig *ec = &run->sc->enb;
+  EsRunRenewal *r = &run->renewals[es_enb_get_number(enb)];
+  r->at = NAN;
   if (!(ec->renew_before_s > 0))
     return FALSE;
   double expiry = engine_time_of(run, X509_get0_notAfter(cert));
@@ -36,7 +50,8 @@ gboolean es_run_schedule_renewal(EsRun *run, EsEnb *enb, X509 *cert)
   double at = MAX(expiry - ec->renew_before_s - share, es_engine_now(run->engine));
   if (at >= run->sc->stop_time_s)
     return FALSE;
-  es_sim_timer_add_at(run->sim, at, on_renewal_due, enb);
+  r->at = at;
+  es_sim_timer_add_at(run->sim, at, on_renewal_due, r);
   return TRUE;
 }
 

@@ -335,6 +335,7 @@ static void run_clear(EsRun *run)
   g_free(run->hostile);
   es_topology_free(run->topo);
   es_rand_free(run->renew_rand);
+  g_free(run->renewals);
   es_crl_dist_free(run->crl_dist);
   es_rollover_free(run->rollover);
   X509_CRL_free(run->crl_old_root);
@@ -458,6 +459,9 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     es_enb_set_event_cb(run.enbs[i], on_enb_event, &run);
   }
   run.renew_rand = es_rand_new(sc->seed, ES_STREAM_RENEWAL);
+  run.renewals = g_new(EsRunRenewal, sc->enbs + 1);
+  for (guint i = 0; i <= sc->enbs; i++)
+    run.renewals[i] = (EsRunRenewal){&run, NAN};
   if (sc->rollout.start_enrolled) {
     /* An installed base: no power-on, no factory credential; the eNBs wait to renew. */
     if (!es_run_install(&run, error))

@@ -55,7 +55,13 @@ extern const char *const es_hostile_names[HOSTILE_CLASSES];
 
 typedef struct EsFactory EsFactory;
 
-typedef struct {
+/* An eNB's pending renewal: its timer's argument, and when it is due (NaN: none). */
+typedef struct EsRunRenewal {
+  struct EsRun *run;
+  double at;
+} EsRunRenewal;
+
+typedef struct EsRun {
   const EsScenario *sc;
   const EsRunOptions *options;
   EsPki *pki;
@@ -98,6 +104,7 @@ typedef struct {
   double interrupted_at_s;
   struct EsAttacks *attacks;   /* the forgers and replayers; NULL when none */
   EsRand *renew_rand;          /* enb.renew_window draws (es_day2.c) */
+  struct EsRunRenewal *renewals; /* 1..N: each eNB's pending renewal (es_day2.c) */
   struct EsCrlDist *crl_dist;  /* mass revocation and CRL fetches; NULL when none */
   guint64 held_expired;        /* of held_valid, expired by the end of the run */
   struct EsRollover *rollover; /* the operator-root rollover; NULL when none */

@@ -92,6 +92,24 @@ done
 [ "$(json "$tmp/keep" rollover.reissued)" -eq 0 ] || fail "renew=false: reissued"
 [ "$(json "$tmp/keep" crl.old_root_entries)" -eq 0 ] || fail "renew=false: old-root CRL entries"
 
+# Renewals due within the spread (enb.renew_before): an eNB whose kur comes before its root
+# update takes the new root's certificate through newWithOld, asks in its turn all the same,
+# and renews no second time; one that renewed before the rollover renews again under the new
+# root; every certificate is accounted for.
+"$es" run --quiet --seed 4 --set scenario.enbs=200 --set scenario.stop_time=2d --set rollout.start=enrolled \
+  --set rollout.installed_age=334d --set rollout.installed_over=1d --set pki.cert_validity=365d \
+  --set enb.renew_before=30d --set rollover.at=1h --set rollover.spread=1d --out "$tmp/due"
+[ "$(json "$tmp/due" rollover.trusting)" -eq 200 ] || fail "due: trusting"
+[ "$(json "$tmp/due" rollover.reissued)" -eq 200 ] || fail "due: reissued"
+early=$(awk -F, 'NR > 1 && $4 < $3' "$tmp/due/rollover.csv" | wc -l)
+[ "$early" -ge 20 ] || fail "due: only $early eNBs renewed under the new root before asking"
+before=$(awk -F, 'NR > 1 && $2 < 3600' "$tmp/due/enrolments.csv" | wc -l)
+[ "$before" -ge 1 ] || fail "due: no renewal before the rollover"
+[ "$(json "$tmp/due" certificates.issued)" -eq $((200 + before)) ] \
+  || fail "due: $(json "$tmp/due" certificates.issued) issued, not one per eNB and one more for the $before renewed before the rollover"
+[ "$(json "$tmp/due" certificates.valid_unheld)" -eq 0 ] || fail "due: valid_unheld"
+[ "$(json "$tmp/due" certificates.held_valid)" -eq 200 ] || fail "due: held_valid"
+
 # An eNB behind a link down from before the rollover to the end is named; with a longer run it
 # asks again once the link is back, hourly, and trusts the root then.
 cat >"$tmp/net.topo" <<'TOPO'
