@@ -2,7 +2,8 @@
 # Whole runs under valgrind memcheck: no invalid access and no definite leak, for a lossy run
 # (TCP retransmissions, confirm-wait revocations), restarts and back-offs, a run stopped with
 # enrolments in flight, one with hostile eNBs (rogue RA/CA), two RA/CAs, renewals and
-# periodic CRLs, TLS, and one interrupted by SIGINT.
+# periodic CRLs, TLS, day 2 (renewals, mass revocation, delta CRLs, a root rollover), and one
+# interrupted by SIGINT.
 set -euo pipefail
 es=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -38,6 +39,13 @@ grep -q '"cas"' "$tmp/split/summary.json" || { echo "FAIL: no CA in the split ru
   --set enb.renew_before=65d --set revocation.at=10s --set revocation.share=0.5 \
   --set crl_fetch.mode=periodic --set crl_fetch.interval=5s --set crl_fetch.form=delta \
   --set crl_fetch.delta_interval=3s --set backhaul.loss=0.1 --set scenario.stop_time=22s --out "$tmp/day2"
+# A root rollover over lossy links: root updates, renewals under the new root, both CRLs, and
+# eNBs cut short by the stop time in the middle of their genm or kur.
+"${vg[@]}" "$es" run --quiet --set scenario.enbs=8 --set rollout.start=enrolled \
+  --set rollout.installed_over=30d --set rollover.at=5s --set rollover.spread=10s \
+  --set backhaul.loss=0.1 --set scenario.stop_time=14s --out "$tmp/rollover"
+grep -q '"trusting": [1-9]' "$tmp/rollover/summary.json" || { echo "FAIL: no eNB learnt the root under valgrind" >&2; exit 1; }
+grep -q '"not_trusting": [1-9]' "$tmp/rollover/summary.json" || { echo "FAIL: no root update cut short under valgrind" >&2; exit 1; }
 grep -q '"delta_fetches": [1-9]' "$tmp/day2/summary.json" || { echo "FAIL: no delta fetch under valgrind" >&2; exit 1; }
 grep -q '"handshakes": [1-9]' "$tmp/tls/summary.json" || { echo "FAIL: no TLS handshake under valgrind" >&2; exit 1; }
 grep -q unfinished "$tmp/stopped/enrolments.csv" || { echo "FAIL: no eNB was in flight at the stop" >&2; exit 1; }
