@@ -74,6 +74,19 @@ static X509 *next_root(const EsRollover *ro)
 
 static void on_ask(void *arg);
 
+/* Ended without a renewal under the new root: finished with what it holds, or renewing
+ * as usual. */
+static void finish_rollover(EsRollover *ro, guint k)
+{
+  EsRun *run = ro->run;
+  EsEnb *enb = run->enbs[k];
+  ro->stage[k] = DONE;
+  X509 *held = es_enb_get1_operator_cert(enb);
+  if (held == NULL || !es_run_schedule_renewal(run, enb, held))
+    es_run_finish_enb(run, enb, held);
+  X509_free(held);
+}
+
 /* Its genm now, or a little later when a session of its own (a renewal) is under way. */
 static void ask(EsRollover *ro, guint k)
 {
@@ -86,6 +99,8 @@ static void ask(EsRollover *ro, guint k)
   }
   if (es_enb_is_active(enb))
     es_engine_timer_add(run->engine, 60, on_ask, &ro->asks[k]);
+  else
+    finish_rollover(ro, k); /* no operator certificate to ask with */
 }
 
 static void on_ask(void *arg)
@@ -126,11 +141,11 @@ static void on_rollover(void *arg)
     on_first_ask_due(ro);
 }
 
-static const EsRollover *sort_ro;
-static int by_first_ask(const void *a, const void *b)
+static gint by_first_ask(gconstpointer a, gconstpointer b, gpointer ro)
 {
-  double x = sort_ro->first_ask[*(const guint *)a], y = sort_ro->first_ask[*(const guint *)b];
-  return x < y ? -1 : x > y ? 1 : (int)*(const guint *)a - (int)*(const guint *)b;
+  const double *at = ((const EsRollover *)ro)->first_ask;
+  guint i = *(const guint *)a, j = *(const guint *)b;
+  return at[i] < at[j] ? -1 : at[i] > at[j] ? 1 : (i > j) - (i < j);
 }
 
 gboolean es_rollover_start(EsRun *run, GError **error)
@@ -162,9 +177,7 @@ gboolean es_rollover_start(EsRun *run, GError **error)
     ro->order[k - 1] = k;
   }
   es_rand_free(rand);
-  sort_ro = ro;
-  qsort(ro->order, n, sizeof *ro->order, by_first_ask);
-  sort_ro = NULL;
+  g_qsort_with_data(ro->order, (gint)n, sizeof *ro->order, by_first_ask, ro);
   run->rollover = ro;
   es_sim_timer_add_at(run->sim, c->at_s, on_rollover, ro);
   return TRUE;
@@ -186,19 +199,6 @@ void es_rollover_free(EsRollover *ro)
 gboolean es_rollover_holds(const EsRollover *ro, guint k)
 {
   return ro != NULL && ro->stage[k] != DONE;
-}
-
-/* Ended without a renewal under the new root: finished with what it holds, or renewing
- * as usual. */
-static void finish_rollover(EsRollover *ro, guint k)
-{
-  EsRun *run = ro->run;
-  EsEnb *enb = run->enbs[k];
-  ro->stage[k] = DONE;
-  X509 *held = es_enb_get1_operator_cert(enb);
-  if (held == NULL || !es_run_schedule_renewal(run, enb, held))
-    es_run_finish_enb(run, enb, held);
-  X509_free(held);
 }
 
 static void on_renew_now(void *arg)
