@@ -1,6 +1,7 @@
 /* Operator-root rollover on the loop engine: the rootCaKeyUpdate content and the checks an eNB
  * makes of it; an eNB that learns the new root by genm/genp and renews under it; one that
- * renews without learning it, through newWithOld; the old key's CRL for what it issued. */
+ * renews without learning it, through newWithOld; the old key's CRL for what it issued; a
+ * replayed genm refused. */
 #include <glib.h>
 #include <math.h>
 #include <openssl/cmp.h>
@@ -348,8 +349,48 @@ static void test_straggler_and_newcomer(Fixture3 *f, gconstpointer data)
   es_enb_free(enb);
 }
 
-/* A genm from a vendor certificate (no operator credential) is refused: the trust of a root
- * update is the operator root's. */
+/* Keeps the last genm an eNB sent (nothing is dropped). */
+static gboolean keep_genm(void *arg, guint enb, gboolean request, const guint8 *body, gsize len)
+{
+  GBytes **genm = arg;
+  if (enb != 0 && request && es_cmp_peek_body_type(body, len) == ES_CMP_GENM) {
+    if (*genm != NULL)
+      g_bytes_unref(*genm);
+    *genm = g_bytes_new(body, len);
+  }
+  return FALSE;
+}
+
+/* A genm replayed (an on-path copy of one answered) is refused as a replay, and opens
+ * nothing. */
+static void test_genm_replay_refused(Fixture3 *f, gconstpointer data)
+{
+  (void)data;
+  GBytes *genm = NULL;
+  es_loop_engine_set_drop(f->loop, keep_genm, &genm);
+  EsEnb *enb = enrolled_enb(f, 1);
+  roll(f);
+  g_assert_true(es_enb_update_root(enb));
+  g_assert_cmpint(settle(f, enb), ==, ES_ENB_OUTCOME_OK);
+  g_assert_nonnull(genm);
+  EsRacaStats before, after;
+  es_raca_get_stats(f->raca, &before);
+  GError *error = NULL;
+  GBytes *rsp = es_raca_process(f->raca, g_bytes_get_data(genm, NULL), g_bytes_get_size(genm),
+                                &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(es_cmp_peek_body_type(g_bytes_get_data(rsp, NULL), g_bytes_get_size(rsp)), ==,
+                  ES_CMP_ERROR);
+  es_raca_get_stats(f->raca, &after);
+  g_assert_cmpuint(after.refused_replays, ==, before.refused_replays + 1);
+  g_assert_cmpuint(after.open_transactions, ==, 0);
+  g_bytes_unref(rsp);
+  g_bytes_unref(genm);
+  es_enb_free(enb);
+}
+
+/* An eNB without an operator credential has nothing to ask a root update with (the RA/CA's
+ * refusal of a vendor-protected genm is interop_serve_cli's). */
 static void test_genm_needs_operator_cert(Fixture3 *f, gconstpointer data)
 {
   (void)data;
@@ -366,6 +407,8 @@ int main(int argc, char **argv)
   g_test_add("/rollover/learn-and-renew", Fixture3, NULL, setup, test_learn_and_renew, teardown);
   g_test_add("/rollover/straggler-and-newcomer", Fixture3, NULL, setup,
              test_straggler_and_newcomer, teardown);
+  g_test_add("/rollover/genm-replay-refused", Fixture3, NULL, setup, test_genm_replay_refused,
+             teardown);
   g_test_add("/rollover/genm-needs-operator-cert", Fixture3, NULL, setup,
              test_genm_needs_operator_cert, teardown);
   return g_test_run();
