@@ -4,16 +4,7 @@
 # ends holding a CRL that lists every revocation, unless cut off, which is named; each CRL
 # verifies with openssl, a delta names its base; the run is deterministic. By rr, each drawn
 # eNB asks for its own revocation, failures are named, and a split PKI is refused.
-set -euo pipefail
-es=$1
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-json() {
-  local v
-  v=$(awk -v path="$2" -f "$(dirname "$0")/../support/json_get.awk" "$1/summary.json")
-  [ -n "$v" ] || fail "$1: no $2"
-  echo "$v"
-}
+source "$(dirname "$0")/../support/scenario_lib.sh"
 # 300 sites of one region (a tenth on satellite), installed a month ago; at 1 h the operator
 # revokes a tenth of their certificates for key compromise.
 base=(run --quiet --seed 2 --set scenario.enbs=300 --set scenario.stop_time=3h

@@ -3,16 +3,7 @@
 # fetches CRLs like the eNBs and enforces a mass revocation, counted apart and in the worst
 # time; a SeGW cut off is named; a bad `segw` line of a topology file is refused at its line;
 # runs are deterministic, and a run without SeGWs writes nothing of theirs.
-set -euo pipefail
-es=$1
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-json() {
-  local v
-  v=$(awk -v path="$2" -f "$(dirname "$0")/../support/json_get.awk" "$1/summary.json")
-  [ -n "$v" ] || fail "$1: no $2"
-  echo "$v"
-}
+source "$(dirname "$0")/../support/scenario_lib.sh"
 col() { awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } { print $c }' "$1"; }
 . "$(dirname "$0")/../support/same_results.sh"
 

@@ -4,16 +4,7 @@
 # certificate is superseded and on the CRL, every renewed one verifies with it, the kurs fall in
 # the window the policy gives, and the run is deterministic; kept superseded certificates, no
 # renewal before the stop time, expiry, and a split PKI are accounted for.
-set -euo pipefail
-es=$1
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-json() {
-  local v
-  v=$(awk -v path="$2" -f "$(dirname "$0")/../support/json_get.awk" "$1/summary.json")
-  [ -n "$v" ] || fail "$1: no $2"
-  echo "$v"
-}
+source "$(dirname "$0")/../support/scenario_lib.sh"
 day=86400
 # Installed 300-307 days before the epoch with one-year certificates: they expire 58-65 days
 # after it, and renew 30 days before that, less up to 7: between day 21 and day 35.

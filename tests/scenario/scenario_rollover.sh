@@ -4,16 +4,7 @@
 # it issued and the renewals superseded, the new key's what it issued; every file verifies with
 # openssl, also through newWithOld; an eNB cut off is named, and trusts the root once back; the
 # run is deterministic; what a rollover cannot be combined with is refused.
-set -euo pipefail
-es=$1
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-json() {
-  local v
-  v=$(awk -v path="$2" -f "$(dirname "$0")/../support/json_get.awk" "$1/summary.json")
-  [ -n "$v" ] || fail "$1: no $2"
-  echo "$v"
-}
+source "$(dirname "$0")/../support/scenario_lib.sh"
 verify_ok() { openssl verify "$@" 2>&1 | grep -q ': OK$'; }
 
 # 300 sites of one region (a tenth on satellite), installed over the last 30 days; at 1 h the CA
