@@ -289,14 +289,17 @@ static gboolean root_update(EsEnb *enb, OSSL_CMP_CTX *ctx)
     if (!es_cmp_itav_is_root_update(itav) || nwn != NULL)
       continue;
     int found = es_cmp_itav_get1_root_update(itav, &nwn, &nwo, &own);
-    if (found < 0 || (found == 1 && !es_enb_trusts_root(enb, nwn)
-                      && es_cmp_root_update_refusal(old, nwn, nwo, own, (time_t)e->wall) != NULL)) {
+    /* A root it trusts already (learnt before, or from its ir after the rollover) is news to
+     * nobody: nothing to check, nothing to keep. */
+    gboolean news = found == 1 && !es_enb_trusts_root(enb, nwn);
+    if (found < 0
+        || (news && es_cmp_root_update_refusal(old, nwn, nwo, own, (time_t)e->wall) != NULL)) {
       e->cert_rejected = TRUE;
       ok = FALSE;
+    } else if (news) {
+      e->root = es_x509_ref(nwn);
     }
   }
-  if (ok && nwn != NULL && !es_enb_trusts_root(enb, nwn))
-    e->root = es_x509_ref(nwn);
   X509_free(old);
   X509_free(nwn);
   X509_free(nwo);

@@ -17,10 +17,10 @@ X509 *es_raca_issuing_root(const EsRaca *raca)
 
 gboolean es_raca_is_own_root(const EsRaca *raca, const X509_NAME *issuer)
 {
-  X509 *next = es_pki_get0_next_root(raca->pki);
+  /* Rolled over, the next root exists (es_raca_roll_over refuses without it). */
   return X509_NAME_cmp(issuer, X509_get_subject_name(es_pki_get0_operator_root(raca->pki))) == 0
-         || (raca->rolled && next != NULL
-             && X509_NAME_cmp(issuer, X509_get_subject_name(next)) == 0);
+         || (raca->rolled
+             && X509_NAME_cmp(issuer, X509_get_subject_name(es_pki_get0_next_root(raca->pki))) == 0);
 }
 
 gboolean es_raca_roll_over(EsRaca *raca, GError **error)

@@ -163,17 +163,25 @@ static void renewals(EsRun *run, Renewals *r)
   es_run_sort_times(r->lat, r->renewed);
 }
 
+/* A CRL's size in summary.json: `entries_key` and `bytes_key` (none when there is no CRL). */
+static void summarise_crl(EsSummary *s, X509_CRL *crl, const char *entries_key,
+                          const char *bytes_key)
+{
+  if (crl == NULL)
+    return;
+  int listed = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)); /* -1 without entries */
+  es_summary_set_uint(s, entries_key, (guint64)MAX(listed, 0));
+  int der = i2d_X509_CRL(crl, NULL);
+  es_summary_set_uint(s, bytes_key, der > 0 ? (guint64)der : 0);
+}
+
 void es_run_summarise_day2(EsRun *run, EsSummary *s)
 {
   guint64 installed = es_collector_get_installed(run->collector);
   es_summary_set_uint(s, "certificates.held_expired", run->held_expired);
-  if (run->crl != NULL) {
-    STACK_OF(X509_REVOKED) *entries = X509_CRL_get_REVOKED(run->crl);
-    int listed = sk_X509_REVOKED_num(entries); /* -1 for a CRL without entries */
-    es_summary_set_uint(s, "crl.entries", (guint64)MAX(listed, 0));
-    int der = i2d_X509_CRL(run->crl, NULL);
-    es_summary_set_uint(s, "crl.bytes", der > 0 ? (guint64)der : 0);
-  }
+  summarise_crl(s, run->crl, "crl.entries", "crl.bytes");
+  /* After a root rollover, the old key's CRL beside it. */
+  summarise_crl(s, run->crl_old_root, "crl.old_root_entries", "crl.old_root_bytes");
   if (installed == 0)
     return;
   Renewals r;

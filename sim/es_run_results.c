@@ -55,12 +55,6 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   es_run_summarise_day2(run, s);
   g_autoptr(GPtrArray) cut_off = g_ptr_array_new();
   es_crl_dist_summarise(run->crl_dist, s, cut_off);
-  if (run->crl_old_root != NULL) {
-    int listed = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(run->crl_old_root));
-    int der = i2d_X509_CRL(run->crl_old_root, NULL);
-    es_summary_set_uint(s, "crl.old_root_entries", (guint64)MAX(listed, 0));
-    es_summary_set_uint(s, "crl.old_root_bytes", der > 0 ? (guint64)der : 0);
-  }
 
   /* One object per RA/CA, named by its number, its utilisation over the simulated time; in a
    * split PKI the RAs are racas.<r> and the CAs behind them cas.<c>. */
