@@ -180,11 +180,11 @@ X509_NAME *es_cmp_header_get1_sender_name(const EsCmpHeader *h)
   return d2i_X509_NAME(NULL, &p, content_end - p);
 }
 
-EVP_PKEY *es_cmp_template_get1_pubkey(const OSSL_CRMF_CERTTEMPLATE *tmpl)
+GBytes *es_cmp_template_get_spki(const OSSL_CRMF_CERTTEMPLATE *tmpl)
 {
   unsigned char *der = NULL;
   int der_len = i2d_OSSL_CRMF_CERTTEMPLATE((OSSL_CRMF_CERTTEMPLATE *)tmpl, &der);
-  EVP_PKEY *key = NULL;
+  GBytes *spki = NULL;
   if (der_len <= 0)
     return NULL;
 
@@ -201,20 +201,27 @@ EVP_PKEY *es_cmp_template_get1_pubkey(const OSSL_CRMF_CERTTEMPLATE *tmpl)
     if ((r & 0x80) || len > end - p)
       break;
     if (xclass == V_ASN1_CONTEXT_SPECIFIC && tag == 6 && (r & V_ASN1_CONSTRUCTED)) {
-      /* Re-tag [6] as SEQUENCE to decode it as a SubjectPublicKeyInfo. */
+      /* Re-tag [6] as SEQUENCE: a SubjectPublicKeyInfo. */
       gsize n = (gsize)(p + len - field);
-      unsigned char *spki = g_memdup2(field, n);
-      const unsigned char *q = spki;
-      spki[0] = 0x30;
-      key = d2i_PUBKEY(NULL, &q, (long)n);
-      g_free(spki);
+      unsigned char *copy = g_memdup2(field, n);
+      copy[0] = 0x30;
+      spki = g_bytes_new_take(copy, n);
       break;
     }
     p += len;
   }
 out:
   OPENSSL_free(der);
-  return key;
+  return spki;
+}
+
+EVP_PKEY *es_cmp_spki_get1_pubkey(GBytes *spki)
+{
+  if (spki == NULL)
+    return NULL;
+  gsize n;
+  const unsigned char *p = g_bytes_get_data(spki, &n);
+  return d2i_PUBKEY(NULL, &p, (long)n);
 }
 
 int es_cmp_pkisi_get_status(const OSSL_CMP_PKISI *si)

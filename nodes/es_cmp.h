@@ -46,9 +46,11 @@ X509_NAME *es_cmp_header_get1_sender_name(const EsCmpHeader *header);
 /* "ir", "ip", "certConf", ... ("body<N>" for the rest). */
 const char *es_cmp_body_name(int type);
 
-/* The public key of a CRMF certificate template ([6] IMPLICIT SubjectPublicKeyInfo): 3.0
- * has no getter. NULL when absent or undecodable. */
-EVP_PKEY *es_cmp_template_get1_pubkey(const OSSL_CRMF_CERTTEMPLATE *tmpl);
+/* The DER of a CRMF certificate template's public key ([6] IMPLICIT SubjectPublicKeyInfo,
+ * re-tagged as the SEQUENCE it is): 3.0 has no getter. NULL when absent. */
+GBytes *es_cmp_template_get_spki(const OSSL_CRMF_CERTTEMPLATE *tmpl);
+/* That key decoded; NULL when `spki` is NULL or undecodable. */
+EVP_PKEY *es_cmp_spki_get1_pubkey(GBytes *spki);
 /* The status of a PKIStatusInfo (3.0 has no public getter); -1 when undecodable. */
 int es_cmp_pkisi_get_status(const OSSL_CMP_PKISI *si);
 /* The CRL reason code an rr asks for (crlEntryDetails of its first RevDetails): 3.0 has no

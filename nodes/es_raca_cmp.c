@@ -79,7 +79,8 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   Transaction *t = OSSL_CMP_SRV_CTX_get0_custom_ctx(srv);
   EsRaca *raca = t->raca;
   const X509_NAME *subject;
-  EVP_PKEY *pubkey;
+  EVP_PKEY *pubkey = NULL;
+  GBytes *spki;
   X509 *old = NULL;
   int type = OSSL_CMP_MSG_get_bodytype(req);
   (void)chain_out;
@@ -92,14 +93,25 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
     return rejection(OSSL_CMP_PKIFAILUREINFO_notAuthorized,
                      "raVerified only from the RA this CA knows");
 
+  gboolean need_key = crm == NULL || t->via_ra || type == ES_CMP_KUR || raca->config.upstream;
   if (crm != NULL) {
     const OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_MSG_get0_tmpl(crm);
     subject = tmpl != NULL ? OSSL_CRMF_CERTTEMPLATE_get0_subject(tmpl) : NULL;
-    pubkey = tmpl != NULL ? es_cmp_template_get1_pubkey(tmpl) : NULL;
+    spki = tmpl != NULL ? es_cmp_template_get_spki(tmpl) : NULL;
+    /* OpenSSL verified the proof of possession with this key, unless an RA vouched for it;
+     * the key itself is needed only to compare or to pass it on. Not decoding it spares
+     * OpenSSL 3.0's decoder chain, a sixth of the issuing CPU time. */
+    if (need_key)
+      pubkey = es_cmp_spki_get1_pubkey(spki);
   } else {
     subject = X509_REQ_get_subject_name(p10cr);
     pubkey = X509_REQ_get_pubkey((X509_REQ *)p10cr);
+    unsigned char *der = NULL;
+    int n = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY((X509_REQ *)p10cr), &der);
+    spki = n > 0 ? g_bytes_new(der, (gsize)n) : NULL;
+    OPENSSL_free(der);
   }
+  gboolean key_ok = spki != NULL && (pubkey != NULL || !need_key);
   if (type == ES_CMP_KUR) {
     /* A key update keeps the identity and changes the key, nothing else. */
     const OSSL_CRMF_CERTID *id = crm != NULL ? OSSL_CRMF_MSG_get0_regCtrl_oldCertID(crm) : NULL;
@@ -109,6 +121,7 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
                          !t->via_ra, &si);
     if (old == NULL) {
       EVP_PKEY_free(pubkey);
+      g_bytes_unref(spki);
       return si;
     }
     const X509_NAME *old_subject = X509_get_subject_name(old);
@@ -121,13 +134,16 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
     if (si != NULL) {
       X509_free(old);
       EVP_PKEY_free(pubkey);
+      g_bytes_unref(spki);
       return si;
     }
     subject = old_subject;
   }
-  if (subject == NULL || X509_NAME_entry_count(subject) == 0 || pubkey == NULL) {
+  if (subject == NULL || X509_NAME_entry_count(subject) == 0 || !key_ok) {
     X509_free(old);
     EVP_PKEY_free(pubkey);
+    if (spki != NULL)
+      g_bytes_unref(spki);
     return rejection(OSSL_CMP_PKIFAILUREINFO_badCertTemplate,
                      "certificate template lacks subject or public key");
   }
@@ -137,6 +153,7 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
           : es_raca_approval(t, req, cert_req_id, &waiting)) {
     X509_free(old);
     EVP_PKEY_free(pubkey);
+    g_bytes_unref(spki);
     return waiting;
   }
 
@@ -153,15 +170,17 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
     }
     X509_free(old);
     EVP_PKEY_free(pubkey);
+    g_bytes_unref(spki);
     return NULL;
   }
   GError *error = NULL;
   /* An RA hands on the certificate its CA issued; the CA reports it. */
   X509 *cert = raca->config.upstream
                    ? es_raca_forward_get1_cert(t)
-                   : es_ca_issue(raca->ca, subject, pubkey, es_raca_wall_now(raca),
-                                 raca->config.cert_validity_s, &error);
+                   : es_ca_issue_spki(raca->ca, subject, spki, es_raca_wall_now(raca),
+                                      raca->config.cert_validity_s, &error);
   EVP_PKEY_free(pubkey);
+  g_bytes_unref(spki);
   if (cert == NULL && error == NULL)
     g_set_error_literal(&error, ES_RACA_ERROR, ES_RACA_ERROR_INTERNAL, "no certificate");
   if (cert == NULL) {

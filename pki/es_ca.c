@@ -133,10 +133,10 @@ X509 *es_ca_get0_cert(const EsCa *ca)
   return ca->cert;
 }
 
-X509 *es_ca_issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, gint64 now,
-                  gint64 validity_s, GError **error)
+static X509 *issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, GBytes *spki,
+                   gint64 now, gint64 validity_s, GError **error)
 {
-  if (ca == NULL || subject == NULL || pubkey == NULL || validity_s <= 0) {
+  if (ca == NULL || subject == NULL || (pubkey == NULL && spki == NULL) || validity_s <= 0) {
     g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
                         "issuing needs a subject, a public key and a positive validity");
     return NULL;
@@ -146,6 +146,7 @@ X509 *es_ca_issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, gint64 n
       .serial = ca->next_serial,
       .subject = subject,
       .pubkey = pubkey,
+      .spki = spki,
       .issuer = ca->cert,
       .issuer_key = ca->key,
       .not_before = now,
@@ -156,6 +157,18 @@ X509 *es_ca_issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, gint64 n
   if (cert != NULL)
     ca->next_serial++;
   return cert;
+}
+
+X509 *es_ca_issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, gint64 now,
+                  gint64 validity_s, GError **error)
+{
+  return issue(ca, subject, pubkey, NULL, now, validity_s, error);
+}
+
+X509 *es_ca_issue_spki(EsCa *ca, const X509_NAME *subject, GBytes *spki, gint64 now,
+                       gint64 validity_s, GError **error)
+{
+  return issue(ca, subject, NULL, spki, now, validity_s, error);
 }
 
 static X509_REVOKED *revoked_new(const ASN1_INTEGER *serial, EsRevokeReason reason, gint64 when)

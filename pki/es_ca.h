@@ -40,6 +40,11 @@ EsCa *es_ca_get0_previous(const EsCa *ca);
  * The caller frees the result. */
 X509 *es_ca_issue(EsCa *ca, const X509_NAME *subject, EVP_PKEY *pubkey, gint64 now,
                   gint64 validity_s, GError **error);
+/* The same for a public key given as its SubjectPublicKeyInfo DER, put in the certificate as
+ * it is (not decoded: the caller has checked the key, e.g. by its proof of possession). The
+ * result's X509_get0_pubkey is NULL until it is decoded again. */
+X509 *es_ca_issue_spki(EsCa *ca, const X509_NAME *subject, GBytes *spki, gint64 now,
+                       gint64 validity_s, GError **error);
 /* Adds the serial to the revocation list (once; a second call returns FALSE, as does a
  * reason code RFC 5280 does not define). */
 gboolean es_ca_revoke(EsCa *ca, const ASN1_INTEGER *serial, EsRevokeReason reason, gint64 when);

@@ -94,9 +94,55 @@ static gboolean add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const char *value,
   return TRUE;
 }
 
+/* The certificate's key from its SubjectPublicKeyInfo DER, without decoding the key:
+ * X509_set_pubkey would encode it and decode it again, in OpenSSL 3.0 the costliest part of
+ * issuing after the signature (an encoder and a decoder chain built per call). */
+static gboolean set_spki(X509 *cert, GBytes *spki)
+{
+  gsize n;
+  const unsigned char *der = g_bytes_get_data(spki, &n);
+  const unsigned char *p = der;
+  long len;
+  int tag, xclass;
+  int r = ASN1_get_object(&p, &len, &tag, &xclass, (long)n);
+  if ((r & 0x80) || tag != V_ASN1_SEQUENCE || p + len != der + n)
+    return FALSE;
+  const unsigned char *end = p + len;
+  X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, end - p);
+  ASN1_BIT_STRING *bits = alg != NULL ? d2i_ASN1_BIT_STRING(NULL, &p, end - p) : NULL;
+  const ASN1_OBJECT *obj = NULL;
+  int ptype = V_ASN1_UNDEF;
+  const void *pval = NULL;
+  if (alg != NULL)
+    X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+  ASN1_OBJECT *obj_copy = obj != NULL ? OBJ_dup(obj) : NULL;
+  void *pval_copy = ptype == V_ASN1_OBJECT ? (void *)OBJ_dup(pval)
+                    : ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL ? NULL
+                    : (void *)ASN1_STRING_dup(pval);
+  int key_len = bits != NULL ? ASN1_STRING_length(bits) : 0;
+  unsigned char *key = key_len > 0 ? OPENSSL_memdup(ASN1_STRING_get0_data(bits), key_len) : NULL;
+  /* Whole bytes only (RFC 5280 keys are), and nothing after the bit string. */
+  gboolean ok = bits != NULL && p == end && (bits->flags & 0x07) == 0 && obj_copy != NULL
+                && (pval == NULL || pval_copy != NULL) && key != NULL
+                && X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), obj_copy, ptype, pval_copy,
+                                          key, key_len);
+  if (!ok) {
+    ASN1_OBJECT_free(obj_copy);
+    if (ptype == V_ASN1_OBJECT)
+      ASN1_OBJECT_free(pval_copy);
+    else
+      ASN1_STRING_free(pval_copy);
+    OPENSSL_free(key);
+  }
+  X509_ALGOR_free(alg);
+  ASN1_BIT_STRING_free(bits);
+  return ok;
+}
+
 X509 *es_cert_build(const EsCertSpec *spec, GError **error)
 {
-  if (spec->subject == NULL || spec->pubkey == NULL || spec->issuer_key == NULL) {
+  if (spec->subject == NULL || (spec->pubkey == NULL && spec->spki == NULL)
+      || spec->issuer_key == NULL) {
     g_set_error_literal(error, ES_PKI_ERROR, ES_PKI_ERROR_INVALID,
                         "certificate needs a subject, a public key and an issuer key");
     return NULL;
@@ -113,7 +159,9 @@ X509 *es_cert_build(const EsCertSpec *spec, GError **error)
                 ASN1_INTEGER_set_uint64(serial, spec->serial) &&
                 X509_set_serialNumber(cert, serial) && X509_set_subject_name(cert, spec->subject) &&
                 X509_set_issuer_name(cert, issuer_name) && X509_set1_notBefore(cert, nb) &&
-                X509_set1_notAfter(cert, na) && X509_set_pubkey(cert, spec->pubkey);
+                X509_set1_notAfter(cert, na)
+                && (spec->pubkey != NULL ? X509_set_pubkey(cert, spec->pubkey)
+                                         : set_spki(cert, spec->spki));
   ASN1_INTEGER_free(serial);
   ASN1_TIME_free(nb);
   ASN1_TIME_free(na);

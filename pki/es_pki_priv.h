@@ -40,6 +40,7 @@ typedef struct {
   guint64 serial;
   const X509_NAME *subject;
   EVP_PKEY *pubkey; /* only the public half is used */
+  GBytes *spki;     /* instead of pubkey: its SubjectPublicKeyInfo DER, taken as it is */
   X509 *issuer;     /* NULL: self-signed (issuer = subject, signed by issuer_key) */
   EVP_PKEY *issuer_key;
   gint64 not_before; /* seconds since the epoch */
