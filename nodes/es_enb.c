@@ -449,6 +449,7 @@ static void on_send_due(void *arg)
   gsize len;
   const guint8 *der = g_bytes_get_data(e->request, &len);
   e->timer = es_engine_timer_add(enb->engine, enb->config->msg_timeout_s, on_timeout, enb);
+  es_enb_submit_request(enb, FALSE);
   es_channel_post(e->channel, enb->engine, "application/pkixcmp", der, len, on_response, enb);
 }
 
@@ -576,6 +577,7 @@ gboolean es_enb_prepare(EsEnb *enb, double at_s)
   enb->e->prepared = TRUE;
   enb->e->wall = wall_at(enb, at_s);
   resume(enb);
+  es_enb_submit_request(enb, TRUE); /* long before it leaves: its decoding is then never waited for */
   return TRUE;
 }
 

@@ -7,6 +7,7 @@
 #include "config/es_config.h"
 #include "nodes/es_engine.h"
 #include "nodes/es_offload.h"
+#include "nodes/es_predecode.h"
 #include "pki/es_pki.h"
 
 /* What an eNB does when a response does not come in time or the connection fails. */
@@ -57,6 +58,8 @@ typedef struct {
   EsKeyPool *device_key_pool;/* likewise for factory device keys made at start */
   EsOffload *offload;        /* when set, the crypto of starting a session and of answering an
                               * ip runs there, beside the engine (same results) */
+  EsPredecode *predecode;    /* when set, requests go to it as they leave, and answers are
+                              * taken from it (es_predecode.h; same results) */
 } EsEnbConfig;
 
 /* The [enb] keys of EsEnbConfig, in dump order: es_config_set and es_config_check take it. */

@@ -21,6 +21,7 @@ typedef struct {
   GBytes *request;          /* handed out by the fiber; kept until answered, to send again */
   int request_type;
   guint sends;              /* of this request */
+  gboolean submitted;       /* this request is with config->predecode */
   gboolean busy;            /* the next send answers a 503: no attempt used up */
   guint busy_retries;       /* 503s this request got */
   gboolean restarting;      /* abandoned for a new transaction (enb.retry=restart) */
@@ -79,6 +80,9 @@ void es_enb_session(void *enb);
 /* The credential kept between sessions as DER (a private key is wiped when it goes). */
 GBytes *es_enb_der_of_key(EVP_PKEY *key);
 GBytes *es_enb_der_of_cert(X509 *cert);
+/* Hands the request to config->predecode for its receiver, once (a resend is the same
+ * bytes); `later`: it leaves long after now. */
+void es_enb_submit_request(EsEnb *enb, gboolean later);
 X509 *es_enb_cert_of_der(GBytes *der);
 EVP_PKEY *es_enb_key_of_der(GBytes *der);
 

@@ -61,6 +61,16 @@ EVP_PKEY *es_enb_key_of_der(GBytes *der)
   return d2i_AutoPrivateKey(NULL, &p, (long)n);
 }
 
+/* Hands the request to be decoded for its receiver, once (a resend is the same bytes). */
+void es_enb_submit_request(EsEnb *enb, gboolean later)
+{
+  Enrolment *e = enb->e;
+  if (enb->config->predecode != NULL && e->request != NULL && !e->submitted) {
+    es_predecode_submit(enb->config->predecode, e->request, later);
+    e->submitted = TRUE;
+  }
+}
+
 /* Runs inside the fiber: hand the request out, sleep until the engine has the answer. */
 static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 {
@@ -81,6 +91,7 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
     g_bytes_unref(e->request);
   e->request = g_bytes_new(der, (gsize)len);
   e->sends = 0;
+  e->submitted = FALSE;
   e->busy_retries = 0;
   e->request_type = OSSL_CMP_MSG_get_bodytype(req);
   OPENSSL_free(der);
@@ -99,9 +110,9 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
     ERR_raise_data(ERR_LIB_CMP, CMP_R_TRANSFER_ERROR, "%s", es_enb_outcome_name(e->failure));
     return NULL;
   }
-  gsize n;
+  gsize n, used;
   const unsigned char *p = g_bytes_get_data(e->response, &n);
-  OSSL_CMP_MSG *rsp = d2i_OSSL_CMP_MSG(NULL, &p, (long)n);
+  OSSL_CMP_MSG *rsp = es_predecode_take(enb->config->predecode, p, n, &used);
   g_clear_pointer(&e->response, g_bytes_unref);
   if (rsp == NULL) {
     e->failure = ES_ENB_OUTCOME_MALFORMED_RESPONSE;

@@ -315,6 +315,11 @@ void es_raca_free(EsRaca *raca)
   g_free(raca);
 }
 
+void es_raca_set_predecode(EsRaca *raca, EsPredecode *predecode)
+{
+  raca->predecode = predecode;
+}
+
 void es_raca_set_observer(EsRaca *raca, const EsRacaObserver *observer, void *arg)
 {
   raca->observer = *observer;
@@ -425,10 +430,10 @@ static GBytes *process(EsRaca *raca, const guint8 *der, gsize len, gint64 arrive
     if (oversized != NULL && (stripped = es_cmp_strip_extra_certs(der, len)) != NULL)
       der = g_bytes_get_data(stripped, &len);
   }
-  const unsigned char *p = der;
-  OSSL_CMP_MSG *req = len <= G_MAXLONG ? d2i_OSSL_CMP_MSG(NULL, &p, (long)len) : NULL;
+  gsize used;
+  OSSL_CMP_MSG *req = es_predecode_take(raca->predecode, der, len, &used);
   EsCmpHeader h;
-  if (req == NULL || p != der + len || !es_cmp_peek_header(der, len, &h)) {
+  if (req == NULL || used != len || !es_cmp_peek_header(der, len, &h)) {
     OSSL_CMP_MSG_free(req);
     if (stripped != NULL)
       g_bytes_unref(stripped);

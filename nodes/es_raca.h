@@ -167,6 +167,10 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
 /* Frees every open transaction (their certificates stay issued). */
 void es_raca_free(EsRaca *raca);
 void es_raca_set_observer(EsRaca *raca, const EsRacaObserver *observer, void *arg);
+/* Requests are taken from `predecode` (borrowed), and answers handed to it for their
+ * receivers (es_predecode.h): the same results, decoded beside the event loop. */
+typedef struct EsPredecode EsPredecode;
+void es_raca_set_predecode(EsRaca *raca, EsPredecode *predecode);
 
 /* Serves RA/CA `index` of the engine: requests queue for a worker, are processed after their
  * service time, and answered over HTTP. */

@@ -12,6 +12,7 @@
 #include <openssl/cmp.h>
 
 #include "nodes/es_cmp.h"
+#include "nodes/es_predecode.h"
 #include "pki/es_rand.h"
 
 typedef struct Transaction Transaction;
@@ -48,6 +49,7 @@ struct EsRaca {
   GQueue *seen_order;           /* Seen, in the order remembered: what to forget next */
   EsRacaStats stats;
   GBytes *request;              /* borrowed while it is processed: for EsRacaEvent.request */
+  EsPredecode *predecode;       /* messages decoded beside the loop, or NULL */
   EsRacaStore *store;           /* durable state (serve), or NULL (a simulation) */
   guint journal_depth;
   guint64 seen_journaled;       /* requests remembered in the store, to forget old ones */

@@ -81,6 +81,8 @@ static void reply(EsRaca *raca, Job *job, GBytes *rsp, GError *error)
   if (rsp != NULL) {
     gsize n;
     const guint8 *body = g_bytes_get_data(rsp, &n);
+    if (raca->predecode != NULL)
+      es_predecode_submit(raca->predecode, rsp, FALSE);
     es_engine_reply(raca->engine, job->exchange, 200, "application/pkixcmp", body, n);
     g_bytes_unref(rsp);
   } else if (error->code == ES_RACA_ERROR_UNAVAILABLE) {

@@ -4,6 +4,10 @@
 
 #include "engines/es_plan.h"
 
+/* Messages sent and not yet received that wait decoded: a few per enrolment in flight; more
+ * are ones nobody received (lost, or their receiver gave up). */
+#define PREDECODE_CAPACITY 4096
+
 G_DEFINE_QUARK(es-run-error-quark, es_run_error)
 
 
@@ -222,6 +226,7 @@ static gboolean start_racas(EsRun *run, const EsRacaConfig *config, GError **err
       return FALSE;
   }
   for (guint r = 0; r < run->n_racas; r++) {
+    es_raca_set_predecode(run->racas[r], run->predecode);
     es_raca_set_observer(run->racas[r], es_collector_raca_observer(), run->collector);
     es_raca_attach(run->racas[r], r);
     es_collector_raca_started(run->collector, r);
@@ -319,6 +324,7 @@ static void run_clear(EsRun *run)
       es_enb_free(run->enbs[i]);
   g_free(run->enbs);
   es_offload_free(run->offload);
+  es_predecode_free(run->predecode);
   for (guint r = 1; r < run->n_racas; r++)
     es_raca_free(run->racas[r]);
   g_free(run->racas);
@@ -433,6 +439,11 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   rc.cert_validity_s = (gint64)sc->pki.cert_validity_s;
   rc.seed = sc->seed;
   rc.ca = run.ca;
+  /* --one-thread: everything on this thread, no offload and no factory thread. */
+  if (!options->one_thread) {
+    run.offload = es_offload_new();
+    run.predecode = es_predecode_new(PREDECODE_CAPACITY);
+  }
   EsRacaConfig node = es_topology_cas(run.topo) > 0 ? es_run_ra_config(&rc) : rc;
   if ((run.raca = es_raca_new(&node, run.raca_pki, run.engine, error)) == NULL)
     goto out;
@@ -442,9 +453,6 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   if (!es_crl_dist_start(&run, error) || !es_rollover_start(&run, error))
     goto out;
 
-  /* --one-thread: everything on this thread, no offload and no factory thread. */
-  if (!options->one_thread)
-    run.offload = es_offload_new();
   EsEnbConfig ec = sc->enb;
   ec.ask_implicit = sc->raca.grant_implicit;
   ec.epoch = sc->epoch;
@@ -452,6 +460,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   ec.deterministic = TRUE;
   ec.new_key_pool = run.new_pool;
   ec.offload = run.offload;
+  ec.predecode = run.predecode;
   /* ec.device_key_pool stays NULL: the factory hands out the pool's keys */
   run.enbs = g_new0(EsEnb *, sc->enbs + 1);
   for (guint i = 1; i <= sc->enbs; i++) {

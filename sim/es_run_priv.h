@@ -87,6 +87,7 @@ typedef struct EsRun {
   guint n_ras;                 /* those eNBs enrol with */
   EsFactory *factory;            /* device credentials made ahead on a second thread */
   EsOffload *offload;          /* the eNBs' crypto beside the event loop */
+  EsPredecode *predecode;      /* CMP messages decoded beside it */
   guint enrolled;
   guint64 held_valid, held_revoked; /* operator certificates the eNBs end with */
   guint64 awaiting_confirm;      /* an interrupted run's certificates awaiting certConf */
