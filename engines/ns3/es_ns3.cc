@@ -15,7 +15,11 @@
 #include <ns3/enum.h>
 #include <ns3/error-model.h>
 #include <ns3/inet-socket-address.h>
+#include <ns3/arp-l3-protocol.h>
+#include <ns3/icmpv4-l4-protocol.h>
 #include <ns3/internet-stack-helper.h>
+#include <ns3/ipv4-l3-protocol.h>
+#include <ns3/traffic-control-layer.h>
 #include <ns3/ipv4-end-point.h>
 #include <ns3/ipv4-interface.h>
 #include <ns3/ipv4-routing-helper.h>
@@ -308,19 +312,30 @@ void es_ns3_destroy(void)
   g_world = nullptr;
 }
 
+// What InternetStackHelper::Install gives a node, less what nothing here uses: UDP and packet
+// sockets. Point-to-point devices need no ARP, but it stays: InternetStackHelper::AssignStreams
+// numbers streams by the objects it finds, and ARP's jitter holds one.
+static void InstallStack(Ptr<Node> node)
+{
+  Ptr<Ipv4L3Protocol> ipv4 = CreateObject<Ipv4L3Protocol>();
+  node->AggregateObject(ipv4);
+  ipv4->SetRoutingProtocol(CreateObject<EsTreeRouting>());
+  Ptr<TrafficControlLayer> tc = CreateObject<TrafficControlLayer>();
+  node->AggregateObject(tc);
+  node->AggregateObject(CreateObject<EsTcpL4Protocol>());
+}
+
 uint32_t es_ns3_nodes_create(uint32_t count)
 {
   uint32_t first = g_world->nodes.size();
   NodeContainer nc;
   nc.Create(count);
-  InternetStackHelper stack;
-  stack.SetIpv6StackInstall(false);
-  EsTreeRoutingHelper routing;
-  stack.SetRoutingHelper(routing);
   EsTcpL4Protocol::GetTypeId(); // registers the names
   EsListenSocket::GetTypeId();
-  stack.SetTcp("ns3::EsTcpL4Protocol");
-  stack.Install(nc);
+  for (uint32_t i = 0; i < count; i++)
+    InstallStack(nc.Get(i));
+  InternetStackHelper stack;
+  stack.SetIpv6StackInstall(false);
   // ARP and friends draw from streams too; pin them so runs do not depend on process history.
   stack.AssignStreams(nc, ES_NS3_STREAM_STACK + first * int64_t(16));
   for (uint32_t i = 0; i < count; i++)

@@ -36,6 +36,15 @@ awk -F, 'NR == 1 { next }
   $3 >= 600 && $3 < 1200 { n++ }
   END { exit bad || n < 50 }' "$tmp/ca-outage/enrolments.csv" >&2 || fail "ca-outage.ini: polling around the outage"
 
+# national-xl.ini, its layout at 3,000 of its million sites (es-bench --national-xl runs it
+# whole): 200 regions, all ten RA/CAs serving, everyone enrolled.
+run national-xl --scenario "$src/topologies/scenarios/national-xl.ini" --set scenario.enbs=3000 \
+  --set scenario.stop_time=10min
+grep -q '"scenario": "national-xl"' "$tmp/national-xl/summary.json" || fail "national-xl: name"
+[ "$(csv_col "$tmp/national-xl/enrolments.csv" 18 | sort -un | wc -l)" -eq 10 ] ||
+  fail "national-xl: not ten RA/CAs serving"
+grep -q '^regions=200$' "$tmp/national-xl/scenario.ini" || fail "national-xl: not 200 regions"
+
 # Schedules, recorded as start_s.
 run burst --set scenario.enbs=40 --set rollout.schedule=burst
 [ "$(csv_col "$tmp/burst/enrolments.csv" 2 | sort -u)" = 0.000000 ] || fail "burst: not all at 0"
