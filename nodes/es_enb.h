@@ -188,6 +188,9 @@ void es_enb_set1_new_key(EsEnb *enb, EVP_PKEY *key);
  * OpenSSL state while idle). The getters decode a copy for the caller (NULL when none). */
 gboolean es_enb_has_operator_cert(const EsEnb *enb);
 X509 *es_enb_get1_operator_cert(const EsEnb *enb);
+/* Its serial number and notAfter (es_cert_peek: without decoding it); FALSE when it holds
+ * none. The caller frees both. */
+gboolean es_enb_peek_operator_cert(const EsEnb *enb, ASN1_INTEGER **serial, ASN1_TIME **not_after);
 EVP_PKEY *es_enb_get1_operator_key(const EsEnb *enb);
 /* Installs a credential made elsewhere (e.g. saved by an earlier run): the certificate, its
  * key and the operator root that a kur or rr response must verify against. */

@@ -52,6 +52,13 @@ X509 *es_enb_cert_of_der(GBytes *der)
   return d2i_X509(NULL, &p, (long)n);
 }
 
+gboolean es_enb_peek_operator_cert(const EsEnb *enb, ASN1_INTEGER **serial, ASN1_TIME **not_after)
+{
+  gsize n = 0;
+  const guint8 *der = enb->op_cert != NULL ? g_bytes_get_data(enb->op_cert, &n) : NULL;
+  return es_cert_peek(der, n, serial, not_after);
+}
+
 EVP_PKEY *es_enb_key_of_der(GBytes *der)
 {
   if (der == NULL)

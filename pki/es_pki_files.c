@@ -375,6 +375,60 @@ char *es_subject_rfc2253(X509 *cert)
   return text != NULL ? text : g_strdup("");
 }
 
+/* Steps into the constructed TLV at *p of tag `tag` (universal, or context-specific when
+ * `context`), setting *end to its end. */
+static gboolean enter(const unsigned char **p, const unsigned char **end, int tag,
+                      gboolean context)
+{
+  long len;
+  int t, xclass;
+  int r = ASN1_get_object(p, &len, &t, &xclass, *end - *p);
+  if ((r & 0x80) || !(r & V_ASN1_CONSTRUCTED) || t != tag
+      || xclass != (context ? V_ASN1_CONTEXT_SPECIFIC : V_ASN1_UNIVERSAL) || len > *end - *p)
+    return FALSE;
+  *end = *p + len;
+  return TRUE;
+}
+
+/* Steps over the TLV at *p. */
+static gboolean skip(const unsigned char **p, const unsigned char *end)
+{
+  long len;
+  int t, xclass;
+  int r = ASN1_get_object(p, &len, &t, &xclass, end - *p);
+  if ((r & 0x80) || len > end - *p)
+    return FALSE;
+  *p += len;
+  return TRUE;
+}
+
+gboolean es_cert_peek(const guint8 *der, gsize len, ASN1_INTEGER **serial, ASN1_TIME **not_after)
+{
+  *serial = NULL;
+  *not_after = NULL;
+  if (der == NULL || len > G_MAXLONG)
+    return FALSE;
+  const unsigned char *p = der, *end = der + len;
+  /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,
+   * signature, issuer, validity SEQUENCE { notBefore, notAfter }, ... } ... } */
+  if (!enter(&p, &end, V_ASN1_SEQUENCE, FALSE) || !enter(&p, &end, V_ASN1_SEQUENCE, FALSE))
+    return FALSE;
+  const unsigned char *q = p, *version_end = end;
+  if (enter(&q, &version_end, 0, TRUE))
+    p = version_end;
+  const unsigned char *validity_end = end;
+  gboolean ok = (*serial = d2i_ASN1_INTEGER(NULL, &p, end - p)) != NULL && skip(&p, end)
+                && skip(&p, end) && enter(&p, &validity_end, V_ASN1_SEQUENCE, FALSE)
+                && skip(&p, validity_end)
+                && (*not_after = d2i_ASN1_TIME(NULL, &p, validity_end - p)) != NULL;
+  if (!ok) {
+    g_clear_pointer(serial, ASN1_INTEGER_free);
+    g_clear_pointer(not_after, ASN1_TIME_free);
+    ERR_clear_error();
+  }
+  return ok;
+}
+
 char *es_serial_hex(const ASN1_INTEGER *serial)
 {
   if (serial == NULL)

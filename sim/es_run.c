@@ -504,15 +504,19 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
    * their sessions); certificates still awaiting certConf would be revoked at confirm-wait
    * expiry: revoke them now, so every issued certificate ends held or revoked. */
   for (guint i = 1; i <= sc->enbs; i++) {
-    X509 *held = es_enb_get1_operator_cert(run.enbs[i]);
+    ASN1_INTEGER *serial;
+    ASN1_TIME *not_after;
     time_t end = (time_t)(sc->epoch + (gint64)es_engine_now(run.engine));
-    if (held != NULL && es_ca_is_revoked(run.ca, X509_get0_serialNumber(held)))
-      run.held_revoked++;
-    else if (held != NULL)
-      run.held_valid++;
-    if (held != NULL && X509_cmp_time(X509_get0_notAfter(held), &end) < 0)
-      run.held_expired++;
-    X509_free(held);
+    if (es_enb_peek_operator_cert(run.enbs[i], &serial, &not_after)) {
+      if (es_ca_is_revoked(run.ca, serial))
+        run.held_revoked++;
+      else
+        run.held_valid++;
+      if (X509_cmp_time(not_after, &end) < 0)
+        run.held_expired++;
+      ASN1_INTEGER_free(serial);
+      ASN1_TIME_free(not_after);
+    }
     g_clear_pointer(&run.enbs[i], es_enb_free);
   }
   /* A run cut short by a signal did not reach anyone's confirm-wait: its certificates awaiting

@@ -223,6 +223,42 @@ static void test_issue_spki(Fixture *f, gconstpointer data)
   g_assert_cmpuint(es_ca_get_next_serial(f->ca), ==, serial);
 }
 
+/* es_cert_peek reads what d2i_X509 does for the serial and notAfter, of every certificate of
+ * the hierarchy and an issued one; anything not shaped as a certificate is refused. */
+static void test_cert_peek(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  X509 *issued = issue(f, NOT_BEFORE + DAY);
+  X509 *certs[] = {issued, es_pki_get0_operator_root(f->pki), es_pki_get0_vendor_root(f->pki),
+                   es_pki_get0_raca_cert(f->pki), es_pki_get0_raca_cross(f->pki)};
+  for (gsize i = 0; i < G_N_ELEMENTS(certs); i++) {
+    g_autoptr(GBytes) der = der_of(certs[i]);
+    gsize n;
+    const guint8 *p = g_bytes_get_data(der, &n);
+    ASN1_INTEGER *serial;
+    ASN1_TIME *not_after;
+    g_assert_true(es_cert_peek(p, n, &serial, &not_after));
+    g_assert_cmpint(ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(certs[i])), ==, 0);
+    g_assert_cmpint(ASN1_TIME_compare(not_after, X509_get0_notAfter(certs[i])), ==, 0);
+    ASN1_INTEGER_free(serial);
+    ASN1_TIME_free(not_after);
+    /* Cut anywhere before notAfter ends, or not a SEQUENCE: refused, nothing left to free. */
+    for (gsize cut = 0; cut < 200 && cut < n; cut += 7) {
+      g_assert_false(es_cert_peek(p, cut, &serial, &not_after));
+      g_assert_null(serial);
+      g_assert_null(not_after);
+    }
+    guint8 *bent = g_memdup2(p, n);
+    bent[0] = 0x31;
+    g_assert_false(es_cert_peek(bent, n, &serial, &not_after));
+    g_free(bent);
+  }
+  ASN1_INTEGER *serial;
+  ASN1_TIME *not_after;
+  g_assert_false(es_cert_peek(NULL, 0, &serial, &not_after));
+  X509_free(issued);
+}
+
 static void test_revoke_and_crl(Fixture *f, gconstpointer data)
 {
   (void)data;
@@ -758,6 +794,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add("/ca/issue", Fixture, NULL, fixture_set_up, test_issue, fixture_tear_down);
   g_test_add("/ca/issue-spki", Fixture, NULL, fixture_set_up, test_issue_spki, fixture_tear_down);
+  g_test_add("/ca/cert-peek", Fixture, NULL, fixture_set_up, test_cert_peek, fixture_tear_down);
   g_test_add("/ca/revoke-and-crl", Fixture, NULL, fixture_set_up, test_revoke_and_crl,
              fixture_tear_down);
   g_test_add("/ca/crl-number-and-aki", Fixture, NULL, fixture_set_up, test_crl_number_and_aki,
