@@ -173,7 +173,7 @@ static void keep_credential(EsEnb *enb)
   }
   if (e->cert == NULL || e->new_key == NULL)
     return;
-  GBytes *cert = es_enb_der_of_cert(e->cert), *key = es_enb_der_of_key(e->new_key);
+  GBytes *cert = es_enb_der_of_cert(e->cert), *key = es_key_export(e->new_key);
   GBytes *root = enb->op == ES_ENB_ENROL ? (e->root != NULL ? es_enb_der_of_cert(e->root) : NULL)
                                          : (enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
   if (cert == NULL || key == NULL || root == NULL) {
@@ -631,7 +631,7 @@ gboolean es_enb_has_operator_cert(const EsEnb *enb) { return enb->op_cert != NUL
 
 X509 *es_enb_get1_operator_cert(const EsEnb *enb) { return es_enb_cert_of_der(enb->op_cert); }
 
-EVP_PKEY *es_enb_get1_operator_key(const EsEnb *enb) { return es_enb_key_of_der(enb->op_key); }
+EVP_PKEY *es_enb_get1_operator_key(const EsEnb *enb) { return es_key_import(enb->op_key); }
 
 gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
 {
@@ -639,7 +639,7 @@ gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
     ERR_clear_error();
     return FALSE;
   }
-  GBytes *c = es_enb_der_of_cert(cert), *k = es_enb_der_of_key(key), *r = es_enb_der_of_cert(root);
+  GBytes *c = es_enb_der_of_cert(cert), *k = es_key_export(key), *r = es_enb_der_of_cert(root);
   if (c == NULL || k == NULL || r == NULL) {
     if (c != NULL)
       g_bytes_unref(c);

@@ -55,8 +55,8 @@ struct EsEnb {
   X509 *device_cert;
   EVP_PKEY *device_key;
   EVP_PKEY *given_new_key;  /* es_enb_set1_new_key */
-  /* The operator credential between sessions, as DER: a few hundred bytes instead of the
-   * kilobytes that decoded OpenSSL objects hold per idle eNB. */
+  /* The operator credential between sessions, as DER (the key as es_key_export's bytes): a
+   * few hundred bytes instead of the kilobytes that OpenSSL objects hold per idle eNB. */
   GBytes *op_cert, *op_key, *op_root;
   GBytes *op_root_next;     /* a root learnt from a root CA key update, trusted beside op_root */
   EsEnbOperation op;
@@ -77,13 +77,12 @@ struct EsEnb {
  * enb->e->outcome (and cert, new_key, root on success). */
 void es_enb_session(void *enb);
 
-/* The credential kept between sessions as DER (a private key is wiped when it goes). */
-GBytes *es_enb_der_of_key(EVP_PKEY *key);
+/* The credential kept between sessions: certificates as DER, the key as es_key_export's
+ * bytes (wiped when they go). */
 GBytes *es_enb_der_of_cert(X509 *cert);
+X509 *es_enb_cert_of_der(GBytes *der);
 /* Hands the request to config->predecode for its receiver, once (a resend is the same
  * bytes); `later`: it leaves long after now. */
 void es_enb_submit_request(EsEnb *enb, gboolean later);
-X509 *es_enb_cert_of_der(GBytes *der);
-EVP_PKEY *es_enb_key_of_der(GBytes *der);
 
 #endif

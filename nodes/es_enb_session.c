@@ -12,26 +12,6 @@
 #include "nodes/es_cmp.h"
 #include "pki/es_rand.h"
 
-/* Private keys are wiped when their DER copy goes. */
-static void cleanse_free(gpointer data)
-{
-  GByteArray *a = data;
-  OPENSSL_cleanse(a->data, a->len);
-  g_byte_array_unref(a);
-}
-
-GBytes *es_enb_der_of_key(EVP_PKEY *key)
-{
-  unsigned char *der = NULL;
-  int len = i2d_PrivateKey(key, &der);
-  if (len <= 0)
-    return NULL;
-  GByteArray *a = g_byte_array_sized_new((guint)len);
-  g_byte_array_append(a, der, (guint)len);
-  OPENSSL_clear_free(der, (size_t)len);
-  return g_bytes_new_with_free_func(a->data, a->len, cleanse_free, a);
-}
-
 GBytes *es_enb_der_of_cert(X509 *cert)
 {
   unsigned char *der = NULL;
@@ -59,14 +39,6 @@ gboolean es_enb_peek_operator_cert(const EsEnb *enb, ASN1_INTEGER **serial, ASN1
   return es_cert_peek(der, n, serial, not_after);
 }
 
-EVP_PKEY *es_enb_key_of_der(GBytes *der)
-{
-  if (der == NULL)
-    return NULL;
-  gsize n;
-  const unsigned char *p = g_bytes_get_data(der, &n);
-  return d2i_AutoPrivateKey(NULL, &p, (long)n);
-}
 
 /* Hands the request to be decoded for its receiver, once (a resend is the same bytes). */
 void es_enb_submit_request(EsEnb *enb, gboolean later)
@@ -243,7 +215,7 @@ static gboolean setup_enrol(EsEnb *enb, OSSL_CMP_CTX *ctx, EVP_PKEY **new_key)
 static gboolean setup_operator(EsEnb *enb, OSSL_CMP_CTX *ctx, EVP_PKEY **new_key)
 {
   X509 *cert = es_enb_cert_of_der(enb->op_cert);
-  EVP_PKEY *key = es_enb_key_of_der(enb->op_key);
+  EVP_PKEY *key = es_key_import(enb->op_key);
   gboolean ok = cert != NULL && key != NULL
       && OSSL_CMP_CTX_set1_cert(ctx, cert)
       && OSSL_CMP_CTX_set1_pkey(ctx, key)

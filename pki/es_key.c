@@ -4,7 +4,9 @@
 
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 static const char *const key_type_names[] = {
     [ES_KEY_P256] = "p256",
@@ -142,4 +144,100 @@ EVP_PKEY *es_key_pool_get1_at(EsKeyPool *pool, guint64 index)
 guint es_key_pool_size(const EsKeyPool *pool)
 {
   return pool->keys->len;
+}
+
+/* ---- keys as their parameters ---- */
+
+/* Layout: the key type's name, NUL, the number of parameters (one byte); then per parameter
+ * its name, NUL, its data type (one byte), its size (four bytes, little-endian) and its
+ * data. */
+
+static void cleanse_free(gpointer data)
+{
+  GByteArray *a = data;
+  OPENSSL_cleanse(a->data, a->len);
+  g_byte_array_unref(a);
+}
+
+GBytes *es_key_export(EVP_PKEY *key)
+{
+  OSSL_PARAM *params = NULL;
+  const char *type = key != NULL ? EVP_PKEY_get0_type_name(key) : NULL;
+  if (type == NULL || EVP_PKEY_todata(key, EVP_PKEY_KEYPAIR, &params) != 1) {
+    ERR_clear_error();
+    return NULL;
+  }
+  GByteArray *a = g_byte_array_new();
+  g_byte_array_append(a, (const guint8 *)type, strlen(type) + 1);
+  guint8 count = 0;
+  for (const OSSL_PARAM *p = params; p->key != NULL && count < G_MAXUINT8; p++)
+    count++;
+  g_byte_array_append(a, &count, 1);
+  for (const OSSL_PARAM *p = params; p->key != NULL; p++) {
+    guint8 head[5] = {(guint8)p->data_type, (guint8)p->data_size, (guint8)(p->data_size >> 8),
+                      (guint8)(p->data_size >> 16), (guint8)(p->data_size >> 24)};
+    g_byte_array_append(a, (const guint8 *)p->key, strlen(p->key) + 1);
+    g_byte_array_append(a, head, sizeof head);
+    g_byte_array_append(a, p->data, (guint)p->data_size);
+  }
+  for (OSSL_PARAM *p = params; p->key != NULL; p++)
+    OPENSSL_cleanse(p->data, p->data_size);
+  OSSL_PARAM_free(params);
+  return g_bytes_new_with_free_func(a->data, a->len, cleanse_free, a);
+}
+
+/* The NUL-terminated string at *p, before end; NULL when there is none. */
+static const char *take_string(const guint8 **p, const guint8 *end)
+{
+  const guint8 *nul = memchr(*p, 0, end - *p);
+  if (nul == NULL || nul == *p)
+    return NULL;
+  const char *s = (const char *)*p;
+  *p = nul + 1;
+  return s;
+}
+
+EVP_PKEY *es_key_import(GBytes *data)
+{
+  if (data == NULL)
+    return NULL;
+  gsize n;
+  const guint8 *p = g_bytes_get_data(data, &n), *end = p + n;
+  const char *type = take_string(&p, end);
+  guint count = type != NULL && p < end ? *p++ : 0;
+  /* Aligned copies of the data, wiped after; the array ends with OSSL_PARAM_END. */
+  GArray *params = g_array_new(TRUE, TRUE, sizeof(OSSL_PARAM));
+  gboolean ok = type != NULL;
+  while (ok && p < end) {
+    const char *name = take_string(&p, end);
+    ok = name != NULL && end - p >= 5;
+    if (!ok)
+      break;
+    guint size = p[1] | p[2] << 8 | p[3] << 16 | (guint)p[4] << 24;
+    OSSL_PARAM param = {name, p[0], NULL, size, OSSL_PARAM_UNMODIFIED};
+    p += 5;
+    ok = (gsize)(end - p) >= size;
+    if (!ok)
+      break;
+    param.data = g_malloc(size + 1);
+    memcpy(param.data, p, size);
+    ((guint8 *)param.data)[size] = 0;
+    g_array_append_val(params, param);
+    p += size;
+  }
+  ok = ok && count > 0 && params->len == count;
+  EVP_PKEY *key = NULL;
+  EVP_PKEY_CTX *ctx = ok ? EVP_PKEY_CTX_new_from_name(NULL, type, NULL) : NULL;
+  if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1
+      || EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, (OSSL_PARAM *)params->data) != 1)
+    g_clear_pointer(&key, EVP_PKEY_free);
+  EVP_PKEY_CTX_free(ctx);
+  for (guint i = 0; i < params->len; i++) {
+    OSSL_PARAM *param = &g_array_index(params, OSSL_PARAM, i);
+    OPENSSL_cleanse(param->data, param->data_size);
+    g_free(param->data);
+  }
+  g_array_free(params, TRUE);
+  ERR_clear_error();
+  return key;
 }

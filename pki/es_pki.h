@@ -17,6 +17,11 @@ typedef enum { ES_KEY_P256, ES_KEY_P384, ES_KEY_RSA2048 } EsKeyType;
 gboolean es_key_type_parse(const char *name, EsKeyType *out, GError **error);
 const char *es_key_type_name(EsKeyType type);
 EVP_PKEY *es_key_generate(EsKeyType type, GError **error);
+/* A key pair as bytes and back, through its parameters (EVP_PKEY_todata/fromdata): in
+ * OpenSSL 3.0 a DER private key costs an encoder chain to make and a decoder chain to read.
+ * The bytes are wiped when freed. NULL on failure. */
+GBytes *es_key_export(EVP_PKEY *key);
+EVP_PKEY *es_key_import(GBytes *data);
 
 /* Appends OpenSSL's error queue (and clears it) to a message: for GError texts. */
 char *es_ossl_errors(const char *what);

@@ -259,6 +259,44 @@ static void test_cert_peek(Fixture *f, gconstpointer data)
   X509_free(issued);
 }
 
+/* A key exported as its parameters and imported back is the same key pair, for every key
+ * type: it signs what the original verifies; cut bytes give no key. */
+static void test_key_export(Fixture *f, gconstpointer data)
+{
+  (void)f;
+  (void)data;
+  static const guint8 msg[] = "enrolsim";
+  for (EsKeyType type = ES_KEY_P256; type <= ES_KEY_RSA2048; type++) {
+    g_autoptr(GError) error = NULL;
+    EVP_PKEY *key = es_key_generate(type, &error);
+    g_assert_no_error(error);
+    g_autoptr(GBytes) bytes = es_key_export(key);
+    g_assert_nonnull(bytes);
+    EVP_PKEY *back = es_key_import(bytes);
+    g_assert_nonnull(back);
+    g_assert_cmpint(EVP_PKEY_eq(key, back), ==, 1);
+    guint8 sig[512];
+    size_t sig_len = sizeof sig;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    g_assert_cmpint(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, back), ==, 1);
+    g_assert_cmpint(EVP_DigestSign(md, sig, &sig_len, msg, sizeof msg), ==, 1);
+    EVP_MD_CTX_reset(md);
+    g_assert_cmpint(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key), ==, 1);
+    g_assert_cmpint(EVP_DigestVerify(md, sig, sig_len, msg, sizeof msg), ==, 1);
+    EVP_MD_CTX_free(md);
+    gsize n;
+    const guint8 *p = g_bytes_get_data(bytes, &n);
+    for (gsize cut = 0; cut < n; cut += 5) {
+      g_autoptr(GBytes) part = g_bytes_new(p, cut);
+      g_assert_null(es_key_import(part));
+    }
+    EVP_PKEY_free(back);
+    EVP_PKEY_free(key);
+  }
+  g_assert_null(es_key_import(NULL));
+  g_assert_null(es_key_export(NULL));
+}
+
 static void test_revoke_and_crl(Fixture *f, gconstpointer data)
 {
   (void)data;
@@ -795,6 +833,7 @@ int main(int argc, char **argv)
   g_test_add("/ca/issue", Fixture, NULL, fixture_set_up, test_issue, fixture_tear_down);
   g_test_add("/ca/issue-spki", Fixture, NULL, fixture_set_up, test_issue_spki, fixture_tear_down);
   g_test_add("/ca/cert-peek", Fixture, NULL, fixture_set_up, test_cert_peek, fixture_tear_down);
+  g_test_add("/ca/key-export", Fixture, NULL, fixture_set_up, test_key_export, fixture_tear_down);
   g_test_add("/ca/revoke-and-crl", Fixture, NULL, fixture_set_up, test_revoke_and_crl,
              fixture_tear_down);
   g_test_add("/ca/crl-number-and-aki", Fixture, NULL, fixture_set_up, test_crl_number_and_aki,
