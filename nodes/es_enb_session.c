@@ -39,7 +39,6 @@ gboolean es_enb_peek_operator_cert(const EsEnb *enb, ASN1_INTEGER **serial, ASN1
   return es_cert_peek(der, n, serial, not_after);
 }
 
-
 /* Hands the request to be decoded for its receiver, once (a resend is the same bytes). */
 void es_enb_submit_request(EsEnb *enb, gboolean later)
 {
