@@ -276,7 +276,11 @@ Ptr<Node> NodeAt(uint32_t i)
 
 using namespace es;
 
+static bool g_flow_control = false;
+
 extern "C" {
+
+void es_ns3_set_flow_control(int on) { g_flow_control = on != 0; }
 
 void es_ns3_init(uint64_t seed)
 {
@@ -292,9 +296,11 @@ void es_ns3_init(uint64_t seed)
   g_world = new World;
   g_world->event_base = Simulator::GetEventCount();
   // Without a queue disc, a device's flow control only moves the drop of a packet that finds
-  // its queue full from the queue to the traffic-control layer: the same packet is dropped.
-  // It costs a queue interface and four trace callbacks per device, two devices per eNB.
-  g_world->p2p.DisableFlowControl();
+  // its queue full from the queue to the traffic-control layer: the same packet is dropped
+  // (test_engine /engine/full-queue). It costs a queue interface and four trace callbacks per
+  // device, two devices per eNB.
+  if (!g_flow_control)
+    g_world->p2p.DisableFlowControl();
 }
 
 void es_ns3_destroy(void)

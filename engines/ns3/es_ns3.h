@@ -18,6 +18,9 @@ extern "C" {
 /* Starts a fresh ns-3 world seeded from `seed` (RngSeed and RngRun are derived from it
  * one-to-one). Only one world exists at a time; es_ns3_destroy ends it. */
 void es_ns3_init(uint64_t seed);
+/* Whether the links of worlds initialised from now on give their devices flow control (a
+ * NetDeviceQueueInterface; default: no). Only for the test that shows it changes nothing. */
+void es_ns3_set_flow_control(int on);
 /* Drops every socket and pending timer and destroys the simulator; a new es_ns3_init may
  * follow. */
 void es_ns3_destroy(void);

@@ -11,6 +11,7 @@
 
 #include "sim/es_scenario.h"
 #include "engines/es_sim.h"
+#include "engines/ns3/es_ns3.h"
 #include "topologies/es_topology.h"
 
 /* Path delay eNB -> RA/CA with the default links: access 5 ms + aggregation 2 ms + core 1 ms. */
@@ -498,6 +499,58 @@ static void test_determinism(void)
   g_assert_cmpfloat(a.t, !=, c.t);
 }
 
+/* ---- full queues: flow control on the links changes nothing ----------------------------- */
+
+typedef struct {
+  double t_done[40];
+  guint64 events, retransmissions;
+} Burst;
+
+/* 40 eNBs post 30 KB each at once through a 2 Mbps RA/CA link: its queues (100 packets) fill
+ * both ways and TCP retransmits what they dropped. */
+static Burst burst(gboolean flow_control)
+{
+  enum { N = 40 };
+  g_autoptr(EsScenario) sc = es_scenario_new();
+  sc->enbs = N;
+  sc->topology.aggregations = 1;
+  sc->topology.core.rate_bps = 2e6;
+  g_autoptr(EsTopology) topo = es_topology_new_tree(&sc->topology, sc->enbs);
+  es_ns3_set_flow_control(flow_control);
+  EsSim *sim = sim_new(topo, 5);
+  es_ns3_set_flow_control(FALSE);
+  EsEngine *e = es_sim_get0_engine(sim);
+  Echo *echo = echo_new(e);
+  Client *c[N];
+  for (guint i = 0; i < N; i++) {
+    c[i] = client_new(e, i + 1, 30000, 1);
+    es_engine_timer_add(e, 0.0001, client_start, c[i]);
+  }
+  es_sim_run(sim, 600.0);
+  Burst b = {.events = es_sim_get_events(sim),
+             .retransmissions = es_sim_get_tcp_retransmissions(sim)};
+  for (guint i = 0; i < N; i++) {
+    g_assert_cmpuint(c[i]->good, ==, 1);
+    b.t_done[i] = c[i]->t_done;
+    client_free(c[i]);
+  }
+  es_sim_free(sim);
+  echo_free(echo);
+  return b;
+}
+
+static void test_full_queue(void)
+{
+  Burst with = burst(TRUE), without = burst(FALSE);
+  g_test_message("retransmissions %" G_GUINT64_FORMAT ", events %" G_GUINT64_FORMAT
+                 ", last done %.6f s", without.retransmissions, without.events,
+                 without.t_done[39]);
+  g_assert_cmpuint(without.retransmissions, >, 0); /* the queues did overflow */
+  g_assert_cmpuint(with.retransmissions, ==, without.retransmissions);
+  g_assert_cmpuint(with.events, ==, without.events);
+  g_assert_cmpmem(with.t_done, sizeof with.t_done, without.t_done, sizeof without.t_done);
+}
+
 /* ---- scale (perf mode): memory per idle eNB and event rate ------------------------------- */
 
 static long vm_rss_kib(void)
@@ -581,6 +634,7 @@ int main(int argc, char **argv)
   g_test_add_func("/engine/concurrent-loss", test_concurrent_loss);
   g_test_add_func("/engine/hostile", test_hostile);
   g_test_add_func("/engine/determinism", test_determinism);
+  g_test_add_func("/engine/full-queue", test_full_queue);
   if (g_test_perf())
     g_test_add_func("/engine/scale", test_scale);
   return g_test_run();
