@@ -304,7 +304,7 @@ int main(int argc, char **argv) {
       {"only-national", 0, 0, G_OPTION_ARG_NONE, &only_national,
        "Run the national scenario only", NULL},
       {"national-xl", 0, 0, G_OPTION_ARG_NONE, &with_xl,
-       "Also run national-xl once (1,000,000 eNBs: about 50 minutes and 13 GiB on 2 cores)", NULL},
+       "Also run national-xl once (1,000,000 eNBs: about 50 minutes and 12 GiB on 2 cores)", NULL},
       {"idle-only", 0, 0, G_OPTION_ARG_NONE, &idle_only,
        "Only the idle eNB's bytes (seconds)", NULL},
       {"inmem-count", 0, 0, G_OPTION_ARG_INT, &inmem_count,
