@@ -6,21 +6,23 @@
 #include <glib.h>
 
 #include "cli/cmd.h"
+#include "pki/es_provider.h"
 
 static const struct {
   const char *name;
   int (*fn)(int argc, char **argv);
   const char *help;
+  gboolean simulated; /* every key is one es_key_generate makes: the trimmed provider serves */
 } commands[] = {
-  {"run", es_cmd_run, "simulate a scenario over ns-3 (enrolsim run --help)"},
-  {"pki", es_cmd_pki, "pki init DIR: write a late-binding PKI hierarchy (enrolsim pki --help)"},
-  {"serve", es_cmd_serve, "serve the RA/CA to real CMP clients over HTTP (enrolsim serve --help)"},
-  {"enrol", es_cmd_enrol, "enrol eNBs against a real CMP server (enrolsim enrol --help)"},
-  {"bench-inmem", es_cmd_bench_inmem, "in-memory CMP enrolment rate, no network (enrolsim bench-inmem --help)"},
-  {"plot", es_cmd_plot, "plot DIR: draw a run's plots with gnuplot (enrolsim plot --help)"},
-  {"compare", es_cmd_compare, "compare BASELINE RESULT: metric table, exit 1 on a regression"},
-  {"sweep", es_cmd_sweep, "run a parameter grid with replications (enrolsim sweep --help)"},
-  {"calibrate", es_cmd_calibrate, "measure a real CMP server for the model (enrolsim calibrate --help)"},
+  {"run", es_cmd_run, "simulate a scenario over ns-3 (enrolsim run --help)", TRUE},
+  {"pki", es_cmd_pki, "pki init DIR: write a late-binding PKI hierarchy (enrolsim pki --help)", FALSE},
+  {"serve", es_cmd_serve, "serve the RA/CA to real CMP clients over HTTP (enrolsim serve --help)", FALSE},
+  {"enrol", es_cmd_enrol, "enrol eNBs against a real CMP server (enrolsim enrol --help)", FALSE},
+  {"bench-inmem", es_cmd_bench_inmem, "in-memory CMP enrolment rate, no network (enrolsim bench-inmem --help)", TRUE},
+  {"plot", es_cmd_plot, "plot DIR: draw a run's plots with gnuplot (enrolsim plot --help)", FALSE},
+  {"compare", es_cmd_compare, "compare BASELINE RESULT: metric table, exit 1 on a regression", FALSE},
+  {"sweep", es_cmd_sweep, "run a parameter grid with replications (enrolsim sweep --help)", FALSE},
+  {"calibrate", es_cmd_calibrate, "measure a real CMP server for the model (enrolsim calibrate --help)", FALSE},
 };
 
 int es_cmd_fail(const char *what, GError *error, int status)
@@ -97,9 +99,14 @@ int main(int argc, char **argv)
     printf("enrolsim %s\n", ES_VERSION);
     return 0;
   }
-  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-    if (strcmp(argv[1], commands[i].name) == 0)
-      return commands[i].fn(argc - 1, argv + 1);
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+    if (strcmp(argv[1], commands[i].name) != 0)
+      continue;
+    GError *error = NULL;
+    if (commands[i].simulated && !es_provider_install(&error))
+      return es_cmd_fail(commands[i].name, error, 1);
+    return commands[i].fn(argc - 1, argv + 1);
+  }
   fprintf(stderr, "enrolsim: unknown command '%s' (try enrolsim --help)\n", argv[1]);
   return 2;
 }

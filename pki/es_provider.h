@@ -1,0 +1,18 @@
+/* OpenSSL's default provider behind a filter that offers only the key types a simulated run
+ * makes: in OpenSSL 3.0 every key a certificate carries costs a decoder chain built from all
+ * decoders on offer, and every key encoded an encoder chain. */
+#ifndef ES_PROVIDER_H
+#define ES_PROVIDER_H
+
+#include <glib.h>
+
+/* Loads the filter into OpenSSL's default library context. Call it before anything fetches
+ * an algorithm: once the default provider is active, the filter would only add to it. Does
+ * nothing when the OpenSSL configuration activates providers itself (they are the user's
+ * choice). Every algorithm is still the default provider's; only decoders and encoders of
+ * other key types than EC and RSA are hidden. FALSE with `error` set if OpenSSL refuses it. */
+gboolean es_provider_install(GError **error);
+/* TRUE once es_provider_install put the filter in place. */
+gboolean es_provider_active(void);
+
+#endif

@@ -1,0 +1,120 @@
+/* Tests of the trimmed provider: EC and RSA certificates and keys decode, encode and verify
+ * as before; other key types' decoders are hidden but their algorithms are not; TLS still
+ * learns its groups; an OpenSSL configuration that activates providers keeps them alone. */
+#include <stdlib.h>
+
+#include <glib/gstdio.h>
+#include <openssl/err.h>
+#include <openssl/provider.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "pki/es_pki.h"
+#include "pki/es_provider.h"
+
+#define NOT_BEFORE G_GINT64_CONSTANT(1793491200) /* 2026-11-01T00:00:00Z */
+
+/* An Ed25519 SubjectPublicKeyInfo (RFC 8410 section 10.1). */
+static const guint8 ed25519_spki[] = {
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00, 0x19, 0xbf,
+    0x44, 0x09, 0x69, 0x84, 0xcd, 0xfe, 0x85, 0x41, 0xba, 0xc1, 0x67, 0xdc, 0x3b, 0x96,
+    0xc8, 0x50, 0x86, 0xaa, 0x30, 0xb6, 0xb6, 0xcb, 0x0c, 0x5c, 0x38, 0xad, 0x70, 0x31,
+    0x66, 0xe1,
+};
+
+static EVP_PKEY *ed25519_decode(void)
+{
+  const unsigned char *p = ed25519_spki;
+  return d2i_PUBKEY(NULL, &p, sizeof ed25519_spki);
+}
+
+/* A certificate back from its DER still carries its key, and the key verifies it. */
+static void check_round_trip(X509 *cert, EVP_PKEY *issuer_key)
+{
+  unsigned char *der = NULL;
+  int len = i2d_X509(cert, &der);
+  g_assert_cmpint(len, >, 0);
+  const unsigned char *p = der;
+  X509 *back = d2i_X509(NULL, &p, len);
+  OPENSSL_free(der);
+  g_assert_nonnull(back);
+  g_assert_nonnull(X509_get0_pubkey(back));
+  g_assert_cmpint(X509_verify(back, issuer_key), ==, 1);
+  g_assert_cmpint(EVP_PKEY_eq(X509_get0_pubkey(back), X509_get0_pubkey(cert)), ==, 1);
+  /* An encoder chain for the key. */
+  unsigned char *spki = NULL;
+  g_assert_cmpint(i2d_PUBKEY(X509_get0_pubkey(back), &spki), >, 0);
+  OPENSSL_free(spki);
+  X509_free(back);
+}
+
+static void test_trimmed(void)
+{
+  GError *error = NULL;
+  g_assert_true(es_provider_install(&error));
+  g_assert_no_error(error);
+  g_assert_true(es_provider_active());
+  g_assert_true(es_provider_install(&error)); /* a second call changes nothing */
+  g_assert_true(OSSL_PROVIDER_available(NULL, "enrolsim"));
+  g_assert_false(OSSL_PROVIDER_available(NULL, "default"));
+
+  for (EsKeyType type = ES_KEY_P256; type <= ES_KEY_RSA2048; type++) {
+    EsPki *pki = es_pki_generate(type, NOT_BEFORE, &error);
+    g_assert_no_error(error);
+    check_round_trip(es_pki_get0_raca_cert(pki), es_pki_get0_operator_root_key(pki));
+    check_round_trip(es_pki_get0_operator_root(pki), es_pki_get0_operator_root_key(pki));
+    es_pki_free(pki);
+  }
+
+  /* Another key type's SubjectPublicKeyInfo finds no decoder... */
+  EVP_PKEY *ed = ed25519_decode();
+  g_assert_null(ed);
+  ERR_clear_error();
+  /* ...but its algorithms are all there. */
+  ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+  g_assert_nonnull(ed);
+  EVP_PKEY_free(ed);
+
+  /* TLS asks the provider for its groups: without them no group could be set. */
+  SSL_CTX *tls = SSL_CTX_new(TLS_client_method());
+  g_assert_nonnull(tls);
+  g_assert_cmpint(SSL_CTX_set1_groups_list(tls, "X25519:P-256:ffdhe2048"), ==, 1);
+  SSL_CTX_free(tls);
+}
+
+/* With the configuration activating "default", the filter steps aside: every decoder is
+ * there, and "default" is not offered twice. */
+static void test_configured(void)
+{
+  if (g_test_subprocess()) {
+    g_autofree char *dir = g_dir_make_tmp("es-provider-XXXXXX", NULL);
+    g_autofree char *conf = g_build_filename(dir, "openssl.cnf", NULL);
+    const char *text = "openssl_conf = init\n[init]\nproviders = providers\n"
+                       "[providers]\ndefault = default_sect\n[default_sect]\nactivate = 1\n";
+    g_assert_true(g_file_set_contents(conf, text, -1, NULL));
+    g_setenv("OPENSSL_CONF", conf, TRUE);
+    GError *error = NULL;
+    g_assert_true(es_provider_install(&error));
+    g_assert_no_error(error);
+    g_assert_false(es_provider_active());
+    g_assert_false(OSSL_PROVIDER_available(NULL, "enrolsim"));
+    EVP_PKEY *ed = ed25519_decode();
+    g_assert_nonnull(ed);
+    EVP_PKEY_free(ed);
+    g_unlink(conf);
+    g_rmdir(dir);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  if (!g_test_subprocess())
+    g_unsetenv("OPENSSL_CONF"); /* the trimmed case needs OpenSSL's own configuration */
+  g_test_add_func("/provider/configured", test_configured);
+  g_test_add_func("/provider/trimmed", test_trimmed);
+  return g_test_run();
+}
