@@ -76,7 +76,9 @@ static gboolean run_child(char **argv, Child *c, GError **error) {
 }
 
 /* `enrolsim bench-inmem --json`: {"enrolments": N, ..., "per_s": R, ...} */
-static gboolean inmem_rate(const char *enrolsim, guint count, double *rate, GError **error) {
+/* and "openssl_providers": "trimmed" or "configured" (absent before it was printed) */
+static gboolean inmem_rate(const char *enrolsim, guint count, double *rate, char providers[16],
+                           GError **error) {
   g_autofree char *n = g_strdup_printf("%u", count);
   char *argv[] = {(char *)enrolsim, "bench-inmem", "--count", n, "--json", NULL};
   Child c = {0};
@@ -86,6 +88,9 @@ static gboolean inmem_rate(const char *enrolsim, guint count, double *rate, GErr
     g_set_error(error, ES_BENCH_ERROR, 0, "bench-inmem printed '%s'", c.out);
     ok = FALSE;
   }
+  const char *q = ok ? strstr(c.out, "\"openssl_providers\": \"") : NULL;
+  if (q == NULL || sscanf(q, "\"openssl_providers\": \"%15[a-z]", providers) != 1)
+    g_strlcpy(providers, "unnamed", 16);
   g_free(c.out);
   return ok;
 }
@@ -250,6 +255,7 @@ static gboolean big_runs(const char *enrolsim, const char *name, const char *sce
 static gboolean region_runs(const char *enrolsim, const char *region, const char *tmp, guint runs,
                             guint inmem_count, double target_ratio, int *status) {
   double inmem[runs], rate[runs], ratio[runs], rss[runs];
+  char providers[16] = "";
   RunFigures r = {0};
   printf("== region: %s\n", region);
   for (guint i = 0; i < runs; i++) {
@@ -257,7 +263,7 @@ static gboolean region_runs(const char *enrolsim, const char *region, const char
     g_autofree char *out = g_build_filename(tmp, dir, NULL);
     GError *error = NULL;
     fflush(stdout);
-    if (!inmem_rate(enrolsim, inmem_count, &inmem[i], &error) ||
+    if (!inmem_rate(enrolsim, inmem_count, &inmem[i], providers, &error) ||
         !run_scenario(enrolsim, region, out, &r, &error)) {
       fprintf(stderr, "es-bench: %s\n", error->message);
       g_error_free(error);
@@ -273,8 +279,8 @@ static gboolean region_runs(const char *enrolsim, const char *region, const char
     if (r.enrolled != r.enbs)
       *status = 1;
   }
-  printf("in-memory OpenSSL CMP (client + RA/CA, one process): %.1f enrolments/s (median)\n",
-         median(inmem, runs));
+  printf("in-memory OpenSSL CMP (client + RA/CA, one process, %s OpenSSL providers): %.1f "
+         "enrolments/s (median)\n", providers, median(inmem, runs));
   printf("region: %u eNBs, %u enrolled, %.1f simulated enrolments/wall-s (median of %u)\n",
          r.enbs, r.enrolled, median(rate, runs), runs);
   double m = median(ratio, runs);

@@ -24,6 +24,16 @@ grep -q '^ratio simulated / in-memory: .* (target >= 0.0: met)$' "$tmp/region-me
   fail "region-met: no met verdict: $(cat "$tmp/region-met.out")"
 grep -q 'MISSED' "$tmp/region-met.out" "$tmp/region-met.err" && fail "region-met: MISSED printed"
 grep -q '^region: 8 eNBs, 8 enrolled' "$tmp/region-met.out" || fail "region-met: $(cat "$tmp/region-met.out")"
+# The baseline names its OpenSSL providers: trimmed, as the run's, unless OPENSSL_CONF
+# activates providers itself.
+grep -q '^in-memory OpenSSL CMP (client + RA/CA, one process, trimmed OpenSSL providers): ' \
+  "$tmp/region-met.out" || fail "region-met: baseline not trimmed: $(cat "$tmp/region-met.out")"
+printf '%s\n' 'openssl_conf = init' '[init]' 'providers = providers' '[providers]' \
+  'default = default_sect' '[default_sect]' 'activate = 1' >"$tmp/openssl.cnf"
+OPENSSL_CONF="$tmp/openssl.cnf" "$es" bench-inmem --count 3 >"$tmp/configured.out" 2>&1 ||
+  fail "bench-inmem, configured: $(cat "$tmp/configured.out")"
+grep -q '^in-memory: 3 enrolments in .*, configured OpenSSL providers)$' "$tmp/configured.out" ||
+  fail "bench-inmem, configured: $(cat "$tmp/configured.out")"
 
 # Out of reach: the verdict line says MISSED, and so does the exit status.
 run region-missed 1 --target-ratio 1e9 --target-idle-bytes 1e9
