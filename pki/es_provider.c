@@ -11,8 +11,9 @@
 #include "pki/es_pki.h"
 
 /* The key types es_key_generate makes; "DER" names the decoders that take no key type
- * (PEM to DER, EncryptedPrivateKeyInfo to PrivateKeyInfo, SPKI to type-specific). Measured
- * on OpenSSL 3.0.19: d2i_X509 of a P-256 certificate 123 to 58 us, i2d_PUBKEY 61 to 21 us. */
+ * (PEM to DER, EncryptedPrivateKeyInfo to PrivateKeyInfo, SPKI to type-specific): 13
+ * decoders of 40, 29 encoders of 115. On OpenSSL 3.0.19, d2i_X509 of a P-256 certificate
+ * takes half the time, i2d_PUBKEY a third. */
 static const char *const offered_types[] = {"EC", "RSA", "DER"};
 
 /* The default provider lives in a library context of its own, so that the default context
