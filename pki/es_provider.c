@@ -22,7 +22,7 @@ static struct {
   OSSL_LIB_CTX *libctx;
   OSSL_PROVIDER *deflt;
   OSSL_ALGORITHM *decoders, *encoders; /* filtered copies, zero-terminated */
-  OSSL_PROVIDER *loaded;                /* our reference to the filter in the default context */
+  OSSL_PROVIDER *loaded;               /* our reference to the filter in the default context */
   gboolean active;
 } filter;
 
