@@ -10,7 +10,8 @@
  * mostly wait for the thread, and handing over costs more than decoding at once: the message
  * is only noted (PARKED) and decoded on receipt. Measured: 2 is as fast as not decoding ahead
  * at all in the region scenario (one enrolment at a time), 0 is 5 % slower there; both are
- * 10 % faster in national. */
+ * 10 % faster in national. With the trimmed provider (es_provider.c), decoding every message
+ * ahead still made region and a 10,000-site renewal wave 8 to 11 % slower. */
 #define MIN_IN_FLIGHT 2
 
 typedef enum { PARKED, QUEUED, RUNNING, DONE } State;
