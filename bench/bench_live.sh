@@ -65,9 +65,8 @@ kill -TERM "$serve_pid"; wait "$serve_pid"; rc=$?; serve_pid=
 
 # With OpenSSL's providers as serve and enrol have them: bench-inmem alone would trim them
 # (README, Scale), and the ceiling would not be the live pair's.
-printf '%s\n' 'openssl_conf = init' '[init]' 'providers = providers' '[providers]' \
-  'default = default_sect' '[default_sect]' 'activate = 1' >"$tmp/openssl.cnf"
-OPENSSL_CONF="$tmp/openssl.cnf" timeout 900 "$es" bench-inmem --count "$inmem" >"$tmp/inmem.log" 2>&1 \
+stock_conf=$(cd "$(dirname "$0")/../tests/support" && pwd)/openssl-stock.cnf
+OPENSSL_CONF="$stock_conf" timeout 900 "$es" bench-inmem --count "$inmem" >"$tmp/inmem.log" 2>&1 \
   || fail "bench-inmem: $(cat "$tmp/inmem.log")"
 mem=$(rate_of "$tmp/inmem.log")
 printf 'in-memory (bench-inmem):       %5d enrolments, %8.1f per s  (one process, no network)\n' "$inmem" "$mem"

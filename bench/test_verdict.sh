@@ -28,9 +28,8 @@ grep -q '^region: 8 eNBs, 8 enrolled' "$tmp/region-met.out" || fail "region-met:
 # activates providers itself.
 grep -q '^in-memory OpenSSL CMP (client + RA/CA, one process, trimmed OpenSSL providers): ' \
   "$tmp/region-met.out" || fail "region-met: baseline not trimmed: $(cat "$tmp/region-met.out")"
-printf '%s\n' 'openssl_conf = init' '[init]' 'providers = providers' '[providers]' \
-  'default = default_sect' '[default_sect]' 'activate = 1' >"$tmp/openssl.cnf"
-OPENSSL_CONF="$tmp/openssl.cnf" "$es" bench-inmem --count 3 >"$tmp/configured.out" 2>&1 ||
+stock_conf=$(cd "$(dirname "$0")/../tests/support" && pwd)/openssl-stock.cnf
+OPENSSL_CONF="$stock_conf" "$es" bench-inmem --count 3 >"$tmp/configured.out" 2>&1 ||
   fail "bench-inmem, configured: $(cat "$tmp/configured.out")"
 grep -q '^in-memory: 3 enrolments in .*, configured OpenSSL providers)$' "$tmp/configured.out" ||
   fail "bench-inmem, configured: $(cat "$tmp/configured.out")"

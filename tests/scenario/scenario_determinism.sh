@@ -82,9 +82,8 @@ tail -n +2 "$tmp/split-a/enrolments.csv" | awk -F, '$NF > 0 { n++ } END { exit !
 # The trimmed provider (OpenSSL's default provider with the decoders and encoders of EC and
 # RSA only) changes no result: the same runs again with an OpenSSL configuration that
 # activates the default provider itself, which leaves the filter out.
-printf '%s\n' 'openssl_conf = init' '[init]' 'providers = providers' '[providers]' \
-  'default = default_sect' '[default_sect]' 'activate = 1' >"$tmp/openssl.cnf"
-configured() { OPENSSL_CONF="$tmp/openssl.cnf" "$es" "$@"; }
+stock_conf=$(cd "$(dirname "$0")/../support" && pwd)/openssl-stock.cnf
+configured() { OPENSSL_CONF="$stock_conf" "$es" "$@"; }
 configured "${args[@]}" --seed 11 --out "$tmp/conf"
 configured "${hostile[@]}" --out "$tmp/h-conf"
 grep -q '"openssl_providers": "trimmed"' "$tmp/a/summary.json" || fail "a run without the trimmed provider"
