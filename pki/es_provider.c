@@ -170,3 +170,8 @@ gboolean es_provider_active(void)
 {
   return filter.active;
 }
+
+const char *es_provider_name(void)
+{
+  return filter.active ? "trimmed" : "configured";
+}

@@ -14,5 +14,8 @@
 gboolean es_provider_install(GError **error);
 /* TRUE once es_provider_install put the filter in place. */
 gboolean es_provider_active(void);
+/* What results and benchmarks report (wall_clock.openssl_providers): "trimmed" when the filter
+ * is in place, "configured" when OpenSSL's providers are as its configuration loads them. */
+const char *es_provider_name(void);
 
 #endif

@@ -77,8 +77,7 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   es_summary_set_string(s, ES_SUMMARY_WALL_CLOCK ".started_at", run->started_at);
   /* Which OpenSSL decoders and encoders were on offer changes the time a run takes, never
    * its results. */
-  es_summary_set_string(s, ES_SUMMARY_WALL_CLOCK ".openssl_providers",
-                        es_provider_active() ? "trimmed" : "configured");
+  es_summary_set_string(s, ES_SUMMARY_WALL_CLOCK ".openssl_providers", es_provider_name());
   es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".enrolments_per_wall_s",
                         result->wall_time_s > 0 ? result->stats.enrolled / result->wall_time_s
                                                 : 0.0);
