@@ -127,5 +127,11 @@ new_key "$tmp/k7"
 ir 1 "$tmp/k7" "$tmp/c7.pem" || fail "ir in a new CA state"
 [ "$(serial_of "$tmp/c7.pem")" = 0100 ] || fail "a new CA state does not start at serial 0100"
 [ "$(n_issued)" -eq 1 ] || fail "--new-ca-state kept the old log"
+# An Ed25519 key, a type no simulated run makes: serve keeps OpenSSL's providers as configured
+# (the trimmed provider is for run and bench-inmem), so it reads the key and certifies it.
+openssl genpkey -algorithm ED25519 -out "$tmp/ked" 2>/dev/null || fail "Ed25519 key"
+ir 2 "$tmp/ked" "$tmp/ced.pem" || fail "ir for an Ed25519 key: $(tail -5 "$tmp/cli.log")"
+openssl x509 -in "$tmp/ced.pem" -noout -text | grep -q 'Public Key Algorithm: ED25519' ||
+  fail "the Ed25519 certificate does not carry the Ed25519 key"
 stop_serve
 echo "interop_serve_cli: ir, kur, rr, refusals, confirm-wait, re-enrolment and restart with openssl cmp all as expected"
