@@ -12,8 +12,7 @@
 
 /* The key types es_key_generate makes; "DER" names the decoders that take no key type
  * (PEM to DER, EncryptedPrivateKeyInfo to PrivateKeyInfo, SPKI to type-specific): 13
- * decoders of 40, 29 encoders of 115. On OpenSSL 3.0.19, d2i_X509 of a P-256 certificate
- * takes half the time, i2d_PUBKEY a third. */
+ * decoders of 40, 29 encoders of 115 on OpenSSL 3.0.19; bench-inmem is 1.3 times as fast. */
 static const char *const offered_types[] = {"EC", "RSA", "DER"};
 
 /* The default provider lives in a library context of its own, so that the default context

@@ -3,6 +3,8 @@
  * learns its groups; an OpenSSL configuration that activates providers keeps them alone. */
 #include <stdlib.h>
 
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
 #include <openssl/err.h>
 #include <openssl/provider.h>
 #include <openssl/ssl.h>
@@ -24,6 +26,29 @@ static EVP_PKEY *ed25519_decode(void)
 {
   const unsigned char *p = ed25519_spki;
   return d2i_PUBKEY(NULL, &p, sizeof ed25519_spki);
+}
+
+typedef struct {
+  guint ours, others;
+} Offered;
+
+static void count_decoder(OSSL_DECODER *dec, void *arg)
+{
+  Offered *o = arg;
+  if (OSSL_DECODER_is_a(dec, "EC") || OSSL_DECODER_is_a(dec, "RSA") ||
+      OSSL_DECODER_is_a(dec, "DER"))
+    o->ours++;
+  else
+    o->others++;
+}
+
+static void count_encoder(OSSL_ENCODER *enc, void *arg)
+{
+  Offered *o = arg;
+  if (OSSL_ENCODER_is_a(enc, "EC") || OSSL_ENCODER_is_a(enc, "RSA"))
+    o->ours++;
+  else
+    o->others++;
 }
 
 /* A certificate back from its DER still carries its key, and the key verifies it. */
@@ -65,7 +90,15 @@ static void test_trimmed(void)
     es_pki_free(pki);
   }
 
-  /* Another key type's SubjectPublicKeyInfo finds no decoder... */
+  /* Every decoder and encoder on offer is for EC, RSA or no key type (DER)... */
+  Offered d = {0}, e = {0};
+  OSSL_DECODER_do_all_provided(NULL, count_decoder, &d);
+  OSSL_ENCODER_do_all_provided(NULL, count_encoder, &e);
+  g_assert_cmpuint(d.ours, >, 0);
+  g_assert_cmpuint(d.others, ==, 0);
+  g_assert_cmpuint(e.ours, >, 0);
+  g_assert_cmpuint(e.others, ==, 0);
+  /* ...so another key type's SubjectPublicKeyInfo finds no decoder... */
   EVP_PKEY *ed = ed25519_decode();
   g_assert_null(ed);
   ERR_clear_error();
