@@ -45,6 +45,9 @@
 #define ES_STREAM_CRL_DIST_SEGW G_GUINT64_CONSTANT(0x9e1a00000000000c)
 /* rollover.spread: when each eNB asks for the root CA key update (es_rollover.c). */
 #define ES_STREAM_ROLLOVER G_GUINT64_CONSTANT(0x9e1a00000000000b)
+/* The signature checks made ahead of the receivers (nodes/es_predecode.h): no result reads
+ * it. */
+#define ES_STREAM_PREDECODE G_GUINT64_CONSTANT(0x9e1a00000000000d)
 
 /* Seeds derived from the run's: RA/CA r >= 1 gets seed + r * step (RA/CA 0 keeps the run's,
  * as with one RA/CA); the rogue RA/CA gets seed ^ ES_STREAM_HOSTILE_PKI. */

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <openssl/cmp.h>
+#include <openssl/x509.h>
 
 typedef struct EsPredecode EsPredecode;
 
@@ -18,6 +19,14 @@ typedef struct EsPredecode EsPredecode;
 EsPredecode *es_predecode_new(guint capacity);
 /* Stops the thread and frees every message not taken. */
 void es_predecode_free(EsPredecode *predecode);
+/* From now on the thread also checks the signatures of each message submitted `later` (a
+ * request made long before it is sent), ahead of its receiver: its protection and the chain of
+ * its certificates against `trusted` (validity times not checked), and a certificate
+ * request's proof of possession. The successes answer the receiver's own verifications of the
+ * same bytes (pki/es_sigcache.h), which it still asks for: nothing is taken for verified that
+ * the receiver would not verify itself. The checks draw randomness, if ever, from a stream of
+ * `seed` that no result reads. Call it before the first submission. */
+void es_predecode_set1_trusted(EsPredecode *predecode, X509_STORE *trusted, guint64 seed);
 /* Queues `der` for decoding (a reference is taken). Any thread. `later`: it will not be
  * needed soon, so whatever is submitted without it goes first. */
 void es_predecode_submit(EsPredecode *predecode, GBytes *der, gboolean later);
@@ -32,6 +41,7 @@ typedef struct {
   guint64 decoded;   /* by the thread */
   guint64 taken;     /* decoded by the thread when taken */
   guint64 dropped;   /* at capacity */
+  guint64 checked;   /* of those decoded, the messages whose signatures were checked */
   guint pending;     /* queued or being decoded now */
 } EsPredecodeStats;
 void es_predecode_get_stats(EsPredecode *predecode, EsPredecodeStats *stats);

@@ -9,6 +9,7 @@
 #include <openssl/provider.h>
 
 #include "pki/es_pki.h"
+#include "pki/es_sigcache.h"
 
 /* The key types es_key_generate makes; "DER" names the decoders that take no key type
  * (PEM to DER, EncryptedPrivateKeyInfo to PrivateKeyInfo, SPKI to type-specific): 13
@@ -21,6 +22,7 @@ static struct {
   OSSL_LIB_CTX *libctx;
   OSSL_PROVIDER *deflt;
   OSSL_ALGORITHM *decoders, *encoders; /* filtered copies, zero-terminated */
+  OSSL_ALGORITHM *signatures;          /* ECDSA behind es_sigcache.c */
   OSSL_PROVIDER *loaded;               /* our reference to the filter in the default context */
   gboolean active;
 } filter;
@@ -50,6 +52,19 @@ static OSSL_ALGORITHM *filtered(int operation_id)
   return kept;
 }
 
+static OSSL_ALGORITHM *wrapped_signatures(void)
+{
+  int no_cache = 0;
+  const OSSL_ALGORITHM *sigs = OSSL_PROVIDER_query_operation(filter.deflt, OSSL_OP_SIGNATURE,
+                                                             &no_cache);
+  const OSSL_ALGORITHM *keymgmt = OSSL_PROVIDER_query_operation(filter.deflt, OSSL_OP_KEYMGMT,
+                                                                &no_cache);
+  OSSL_ALGORITHM *copy = es_sigcache_wrap(sigs, keymgmt, filter.libctx);
+  OSSL_PROVIDER_unquery_operation(filter.deflt, OSSL_OP_KEYMGMT, keymgmt);
+  OSSL_PROVIDER_unquery_operation(filter.deflt, OSSL_OP_SIGNATURE, sigs);
+  return copy;
+}
+
 static const OSSL_ALGORITHM *filter_query(void *provctx, int operation_id, int *no_cache)
 {
   (void)provctx;
@@ -60,6 +75,9 @@ static const OSSL_ALGORITHM *filter_query(void *provctx, int operation_id, int *
   case OSSL_OP_ENCODER:
     *no_cache = 0;
     return filter.encoders;
+  case OSSL_OP_SIGNATURE:
+    *no_cache = 0;
+    return filter.signatures;
   default:
     return OSSL_PROVIDER_query_operation(filter.deflt, operation_id, no_cache);
   }
@@ -68,7 +86,8 @@ static const OSSL_ALGORITHM *filter_query(void *provctx, int operation_id, int *
 static void filter_unquery(void *provctx, int operation_id, const OSSL_ALGORITHM *algs)
 {
   (void)provctx;
-  if (operation_id != OSSL_OP_DECODER && operation_id != OSSL_OP_ENCODER)
+  if (operation_id != OSSL_OP_DECODER && operation_id != OSSL_OP_ENCODER
+      && operation_id != OSSL_OP_SIGNATURE)
     OSSL_PROVIDER_unquery_operation(filter.deflt, operation_id, algs);
 }
 
@@ -97,6 +116,8 @@ static void filter_teardown(void *provctx)
   (void)provctx;
   g_clear_pointer(&filter.decoders, g_free);
   g_clear_pointer(&filter.encoders, g_free);
+  g_clear_pointer(&filter.signatures, g_free);
+  es_sigcache_release();
   g_clear_pointer(&filter.deflt, OSSL_PROVIDER_unload);
   g_clear_pointer(&filter.libctx, OSSL_LIB_CTX_free);
   filter.active = FALSE;
@@ -127,6 +148,7 @@ static int filter_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
   }
   filter.decoders = filtered(OSSL_OP_DECODER);
   filter.encoders = filtered(OSSL_OP_ENCODER);
+  filter.signatures = wrapped_signatures();
   /* The default provider's functions expect its own context, as OpenSSL's test filter
    * provider (test/filterprov.c) passes it on. */
   *provctx = OSSL_PROVIDER_get0_provider_ctx(filter.deflt);

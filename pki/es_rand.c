@@ -146,6 +146,13 @@ double es_rand_double(EsRand *rand)
 
 /* ---- OpenSSL RAND_METHOD ---- */
 
+static _Thread_local guint64 drawn; /* bytes handed to OpenSSL on this thread */
+
+guint64 es_rand_drawn(void)
+{
+  return drawn;
+}
+
 static int meth_bytes(unsigned char *buf, int num)
 {
   /* Another thread must name its stream: sharing default_stream would race, and the bytes
@@ -154,6 +161,7 @@ static int meth_bytes(unsigned char *buf, int num)
   if (r == NULL || num < 0)
     return 0;
   es_rand_bytes(r, buf, (gsize)num);
+  drawn += (guint64)num;
   return 1;
 }
 

@@ -25,6 +25,9 @@ void es_rand_uninstall(void);
  * thread that installed it may use); returns the previous one. A stream belongs to one thread
  * at a time. */
 EsRand *es_rand_set_current(EsRand *rand);
+/* How many random bytes OpenSSL has drawn through the installed method on this thread so far:
+ * whoever skips an operation must know it draws none, or the streams after it would shift. */
+guint64 es_rand_drawn(void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EsRand, es_rand_free)
 

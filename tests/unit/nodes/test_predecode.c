@@ -1,14 +1,18 @@
 /* Tests of es_predecode: a message taken is the one decoding its bytes on receipt gives, and
  * takes as many bytes; bytes that differ from every submission (a corrupted message, trailing
  * junk) are decoded as they are; the oldest messages nobody took are dropped at capacity; the
- * first messages of a quiet network are only noted; and submitting and taking from two
- * threads at once gives the same messages. */
+ * first messages of a quiet network are only noted; submitting and taking from two threads
+ * at once gives the same messages; and a request submitted `later` has its signatures checked
+ * by the thread, which answers its receiver's checks of it but never takes an altered copy
+ * for genuine. */
 #include <string.h>
 
 #include <openssl/err.h>
 
 #include "nodes/es_predecode.h"
+#include "pki/es_provider.h"
 #include "pki/es_rand.h"
+#include "pki/es_sigcache.h"
 #include "tests/unit/nodes/test_raca_common.h"
 
 typedef struct {
@@ -212,9 +216,81 @@ static void test_threads(Messages *m, gconstpointer data)
   es_predecode_free(pd);
 }
 
+/* What the RA/CA's OpenSSL does first with a request: its protection and its sender's chain. */
+static int validate(EsPki *pki, OSSL_CMP_MSG *msg)
+{
+  OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
+  X509_STORE *store = X509_STORE_new();
+  X509_STORE_add_cert(store, es_pki_get0_vendor_root(pki));
+  g_assert_true(OSSL_CMP_CTX_set0_trustedStore(ctx, store));
+  es_cmp_ctx_quiet(ctx);
+  int r = OSSL_CMP_validate_msg(ctx, msg);
+  OSSL_CMP_CTX_free(ctx);
+  ERR_clear_error();
+  return r;
+}
+
+static void test_checked_ahead(Messages *m, gconstpointer data)
+{
+  (void)data;
+  GBytes *ir = g_ptr_array_index(m->msgs, 0);
+  /* A copy whose transactionID differs in one bit: it decodes, and its protection fails. */
+  gsize used, len;
+  OSSL_CMP_MSG *msg = take(NULL, ir, &used);
+  const ASN1_OCTET_STRING *id = OSSL_CMP_HDR_get0_transactionID(OSSL_CMP_MSG_get0_header(msg));
+  const guint8 *der = g_bytes_get_data(ir, &len);
+  guint8 *forged = g_memdup2(der, len);
+  gsize id_len = (gsize)ASN1_STRING_length(id), at = 0;
+  while (at + id_len <= len && memcmp(forged + at, ASN1_STRING_get0_data(id), id_len) != 0)
+    at++;
+  g_assert_cmpuint(at + id_len, <=, len);
+  forged[at] ^= 1;
+  GBytes *forged_ir = g_bytes_new_take(forged, len);
+  OSSL_CMP_MSG_free(msg);
+
+  es_sigcache_enable(TRUE);
+  X509_STORE *trusted = X509_STORE_new();
+  X509_STORE_add_cert(trusted, es_pki_get0_vendor_root(m->f.pki));
+  X509_VERIFY_PARAM_set_flags(X509_STORE_get0_param(trusted), X509_V_FLAG_NO_CHECK_TIME);
+  EsPredecode *pd = es_predecode_new(16);
+  es_predecode_set1_trusted(pd, trusted, 11);
+  X509_STORE_free(trusted);
+  EsSigcacheStats before;
+  es_sigcache_get_stats(&before);
+  es_predecode_submit(pd, ir, TRUE);
+  es_predecode_submit(pd, forged_ir, TRUE);
+  es_predecode_submit(pd, g_ptr_array_index(m->msgs, 1), FALSE); /* due soon: not checked */
+  drain(pd);
+  EsPredecodeStats st;
+  es_predecode_get_stats(pd, &st);
+  g_assert_cmpuint(st.checked, ==, 2);
+  EsSigcacheStats after;
+  es_sigcache_get_stats(&after);
+  /* The protection, the device certificate's signature, the proof of possession; of the forged
+   * copy the same but its protection. */
+  g_assert_cmpuint(after.remembered, ==, before.remembered + 3);
+
+  msg = take(pd, ir, &used);
+  g_assert_cmpint(validate(m->f.pki, msg), ==, 1);
+  OSSL_CMP_MSG_free(msg);
+  EsSigcacheStats genuine;
+  es_sigcache_get_stats(&genuine);
+  g_assert_cmpuint(genuine.answered, ==, after.answered + 2);
+  msg = take(pd, forged_ir, &used);
+  g_assert_cmpint(validate(m->f.pki, msg), !=, 1);
+  OSSL_CMP_MSG_free(msg);
+  msg = take(pd, g_ptr_array_index(m->msgs, 1), &used);
+  OSSL_CMP_MSG_free(msg);
+  es_predecode_free(pd);
+  g_bytes_unref(forged_ir);
+  es_sigcache_enable(FALSE);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_unsetenv("OPENSSL_CONF"); /* the signature cache is in the trimmed provider */
+  g_assert_true(es_provider_install(NULL));
   es_rand_install(11);
   g_test_add("/predecode/taken", Messages, GINT_TO_POINTER(FALSE), messages_setup, test_taken,
              messages_teardown);
@@ -224,6 +300,8 @@ int main(int argc, char **argv)
              test_capacity, messages_teardown);
   g_test_add("/predecode/threads", Messages, GINT_TO_POINTER(FALSE), messages_setup,
              test_threads, messages_teardown);
+  g_test_add("/predecode/checked-ahead", Messages, GINT_TO_POINTER(FALSE), messages_setup,
+             test_checked_ahead, messages_teardown);
   int rc = g_test_run();
   es_rand_uninstall();
   return rc;

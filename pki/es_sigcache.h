@@ -1,0 +1,34 @@
+/* ECDSA verifications made ahead of need: a thread that checks a message's signatures while
+ * the message crosses the simulated network leaves each success here, and the receiver's own
+ * verification of the same digest, public key, data and signature is answered from it. */
+#ifndef ES_SIGCACHE_H
+#define ES_SIGCACHE_H
+
+#include <glib.h>
+#include <openssl/core.h>
+#include <openssl/types.h>
+
+/* A copy of the signature algorithms `algs` (zero-terminated, to g_free) in which ECDSA's
+ * verification goes through the cache; `keymgmt` gives the EC key management of the same
+ * provider, whose keys the wrapped functions receive, and `libctx` the context to fetch
+ * digests from. Algorithms other than ECDSA are left as they are. */
+OSSL_ALGORITHM *es_sigcache_wrap(const OSSL_ALGORITHM *algs, const OSSL_ALGORITHM *keymgmt,
+                                 OSSL_LIB_CTX *libctx);
+/* Frees what the cache holds (the provider's teardown). */
+void es_sigcache_release(void);
+/* Starts or stops the cache (off at start) and empties it: while it is off, a verification
+ * costs only one indirection more. */
+void es_sigcache_enable(gboolean on);
+/* Whether successes verified on the calling thread are remembered (FALSE unless set). Only
+ * threads that verify ahead of need set it: answering a thread from its own earlier work
+ * would make a run do less verifying than the in-memory baseline, not the same elsewhere. */
+void es_sigcache_set_recording(gboolean on);
+
+typedef struct {
+  guint64 remembered; /* successes kept */
+  guint64 asked;      /* verifications that looked here */
+  guint64 answered;   /* of those, answered from here */
+} EsSigcacheStats;
+void es_sigcache_get_stats(EsSigcacheStats *stats);
+
+#endif
