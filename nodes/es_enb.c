@@ -23,27 +23,6 @@
 static gint in_flight;
 #define OFFLOAD_MIN 4
 
-const char *es_enb_operation_name(EsEnbOperation op)
-{
-  switch (op) {
-  case ES_ENB_ENROL: return "enrol";
-  case ES_ENB_RENEW: return "renew";
-  case ES_ENB_REVOKE: return "revoke";
-  case ES_ENB_ROOT_UPDATE: return "root_update";
-  }
-  return "unknown";
-}
-
-const char *es_enb_outcome_name(EsEnbOutcome outcome)
-{
-  static const char *const names[ES_ENB_OUTCOME_N] = {
-    "ok", "timeout", "transport_error", "http_error", "malformed_response",
-    "response_unverified", "cert_rejected", "rejected_by_raca", "internal_error", "unfinished",
-    "poll_limit",
-  };
-  return (guint)outcome < ES_ENB_OUTCOME_N ? names[outcome] : "unknown";
-}
-
 static void set_operator(EsEnb *enb, GBytes *cert, GBytes *key, GBytes *root)
 {
   g_clear_pointer(&enb->op_cert, g_bytes_unref);
@@ -567,12 +546,12 @@ static gboolean start_session(EsEnb *enb, EsEnbOperation op)
   return TRUE;
 }
 
-gboolean es_enb_prepare(EsEnb *enb, double at_s)
+static gboolean prepare(EsEnb *enb, EsEnbOperation op, double at_s)
 {
-  if (es_enb_is_active(enb))
+  if (es_enb_is_active(enb) || (op != ES_ENB_ENROL && enb->op_cert == NULL))
     return FALSE;
   reset_session(enb, at_s);
-  if (!new_transaction(enb, ES_ENB_ENROL))
+  if (!new_transaction(enb, op))
     return FALSE;
   enb->e->prepared = TRUE;
   enb->e->wall = wall_at(enb, at_s);
@@ -581,20 +560,37 @@ gboolean es_enb_prepare(EsEnb *enb, double at_s)
   return TRUE;
 }
 
-gboolean es_enb_start(EsEnb *enb)
+gboolean es_enb_prepare(EsEnb *enb, double at_s) { return prepare(enb, ES_ENB_ENROL, at_s); }
+
+gboolean es_enb_prepare_renewal(EsEnb *enb, double at_s)
 {
-  Enrolment *e = enb->e;
-  if (e == NULL || !e->prepared)
-    return start_session(enb, ES_ENB_ENROL);
-  /* Prepared: what it left takes effect its CPU time after now, as with run_ahead. */
-  e->prepared = FALSE;
+  return prepare(enb, ES_ENB_RENEW, at_s);
+}
+
+/* A prepared session: what it left takes effect its CPU time after now, as with run_ahead. */
+static void start_prepared(EsEnb *enb)
+{
+  enb->e->prepared = FALSE;
   count_in_flight(enb);
   step(enb, ES_ENB_STEP_START);
-  e->timer = es_engine_timer_add(enb->engine, first_cpu_s(enb, ES_ENB_ENROL), on_resumed, enb);
+  enb->e->timer = es_engine_timer_add(enb->engine, first_cpu_s(enb, enb->op), on_resumed, enb);
+}
+
+gboolean es_enb_start(EsEnb *enb)
+{
+  if (enb->e == NULL || !enb->e->prepared || enb->op != ES_ENB_ENROL)
+    return start_session(enb, ES_ENB_ENROL);
+  start_prepared(enb);
   return TRUE;
 }
 
-gboolean es_enb_renew(EsEnb *enb) { return start_session(enb, ES_ENB_RENEW); }
+gboolean es_enb_renew(EsEnb *enb)
+{
+  if (enb->e == NULL || !enb->e->prepared || enb->op != ES_ENB_RENEW)
+    return start_session(enb, ES_ENB_RENEW);
+  start_prepared(enb);
+  return TRUE;
+}
 
 gboolean es_enb_update_root(EsEnb *enb) { return start_session(enb, ES_ENB_ROOT_UPDATE); }
 

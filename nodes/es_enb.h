@@ -159,8 +159,13 @@ gboolean es_enb_start(EsEnb *enb);
  * FALSE when a session is in flight or there is no memory for it. */
 gboolean es_enb_prepare(EsEnb *enb, double at_s);
 /* Key update (kur) protected by the current operator certificate and key; the new key pair
- * is made as for an ir. FALSE if a session is in flight or there is no operator certificate. */
+ * is made as for an ir. FALSE if a session is in flight or there is no operator certificate.
+ * One made by es_enb_prepare_renewal is sent instead, when its CPU time is over. */
 gboolean es_enb_renew(EsEnb *enb);
+/* Makes ahead, as es_enb_prepare does an ir, the kur es_enb_renew will begin at engine time
+ * at_s: the same results as without preparing, provided nothing else starts a session on the
+ * eNB, or changes its credential or trusted roots, before it (the caller's to ensure). */
+gboolean es_enb_prepare_renewal(EsEnb *enb, double at_s);
 /* Revocation request (rr) for the current operator certificate, signed with its key; `reason`
  * is an RFC 5280 CRL reason code, or -1 for none. On success the eNB forgets its certificate
  * and key, and keeps the operator root it checks CRLs with.

@@ -1,9 +1,31 @@
-/* The [enb] keys of a scenario, beside the struct they fill. */
+/* The [enb] keys of a scenario, beside the struct they fill, and the words of its results. */
 #include "nodes/es_enb.h"
 
 #include <string.h>
 
 #include "pki/es_pki_config.h"
+
+/* The words results use for an operation and an outcome. */
+const char *es_enb_operation_name(EsEnbOperation op)
+{
+  switch (op) {
+  case ES_ENB_ENROL: return "enrol";
+  case ES_ENB_RENEW: return "renew";
+  case ES_ENB_REVOKE: return "revoke";
+  case ES_ENB_ROOT_UPDATE: return "root_update";
+  }
+  return "unknown";
+}
+
+const char *es_enb_outcome_name(EsEnbOutcome outcome)
+{
+  static const char *const names[ES_ENB_OUTCOME_N] = {
+    "ok", "timeout", "transport_error", "http_error", "malformed_response",
+    "response_unverified", "cert_rejected", "rejected_by_raca", "internal_error", "unfinished",
+    "poll_limit",
+  };
+  return (guint)outcome < ES_ENB_OUTCOME_N ? names[outcome] : "unknown";
+}
 
 /* A choice key stores the word's index: EsEnbRetry's order. */
 static const char *const retry_words[] = {"resend", "restart", NULL};

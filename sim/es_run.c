@@ -338,6 +338,7 @@ static void check_ahead(EsRun *run, guint64 seed)
 static void run_clear(EsRun *run)
 {
   es_factory_free(run->factory);
+  es_renew_ahead_free(run->renew_ahead);
   if (run->enbs != NULL)
     for (guint i = 1; i <= run->sc->enbs; i++)
       es_enb_free(run->enbs[i]);
@@ -496,6 +497,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     /* An installed base: no power-on, no factory credential; the eNBs wait to renew. */
     if (!es_run_install(&run, error))
       goto out;
+    if (!options->one_thread && run.rollover == NULL && run.crl_dist == NULL)
+      run.renew_ahead = es_renew_ahead_new(&run);
   } else {
     run.factory = es_factory_new(run.rollout, run.pki, run.device_pool, sc->seed, run.hostile,
                                  run.foreign_vendor, sc->epoch,
@@ -521,6 +524,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   /* The factory thread may still be preparing eNBs ahead of their power-on (a run stopped
    * early by its stop time or a signal): it ends before any eNB is freed. */
   g_clear_pointer(&run.factory, es_factory_free);
+  g_clear_pointer(&run.renew_ahead, es_renew_ahead_free);
   /* eNBs still enrolling at the stop time are recorded as unfinished (freeing them unwinds
    * their sessions); certificates still awaiting certConf would be revoked at confirm-wait
    * expiry: revoke them now, so every issued certificate ends held or revoked. */

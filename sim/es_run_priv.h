@@ -54,6 +54,7 @@ typedef enum {
 extern const char *const es_hostile_names[HOSTILE_CLASSES];
 
 typedef struct EsFactory EsFactory;
+typedef struct EsRenewAhead EsRenewAhead;
 
 /* An eNB's pending renewal: its timer's argument, and when it is due (NaN: none). */
 typedef struct EsRunRenewal {
@@ -106,6 +107,7 @@ typedef struct EsRun {
   struct EsAttacks *attacks;   /* the forgers and replayers; NULL when none */
   EsRand *renew_rand;          /* enb.renew_window draws (es_day2.c) */
   struct EsRunRenewal *renewals; /* 1..N: each eNB's pending renewal (es_day2.c) */
+  EsRenewAhead *renew_ahead;     /* those renewals made ahead on a second thread, or NULL */
   struct EsCrlDist *crl_dist;  /* mass revocation and CRL fetches; NULL when none */
   guint64 held_expired;        /* of held_valid, expired by the end of the run */
   struct EsRollover *rollover; /* the operator-root rollover; NULL when none */
@@ -133,6 +135,14 @@ EsFactory *es_factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPool 
                           gint64 epoch, EsEnb **prepare, gboolean threaded);
 gboolean es_factory_hand_over(EsFactory *f, guint i, EsEnb *enb);
 void es_factory_free(EsFactory *f);
+
+/* es_renew_ahead.c: the renewals of an installed base made ahead on a second thread, in the
+ * order run->renewals falls due; only where nothing but its renewal starts a session on an
+ * eNB (no rollover, no revocation). es_renew_ahead_wait, when eNB k's renewal is due and
+ * before es_enb_renew, waits until it is made. */
+EsRenewAhead *es_renew_ahead_new(EsRun *run);
+void es_renew_ahead_wait(EsRenewAhead *ra, guint k);
+void es_renew_ahead_free(EsRenewAhead *ra);
 
 /* es_hostile.c: the hostile.* classes. */
 void es_run_choose_hostile(EsRun *run);

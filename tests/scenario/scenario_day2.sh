@@ -5,6 +5,7 @@
 # the window the policy gives, and the run is deterministic; kept superseded certificates, no
 # renewal before the stop time, expiry, and a split PKI are accounted for.
 source "$(dirname "$0")/../support/scenario_lib.sh"
+source "$(dirname "$0")/../support/same_results.sh"
 day=86400
 # Installed 300-307 days before the epoch with one-year certificates: they expire 58-65 days
 # after it, and renew 30 days before that, less up to 7: between day 21 and day 35.
@@ -39,10 +40,21 @@ tail -n +2 "$out/enrolments.csv" | while IFS=, read -r enb _ _ _ _ _ _ _ _ seria
   [ "$(openssl x509 -in "$out/certs/enb-$enb.pem" -noout -serial | cut -d= -f2)" = "$serial" ] \
     || fail "eNB $enb: CSV serial is not the renewed certificate's"
 done
+# Threaded, each first renewal is made ahead on a second thread (sim/es_renew_ahead.c): the
+# same files as --one-thread, where none is; with several renewals per eNB (only the first
+# made ahead) and with P-384 keys too.
 "$es" "${wave[@]}" --out "$tmp/b" --one-thread
-for f in enrolments.csv revocations.csv crl.pem; do
-  cmp "$tmp/a/$f" "$tmp/b/$f" || fail "$f differs threaded against --one-thread"
-done
+same_results "$tmp/a" "$tmp/b" "threaded against --one-thread"
+often=("${wave[@]}" --set scenario.enbs=60 --set pki.cert_validity=20d --set rollout.installed_age=10d
+  --set rollout.installed_over=5d --set enb.renew_before=3d --set enb.renew_window=1d)
+"$es" "${often[@]}" --out "$tmp/often-a"
+"$es" "${often[@]}" --out "$tmp/often-b" --one-thread
+same_results "$tmp/often-a" "$tmp/often-b" "several renewals each, threaded against --one-thread"
+[ "$(json "$tmp/often-a" certificates.issued)" -ge 120 ] || fail "several renewals: $(json "$tmp/often-a" certificates.issued) issued"
+"$es" "${wave[@]}" --set scenario.enbs=40 --set pki.key=p384 --set enb.key=p384 --out "$tmp/p384-a"
+"$es" "${wave[@]}" --set scenario.enbs=40 --set pki.key=p384 --set enb.key=p384 --out "$tmp/p384-b" --one-thread
+same_results "$tmp/p384-a" "$tmp/p384-b" "P-384 renewals, threaded against --one-thread"
+[ "$(json "$tmp/p384-a" day2.renewed)" -eq 40 ] || fail "P-384: renewed"
 
 # raca.keep_superseded: the installed certificates stay valid, held by nobody: said so.
 "$es" "${wave[@]}" --set raca.keep_superseded=true --out "$tmp/keep"
