@@ -17,11 +17,8 @@
  * is only noted (PARKED) and decoded on receipt. Measured: 2 is as fast as not decoding ahead
  * at all in the region scenario (one enrolment at a time), 0 is 5 % slower there; both are
  * 10 % faster in national. With the trimmed provider (es_provider.c), decoding every message
- * ahead still made region and a 10,000-site renewal wave 8 to 11 % slower. With the
- * signatures checked ahead as well (es_predecode_set1_trusted), the thread's work is worth
- * handing over even for one message on its way. */
+ * ahead still made region and a 10,000-site renewal wave 8 to 11 % slower. */
 #define MIN_IN_FLIGHT 2
-#define MIN_IN_FLIGHT_CHECKED 2
 
 typedef enum { PARKED, QUEUED, RUNNING, DONE } State;
 
@@ -110,7 +107,6 @@ static void check_ahead(EsPredecode *pd, const OSSL_CMP_MSG *msg, const guint8 *
   int type = OSSL_CMP_MSG_get_bodytype(msg);
   if (type == ES_CMP_IR || type == ES_CMP_CR || type == ES_CMP_KUR)
     check_pop(der, len);
-  pd->stats.checked++; /* the thread's alone until it takes the lock again */
 }
 
 static void entry_free(Entry *e)
@@ -142,7 +138,8 @@ static gpointer worker(gpointer data)
     e->msg = decode(der, len, &e->used);
     /* Only a request made long before it is sent: checking one due soon made its receiver
      * wait for the thread more often than it spared it the checks (national, region). */
-    if (e->msg != NULL && e->later && pd->trusted != NULL) {
+    gboolean checked = e->msg != NULL && e->later && pd->trusted != NULL;
+    if (checked) {
       EsRand *prev = es_rand_set_current(pd->rand);
       check_ahead(pd, e->msg, der, len);
       es_rand_set_current(prev);
@@ -150,6 +147,7 @@ static gpointer worker(gpointer data)
     ERR_clear_error(); /* this thread's queue: a malformed message is the receiver's to report */
     g_mutex_lock(&pd->lock);
     pd->stats.decoded++;
+    pd->stats.checked += checked;
     pd->running = FALSE;
     if (e->dropped) {
       entry_free(e);

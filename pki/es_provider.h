@@ -10,7 +10,9 @@
  * an algorithm: once the default provider is active, the filter would only add to it. Does
  * nothing when the OpenSSL configuration activates providers itself (they are the user's
  * choice). Every algorithm is still the default provider's; only decoders and encoders of
- * other key types than EC and RSA are hidden. FALSE with `error` set if OpenSSL refuses it. */
+ * other key types than EC and RSA are hidden, and ECDSA verification may be answered by the
+ * same verification made ahead (es_sigcache.h, off until enabled). FALSE with `error` set if
+ * OpenSSL refuses it. */
 gboolean es_provider_install(GError **error);
 /* TRUE once es_provider_install put the filter in place. */
 gboolean es_provider_active(void);

@@ -11,9 +11,9 @@
 
 #include "pki/es_rand.h"
 
-/* Successes kept, oldest dropped first: three per ir checked ahead, and the factory makes
- * irs at most 256 power-ons ahead (sim/es_factory.c); a few thousand irs more may wait in
- * RA/CA queues. 2 MiB at most. */
+/* Successes kept, oldest dropped first: three per request checked ahead, an ir at most 256
+ * power-ons ahead (sim/es_factory.c), a kur 64 renewals (sim/es_renew_ahead.c); a few
+ * thousand more may wait in RA/CA queues. 2 MiB at most. */
 #define CAPACITY 8192
 #define MAX_FN (OSSL_FUNC_SIGNATURE_SETTABLE_CTX_MD_PARAMS + 1)
 /* Digest type, group name, encoded public key, digest, signature: P-521 with SHA-512 fits. */

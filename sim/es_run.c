@@ -317,8 +317,9 @@ static gboolean make_pki(EsRun *run, EsKeyType pki_key, EsKeyType enb_key, GErro
   return ok;
 }
 
-/* Lets the decoding thread check each message's signatures ahead of its receiver, against
- * every root a receiver of the run trusts; validity times are the receiver's to check. */
+/* Lets the decoding thread check the signatures of each request made ahead (first irs,
+ * renewals) before the RA/CA does, against every root a receiver of the run trusts; validity
+ * times are the receiver's to check. */
 static void check_ahead(EsRun *run, guint64 seed)
 {
   X509_STORE *store = X509_STORE_new();
