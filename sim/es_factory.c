@@ -7,13 +7,9 @@
  * order, at most FACTORY_AHEAD ahead (so an idle eNB still holds no OpenSSL state), each from
  * the eNB's own factory stream so the bytes do not depend on thread timing. Unless the run is
  * on one thread, it also prepares each eNB's first request (es_enb_prepare): that needs
- * nothing the simulation decides, only the power-on time, so it can be made long before.
- * It works in bursts: woken only when half the ring is used up, it refills it and sleeps
- * again. A thread that is awake makes every munmap on the main thread (fiber stacks, malloc)
- * interrupt its core to flush the TLB, and wakes cost system calls on both sides: woken per
- * credential it cost the main thread more than it saved. */
+ * nothing the simulation decides, only the power-on time, so it can be made long before
+ * (es_ahead.c). */
 #define FACTORY_AHEAD 256
-#define FACTORY_LOW_WATER (FACTORY_AHEAD / 2)
 
 typedef struct {
   X509 *cert;
@@ -30,14 +26,8 @@ struct EsFactory {
   EsEnb **enbs;    /* by number: eNBs to prepare here; NULL: hand the credentials over */
   EsKeyType key_type;
   guint64 seed;
-  guint n;
-  GThread *thread;
-  GMutex lock;
-  GCond changed;
+  EsAhead *thread;
   Device ring[FACTORY_AHEAD]; /* credential of the i-th eNB to power on at ring[i % AHEAD] */
-  guint made, taken;
-  gboolean stop;
-  gboolean factory_waits, main_waits; /* who sleeps on `changed` */
 };
 
 /* The device certificate eNB `enb` leaves the factory with: its vendor's, unless hostile. */
@@ -81,36 +71,18 @@ static void device_give(Device d, EsEnb *enb)
   EVP_PKEY_free(d.key);
 }
 
-static gpointer factory_main(gpointer data)
+/* On the factory thread: the i-th eNB to power on. */
+static void factory_item(guint i, void *arg)
 {
-  EsFactory *f = data;
-  for (guint i = 0; i < f->n; i++) {
-    g_mutex_lock(&f->lock);
-    while (!f->stop && i - f->taken >= FACTORY_AHEAD) {
-      f->factory_waits = TRUE;
-      g_cond_wait(&f->changed, &f->lock);
-    }
-    f->factory_waits = FALSE;
-    gboolean stop = f->stop;
-    g_mutex_unlock(&f->lock);
-    if (stop)
-      break;
-    guint enb = es_rollout_nth(f->rollout, i);
-    Device d = factory_make(f, enb);
-    if (f->enbs != NULL) {
-      device_give(d, f->enbs[enb]);
-      d = (Device){NULL, NULL};
-      es_enb_prepare(f->enbs[enb], es_rollout_time(f->rollout, enb));
-    }
-    g_mutex_lock(&f->lock);
-    f->ring[i % FACTORY_AHEAD] = d;
-    f->made = i + 1;
-    if (f->main_waits)
-      g_cond_broadcast(&f->changed);
-    g_mutex_unlock(&f->lock);
+  EsFactory *f = arg;
+  guint enb = es_rollout_nth(f->rollout, i);
+  Device d = factory_make(f, enb);
+  if (f->enbs != NULL) {
+    device_give(d, f->enbs[enb]);
+    d = (Device){NULL, NULL};
+    es_enb_prepare(f->enbs[enb], es_rollout_time(f->rollout, enb));
   }
-  OPENSSL_thread_stop();
-  return NULL;
+  f->ring[i % FACTORY_AHEAD] = d;
 }
 
 EsFactory *es_factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPool *pool,
@@ -133,13 +105,11 @@ EsFactory *es_factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPool 
   f->enbs = prepare;
   f->key_type = es_pki_get_key_type(pki);
   f->seed = seed;
-  f->n = es_rollout_enbs(rollout);
-  g_mutex_init(&f->lock);
-  g_cond_init(&f->changed);
   /* Without a thread (--one-thread) each credential is made at its power-on instead, from the
    * same stream: the same bytes. */
   if (threaded)
-    f->thread = g_thread_new("es-factory", factory_main, f);
+    f->thread = es_ahead_new("es-factory", es_rollout_enbs(rollout), FACTORY_AHEAD,
+                             factory_item, f);
   return f;
 }
 
@@ -151,18 +121,10 @@ gboolean es_factory_hand_over(EsFactory *f, guint i, EsEnb *enb)
     device_give(factory_make(f, es_rollout_nth(f->rollout, i)), enb);
     return FALSE;
   }
-  g_mutex_lock(&f->lock);
-  while (f->made <= i) {
-    f->main_waits = TRUE;
-    g_cond_wait(&f->changed, &f->lock);
-  }
-  f->main_waits = FALSE;
+  es_ahead_wait(f->thread, i);
   Device d = f->ring[i % FACTORY_AHEAD];
   f->ring[i % FACTORY_AHEAD] = (Device){NULL, NULL};
-  f->taken = i + 1;
-  if (f->factory_waits && f->made - f->taken <= FACTORY_LOW_WATER)
-    g_cond_broadcast(&f->changed);
-  g_mutex_unlock(&f->lock);
+  es_ahead_release(f->thread, i);
   device_give(d, enb);
   return f->enbs != NULL;
 }
@@ -171,17 +133,10 @@ void es_factory_free(EsFactory *f)
 {
   if (f == NULL)
     return;
-  g_mutex_lock(&f->lock);
-  f->stop = TRUE;
-  g_cond_broadcast(&f->changed);
-  g_mutex_unlock(&f->lock);
-  if (f->thread != NULL)
-    g_thread_join(f->thread);
-  for (guint i = f->taken; i < f->made; i++) {
-    X509_free(f->ring[i % FACTORY_AHEAD].cert);
-    EVP_PKEY_free(f->ring[i % FACTORY_AHEAD].key);
+  es_ahead_free(f->thread);
+  for (guint i = 0; i < FACTORY_AHEAD; i++) {
+    X509_free(f->ring[i].cert);
+    EVP_PKEY_free(f->ring[i].key);
   }
-  g_mutex_clear(&f->lock);
-  g_cond_clear(&f->changed);
   g_free(f);
 }

@@ -128,6 +128,16 @@ static inline guint es_run_enb_of_cert(X509 *cert)
   return es_run_enb_of_name(X509_get_subject_name(cert));
 }
 
+/* es_ahead.c: a thread that makes items 0..n-1 in order, on `make(i, arg)`, at most `ahead`
+ * beyond the last released. es_ahead_wait blocks until item i is made; es_ahead_release lets
+ * the thread go on past it; es_ahead_free stops the thread (an item under way is finished). */
+typedef struct EsAhead EsAhead;
+typedef void (*EsAheadFn)(guint i, void *arg);
+EsAhead *es_ahead_new(const char *name, guint n, guint ahead, EsAheadFn make, void *arg);
+void es_ahead_wait(EsAhead *a, guint i);
+void es_ahead_release(EsAhead *a, guint i);
+void es_ahead_free(EsAhead *a);
+
 /* es_factory.c: device credentials made ahead on a second thread (or at power-on with
  * --one-thread). */
 EsFactory *es_factory_new(const EsRollout *rollout, const EsPki *pki, EsKeyPool *pool,
