@@ -151,7 +151,7 @@ static GBytes *ctx_finish(Ctx *c, const unsigned char *sig, size_t siglen)
 static void remember(GBytes *key)
 {
   g_mutex_lock(&sc.lock);
-  if (g_atomic_int_get(&sc.enabled) && !g_hash_table_contains(sc.kept, key)) {
+  if (g_atomic_int_get(&sc.enabled) && sc.kept != NULL && !g_hash_table_contains(sc.kept, key)) {
     g_hash_table_add(sc.kept, g_bytes_ref(key));
     g_queue_push_tail(&sc.order, g_bytes_ref(key));
     sc.stats.remembered++;
@@ -170,7 +170,7 @@ static int w_digest_verify_final(void *vctx, const unsigned char *sig, size_t si
   GBytes *key = ctx_finish(c, sig, siglen);
   if (key != NULL && !recording) {
     g_mutex_lock(&sc.lock);
-    gboolean known = g_hash_table_contains(sc.kept, key);
+    gboolean known = sc.kept != NULL && g_hash_table_contains(sc.kept, key);
     sc.stats.asked++;
     sc.stats.answered += known;
     g_mutex_unlock(&sc.lock);
