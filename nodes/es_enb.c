@@ -567,30 +567,23 @@ gboolean es_enb_prepare_renewal(EsEnb *enb, double at_s)
   return prepare(enb, ES_ENB_RENEW, at_s);
 }
 
-/* A prepared session: what it left takes effect its CPU time after now, as with run_ahead. */
-static void start_prepared(EsEnb *enb)
+/* Begins an `op` session now: the one prepared for it, if any, whose request takes effect its
+ * CPU time after now, as with run_ahead. */
+static gboolean start(EsEnb *enb, EsEnbOperation op)
 {
-  enb->e->prepared = FALSE;
+  Enrolment *e = enb->e;
+  if (e == NULL || !e->prepared || enb->op != op)
+    return start_session(enb, op);
+  e->prepared = FALSE;
   count_in_flight(enb);
   step(enb, ES_ENB_STEP_START);
-  enb->e->timer = es_engine_timer_add(enb->engine, first_cpu_s(enb, enb->op), on_resumed, enb);
-}
-
-gboolean es_enb_start(EsEnb *enb)
-{
-  if (enb->e == NULL || !enb->e->prepared || enb->op != ES_ENB_ENROL)
-    return start_session(enb, ES_ENB_ENROL);
-  start_prepared(enb);
+  e->timer = es_engine_timer_add(enb->engine, first_cpu_s(enb, op), on_resumed, enb);
   return TRUE;
 }
 
-gboolean es_enb_renew(EsEnb *enb)
-{
-  if (enb->e == NULL || !enb->e->prepared || enb->op != ES_ENB_RENEW)
-    return start_session(enb, ES_ENB_RENEW);
-  start_prepared(enb);
-  return TRUE;
-}
+gboolean es_enb_start(EsEnb *enb) { return start(enb, ES_ENB_ENROL); }
+
+gboolean es_enb_renew(EsEnb *enb) { return start(enb, ES_ENB_RENEW); }
 
 gboolean es_enb_update_root(EsEnb *enb) { return start_session(enb, ES_ENB_ROOT_UPDATE); }
 

@@ -28,13 +28,27 @@ static struct {
   gboolean active;
 } filter;
 
-static gboolean offered(const char *names)
+/* An algorithm's names are "A:B:C"; the first is the one OpenSSL documents. */
+static gboolean first_name_is(const char *names, const char *name)
 {
   gsize len = strcspn(names, ":");
+  return strlen(name) == len && g_ascii_strncasecmp(names, name, len) == 0;
+}
+
+static gboolean offered(const char *names)
+{
   for (gsize i = 0; i < G_N_ELEMENTS(offered_types); i++)
-    if (strlen(offered_types[i]) == len && g_ascii_strncasecmp(names, offered_types[i], len) == 0)
+    if (first_name_is(names, offered_types[i]))
       return TRUE;
   return FALSE;
+}
+
+static const OSSL_DISPATCH *implementation_of(const OSSL_ALGORITHM *algs, const char *name)
+{
+  for (const OSSL_ALGORITHM *a = algs; a != NULL && a->algorithm_names != NULL; a++)
+    if (first_name_is(a->algorithm_names, name))
+      return a->implementation;
+  return NULL;
 }
 
 static OSSL_ALGORITHM *filtered(int operation_id)
@@ -53,6 +67,7 @@ static OSSL_ALGORITHM *filtered(int operation_id)
   return kept;
 }
 
+/* Every signature algorithm as it is, but ECDSA's behind es_sigcache.c. */
 static OSSL_ALGORITHM *wrapped_signatures(void)
 {
   int no_cache = 0;
@@ -60,7 +75,19 @@ static OSSL_ALGORITHM *wrapped_signatures(void)
                                                              &no_cache);
   const OSSL_ALGORITHM *keymgmt = OSSL_PROVIDER_query_operation(filter.deflt, OSSL_OP_KEYMGMT,
                                                                 &no_cache);
-  OSSL_ALGORITHM *copy = es_sigcache_wrap(sigs, keymgmt, filter.libctx);
+  gsize n = 0;
+  for (const OSSL_ALGORITHM *a = sigs; a != NULL && a->algorithm_names != NULL; a++)
+    n++;
+  OSSL_ALGORITHM *copy = g_new0(OSSL_ALGORITHM, n + 1);
+  const OSSL_DISPATCH *ecdsa = implementation_of(sigs, "ECDSA");
+  const OSSL_DISPATCH *ec = implementation_of(keymgmt, "EC");
+  const OSSL_DISPATCH *wrapped =
+      ecdsa != NULL && ec != NULL ? es_sigcache_wrap_ecdsa(ecdsa, ec, filter.libctx) : NULL;
+  for (gsize i = 0; i < n; i++) {
+    copy[i] = sigs[i];
+    if (wrapped != NULL && sigs[i].implementation == ecdsa)
+      copy[i].implementation = wrapped;
+  }
   OSSL_PROVIDER_unquery_operation(filter.deflt, OSSL_OP_KEYMGMT, keymgmt);
   OSSL_PROVIDER_unquery_operation(filter.deflt, OSSL_OP_SIGNATURE, sigs);
   return copy;

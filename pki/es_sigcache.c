@@ -312,22 +312,6 @@ static void (*const wrapper[MAX_FN])(void) = {
     [OSSL_FUNC_SIGNATURE_SETTABLE_CTX_MD_PARAMS] = (void (*)(void))w_settable_ctx_md_params,
 };
 
-static gboolean named(const char *names, const char *name)
-{
-  gsize len = strcspn(names, ":");
-  return strlen(name) == len && g_ascii_strncasecmp(names, name, len) == 0;
-}
-
-static OSSL_FUNC_keymgmt_get_params_fn *ec_get_params(const OSSL_ALGORITHM *keymgmt)
-{
-  for (const OSSL_ALGORITHM *a = keymgmt; a != NULL && a->algorithm_names != NULL; a++)
-    if (named(a->algorithm_names, "EC"))
-      for (const OSSL_DISPATCH *d = a->implementation; d->function_id != 0; d++)
-        if (d->function_id == OSSL_FUNC_KEYMGMT_GET_PARAMS)
-          return OSSL_FUNC_keymgmt_get_params(d);
-  return NULL;
-}
-
 /* ECDSA's dispatch with the wrappers in place, or NULL when some function has none. */
 static const OSSL_DISPATCH *wrap_ecdsa(const OSSL_DISPATCH *inner)
 {
@@ -351,29 +335,19 @@ static const OSSL_DISPATCH *wrap_ecdsa(const OSSL_DISPATCH *inner)
   return sc.dispatch;
 }
 
-OSSL_ALGORITHM *es_sigcache_wrap(const OSSL_ALGORITHM *algs, const OSSL_ALGORITHM *keymgmt,
-                                 OSSL_LIB_CTX *libctx)
+const OSSL_DISPATCH *es_sigcache_wrap_ecdsa(const OSSL_DISPATCH *ecdsa,
+                                            const OSSL_DISPATCH *ec_keymgmt, OSSL_LIB_CTX *libctx)
 {
-  gsize n = 0;
-  for (const OSSL_ALGORITHM *a = algs; a != NULL && a->algorithm_names != NULL; a++)
-    n++;
-  OSSL_ALGORITHM *copy = g_new0(OSSL_ALGORITHM, n + 1);
-  if (n > 0)
-    memcpy(copy, algs, n * sizeof *copy);
   sc.libctx = libctx;
-  sc.ec_get_params = ec_get_params(keymgmt);
+  for (const OSSL_DISPATCH *d = ec_keymgmt; d->function_id != 0; d++)
+    if (d->function_id == OSSL_FUNC_KEYMGMT_GET_PARAMS)
+      sc.ec_get_params = OSSL_FUNC_keymgmt_get_params(d);
+  if (sc.ec_get_params == NULL)
+    return NULL;
   if (sc.kept == NULL)
     sc.kept =
         g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
-  for (gsize i = 0; i < n && sc.ec_get_params != NULL; i++) {
-    const OSSL_DISPATCH *wrapped;
-    if (named(copy[i].algorithm_names, "ECDSA") &&
-        (wrapped = wrap_ecdsa(copy[i].implementation)) != NULL) {
-      copy[i].implementation = wrapped;
-      break;
-    }
-  }
-  return copy;
+  return wrap_ecdsa(ecdsa);
 }
 
 void es_sigcache_enable(gboolean on)

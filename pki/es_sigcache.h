@@ -6,14 +6,14 @@
 
 #include <glib.h>
 #include <openssl/core.h>
+#include <openssl/core_dispatch.h>
 #include <openssl/types.h>
 
-/* A copy of the signature algorithms `algs` (zero-terminated, to g_free) in which ECDSA's
- * verification goes through the cache; `keymgmt` gives the EC key management of the same
- * provider, whose keys the wrapped functions receive, and `libctx` the context to fetch
- * digests from. Algorithms other than ECDSA are left as they are. */
-OSSL_ALGORITHM *es_sigcache_wrap(const OSSL_ALGORITHM *algs, const OSSL_ALGORITHM *keymgmt,
-                                 OSSL_LIB_CTX *libctx);
+/* ECDSA's dispatch table `ecdsa` with its verification going through the cache, or NULL
+ * when it cannot be wrapped; `ec_keymgmt` is the EC key management of the same provider,
+ * whose keys the wrapped functions receive, and `libctx` the context to fetch digests from. */
+const OSSL_DISPATCH *es_sigcache_wrap_ecdsa(const OSSL_DISPATCH *ecdsa,
+                                            const OSSL_DISPATCH *ec_keymgmt, OSSL_LIB_CTX *libctx);
 /* Frees what the cache holds (the provider's teardown). */
 void es_sigcache_release(void);
 /* Starts or stops the cache (off at start) and empties it: while it is off, a verification

@@ -10,23 +10,24 @@
  * stack and OpenSSL state (about 80 KiB). */
 #define RENEW_AHEAD 64
 
+typedef struct {
+  guint enb;
+  double due; /* as drawn at installation */
+} Renewal;
+
 struct EsRenewAhead {
   EsRun *run;
-  guint *order; /* eNB numbers, by the time their renewal falls due */
-  double *due;  /* that time, as drawn at installation */
-  guint *pos;   /* 1..N: the eNB's index in order; G_MAXUINT: none waits made */
+  Renewal *order; /* by the time each falls due */
+  guint *pos;     /* 1..N: the eNB's index in order; G_MAXUINT: none waits made */
   EsAhead *thread;
 };
-
-static const EsRun *sort_run; /* qsort has no argument; set only while sorting */
 
 /* By due time, then by number: the order the engine runs their timers in (es_run_install
  * schedules them by number). */
 static int by_due(const void *a, const void *b)
 {
-  guint x = *(const guint *)a, y = *(const guint *)b;
-  double tx = sort_run->renewals[x].at, ty = sort_run->renewals[y].at;
-  return tx < ty ? -1 : tx > ty ? 1 : (x > y) - (x < y);
+  const Renewal *x = a, *y = b;
+  return x->due < y->due ? -1 : x->due > y->due ? 1 : (x->enb > y->enb) - (x->enb < y->enb);
 }
 
 /* On the renewal thread. A failure (no memory for a fiber) leaves the renewal to be made when
@@ -34,7 +35,7 @@ static int by_due(const void *a, const void *b)
 static void renew_item(guint i, void *arg)
 {
   EsRenewAhead *ra = arg;
-  es_enb_prepare_renewal(ra->run->enbs[ra->order[i]], ra->due[i]);
+  es_enb_prepare_renewal(ra->run->enbs[ra->order[i].enb], ra->order[i].due);
 }
 
 EsRenewAhead *es_renew_ahead_new(EsRun *run)
@@ -42,21 +43,16 @@ EsRenewAhead *es_renew_ahead_new(EsRun *run)
   EsRenewAhead *ra = g_new0(EsRenewAhead, 1);
   ra->run = run;
   ra->pos = g_new(guint, run->sc->enbs + 1);
-  ra->order = g_new(guint, run->sc->enbs);
+  ra->order = g_new(Renewal, run->sc->enbs);
   guint n = 0;
   for (guint k = 1; k <= run->sc->enbs; k++) {
     ra->pos[k] = G_MAXUINT;
     if (!isnan(run->renewals[k].at))
-      ra->order[n++] = k;
+      ra->order[n++] = (Renewal){k, run->renewals[k].at};
   }
-  sort_run = run;
   qsort(ra->order, n, sizeof *ra->order, by_due);
-  sort_run = NULL;
-  ra->due = g_new(double, n + 1);
-  for (guint i = 0; i < n; i++) {
-    ra->pos[ra->order[i]] = i;
-    ra->due[i] = run->renewals[ra->order[i]].at;
-  }
+  for (guint i = 0; i < n; i++)
+    ra->pos[ra->order[i].enb] = i;
   ra->thread = es_ahead_new("es-renew", n, RENEW_AHEAD, renew_item, ra);
   return ra;
 }
@@ -77,7 +73,6 @@ void es_renew_ahead_free(EsRenewAhead *ra)
     return;
   es_ahead_free(ra->thread);
   g_free(ra->order);
-  g_free(ra->due);
   g_free(ra->pos);
   g_free(ra);
 }
