@@ -84,17 +84,6 @@ typedef struct {
   EsChannel *channel;
 } Fetch;
 
-/* The CRL number, and the base of a delta (0: a full CRL). */
-static guint64 crl_number(X509_CRL *crl, int nid)
-{
-  ASN1_INTEGER *n = X509_CRL_get_ext_d2i(crl, nid, NULL, NULL);
-  guint64 v = 0;
-  if (n != NULL && !ASN1_INTEGER_get_uint64(&v, n))
-    v = 0;
-  ASN1_INTEGER_free(n);
-  return v;
-}
-
 static GBytes *der_of(X509_CRL *crl)
 {
   unsigned char *der = NULL;
@@ -110,7 +99,8 @@ static void log_crl(EsCrlDist *d, X509_CRL *crl, GBytes *der, const char *kind)
 {
   int n = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
   g_string_append_printf(d->log, "%.6f,%" G_GUINT64_FORMAT ",%s,%d,%" G_GSIZE_FORMAT "\n",
-                         es_engine_now(d->run->engine), crl_number(crl, NID_crl_number), kind,
+                         es_engine_now(d->run->engine), es_crl_get_number(crl, NID_crl_number),
+                         kind,
                          MAX(n, 0), g_bytes_get_size(der));
 }
 
@@ -124,7 +114,7 @@ void es_crl_dist_published(EsCrlDist *d, X509_CRL *crl)
   if (d->full != NULL)
     g_bytes_unref(d->full);
   d->full = der;
-  d->full_number = crl_number(crl, NID_crl_number);
+  d->full_number = es_crl_get_number(crl, NID_crl_number);
   /* A delta on the former base is no delta of this one. */
   g_clear_pointer(&d->delta, g_bytes_unref);
   d->delta_number = 0;
@@ -148,7 +138,7 @@ static gboolean publish_delta(EsCrlDist *d, GError **error)
       g_bytes_unref(d->last_delta);
     d->delta = der;
     d->last_delta = g_bytes_ref(der);
-    d->delta_number = crl_number(crl, NID_crl_number);
+    d->delta_number = es_crl_get_number(crl, NID_crl_number);
     log_crl(d, crl, der, "delta");
   }
   X509_CRL_free(crl);
@@ -200,20 +190,17 @@ static void on_periodic(void *arg)
   es_engine_timer_add(t->d->run->engine, t->d->c->interval_s, on_periodic, t);
 }
 
-/* A fetched CRL: its signature checked against the operator root, then held. */
+/* A fetched CRL: its signature checked against the operator root, then held. Every node
+ * fetches the distribution point's bytes: decoded and verified once (es_crl_check). */
 static void hold(EsCrlDist *d, guint enb, const EsResponse *r)
 {
   Node *n = &d->nodes[enb];
-  const unsigned char *p = r->body;
-  X509_CRL *crl = r->len <= G_MAXLONG ? d2i_X509_CRL(NULL, &p, (long)r->len) : NULL;
   EVP_PKEY *key = X509_get0_pubkey(es_pki_get0_operator_root(d->run->pki));
-  if (crl == NULL || p != r->body + r->len || X509_CRL_verify(crl, key) != 1) {
+  guint64 number, base;
+  if (!es_crl_check(d->check, r->body, r->len, key, &number, &base)) {
     d->unverified++;
-    X509_CRL_free(crl);
-    ERR_clear_error();
     return;
   }
-  guint64 number = crl_number(crl, NID_crl_number), base = crl_number(crl, NID_delta_crl);
   if (base == 0) {
     d->full_fetches++;
     n->full = number;
@@ -223,7 +210,6 @@ static void hold(EsCrlDist *d, guint enb, const EsResponse *r)
     if (base == n->full)
       n->delta = number;
   }
-  X509_CRL_free(crl);
   if (d->listing != 0 && isnan(n->enforced_s) && (n->full >= d->listing || n->delta >= d->listing))
     n->enforced_s = es_engine_now(d->run->engine);
 }
@@ -391,6 +377,7 @@ gboolean es_crl_dist_start(EsRun *run, GError **error)
   d->bytes_by_access = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   d->log = g_string_new("t_s,number,kind,entries,bytes\n");
   d->in_flight = g_hash_table_new_full(g_direct_hash, g_direct_equal, g_free, NULL);
+  d->check = es_crl_check_new();
   run->crl_dist = d;
   /* The CRL's past: serials set aside from the CA's counter, so no certificate of the run
    * has one. */
@@ -430,6 +417,7 @@ void es_crl_dist_free(EsCrlDist *d)
     g_bytes_unref(d->delta);
   if (d->last_delta != NULL)
     g_bytes_unref(d->last_delta);
+  es_crl_check_free(d->check);
   g_hash_table_destroy(d->bytes_by_access);
   g_hash_table_destroy(d->in_flight); /* their channels went with the simulation */
   g_string_free(d->log, TRUE);

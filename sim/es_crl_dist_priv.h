@@ -3,6 +3,7 @@
 #ifndef ES_CRL_DIST_PRIV_H
 #define ES_CRL_DIST_PRIV_H
 
+#include "pki/es_crl_check.h"
 #include "sim/es_run_priv.h"
 
 typedef struct {
@@ -43,6 +44,7 @@ struct EsCrlDist {
   GString *log;               /* crl.csv rows */
   GHashTable *in_flight;      /* Fetch -> itself: freed with the run if it ends first */
   guint64 delta_timer;
+  EsCrlCheck *check;          /* the relying nodes' checks of what they fetch */
 };
 
 /* Relying node k's access class: an eNB's (es_topology_enb_access), or "segw". */
