@@ -15,7 +15,7 @@
 /* The key types es_key_generate makes; "DER" names the decoders that take no key type
  * (PEM to DER, EncryptedPrivateKeyInfo to PrivateKeyInfo, SPKI to type-specific): 13
  * decoders of 40, 29 encoders of 115 on OpenSSL 3.0.19; bench-inmem is 1.3 times as fast. */
-static const char *const offered_types[] = {"EC", "RSA", "DER"};
+static const char *const offered_types[] = {"EC", "RSA", "DER", NULL};
 
 /* The default provider lives in a library context of its own, so that the default context
  * holds the filter alone; its algorithms run with that provider's own context. */
@@ -26,6 +26,7 @@ static struct {
   OSSL_ALGORITHM *signatures;          /* ECDSA behind es_sigcache.c */
   OSSL_PROVIDER *loaded;               /* our reference to the filter in the default context */
   gboolean active;
+  gboolean decoders_asked;             /* OpenSSL has the decoders: too late to narrow them */
 } filter;
 
 /* An algorithm's names are "A:B:C"; the first is the one OpenSSL documents. */
@@ -35,12 +36,24 @@ static gboolean first_name_is(const char *names, const char *name)
   return strlen(name) == len && g_ascii_strncasecmp(names, name, len) == 0;
 }
 
-static gboolean offered(const char *names)
+static gboolean named(const char *names, const char *const *types)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS(offered_types); i++)
-    if (first_name_is(names, offered_types[i]))
+  for (gsize i = 0; types[i] != NULL; i++)
+    if (first_name_is(names, types[i]))
       return TRUE;
   return FALSE;
+}
+
+static gboolean offered(const OSSL_ALGORITHM *a, const char *const *types)
+{
+  return named(a->algorithm_names, types);
+}
+
+/* A decoder from DER of one of these key types. */
+static gboolean reads_der_of(const OSSL_ALGORITHM *a, const char *const *types)
+{
+  return named(a->algorithm_names, types) && a->property_definition != NULL
+         && strstr(a->property_definition, "input=der") != NULL;
 }
 
 static const OSSL_DISPATCH *implementation_of(const OSSL_ALGORITHM *algs, const char *name)
@@ -51,7 +64,9 @@ static const OSSL_DISPATCH *implementation_of(const OSSL_ALGORITHM *algs, const 
   return NULL;
 }
 
-static OSSL_ALGORITHM *filtered(int operation_id)
+static OSSL_ALGORITHM *filtered(int operation_id,
+                                gboolean (*keep)(const OSSL_ALGORITHM *a, const char *const *types),
+                                const char *const *types)
 {
   int no_cache = 0;
   const OSSL_ALGORITHM *all = OSSL_PROVIDER_query_operation(filter.deflt, operation_id, &no_cache);
@@ -61,7 +76,7 @@ static OSSL_ALGORITHM *filtered(int operation_id)
   OSSL_ALGORITHM *kept = g_new0(OSSL_ALGORITHM, n + 1);
   gsize k = 0;
   for (gsize i = 0; i < n; i++)
-    if (offered(all[i].algorithm_names))
+    if (keep(&all[i], types))
       kept[k++] = all[i];
   OSSL_PROVIDER_unquery_operation(filter.deflt, operation_id, all);
   return kept;
@@ -99,6 +114,7 @@ static const OSSL_ALGORITHM *filter_query(void *provctx, int operation_id, int *
   switch (operation_id) {
   case OSSL_OP_DECODER:
     *no_cache = 0;
+    filter.decoders_asked = TRUE;
     return filter.decoders;
   case OSSL_OP_ENCODER:
     *no_cache = 0;
@@ -174,8 +190,8 @@ static int filter_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
     g_clear_pointer(&filter.libctx, OSSL_LIB_CTX_free);
     return 0;
   }
-  filter.decoders = filtered(OSSL_OP_DECODER);
-  filter.encoders = filtered(OSSL_OP_ENCODER);
+  filter.decoders = filtered(OSSL_OP_DECODER, offered, offered_types);
+  filter.encoders = filtered(OSSL_OP_ENCODER, offered, offered_types);
   filter.signatures = wrapped_signatures();
   /* The default provider's functions expect its own context, as OpenSSL's test filter
    * provider (test/filterprov.c) passes it on. */
@@ -213,6 +229,31 @@ gboolean es_provider_install(GError **error)
    * loaded reference is ours to drop, and the filter is torn down with the context. */
   atexit(release);
   return TRUE;
+}
+
+gboolean es_provider_narrow_decoders(const EsKeyType *types, gsize n)
+{
+  if (!filter.active || filter.decoders_asked)
+    return FALSE;
+  const char *names[3] = {NULL, NULL, NULL};
+  gsize k = 0;
+  for (gsize i = 0; i < n; i++) {
+    const char *name = types[i] == ES_KEY_RSA2048 ? "RSA" : "EC";
+    if (!named(name, names))
+      names[k++] = name;
+  }
+  g_free(filter.decoders);
+  filter.decoders = filtered(OSSL_OP_DECODER, reads_der_of, names);
+  return TRUE;
+}
+
+guint es_provider_decoders_offered(void)
+{
+  guint n = 0;
+  for (const OSSL_ALGORITHM *a = filter.active ? filter.decoders : NULL;
+       a != NULL && a->algorithm_names != NULL; a++)
+    n++;
+  return n;
 }
 
 gboolean es_provider_active(void)

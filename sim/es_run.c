@@ -3,6 +3,7 @@
 #include "sim/es_run_priv.h"
 
 #include "engines/es_plan.h"
+#include "pki/es_provider.h"
 #include "pki/es_sigcache.h"
 
 /* Messages sent and not yet received that wait decoded: a few per enrolment in flight; more
@@ -286,6 +287,9 @@ gboolean es_run_set_tls_credential(EsRun *run, const EsPki *pki, guint16 port, G
 static gboolean make_pki(EsRun *run, EsKeyType pki_key, EsKeyType enb_key, GError **error)
 {
   const EsScenario *sc = run->sc;
+  /* Before anything decodes a key: the keys the run makes are all it decodes. */
+  const EsKeyType types[] = {pki_key, enb_key};
+  es_provider_narrow_decoders(types, G_N_ELEMENTS(types));
   EsRand *rand = es_rand_new(sc->seed, ES_STREAM_PKI);
   es_rand_set_current(rand);
   /* An installed base's certificates are older than the epoch: its hierarchy older still. */

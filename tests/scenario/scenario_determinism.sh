@@ -89,6 +89,12 @@ configured "${hostile[@]}" --out "$tmp/h-conf"
 grep -q '"openssl_providers": "trimmed"' "$tmp/a/summary.json" || fail "a run without the trimmed provider"
 grep -q '"openssl_providers": "configured"' "$tmp/conf/summary.json" \
   || fail "OPENSSL_CONF activating the default provider: still trimmed"
+# Narrowed to the run's key type: its four DER decoders (test_provider checks which); none
+# counted when the configuration's providers serve.
+decoders() { grep -Eq "\"openssl_decoders\": $2([^0-9]|\$)" "$1/summary.json"; }
+decoders "$tmp/a" 4 || fail "a P-256 run not narrowed to EC's decoders"
+decoders "$tmp/rsa2048-a" 4 || fail "an RSA-2048 run not narrowed to RSA's decoders"
+decoders "$tmp/conf" 0 || fail "configured providers counted as the filter's"
 same_results "$tmp/a" "$tmp/conf" "trimmed against configured providers"
 same_results "$tmp/h1" "$tmp/h-conf" "hostile eNBs, trimmed against configured providers"
 for key in p384 rsa2048; do

@@ -1,6 +1,7 @@
 /* Tests of the trimmed provider: EC and RSA certificates and keys decode, encode and verify
- * as before; other key types' decoders are hidden but their algorithms are not; TLS still
- * learns its groups; an OpenSSL configuration that activates providers keeps them alone. */
+ * as before; other key types' decoders are hidden but their algorithms are not; narrowed to
+ * a run's key types, their DER decoders alone are offered; TLS still learns its groups; an
+ * OpenSSL configuration that activates providers keeps them alone. */
 #include <stdlib.h>
 
 #include <openssl/decoder.h>
@@ -107,11 +108,95 @@ static void test_trimmed(void)
   g_assert_nonnull(ed);
   EVP_PKEY_free(ed);
 
+  /* Too late to narrow the decoders: OpenSSL has them. */
+  const EsKeyType p256 = ES_KEY_P256;
+  g_assert_false(es_provider_narrow_decoders(&p256, 1));
+  Offered again = {0};
+  OSSL_DECODER_do_all_provided(NULL, count_decoder, &again);
+  g_assert_cmpuint(again.ours, ==, d.ours);
+
   /* TLS asks the provider for its groups: without them no group could be set. */
   SSL_CTX *tls = SSL_CTX_new(TLS_client_method());
   g_assert_nonnull(tls);
   g_assert_cmpint(SSL_CTX_set1_groups_list(tls, "X25519:P-256:ffdhe2048"), ==, 1);
   SSL_CTX_free(tls);
+}
+
+static void count_names(OSSL_DECODER *dec, void *arg)
+{
+  guint *counts = arg; /* EC, RSA, other */
+  counts[OSSL_DECODER_is_a(dec, "EC") ? 0 : OSSL_DECODER_is_a(dec, "RSA") ? 1 : 2]++;
+}
+
+/* A key of `type` back from its SubjectPublicKeyInfo, or NULL. */
+static EVP_PKEY *spki_round_trip(EsKeyType type)
+{
+  GError *error = NULL;
+  EVP_PKEY *key = es_key_generate(type, &error);
+  g_assert_no_error(error);
+  unsigned char *der = NULL;
+  int len = i2d_PUBKEY(key, &der);
+  g_assert_cmpint(len, >, 0);
+  const unsigned char *p = der;
+  EVP_PKEY *back = d2i_PUBKEY(NULL, &p, len);
+  g_assert_true(back == NULL || EVP_PKEY_eq(back, key) == 1);
+  OPENSSL_free(der);
+  EVP_PKEY_free(key);
+  ERR_clear_error();
+  return back;
+}
+
+/* Narrowed before any decoding, as a simulated run does: EC's four DER decoders alone, P-256
+ * and P-384 keys and certificates decode, RSA keys do not; narrowing again is refused. */
+static void test_narrowed(void)
+{
+  if (g_test_subprocess()) {
+    GError *error = NULL;
+    g_assert_true(es_provider_install(&error));
+    const EsKeyType types[] = {ES_KEY_P384, ES_KEY_P256};
+    g_assert_true(es_provider_narrow_decoders(types, G_N_ELEMENTS(types)));
+    guint counts[3] = {0};
+    OSSL_DECODER_do_all_provided(NULL, count_names, counts);
+    g_assert_cmpuint(counts[0], ==, 4);
+    g_assert_cmpuint(counts[1], ==, 0);
+    g_assert_cmpuint(counts[2], ==, 0);
+    g_assert_false(es_provider_narrow_decoders(types, 1));
+    for (EsKeyType type = ES_KEY_P256; type <= ES_KEY_P384; type++) {
+      EsPki *pki = es_pki_generate(type, NOT_BEFORE, &error);
+      g_assert_no_error(error);
+      check_round_trip(es_pki_get0_raca_cert(pki), es_pki_get0_operator_root_key(pki));
+      es_pki_free(pki);
+      EVP_PKEY *back = spki_round_trip(type);
+      g_assert_nonnull(back);
+      EVP_PKEY_free(back);
+    }
+    g_assert_null(spki_round_trip(ES_KEY_RSA2048));
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+}
+
+/* Narrowed to both kinds: RSA's DER decoders too, and RSA keys decode. */
+static void test_narrowed_rsa(void)
+{
+  if (g_test_subprocess()) {
+    GError *error = NULL;
+    g_assert_true(es_provider_install(&error));
+    const EsKeyType types[] = {ES_KEY_P256, ES_KEY_RSA2048};
+    g_assert_true(es_provider_narrow_decoders(types, G_N_ELEMENTS(types)));
+    guint counts[3] = {0};
+    OSSL_DECODER_do_all_provided(NULL, count_names, counts);
+    g_assert_cmpuint(counts[0], ==, 4);
+    g_assert_cmpuint(counts[1], ==, 4);
+    g_assert_cmpuint(counts[2], ==, 0);
+    EVP_PKEY *back = spki_round_trip(ES_KEY_RSA2048);
+    g_assert_nonnull(back);
+    EVP_PKEY_free(back);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
 }
 
 /* With the configuration activating "default", the filter steps aside: every decoder is
@@ -129,6 +214,8 @@ static void test_configured(void)
     g_assert_nonnull(ed);
     EVP_PKEY_free(ed);
     g_assert_cmpstr(es_provider_name(), ==, "configured");
+    const EsKeyType p256 = ES_KEY_P256;
+    g_assert_false(es_provider_narrow_decoders(&p256, 1));
     return;
   }
   g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
@@ -141,6 +228,8 @@ int main(int argc, char **argv)
   if (!g_test_subprocess())
     g_unsetenv("OPENSSL_CONF"); /* the trimmed case needs OpenSSL's own configuration */
   g_test_add_func("/provider/configured", test_configured);
+  g_test_add_func("/provider/narrowed", test_narrowed);
+  g_test_add_func("/provider/narrowed-rsa", test_narrowed_rsa);
   g_test_add_func("/provider/trimmed", test_trimmed);
   return g_test_run();
 }
