@@ -2,7 +2,7 @@
 # The README's worked example "enforcing a mass revocation": topologies/scenarios/mass-revocation.ini
 # (10,000 sites, 5 % on GEO satellite, 1,000-odd certificates revoked at 1 h) with full against
 # delta CRLs, triggered fetches against hourly ones, over an empty CRL and over one that already
-# lists 10,000 retired certificates; prints one table row per run. About 10 minutes on 2 cores.
+# lists 10,000 retired certificates; prints one table row per run. About 6 minutes on 2 cores.
 # Usage: bench/crl_dist_table.sh [ENROLSIM] [ENBS]
 set -euo pipefail
 es=${1:-build/enrolsim}
