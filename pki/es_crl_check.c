@@ -56,7 +56,8 @@ static const Passed *find(const EsCrlCheck *check, const guint8 *der, gsize len,
     const Passed *p = &check->passed[i];
     gsize n;
     const guint8 *bytes = p->der != NULL ? g_bytes_get_data(p->der, &n) : NULL;
-    if (bytes != NULL && n == len && EVP_PKEY_eq(p->key, key) == 1 && memcmp(bytes, der, len) == 0)
+    if (bytes != NULL && n == len && (p->key == key || EVP_PKEY_eq(p->key, key) == 1)
+        && memcmp(bytes, der, len) == 0)
       return p;
   }
   return NULL;

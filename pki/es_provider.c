@@ -44,18 +44,6 @@ static gboolean named(const char *names, const char *const *types)
   return FALSE;
 }
 
-static gboolean offered(const OSSL_ALGORITHM *a, const char *const *types)
-{
-  return named(a->algorithm_names, types);
-}
-
-/* A decoder from DER of one of these key types. */
-static gboolean reads_der_of(const OSSL_ALGORITHM *a, const char *const *types)
-{
-  return named(a->algorithm_names, types) && a->property_definition != NULL
-         && strstr(a->property_definition, "input=der") != NULL;
-}
-
 static const OSSL_DISPATCH *implementation_of(const OSSL_ALGORITHM *algs, const char *name)
 {
   for (const OSSL_ALGORITHM *a = algs; a != NULL && a->algorithm_names != NULL; a++)
@@ -64,9 +52,9 @@ static const OSSL_DISPATCH *implementation_of(const OSSL_ALGORITHM *algs, const 
   return NULL;
 }
 
-static OSSL_ALGORITHM *filtered(int operation_id,
-                                gboolean (*keep)(const OSSL_ALGORITHM *a, const char *const *types),
-                                const char *const *types)
+/* The default provider's algorithms of this operation whose first name is one of `types`;
+ * with `der_only`, only those that read DER (decoders). */
+static OSSL_ALGORITHM *filtered(int operation_id, const char *const *types, gboolean der_only)
 {
   int no_cache = 0;
   const OSSL_ALGORITHM *all = OSSL_PROVIDER_query_operation(filter.deflt, operation_id, &no_cache);
@@ -76,7 +64,9 @@ static OSSL_ALGORITHM *filtered(int operation_id,
   OSSL_ALGORITHM *kept = g_new0(OSSL_ALGORITHM, n + 1);
   gsize k = 0;
   for (gsize i = 0; i < n; i++)
-    if (keep(&all[i], types))
+    if (named(all[i].algorithm_names, types)
+        && (!der_only || (all[i].property_definition != NULL
+                          && strstr(all[i].property_definition, "input=der") != NULL)))
       kept[k++] = all[i];
   OSSL_PROVIDER_unquery_operation(filter.deflt, operation_id, all);
   return kept;
@@ -190,8 +180,8 @@ static int filter_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
     g_clear_pointer(&filter.libctx, OSSL_LIB_CTX_free);
     return 0;
   }
-  filter.decoders = filtered(OSSL_OP_DECODER, offered, offered_types);
-  filter.encoders = filtered(OSSL_OP_ENCODER, offered, offered_types);
+  filter.decoders = filtered(OSSL_OP_DECODER, offered_types, FALSE);
+  filter.encoders = filtered(OSSL_OP_ENCODER, offered_types, FALSE);
   filter.signatures = wrapped_signatures();
   /* The default provider's functions expect its own context, as OpenSSL's test filter
    * provider (test/filterprov.c) passes it on. */
@@ -243,7 +233,7 @@ gboolean es_provider_narrow_decoders(const EsKeyType *types, gsize n)
       names[k++] = name;
   }
   g_free(filter.decoders);
-  filter.decoders = filtered(OSSL_OP_DECODER, reads_der_of, names);
+  filter.decoders = filtered(OSSL_OP_DECODER, names, TRUE);
   return TRUE;
 }
 

@@ -100,8 +100,7 @@ static void log_crl(EsCrlDist *d, X509_CRL *crl, GBytes *der, const char *kind)
   int n = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
   g_string_append_printf(d->log, "%.6f,%" G_GUINT64_FORMAT ",%s,%d,%" G_GSIZE_FORMAT "\n",
                          es_engine_now(d->run->engine), es_crl_get_number(crl, NID_crl_number),
-                         kind,
-                         MAX(n, 0), g_bytes_get_size(der));
+                         kind, MAX(n, 0), g_bytes_get_size(der));
 }
 
 void es_crl_dist_published(EsCrlDist *d, X509_CRL *crl)
