@@ -23,16 +23,6 @@
 static gint in_flight;
 #define OFFLOAD_MIN 4
 
-static void set_operator(EsEnb *enb, GBytes *cert, GBytes *key, GBytes *root)
-{
-  g_clear_pointer(&enb->op_cert, g_bytes_unref);
-  g_clear_pointer(&enb->op_key, g_bytes_unref);
-  g_clear_pointer(&enb->op_root, g_bytes_unref);
-  enb->op_cert = cert;
-  enb->op_key = key;
-  enb->op_root = root;
-}
-
 static void emit(EsEnb *enb, EsEnbEvent *ev)
 {
   if (enb->event_fn == NULL)
@@ -131,51 +121,6 @@ static void enrolment_free(EsEnb *enb)
   enb->e = NULL;
 }
 
-/* The credential an ended session leaves the eNB with. */
-static void keep_credential(EsEnb *enb)
-{
-  Enrolment *e = enb->e;
-  if (enb->op == ES_ENB_REVOKE && e->outcome == ES_ENB_OUTCOME_OK) {
-    /* The roots stay: without a certificate the eNB still relies on the operator's CRLs. */
-    set_operator(enb, NULL, NULL, enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
-    return;
-  }
-  if (enb->op == ES_ENB_ROOT_UPDATE) {
-    GBytes *root = e->outcome == ES_ENB_OUTCOME_OK && e->root != NULL
-                       ? es_enb_der_of_cert(e->root) : NULL;
-    if (root != NULL) {
-      if (enb->op_root_next != NULL)
-        g_bytes_unref(enb->op_root_next);
-      enb->op_root_next = root;
-    }
-    return;
-  }
-  if (e->cert == NULL || e->new_key == NULL)
-    return;
-  GBytes *cert = es_enb_der_of_cert(e->cert), *key = es_key_export(e->new_key);
-  GBytes *root = enb->op == ES_ENB_ENROL ? (e->root != NULL ? es_enb_der_of_cert(e->root) : NULL)
-                                         : (enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
-  if (cert == NULL || key == NULL || root == NULL) {
-    /* Out of memory: better no credential than a half one. */
-    if (cert != NULL)
-      g_bytes_unref(cert);
-    if (key != NULL)
-      g_bytes_unref(key);
-    if (root != NULL)
-      g_bytes_unref(root);
-    return;
-  }
-  set_operator(enb, cert, key, root);
-  if (enb->op == ES_ENB_ENROL) /* a new enrolment starts its trust afresh from caPubs */
-    g_clear_pointer(&enb->op_root_next, g_bytes_unref);
-  /* Enrolled: kur and rr use the operator credential, and the factory one's decoded objects
-   * are kilobytes per eNB for the rest of the run. */
-  if (enb->op == ES_ENB_ENROL) {
-    g_clear_pointer(&enb->device_cert, X509_free);
-    g_clear_pointer(&enb->device_key, EVP_PKEY_free);
-  }
-}
-
 static void begin_transaction(EsEnb *enb, EsEnbOperation op);
 
 static void on_restart_due(void *arg)
@@ -218,7 +163,7 @@ static void finish(EsEnb *enb)
                                              on_restart_due, enb);
     return;
   }
-  keep_credential(enb);
+  es_enb_keep_credential(enb);
   if (!e->prepared)
     done(enb, e->outcome, e->cert, e->aborting); /* a prepared, never started one left no trace */
   enrolment_free(enb);
@@ -464,11 +409,48 @@ void es_enb_set1_device(EsEnb *enb, X509 *cert, EVP_PKEY *key)
   enb->device_key = key;
 }
 
+/* Lets OpenSSL unwind and free the frames of enb->e: every further transfer fails at once. A
+ * session prepared but never started leaves no trace in the results. */
+static void unwind(EsEnb *enb)
+{
+  Enrolment *e = enb->e;
+  e->aborting = TRUE;
+  e->failure = ES_ENB_OUTCOME_UNFINISHED;
+  if (e->timer != 0)
+    es_engine_timer_cancel(enb->engine, e->timer);
+  e->timer = 0;
+  if (e->job != NULL)
+    es_offload_wait(enb->config->offload, g_steal_pointer(&e->job));
+  while (enb->e != NULL) {
+    if (es_fiber_is_finished(e->fiber))
+      finish(enb);
+    else
+      run(enb);
+  }
+}
+
+/* The kur made ahead (enb->next) goes unsent, as if never made: it was the last session made,
+ * since making another drops it first, so its number is given back. */
+void es_enb_drop_next(EsEnb *enb)
+{
+  Enrolment *current = enb->e;
+  EsEnbOperation op = enb->op;
+  if (enb->next == NULL)
+    return;
+  enb->e = g_steal_pointer(&enb->next);
+  enb->op = ES_ENB_RENEW;
+  unwind(enb);
+  enb->e = current;
+  enb->op = op;
+  enb->sessions--;
+}
+
 /* A transaction's state: its own fiber, OpenSSL context and randomness stream. FALSE (and no
  * enrolment) when there is no memory for a fiber or its trust store. Touches neither engine nor
  * event callback, so a factory thread may call it for an eNB not yet powered on. */
 static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
 {
+  es_enb_drop_next(enb);
   enb->op = op;
   Enrolment *e = g_new0(Enrolment, 1);
   enb->e = e;
@@ -516,7 +498,9 @@ static void count_in_flight(EsEnb *enb)
 static void begin_transaction(EsEnb *enb, EsEnbOperation op)
 {
   /* The recorder keeps the first: an enrolment's row is its enrolment's, an installed eNB's
-   * its first renewal's. */
+   * its first renewal's. The step carries this session's operation (a root update's is not a
+   * row's), not the last one's. */
+  enb->op = op;
   step(enb, ES_ENB_STEP_START);
   if (!new_transaction(enb, op)) {
     done(enb, ES_ENB_OUTCOME_INTERNAL_ERROR, NULL, FALSE);
@@ -567,10 +551,61 @@ gboolean es_enb_prepare_renewal(EsEnb *enb, double at_s)
   return prepare(enb, ES_ENB_RENEW, at_s);
 }
 
+/* The kur that follows the root update prepared in enb->e, made ahead for the same wall-clock
+ * second (its messageTime): es_enb_renew sends it if it begins within that second, else it is
+ * dropped unsent. Its trust store gets the new root when it begins. */
+static void prepare_next(EsEnb *enb, double at_s)
+{
+  Enrolment *genm = enb->e;
+  enb->e = NULL;
+  if (new_transaction(enb, ES_ENB_RENEW)) {
+    enb->e->prepared = TRUE;
+    enb->e->wall = wall_at(enb, at_s);
+    resume(enb);
+    es_enb_submit_request(enb, TRUE);
+    enb->next = enb->e;
+  }
+  enb->e = genm;
+  enb->op = ES_ENB_ROOT_UPDATE;
+}
+
+gboolean es_enb_prepare_root_update(EsEnb *enb, double at_s, gboolean then_renew)
+{
+  if (!prepare(enb, ES_ENB_ROOT_UPDATE, at_s))
+    return FALSE;
+  if (then_renew && enb->op_root_next == NULL)
+    prepare_next(enb, at_s);
+  return TRUE;
+}
+
+/* The kur made ahead becomes the session that begins now, if it was made for this wall-clock
+ * second; with the root learnt since trusted, as in a kur made now (after the old root). */
+static void take_next(EsEnb *enb)
+{
+  Enrolment *spare = enb->next;
+  if (spare == NULL || spare->wall != wall_now(enb))
+    return; /* dropped when the kur is made */
+  X509 *root = es_enb_cert_of_der(enb->op_root_next);
+  gboolean ok = enb->op_root_next == NULL
+                || (root != NULL && X509_STORE_add_cert(spare->trust, root));
+  X509_free(root);
+  if (!ok) {
+    ERR_clear_error();
+    return;
+  }
+  enb->next = NULL;
+  enb->e = spare;
+  enb->op = ES_ENB_RENEW;
+  spare->taken_ahead = TRUE;
+  reset_session(enb, es_engine_now(enb->engine));
+}
+
 /* Begins an `op` session now: the one prepared for it, if any, whose request takes effect its
  * CPU time after now, as with run_ahead. */
 static gboolean start(EsEnb *enb, EsEnbOperation op)
 {
+  if (op == ES_ENB_RENEW && !es_enb_is_active(enb))
+    take_next(enb);
   Enrolment *e = enb->e;
   if (e == NULL || !e->prepared || enb->op != op)
     return start_session(enb, op);
@@ -585,18 +620,7 @@ gboolean es_enb_start(EsEnb *enb) { return start(enb, ES_ENB_ENROL); }
 
 gboolean es_enb_renew(EsEnb *enb) { return start(enb, ES_ENB_RENEW); }
 
-gboolean es_enb_update_root(EsEnb *enb) { return start_session(enb, ES_ENB_ROOT_UPDATE); }
-
-gboolean es_enb_trusts_root(const EsEnb *enb, X509 *root)
-{
-  GBytes *der = root != NULL ? es_enb_der_of_cert(root) : NULL;
-  gboolean trusts = der != NULL
-                    && ((enb->op_root != NULL && g_bytes_equal(der, enb->op_root))
-                        || (enb->op_root_next != NULL && g_bytes_equal(der, enb->op_root_next)));
-  if (der != NULL)
-    g_bytes_unref(der);
-  return trusts;
-}
+gboolean es_enb_update_root(EsEnb *enb) { return start(enb, ES_ENB_ROOT_UPDATE); }
 
 gboolean es_enb_revoke(EsEnb *enb, int reason)
 {
@@ -622,28 +646,9 @@ X509 *es_enb_get1_operator_cert(const EsEnb *enb) { return es_enb_cert_of_der(en
 
 EVP_PKEY *es_enb_get1_operator_key(const EsEnb *enb) { return es_key_import(enb->op_key); }
 
-gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
-{
-  if (cert == NULL || key == NULL || root == NULL || X509_check_private_key(cert, key) != 1) {
-    ERR_clear_error();
-    return FALSE;
-  }
-  GBytes *c = es_enb_der_of_cert(cert), *k = es_key_export(key), *r = es_enb_der_of_cert(root);
-  if (c == NULL || k == NULL || r == NULL) {
-    if (c != NULL)
-      g_bytes_unref(c);
-    if (k != NULL)
-      g_bytes_unref(k);
-    if (r != NULL)
-      g_bytes_unref(r);
-    return FALSE;
-  }
-  set_operator(enb, c, k, r);
-  g_clear_pointer(&enb->op_root_next, g_bytes_unref);
-  return TRUE;
-}
-
 gboolean es_enb_is_active(const EsEnb *enb) { return enb->e != NULL || enb->restart_timer != 0; }
+
+gboolean es_enb_began_ahead(const EsEnb *enb) { return enb->e != NULL && enb->e->taken_ahead; }
 
 guint es_enb_get_number(const EsEnb *enb) { return enb->number; }
 
@@ -659,28 +664,13 @@ void es_enb_free(EsEnb *enb)
     enb->restart_timer = 0;
     done(enb, ES_ENB_OUTCOME_UNFINISHED, NULL, TRUE);
   }
-  if (enb->e != NULL) {
-    /* Let OpenSSL unwind and free its frames: every further transfer fails at once. An
-     * enrolment prepared but never started leaves no trace in the results. */
-    Enrolment *e = enb->e;
-    e->aborting = TRUE;
-    e->failure = ES_ENB_OUTCOME_UNFINISHED;
-    if (e->timer != 0)
-      es_engine_timer_cancel(enb->engine, e->timer);
-    e->timer = 0;
-    if (e->job != NULL)
-      es_offload_wait(enb->config->offload, g_steal_pointer(&e->job));
-    while (enb->e != NULL) {
-      if (es_fiber_is_finished(e->fiber))
-        finish(enb);
-      else
-        run(enb);
-    }
-  }
+  if (enb->e != NULL)
+    unwind(enb);
+  es_enb_drop_next(enb);
   X509_free(enb->device_cert);
   EVP_PKEY_free(enb->device_key);
   EVP_PKEY_free(enb->given_new_key);
-  set_operator(enb, NULL, NULL, NULL);
+  es_enb_set_operator(enb, NULL, NULL, NULL);
   g_clear_pointer(&enb->op_root_next, g_bytes_unref);
   g_free(enb);
 }

@@ -177,8 +177,16 @@ gboolean es_enb_revoke(EsEnb *enb, int reason);
  * signed by the root the eNB trusts, oldWithNew (when sent) carrying that root's key and
  * signed by the new one, both valid now; anything else ends the session cert_rejected. A genp
  * without an update, or with a root the eNB trusts already, ends it ok with nothing new. FALSE
- * if a session is in flight or there is no operator certificate. */
+ * if a session is in flight or there is no operator certificate. One made by
+ * es_enb_prepare_root_update is sent instead, when its CPU time is over. */
 gboolean es_enb_update_root(EsEnb *enb);
+/* Makes ahead, as es_enb_prepare_renewal does a kur, the genm es_enb_update_root will begin at
+ * engine time at_s, under the same proviso. `then_renew`: also the kur that follows it, for the
+ * wall-clock second of at_s; es_enb_renew sends it if it begins within that second, else makes
+ * a kur as usual. The same results either way. */
+gboolean es_enb_prepare_root_update(EsEnb *enb, double at_s, gboolean then_renew);
+/* Whether the session es_enb_renew just began is the kur es_enb_prepare_root_update made. */
+gboolean es_enb_began_ahead(const EsEnb *enb);
 /* Whether the eNB trusts `root` (as an operator root: learnt in an ip's caPubs or a root
  * update, or installed). */
 gboolean es_enb_trusts_root(const EsEnb *enb, X509 *root);

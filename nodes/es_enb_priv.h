@@ -41,6 +41,7 @@ typedef struct {
                              * root update: the new root, checked */
   gint64 wall;              /* whole wall-clock seconds at the resume in progress */
   gboolean prepared;        /* made by es_enb_prepare, not started yet */
+  gboolean taken_ahead;     /* the kur made ahead beside a root update (enb->next), begun */
   gboolean counted;         /* in in_flight: started */
   EsOffloadJob *job;        /* that resume, running on the offload thread */
 } Enrolment;
@@ -70,6 +71,7 @@ struct EsEnb {
   guint64 restart_timer;    /* a new transaction is due */
   guint64 jitter;           /* state of the back-off jitter generator */
   Enrolment *e;
+  Enrolment *next;          /* a kur made ahead to follow the root update in e, or NULL */
   gsize stack_used;
 };
 
@@ -81,6 +83,12 @@ void es_enb_session(void *enb);
  * bytes (wiped when they go). */
 GBytes *es_enb_der_of_cert(X509 *cert);
 X509 *es_enb_cert_of_der(GBytes *der);
+/* The kur made ahead (enb->next) goes unsent, as if never made. */
+void es_enb_drop_next(EsEnb *enb);
+/* Replaces the operator credential kept between sessions (taking the references). */
+void es_enb_set_operator(EsEnb *enb, GBytes *cert, GBytes *key, GBytes *root);
+/* The credential the ended session enb->e leaves the eNB with. */
+void es_enb_keep_credential(EsEnb *enb);
 /* Hands the request to config->predecode for its receiver, once (a resend is the same
  * bytes); `later`: it leaves long after now. */
 void es_enb_submit_request(EsEnb *enb, gboolean later);

@@ -351,3 +351,92 @@ out:
   OSSL_CMP_CTX_free(ctx);
 }
 
+/* ---- the credential between sessions ------------------------------------------------------ */
+
+void es_enb_set_operator(EsEnb *enb, GBytes *cert, GBytes *key, GBytes *root)
+{
+  g_clear_pointer(&enb->op_cert, g_bytes_unref);
+  g_clear_pointer(&enb->op_key, g_bytes_unref);
+  g_clear_pointer(&enb->op_root, g_bytes_unref);
+  enb->op_cert = cert;
+  enb->op_key = key;
+  enb->op_root = root;
+}
+
+/* The credential an ended session leaves the eNB with. */
+void es_enb_keep_credential(EsEnb *enb)
+{
+  Enrolment *e = enb->e;
+  if (enb->op == ES_ENB_REVOKE && e->outcome == ES_ENB_OUTCOME_OK) {
+    /* The roots stay: without a certificate the eNB still relies on the operator's CRLs. */
+    es_enb_set_operator(enb, NULL, NULL, enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
+    return;
+  }
+  if (enb->op == ES_ENB_ROOT_UPDATE) {
+    GBytes *root = e->outcome == ES_ENB_OUTCOME_OK && e->root != NULL
+                       ? es_enb_der_of_cert(e->root) : NULL;
+    if (root != NULL) {
+      if (enb->op_root_next != NULL)
+        g_bytes_unref(enb->op_root_next);
+      enb->op_root_next = root;
+    }
+    return;
+  }
+  if (e->cert == NULL || e->new_key == NULL)
+    return;
+  GBytes *cert = es_enb_der_of_cert(e->cert), *key = es_key_export(e->new_key);
+  GBytes *root = enb->op == ES_ENB_ENROL ? (e->root != NULL ? es_enb_der_of_cert(e->root) : NULL)
+                                         : (enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
+  if (cert == NULL || key == NULL || root == NULL) {
+    /* Out of memory: better no credential than a half one. */
+    if (cert != NULL)
+      g_bytes_unref(cert);
+    if (key != NULL)
+      g_bytes_unref(key);
+    if (root != NULL)
+      g_bytes_unref(root);
+    return;
+  }
+  es_enb_set_operator(enb, cert, key, root);
+  if (enb->op == ES_ENB_ENROL) /* a new enrolment starts its trust afresh from caPubs */
+    g_clear_pointer(&enb->op_root_next, g_bytes_unref);
+  /* Enrolled: kur and rr use the operator credential, and the factory one's decoded objects
+   * are kilobytes per eNB for the rest of the run. */
+  if (enb->op == ES_ENB_ENROL) {
+    g_clear_pointer(&enb->device_cert, X509_free);
+    g_clear_pointer(&enb->device_key, EVP_PKEY_free);
+  }
+}
+
+gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
+{
+  if (cert == NULL || key == NULL || root == NULL || X509_check_private_key(cert, key) != 1) {
+    ERR_clear_error();
+    return FALSE;
+  }
+  GBytes *c = es_enb_der_of_cert(cert), *k = es_key_export(key), *r = es_enb_der_of_cert(root);
+  if (c == NULL || k == NULL || r == NULL) {
+    if (c != NULL)
+      g_bytes_unref(c);
+    if (k != NULL)
+      g_bytes_unref(k);
+    if (r != NULL)
+      g_bytes_unref(r);
+    return FALSE;
+  }
+  es_enb_drop_next(enb);
+  es_enb_set_operator(enb, c, k, r);
+  g_clear_pointer(&enb->op_root_next, g_bytes_unref);
+  return TRUE;
+}
+
+gboolean es_enb_trusts_root(const EsEnb *enb, X509 *root)
+{
+  GBytes *der = root != NULL ? es_enb_der_of_cert(root) : NULL;
+  gboolean trusts = der != NULL
+                    && ((enb->op_root != NULL && g_bytes_equal(der, enb->op_root))
+                        || (enb->op_root_next != NULL && g_bytes_equal(der, enb->op_root_next)));
+  if (der != NULL)
+    g_bytes_unref(der);
+  return trusts;
+}

@@ -28,8 +28,7 @@ static void on_renewal_due(void *arg)
   if (!(fabs(r->at - now) < 1e-6)) /* the engine keeps time in nanoseconds */
     return;
   EsEnb *enb = run->enbs[r - run->renewals];
-  if (run->renew_ahead != NULL)
-    es_renew_ahead_wait(run->renew_ahead, es_enb_get_number(enb));
+  es_renew_ahead_wait(run->renew_ahead, es_enb_get_number(enb), ES_ENB_RENEW);
   /* In a session of its own (a root update): the renewal waits for it. */
   if (!es_enb_renew(enb) && es_enb_is_active(enb) && now + 60 < run->sc->stop_time_s) {
     r->at = now + 60;

@@ -1,13 +1,18 @@
-/* An installed base's renewals made ahead on a second thread: each eNB's kur (new key pair,
- * protected) in the order the renewals fall due, its signatures checked ahead as well. */
+/* An installed base's sessions made ahead on a second thread, in the order they fall due, their
+ * signatures checked ahead as well: each eNB's renewal (kur: new key pair, protected) or, in a
+ * root rollover, each eNB's first root update (genm). */
 #include "sim/es_run_priv.h"
 
 #include <math.h>
 
 /* A renewal needs nothing the simulation decides but its time, drawn at installation, as long
  * as nothing else touches the eNB before it: no rollover (root updates, kurs under the new
- * root) and no revocation (rrs). At most RENEW_AHEAD sessions wait made, each with its fiber
- * stack and OpenSSL state (about 80 KiB). */
+ * root) and no revocation (rrs). A rollover's first root updates likewise, whose times are
+ * drawn at its start, for the eNBs whose renewal does not come first; the kur under the new
+ * root follows the genp at a time the simulation decides, so it is made for the root update's
+ * wall-clock second and sent only if it begins within it (es_enb_prepare_root_update). At most
+ * RENEW_AHEAD items wait made, each with its fiber stacks and OpenSSL state (about 80 KiB a
+ * session). */
 #define RENEW_AHEAD 64
 
 typedef struct {
@@ -17,6 +22,7 @@ typedef struct {
 
 struct EsRenewAhead {
   EsRun *run;
+  EsEnbOperation op; /* ES_ENB_RENEW or ES_ENB_ROOT_UPDATE */
   Renewal *order; /* by the time each falls due */
   guint *pos;     /* 1..N: the eNB's index in order; G_MAXUINT: none waits made */
   EsAhead *thread;
@@ -35,20 +41,29 @@ static int by_due(const void *a, const void *b)
 static void renew_item(guint i, void *arg)
 {
   EsRenewAhead *ra = arg;
-  es_enb_prepare_renewal(ra->run->enbs[ra->order[i].enb], ra->order[i].due);
+  EsEnb *enb = ra->run->enbs[ra->order[i].enb];
+  if (ra->op == ES_ENB_RENEW)
+    es_enb_prepare_renewal(enb, ra->order[i].due);
+  else
+    es_enb_prepare_root_update(enb, ra->order[i].due, ra->run->sc->rollover.renew);
 }
 
-EsRenewAhead *es_renew_ahead_new(EsRun *run)
+/* `first_ask`: NULL for the renewals, else 1..N each eNB's first root update. */
+static EsRenewAhead *ahead_new(EsRun *run, const double *first_ask)
 {
   EsRenewAhead *ra = g_new0(EsRenewAhead, 1);
   ra->run = run;
+  ra->op = first_ask == NULL ? ES_ENB_RENEW : ES_ENB_ROOT_UPDATE;
   ra->pos = g_new(guint, run->sc->enbs + 1);
   ra->order = g_new(Renewal, run->sc->enbs);
   guint n = 0;
   for (guint k = 1; k <= run->sc->enbs; k++) {
+    double renewal = run->renewals[k].at;
     ra->pos[k] = G_MAXUINT;
-    if (!isnan(run->renewals[k].at))
-      ra->order[n++] = (Renewal){k, run->renewals[k].at};
+    if (first_ask == NULL && !isnan(renewal))
+      ra->order[n++] = (Renewal){k, renewal};
+    else if (first_ask != NULL && !(renewal <= first_ask[k]))
+      ra->order[n++] = (Renewal){k, first_ask[k]};
   }
   qsort(ra->order, n, sizeof *ra->order, by_due);
   for (guint i = 0; i < n; i++)
@@ -57,14 +72,24 @@ EsRenewAhead *es_renew_ahead_new(EsRun *run)
   return ra;
 }
 
-void es_renew_ahead_wait(EsRenewAhead *ra, guint k)
+EsRenewAhead *es_renew_ahead_new(EsRun *run) { return ahead_new(run, NULL); }
+
+EsRenewAhead *es_renew_ahead_new_root_updates(EsRun *run, const double *first_ask)
 {
+  return ahead_new(run, first_ask);
+}
+
+void es_renew_ahead_wait(EsRenewAhead *ra, guint k, EsEnbOperation op)
+{
+  if (ra == NULL || ra->op != op)
+    return;
   guint i = ra->pos[k];
   if (i == G_MAXUINT)
     return;
-  ra->pos[k] = G_MAXUINT; /* a later renewal of the same eNB is made when it falls due */
+  ra->pos[k] = G_MAXUINT; /* a later session of the same eNB is made when it falls due */
   es_ahead_wait(ra->thread, i);
   es_ahead_release(ra->thread, i);
+  ra->run->made_ahead++;
 }
 
 void es_renew_ahead_free(EsRenewAhead *ra)

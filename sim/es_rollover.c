@@ -117,6 +117,7 @@ static void on_first_ask_due(void *arg)
   guint k = ro->order[ro->next++];
   if (ro->next < run->sc->enbs)
     es_sim_timer_add_at(run->sim, ro->first_ask[ro->order[ro->next]], on_first_ask_due, ro);
+  es_renew_ahead_wait(run->renew_ahead, k, ES_ENB_ROOT_UPDATE);
   ask(ro, k);
 }
 
@@ -137,8 +138,9 @@ static void on_rollover(void *arg)
       g_error_free(error);
     return;
   }
+  /* The first ask at its own time, as every later one (not at the rollover itself). */
   if (run->sc->enbs > 0)
-    on_first_ask_due(ro);
+    es_sim_timer_add_at(run->sim, ro->first_ask[ro->order[0]], on_first_ask_due, ro);
 }
 
 static gint by_first_ask(gconstpointer a, gconstpointer b, gpointer ro)
@@ -196,6 +198,8 @@ void es_rollover_free(EsRollover *ro)
   g_free(ro);
 }
 
+const double *es_rollover_get0_first_asks(const EsRollover *ro) { return ro->first_ask; }
+
 gboolean es_rollover_holds(const EsRollover *ro, guint k)
 {
   return ro != NULL && ro->stage[k] != DONE;
@@ -204,10 +208,13 @@ gboolean es_rollover_holds(const EsRollover *ro, guint k)
 static void on_renew_now(void *arg)
 {
   Ask *a = arg;
-  if (es_enb_renew(a->ro->run->enbs[a->enb]))
+  EsRun *run = a->ro->run;
+  if (es_enb_renew(run->enbs[a->enb])) {
     a->ro->stage[a->enb] = RENEWING;
-  else
+    run->made_ahead += es_enb_began_ahead(run->enbs[a->enb]);
+  } else {
     finish_rollover(a->ro, a->enb);
+  }
 }
 
 gboolean es_rollover_enb_done(EsRollover *ro, EsEnb *enb, EsEnbOutcome outcome, X509 *cert)

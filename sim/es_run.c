@@ -113,7 +113,9 @@ static void on_power_on(void *arg)
     guint next = es_rollout_nth(run->rollout, run->powered_on);
     es_sim_timer_add_at(run->sim, es_rollout_time(run->rollout, next), on_power_on, run);
   }
-  if (!es_factory_hand_over(run->factory, i, run->enbs[enb]))
+  if (es_factory_hand_over(run->factory, i, run->enbs[enb]))
+    run->made_ahead++;
+  else
     es_enb_prepare(run->enbs[enb], es_rollout_time(run->rollout, enb));
   es_enb_start(run->enbs[enb]);
 }
@@ -502,8 +504,11 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     /* An installed base: no power-on, no factory credential; the eNBs wait to renew. */
     if (!es_run_install(&run, error))
       goto out;
-    if (!options->one_thread && run.rollover == NULL && run.crl_dist == NULL)
-      run.renew_ahead = es_renew_ahead_new(&run);
+    if (!options->one_thread && run.crl_dist == NULL)
+      run.renew_ahead = run.rollover == NULL
+                            ? es_renew_ahead_new(&run)
+                            : es_renew_ahead_new_root_updates(
+                                  &run, es_rollover_get0_first_asks(run.rollover));
   } else {
     run.factory = es_factory_new(run.rollout, run.pki, run.device_pool, sc->seed, run.hostile,
                                  run.foreign_vendor, sc->epoch,

@@ -107,7 +107,9 @@ typedef struct EsRun {
   struct EsAttacks *attacks;   /* the forgers and replayers; NULL when none */
   EsRand *renew_rand;          /* enb.renew_window draws (es_day2.c) */
   struct EsRunRenewal *renewals; /* 1..N: each eNB's pending renewal (es_day2.c) */
-  EsRenewAhead *renew_ahead;     /* those renewals made ahead on a second thread, or NULL */
+  EsRenewAhead *renew_ahead;     /* renewals or root updates made ahead on a second thread */
+  guint64 made_ahead;            /* sessions made ahead on a second thread (an enrolment by the
+                                  * factory, a renewal, a root update) and handed over when due */
   struct EsCrlDist *crl_dist;  /* mass revocation and CRL fetches; NULL when none */
   guint64 held_expired;        /* of held_valid, expired by the end of the run */
   struct EsRollover *rollover; /* the operator-root rollover; NULL when none */
@@ -148,10 +150,13 @@ void es_factory_free(EsFactory *f);
 
 /* es_renew_ahead.c: the renewals of an installed base made ahead on a second thread, in the
  * order run->renewals falls due; only where nothing but its renewal starts a session on an
- * eNB (no rollover, no revocation). es_renew_ahead_wait, when eNB k's renewal is due and
- * before es_enb_renew, waits until it is made. */
+ * eNB (no rollover, no revocation). With a rollover, its first root updates instead, at
+ * first_ask (1..N), of the eNBs whose renewal does not come first. es_renew_ahead_wait, when
+ * eNB k's `op` session is due and before it starts, waits until it is made (nothing for
+ * another op, or a NULL `ra`). */
 EsRenewAhead *es_renew_ahead_new(EsRun *run);
-void es_renew_ahead_wait(EsRenewAhead *ra, guint k);
+EsRenewAhead *es_renew_ahead_new_root_updates(EsRun *run, const double *first_ask);
+void es_renew_ahead_wait(EsRenewAhead *ra, guint k, EsEnbOperation op);
 void es_renew_ahead_free(EsRenewAhead *ra);
 
 /* es_hostile.c: the hostile.* classes. */
@@ -249,6 +254,8 @@ gboolean es_rollover_start(EsRun *run, GError **error);
 void es_rollover_free(EsRollover *ro);
 /* Whether eNB k is still in the rollover: the run finishes it only once it is through. */
 gboolean es_rollover_holds(const EsRollover *ro, guint k);
+/* 1..N: when each eNB first asks for the root update (drawn at es_rollover_start). */
+const double *es_rollover_get0_first_asks(const EsRollover *ro);
 /* An eNB's session ended: TRUE when the run goes on with it as usual (its next renewal, or
  * finished), FALSE when the rollover has taken care of it. */
 gboolean es_rollover_enb_done(EsRollover *ro, EsEnb *enb, EsEnbOutcome outcome, X509 *cert);

@@ -79,6 +79,8 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
    * its results. */
   es_summary_set_string(s, ES_SUMMARY_WALL_CLOCK ".openssl_providers", es_provider_name());
   es_summary_set_uint(s, ES_SUMMARY_WALL_CLOCK ".openssl_decoders", es_provider_decoders_offered());
+  /* How much ran beside the event loop: never the results either. */
+  es_summary_set_uint(s, ES_SUMMARY_WALL_CLOCK ".sessions_made_ahead", run->made_ahead);
   es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".enrolments_per_wall_s",
                         result->wall_time_s > 0 ? result->stats.enrolled / result->wall_time_s
                                                 : 0.0);

@@ -399,6 +399,82 @@ static void test_genm_needs_operator_cert(Fixture3 *f, gconstpointer data)
   es_enb_free(enb);
 }
 
+/* At engine time `second` + frac: the root update, with the kur made ahead beside it when
+ * `ahead`, then the kur as soon as the genp is checked (as a rollover does), then a second kur.
+ * Returns both certificates' DER; *began: whether the first kur was the one made ahead. */
+typedef struct {
+  Fixture3 *f;
+  EsEnb *enb;
+  gboolean began; /* the kur that began was the one made ahead */
+} Renewer;
+
+static void renew_now(void *arg)
+{
+  Renewer *r = arg;
+  g_assert_true(es_enb_renew(r->enb));
+  r->began = es_enb_began_ahead(r->enb);
+}
+
+static void on_root_updated(void *arg, const EsEnbEvent *ev)
+{
+  Renewer *r = arg;
+  on_event(r->f, ev);
+  if (ev->kind == ES_ENB_EVENT_DONE && ev->operation == ES_ENB_ROOT_UPDATE)
+    es_engine_timer_add(r->f->engine, 0, renew_now, r);
+}
+
+static GBytes *renewed_after_update(double frac, gboolean ahead, gboolean *began)
+{
+  Fixture3 fx, *f = &fx;
+  setup(f, NULL);
+  EsEnb *enb = enrolled_enb(f, 1);
+  roll(f);
+  double now = es_engine_now(f->engine);
+  es_engine_timer_add(f->engine, floor(now) + 1 + frac - now, tick, NULL);
+  es_loop_engine_run(f->loop, floor(now) + 1 + frac);
+  Renewer r = {f, enb, FALSE};
+  es_enb_set_event_cb(enb, on_root_updated, &r);
+  if (ahead)
+    g_assert_true(es_enb_prepare_root_update(enb, es_engine_now(f->engine), TRUE));
+  g_assert_true(es_enb_update_root(enb));
+  g_assert_cmpint(settle(f, enb), ==, ES_ENB_OUTCOME_OK);
+  *began = r.began;
+  es_enb_set_event_cb(enb, on_event, f);
+  g_assert_true(issuer_root_of(f, f->held) == es_pki_get0_next_root(f->pki));
+  GByteArray *der = g_byte_array_new();
+  for (int i = 0; i < 2; i++) {
+    unsigned char *buf = NULL;
+    int len = i2d_X509(f->held, &buf);
+    g_byte_array_append(der, buf, (guint)len);
+    OPENSSL_free(buf);
+    if (i == 0) {
+      g_assert_true(es_enb_renew(enb));
+      g_assert_cmpint(settle(f, enb), ==, ES_ENB_OUTCOME_OK);
+    }
+  }
+  es_enb_free(enb);
+  teardown(f, NULL);
+  return g_byte_array_free_to_bytes(der);
+}
+
+/* The kur made ahead beside a root update: sent when it begins within the wall-clock second
+ * it was made for, with the same certificates as a kur made then, and the next kur the same
+ * too; dropped unsent when it begins a second later, with the same certificates again. */
+static void test_made_ahead(void)
+{
+  gboolean began;
+  for (int i = 0; i < 2; i++) {
+    double frac = i == 0 ? 0.1 : 0.999;
+    GBytes *plain = renewed_after_update(frac, FALSE, &began);
+    g_assert_false(began);
+    GBytes *ahead = renewed_after_update(frac, TRUE, &began);
+    g_assert_true(began == (i == 0));
+    g_assert_true(g_bytes_equal(plain, ahead));
+    g_bytes_unref(plain);
+    g_bytes_unref(ahead);
+  }
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -411,5 +487,6 @@ int main(int argc, char **argv)
              teardown);
   g_test_add("/rollover/genm-needs-operator-cert", Fixture3, NULL, setup,
              test_genm_needs_operator_cert, teardown);
+  g_test_add_func("/rollover/made-ahead", test_made_ahead);
   return g_test_run();
 }
