@@ -439,6 +439,8 @@ void es_enb_drop_next(EsEnb *enb)
     return;
   enb->e = g_steal_pointer(&enb->next);
   enb->op = ES_ENB_RENEW;
+  if (enb->e->submitted)
+    es_predecode_withdraw(enb->config->predecode, enb->e->request);
   unwind(enb);
   enb->e = current;
   enb->op = op;

@@ -261,6 +261,21 @@ void es_predecode_submit(EsPredecode *pd, GBytes *der, gboolean later)
   g_mutex_unlock(&pd->lock);
 }
 
+void es_predecode_withdraw(EsPredecode *pd, GBytes *der)
+{
+  g_mutex_lock(&pd->lock);
+  GQueue *same = g_hash_table_lookup(pd->by_der, der);
+  Entry *e = same != NULL ? g_queue_peek_head(same) : NULL;
+  if (e != NULL) {
+    unlink_entry(pd, e);
+    if (e->state == RUNNING)
+      e->dropped = TRUE;
+    else
+      entry_free(e);
+  }
+  g_mutex_unlock(&pd->lock);
+}
+
 OSSL_CMP_MSG *es_predecode_take(EsPredecode *pd, const guint8 *der, gsize len, gsize *used)
 {
   if (pd == NULL)
@@ -292,5 +307,6 @@ void es_predecode_get_stats(EsPredecode *pd, EsPredecodeStats *stats)
   g_mutex_lock(&pd->lock);
   *stats = pd->stats;
   stats->pending = pd->queue.length + pd->later.length + pd->running;
+  stats->waiting = pd->by_age.length;
   g_mutex_unlock(&pd->lock);
 }

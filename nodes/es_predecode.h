@@ -30,6 +30,9 @@ void es_predecode_set1_trusted(EsPredecode *predecode, X509_STORE *trusted, guin
 /* Queues `der` for decoding (a reference is taken). Any thread. `later`: it will not be
  * needed soon, so whatever is submitted without it goes first. */
 void es_predecode_submit(EsPredecode *predecode, GBytes *der, gboolean later);
+/* A submission of `der` that nobody will receive (a request made ahead and dropped unsent) is
+ * freed now rather than when it is the oldest at capacity. */
+void es_predecode_withdraw(EsPredecode *predecode, GBytes *der);
 /* The message `der` decodes to, as d2i_OSSL_CMP_MSG(NULL, &p, len) would give it, with *used
  * the bytes it took: from a submission of the same bytes when there is one (waiting for its
  * decoding if it is under way), else decoded now. `predecode` may be NULL. Any thread. */
@@ -43,6 +46,7 @@ typedef struct {
   guint64 dropped;   /* at capacity */
   guint64 checked;   /* of those decoded, the messages whose signatures were checked */
   guint pending;     /* queued or being decoded now */
+  guint waiting;     /* submitted, and not taken, withdrawn or dropped yet */
 } EsPredecodeStats;
 void es_predecode_get_stats(EsPredecode *predecode, EsPredecodeStats *stats);
 

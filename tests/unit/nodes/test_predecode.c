@@ -1,8 +1,8 @@
 /* Tests of es_predecode: a message taken is the one decoding its bytes on receipt gives, and
  * takes as many bytes; bytes that differ from every submission (a corrupted message, trailing
- * junk) are decoded as they are; the oldest messages nobody took are dropped at capacity; the
- * first messages of a quiet network are only noted; submitting and taking from two threads
- * at once gives the same messages; and a request submitted `later` has its signatures checked
+ * junk) are decoded as they are; the oldest messages nobody took are dropped at capacity, and
+ * one withdrawn at once; the first messages of a quiet network are only noted; submitting and
+ * taking from two threads at once gives the same messages; and a request submitted `later` has its signatures checked
  * by the thread, which answers its receiver's checks of it but never takes an altered copy
  * for genuine. */
 #include <string.h>
@@ -175,6 +175,38 @@ static void test_capacity(Messages *m, gconstpointer data)
   es_predecode_free(pd);
 }
 
+/* A submission withdrawn goes at once; the same bytes submitted again stay for the receiver,
+ * and bytes withdrawn are decoded on receipt, the same. */
+static void test_withdrawn(Messages *m, gconstpointer data)
+{
+  (void)data;
+  EsPredecode *pd = es_predecode_new(64);
+  GBytes *ir = g_ptr_array_index(m->msgs, 0), *conf = g_ptr_array_index(m->msgs, 1);
+  es_predecode_submit(pd, ir, TRUE);
+  es_predecode_submit(pd, ir, TRUE);
+  es_predecode_submit(pd, conf, TRUE);
+  drain(pd);
+  EsPredecodeStats st;
+  es_predecode_get_stats(pd, &st);
+  g_assert_cmpuint(st.waiting, ==, 3);
+  es_predecode_withdraw(pd, ir);
+  es_predecode_withdraw(pd, conf);
+  es_predecode_get_stats(pd, &st);
+  g_assert_cmpuint(st.waiting, ==, 1);
+  es_predecode_withdraw(pd, conf); /* none left: nothing happens */
+  for (int i = 0; i < 2; i++) {
+    gsize used;
+    GBytes *der = i == 0 ? ir : conf;
+    OSSL_CMP_MSG *msg = take(pd, der, &used);
+    assert_same(msg, der);
+    OSSL_CMP_MSG_free(msg);
+  }
+  es_predecode_get_stats(pd, &st);
+  g_assert_cmpuint(st.taken, ==, 1); /* the ir submitted twice; the certConf decoded on receipt */
+  g_assert_cmpuint(st.waiting, ==, 0);
+  es_predecode_free(pd);
+}
+
 typedef struct {
   EsPredecode *pd;
   GPtrArray *msgs;
@@ -298,6 +330,8 @@ int main(int argc, char **argv)
              test_differing_bytes, messages_teardown);
   g_test_add("/predecode/capacity", Messages, GINT_TO_POINTER(FALSE), messages_setup,
              test_capacity, messages_teardown);
+  g_test_add("/predecode/withdrawn", Messages, GINT_TO_POINTER(FALSE), messages_setup,
+             test_withdrawn, messages_teardown);
   g_test_add("/predecode/threads", Messages, GINT_TO_POINTER(FALSE), messages_setup,
              test_threads, messages_teardown);
   g_test_add("/predecode/checked-ahead", Messages, GINT_TO_POINTER(FALSE), messages_setup,
