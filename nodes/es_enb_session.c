@@ -363,6 +363,23 @@ void es_enb_set_operator(EsEnb *enb, GBytes *cert, GBytes *key, GBytes *root)
   enb->op_root = root;
 }
 
+/* Sets the three (taking the references), or none of them when one is missing (out of memory:
+ * better no credential than a half one). */
+static gboolean set_whole(EsEnb *enb, GBytes *cert, GBytes *key, GBytes *root)
+{
+  if (cert != NULL && key != NULL && root != NULL) {
+    es_enb_set_operator(enb, cert, key, root);
+    return TRUE;
+  }
+  if (cert != NULL)
+    g_bytes_unref(cert);
+  if (key != NULL)
+    g_bytes_unref(key);
+  if (root != NULL)
+    g_bytes_unref(root);
+  return FALSE;
+}
+
 /* The credential an ended session leaves the eNB with. */
 void es_enb_keep_credential(EsEnb *enb)
 {
@@ -387,17 +404,8 @@ void es_enb_keep_credential(EsEnb *enb)
   GBytes *cert = es_enb_der_of_cert(e->cert), *key = es_key_export(e->new_key);
   GBytes *root = enb->op == ES_ENB_ENROL ? (e->root != NULL ? es_enb_der_of_cert(e->root) : NULL)
                                          : (enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
-  if (cert == NULL || key == NULL || root == NULL) {
-    /* Out of memory: better no credential than a half one. */
-    if (cert != NULL)
-      g_bytes_unref(cert);
-    if (key != NULL)
-      g_bytes_unref(key);
-    if (root != NULL)
-      g_bytes_unref(root);
+  if (!set_whole(enb, cert, key, root))
     return;
-  }
-  es_enb_set_operator(enb, cert, key, root);
   if (enb->op == ES_ENB_ENROL) /* a new enrolment starts its trust afresh from caPubs */
     g_clear_pointer(&enb->op_root_next, g_bytes_unref);
   /* Enrolled: kur and rr use the operator credential, and the factory one's decoded objects
@@ -414,18 +422,9 @@ gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
     ERR_clear_error();
     return FALSE;
   }
-  GBytes *c = es_enb_der_of_cert(cert), *k = es_key_export(key), *r = es_enb_der_of_cert(root);
-  if (c == NULL || k == NULL || r == NULL) {
-    if (c != NULL)
-      g_bytes_unref(c);
-    if (k != NULL)
-      g_bytes_unref(k);
-    if (r != NULL)
-      g_bytes_unref(r);
-    return FALSE;
-  }
   es_enb_drop_next(enb);
-  es_enb_set_operator(enb, c, k, r);
+  if (!set_whole(enb, es_enb_der_of_cert(cert), es_key_export(key), es_enb_der_of_cert(root)))
+    return FALSE;
   g_clear_pointer(&enb->op_root_next, g_bytes_unref);
   return TRUE;
 }
