@@ -48,8 +48,7 @@ static void renew_item(guint i, void *arg)
     es_enb_prepare_root_update(enb, ra->order[i].due, ra->run->sc->rollover.renew);
 }
 
-/* `first_ask`: NULL for the renewals, else 1..N each eNB's first root update. */
-static EsRenewAhead *ahead_new(EsRun *run, const double *first_ask)
+EsRenewAhead *es_renew_ahead_new(EsRun *run, const double *first_ask)
 {
   EsRenewAhead *ra = g_new0(EsRenewAhead, 1);
   ra->run = run;
@@ -70,13 +69,6 @@ static EsRenewAhead *ahead_new(EsRun *run, const double *first_ask)
     ra->pos[ra->order[i].enb] = i;
   ra->thread = es_ahead_new("es-renew", n, RENEW_AHEAD, renew_item, ra);
   return ra;
-}
-
-EsRenewAhead *es_renew_ahead_new(EsRun *run) { return ahead_new(run, NULL); }
-
-EsRenewAhead *es_renew_ahead_new_root_updates(EsRun *run, const double *first_ask)
-{
-  return ahead_new(run, first_ask);
 }
 
 void es_renew_ahead_wait(EsRenewAhead *ra, guint k, EsEnbOperation op)

@@ -505,10 +505,8 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
     if (!es_run_install(&run, error))
       goto out;
     if (!options->one_thread && run.crl_dist == NULL)
-      run.renew_ahead = run.rollover == NULL
-                            ? es_renew_ahead_new(&run)
-                            : es_renew_ahead_new_root_updates(
-                                  &run, es_rollover_get0_first_asks(run.rollover));
+      run.renew_ahead = es_renew_ahead_new(
+          &run, run.rollover != NULL ? es_rollover_get0_first_asks(run.rollover) : NULL);
   } else {
     run.factory = es_factory_new(run.rollout, run.pki, run.device_pool, sc->seed, run.hostile,
                                  run.foreign_vendor, sc->epoch,

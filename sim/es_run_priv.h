@@ -150,12 +150,11 @@ void es_factory_free(EsFactory *f);
 
 /* es_renew_ahead.c: the renewals of an installed base made ahead on a second thread, in the
  * order run->renewals falls due; only where nothing but its renewal starts a session on an
- * eNB (no rollover, no revocation). With a rollover, its first root updates instead, at
- * first_ask (1..N), of the eNBs whose renewal does not come first. es_renew_ahead_wait, when
- * eNB k's `op` session is due and before it starts, waits until it is made (nothing for
- * another op, or a NULL `ra`). */
-EsRenewAhead *es_renew_ahead_new(EsRun *run);
-EsRenewAhead *es_renew_ahead_new_root_updates(EsRun *run, const double *first_ask);
+ * eNB (no rollover, no revocation). With a rollover (`first_ask` not NULL), its first root
+ * updates instead, at first_ask (1..N), of the eNBs whose renewal does not come first.
+ * es_renew_ahead_wait, when eNB k's `op` session is due and before it starts, waits until it
+ * is made (nothing for another op, or a NULL `ra`). */
+EsRenewAhead *es_renew_ahead_new(EsRun *run, const double *first_ask);
 void es_renew_ahead_wait(EsRenewAhead *ra, guint k, EsEnbOperation op);
 void es_renew_ahead_free(EsRenewAhead *ra);
 
