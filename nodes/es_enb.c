@@ -559,6 +559,7 @@ gboolean es_enb_prepare_renewal(EsEnb *enb, double at_s)
 static void prepare_next(EsEnb *enb, double at_s)
 {
   Enrolment *genm = enb->e;
+  EsEnbOperation op = enb->op;
   enb->e = NULL;
   if (new_transaction(enb, ES_ENB_RENEW)) {
     enb->e->prepared = TRUE;
@@ -568,7 +569,7 @@ static void prepare_next(EsEnb *enb, double at_s)
     enb->next = enb->e;
   }
   enb->e = genm;
-  enb->op = ES_ENB_ROOT_UPDATE;
+  enb->op = op;
 }
 
 gboolean es_enb_prepare_root_update(EsEnb *enb, double at_s, gboolean then_renew)

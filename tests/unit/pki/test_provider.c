@@ -176,22 +176,16 @@ static void check_narrowed(const EsKeyType *types, gsize n, guint ec, guint rsa)
   EVP_PKEY_free(rsa_key);
 }
 
-static void test_narrowed(void)
-{
-  if (g_test_subprocess()) {
-    const EsKeyType types[] = {ES_KEY_P384, ES_KEY_P256};
-    check_narrowed(types, G_N_ELEMENTS(types), 4, 0);
-    return;
-  }
-  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed();
-}
+typedef struct {
+  EsKeyType types[2];
+  guint ec, rsa;
+} Narrowing;
 
-static void test_narrowed_rsa(void)
+static void test_narrowed(gconstpointer data)
 {
+  const Narrowing *n = data;
   if (g_test_subprocess()) {
-    const EsKeyType types[] = {ES_KEY_P256, ES_KEY_RSA2048};
-    check_narrowed(types, G_N_ELEMENTS(types), 4, 4);
+    check_narrowed(n->types, G_N_ELEMENTS(n->types), n->ec, n->rsa);
     return;
   }
   g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
@@ -227,8 +221,10 @@ int main(int argc, char **argv)
   if (!g_test_subprocess())
     g_unsetenv("OPENSSL_CONF"); /* the trimmed case needs OpenSSL's own configuration */
   g_test_add_func("/provider/configured", test_configured);
-  g_test_add_func("/provider/narrowed", test_narrowed);
-  g_test_add_func("/provider/narrowed-rsa", test_narrowed_rsa);
+  static const Narrowing ec_only = {{ES_KEY_P384, ES_KEY_P256}, 4, 0};
+  static const Narrowing with_rsa = {{ES_KEY_P256, ES_KEY_RSA2048}, 4, 4};
+  g_test_add_data_func("/provider/narrowed", &ec_only, test_narrowed);
+  g_test_add_data_func("/provider/narrowed-rsa", &with_rsa, test_narrowed);
   g_test_add_func("/provider/trimmed", test_trimmed);
   return g_test_run();
 }
