@@ -458,8 +458,9 @@ static gboolean new_transaction(EsEnb *enb, EsEnbOperation op)
   enb->e = e;
   e->trust = X509_STORE_new();
   e->fiber = es_fiber_new(ES_FIBER_STACK_SIZE, es_enb_session, enb, NULL);
-  X509 *root = op == ES_ENB_ENROL ? NULL : es_enb_cert_of_der(enb->op_root);
-  X509 *next = op == ES_ENB_ENROL ? NULL : es_enb_cert_of_der(enb->op_root_next);
+  EsEnbRoots *roots = enb->config->roots;
+  X509 *root = op == ES_ENB_ENROL ? NULL : es_enb_roots_get1_cert(roots, enb->op_root);
+  X509 *next = op == ES_ENB_ENROL ? NULL : es_enb_roots_get1_cert(roots, enb->op_root_next);
   gboolean ok = e->trust != NULL && e->fiber != NULL
                 && X509_STORE_add_cert(e->trust, op == ES_ENB_ENROL
                                                      ? es_pki_get0_vendor_root(enb->pki) : root)
@@ -588,7 +589,7 @@ static void take_next(EsEnb *enb)
   Enrolment *spare = enb->next;
   if (spare == NULL || spare->wall != wall_now(enb))
     return; /* dropped when the kur is made */
-  X509 *root = es_enb_cert_of_der(enb->op_root_next);
+  X509 *root = es_enb_roots_get1_cert(enb->config->roots, enb->op_root_next);
   gboolean ok = enb->op_root_next == NULL
                 || (root != NULL && X509_STORE_add_cert(spare->trust, root));
   X509_free(root);

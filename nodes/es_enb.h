@@ -7,6 +7,7 @@
 #include "config/es_config.h"
 #include "nodes/es_engine.h"
 #include "nodes/es_offload.h"
+#include "nodes/es_enb_roots.h"
 #include "nodes/es_predecode.h"
 #include "pki/es_pki.h"
 
@@ -60,6 +61,8 @@ typedef struct {
                               * ip runs there, beside the engine (same results) */
   EsPredecode *predecode;    /* when set, requests go to it as they leave, and answers are
                               * taken from it (es_predecode.h; same results) */
+  EsEnbRoots *roots;         /* when set, the operator roots are held and decoded once for all
+                              * eNBs of this configuration (es_enb_roots.h; same results) */
 } EsEnbConfig;
 
 /* The [enb] keys of EsEnbConfig, in dump order: es_config_set and es_config_check take it. */

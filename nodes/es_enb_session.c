@@ -270,7 +270,7 @@ static gboolean root_update(EsEnb *enb, OSSL_CMP_CTX *ctx)
   STACK_OF(OSSL_CMP_ITAV) *got = OSSL_CMP_exec_GENM_ses(ctx);
   if (got == NULL)
     return FALSE;
-  X509 *old = es_enb_cert_of_der(enb->op_root);
+  X509 *old = es_enb_roots_get1_cert(enb->config->roots, enb->op_root);
   X509 *nwn = NULL, *nwo = NULL, *own = NULL;
   gboolean ok = old != NULL;
   for (int i = 0; ok && i < sk_OSSL_CMP_ITAV_num(got); i++) {
@@ -391,7 +391,8 @@ void es_enb_keep_credential(EsEnb *enb)
   }
   if (enb->op == ES_ENB_ROOT_UPDATE) {
     GBytes *root = e->outcome == ES_ENB_OUTCOME_OK && e->root != NULL
-                       ? es_enb_der_of_cert(e->root) : NULL;
+                       ? es_enb_roots_intern(enb->config->roots, es_enb_der_of_cert(e->root))
+                       : NULL;
     if (root != NULL) {
       if (enb->op_root_next != NULL)
         g_bytes_unref(enb->op_root_next);
@@ -402,8 +403,10 @@ void es_enb_keep_credential(EsEnb *enb)
   if (e->cert == NULL || e->new_key == NULL)
     return;
   GBytes *cert = es_enb_der_of_cert(e->cert), *key = es_key_export(e->new_key);
-  GBytes *root = enb->op == ES_ENB_ENROL ? (e->root != NULL ? es_enb_der_of_cert(e->root) : NULL)
-                                         : (enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL);
+  EsEnbRoots *roots = enb->config->roots;
+  GBytes *root = enb->op != ES_ENB_ENROL ? (enb->op_root != NULL ? g_bytes_ref(enb->op_root) : NULL)
+                 : e->root != NULL       ? es_enb_roots_intern(roots, es_enb_der_of_cert(e->root))
+                                         : NULL;
   if (!set_whole(enb, cert, key, root))
     return;
   if (enb->op == ES_ENB_ENROL) /* a new enrolment starts its trust afresh from caPubs */
@@ -423,7 +426,8 @@ gboolean es_enb_set1_operator(EsEnb *enb, X509 *cert, EVP_PKEY *key, X509 *root)
     return FALSE;
   }
   es_enb_drop_next(enb);
-  if (!set_whole(enb, es_enb_der_of_cert(cert), es_key_export(key), es_enb_der_of_cert(root)))
+  if (!set_whole(enb, es_enb_der_of_cert(cert), es_key_export(key),
+                 es_enb_roots_intern(enb->config->roots, es_enb_der_of_cert(root))))
     return FALSE;
   g_clear_pointer(&enb->op_root_next, g_bytes_unref);
   return TRUE;

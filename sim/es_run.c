@@ -350,6 +350,7 @@ static void run_clear(EsRun *run)
     for (guint i = 1; i <= run->sc->enbs; i++)
       es_enb_free(run->enbs[i]);
   g_free(run->enbs);
+  es_enb_roots_free(run->roots);
   es_offload_free(run->offload);
   es_predecode_free(run->predecode);
   es_sigcache_enable(FALSE);
@@ -490,6 +491,7 @@ gboolean es_run_scenario(const EsScenario *sc, const EsRunOptions *options, EsRu
   ec.new_key_pool = run.new_pool;
   ec.offload = run.offload;
   ec.predecode = run.predecode;
+  ec.roots = run.roots = es_enb_roots_new();
   /* ec.device_key_pool stays NULL: the factory hands out the pool's keys */
   run.enbs = g_new0(EsEnb *, sc->enbs + 1);
   for (guint i = 1; i <= sc->enbs; i++) {

@@ -89,6 +89,7 @@ typedef struct EsRun {
   EsFactory *factory;            /* device credentials made ahead on a second thread */
   EsOffload *offload;          /* the eNBs' crypto beside the event loop */
   EsPredecode *predecode;      /* CMP messages decoded beside it */
+  EsEnbRoots *roots;           /* the eNBs' operator roots, held once */
   guint enrolled;
   guint64 held_valid, held_revoked; /* operator certificates the eNBs end with */
   guint64 awaiting_confirm;      /* an interrupted run's certificates awaiting certConf */

@@ -78,6 +78,7 @@ static void setup(Fixture3 *f, gconstpointer data)
   f->ec.epoch = EPOCH;
   f->ec.seed = 11;
   f->ec.deterministic = TRUE;
+  f->ec.roots = es_enb_roots_new(); /* as in a run */
   f->raca = es_raca_new(&f->rc, f->pki, f->engine, &error);
   g_assert_no_error(error);
   EsRacaObserver obs = {.event = on_raca_event};
@@ -89,6 +90,7 @@ static void teardown(Fixture3 *f, gconstpointer data)
 {
   (void)data;
   es_raca_free(f->raca);
+  es_enb_roots_free(f->ec.roots);
   es_loop_engine_free(f->loop);
   es_pki_free(f->pki);
   X509_free(f->held);
@@ -325,6 +327,7 @@ static void test_straggler_and_newcomer(Fixture3 *f, gconstpointer data)
 {
   (void)data;
   EsEnb *enb = enrolled_enb(f, 1);
+  g_assert_cmpuint(es_enb_roots_size(f->ec.roots), ==, 1); /* the root from caPubs, kept */
   roll(f);
   g_assert_true(es_enb_renew(enb));
   g_assert_cmpint(settle(f, enb), ==, ES_ENB_OUTCOME_OK);
@@ -335,6 +338,7 @@ static void test_straggler_and_newcomer(Fixture3 *f, gconstpointer data)
   g_assert_true(es_enb_update_root(enb));
   g_assert_cmpint(settle(f, enb), ==, ES_ENB_OUTCOME_OK);
   g_assert_true(es_enb_trusts_root(enb, next));
+  g_assert_cmpuint(es_enb_roots_size(f->ec.roots), ==, 2); /* the new root, kept */
 
   EsEnb *fresh = enrolled_enb(f, 2);
   g_assert_true(issuer_root_of(f, f->held) == next);
@@ -345,6 +349,7 @@ static void test_straggler_and_newcomer(Fixture3 *f, gconstpointer data)
   g_assert_cmpint(settle(f, fresh), ==, ES_ENB_OUTCOME_OK);
   g_assert_true(es_enb_trusts_root(fresh, next));
   g_assert_cmpuint(f->revoked, ==, 1); /* eNB 1's first certificate, superseded */
+  g_assert_cmpuint(es_enb_roots_size(f->ec.roots), ==, 2); /* both eNBs hold the same two */
   es_enb_free(fresh);
   es_enb_free(enb);
 }
