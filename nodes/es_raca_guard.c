@@ -11,6 +11,7 @@
 
 #include "nodes/es_cmp.h"
 #include "pki/es_rand.h"
+#include "pki/es_sigcache.h"
 
 /* Requests seen, for replay refusal: a transactionID or senderNonce stays refused until its
  * request's messageTime is older than the window, after which the window alone refuses it. */
@@ -118,7 +119,11 @@ const char *es_raca_unbound_why(Transaction *t, const OSSL_CMP_MSG *req, const E
   EsRand *prev = es_rand_set_current(t->raca->check_rand);
   if (pinned != NULL) {
     es_cmp_ctx_quiet(pinned);
+    /* OpenSSL's server verifies this very signature again when it takes the message: a
+     * success here answers it (es_sigcache.h). */
+    gboolean was = es_sigcache_set_recording(TRUE);
     valid = OSSL_CMP_CTX_set1_srvCert(pinned, t->client) && OSSL_CMP_validate_msg(pinned, req) == 1;
+    es_sigcache_set_recording(was);
   }
   es_rand_set_current(prev);
   OSSL_CMP_CTX_free(pinned);

@@ -366,9 +366,11 @@ void es_sigcache_release(void)
   g_clear_pointer(&sc.kept, g_hash_table_destroy);
 }
 
-void es_sigcache_set_recording(gboolean on)
+gboolean es_sigcache_set_recording(gboolean on)
 {
+  gboolean was = recording;
   recording = on;
+  return was;
 }
 
 void es_sigcache_get_stats(EsSigcacheStats *stats)

@@ -19,10 +19,13 @@ void es_sigcache_release(void);
 /* Starts or stops the cache (off at start) and empties it: while it is off, a verification
  * costs only one indirection more. */
 void es_sigcache_enable(gboolean on);
-/* Whether successes verified on the calling thread are remembered (FALSE unless set). Only
- * threads that verify ahead of need set it: answering a thread from its own earlier work
- * would make a run do less verifying than the in-memory baseline, not the same elsewhere. */
-void es_sigcache_set_recording(gboolean on);
+/* Whether successes verified on the calling thread are remembered (FALSE unless set), and
+ * whether it was before. Set by threads that verify ahead of need, and around a check whose
+ * very verification the same request's processing makes again (the RA/CA's binding of a
+ * certConf to its client, es_raca_guard.c): answering a thread from its own earlier work in
+ * general would make a run do less verifying than the in-memory baseline, not the same
+ * elsewhere. */
+gboolean es_sigcache_set_recording(gboolean on);
 
 typedef struct {
   guint64 remembered; /* successes kept */

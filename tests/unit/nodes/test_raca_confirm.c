@@ -1,6 +1,7 @@
 /* How the RA/CA ends a transaction that issued: implicitConfirm granted or not, a certConf that
  * fails to authenticate, one the eNB signed correctly over the wrong certificate hash, one that
- * rejects, none within confirm-wait; and what a failed confirmation leaves an eNB with. */
+ * rejects, none within confirm-wait; what a failed confirmation leaves an eNB with; and the
+ * signature of a certConf verified once where the RA/CA checks it twice. */
 #include <glib.h>
 #include <openssl/cmp.h>
 #include <openssl/err.h>
@@ -10,7 +11,9 @@
 #include "nodes/es_raca.h"
 #include "pki/es_ca.h"
 #include "pki/es_pki.h"
+#include "pki/es_provider.h"
 #include "pki/es_rand.h"
+#include "pki/es_sigcache.h"
 #include "tests/unit/nodes/test_raca_common.h"
 
 static void test_enrol_implicit(Fixture *f, gconstpointer data)
@@ -195,9 +198,53 @@ static void test_reenrol_unconfirmed_keeps_old(Fixture *f, gconstpointer data)
   cred_clear(&first);
 }
 
+/* The RA/CA binds a certConf to its client (raca.harden) before OpenSSL's server checks its
+ * protection: the same signature, verified by the first check and answered from it by the
+ * signature cache in the second. A certConf that fails the first leaves nothing to answer
+ * with, and without raca.harden there is no first check. */
+static void test_certconf_verified_once(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  es_sigcache_enable(TRUE);
+  EsSigcacheStats before, after;
+  es_sigcache_get_stats(&before);
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
+  OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 9, &w);
+  g_assert_nonnull(OSSL_CMP_exec_IR_ses(ctx));
+  g_assert_cmpuint(w.exchanges, ==, 2);
+  OSSL_CMP_CTX_free(ctx);
+  es_sigcache_get_stats(&after);
+  g_assert_cmpuint(after.remembered, ==, before.remembered + 1);
+  g_assert_cmpuint(after.answered, ==, before.answered + 1);
+
+  before = after;
+  Wire bad = {.raca = f->raca, .mode = TAMPER_CERTCONF, .last_response_type = -1};
+  ctx = enb_ctx(f->pki, 10, &bad);
+  g_assert_null(OSSL_CMP_exec_IR_ses(ctx));
+  OSSL_CMP_CTX_free(ctx);
+  ERR_clear_error();
+  es_sigcache_get_stats(&after);
+  g_assert_cmpuint(after.remembered, ==, before.remembered);
+  g_assert_cmpuint(after.answered, ==, before.answered);
+
+  EsRacaConfig c = raca_config(FALSE);
+  c.harden = FALSE;
+  fixture_set_config(f, &c);
+  before = after;
+  Wire open = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
+  ctx = enb_ctx(f->pki, 11, &open);
+  g_assert_nonnull(OSSL_CMP_exec_IR_ses(ctx));
+  OSSL_CMP_CTX_free(ctx);
+  es_sigcache_get_stats(&after);
+  g_assert_cmpuint(after.answered, ==, before.answered);
+  es_sigcache_enable(FALSE);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_unsetenv("OPENSSL_CONF"); /* the signature cache is in the trimmed provider */
+  g_assert_true(es_provider_install(NULL));
   es_rand_install(42);
 #define ADD(path, fn, implicit)                                                                    \
   g_test_add(path, Fixture, GINT_TO_POINTER(implicit), fixture_setup, fn, fixture_teardown)
@@ -209,6 +256,7 @@ int main(int argc, char **argv)
   ADD("/raca/revoke/confirm-wait", test_confirm_wait, FALSE);
   ADD("/raca/kur/failed-certconf-keeps-old", test_kur_failed_certconf_keeps_old, FALSE);
   ADD("/raca/ir/reenrol-unconfirmed-keeps-old", test_reenrol_unconfirmed_keeps_old, FALSE);
+  ADD("/raca/certconf/verified-once", test_certconf_verified_once, FALSE);
   int rc = g_test_run();
   es_rand_uninstall();
   return rc;
