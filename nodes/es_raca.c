@@ -250,6 +250,7 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
                                        (GDestroyNotify)g_bytes_unref);
   raca->holders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   raca->extra_out = sk_X509_new_null();
+  raca->operator_extra_out = sk_X509_new_null();
   raca->rand = es_rand_new(config->seed, ES_STREAM_RACA);
   raca->check_rand = es_rand_new(config->seed, ES_STREAM_RACA_CHECKS);
   raca->approval_rand = es_rand_new(config->seed, ES_STREAM_RACA_APPROVAL);
@@ -262,7 +263,7 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
   es_raca_forward_init(raca);
   X509 *cross = es_pki_get0_raca_cross(pki);
   if (raca->ca == NULL || raca->vendor_trust == NULL || raca->operator_trust == NULL
-      || raca->extra_out == NULL
+      || raca->extra_out == NULL || raca->operator_extra_out == NULL
       || !X509_STORE_add_cert(raca->vendor_trust, es_pki_get0_vendor_root(pki))
       || !X509_STORE_add_cert(raca->operator_trust, es_pki_get0_operator_root(pki))
       || (cross != NULL && (!X509_up_ref(cross) || !sk_X509_push(raca->extra_out, cross)))) {
@@ -303,6 +304,7 @@ void es_raca_free(EsRaca *raca)
   es_rand_free(raca->check_rand);
   es_rand_free(raca->approval_rand);
   sk_X509_pop_free(raca->extra_out, X509_free);
+  sk_X509_pop_free(raca->operator_extra_out, X509_free);
   X509_STORE_free(raca->vendor_trust);
   X509_STORE_free(raca->operator_trust);
   if (raca->issued != NULL)

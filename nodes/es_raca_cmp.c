@@ -355,7 +355,10 @@ static gboolean is_operator_request(int type)
 /* A transaction's trust follows the request that opens it: a vendor certificate may only
  * enrol (ir, cr, p10cr), an operator certificate may only renew or revoke itself (kur, rr) or
  * ask for the root (genm);
- * its certConf is then checked against the same root. */
+ * its certConf is then checked against the same root. Our answers carry the cross certificate
+ * only where the client may hold the vendor root alone: an operator transaction's client
+ * authenticates us under the operator root, for which the cross certificate is bytes to
+ * carry and decode and nothing else. */
 Transaction *es_raca_transaction_new(EsRaca *raca, GBytes *id, int type)
 {
   Transaction *t = g_new0(Transaction, 1);
@@ -366,7 +369,8 @@ Transaction *es_raca_transaction_new(EsRaca *raca, GBytes *id, int type)
   t->rejected_cause = ES_RACA_REVOKED_REJECTED;
   t->srv = OSSL_CMP_SRV_CTX_new(NULL, NULL);
   OSSL_CMP_CTX *ctx = t->srv != NULL ? OSSL_CMP_SRV_CTX_get0_cmp_ctx(t->srv) : NULL;
-  X509_STORE *trust = is_operator_request(type) ? raca->operator_trust : raca->vendor_trust;
+  gboolean operator = is_operator_request(type);
+  X509_STORE *trust = operator ? raca->operator_trust : raca->vendor_trust;
   if (ctx == NULL
       || !OSSL_CMP_SRV_CTX_init(t->srv, t, on_cert_request, on_rr, es_raca_on_genm,
                                 on_error_msg, on_cert_conf, es_raca_on_poll_req)
@@ -375,7 +379,8 @@ Transaction *es_raca_transaction_new(EsRaca *raca, GBytes *id, int type)
       || !OSSL_CMP_CTX_set1_pkey(ctx, es_pki_get0_raca_key(raca->pki))
       || !X509_STORE_up_ref(trust)
       || !OSSL_CMP_CTX_set0_trustedStore(ctx, trust)
-      || !OSSL_CMP_CTX_set1_extraCertsOut(ctx, raca->extra_out)) {
+      || !OSSL_CMP_CTX_set1_extraCertsOut(ctx, operator ? raca->operator_extra_out
+                                                         : raca->extra_out)) {
     es_raca_transaction_free(t);
     return NULL;
   }

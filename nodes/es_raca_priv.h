@@ -36,6 +36,7 @@ struct EsRaca {
   GHashTable *holders;          /* subject (one line) -> serial (hex) of its last confirmed
                                  * certificate: a re-enrolment of that subject supersedes it */
   STACK_OF(X509) *extra_out;    /* the cross certificate, sent after our own certificate */
+  STACK_OF(X509) *operator_extra_out; /* the same without it, for operator transactions */
   EsRand *rand;
   EsRand *check_rand;           /* for binding checks and refusals (ES_STREAM_RACA_CHECKS) */
   GHashTable *transactions;     /* transactionID (GBytes) -> Transaction */

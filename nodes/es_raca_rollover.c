@@ -41,7 +41,8 @@ gboolean es_raca_roll_over(EsRaca *raca, GError **error)
                 && X509_STORE_add_cert(raca->operator_trust, next)
                 /* A node that trusts only the old root verifies our new certificate through
                  * newWithOld (RFC 4210 4.4), as OpenSSL's client takes extraCerts as untrusted. */
-                && sk_X509_push(raca->extra_out, es_x509_ref(link)) > 0;
+                && sk_X509_push(raca->extra_out, es_x509_ref(link)) > 0
+                && sk_X509_push(raca->operator_extra_out, es_x509_ref(link)) > 0;
   if (!ok) {
     char *why = es_ossl_errors("root rollover at the RA/CA");
     g_set_error_literal(error, ES_RACA_ERROR, ES_RACA_ERROR_INTERNAL, why);

@@ -1,6 +1,7 @@
 /* The RA/CA in-process with OpenSSL's own CMP client wired through the transfer callback:
  * enrolment, unknown vendors, hostile bytes, kur and rr and who may ask, re-enrolment, one CA
  * shared by several RA/CAs. How it takes (or never gets) a confirmation: test_raca_confirm.c. */
+#define _GNU_SOURCE /* memmem */
 #include <glib.h>
 #include <string.h>
 #include <openssl/cmp.h>
@@ -133,6 +134,68 @@ static void test_kur_renews(Fixture *f, gconstpointer data)
   cred_clear(&now);
   OSSL_CMP_CTX_free(ctx);
   cred_clear(&old);
+}
+
+static gboolean carries(GBytes *msg, X509 *cert)
+{
+  unsigned char *der = NULL;
+  int len = i2d_X509(cert, &der);
+  gsize n;
+  const guint8 *m = g_bytes_get_data(msg, &n);
+  gboolean found = len > 0 && memmem(m, n, der, (size_t)len) != NULL;
+  OPENSSL_free(der);
+  return found;
+}
+
+/* The cross certificate goes only to a client that may hold the vendor root alone: an
+ * enrolment's answers carry it beside our certificate, a renewal's and a root update's only our
+ * certificate. With implicitConfirm (data) the last answers are the ip and the kup, without it
+ * the pkiConfs. */
+static void test_cross_for_vendor_only(Fixture *f, gconstpointer data)
+{
+  gboolean implicit = GPOINTER_TO_INT(data);
+  X509 *cross = es_pki_get0_raca_cross(f->pki), *ours = es_pki_get0_raca_cert(f->pki);
+  Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .keep = TRUE};
+  OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 17, &w);
+  OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, implicit);
+  X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
+  g_assert_nonnull(cert);
+  Cred op = {cert, OSSL_CMP_CTX_get0_newPkey(ctx, 1)};
+  X509_up_ref(op.cert);
+  EVP_PKEY_up_ref(op.key);
+  OSSL_CMP_CTX_free(ctx);
+  g_assert_cmpint(w.last_response_type, ==, implicit ? ES_CMP_IP : ES_CMP_PKICONF);
+  g_assert_true(carries(w.response, ours));
+  g_assert_true(carries(w.response, cross));
+  wire_clear(&w);
+
+  Wire k = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .keep = TRUE};
+  ctx = operator_ctx(f, op.cert, op.key, &k);
+  OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, implicit);
+  g_assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key()));
+  g_assert_nonnull(OSSL_CMP_exec_KUR_ses(ctx));
+  g_assert_cmpint(k.last_response_type, ==, implicit ? ES_CMP_KUP : ES_CMP_PKICONF);
+  g_assert_true(carries(k.response, ours));
+  g_assert_false(carries(k.response, cross));
+  Cred renewed = {OSSL_CMP_CTX_get0_newCert(ctx), OSSL_CMP_CTX_get0_newPkey(ctx, 1)};
+  X509_up_ref(renewed.cert);
+  EVP_PKEY_up_ref(renewed.key);
+  OSSL_CMP_CTX_free(ctx);
+  wire_clear(&k);
+
+  Wire g = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .keep = TRUE};
+  ctx = operator_ctx(f, renewed.cert, renewed.key, &g);
+  g_assert_true(OSSL_CMP_CTX_push0_genm_ITAV(ctx, es_cmp_itav_new_root_update_request()));
+  STACK_OF(OSSL_CMP_ITAV) *got = OSSL_CMP_exec_GENM_ses(ctx);
+  g_assert_nonnull(got);
+  g_assert_cmpint(g.last_response_type, ==, ES_CMP_GENP);
+  g_assert_true(carries(g.response, ours));
+  g_assert_false(carries(g.response, cross));
+  sk_OSSL_CMP_ITAV_pop_free(got, OSSL_CMP_ITAV_free);
+  OSSL_CMP_CTX_free(ctx);
+  wire_clear(&g);
+  cred_clear(&renewed);
+  cred_clear(&op);
 }
 
 static void test_kur_vendor_cert_refused(Fixture *f, gconstpointer data)
@@ -407,6 +470,8 @@ int main(int argc, char **argv)
   ADD("/raca/reject/unknown-vendor", test_unknown_vendor, FALSE);
   ADD("/raca/hostile-bytes", test_hostile_bytes, FALSE);
   ADD("/raca/kur/renews", test_kur_renews, FALSE);
+  ADD("/raca/kur/cross-for-vendor-only", test_cross_for_vendor_only, FALSE);
+  ADD("/raca/kur/cross-for-vendor-only-implicit", test_cross_for_vendor_only, TRUE);
   ADD("/raca/kur/vendor-cert-refused", test_kur_vendor_cert_refused, FALSE);
   ADD("/raca/kur/other-enb-refused", test_kur_other_enb_refused, FALSE);
   ADD("/raca/kur/same-key-refused", test_kur_same_key_refused, FALSE);
