@@ -5,9 +5,9 @@
 
 #include <glib.h>
 #include "config/es_config.h"
+#include "nodes/es_enb_roots.h"
 #include "nodes/es_engine.h"
 #include "nodes/es_offload.h"
-#include "nodes/es_enb_roots.h"
 #include "nodes/es_predecode.h"
 #include "pki/es_pki.h"
 

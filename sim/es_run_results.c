@@ -1,6 +1,7 @@
 /* The result files of a simulated run: the collector's (enrolments.csv, raca_queue.csv,
  * revocations.csv, the core of summary.json), and the run's own: hostile.csv, the RA/CA and
  * network figures of summary.json, and crl.pem. */
+#include <math.h>
 #include <sys/resource.h>
 #include <openssl/crypto.h>
 #include "pki/es_provider.h"
@@ -81,9 +82,12 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   es_summary_set_uint(s, ES_SUMMARY_WALL_CLOCK ".openssl_decoders", es_provider_decoders_offered());
   /* How much ran beside the event loop: never the results either. */
   es_summary_set_uint(s, ES_SUMMARY_WALL_CLOCK ".sessions_made_ahead", run->made_ahead);
+  /* null, like throughput.enrolments_per_s, in a run that enrolled nothing (a day-2 run):
+   * a rate of 0 would read as a stalled one. */
   es_summary_set_double(s, ES_SUMMARY_WALL_CLOCK ".enrolments_per_wall_s",
-                        result->wall_time_s > 0 ? result->stats.enrolled / result->wall_time_s
-                                                : 0.0);
+                        result->wall_time_s > 0 && result->stats.enrolled > 0
+                            ? result->stats.enrolled / result->wall_time_s
+                            : NAN);
   if (getrusage(RUSAGE_SELF, &ru) == 0)
     es_summary_set_uint(s, ES_SUMMARY_WALL_CLOCK ".peak_rss_kib", (guint64)ru.ru_maxrss);
 

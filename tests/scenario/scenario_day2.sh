@@ -21,6 +21,8 @@ out=$tmp/a
 [ "$(json "$out" crl.entries)" -eq 200 ] || fail "crl.entries"
 [ "$(json "$out" certificates.valid_unheld)" -eq 0 ] || fail "certificates.valid_unheld"
 [ "$(json "$out" enbs.holding_revoked)" -eq 0 ] || fail "an eNB holds a revoked certificate"
+# Nothing enrolled: no enrolment rate, rather than a rate of 0 that reads as a stall.
+[ "$(json "$out" wall_clock.enrolments_per_wall_s)" = null ] || fail "enrolments_per_wall_s in a renewal run"
 [ "$(tail -n +2 "$out/enrolments.csv" | cut -d, -f8 | sort -u)" = renewed ] || fail "outcomes: $(tail -n +2 "$out/enrolments.csv" | cut -d, -f8 | sort | uniq -c)"
 awk -F, -v lo=$((21 * day)) -v hi=$((35 * day)) 'NR > 1 && ($2 < lo || $2 > hi) { print "eNB " $1 " renewed at " $2; bad = 1 }
   END { exit bad }' "$out/enrolments.csv" >&2 || fail "a renewal outside days 21-35"
