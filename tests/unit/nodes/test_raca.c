@@ -158,11 +158,8 @@ static void test_cross_for_vendor_only(Fixture *f, gconstpointer data)
   Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1, .keep = TRUE};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, 17, &w);
   OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_IMPLICIT_CONFIRM, implicit);
-  X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
-  g_assert_nonnull(cert);
-  Cred op = {cert, OSSL_CMP_CTX_get0_newPkey(ctx, 1)};
-  X509_up_ref(op.cert);
-  EVP_PKEY_up_ref(op.key);
+  g_assert_nonnull(OSSL_CMP_exec_IR_ses(ctx));
+  Cred op = cred_of(ctx);
   OSSL_CMP_CTX_free(ctx);
   g_assert_cmpint(w.last_response_type, ==, implicit ? ES_CMP_IP : ES_CMP_PKICONF);
   g_assert_true(carries(w.response, ours));
@@ -177,9 +174,7 @@ static void test_cross_for_vendor_only(Fixture *f, gconstpointer data)
   g_assert_cmpint(k.last_response_type, ==, implicit ? ES_CMP_KUP : ES_CMP_PKICONF);
   g_assert_true(carries(k.response, ours));
   g_assert_false(carries(k.response, cross));
-  Cred renewed = {OSSL_CMP_CTX_get0_newCert(ctx), OSSL_CMP_CTX_get0_newPkey(ctx, 1)};
-  X509_up_ref(renewed.cert);
-  EVP_PKEY_up_ref(renewed.key);
+  Cred renewed = cred_of(ctx);
   OSSL_CMP_CTX_free(ctx);
   wire_clear(&k);
 

@@ -310,15 +310,21 @@ int crl_reason(EsRaca *raca, X509 *cert)
   return reason;
 }
 
+Cred cred_of(OSSL_CMP_CTX *ctx)
+{
+  Cred c = {OSSL_CMP_CTX_get0_newCert(ctx), OSSL_CMP_CTX_get0_newPkey(ctx, 1)};
+  g_assert_nonnull(c.cert);
+  X509_up_ref(c.cert);
+  EVP_PKEY_up_ref(c.key);
+  return c;
+}
+
 Cred enrol(Fixture *f, guint number)
 {
   Wire w = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
   OSSL_CMP_CTX *ctx = enb_ctx(f->pki, number, &w);
-  X509 *cert = OSSL_CMP_exec_IR_ses(ctx);
-  g_assert_nonnull(cert);
-  Cred c = {cert, OSSL_CMP_CTX_get0_newPkey(ctx, 1)};
-  X509_up_ref(c.cert);
-  EVP_PKEY_up_ref(c.key);
+  g_assert_nonnull(OSSL_CMP_exec_IR_ses(ctx));
+  Cred c = cred_of(ctx);
   OSSL_CMP_CTX_free(ctx);
   return c;
 }
