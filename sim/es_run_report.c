@@ -106,6 +106,8 @@ void es_run_diagnose(EsRun *run, EsSummary *s, guint64 valid_unheld, GPtrArray *
                              "the arrivals (rollout.*)",
                              r, max, mean, st.max_queue, timeout));
   }
+  EsRecorderStats ended;
+  es_recorder_stats(rec, NULL, &ended);
   if (valid_unheld > 0 && sc->raca.keep_superseded)
     diagnose(s, "certificates_valid_unheld", messages,
              g_strdup_printf("%" G_GUINT64_FORMAT " certificates are valid and held by no eNB: "
@@ -113,6 +115,14 @@ void es_run_diagnose(EsRun *run, EsSummary *s, guint64 valid_unheld, GPtrArray *
                              "the CRL (or their eNBs gave up while the RA/CA still had their "
                              "certConf)",
                              valid_unheld));
+  else if (valid_unheld > 0 && ended.unfinished > 0)
+    /* A certConf accepted just before the end: the pkiConf was still on its way. */
+    diagnose(s, "certificates_valid_unheld", messages,
+             g_strdup_printf("%" G_GUINT64_FORMAT " certificates are valid and held by no eNB: "
+                             "the RA/CA confirmed them, but the run ended before the pkiConf "
+                             "reached their eNBs (%u unfinished), or the eNBs had given up while "
+                             "the RA/CA still had their certConf (enb.msg_timeout %s)",
+                             valid_unheld, ended.unfinished, timeout));
   else if (valid_unheld > 0)
     diagnose(s, "certificates_valid_unheld", messages,
              g_strdup_printf("%" G_GUINT64_FORMAT " certificates are valid and held by no eNB: "

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Results a user cannot misread: eNBs and certificates counted apart on the console, in
-# summary.json and in the sweep; no latency of no eNB; the diagnostics of a collapse; the
-# access class and RA/CA of every eNB; eNBs that keep trying through an outage; 503 retries
-# apart from attempts.
+# summary.json and in the sweep; no latency of no eNB; the diagnostics of a collapse and of a
+# run ending while a pkiConf is on its way; the access class and RA/CA of every eNB; eNBs that
+# keep trying through an outage; 503 retries apart from attempts.
 set -uo pipefail
 es=$1 src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -43,6 +43,13 @@ grep -q '"certificates_valid_unheld": ' "$tmp/collapse/summary.json" || fail "un
 "$es" "${collapse[@]}" --quiet --out "$tmp/collapse-q" >"$tmp/q.out" 2>"$tmp/q.err" || fail "quiet run"
 [ ! -s "$tmp/q.out" ] || fail "--quiet printed a report"
 grep -q 'warning: .*valid and held by no eNB' "$tmp/q.err" || fail "--quiet hid a diagnostic"
+# A run that ends while a pkiConf is on its way (satellite eNB 8 of a 300-site rollover: its
+# certConf accepted, its pkiConf due at 12,689.06 s) says so, not only that eNBs gave up.
+"$es" run --scenario "$src/topologies/scenarios/root-rollover.ini" --set scenario.enbs=300 \
+  --set scenario.stop_time=12689s --quiet --out "$tmp/cut" 2>"$tmp/cut.err" || fail "cut run"
+[ "$(json "$tmp/cut" certificates.valid_unheld)" -eq 1 ] || fail "cut: valid_unheld"
+grep -q 'warning: 1 certificates are valid and held by no eNB: the RA/CA confirmed them, but the run ended before the pkiConf reached their eNBs (1 unfinished)' \
+  "$tmp/cut.err" || fail "cut: $(cat "$tmp/cut.err")"
 # A healthy run has no diagnostics, and says so with an empty object.
 "$es" run --scenario "$small" --quiet --out "$tmp/clean" 2>"$tmp/clean.err" || fail "clean run"
 [ ! -s "$tmp/clean.err" ] || fail "warnings on a clean run: $(cat "$tmp/clean.err")"
