@@ -92,6 +92,9 @@ static void print_report(const EsCalibration *cal, const char *out_dir)
   if (cal->rtt_samples > 0)
     printf("round trip (TCP connect, median of %u): %.3f ms\n", cal->rtt_samples,
            cal->rtt_s * 1e3);
+  if (cal->exchange_samples > 0)
+    printf("HTTP exchange (GET /, median of %u): %.3f ms\n", cal->exchange_samples,
+           cal->exchange_s * 1e3);
   if (cal->steps->len > 0) {
     printf("%11s %10s %6s %4s %12s %9s %9s %9s %13s\n", "concurrency", "enrolments", "errors",
            "503", "throughput/s", "p50 ms", "p99 ms", "ir ms", "certConf ms");

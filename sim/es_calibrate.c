@@ -37,8 +37,8 @@ static void mean_sd(const EsCalibSample *s, guint n, gboolean ir, double *mean, 
  * completes X enrolments per second keeps X * D workers busy on average. Raising the
  * concurrency raises X until every worker is busy: then X stays at X_max = K / D, so
  * K = X_max * D, rounded. While X still grew at the last step, K is at least that. */
-void es_calib_fit(const EsCalibSample *samples, guint n_samples, double rtt_s,
-                  const EsCalibStep *steps, guint n_steps, EsCalibFit *fit)
+void es_calib_fit(const EsCalibSample *samples, guint n_samples, double connect_s,
+                  double exchange_s, const EsCalibStep *steps, guint n_steps, EsCalibFit *fit)
 {
   memset(fit, 0, sizeof *fit);
   fit->samples = n_samples;
@@ -46,8 +46,8 @@ void es_calib_fit(const EsCalibSample *samples, guint n_samples, double rtt_s,
     double ir_sd, cc_sd;
     mean_sd(samples, n_samples, TRUE, &fit->ir_mean_s, &ir_sd);
     mean_sd(samples, n_samples, FALSE, &fit->certconf_mean_s, &cc_sd);
-    fit->ir_service_s = MAX(fit->ir_mean_s - 2 * rtt_s, 0);
-    fit->certconf_service_s = MAX(fit->certconf_mean_s - rtt_s, 0);
+    fit->ir_service_s = MAX(fit->ir_mean_s - connect_s - exchange_s, 0);
+    fit->certconf_service_s = MAX(fit->certconf_mean_s - exchange_s, 0);
     fit->ir_cv = fit->ir_service_s > 0 ? ir_sd / fit->ir_service_s : 0;
     fit->certconf_cv = fit->certconf_service_s > 0 ? cc_sd / fit->certconf_service_s : 0;
     fit->dist = (fit->ir_cv + fit->certconf_cv) / 2 >= ES_CALIB_CV_EXPONENTIAL
@@ -107,8 +107,10 @@ void es_calibration_free(EsCalibration *cal)
 
 void es_calibration_refit(EsCalibration *cal)
 {
+  /* Without a timed exchange, a connect's round trip stands for it. */
+  double exchange_s = cal->exchange_samples > 0 ? cal->exchange_s : cal->rtt_s;
   es_calib_fit((const EsCalibSample *)cal->samples->data, cal->samples->len, cal->rtt_s,
-               (const EsCalibStep *)cal->steps->data, cal->steps->len, &cal->fit);
+               exchange_s, (const EsCalibStep *)cal->steps->data, cal->steps->len, &cal->fit);
 }
 
 /* ---- files --------------------------------------------------------------------------- */
@@ -141,6 +143,14 @@ char *es_calibration_to_ini(const EsCalibration *cal)
   if (cal->rtt_samples > 0)
     g_string_append_printf(s, "# Round trip: %s ms, the median TCP connect time of %u.\n",
                            ms(a, cal->rtt_s), cal->rtt_samples);
+  if (cal->exchange_samples > 0)
+    g_string_append_printf(s,
+                           "# HTTP exchange: %s ms, the median time of %u GETs of \"/\" "
+                           "answered without CMP work.\n",
+                           ms(a, cal->exchange_s), cal->exchange_samples);
+  else if (cal->rtt_samples > 0)
+    g_string_append(s, "# HTTP exchange not timed (over TLS, or a GET was left unanswered): "
+                       "the connect's round trip stands for it.\n");
   if (f->samples > 0) {
     g_string_append(s, "\n[raca]\n");
     if (cal->steps->len > 0) {
@@ -156,10 +166,10 @@ char *es_calibration_to_ini(const EsCalibration *cal)
       g_string_append_printf(s, "workers = %u\n", f->workers);
     }
     g_string_append_printf(s,
-                           "# Mean ir -> ip %s ms at concurrency 1 over %u enrolments, less two "
-                           "round trips (connect, exchange).\n"
+                           "# Mean ir -> ip %s ms at concurrency 1 over %u enrolments, less a "
+                           "connect and an exchange.\n"
                            "ir_service = %sms\n"
-                           "# Mean certConf -> pkiConf %s ms, less one round trip.\n"
+                           "# Mean certConf -> pkiConf %s ms, less an exchange.\n"
                            "certconf_service = %sms\n",
                            ms(a, f->ir_mean_s), f->samples, ms(b, f->ir_service_s),
                            ms(c, f->certconf_mean_s), ms(d, f->certconf_service_s));

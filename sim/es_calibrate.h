@@ -60,11 +60,11 @@ typedef struct {
   guint retry_after_s;
 } EsCalibFit;
 
-/* The fit, a pure function of measured figures. The round trip `rtt_s` is taken twice off an
- * ir (TCP connect and exchange on the eNB's new connection) and once off a certConf (the kept
- * connection). n_samples or n_steps may be 0 (nothing fitted from them). */
-void es_calib_fit(const EsCalibSample *samples, guint n_samples, double rtt_s,
-                  const EsCalibStep *steps, guint n_steps, EsCalibFit *fit);
+/* The fit, a pure function of measured figures. An ir is taken off a TCP connect `connect_s`
+ * and an HTTP exchange `exchange_s` (the eNB's new connection), a certConf an exchange (the
+ * kept connection). n_samples or n_steps may be 0 (nothing fitted from them). */
+void es_calib_fit(const EsCalibSample *samples, guint n_samples, double connect_s,
+                  double exchange_s, const EsCalibStep *steps, guint n_steps, EsCalibFit *fit);
 
 /* Everything one calibration measured, as far as it got. */
 typedef struct {
@@ -76,6 +76,8 @@ typedef struct {
   double keygen_s, sign_s;   /* medians */
   guint rtt_samples;         /* 0 until measured */
   double rtt_s;              /* median TCP connect time */
+  guint exchange_samples;    /* 0 when not measured (TLS, or a GET left unanswered) */
+  double exchange_s;         /* median time of an HTTP exchange answered without CMP work */
   GArray *samples;           /* EsCalibSample, concurrency 1 */
   GArray *steps;             /* EsCalibStep */
   EsCalibFit fit;            /* of what is there */

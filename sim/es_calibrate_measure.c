@@ -320,9 +320,27 @@ static void split_host_port(const char *text, char **host, char **port)
   *port = g_strdup(colon + 1);
 }
 
-/* One connect(), timed; FALSE with an error naming the server and why. */
-static gboolean time_connect(const struct addrinfo *ai, const char *server, double timeout_s,
-                             double *out, GError **error)
+/* Waits until fd is ready for `events`; FALSE on a timeout (errno ETIMEDOUT) or an error. */
+static gboolean wait_fd(int fd, short events, double timeout_s)
+{
+  struct pollfd p = {.fd = fd, .events = events};
+  int ready;
+  do
+    ready = poll(&p, 1, (int)(timeout_s * 1000));
+  while (ready < 0 && errno == EINTR);
+  if (ready == 0)
+    errno = ETIMEDOUT;
+  return ready > 0;
+}
+
+/* One connect(), timed into *connect_s; then, when `exchange_s` is not NULL, one HTTP exchange
+ * on the connection, timed from the request to the first byte of the answer (or its close): a
+ * GET of "/", which a CMP server answers at once without CMP work (serve with 405, OpenSSL's
+ * mock with 400). No answer within `exchange_timeout_s` sets *exchange_s to -1. FALSE, with an
+ * error naming the server and why, when the connect fails. */
+static gboolean time_round_trips(const struct addrinfo *ai, const char *server, double timeout_s,
+                                 double *connect_s, double *exchange_s, double exchange_timeout_s,
+                                 GError **error)
 {
   int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
   if (fd < 0) {
@@ -332,18 +350,21 @@ static gboolean time_connect(const struct addrinfo *ai, const char *server, doub
   double t0 = now_s();
   int rc = connect(fd, ai->ai_addr, ai->ai_addrlen), err = rc == 0 ? 0 : errno;
   if (rc != 0 && err == EINPROGRESS) {
-    struct pollfd p = {.fd = fd, .events = POLLOUT};
-    int ready;
-    do
-      ready = poll(&p, 1, (int)(timeout_s * 1000));
-    while (ready < 0 && errno == EINTR);
     socklen_t len = sizeof err;
-    if (ready == 0)
-      err = ETIMEDOUT;
-    else if (ready < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+    if (!wait_fd(fd, POLLOUT, timeout_s) || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
       err = errno;
   }
-  *out = now_s() - t0;
+  *connect_s = now_s() - t0;
+  if (err == 0 && exchange_s != NULL) {
+    g_autofree char *get =
+        g_strdup_printf("GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", server);
+    gsize len = strlen(get);
+    char byte;
+    t0 = now_s();
+    gboolean answered = send(fd, get, len, MSG_NOSIGNAL) == (ssize_t)len
+                        && wait_fd(fd, POLLIN, exchange_timeout_s) && recv(fd, &byte, 1, 0) >= 0;
+    *exchange_s = answered ? now_s() - t0 : -1;
+  }
   close(fd);
   if (err == 0)
     return TRUE;
@@ -374,19 +395,27 @@ gboolean es_calib_measure_rtt(EsCalibMeter *m, EsCalibration *cal, GError **erro
   }
   /* Apart, and with time for a retransmitted SYN: a server with a short accept queue (5 for
    * Python's http.server) drops the SYNs of connects faster than it accepts, and a dropped
-   * SYN is sent again only after a second. The median ignores such a one-off. */
-  double t[ES_CALIB_RTT_SAMPLES];
-  gboolean ok = TRUE;
+   * SYN is sent again only after a second. The median ignores such a one-off. Over TLS an
+   * exchange would take a handshake: only the connects are timed. A server that leaves a GET
+   * unanswered is asked no more. */
+  double t[ES_CALIB_RTT_SAMPLES], x[ES_CALIB_RTT_SAMPLES];
+  gboolean ok = TRUE, exchanges = o->tls == NULL;
   for (guint i = 0; ok && i < ES_CALIB_RTT_SAMPLES; i++) {
     if (i > 0)
       g_usleep(RTT_GAP_US);
-    ok = time_connect(ai, o->server, MAX(o->timeout_s, RTT_TIMEOUT_MIN_S), &t[i], error);
+    ok = time_round_trips(ai, o->server, MAX(o->timeout_s, RTT_TIMEOUT_MIN_S), &t[i],
+                          exchanges ? &x[i] : NULL, MIN(o->timeout_s, RTT_TIMEOUT_MIN_S), error);
+    exchanges = exchanges && (!ok || x[i] >= 0);
   }
   freeaddrinfo(ai);
   if (!ok)
     return FALSE;
   cal->rtt_s = es_calib_median(t, ES_CALIB_RTT_SAMPLES);
   cal->rtt_samples = ES_CALIB_RTT_SAMPLES;
+  if (exchanges) {
+    cal->exchange_s = es_calib_median(x, ES_CALIB_RTT_SAMPLES);
+    cal->exchange_samples = ES_CALIB_RTT_SAMPLES;
+  }
   return TRUE;
 }
 

@@ -20,8 +20,9 @@ void es_calib_meter_free(EsCalibMeter *m);
  * signed by OpenSSL's CMP client with the first device credential. The key pairs are kept as
  * the new keys of the enrolments to come (unless options->new_key). */
 gboolean es_calib_measure_crypto(EsCalibMeter *m, EsCalibration *cal, GError **error);
-/* cal->rtt_s: median time of a plain TCP connect() to the server. A refused or unanswered
- * connect is an ES_CALIB_ERROR_TARGET error naming the server. */
+/* cal->rtt_s: median time of a plain TCP connect() to the server; cal->exchange_s (over plain
+ * HTTP): median time from a GET of "/" on each connection to the first byte of its answer.
+ * A refused or unanswered connect is an ES_CALIB_ERROR_TARGET error naming the server. */
 gboolean es_calib_measure_rtt(EsCalibMeter *m, EsCalibration *cal, GError **error);
 
 /* Runs n enrolments, c at a time, and fills *step. `samples` (may be NULL) receives the two

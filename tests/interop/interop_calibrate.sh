@@ -62,6 +62,9 @@ check_injected() {
   within "$got_cc" "$want_cc" 10 || fail "$name: certconf_service $got_cc ms, not within 10 % of $want_cc"
   [ "$(ini "$tmp/$name" service)" = fixed ] || fail "$name: service $(ini "$tmp/$name" service)"
   grep -q '^# Throughput at most' "$tmp/$name/calibration.ini" || fail "$name: no comment on workers"
+  # serve answers a GET of "/" at once: that exchange, not a bare TCP connect, is taken off.
+  grep -q '^# HTTP exchange: [0-9.]* ms, the median time of 9 GETs' "$tmp/$name/calibration.ini" ||
+    fail "$name: no HTTP exchange timed: $(cat "$tmp/$name/calibration.ini")"
   [ "$(wc -l <"$tmp/$name/calibration.csv")" -ge 3 ] || fail "$name: fewer than 2 steps"
   head -1 "$tmp/$name/calibration.csv" | grep -q '^concurrency,enrolments,errors,busy_503,throughput_per_s,p50_s,p99_s,ir_latency_mean_s,certconf_latency_mean_s$' ||
     fail "$name: CSV header"
@@ -181,6 +184,8 @@ py_server html
 bad html 'HTTP 200 with Content-Type text/html to the ir, not a CMP message' --server "127.0.0.1:$port"
 py_server stall
 bad stall 'no response to the ir within 1 s' --server "127.0.0.1:$port"
+grep -q '^# HTTP exchange not timed' "$tmp/bad-stall/calibration.ini" ||
+  fail "stall: a GET left unanswered: $(cat "$tmp/bad-stall/calibration.ini")"
 
 # --- bad usage: exit 2, nothing measured ------------------------------------------------
 "$es" calibrate "$pki" "$tmp/u1" >/dev/null 2>&1; [ $? -eq 2 ] || fail "no --server: not exit 2"
@@ -202,6 +207,7 @@ start_mock -srv_cert "$pki/raca.pem" -srv_key "$pki/raca.key" -srv_trusted "$pki
 calibrate "$tmp/mock" --server "127.0.0.1:$port" --new-key "$tmp/fixed.key" --devices 1 --timeout 5s
 [ $rc -eq 0 ] || fail "calibrate the mock: exit $rc: $(cat "$tmp/mock.err") $(tail -3 "$tmp/mock.log")"
 sed 's/^/MOCK: /' "$tmp/mock.out"
+grep -q '^# HTTP exchange: ' "$tmp/mock/calibration.ini" || fail "the mock's GET / was not timed"
 [ "$(ini "$tmp/mock" workers)" = 1 ] || fail "the mock answers one request at a time, not $(ini "$tmp/mock" workers)"
 check_scenario "$tmp/mock" 1
 

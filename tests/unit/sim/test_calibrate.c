@@ -9,7 +9,9 @@
 #include "sim/es_calibrate.h"
 #include "sim/es_scenario.h"
 
-#define RTT_S 0.0005
+/* A TCP connect, and an HTTP exchange (the larger: both ends' HTTP and the wake-ups). */
+#define CONNECT_S 0.0002
+#define EXCHANGE_S 0.0005
 #define IR_S 0.020
 #define CC_S 0.010
 #define THINK_S 0.004 /* the client's own time per enrolment */
@@ -26,7 +28,7 @@ static EsCalibStep step_of(guint c, guint k, double demand)
 static void fixed_samples(EsCalibSample *s, guint n)
 {
   for (guint i = 0; i < n; i++)
-    s[i] = (EsCalibSample){IR_S + 2 * RTT_S, CC_S + RTT_S};
+    s[i] = (EsCalibSample){IR_S + CONNECT_S + EXCHANGE_S, CC_S + EXCHANGE_S};
 }
 
 static void test_exact_recovery(void)
@@ -39,11 +41,11 @@ static void test_exact_recovery(void)
     for (guint c = 1; c <= 32 && n < 6; c *= 2)
       steps[n++] = step_of(c, k, IR_S + CC_S);
     EsCalibFit f;
-    es_calib_fit(s, 40, RTT_S, steps, n, &f);
+    es_calib_fit(s, 40, CONNECT_S, EXCHANGE_S, steps, n, &f);
     g_assert_cmpuint(f.samples, ==, 40);
     g_assert_cmpfloat_with_epsilon(f.ir_service_s, IR_S, 1e-12);
     g_assert_cmpfloat_with_epsilon(f.certconf_service_s, CC_S, 1e-12);
-    g_assert_cmpfloat_with_epsilon(f.ir_mean_s, IR_S + 2 * RTT_S, 1e-12);
+    g_assert_cmpfloat_with_epsilon(f.ir_mean_s, IR_S + CONNECT_S + EXCHANGE_S, 1e-12);
     g_assert_cmpfloat_with_epsilon(f.ir_cv, 0, 1e-9);
     g_assert_cmpint(f.dist, ==, ES_SERVICE_FIXED);
     g_assert_cmpfloat_with_epsilon(f.demand_s, IR_S + CC_S, 1e-12);
@@ -64,12 +66,12 @@ static void test_exponential(void)
   double sum_ir = 0, sum_cc = 0;
   for (guint i = 0; i < N; i++) {
     double q = -log(1 - (i + 0.5) / N);
-    s[i] = (EsCalibSample){IR_S * q + 2 * RTT_S, CC_S * q + RTT_S};
+    s[i] = (EsCalibSample){IR_S * q + CONNECT_S + EXCHANGE_S, CC_S * q + EXCHANGE_S};
     sum_ir += IR_S * q;
     sum_cc += CC_S * q;
   }
   EsCalibFit f;
-  es_calib_fit(s, N, RTT_S, NULL, 0, &f);
+  es_calib_fit(s, N, CONNECT_S, EXCHANGE_S, NULL, 0, &f);
   g_assert_cmpfloat_with_epsilon(f.ir_service_s, sum_ir / N, 1e-12);
   g_assert_cmpfloat_with_epsilon(f.certconf_service_s, sum_cc / N, 1e-12);
   g_assert_cmpfloat(fabs(f.ir_cv - 1), <, 0.1);
@@ -90,7 +92,7 @@ static void test_unsaturated_and_shedding(void)
   for (guint i = 0; i < 3; i++)
     steps[i] = step_of(1u << i, 8, IR_S + CC_S);
   EsCalibFit f;
-  es_calib_fit(s, 10, RTT_S, steps, 3, &f);
+  es_calib_fit(s, 10, CONNECT_S, EXCHANGE_S, steps, 3, &f);
   g_assert_false(f.saturated);
   g_assert_cmpuint(f.x_max_concurrency, ==, 4);
   g_assert_cmpuint(f.workers, ==, (guint)lround(4 / (IR_S + CC_S + THINK_S) * (IR_S + CC_S)));
@@ -98,7 +100,7 @@ static void test_unsaturated_and_shedding(void)
   steps[2].busy_503 = 3;
   steps[2].retry_after_s = 7;
   steps[2].throughput = steps[1].throughput; /* shedding, not growing */
-  es_calib_fit(s, 10, RTT_S, steps, 3, &f);
+  es_calib_fit(s, 10, CONNECT_S, EXCHANGE_S, steps, 3, &f);
   g_assert_true(f.sheds_load);
   g_assert_true(f.saturated);
   g_assert_cmpuint(f.first_503_concurrency, ==, 4);
@@ -110,7 +112,7 @@ static void test_clamped(void)
 {
   EsCalibSample s[2] = {{0.001, 0.001}, {0.001, 0.001}};
   EsCalibFit f;
-  es_calib_fit(s, 2, 0.002, NULL, 0, &f);
+  es_calib_fit(s, 2, 0.002, 0.002, NULL, 0, &f);
   g_assert_cmpfloat(f.ir_service_s, ==, 0);
   g_assert_cmpfloat(f.certconf_service_s, ==, 0);
   g_assert_cmpfloat(f.ir_cv, ==, 0);
@@ -123,7 +125,9 @@ static EsCalibration *synthetic(guint k)
   cal->keygen_s = 0.000031;
   cal->sign_s = 0.000287;
   cal->rtt_samples = 9;
-  cal->rtt_s = RTT_S;
+  cal->rtt_s = CONNECT_S;
+  cal->exchange_samples = 9;
+  cal->exchange_s = EXCHANGE_S;
   EsCalibSample s[40];
   fixed_samples(s, 40);
   g_array_append_vals(cal->samples, s, 40);
@@ -159,8 +163,23 @@ static void test_ini_loads(void)
   g_assert_cmpfloat(fabs(sc->enb.sign_s - 0.000287), <, 1e-6);
   g_assert_false(es_scenario_is_given(sc, "raca.retry_after"));
   g_assert_nonnull(strstr(ini, "# The measuring ended: throughput grew"));
+  g_assert_nonnull(strstr(ini, "# HTTP exchange: 0.500 ms, the median time of 9 GETs"));
   g_unlink(path);
   g_rmdir(dir);
+}
+
+/* Without a timed HTTP exchange (TLS, or a GET left unanswered), the connect's round trip
+ * stands for it, and the file says so. */
+static void test_no_exchange(void)
+{
+  g_autoptr(EsCalibration) cal = synthetic(2);
+  cal->exchange_samples = 0;
+  es_calibration_refit(cal);
+  g_assert_cmpfloat_with_epsilon(cal->fit.ir_service_s, IR_S + EXCHANGE_S - CONNECT_S, 1e-12);
+  g_assert_cmpfloat_with_epsilon(cal->fit.certconf_service_s, CC_S + EXCHANGE_S - CONNECT_S,
+                                 1e-12);
+  g_autofree char *ini = es_calibration_to_ini(cal);
+  g_assert_nonnull(strstr(ini, "# HTTP exchange not timed"));
 }
 
 /* Only what was measured: crypto alone gives an [enb] section and no [raca]. */
@@ -200,11 +219,11 @@ static void test_demand_error(void)
 {
   const EsCalibSample samples[] = {{0.010, 0.010}, {0.030, 0.010}};
   EsCalibFit f;
-  es_calib_fit(samples, 2, 0, NULL, 0, &f);
+  es_calib_fit(samples, 2, 0, 0, NULL, 0, &f);
   g_assert_cmpfloat_with_epsilon(f.demand_s, 0.030, 1e-12);
   g_assert_cmpfloat_with_epsilon(f.demand_se, sqrt(0.0002 / 2) / 0.030, 1e-9);
   const EsCalibSample fixed[] = {{0.020, 0.010}, {0.020, 0.010}, {0.020, 0.010}};
-  es_calib_fit(fixed, 3, 0, NULL, 0, &f);
+  es_calib_fit(fixed, 3, 0, 0, NULL, 0, &f);
   g_assert_cmpfloat(f.demand_se, ==, 0);
 }
 
@@ -218,6 +237,7 @@ int main(int argc, char **argv)
   g_test_add_func("/calibrate/clamped", test_clamped);
   g_test_add_func("/calibrate/ini_loads", test_ini_loads);
   g_test_add_func("/calibrate/ini_partial", test_ini_partial);
+  g_test_add_func("/calibrate/no_exchange", test_no_exchange);
   g_test_add_func("/calibrate/csv", test_csv);
   return g_test_run();
 }
