@@ -70,6 +70,7 @@ gboolean es_raca_revoke(EsRaca *raca, X509 *cert, EsRacaRevokeCause cause, int r
   if (!es_ca_revoke(raca->ca, X509_get0_serialNumber(cert), (EsRevokeReason)reason, when))
     return FALSE;
   raca->stats.revoked++;
+  es_raca_keep_issued(raca, es_serial_hex(X509_get0_serialNumber(cert)), NULL);
   double t = es_raca_now_s(raca);
   /* Durable before anyone hears of it: inside a request, with its other writes. */
   es_raca_journal_begin(raca);
@@ -248,6 +249,7 @@ EsRaca *es_raca_new(const EsRacaConfig *config, const EsPki *pki, EsEngine *engi
   raca->operator_trust = X509_STORE_new();
   raca->issued = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)g_bytes_unref);
+  raca->revoked_der = g_bytes_new_static("", 0);
   raca->holders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   raca->extra_out = sk_X509_new_null();
   raca->operator_extra_out = sk_X509_new_null();
@@ -309,6 +311,7 @@ void es_raca_free(EsRaca *raca)
   X509_STORE_free(raca->operator_trust);
   if (raca->issued != NULL)
     g_hash_table_destroy(raca->issued);
+  g_bytes_unref(raca->revoked_der);
   if (raca->holders != NULL)
     g_hash_table_destroy(raca->holders);
   es_ca_free(raca->ca);

@@ -231,6 +231,9 @@ typedef struct {
   guint64 refused_replays;  /* requests whose transactionID or senderNonce was seen before,
                              * or whose messageTime lay outside the window */
   guint64 refused_oversized;/* requests over the extraCerts caps */
+  guint64 kept_certificates; /* issued certificates whose DER is kept to authenticate a later
+                              * kur or rr: revoking one here lets its DER go (that it was
+                              * issued stays known) */
   guint open_transactions;
   guint awaiting_confirm; /* open transactions whose certificate awaits its certConf */
   guint max_queue;

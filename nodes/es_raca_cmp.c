@@ -35,6 +35,10 @@ static X509 *named_own_cert(EsRaca *raca, const OSSL_CMP_MSG *req, const X509_NA
   char *hex = es_serial_hex(serial);
   GBytes *der = g_hash_table_lookup(raca->issued, hex);
   g_free(hex);
+  if (der == raca->revoked_der) {
+    *si = rejection(OSSL_CMP_PKIFAILUREINFO_certRevoked, "certificate revoked");
+    return NULL;
+  }
   X509 *cert = NULL;
   if (der != NULL) {
     gsize n;
@@ -212,10 +216,32 @@ static OSSL_CMP_PKISI *on_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG
   int der_len = i2d_X509(cert, &der);
   if (der_len <= 0)
     return NULL;
-  g_hash_table_insert(raca->issued, es_serial_hex(X509_get0_serialNumber(cert)),
+  es_raca_keep_issued(raca, es_serial_hex(X509_get0_serialNumber(cert)),
                       g_bytes_new(der, (gsize)der_len));
   OPENSSL_free(der);
   return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
+}
+
+void es_raca_keep_issued(EsRaca *raca, char *serial, GBytes *der)
+{
+  GBytes *before = g_hash_table_lookup(raca->issued, serial);
+  if (der == NULL && before == NULL) {
+    g_free(serial);
+    return;
+  }
+  if (before != NULL && before != raca->revoked_der)
+    raca->stats.kept_certificates--;
+  if (der != NULL)
+    raca->stats.kept_certificates++;
+  g_hash_table_insert(raca->issued, serial, der != NULL ? der : g_bytes_ref(raca->revoked_der));
+}
+
+/* Two serials as es_serial_hex writes them (positive, two digits a byte, no leading zero
+ * byte), in the order of their numbers. */
+static int serial_hex_cmp(const char *a, const char *b)
+{
+  gsize la = strlen(a), lb = strlen(b);
+  return la != lb ? (la < lb ? -1 : 1) : strcmp(a, b);
 }
 
 /* Policy for a re-enrolment: an eNB that enrols again (ir after losing its credential, or a
@@ -236,15 +262,15 @@ void es_raca_supersede_holder(EsRaca *raca, X509 *cert)
   const char *before = g_hash_table_lookup(raca->holders, subject);
   GBytes *der = before != NULL && strcmp(before, serial) != 0
                     ? g_hash_table_lookup(raca->issued, before) : NULL;
+  /* Serials count up: the larger one was issued later. */
+  gboolean late = der != NULL && serial_hex_cmp(before, serial) > 0;
+  /* Only a previous certificate not revoked yet is revoked here: its bytes are still kept. */
   X509 *previous = NULL;
-  if (der != NULL) {
+  if (der != NULL && der != raca->revoked_der && !late) {
     gsize n;
     const unsigned char *p = g_bytes_get_data(der, &n);
     previous = d2i_X509(NULL, &p, (long)n);
   }
-  /* Serials count up: the larger one was issued later. */
-  gboolean late = previous != NULL && ASN1_INTEGER_cmp(X509_get0_serialNumber(previous),
-                                                       X509_get0_serialNumber(cert)) > 0;
   X509 *older = late ? cert : previous;
   /* Not when already revoked: a kur just retired it, or its holder asked (rr). */
   if (older != NULL && !raca->config.keep_superseded
@@ -269,7 +295,7 @@ gboolean es_raca_adopt(EsRaca *raca, X509 *cert)
     ERR_clear_error();
     return FALSE;
   }
-  g_hash_table_insert(raca->issued, es_serial_hex(X509_get0_serialNumber(cert)),
+  es_raca_keep_issued(raca, es_serial_hex(X509_get0_serialNumber(cert)),
                       g_bytes_new(der, (gsize)len));
   g_hash_table_insert(raca->holders, g_strdup(subject),
                       es_serial_hex(X509_get0_serialNumber(cert)));

@@ -216,7 +216,7 @@ static void restore_cert(void *arg, const EsStoredCert *c)
     OPENSSL_free(subject);
     return;
   }
-  g_hash_table_insert(raca->issued, g_strdup(serial), g_bytes_new(c->der, c->der_len));
+  es_raca_keep_issued(raca, g_strdup(serial), g_bytes_new(c->der, c->der_len));
   /* Its confirmation's answer, for a resend within confirm-wait whose answer the restart
    * lost (the client would take the error a stray certConf gets as a refusal). */
   double replay_s = c->confirmed_at + raca->config.confirm_wait_s - wall_now(raca);

@@ -32,7 +32,10 @@ struct EsRaca {
   EsCa *ca;
   X509_STORE *vendor_trust;     /* authenticates ir/cr/p10cr: the vendor root only */
   X509_STORE *operator_trust;   /* authenticates kur/rr: the operator root only */
-  GHashTable *issued;           /* serial (hex) -> DER of every certificate issued */
+  GHashTable *issued;           /* serial (hex) -> DER of every certificate issued, or
+                                 * revoked_der once it is revoked */
+  GBytes *revoked_der;          /* empty: a revoked certificate is never renewed, revoked or
+                                 * superseded again, so its bytes are let go */
   GHashTable *holders;          /* subject (one line) -> serial (hex) of its last confirmed
                                  * certificate: a re-enrolment of that subject supersedes it */
   STACK_OF(X509) *extra_out;    /* the cross certificate, sent after our own certificate */
@@ -145,6 +148,9 @@ gint64 es_raca_wall_now(EsRaca *raca);
  * the outermost level, tells the observer (settled) and returns FALSE when the commit failed. */
 void es_raca_journal_begin(EsRaca *raca);
 gboolean es_raca_journal_end(EsRaca *raca, GError **error);
+/* Keeps for a later kur or rr naming `serial` (taken) the certificate's DER `der` (taken), or
+ * with NULL, of a revoked certificate, only that it was issued (if it was, here). */
+void es_raca_keep_issued(EsRaca *raca, char *serial, GBytes *der);
 void es_raca_journal_issued(EsRaca *raca, X509 *cert, int request, X509 *replaced);
 /* The response `out` carried t->cert and awaits its certConf until confirm-wait ends. */
 void es_raca_journal_pending(EsRaca *raca, Transaction *t, GBytes *out);

@@ -115,11 +115,16 @@ static void test_kur_renews(Fixture *f, gconstpointer data)
   g_assert_cmpuint(st.issued, ==, 2);
   g_assert_cmpuint(st.renewed, ==, 1);
   g_assert_cmpuint(st.open_transactions, ==, 0);
+  /* The superseded certificate's DER is let go: the operator certificate alone is kept. */
+  g_assert_cmpuint(st.kept_certificates, ==, 1);
 
-  /* The superseded certificate cannot renew again. */
+  /* The superseded certificate cannot renew again, refused as revoked. */
   Wire w2 = {.raca = f->raca, .mode = PASS, .last_response_type = -1};
-  g_assert_null(renew(f, &old, &w2, NULL));
+  OSSL_CMP_CTX *refused = NULL;
+  g_assert_null(renew(f, &old, &w2, &refused));
   g_assert_cmpuint(w2.exchanges, ==, 1);
+  g_assert_cmpint(OSSL_CMP_CTX_get_failInfoCode(refused), ==, 1 << OSSL_CMP_PKIFAILUREINFO_certRevoked);
+  OSSL_CMP_CTX_free(refused);
   es_raca_get_stats(f->raca, &st);
   g_assert_cmpuint(st.issued, ==, 2);
 
@@ -370,9 +375,14 @@ static void test_reenrol_supersedes(Fixture *f, gconstpointer data)
   g_assert_cmpint(crl_reason(f->raca, first.cert), ==, ES_REVOKE_SUPERSEDED);
   g_assert_cmpint(crl_reason(f->raca, second.cert), ==, -1);
   g_assert_cmpint(crl_reason(f->raca, other.cert), ==, -1);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.kept_certificates, ==, 2); /* second, other */
   /* A third enrolment supersedes the second only (the first is revoked once). */
   Cred third = enrol(f, 21);
   g_assert_cmpuint(f->revoked, ==, 2);
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.kept_certificates, ==, 2); /* third, other */
   g_assert_cmpint(crl_reason(f->raca, second.cert), ==, ES_REVOKE_SUPERSEDED);
   g_assert_cmpint(crl_reason(f->raca, third.cert), ==, -1);
   cred_clear(&first);
@@ -390,8 +400,46 @@ static void test_reenrol_keep_superseded(Fixture *f, gconstpointer data)
   Cred second = enrol(f, 24);
   g_assert_cmpuint(f->revoked, ==, 0);
   g_assert_cmpint(crl_reason(f->raca, first.cert), ==, -1);
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.kept_certificates, ==, 2); /* the first can still renew */
   cred_clear(&first);
   cred_clear(&second);
+}
+
+/* A certConf of an abandoned transaction that arrives after its successor was confirmed and
+ * then revoked (its DER let go): the late certificate is still the one superseded, and the
+ * holder stays the successor's. */
+static void test_late_certconf_after_revoked(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  Wire w = {.raca = f->raca, .mode = DROP_CERTCONF, .last_response_type = -1, .keep = TRUE};
+  OSSL_CMP_CTX *abandoned = enb_ctx(f->pki, 25, &w);
+  g_assert_null(OSSL_CMP_exec_IR_ses(abandoned)); /* its certConf held back */
+  ERR_clear_error();
+  X509 *late = X509_dup(f->issued_cert);
+  Cred successor = enrol(f, 25);
+  g_assert_true(es_raca_revoke_by_operator(f->raca, successor.cert, ES_REVOKE_KEY_COMPROMISE));
+  EsRacaStats st;
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.kept_certificates, ==, 1); /* the late one, not confirmed yet */
+
+  GError *error = NULL;
+  GBytes *cc = w.request[ES_CMP_CERTCONF];
+  GBytes *rsp = es_raca_process(f->raca, g_bytes_get_data(cc, NULL), g_bytes_get_size(cc), &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(es_cmp_peek_body_type(g_bytes_get_data(rsp, NULL), g_bytes_get_size(rsp)), ==,
+                  ES_CMP_PKICONF);
+  g_bytes_unref(rsp);
+  g_assert_cmpint(crl_reason(f->raca, late), ==, ES_REVOKE_SUPERSEDED);
+  g_assert_cmpint(f->last_cause, ==, ES_RACA_REVOKED_SUPERSEDED);
+  g_assert_cmpint(crl_reason(f->raca, successor.cert), ==, ES_REVOKE_KEY_COMPROMISE);
+  es_raca_get_stats(f->raca, &st);
+  g_assert_cmpuint(st.kept_certificates, ==, 0);
+  X509_free(late);
+  cred_clear(&successor);
+  OSSL_CMP_CTX_free(abandoned);
+  wire_clear(&w);
 }
 
 /* Two RA/CAs of one run issue from one CA: serials never repeat, one CRL lists both. */
@@ -478,6 +526,7 @@ int main(int argc, char **argv)
   ADD("/raca/ir/reenrol-supersedes", test_reenrol_supersedes, FALSE);
   ADD("/raca/ir/reenrol-supersedes-implicit", test_reenrol_supersedes, TRUE);
   ADD("/raca/ir/reenrol-keep-superseded", test_reenrol_keep_superseded, FALSE);
+  ADD("/raca/ir/late-certconf-after-revoked", test_late_certconf_after_revoked, FALSE);
   ADD("/raca/shared-ca", test_shared_ca, FALSE);
   int rc = g_test_run();
   es_rand_uninstall();
