@@ -446,12 +446,14 @@ char *es_serial_hex(const ASN1_INTEGER *serial)
     char *data = NULL;
     long len = BIO_get_mem_data(bio, &data);
     /* i2a breaks lines every 35 bytes with "\\\n"; serials are at most 20 bytes but be
-     * exact anyway. */
-    GString *s = g_string_sized_new((gsize)len);
+     * exact anyway. Its own allocation, as long as the digits: the RA/CA and the CA keep one
+     * per certificate (a GString's would be 128 bytes). */
+    hex = g_malloc((gsize)len + 1);
+    gsize n = 0;
     for (long i = 0; i < len; i++)
       if (data[i] != '\\' && data[i] != '\n')
-        g_string_append_c(s, data[i]);
-    hex = g_string_free(s, FALSE);
+        hex[n++] = data[i];
+    hex[n] = '\0';
   }
   BIO_free(bio);
   return hex;
