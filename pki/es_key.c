@@ -152,11 +152,19 @@ guint es_key_pool_size(const EsKeyPool *pool)
  * its name, NUL, its data type (one byte), its size (four bytes, little-endian) and its
  * data. */
 
-static void cleanse_free(gpointer data)
+/* The layout is in a block of its own, exactly as long (a GByteArray would grow to a power of
+ * two, and every enrolled eNB keeps one), after a word that holds its length for this. */
+static void cleanse_free(gpointer block)
 {
-  GByteArray *a = data;
-  OPENSSL_cleanse(a->data, a->len);
-  g_byte_array_unref(a);
+  gsize *len = block;
+  OPENSSL_cleanse(len + 1, *len);
+  g_free(block);
+}
+
+static guint8 *put(guint8 *w, const void *data, gsize n)
+{
+  memcpy(w, data, n);
+  return w + n;
 }
 
 GBytes *es_key_export(EVP_PKEY *key)
@@ -167,23 +175,28 @@ GBytes *es_key_export(EVP_PKEY *key)
     ERR_clear_error();
     return NULL;
   }
-  GByteArray *a = g_byte_array_new();
-  g_byte_array_append(a, (const guint8 *)type, strlen(type) + 1);
+  gsize len = strlen(type) + 2;
   guint8 count = 0;
-  for (const OSSL_PARAM *p = params; p->key != NULL && count < G_MAXUINT8; p++)
-    count++;
-  g_byte_array_append(a, &count, 1);
+  for (const OSSL_PARAM *p = params; p->key != NULL; p++) {
+    count += count < G_MAXUINT8;
+    len += strlen(p->key) + 1 + 5 + p->data_size;
+  }
+  gsize *block = g_malloc(sizeof *block + len);
+  *block = len;
+  guint8 *out = (guint8 *)(block + 1), *w = out;
+  w = put(w, type, strlen(type) + 1);
+  *w++ = count;
   for (const OSSL_PARAM *p = params; p->key != NULL; p++) {
     guint8 head[5] = {(guint8)p->data_type, (guint8)p->data_size, (guint8)(p->data_size >> 8),
                       (guint8)(p->data_size >> 16), (guint8)(p->data_size >> 24)};
-    g_byte_array_append(a, (const guint8 *)p->key, strlen(p->key) + 1);
-    g_byte_array_append(a, head, sizeof head);
-    g_byte_array_append(a, p->data, (guint)p->data_size);
+    w = put(w, p->key, strlen(p->key) + 1);
+    w = put(w, head, sizeof head);
+    w = put(w, p->data, p->data_size);
   }
   for (OSSL_PARAM *p = params; p->key != NULL; p++)
     OPENSSL_cleanse(p->data, p->data_size);
   OSSL_PARAM_free(params);
-  return g_bytes_new_with_free_func(a->data, a->len, cleanse_free, a);
+  return g_bytes_new_with_free_func(out, len, cleanse_free, block);
 }
 
 /* The NUL-terminated string at *p, before end; NULL when there is none. */
