@@ -528,6 +528,7 @@ EsNs3Socket *es_ns3_tcp_connect(uint32_t node, uint32_t addr, uint16_t port,
                                 const EsNs3SocketFns *fns, void *arg)
 {
   Ptr<Socket> s = Socket::CreateSocket(NodeAt(node), TcpSocketFactory::GetTypeId());
+  DropForwardedTraces(PeekPointer(DynamicCast<TcpSocketBase>(s)));
   EsNs3Socket *h = NewHandle(s);
   es_ns3_socket_set_fns(h, fns, arg);
   s->SetConnectCallback(MakeBoundCallback(&OnConnected, h), MakeBoundCallback(&OnConnectFailed, h));

@@ -38,6 +38,24 @@ void OnTxSegment(Ptr<RetxState> st, Ptr<const Packet> p, const TcpHeader &h,
   st->sent = true;
 }
 
+void DropForwardedTraces(TcpSocketBase *s)
+{
+  Ptr<TcpSocketState> tcb = s->*TcpSocketAccess::TcbMember();
+  tcb->m_pacingRate.DisconnectWithoutContext(
+      MakeCallback(&TcpSocketBase::UpdatePacingRateTrace, s));
+  tcb->m_cWnd.DisconnectWithoutContext(MakeCallback(&TcpSocketBase::UpdateCwnd, s));
+  tcb->m_cWndInfl.DisconnectWithoutContext(MakeCallback(&TcpSocketBase::UpdateCwndInfl, s));
+  tcb->m_ssThresh.DisconnectWithoutContext(MakeCallback(&TcpSocketBase::UpdateSsThresh, s));
+  tcb->m_congState.DisconnectWithoutContext(MakeCallback(&TcpSocketBase::UpdateCongState, s));
+  tcb->m_ecnState.DisconnectWithoutContext(MakeCallback(&TcpSocketBase::UpdateEcnState, s));
+  tcb->m_nextTxSequence.DisconnectWithoutContext(
+      MakeCallback(&TcpSocketBase::UpdateNextTxSequence, s));
+  tcb->m_highTxMark.DisconnectWithoutContext(MakeCallback(&TcpSocketBase::UpdateHighTxMark, s));
+  tcb->m_bytesInFlight.DisconnectWithoutContext(
+      MakeCallback(&TcpSocketBase::UpdateBytesInFlight, s));
+  tcb->m_lastRtt.DisconnectWithoutContext(MakeCallback(&TcpSocketBase::UpdateRtt, s));
+}
+
 void WatchRetransmissions(Ptr<Socket> s, uint32_t owner, bool accepted)
 {
   Ptr<RetxState> st = Create<RetxState>();

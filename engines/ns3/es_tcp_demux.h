@@ -14,6 +14,10 @@ namespace es
 void WatchRetransmissions(Ptr<Socket> s, uint32_t owner, bool accepted);
 // Puts an established connection into the world's table.
 void RememberConnection(Ptr<Socket> s);
+// Disconnects the ten callbacks by which `s` forwards its TcpSocketState's traces to trace
+// sources of its own (congestion window, RTT...): they only fire those sources, which
+// nothing here connects to, and they are about 3 KB of every socket, kept through TIME_WAIT.
+void DropForwardedTraces(TcpSocketBase *s);
 
 // ns-3 3.37 finds a segment's socket by scanning every endpoint of the node
 // (Ipv4EndPointDemux::Lookup), so an RA/CA with 10,000 open connections spends most of the
@@ -22,6 +26,7 @@ void RememberConnection(Ptr<Socket> s);
 // The loophole: a derived class may name protected members of its base through itself.
 struct TcpSocketAccess : TcpSocketBase {
   static Ipv4EndPoint *TcpSocketBase::*EndPointMember() { return &TcpSocketAccess::m_endPoint; }
+  static Ptr<TcpSocketState> TcpSocketBase::*TcbMember() { return &TcpSocketAccess::m_tcb; }
   static void (TcpSocketBase::*ForwardUpMember())(Ptr<Packet>, Ipv4Header, uint16_t,
                                                    Ptr<Ipv4Interface>)
   {
@@ -43,8 +48,8 @@ public:
     return tid;
   }
   TypeId GetInstanceTypeId() const override { return GetTypeId(); }
-  EsListenSocket() = default;
-  EsListenSocket(const EsListenSocket &o) : TcpSocketBase(o) {}
+  EsListenSocket() { DropForwardedTraces(this); }
+  EsListenSocket(const EsListenSocket &o) : TcpSocketBase(o) { DropForwardedTraces(this); }
 
 protected:
   Ptr<TcpSocketBase> Fork() override { return CopyObject<EsListenSocket>(this); }
