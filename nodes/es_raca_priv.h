@@ -148,8 +148,8 @@ gint64 es_raca_wall_now(EsRaca *raca);
  * the outermost level, tells the observer (settled) and returns FALSE when the commit failed. */
 void es_raca_journal_begin(EsRaca *raca);
 gboolean es_raca_journal_end(EsRaca *raca, GError **error);
-/* Keeps for a later kur or rr naming `serial` (taken) the certificate's DER `der` (taken), or
- * with NULL, of a revoked certificate, only that it was issued (if it was, here). */
+/* Keeps for a later kur or rr naming `serial` (taken) the certificate's DER `der` (taken); with
+ * NULL, for a certificate this RA/CA issued and has revoked, only that it was issued. */
 void es_raca_keep_issued(EsRaca *raca, char *serial, GBytes *der);
 void es_raca_journal_issued(EsRaca *raca, X509 *cert, int request, X509 *replaced);
 /* The response `out` carried t->cert and awaits its certConf until confirm-wait ends. */

@@ -153,7 +153,7 @@ guint es_key_pool_size(const EsKeyPool *pool)
  * data. */
 
 /* The layout is in a block of its own, exactly as long (a GByteArray would grow to a power of
- * two, and every enrolled eNB keeps one), after a word that holds its length for this. */
+ * two, and every enrolled eNB keeps one), after a word that holds its length for cleansing. */
 static void cleanse_free(gpointer block)
 {
   gsize *len = block;
