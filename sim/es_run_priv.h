@@ -184,7 +184,8 @@ gboolean es_run_write_results(EsRun *run, EsRunResult *result, GError **error);
 /* es_run_report.c: the diagnostics, into summary.json's "diagnostics" and (but for the
  * scenario's own warnings, printed before the run) onto `messages` as new strings; and the
  * console report. `valid_unheld`: certificates valid and held by no eNB. */
-void es_run_diagnose(EsRun *run, EsSummary *s, guint64 valid_unheld, GPtrArray *messages);
+void es_run_diagnose(EsRun *run, const EsRunResult *result, EsSummary *s, guint64 valid_unheld,
+                     GPtrArray *messages);
 char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld);
 
 /* es_pcap.c: --pcap captures. */

@@ -82,7 +82,8 @@ static char *seconds(double s)
   return g_strdup_printf("%.1f s", s);
 }
 
-void es_run_diagnose(EsRun *run, EsSummary *s, guint64 valid_unheld, GPtrArray *messages)
+void es_run_diagnose(EsRun *run, const EsRunResult *result, EsSummary *s, guint64 valid_unheld,
+                     GPtrArray *messages)
 {
   const EsScenario *sc = run->sc;
   const EsRecorder *rec = es_collector_get0_recorder(run->collector);
@@ -106,8 +107,6 @@ void es_run_diagnose(EsRun *run, EsSummary *s, guint64 valid_unheld, GPtrArray *
                              "the arrivals (rollout.*)",
                              r, max, mean, st.max_queue, timeout));
   }
-  EsRecorderStats ended;
-  es_recorder_stats(rec, NULL, &ended);
   if (valid_unheld > 0 && sc->raca.keep_superseded)
     diagnose(s, "certificates_valid_unheld", messages,
              g_strdup_printf("%" G_GUINT64_FORMAT " certificates are valid and held by no eNB: "
@@ -115,14 +114,14 @@ void es_run_diagnose(EsRun *run, EsSummary *s, guint64 valid_unheld, GPtrArray *
                              "the CRL (or their eNBs gave up while the RA/CA still had their "
                              "certConf)",
                              valid_unheld));
-  else if (valid_unheld > 0 && ended.unfinished > 0)
+  else if (valid_unheld > 0 && result->stats.unfinished > 0)
     /* A certConf accepted just before the end: the pkiConf was still on its way. */
     diagnose(s, "certificates_valid_unheld", messages,
              g_strdup_printf("%" G_GUINT64_FORMAT " certificates are valid and held by no eNB: "
                              "the RA/CA confirmed them, but the run ended before the pkiConf "
                              "reached their eNBs (%u unfinished), or the eNBs had given up while "
                              "the RA/CA still had their certConf (enb.msg_timeout %s)",
-                             valid_unheld, ended.unfinished, timeout));
+                             valid_unheld, result->stats.unfinished, timeout));
   else if (valid_unheld > 0)
     diagnose(s, "certificates_valid_unheld", messages,
              g_strdup_printf("%" G_GUINT64_FORMAT " certificates are valid and held by no eNB: "
@@ -189,8 +188,7 @@ static void append_latency(GString *out, const EsRecorderStats *st)
 char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
 {
   const EsRecorder *rec = es_collector_get0_recorder(run->collector);
-  EsRecorderStats st;
-  es_recorder_stats(rec, NULL, &st);
+  const EsRecorderStats *st = &result->stats;
   GString *out = g_string_new(NULL);
   g_string_append_printf(out, "results: %s\n", run->options->out_dir);
 
@@ -200,22 +198,22 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
                            es_summary_signal_name(run->interrupted_by), run->interrupted_at_s);
   guint n_failed = 0;
   g_autofree char *why = outcome_counts(rec, failed, &n_failed);
-  if (st.installed + st.renewed > 0)
+  if (st->installed + st->renewed > 0)
     g_string_append_printf(out, "eNBs: %u installed at the start: %u renewed, %u not renewed by "
                                 "the stop time, %u failed to renew",
-                           st.enbs, st.renewed, st.installed, st.failed);
+                           st->enbs, st->renewed, st->installed, st->failed);
   else
-    g_string_append_printf(out, "eNBs: %u, %u enrolled, %u failed", st.enbs, st.enrolled, st.failed);
+    g_string_append_printf(out, "eNBs: %u, %u enrolled, %u failed", st->enbs, st->enrolled, st->failed);
   if (n_failed > 0)
     g_string_append_printf(out, " (%s)", why);
   /* Neither enrolled nor failed: the run ended before they did. */
-  if (st.unfinished > 0)
-    g_string_append_printf(out, ", %u unfinished (%s)", st.unfinished,
+  if (st->unfinished > 0)
+    g_string_append_printf(out, ", %u unfinished (%s)", st->unfinished,
                            run->interrupted_by != 0 ? "the run was interrupted before they were done"
                                                    : "still enrolling at scenario.stop_time, or "
                                                      "never started");
-  if (st.holding_revoked > 0)
-    g_string_append_printf(out, ", %u left holding a revoked certificate", st.holding_revoked);
+  if (st->holding_revoked > 0)
+    g_string_append_printf(out, ", %u left holding a revoked certificate", st->holding_revoked);
   g_string_append_c(out, '\n');
 
   guint64 revoked = 0;
@@ -251,8 +249,8 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
   if (renewals != NULL)
     g_string_append_printf(out, "%s\n", renewals);
   else {
-    g_string_append_printf(out, "enrolment (over the %u enrolled eNBs): ", st.enrolled);
-    append_latency(out, &st);
+    g_string_append_printf(out, "enrolment (over the %u enrolled eNBs): ", st->enrolled);
+    append_latency(out, st);
     g_string_append_c(out, '\n');
   }
   const char **accesses = es_recorder_dup_accesses(rec);
@@ -284,7 +282,7 @@ char *es_run_report(EsRun *run, const EsRunResult *result, guint64 valid_unheld)
       g_string_append_printf(out, " (%.0f per handshake)", (double)overhead / tls.handshakes);
     g_string_append_c(out, '\n');
   }
-  guint sessions = st.enrolled + st.renewed;
+  guint sessions = st->enrolled + st->renewed;
   g_string_append_printf(out,
                          "simulated %.3f s in %.2f s wall: %.0f %s per wall-second, "
                          "%" G_GUINT64_FORMAT " events\n",

@@ -97,7 +97,7 @@ static gboolean write_summary(EsRun *run, EsRunResult *result, const char *path,
   if (!es_collector_summary_set_attributes(s, "simulated", TRUE, again, sc, error))
     return FALSE;
   GPtrArray *messages = g_ptr_array_new();
-  es_run_diagnose(run, s, unheld, messages);
+  es_run_diagnose(run, result, s, unheld, messages);
   if (cut_off->len > 0) {
     /* Named, a few: the rest are in the CSV's access column's terms. */
     GString *who = g_string_new(NULL);
