@@ -110,19 +110,6 @@ static GBytes *header_slice(GBytes *der, gboolean want_id)
                  : g_bytes_new(h.sender_nonce, h.sender_nonce_len);
 }
 
-/* Posts `der` to the RA/CA: the body type of its answer (never NULL: a CMP message). */
-static int post(EsRaca *raca, GBytes *der)
-{
-  GError *error = NULL;
-  GBytes *rsp = es_raca_process(raca, g_bytes_get_data(der, NULL), g_bytes_get_size(der), &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(rsp);
-  int type = es_cmp_peek_body_type(g_bytes_get_data(rsp, NULL), g_bytes_get_size(rsp));
-  g_bytes_unref(rsp);
-  ERR_clear_error();
-  return type;
-}
-
 typedef struct {
   Fixture *f;
   OSSL_CMP_CTX *attacker;   /* a device of the same vendor: a valid vendor certificate */

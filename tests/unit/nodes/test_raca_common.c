@@ -310,6 +310,18 @@ int crl_reason(EsRaca *raca, X509 *cert)
   return reason;
 }
 
+int post(EsRaca *raca, GBytes *der)
+{
+  GError *error = NULL;
+  GBytes *rsp = es_raca_process(raca, g_bytes_get_data(der, NULL), g_bytes_get_size(der), &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(rsp);
+  int type = es_cmp_peek_body_type(g_bytes_get_data(rsp, NULL), g_bytes_get_size(rsp));
+  g_bytes_unref(rsp);
+  ERR_clear_error();
+  return type;
+}
+
 Cred cred_of(OSSL_CMP_CTX *ctx)
 {
   Cred c = {OSSL_CMP_CTX_get0_newCert(ctx), OSSL_CMP_CTX_get0_newPkey(ctx, 1)};

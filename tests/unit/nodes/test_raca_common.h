@@ -82,6 +82,8 @@ gboolean chains_to(X509 *cert, X509 *root);
 /* The reason code of cert on a fresh CRL: -1 when not listed (0 when listed without one). */
 int crl_reason(EsRaca *raca, X509 *cert);
 
+/* Posts `der` to the RA/CA: the body type of its answer (never NULL: a CMP message). */
+int post(EsRaca *raca, GBytes *der);
 /* The certificate and key `ctx`'s last session got (references of its own). */
 Cred cred_of(OSSL_CMP_CTX *ctx);
 /* eNB `number` enrols (ir, certConf, pkiConf) and keeps its credential. */
